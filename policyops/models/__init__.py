@@ -1,0 +1,18 @@
+from .audit import AuditEntry
+from .calendar import CalendarOverride, OfficialCalendarYear
+from .ledger import Indicator, IndicatorReading, PolicyDocument, PolicyTask
+from .organisations import Department, District, Person, ServiceHall
+
+__all__ = [
+    "AuditEntry",
+    "CalendarOverride",
+    "Department",
+    "District",
+    "Indicator",
+    "IndicatorReading",
+    "OfficialCalendarYear",
+    "Person",
+    "PolicyDocument",
+    "PolicyTask",
+    "ServiceHall",
+]

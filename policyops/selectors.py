@@ -1,0 +1,15 @@
+"""Reads for pages and the API, with their joins already right (no N+1)."""
+from policyops.models import Indicator, PolicyTask
+
+
+def indicator_list():
+    return Indicator.objects.select_related("document").with_latest_reading().order_by(
+        "document__issued_on", "document_id", "id")
+
+
+def policy_task_list(*, user, status: str | None = None):
+    qs = (PolicyTask.objects.visible_to(user).select_related("document", "lead_unit")
+          .prefetch_related("cooperating_units").order_by("deadline", "id"))
+    if status:
+        qs = qs.filter(status=status)
+    return qs

@@ -1,0 +1,32 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from policyops import indicators, selectors
+from policyops.models import PolicyTask
+
+PAGE_SIZE = 50
+
+
+def home(request):
+    return render(request, "policyops/home.html")
+
+
+@login_required
+def indicator_list(request):
+    page = Paginator(selectors.indicator_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(ind, indicators.indicator_progress(ind, ind.latest_value), indicators.indicator_met(ind, ind.latest_value))
+            for ind in page]
+    return render(request, "policyops/indicator_list.html", {"page": page, "rows": rows})
+
+
+@login_required
+def policy_task_list(request):
+    status = request.GET.get("status") or None
+    if status not in PolicyTask.Status.values:
+        status = None
+    page = Paginator(selectors.policy_task_list(user=request.user, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "policyops/task_list.html", {
+        "page": page, "today": timezone.localdate(), "status": status, "statuses": PolicyTask.Status.choices})
