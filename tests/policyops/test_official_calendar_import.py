@@ -1,0 +1,98 @@
+import datetime as dt
+
+import pytest
+
+from policyops import calendar, services
+from policyops.errors import InvalidInput
+from policyops.models import AuditEntry, CalendarOverride, OfficialCalendarYear
+
+D = dt.date
+GOOD = "date,type,name\n2027-01-01,休,元旦\n2027-02-06,班,春节\n2027-02-08,休,春节\n"
+
+
+def test_parse_reads_holidays_and_adjusted_working_days():
+    rows = services.parse_official_calendar(GOOD.encode(), year=2027)
+    assert rows == [(D(2027, 1, 1), False, "元旦"), (D(2027, 2, 6), True, "春节"), (D(2027, 2, 8), False, "春节")]
+
+
+def test_parse_reports_every_bad_line_with_its_column():
+    bad = "date,type,name\n2027-13-01,休,x\n2026-05-01,休,劳动节\n2027-03-01,放假,x\n"
+    with pytest.raises(InvalidInput) as exc:
+        services.parse_official_calendar(bad, year=2027)
+    text = str(exc.value)
+    assert "2" in text and "2027-13-01" in text
+    assert "2026-05-01" in text
+    assert "放假" in text
+    assert len(text.splitlines()) == 3
+
+
+def test_parse_refuses_a_wrong_header():
+    with pytest.raises(InvalidInput):
+        services.parse_official_calendar("day,kind\n2027-01-01,休\n", year=2027)
+
+
+def test_parse_refuses_non_utf8():
+    with pytest.raises(InvalidInput):
+        services.parse_official_calendar("date,type,name\n2027-01-01,休,元旦\n".encode("gb18030"), year=2027)
+
+
+def test_parse_refuses_duplicate_dates():
+    with pytest.raises(InvalidInput):
+        services.parse_official_calendar("date,type,name\n2027-01-01,休,a\n2027-01-01,班,b\n", year=2027)
+
+
+@pytest.mark.django_db
+def test_import_changes_the_working_days_and_marks_the_year(supervisor):
+    rows = services.parse_official_calendar(GOOD, year=2027)
+    services.calendar_import_official_year(year=2027, rows=rows, notice="测试通知", acting_user=supervisor)
+    assert not is_working(D(2027, 1, 1))
+    assert is_working(D(2027, 2, 6))  # a Saturday made a working day
+    assert calendar.has_official_calendar(2027)
+    assert AuditEntry.objects.filter(action="import_official_calendar", actor=supervisor).count() == 1
+
+
+def is_working(day):
+    return calendar.is_working_day(day)
+
+
+@pytest.mark.django_db
+def test_reimport_replaces_the_years_official_dates(supervisor):
+    services.calendar_import_official_year(year=2027, rows=services.parse_official_calendar(GOOD, year=2027),
+                                           acting_user=supervisor)
+    services.calendar_import_official_year(
+        year=2027, rows=[(D(2027, 5, 3), False, "劳动节")], acting_user=supervisor)
+    assert set(CalendarOverride.objects.values_list("date", flat=True)) == {D(2027, 5, 3)}
+    assert OfficialCalendarYear.objects.filter(year=2027).count() == 1
+
+
+@pytest.mark.django_db
+def test_import_tells_deadline_holders_which_dates_changed(supervisor):
+    seen = []
+
+    def recompute(sender, dates, **kwargs):
+        # A receiver sees the new calendar already, inside the same transaction.
+        seen.append((dates, calendar.add_working_days(D(2026, 12, 31), 1)))
+
+    calendar.calendar_changed.connect(recompute)
+    try:
+        services.calendar_import_official_year(year=2027, rows=services.parse_official_calendar(GOOD, year=2027),
+                                               acting_user=supervisor)
+    finally:
+        calendar.calendar_changed.disconnect(recompute)
+    assert seen == [(frozenset({D(2027, 1, 1), D(2027, 2, 6), D(2027, 2, 8)}), D(2027, 1, 4))]
+
+
+@pytest.mark.django_db
+def test_a_failing_recompute_rolls_the_import_back(supervisor):
+    def broken(sender, **kwargs):
+        raise RuntimeError("recompute failed")
+
+    calendar.calendar_changed.connect(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            services.calendar_import_official_year(
+                year=2027, rows=services.parse_official_calendar(GOOD, year=2027), acting_user=supervisor)
+    finally:
+        calendar.calendar_changed.disconnect(broken)
+    assert not CalendarOverride.objects.exists()
+    assert not OfficialCalendarYear.objects.exists()

@@ -1,0 +1,125 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from policyops.roles import Role
+from tests.conftest import make_user
+from tests.factories import (
+    DepartmentFactory,
+    IndicatorFactory,
+    IndicatorReadingFactory,
+    PersonFactory,
+    PolicyTaskFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def grow_indicators(n):
+    for _ in range(n):
+        indicator = IndicatorFactory()
+        IndicatorReadingFactory(indicator=indicator, value=Decimal("120"))
+        IndicatorReadingFactory(indicator=indicator, value=Decimal("150"))
+
+
+def grow_tasks(n):
+    units = [DepartmentFactory(), DepartmentFactory()]
+    for _ in range(n):
+        task = PolicyTaskFactory(lead_unit=units[0], deadline=dt.date(2020, 12, 31))
+        task.cooperating_units.set(units)
+
+
+def test_indicator_page_shows_progress_toward_target(client, supervisor):
+    indicator = IndicatorFactory(name="高新技术企业数量", baseline_value=Decimal(2039), target_value=Decimal(5000))
+    IndicatorReadingFactory(indicator=indicator, period_end=dt.date(2019, 12, 31), value=Decimal("3519.5"))
+    client.force_login(supervisor)
+    response = client.get(reverse("policyops:indicators"))
+    html = response.content.decode()
+    assert "高新技术企业数量" in html and "3519.5" in html and "50%" in html
+
+
+def test_indicator_page_query_count_is_constant(client, supervisor, assert_constant_queries):
+    client.force_login(supervisor)
+    assert_constant_queries(client, reverse("policyops:indicators"), grow_indicators)
+
+
+def test_task_page_query_count_is_constant(client, supervisor, assert_constant_queries):
+    client.force_login(supervisor)
+    assert_constant_queries(client, reverse("policyops:tasks"), grow_tasks)
+
+
+def test_task_page_marks_overdue_tasks(client, supervisor):
+    PolicyTaskFactory(text="逾期的任务", deadline=dt.date(2020, 12, 31))
+    client.force_login(supervisor)
+    html = client.get(reverse("policyops:tasks")).content.decode()
+    assert "逾期的任务" in html and 'class="badge overdue"' in html
+
+
+def test_task_page_ignores_an_unknown_status_filter(client, supervisor):
+    PolicyTaskFactory(text="任何任务")
+    client.force_login(supervisor)
+    assert "任何任务" in client.get(reverse("policyops:tasks") + "?status=<script>").content.decode()
+
+
+def test_pages_need_a_login(client):
+    response = client.get(reverse("policyops:indicators"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_empty_pages_render(client, supervisor):
+    client.force_login(supervisor)
+    for name in ("policyops:home", "policyops:indicators", "policyops:tasks"):
+        assert client.get(reverse(name)).status_code == 200
+
+
+def test_a_page_number_past_the_end_shows_the_last_page(client, supervisor):
+    grow_tasks(3)
+    client.force_login(supervisor)
+    assert client.get(reverse("policyops:tasks") + "?page=999").status_code == 200
+
+
+def test_default_language_is_simplified_chinese(client, supervisor):
+    client.force_login(supervisor)
+    html = client.get(reverse("policyops:indicators")).content.decode()
+    assert 'lang="zh-hans"' in html and "指标" in html
+
+
+def test_english_is_available(client, supervisor):
+    client.force_login(supervisor)
+    html = client.get(reverse("policyops:indicators"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'lang="en"' in html and "Indicators" in html
+
+
+ADMIN_LISTS = [
+    ("admin:policyops_indicator_changelist", grow_indicators),
+    ("admin:policyops_policytask_changelist", grow_tasks),
+    ("admin:policyops_person_changelist", lambda n: [PersonFactory(department=DepartmentFactory()) for _ in range(n)]),
+    ("admin:policyops_department_changelist", lambda n: [DepartmentFactory() for _ in range(n)]),
+    ("admin:policyops_indicatorreading_changelist", grow_indicators),
+]
+
+
+@pytest.mark.parametrize("url_name, grow", ADMIN_LISTS, ids=[u for u, _g in ADMIN_LISTS])
+def test_admin_lists_query_count_is_constant(client, url_name, grow, assert_constant_queries):
+    client.force_login(make_user(Role.SUPERVISOR, is_superuser=True))
+    assert_constant_queries(client, reverse(url_name), grow)
+
+
+def test_every_admin_page_opens_for_a_superuser(client, seeded):
+    from django.contrib import admin
+
+    client.force_login(make_user(is_superuser=True))
+    assert client.get(reverse("admin:index")).status_code == 200
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        assert client.get(changelist).status_code == 200, changelist
+        if model_admin.has_add_permission(type("R", (), {"user": make_user(is_superuser=True)})()):
+            add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+            assert client.get(add).status_code == 200, add
+        obj = model._default_manager.first()
+        if obj is not None:
+            change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+            assert client.get(change).status_code == 200, change
