@@ -104,7 +104,7 @@ def test_task_units_split_into_lead_and_cooperating(seeded):
 def test_second_load_changes_nothing_and_says_so(seeded):
     out = StringIO()
     call_command("load_seeds", stdout=out)
-    assert "nothing changed" in out.getvalue() or "未做任何更改" in out.getvalue()
+    assert "基础数据已是最新" in out.getvalue()
     report = load_seeds()
     assert not report.changed
     assert all(c["skip"] > 0 and c["new"] == 0 and c["update"] == 0 for c in report.counts.values())
