@@ -9,11 +9,29 @@ class ApprovalsConfig(AppConfig):
 
     def ready(self):
         from policyops import roles, seeding
+        from policyops.calendar import calendar_changed
         from policyops.roles import Role
 
         from approvals.resources import DelegatedPowerResource
 
+        view = ["approvals.view_delegatedpower", "approvals.view_entrustment", "approvals.view_approvalseal"]
         for role in (Role.CLERK, Role.PROGRAMME_MANAGER, Role.DIRECTOR, Role.SUPERVISOR):
-            roles.grant(role, "approvals.view_delegatedpower")
-        roles.grant(Role.SUPERVISOR, "approvals.change_delegatedpower")
+            roles.grant(role, *view)
+        case_view = ["approvals.view_approvalcase", "approvals.view_casematerial", "approvals.view_casesuspension",
+                     "approvals.view_casenotice", "approvals.view_sealuse"]
+        roles.grant(Role.CLERK, *case_view, "approvals.process_case", "approvals.decide_case",
+                    "approvals.change_casematerial", "approvals.add_casematerial")
+        # The head of the authority (局长) extends time limits and assigns handlers.
+        roles.grant(Role.DIRECTOR, *case_view, "approvals.extend_case", "approvals.assign_case")
+        roles.grant(Role.SUPERVISOR, *case_view, "approvals.assign_case", "approvals.manage_entrustment",
+                    "approvals.change_delegatedpower", "approvals.set_promised_limit",
+                    "approvals.add_entrustment", "approvals.change_entrustment",
+                    "approvals.add_approvalseal", "approvals.change_approvalseal")
         seeding.register("delegated_powers.csv", DelegatedPowerResource, 50)
+        calendar_changed.connect(_recompute_case_clocks, dispatch_uid="approvals-recompute-clocks")
+
+
+def _recompute_case_clocks(sender, dates, **kwargs):
+    from approvals.services import cases_recompute_after_calendar_change
+
+    cases_recompute_after_calendar_change(dates)

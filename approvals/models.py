@@ -1,9 +1,21 @@
-"""The 49 city powers entrusted to Pingdu (decree 第264号, annex)."""
+"""Delegated approvals: the 49 powers, entrustments, seals and the statutory case workflow.
+
+Decree 第264号 (002:1-100) and the Administrative Licensing Law (DOMAIN.md §1).
+"""
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
-from policyops.models import Department
+from approvals import guards as _g
+from approvals import rules
+from policyops.fsm import StateMachineModel
+from policyops.models import Department, District, Person, ServiceHall
+from policyops.scoping import DistrictScopedQuerySet
 
 
 class DelegatedPower(models.Model):
@@ -14,12 +26,465 @@ class DelegatedPower(models.Model):
     item = models.CharField(_("item"), max_length=300)
     sub_item = models.CharField(_("sub-item"), max_length=200, blank=True)
     remark = models.CharField(_("remark"), max_length=100, blank=True)
+    legal_limit_days = models.PositiveSmallIntegerField(
+        _("legal time limit (working days)"), default=rules.LEGAL_DECISION_DAYS)
+    promised_limit_days = models.PositiveSmallIntegerField(
+        _("promised time limit (working days)"), null=True, blank=True,
+        help_text=_("承诺时限; must not exceed the legal time limit."))
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("delegated power")
         verbose_name_plural = _("delegated powers")
         ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(promised_limit_days__isnull=True)
+                | models.Q(promised_limit_days__lte=models.F("legal_limit_days")),
+                name="power_promised_within_legal",
+                violation_error_message=_("The promised time limit must not exceed the legal time limit."),
+            ),
+        ]
+        permissions = [("set_promised_limit", _("Can set promised time limits"))]
 
     def __str__(self):
         return f"{self.number}. {self.name}"
+
+    @property
+    def is_preliminary_review(self) -> bool:
+        return rules.is_preliminary_review(self.name)
+
+    @property
+    def scope_rule(self) -> str:
+        return rules.scope_rule_for(self.remark)
+
+    @property
+    def promised_or_legal_days(self) -> int:
+        return self.promised_limit_days or self.legal_limit_days
+
+    def clean(self):
+        if self.promised_limit_days is not None and self.legal_limit_days is not None \
+                and self.promised_limit_days > self.legal_limit_days:
+            raise ValidationError({"promised_limit_days": _(
+                "The promised time limit (%(promised)s) must not exceed the legal time limit (%(legal)s).")
+                % {"promised": self.promised_limit_days, "legal": self.legal_limit_days}})
+
+
+# --- Entrustments and seals -------------------------------------------------------
+
+
+def _has_the_five_contents(entrustment) -> bool:
+    return all(str(getattr(entrustment, f)).strip() for f in Entrustment.REQUIRED_CONTENTS) and bool(
+        entrustment.period_start and entrustment.period_end)
+
+
+def _is_signed(entrustment) -> bool:
+    return bool(entrustment.signed_on)
+
+
+def _is_filed_with_both_offices(entrustment) -> bool:
+    return bool(entrustment.filed_with_reform_office_on and entrustment.filed_with_legal_office_on)
+
+
+def _has_an_issued_seal(entrustment) -> bool:
+    return entrustment.seals.filter(recovered_on__isnull=True).exists()
+
+
+def _has_revocation_reason(entrustment) -> bool:
+    return bool(entrustment.revocation_reason and entrustment.revocation_note.strip())
+
+
+def _may_manage_entrustments(entrustment, user) -> bool:
+    return user.has_perm("approvals.manage_entrustment")
+
+
+class EntrustmentQuerySet(models.QuerySet):
+    def in_force_on(self, day: dt.date):
+        return self.filter(state=Entrustment.State.IN_FORCE, period_start__lte=day, period_end__gte=day)
+
+
+class Entrustment(StateMachineModel):
+    """委托协议 between a city agency and Pingdu's approval authority (002:31)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SIGNED = "signed", _("signed")
+        FILED = "filed", _("filed")
+        IN_FORCE = "in_force", _("in force")
+        SUSPENDED = "suspended", _("suspended")
+        REVOKED = "revoked", _("revoked")
+        EXPIRED = "expired", _("expired")
+
+    class RevocationReason(models.TextChoices):
+        # 002:35 超范围使用的，市直有关部门可以取消相应审批权限的委托，收回行政审批专用章
+        SEAL_BEYOND_SCOPE = "seal_beyond_scope", _("The seal was used beyond the entrusted scope")
+        OTHER_LAWFUL = "other_lawful", _("Another lawful reason")
+
+    REQUIRED_CONTENTS = ("entrusted_content", "management_requirements", "workflow", "legal_liability")
+
+    agency = models.ForeignKey(Department, verbose_name=_("entrusting agency"), on_delete=models.PROTECT,
+                               related_name="entrustments_given")
+    authority = models.ForeignKey(Department, verbose_name=_("entrusted authority"), on_delete=models.PROTECT,
+                                  related_name="entrustments_received")
+    powers = models.ManyToManyField(DelegatedPower, verbose_name=_("powers"), related_name="entrustments")
+    entrusted_content = models.TextField(_("entrusted content"), blank=True)
+    management_requirements = models.TextField(_("management requirements"), blank=True)
+    workflow = models.TextField(_("workflow"), blank=True)
+    period_start = models.DateField(_("implementation period from"), null=True, blank=True)
+    period_end = models.DateField(_("implementation period to"), null=True, blank=True)
+    legal_liability = models.TextField(_("legal liability"), blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    filed_with_reform_office_on = models.DateField(_("filed with the approval-reform office on"), null=True,
+                                                   blank=True)
+    filed_with_legal_office_on = models.DateField(_("filed with the legal-affairs office on"), null=True, blank=True)
+    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
+    revocation_reason = models.CharField(_("revocation reason"), max_length=30, choices=RevocationReason.choices,
+                                         blank=True)
+    revocation_note = models.TextField(_("revocation details"), blank=True)
+    history = HistoricalRecords()
+
+    objects = EntrustmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("entrustment agreement")
+        verbose_name_plural = _("entrustment agreements")
+        ordering = ["agency__name", "id"]
+        permissions = [("manage_entrustment", _("Can sign, file, suspend and revoke entrustments"))]
+
+    def __str__(self):
+        return _("Entrustment: %(agency)s → %(authority)s") % {"agency": self.agency, "authority": self.authority}
+
+    @transition(field=state, source=State.DRAFT, target=State.SIGNED, permission=_may_manage_entrustments,
+                conditions=[_has_the_five_contents, _is_signed])
+    def sign(self):
+        pass
+
+    @transition(field=state, source=State.SIGNED, target=State.FILED, permission=_may_manage_entrustments,
+                conditions=[_is_filed_with_both_offices])
+    def file(self):
+        pass
+
+    @transition(field=state, source=State.FILED, target=State.IN_FORCE, permission=_may_manage_entrustments,
+                conditions=[_has_an_issued_seal])
+    def bring_into_force(self):
+        pass
+
+    @transition(field=state, source=State.IN_FORCE, target=State.SUSPENDED, permission=_may_manage_entrustments)
+    def suspend(self):
+        pass
+
+    @transition(field=state, source=State.SUSPENDED, target=State.IN_FORCE, permission=_may_manage_entrustments,
+                conditions=[_has_an_issued_seal])
+    def reinstate(self):
+        pass
+
+    @transition(field=state, source=[State.IN_FORCE, State.SUSPENDED, State.FILED, State.SIGNED],
+                target=State.REVOKED, permission=_may_manage_entrustments, conditions=[_has_revocation_reason])
+    def revoke(self):
+        pass
+
+    @transition(field=state, source=[State.IN_FORCE, State.SUSPENDED], target=State.EXPIRED,
+                permission=_may_manage_entrustments)
+    def expire(self):
+        pass
+
+
+def validate_seal_image(upload):
+    if upload.size > 2 * 1024 * 1024:
+        raise ValidationError(_("The impression image is too large (at most 2 MB)."))
+    head = upload.read(8)
+    upload.seek(0)
+    if not (head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff")):
+        raise ValidationError(_("The impression image must be a PNG or JPEG file."))
+
+
+class ApprovalSeal(models.Model):
+    """行政审批专用章 granted to Pingdu's authority for one entrustment (002:31, 002:35)."""
+
+    entrustment = models.ForeignKey(Entrustment, verbose_name=_("entrustment agreement"), on_delete=models.PROTECT,
+                                    related_name="seals")
+    name = models.CharField(_("seal text"), max_length=100)
+    impression = models.FileField(_("impression image"), upload_to="seals/", blank=True,
+                                  validators=[validate_seal_image])
+    issued_on = models.DateField(_("issued on"))
+    recovered_on = models.DateField(_("recovered on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("approval seal")
+        verbose_name_plural = _("approval seals")
+        ordering = ["-issued_on"]
+
+    def __str__(self):
+        return self.name
+
+    def is_issued_on(self, day: dt.date) -> bool:
+        return self.issued_on <= day and (self.recovered_on is None or day < self.recovered_on)
+
+
+# --- Cases -----------------------------------------------------------------------
+
+
+class CaseQuerySet(DistrictScopedQuerySet):
+    def open(self):
+        return self.filter(state__in=ApprovalCase.OPEN_STATES)
+
+    def overdue(self, today: dt.date):
+        return self.open().filter(due_on__lt=today)
+
+    def due_soon(self, today: dt.date, soon_until: dt.date):
+        """Open cases due between today and ``soon_until`` (add_working_days(today, 3))."""
+        return self.open().filter(due_on__gte=today, due_on__lte=soon_until)
+
+
+class ApprovalCase(StateMachineModel):
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        CORRECTION_REQUESTED = "correction_requested", _("correction requested")
+        RESUBMITTED = "resubmitted", _("resubmitted")
+        REFUSED = "refused", _("not accepted")
+        ACCEPTED = "accepted", _("accepted")
+        UNDER_REVIEW = "under_review", _("under review")
+        PAUSED = "paused", _("clock paused")
+        APPROVED = "approved", _("approved")
+        DENIED = "denied", _("denied")
+        FORWARDED = "forwarded", _("forwarded to the deciding authority")
+        CLOSED = "closed", _("closed")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class ApplicantType(models.TextChoices):
+        PERSON = "person", _("natural person")
+        ORGANISATION = "organisation", _("legal person or organisation")
+
+    class SuperiorDecision(models.TextChoices):
+        APPROVED = "approved", _("approved")
+        DENIED = "denied", _("denied")
+
+    OPEN_STATES = (State.SUBMITTED, State.CORRECTION_REQUESTED, State.RESUBMITTED, State.ACCEPTED,
+                   State.UNDER_REVIEW, State.PAUSED, State.APPROVED, State.FORWARDED)
+
+    number = models.CharField(_("case number"), max_length=20, unique=True, editable=False)
+    power = models.ForeignKey(DelegatedPower, verbose_name=_("delegated power"), on_delete=models.PROTECT,
+                              related_name="cases")
+    district = models.ForeignKey(District, verbose_name=_("district"), on_delete=models.PROTECT,
+                                 related_name="approval_cases")
+    applicant_name = models.CharField(_("applicant"), max_length=100)
+    applicant_type = models.CharField(_("applicant type"), max_length=20, choices=ApplicantType.choices)
+    applicant_phone = models.CharField(_("contact phone"), max_length=20)
+    # The facts the scope rules need (rules.scope_violations).
+    school_type = models.CharField(_("school type"), max_length=30, choices=rules.SchoolType.CHOICES, blank=True)
+    hospital_grade = models.CharField(_("medical institution grade"), max_length=2,
+                                      choices=rules.HospitalGrade.CHOICES, blank=True)
+    inside_pingdu = models.BooleanField(_("located inside Pingdu"), default=True)
+    received_hall = models.ForeignKey(ServiceHall, verbose_name=_("receiving hall"), on_delete=models.PROTECT,
+                                      related_name="received_cases")
+    first_contact = models.ForeignKey(Person, verbose_name=_("first-contact person"), on_delete=models.PROTECT,
+                                      related_name="first_contact_cases",
+                                      help_text=_("首问责任人: stays responsible to the end."))
+    handler = models.ForeignKey(Person, verbose_name=_("handler"), on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="handled_cases")
+    received_on = models.DateField(_("received on"))
+    state = FSMField(_("state"), max_length=30, choices=State.choices, default=State.SUBMITTED, protected=True)
+    # The clock: start day and budget; suspensions are CaseSuspension rows.
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    deemed_accepted = models.BooleanField(_("deemed accepted"), default=False,
+                                          help_text=_("No correction notice within 5 working days: accepted on "
+                                                      "the day of receipt (Art. 32)."))
+    extended = models.BooleanField(_("extended"), default=False)
+    approved_on = models.DateField(_("decided on"), null=True, blank=True)
+    # Stored results of the clock, recomputed by approvals.clock_service on every change.
+    correction_due_on = models.DateField(_("correction notice due"), null=True, blank=True)
+    legal_due_on = models.DateField(_("legal due date"), null=True, blank=True)
+    promised_due_on = models.DateField(_("promised due date"), null=True, blank=True)
+    licence_due_on = models.DateField(_("licence due"), null=True, blank=True)
+    due_on = models.DateField(_("due"), null=True, blank=True, db_index=True,
+                              help_text=_("The deadline that governs the case in its current state."))
+    # Outcomes.
+    refusal_reason = models.TextField(_("reason for not accepting"), blank=True)
+    refer_to = models.CharField(_("where to apply instead"), max_length=200, blank=True)
+    decision_reason = models.TextField(_("decision reasons"), blank=True)
+    licence_number = models.CharField(_("licence number"), max_length=50, blank=True)
+    superior_decision = models.CharField(_("deciding authority's decision"), max_length=10,
+                                         choices=SuperiorDecision.choices, blank=True)
+    superior_document = models.CharField(_("deciding authority's document"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["correction_due_on", "legal_due_on", "promised_due_on",
+                                                 "licence_due_on", "due_on"])
+
+    district_lookup = "district"
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("approval case")
+        verbose_name_plural = _("approval cases")
+        ordering = ["-received_on", "-id"]
+        indexes = [models.Index(fields=["district", "state", "due_on"])]
+        permissions = [
+            ("process_case", _("Can register and process approval cases")),
+            ("decide_case", _("Can approve, deny and forward approval cases")),
+            ("assign_case", _("Can assign and reassign case handlers")),
+            ("extend_case", _("Head of authority: can extend a case's time limit")),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    # Transitions: pure state changes. Guards live in approvals.guards (named so that a
+    # refusal can say which one failed); side effects live in approvals.services.
+
+    @transition(field=state, source=State.SUBMITTED, target=State.CORRECTION_REQUESTED,
+                permission=_g.may_process, conditions=[_g.within_correction_period, _g.has_missing_materials])
+    def request_correction(self):
+        pass
+
+    @transition(field=state, source=State.CORRECTION_REQUESTED, target=State.RESUBMITTED, permission=_g.may_process)
+    def resubmit(self):
+        pass
+
+    @transition(field=state, source=[State.SUBMITTED, State.RESUBMITTED], target=State.ACCEPTED,
+                permission=_g.may_process,
+                conditions=[_g.materials_complete, _g.inside_scope, _g.entrusted_with_seal])
+    def accept(self):
+        pass
+
+    @transition(field=state, source=[State.SUBMITTED, State.RESUBMITTED], target=State.REFUSED,
+                permission=_g.may_process, conditions=[_g.has_refusal_reason])
+    def refuse(self):
+        pass
+
+    @transition(field=state, source=State.ACCEPTED, target=State.UNDER_REVIEW, permission=_g.may_process,
+                conditions=[_g.has_handler])
+    def start_review(self):
+        pass
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=State.PAUSED, permission=_g.may_process)
+    def pause(self):
+        pass
+
+    @transition(field=state, source=State.PAUSED, target=State.UNDER_REVIEW, permission=_g.may_process)
+    def resume(self):
+        pass
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=State.UNDER_REVIEW,
+                permission=_g.may_extend, conditions=[_g.not_yet_extended, _g.not_preliminary_review])
+    def extend(self):
+        pass
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=State.APPROVED, permission=_g.may_decide,
+                conditions=[_g.not_preliminary_review, _g.entrusted_with_seal])
+    def approve(self):
+        pass
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=State.DENIED, permission=_g.may_decide,
+                conditions=[_g.not_preliminary_review, _g.has_decision_reason, _g.entrusted_with_seal])
+    def deny(self):
+        pass
+
+    @transition(field=state, source=State.APPROVED, target=State.CLOSED, permission=_g.may_process,
+                conditions=[_g.has_licence_number, _g.entrusted_with_seal])
+    def issue_licence(self):
+        pass
+
+    @transition(field=state, source=State.UNDER_REVIEW, target=State.FORWARDED, permission=_g.may_decide,
+                conditions=[_g.is_preliminary_review, _g.entrusted_with_seal])
+    def forward(self):
+        pass
+
+    @transition(field=state, source=State.FORWARDED, target=State.CLOSED, permission=_g.may_process,
+                conditions=[_g.has_superior_decision])
+    def record_superior_decision(self):
+        pass
+
+    @transition(field=state, source=list(OPEN_STATES), target=State.WITHDRAWN, permission=_g.may_process)
+    def withdraw(self):
+        pass
+
+
+class CaseMaterial(models.Model):
+    """One item of the materials checklist."""
+
+    case = models.ForeignKey(ApprovalCase, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="materials")
+    name = models.CharField(_("material"), max_length=200)
+    provided = models.BooleanField(_("provided"), default=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class CaseSuspension(models.Model):
+    """A pause of the clock (Art. 45): its legal ground and the length told to the applicant."""
+
+    case = models.ForeignKey(ApprovalCase, verbose_name=_("case"), on_delete=models.CASCADE,
+                             related_name="suspensions")
+    start = models.DateField(_("paused on"))
+    end = models.DateField(_("resumed on"), null=True, blank=True)
+    ground = models.CharField(_("legal ground"), max_length=20, choices=rules.PauseGround.CHOICES)
+    expected_days = models.PositiveSmallIntegerField(_("expected length (working days)"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("clock suspension")
+        verbose_name_plural = _("clock suspensions")
+        ordering = ["start", "id"]
+
+    def __str__(self):
+        return f"{self.start}–{self.end or '…'} {self.get_ground_display()}"
+
+
+class CaseNotice(models.Model):
+    """A numbered written notice, frozen when it is issued, printable as a page."""
+
+    class Kind(models.TextChoices):
+        ACCEPTANCE = "acceptance", _("受理通知书")
+        REFUSAL = "refusal", _("不予受理决定书")
+        CORRECTION = "correction", _("补正材料通知书")
+        SUSPENSION = "suspension", _("特别程序告知书")
+        EXTENSION = "extension", _("延期通知书")
+        APPROVAL = "approval", _("准予行政许可决定书")
+        DENIAL = "denial", _("不予行政许可决定书")
+
+    case = models.ForeignKey(ApprovalCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("notice number"), max_length=40, unique=True)
+    issued_on = models.DateField(_("issued on"))
+    body = models.TextField(_("text"))
+    seal = models.ForeignKey(ApprovalSeal, verbose_name=_("seal"), on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="notices")
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["issued_on", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"
+
+
+class SealUse(models.Model):
+    """Every decision that uses a seal is logged (002:35: the seal only for entrusted powers)."""
+
+    seal = models.ForeignKey(ApprovalSeal, verbose_name=_("seal"), on_delete=models.PROTECT, related_name="uses")
+    case = models.ForeignKey(ApprovalCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="seal_uses")
+    action = models.CharField(_("action"), max_length=40)
+    used_on = models.DateField(_("used on"))
+    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("used by"), on_delete=models.PROTECT,
+                                related_name="+")
+
+    class Meta:
+        verbose_name = _("seal use")
+        verbose_name_plural = _("seal uses")
+        ordering = ["-used_on", "-id"]
+
+    def __str__(self):
+        return f"{self.seal} {self.case} {self.action}"

@@ -1,5 +1,6 @@
 from .audit import AuditEntry
 from .calendar import CalendarOverride, OfficialCalendarYear
+from .numbering import NumberSequence
 from .ledger import Indicator, IndicatorReading, PolicyDocument, PolicyTask
 from .organisations import Department, District, Person, ServiceHall
 
@@ -10,6 +11,7 @@ __all__ = [
     "District",
     "Indicator",
     "IndicatorReading",
+    "NumberSequence",
     "OfficialCalendarYear",
     "Person",
     "PolicyDocument",

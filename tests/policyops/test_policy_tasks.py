@@ -5,7 +5,7 @@ from django_fsm import ConcurrentTransition
 
 from policyops import services
 from policyops.audit import entries_for
-from policyops.errors import NotAllowed
+from policyops.errors import ConditionFailed, NotAllowed, StaleObject
 from policyops.models import PolicyTask
 from policyops.roles import Role
 from tests.conftest import make_user
@@ -47,7 +47,7 @@ def test_another_units_worker_may_not_start(task):
 
 def test_submitting_without_a_report_names_the_missing_condition(task, worker):
     services.policy_task_start(task=task, acting_user=worker)
-    with pytest.raises(NotAllowed) as exc:
+    with pytest.raises(ConditionFailed) as exc:
         services.policy_task_submit(task=task, acting_user=worker, progress_report="  ")
     assert "progress report" in str(exc.value) or "进展" in str(exc.value)
     task.refresh_from_db()
@@ -74,7 +74,7 @@ def test_supervisor_returns_with_reason_and_worker_resumes(task, worker, supervi
 def test_returning_needs_a_reason(task, worker, supervisor):
     services.policy_task_start(task=task, acting_user=worker)
     services.policy_task_submit(task=task, acting_user=worker, progress_report="已完成")
-    with pytest.raises(NotAllowed):
+    with pytest.raises(ConditionFailed):
         services.policy_task_return(task=task, acting_user=supervisor, reason="")
 
 
@@ -109,7 +109,7 @@ def test_two_clerks_cannot_both_win(task, worker):
     first = PolicyTask.objects.get(pk=task.pk)
     second = PolicyTask.objects.get(pk=task.pk)
     services.policy_task_start(task=first, acting_user=worker)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(StaleObject):
         # The second copy still believes the task is assigned; the save must be refused.
         services.policy_task_start(task=second, acting_user=worker)
     assert PolicyTask.objects.get(pk=task.pk).status == PolicyTask.Status.IN_PROGRESS

@@ -1,0 +1,131 @@
+"""The legal rules of delegated approvals, each in one place with its source.
+
+Time limits are counted in working days by policyops.calendar (Art. 82).
+"""
+import datetime as dt
+
+from django.utils.translation import gettext_lazy as _
+
+# 行政许可法 Art. 42: decide within 20 working days of acceptance.
+LEGAL_DECISION_DAYS = 20
+# 行政许可法 Art. 42: the head of the authority may extend once by 10 working days.
+EXTENSION_DAYS = 10
+# 行政许可法 Art. 32(4): one complete correction notice within 5 working days of receipt,
+# otherwise the application counts as accepted on the day it was received.
+CORRECTION_NOTICE_DAYS = 5
+# 行政许可法 Art. 44: issue and deliver the licence within 10 working days of approval.
+LICENCE_ISSUE_DAYS = 10
+# 行政许可法 Art. 43: a preliminary review is finished and forwarded within 20 working days.
+PRELIMINARY_REVIEW_DAYS = 20
+# "Due soon" everywhere: at most this many working days left.
+DUE_SOON_DAYS = 3
+# Decree 第264号 (002:31): agencies sign the entrustment and grant the seal within 30 days of publication.
+ENTRUSTMENT_SIGNING_CALENDAR_DAYS = 30
+
+
+def entrustment_signing_deadline(decree_published_on: dt.date) -> dt.date:
+    """Last day to sign the entrustment and grant the seal (calendar days: "发布后30日内")."""
+    return decree_published_on + dt.timedelta(days=ENTRUSTMENT_SIGNING_CALENDAR_DAYS)
+
+
+def is_preliminary_review(power_name: str) -> bool:
+    """Annex items whose name ends in 初审 (#16, #17, #24) are reviewed, then forwarded (Art. 43)."""
+    return power_name.endswith("初审")
+
+
+class ScopeRule:
+    """Machine-checkable scope rules derived from the annex's 备注 column (002:52-92)."""
+
+    NONE = ""
+    PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL = "private_school"
+    NOT_TERTIARY_PRACTITIONER = "not_tertiary_practitioner"
+    NOT_TERTIARY_HOSPITAL = "not_tertiary_hospital"
+
+
+# The remark as the annex writes it → the rule it sets.
+SCOPE_RULE_BY_REMARK = {
+    "限于民办普通高中、中职学校": ScopeRule.PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL,  # #7-#14
+    "在三级医疗机构执业的除外": ScopeRule.NOT_TERTIARY_PRACTITIONER,  # #28-#38
+    "三级医疗机构除外": ScopeRule.NOT_TERTIARY_HOSPITAL,  # #39-#43
+}
+
+
+def scope_rule_for(remark: str) -> str:
+    return SCOPE_RULE_BY_REMARK.get(remark.strip(), ScopeRule.NONE)
+
+
+class SchoolType:
+    PRIVATE_GENERAL_HIGH_SCHOOL = "private_general_high"
+    SECONDARY_VOCATIONAL_SCHOOL = "secondary_vocational"
+    OTHER = "other"
+
+    CHOICES = [
+        (PRIVATE_GENERAL_HIGH_SCHOOL, _("private general high school (民办普通高中)")),
+        (SECONDARY_VOCATIONAL_SCHOOL, _("secondary vocational school (中职学校)")),
+        (OTHER, _("other school")),
+    ]
+
+
+class HospitalGrade:
+    PRIMARY = "1"
+    SECONDARY = "2"
+    TERTIARY = "3"
+    UNGRADED = "0"
+
+    CHOICES = [
+        (PRIMARY, _("grade 1 (一级)")),
+        (SECONDARY, _("grade 2 (二级)")),
+        (TERTIARY, _("grade 3 (三级)")),
+        (UNGRADED, _("not graded")),
+    ]
+
+
+OUTSIDE_PINGDU = _("The matter is outside Pingdu's administrative area.")
+NOT_A_PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL = _(
+    "This power is limited to private general high schools and secondary vocational schools "
+    "(限于民办普通高中、中职学校).")
+TERTIARY_PRACTITIONER = _("Practitioners in tertiary (三级) medical institutions are excluded (在三级医疗机构执业的除外).")
+TERTIARY_HOSPITAL = _("Tertiary (三级) medical institutions are excluded (三级医疗机构除外).")
+HOSPITAL_GRADE_MISSING = _("The grade of the medical institution must be given.")
+SCHOOL_TYPE_MISSING = _("The type of school must be given.")
+
+
+def scope_violations(rule: str, *, school_type: str, hospital_grade: str, inside_pingdu: bool) -> list:
+    """Why an application is outside what Pingdu may accept; empty when it is inside.
+
+    Pingdu exercises the powers only inside its own territory (decree, 002:29).
+    """
+    problems = []
+    if not inside_pingdu:
+        problems.append(OUTSIDE_PINGDU)
+    if rule == ScopeRule.PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL:
+        if not school_type:
+            problems.append(SCHOOL_TYPE_MISSING)
+        elif school_type not in (SchoolType.PRIVATE_GENERAL_HIGH_SCHOOL, SchoolType.SECONDARY_VOCATIONAL_SCHOOL):
+            problems.append(NOT_A_PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL)
+    if rule in (ScopeRule.NOT_TERTIARY_PRACTITIONER, ScopeRule.NOT_TERTIARY_HOSPITAL):
+        if not hospital_grade:
+            problems.append(HOSPITAL_GRADE_MISSING)
+        elif hospital_grade == HospitalGrade.TERTIARY:
+            problems.append(TERTIARY_PRACTITIONER if rule == ScopeRule.NOT_TERTIARY_PRACTITIONER
+                            else TERTIARY_HOSPITAL)
+    return problems
+
+
+# 行政复议法 Art. 20 (60 days) and 行政诉讼法 Art. 46 (6 months): the remedies a denial names.
+REMEDIES_TEXT = _("If the applicant disagrees with this decision, they may apply for administrative "
+                  "reconsideration (行政复议) within 60 days of receiving it, or bring an administrative "
+                  "lawsuit (行政诉讼) before a people's court within 6 months.")
+
+
+class PauseGround:
+    """Art. 45: procedures not counted in the time limit."""
+
+    CHOICES = [
+        ("hearing", _("hearing (听证)")),
+        ("tendering", _("tendering (招标)")),
+        ("auction", _("auction (拍卖)")),
+        ("testing", _("testing, inspection or quarantine (检验、检测、检疫)")),
+        ("appraisal", _("appraisal (鉴定)")),
+        ("expert_review", _("expert review (专家评审)")),
+    ]

@@ -1,0 +1,432 @@
+"""Use cases of delegated approvals. One function per use case.
+
+Each wraps one transition with its side effects — the clock recomputed, a numbered
+notice, the seal use logged, the audit row — in one database transaction. ``as_of`` is
+the date the clerk acts on (injected; callers pass today's date).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from approvals import clock, rules, selectors
+from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspension, Entrustment, SealUse
+from policyops import audit
+from policyops.calendar import add_working_days
+from policyops.errors import InvalidInput, NotAllowed
+from policyops.numbering import next_number
+from policyops.scoping import may_touch_district
+from policyops.transitions import run_transition
+
+CASE_NUMBER_PREFIX = "PD"  # 平度: the only district the 49 powers are entrusted to
+
+GUARD_MESSAGES = {
+    "within_correction_period": _("the 5 working days for a correction notice have passed; the application "
+                                  "counts as accepted on the day it was received (Art. 32)"),
+    "has_missing_materials": _("mark the missing materials first; the notice must list every one of them"),
+    "materials_complete": _("some materials are still missing; request a correction"),
+    "inside_scope": _("the application is outside the delegated scope; refuse it"),
+    "entrusted_with_seal": _("on this date the power's entrustment is not in force or its seal is not issued"),
+    "has_refusal_reason": _("give the reason and where to apply instead"),
+    "has_handler": _("assign a handler first"),
+    "not_yet_extended": _("the time limit has already been extended once"),
+    "not_preliminary_review": _("this power is a preliminary review (初审): forward it to the deciding authority"),
+    "is_preliminary_review": _("only preliminary-review (初审) powers are forwarded"),
+    "has_decision_reason": _("give the reasons for the decision"),
+    "has_licence_number": _("give the licence number"),
+    "has_superior_decision": _("record the deciding authority's decision and its document"),
+    # Entrustments.
+    "_has_the_five_contents": _("fill in the entrusted content, management requirements, workflow, "
+                                "implementation period and legal liability"),
+    "_is_signed": _("give the signing date"),
+    "_is_filed_with_both_offices": _("give both filing dates (approval-reform office and legal-affairs office)"),
+    "_has_an_issued_seal": _("issue the special approval seal first"),
+    "_has_revocation_reason": _("give the lawful reason for the revocation and its details"),
+}
+
+NOTICE_PREFIX = {
+    CaseNotice.Kind.ACCEPTANCE: "平审受",
+    CaseNotice.Kind.REFUSAL: "平审不受",
+    CaseNotice.Kind.CORRECTION: "平审补",
+    CaseNotice.Kind.SUSPENSION: "平审特",
+    CaseNotice.Kind.EXTENSION: "平审延",
+    CaseNotice.Kind.APPROVAL: "平审准",
+    CaseNotice.Kind.DENIAL: "平审不准",
+}
+
+
+# --- clock -------------------------------------------------------------------------
+
+
+def _suspensions(case) -> list[clock.Suspension]:
+    return [clock.Suspension(s.start, s.end) for s in case.suspensions.all()]
+
+
+def case_recompute_clock(case: ApprovalCase) -> ApprovalCase:
+    """Set every stored due date of ``case`` from its start day, budget and suspensions."""
+    suspensions = _suspensions(case) if case.pk else []
+    power = case.power
+    case.correction_due_on = add_working_days(case.received_on, rules.CORRECTION_NOTICE_DAYS)
+    case.legal_due_on = case.promised_due_on = case.licence_due_on = None
+    if case.accepted_on:
+        legal_budget = power.legal_limit_days + (rules.EXTENSION_DAYS if case.extended else 0)
+        case.legal_due_on = clock.due_date(case.accepted_on, legal_budget, suspensions)
+        if power.promised_limit_days:
+            case.promised_due_on = clock.due_date(case.accepted_on, power.promised_limit_days, suspensions)
+    if case.approved_on and case.state == ApprovalCase.State.APPROVED:
+        case.licence_due_on = add_working_days(case.approved_on, rules.LICENCE_ISSUE_DAYS)
+    S = ApprovalCase.State
+    case.due_on = {
+        S.SUBMITTED: case.correction_due_on,
+        S.ACCEPTED: case.promised_due_on or case.legal_due_on,
+        S.UNDER_REVIEW: case.promised_due_on or case.legal_due_on,
+        S.APPROVED: case.licence_due_on,
+    }.get(case.state)
+    return case
+
+
+CLOCK_FIELDS = ["correction_due_on", "legal_due_on", "promised_due_on", "licence_due_on", "due_on"]
+
+
+def _save_clock(case, *extra_fields):
+    case_recompute_clock(case)
+    case.save(update_fields=[*CLOCK_FIELDS, *extra_fields])
+
+
+def cases_recompute_after_calendar_change(dates) -> int:
+    """Recompute the clocks of the open cases a calendar change can move; returns how many moved.
+
+    A case received after the last changed date cannot be affected; every other open
+    case is recomputed (open cases are a small share of all cases).
+    """
+    if not dates:
+        return 0
+    cases = (ApprovalCase.objects.open().filter(received_on__lte=max(dates))
+             .select_related("power").prefetch_related("suspensions").order_by("pk"))
+    changed = []
+    for case in cases.iterator(chunk_size=500):
+        before = tuple(getattr(case, f) for f in CLOCK_FIELDS)
+        case_recompute_clock(case)
+        if tuple(getattr(case, f) for f in CLOCK_FIELDS) != before:
+            changed.append(case)
+    ApprovalCase.objects.bulk_update(changed, CLOCK_FIELDS, batch_size=500)
+    return len(changed)
+
+
+# --- notices and seals --------------------------------------------------------------
+
+
+def _issue_notice(case, kind, *, as_of: dt.date, seal=None, **context) -> CaseNotice:
+    year = as_of.year
+    number = f"{NOTICE_PREFIX[kind]}〔{year}〕{next_number(f'notice-{kind}', year):06d}号"
+    body = render_to_string(f"approvals/notices/{kind}.txt", {
+        "case": case, "as_of": as_of, "rules": rules, "remedies": rules.REMEDIES_TEXT, **context})
+    return CaseNotice.objects.create(case=case, kind=kind, number=number, issued_on=as_of, body=body.strip(),
+                                     seal=seal)
+
+
+def _use_seal(case, action: str, *, as_of, acting_user):
+    seal = selectors.seal_for(case.power, as_of)
+    # The transition's condition already checked this; a seal recovered in between fails here.
+    if seal is None:
+        raise NotAllowed(GUARD_MESSAGES["entrusted_with_seal"])
+    SealUse.objects.create(seal=seal, case=case, action=action, used_on=as_of, used_by=acting_user)
+    return seal
+
+
+def _act(case, action, *, acting_user, as_of, reason=""):
+    case.as_of = as_of
+    run_transition(case, action, acting_user=acting_user, reason=reason, condition_messages=GUARD_MESSAGES)
+
+
+# --- registration -------------------------------------------------------------------
+
+
+def case_register(*, power, applicant_name: str, applicant_type: str, applicant_phone: str, received_hall,
+                  first_contact, received_on: dt.date, materials, acting_user, school_type: str = "",
+                  hospital_grade: str = "", inside_pingdu: bool = True) -> ApprovalCase:
+    """Register an application received at a hall. ``materials``: (name, provided) pairs."""
+    if received_hall.district_id is None:
+        raise InvalidInput(_("The receiving hall must belong to a district."), field="received_hall")
+    if not acting_user.has_perm("approvals.process_case") or not may_touch_district(acting_user,
+                                                                                    received_hall.district_id):
+        raise NotAllowed(_("You may not register cases for this hall."))
+    applicant_name, applicant_phone = applicant_name.strip(), applicant_phone.strip()
+    if not applicant_name:
+        raise InvalidInput(_("The applicant's name is required."), field="applicant_name")
+    digits = "".join(ch for ch in applicant_phone if ch.isdigit())
+    if len(digits) < 7:
+        raise InvalidInput(_("Give a contact phone number with at least 7 digits."), field="applicant_phone")
+    materials = [(str(name).strip(), bool(provided)) for name, provided in materials]
+    if not materials or any(not name for name, _p in materials):
+        raise InvalidInput(_("List the materials received (at least one, none without a name)."), field="materials")
+    with transaction.atomic():
+        number = f"{CASE_NUMBER_PREFIX}-{received_on.year}-{next_number('case', received_on.year):06d}"
+        case = ApprovalCase(number=number, power=power, district_id=received_hall.district_id,
+                            applicant_name=applicant_name, applicant_type=applicant_type,
+                            applicant_phone=applicant_phone, received_hall=received_hall,
+                            first_contact=first_contact, received_on=received_on, school_type=school_type,
+                            hospital_grade=hospital_grade, inside_pingdu=inside_pingdu)
+        case_recompute_clock(case)
+        case.full_clean()
+        case.save()
+        CaseMaterial.objects.bulk_create([CaseMaterial(case=case, name=n, provided=p) for n, p in materials])
+        audit.record(obj=case, action="register", actor=acting_user, to_state=case.state)
+    return case
+
+
+def case_scope_problems(case) -> list[str]:
+    return [str(p) for p in rules.scope_violations(case.power.scope_rule, school_type=case.school_type,
+                                                   hospital_grade=case.hospital_grade,
+                                                   inside_pingdu=case.inside_pingdu)]
+
+
+def case_refusal_suggestion(case) -> dict | None:
+    """When the scope rule fails: the reason and where to apply instead, ready for ``case_refuse``."""
+    problems = case_scope_problems(case)
+    if not problems:
+        return None
+    return {"reason": "；".join(problems),
+            "refer_to": str(_("%(agency)s (the city agency that owns this power)") % {"agency": case.power.agency})}
+
+
+# --- intake ---------------------------------------------------------------------------
+
+
+def case_request_correction(*, case, acting_user, as_of: dt.date, missing: list[str] | None = None):
+    """One-time notice listing every missing item (Art. 32(4))."""
+    with transaction.atomic():
+        if missing:
+            names = {m.name: m for m in case.materials.all()}
+            unknown = [n for n in missing if n not in names]
+            if unknown:
+                raise InvalidInput(_("Unknown materials: %(names)s"), field="missing", names="、".join(unknown))
+            for name in missing:
+                names[name].provided = False
+                names[name].save(update_fields=["provided"])
+        _act(case, "request_correction", acting_user=acting_user, as_of=as_of)
+        items = [m.name for m in case.materials.all() if not m.provided]
+        _issue_notice(case, CaseNotice.Kind.CORRECTION, as_of=as_of, missing=items)
+        _save_clock(case)
+    return case
+
+
+def case_resubmit(*, case, acting_user, as_of: dt.date, provided: list[str] | None = None):
+    with transaction.atomic():
+        materials = list(case.materials.all())
+        wanted = set(provided) if provided is not None else {m.name for m in materials}
+        for m in materials:
+            if m.name in wanted and not m.provided:
+                m.provided = True
+                m.save(update_fields=["provided"])
+        _act(case, "resubmit", acting_user=acting_user, as_of=as_of)
+        _save_clock(case)
+    return case
+
+
+def case_accept(*, case, acting_user, as_of: dt.date):
+    """受理. Past the 5-day correction window the case counts as accepted on its receipt date."""
+    with transaction.atomic():
+        deemed = (case.state == ApprovalCase.State.SUBMITTED
+                  and as_of > add_working_days(case.received_on, rules.CORRECTION_NOTICE_DAYS))
+        case.accepted_on = case.received_on if deemed else as_of
+        case.deemed_accepted = deemed
+        _act(case, "accept", acting_user=acting_user, as_of=as_of)
+        seal = _use_seal(case, "accept", as_of=as_of, acting_user=acting_user)
+        _save_clock(case)
+        _issue_notice(case, CaseNotice.Kind.ACCEPTANCE, as_of=as_of, seal=seal)
+    return case
+
+
+def case_refuse(*, case, acting_user, as_of: dt.date, reason: str = "", refer_to: str = ""):
+    """不予受理 with the reason and where to apply instead (Art. 32)."""
+    suggestion = case_refusal_suggestion(case) or {}
+    case.refusal_reason = (reason or suggestion.get("reason", "")).strip()
+    case.refer_to = (refer_to or suggestion.get("refer_to", "")).strip()
+    if not case.refusal_reason:
+        raise InvalidInput(_("Give the reason for not accepting the application."), field="reason")
+    if not case.refer_to:
+        raise InvalidInput(_("Say where the applicant should apply instead."), field="refer_to")
+    with transaction.atomic():
+        _act(case, "refuse", acting_user=acting_user, as_of=as_of, reason=case.refusal_reason)
+        _issue_notice(case, CaseNotice.Kind.REFUSAL, as_of=as_of, seal=selectors.seal_for(case.power, as_of))
+        _save_clock(case)
+    return case
+
+
+# --- review ---------------------------------------------------------------------------
+
+
+def case_assign(*, cases, handler, acting_user):
+    """Assign or reassign the handler (承办人) of one or many cases; every change is audited."""
+    if not acting_user.has_perm("approvals.assign_case"):
+        raise NotAllowed(_("You may not assign cases."))
+    changed = 0
+    with transaction.atomic():
+        for case in cases:
+            if not may_touch_district(acting_user, case.district_id):
+                raise NotAllowed(_("You may not assign cases of another district."))
+            if handler.district_id not in (None, case.district_id):
+                raise InvalidInput(_("%(person)s works in another district."), field="handler", person=handler)
+            if case.handler_id == handler.pk:
+                continue
+            before = str(case.handler) if case.handler_id else "—"
+            ApprovalCase.objects.filter(pk=case.pk).update(handler=handler)
+            case.handler = handler
+            audit.record(obj=case, action="assign", actor=acting_user, reason=f"{before} → {handler}")
+            changed += 1
+    return changed
+
+
+def case_start_review(*, case, acting_user, as_of: dt.date):
+    with transaction.atomic():
+        _act(case, "start_review", acting_user=acting_user, as_of=as_of)
+        _save_clock(case)
+    return case
+
+
+def case_pause(*, case, acting_user, as_of: dt.date, ground: str, expected_days: int, note: str = ""):
+    """Art. 45: the clock stops; the applicant is told the expected length in writing."""
+    if ground not in dict(rules.PauseGround.CHOICES):
+        raise InvalidInput(_("Choose the legal ground of the pause."), field="ground")
+    if not expected_days or int(expected_days) < 1:
+        raise InvalidInput(_("Give the expected length in working days."), field="expected_days")
+    with transaction.atomic():
+        _act(case, "pause", acting_user=acting_user, as_of=as_of, reason=ground)
+        suspension = CaseSuspension.objects.create(case=case, start=as_of, ground=ground,
+                                                   expected_days=int(expected_days), note=note)
+        _issue_notice(case, CaseNotice.Kind.SUSPENSION, as_of=as_of, suspension=suspension,
+                      expected_end=add_working_days(as_of, int(expected_days)))
+        _save_clock(case)
+    return case
+
+
+def case_resume(*, case, acting_user, as_of: dt.date):
+    with transaction.atomic():
+        suspension = case.suspensions.filter(end__isnull=True).first()
+        if suspension and as_of < suspension.start:
+            raise InvalidInput(_("The clock cannot resume before it was paused."), field="as_of")
+        _act(case, "resume", acting_user=acting_user, as_of=as_of)
+        if suspension:
+            suspension.end = as_of
+            suspension.save(update_fields=["end"])
+        _save_clock(case)
+    return case
+
+
+def case_extend(*, case, acting_user, as_of: dt.date, reason: str):
+    """Art. 42: once, +10 working days, by the head of the authority, with the reason told."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for the extension."), field="reason")
+    with transaction.atomic():
+        _act(case, "extend", acting_user=acting_user, as_of=as_of, reason=reason)
+        case.extended = True
+        _save_clock(case, "extended")
+        _issue_notice(case, CaseNotice.Kind.EXTENSION, as_of=as_of, reason=reason)
+    return case
+
+
+def case_approve(*, case, acting_user, as_of: dt.date, reason: str = ""):
+    with transaction.atomic():
+        case.decision_reason = (reason or "").strip()
+        case.approved_on = as_of
+        _act(case, "approve", acting_user=acting_user, as_of=as_of, reason=case.decision_reason)
+        seal = _use_seal(case, "approve", as_of=as_of, acting_user=acting_user)
+        _save_clock(case)
+        _issue_notice(case, CaseNotice.Kind.APPROVAL, as_of=as_of, seal=seal)
+    return case
+
+
+def case_deny(*, case, acting_user, as_of: dt.date, reason: str):
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reasons for the denial."), field="reason")
+    with transaction.atomic():
+        case.decision_reason = reason
+        case.approved_on = as_of
+        _act(case, "deny", acting_user=acting_user, as_of=as_of, reason=reason)
+        seal = _use_seal(case, "deny", as_of=as_of, acting_user=acting_user)
+        _save_clock(case)
+        _issue_notice(case, CaseNotice.Kind.DENIAL, as_of=as_of, seal=seal)
+    return case
+
+
+def case_issue_licence(*, case, acting_user, as_of: dt.date, licence_number: str):
+    """Art. 44: issue and deliver within 10 working days of approval (late issue is shown overdue)."""
+    licence_number = (licence_number or "").strip()
+    if not licence_number:
+        raise InvalidInput(_("Give the licence number."), field="licence_number")
+    with transaction.atomic():
+        case.licence_number = licence_number
+        _act(case, "issue_licence", acting_user=acting_user, as_of=as_of, reason=licence_number)
+        _use_seal(case, "issue_licence", as_of=as_of, acting_user=acting_user)
+        _save_clock(case)
+    return case
+
+
+def case_forward(*, case, acting_user, as_of: dt.date, reason: str = ""):
+    """Art. 43: a preliminary review is forwarded to the deciding authority within 20 working days."""
+    with transaction.atomic():
+        _act(case, "forward", acting_user=acting_user, as_of=as_of, reason=reason)
+        _use_seal(case, "forward", as_of=as_of, acting_user=acting_user)
+        _save_clock(case)
+    return case
+
+
+def case_record_superior_decision(*, case, acting_user, as_of: dt.date, decision: str, document: str):
+    if decision not in ApprovalCase.SuperiorDecision.values:
+        raise InvalidInput(_("The decision must be “approved” or “denied”."), field="decision")
+    document = (document or "").strip()
+    if not document:
+        raise InvalidInput(_("Give the deciding authority's document number."), field="document")
+    with transaction.atomic():
+        case.superior_decision, case.superior_document = decision, document
+        _act(case, "record_superior_decision", acting_user=acting_user, as_of=as_of,
+             reason=f"{decision} {document}")
+        _save_clock(case)
+    return case
+
+
+def case_withdraw(*, case, acting_user, as_of: dt.date, reason: str = ""):
+    with transaction.atomic():
+        _act(case, "withdraw", acting_user=acting_user, as_of=as_of, reason=reason)
+        open_suspension = case.suspensions.filter(end__isnull=True).first()
+        if open_suspension:
+            open_suspension.end = as_of
+            open_suspension.save(update_fields=["end"])
+        _save_clock(case)
+    return case
+
+
+# --- entrustments ---------------------------------------------------------------------
+
+
+def entrustment_transition(*, entrustment: Entrustment, action: str, acting_user, reason: str = ""):
+    """sign / file / bring_into_force / suspend / reinstate / expire."""
+    if action not in ("sign", "file", "bring_into_force", "suspend", "reinstate", "expire"):
+        raise InvalidInput(_("Unknown action."), field="action")
+    with transaction.atomic():
+        run_transition(entrustment, action, acting_user=acting_user, reason=reason,
+                       condition_messages=GUARD_MESSAGES)
+    return entrustment
+
+
+def entrustment_revoke(*, entrustment: Entrustment, acting_user, reason: str, details: str, as_of: dt.date):
+    """Revoke with a recorded lawful reason; the seal is recovered the same day (002:35)."""
+    if reason not in Entrustment.RevocationReason.values:
+        raise InvalidInput(_("Choose the lawful reason for the revocation."), field="reason")
+    if not (details or "").strip():
+        raise InvalidInput(_("Describe the facts behind the revocation."), field="details")
+    with transaction.atomic():
+        entrustment.revocation_reason, entrustment.revocation_note = reason, details.strip()
+        run_transition(entrustment, "revoke", acting_user=acting_user, reason=f"{reason}: {details.strip()}",
+                       condition_messages=GUARD_MESSAGES)
+        for seal in entrustment.seals.filter(recovered_on__isnull=True):
+            seal.recovered_on = as_of
+            seal.save(update_fields=["recovered_on"])
+            audit.record(obj=seal, action="recover_seal", actor=acting_user, reason=reason)
+    return entrustment

@@ -1,0 +1,185 @@
+"""The statutory case workflow, transition by transition."""
+import datetime as dt
+
+import pytest
+
+from approvals import services
+from approvals.models import ApprovalCase, CaseNotice, SealUse
+from policyops.audit import entries_for
+from policyops.errors import ConditionFailed, IllegalTransition, InvalidInput, NotAllowed, StaleObject
+from tests.approvals.factories import DelegatedPowerFactory, pingdu_hall, register_case
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+S = ApprovalCase.State
+
+
+@pytest.fixture
+def case(power, entrustment, clerk):
+    return register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
+
+
+def accepted(case, clerk, head, on=D(2024, 9, 27)):
+    services.case_accept(case=case, acting_user=clerk, as_of=on)
+    services.case_assign(cases=[case], handler=clerk.person, acting_user=head)
+    services.case_start_review(case=case, acting_user=clerk, as_of=on)
+    return case
+
+
+def test_registration_numbers_cases_per_year(power, entrustment, clerk):
+    first = register_case(power, clerk=clerk, received_on=D(2026, 1, 5))
+    second = register_case(power, clerk=clerk, received_on=D(2026, 1, 5))
+    assert (first.number, second.number) == ("PD-2026-000001", "PD-2026-000002")
+    assert first.state == S.SUBMITTED
+    assert first.first_contact == clerk.person
+
+
+def test_registration_refuses_a_bad_phone(power, clerk):
+    with pytest.raises(InvalidInput) as exc:
+        services.case_register(
+            power=power, applicant_name="张三", applicant_type="person", applicant_phone="12",
+            received_hall=pingdu_hall(),
+            first_contact=clerk.person, received_on=D(2024, 1, 2), materials=[("申请书", True)], acting_user=clerk)
+    assert exc.value.field == "applicant_phone"
+    assert not ApprovalCase.objects.exists()
+
+
+def test_accept_starts_the_clock_across_national_day(case, clerk):
+    services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
+    case.refresh_from_db()
+    assert case.state == S.ACCEPTED
+    assert case.accepted_on == D(2024, 9, 27)
+    assert case.legal_due_on == D(2024, 10, 30)
+    assert case.notices.get().kind == CaseNotice.Kind.ACCEPTANCE
+
+
+def test_accept_logs_the_seal_use(case, clerk):
+    services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
+    use = SealUse.objects.get()
+    assert (use.case, use.action, use.used_on, use.used_by) == (case, "accept", D(2024, 9, 27), clerk)
+
+
+def test_correction_lists_every_missing_item_once(power, entrustment, clerk):
+    case = register_case(power, clerk=clerk, materials=[("申请书", True), ("营业执照", False), ("场地证明", False)])
+    services.case_request_correction(case=case, acting_user=clerk, as_of=D(2024, 9, 30))
+    notice = case.notices.get()
+    assert notice.kind == CaseNotice.Kind.CORRECTION
+    assert "营业执照" in notice.body and "场地证明" in notice.body and "申请书" not in notice.body.split("全部内容")[1]
+    with pytest.raises(IllegalTransition):
+        services.case_request_correction(case=case, acting_user=clerk, as_of=D(2024, 9, 30))
+
+
+def test_correction_after_five_working_days_is_refused(power, entrustment, clerk):
+    case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27), materials=[("营业执照", False)])
+    # Working days after Friday 2024-09-27: 09-29 (adjusted Sunday), 09-30, 10-08, 10-09, 10-10.
+    with pytest.raises(ConditionFailed):
+        services.case_request_correction(case=case, acting_user=clerk, as_of=D(2024, 10, 11))
+    services.case_request_correction(case=ApprovalCase.objects.get(pk=case.pk), acting_user=clerk,
+                                     as_of=D(2024, 10, 10))
+
+
+def test_late_acceptance_counts_from_the_receipt_date(case, clerk):
+    services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 10, 15))
+    case.refresh_from_db()
+    assert case.deemed_accepted and case.accepted_on == D(2024, 9, 27)
+    assert case.legal_due_on == D(2024, 10, 30)
+
+
+def test_resubmitted_case_is_accepted_on_the_day(power, entrustment, clerk):
+    case = register_case(power, clerk=clerk, materials=[("营业执照", False)])
+    services.case_request_correction(case=case, acting_user=clerk, as_of=D(2024, 9, 30))
+    services.case_resubmit(case=case, acting_user=clerk, as_of=D(2024, 10, 14))
+    services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 10, 15))
+    case.refresh_from_db()
+    assert not case.deemed_accepted and case.accepted_on == D(2024, 10, 15)
+
+
+def test_pause_stops_the_clock_and_resume_moves_the_due_date(case, clerk, head):
+    accepted(case, clerk, head)
+    services.case_pause(case=case, acting_user=clerk, as_of=D(2024, 10, 10), ground="expert_review", expected_days=5)
+    case.refresh_from_db()
+    assert case.state == S.PAUSED and case.due_on is None
+    services.case_resume(case=case, acting_user=clerk, as_of=D(2024, 10, 17))
+    case.refresh_from_db()
+    # 10-11, 10-12 (adjusted Saturday), 10-14..10-17: 6 working days did not count.
+    assert case.legal_due_on == D(2024, 11, 7)
+    assert case.notices.filter(kind=CaseNotice.Kind.SUSPENSION).exists()
+
+
+def test_extension_adds_ten_working_days_once(case, clerk, head):
+    accepted(case, clerk, head)
+    services.case_extend(case=case, acting_user=head, as_of=D(2024, 10, 28), reason="需要现场核查")
+    case.refresh_from_db()
+    assert case.extended and case.legal_due_on == D(2024, 11, 13)
+    with pytest.raises(ConditionFailed):
+        services.case_extend(case=case, acting_user=head, as_of=D(2024, 10, 29), reason="再次延期")
+
+
+def test_only_the_head_may_extend(case, clerk, head):
+    accepted(case, clerk, head)
+    with pytest.raises(NotAllowed):
+        services.case_extend(case=case, acting_user=clerk, as_of=D(2024, 10, 28), reason="需要现场核查")
+
+
+def test_extension_needs_a_reason(case, clerk, head):
+    accepted(case, clerk, head)
+    with pytest.raises(InvalidInput) as exc:
+        services.case_extend(case=case, acting_user=head, as_of=D(2024, 10, 28), reason=" ")
+    assert exc.value.field == "reason"
+
+
+def test_approve_then_issue_the_licence_closes(case, clerk, head):
+    accepted(case, clerk, head)
+    services.case_approve(case=case, acting_user=clerk, as_of=D(2024, 10, 21))
+    case.refresh_from_db()
+    assert case.state == S.APPROVED and case.licence_due_on == D(2024, 11, 4)
+    services.case_issue_licence(case=case, acting_user=clerk, as_of=D(2024, 10, 22), licence_number="平许〔2024〕1号")
+    case.refresh_from_db()
+    assert case.state == S.CLOSED and case.due_on is None
+
+
+def test_deny_names_the_remedies(case, clerk, head):
+    accepted(case, clerk, head)
+    services.case_deny(case=case, acting_user=clerk, as_of=D(2024, 10, 21), reason="不符合法定条件")
+    notice = case.notices.get(kind=CaseNotice.Kind.DENIAL)
+    assert "行政复议" in notice.body and "行政诉讼" in notice.body and "不符合法定条件" in notice.body
+
+
+def test_preliminary_review_is_forwarded_not_decided(entrustment, clerk, head, supervisor):
+    from tests.approvals.factories import entrustment_in_force
+
+    prelim = DelegatedPowerFactory(name="律师事务所变更住所初审", item="律师事务所变更住所初审", sub_item="")
+    entrustment_in_force([prelim], supervisor=supervisor)
+    case = register_case(prelim, clerk=clerk)
+    accepted(case, clerk, head)
+    with pytest.raises(ConditionFailed):
+        services.case_approve(case=case, acting_user=clerk, as_of=D(2024, 10, 21))
+    services.case_forward(case=case, acting_user=clerk, as_of=D(2024, 10, 21))
+    services.case_record_superior_decision(case=case, acting_user=clerk, as_of=D(2024, 11, 5), decision="approved",
+                                           document="青司许〔2024〕8号")
+    case.refresh_from_db()
+    assert case.state == S.CLOSED and case.superior_decision == "approved"
+
+
+def test_withdraw_from_any_open_state_closes_an_open_pause(case, clerk, head):
+    accepted(case, clerk, head)
+    services.case_pause(case=case, acting_user=clerk, as_of=D(2024, 10, 10), ground="hearing", expected_days=3)
+    services.case_withdraw(case=case, acting_user=clerk, as_of=D(2024, 10, 11))
+    case.refresh_from_db()
+    assert case.state == S.WITHDRAWN and case.suspensions.get().end == D(2024, 10, 11)
+    with pytest.raises(IllegalTransition):
+        services.case_withdraw(case=case, acting_user=clerk, as_of=D(2024, 10, 12))
+
+
+def test_every_step_is_in_the_audit_trail(case, clerk, head):
+    accepted(case, clerk, head)
+    actions = [e.action for e in entries_for(case).order_by("id")]
+    assert actions == ["register", "accept", "assign", "start_review"]
+
+
+def test_stale_copy_loses(case, clerk):
+    other = ApprovalCase.objects.get(pk=case.pk)
+    services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
+    with pytest.raises(StaleObject):
+        services.case_refuse(case=other, acting_user=clerk, as_of=D(2024, 9, 27), reason="x", refer_to="y")
+    assert ApprovalCase.objects.get(pk=case.pk).state == S.ACCEPTED
