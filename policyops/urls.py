@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
 from policyops import views
 
 policyops_patterns = [
@@ -11,6 +13,10 @@ policyops_patterns = [
 
 urlpatterns = [
     path("", include((policyops_patterns, "policyops"))),
+    path("approvals/", include("approvals.urls")),
+    path("api/approvals/", include("approvals.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
