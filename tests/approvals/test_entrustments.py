@@ -1,0 +1,85 @@
+import datetime as dt
+
+import pytest
+
+from approvals import services
+from approvals.models import ApprovalCase, ApprovalSeal, Entrustment
+from policyops.errors import ConditionFailed, InvalidInput, NotAllowed
+from tests.approvals.factories import EntrustmentFactory, register_case
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+E = Entrustment.State
+
+
+def test_signing_needs_the_five_contents(power, supervisor):
+    entrustment = EntrustmentFactory(agency=power.agency, workflow="", signed_on=D(2018, 9, 20))
+    with pytest.raises(ConditionFailed) as exc:
+        services.entrustment_transition(entrustment=entrustment, action="sign", acting_user=supervisor)
+    assert "workflow" in str(exc.value) or "工作流程" in str(exc.value)
+    assert Entrustment.objects.get(pk=entrustment.pk).state == E.DRAFT
+
+
+def test_filing_needs_both_offices(power, supervisor):
+    entrustment = EntrustmentFactory(agency=power.agency, signed_on=D(2018, 9, 20), filed_with_reform_office_on=D(2018, 9, 25))
+    services.entrustment_transition(entrustment=entrustment, action="sign", acting_user=supervisor)
+    with pytest.raises(ConditionFailed):
+        services.entrustment_transition(entrustment=entrustment, action="file", acting_user=supervisor)
+
+
+def test_in_force_needs_an_issued_seal(power, supervisor):
+    entrustment = EntrustmentFactory(agency=power.agency, signed_on=D(2018, 9, 20), filed_with_reform_office_on=D(2018, 9, 25),
+                                     filed_with_legal_office_on=D(2018, 9, 25))
+    services.entrustment_transition(entrustment=entrustment, action="sign", acting_user=supervisor)
+    services.entrustment_transition(entrustment=entrustment, action="file", acting_user=supervisor)
+    with pytest.raises(ConditionFailed):
+        services.entrustment_transition(entrustment=entrustment, action="bring_into_force", acting_user=supervisor)
+
+
+def test_only_supervisors_manage_entrustments(entrustment, clerk):
+    with pytest.raises(NotAllowed):
+        services.entrustment_transition(entrustment=entrustment, action="suspend", acting_user=clerk)
+
+
+def test_revocation_needs_a_lawful_reason(entrustment, supervisor):
+    with pytest.raises(InvalidInput):
+        services.entrustment_revoke(entrustment=entrustment, acting_user=supervisor, reason="", details="x",
+                                    as_of=D(2024, 10, 8))
+    with pytest.raises(InvalidInput):
+        services.entrustment_revoke(entrustment=entrustment, acting_user=supervisor, reason="seal_beyond_scope",
+                                    details=" ", as_of=D(2024, 10, 8))
+
+
+def test_revocation_recovers_the_seal_and_blocks_decisions(entrustment, power, clerk, supervisor):
+    case = register_case(power, clerk=clerk, received_on=D(2024, 10, 8))
+    services.entrustment_revoke(entrustment=entrustment, acting_user=supervisor, reason="seal_beyond_scope",
+                                details="在委托范围外加盖专用章", as_of=D(2024, 10, 8))
+    assert ApprovalSeal.objects.get().recovered_on == D(2024, 10, 8)
+    with pytest.raises(ConditionFailed):
+        services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 10, 9))
+    assert ApprovalCase.objects.get(pk=case.pk).state == ApprovalCase.State.SUBMITTED
+
+
+def test_a_suspended_entrustment_blocks_decisions_until_reinstated(entrustment, power, clerk, supervisor):
+    case = register_case(power, clerk=clerk, received_on=D(2024, 10, 8))
+    services.entrustment_transition(entrustment=entrustment, action="suspend", acting_user=supervisor)
+    with pytest.raises(ConditionFailed):
+        services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 10, 9))
+    services.entrustment_transition(entrustment=entrustment, action="reinstate", acting_user=supervisor)
+    services.case_accept(case=ApprovalCase.objects.get(pk=case.pk), acting_user=clerk, as_of=D(2024, 10, 9))
+
+
+def test_a_decision_before_the_seal_was_issued_is_refused(power, clerk, supervisor):
+    from tests.approvals.factories import entrustment_in_force
+
+    entrustment_in_force([power], supervisor=supervisor, seal_issued_on=D(2024, 10, 10))
+    case = register_case(power, clerk=clerk, received_on=D(2024, 10, 8))
+    with pytest.raises(ConditionFailed):
+        services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 10, 9))
+
+
+def test_a_decision_outside_the_implementation_period_is_refused(power, clerk, supervisor, entrustment):
+    Entrustment.objects.filter(pk=entrustment.pk).update(period_end=D(2024, 10, 8))
+    case = register_case(power, clerk=clerk, received_on=D(2024, 10, 8))
+    with pytest.raises(ConditionFailed):
+        services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 10, 9))
