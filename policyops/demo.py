@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from policyops import roles, services
 from policyops.models import Department, District, Indicator, IndicatorReading, Person, PolicyTask, ServiceHall
@@ -84,13 +85,13 @@ def build_halls(rng):
                           "source": DEMO_SOURCE})
 
 
-def build_readings(rng, users):
+def build_readings(rng, users, last_year: int):
     for indicator in Indicator.objects.select_related("document"):
         if IndicatorReading.objects.filter(indicator=indicator).exists():
             continue
         start = indicator.baseline_value if indicator.baseline_value is not None else Decimal(0)
         first_year = (indicator.baseline_year or indicator.target_year - 3) + 1
-        for year in range(first_year, min(indicator.target_year, 2026) + 1):
+        for year in range(first_year, min(indicator.target_year, last_year) + 1):
             share = Decimal(str(round(rng.uniform(0.15, 0.35) * (year - first_year + 1), 3)))
             value = (start + (indicator.target_value - start) * share).quantize(Decimal("0.01"))
             IndicatorReading.objects.create(indicator=indicator, period_end=dt.date(year, 12, 31), value=value,
@@ -119,7 +120,7 @@ def build_demo(log=print, seed: int = 2018) -> None:
         log("Demo users (passwords are shown once, when a user is created):")
         users = ensure_users(log)
         build_halls(rng)
-        build_readings(rng, users)
+        build_readings(rng, users, last_year=timezone.localdate().year - 1)
         build_task_progress(rng, users)
         for builder in _builders:
             builder(rng, users, log)

@@ -1,10 +1,12 @@
 """Reads for pages and the API, with their joins already right (no N+1)."""
+from django.db.models import F
+
 from policyops.models import Indicator, PolicyTask
 
 
 def indicator_list():
     return Indicator.objects.select_related("document").with_latest_reading().order_by(
-        "document__issued_on", "document_id", "id")
+        F("document__issued_on").asc(nulls_last=True), "document_id", "id")
 
 
 def policy_task_list(*, user, status: str | None = None):

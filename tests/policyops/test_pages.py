@@ -86,9 +86,17 @@ def test_default_language_is_simplified_chinese(client, supervisor):
     assert 'lang="zh-hans"' in html and "指标" in html
 
 
-def test_english_is_available(client, supervisor):
+def test_browser_language_does_not_override_the_default(client, supervisor):
     client.force_login(supervisor)
-    html = client.get(reverse("policyops:indicators"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get(reverse("policyops:indicators"), HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
+    assert 'lang="zh-hans"' in html
+
+
+def test_english_is_available_from_the_language_menu(client, supervisor):
+    client.force_login(supervisor)
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/indicators/"})
+    assert response.status_code == 302
+    html = client.get(reverse("policyops:indicators")).content.decode()
     assert 'lang="en"' in html and "Indicators" in html
 
 
