@@ -11,9 +11,21 @@ class RoadsConfig(AppConfig):
         from policyops import roles, seeding
         from policyops.roles import Role
 
-        from programs.roads.resources import RoadTargetResource
+        from programs.roads import resources
 
+        view = ["roads.view_roadtarget", "roads.view_roadproject", "roads.view_projectmilestone",
+                "roads.view_annualplan", "roads.view_planadjustment", "roads.view_programmephase",
+                "roads.view_subsidyrate", "roads.view_subsidyparameter"]
         for role in (Role.PROGRAMME_MANAGER, Role.DIRECTOR, Role.SUPERVISOR):
-            roles.grant(role, "roads.view_roadtarget")
-        roles.grant(Role.SUPERVISOR, "roads.change_roadtarget")
-        seeding.register("road_targets.csv", RoadTargetResource, 55)
+            roles.grant(role, *view)
+        roles.grant(Role.PROGRAMME_MANAGER, "roads.manage_roadproject", "roads.add_roadproject",
+                    "roads.change_roadproject", "roads.change_projectmilestone", "roads.add_planadjustment",
+                    "roads.add_annualplan", "roads.change_annualplan")
+        roles.grant(Role.SUPERVISOR, "roads.change_roadtarget", "roads.approve_planadjustment",
+                    "roads.manage_roadproject", "roads.change_roadproject", "roads.add_roadproject",
+                    "roads.change_projectmilestone", "roads.add_annualplan", "roads.change_annualplan",
+                    "roads.change_subsidyrate", "roads.change_subsidyparameter")
+        seeding.register("road_targets.csv", resources.RoadTargetResource, 55)
+        seeding.register("road_programme_phases.csv", resources.ProgrammePhaseResource, 56)
+        seeding.register("road_subsidy_rates.csv", resources.SubsidyRateResource, 57)
+        seeding.register("road_subsidy_rules.csv", resources.SubsidyParameterResource, 58)

@@ -1,0 +1,150 @@
+"""The city subsidy (市级补助) of the rural-road programme — the one place that computes it.
+
+002:485-507. Rates, caps, multipliers and the district groups are data (SubsidyRate,
+SubsidyParameter, loaded from seeds/road_subsidy_*.csv); the arithmetic is here:
+
+- amount = rate(work type, width class, district group) × km, with segments serving
+  省定贫困村/市定经济薄弱村 at poverty_multiplier × rate for the poverty work types;
+- capped at cap_share (PL: 平度市/莱西市, other) × the approved estimate;
+- 危桥改造: the bridge cap share of the estimate is the subsidy (no per-km rate);
+- excess work beyond the annual target (reward): 平度市 gets pingdu_reward_multiplier ×
+  the standard subsidy capped at pingdu_reward_cap_share of the estimate; other
+  districts the standard subsidy within their usual cap; only the reward work types;
+- the excluded district (青岛西海岸新区) receives nothing.
+
+Decisions where the source is silent: the poverty multiplier is part of the "standard"
+(上述补助标准) that the 1.4× reward multiplies; other districts' rewards keep the usual cap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from policyops.errors import InvalidInput
+from programs.roads.rules import WorkType
+
+CENT = Decimal("0.01")
+YUAN_PER_WAN = Decimal(10000)
+
+
+def _money(x: Decimal) -> Decimal:
+    return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Quote:
+    amount_wan: Decimal
+    breakdown: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SubsidyTable:
+    rates: dict  # (work_type, wide, group) -> Decimal 万元/km
+    params: dict  # key -> Decimal or str
+
+    @classmethod
+    def load(cls) -> SubsidyTable:
+        from programs.roads.models import SubsidyParameter, SubsidyRate
+
+        rates = {(r.work_type, r.wide, r.district_group): r.rate_wan_per_km for r in SubsidyRate.objects.all()}
+        params = {p.key: (p.value if p.value is not None else p.text) for p in SubsidyParameter.objects.all()}
+        if not rates or not params:
+            raise InvalidInput(_("The subsidy rates have not been loaded (python manage.py load_seeds)."))
+        return cls(rates=rates, params=params)
+
+    def names(self, key) -> set[str]:
+        return {n.strip() for n in str(self.params.get(key, "")).split("、") if n.strip()}
+
+    def group(self, district_name: str) -> str:
+        return "PL" if district_name in self.names("pl_districts") else "other"
+
+    # --- the rules ---------------------------------------------------------------
+
+    def quote(self, district, work_type, length_km, width_m, estimate_wan, poverty_km=0, excess=False) -> Quote:
+        name = getattr(district, "name", district)
+        length_km, width_m, estimate_wan, poverty_km = (
+            _decimal(length_km, "length_km"), _decimal(width_m, "width_m"),
+            _decimal(estimate_wan, "estimate_wan"), _decimal(poverty_km or 0, "poverty_km"))
+        if work_type not in WorkType.VALUES:
+            raise InvalidInput(_("Unknown work type “%(value)s”."), field="work_type", value=work_type)
+        if work_type == WorkType.BUS_STOP:
+            raise InvalidInput(_("Passenger stops are subsidised per facility: use the bus-facility quote."),
+                               field="work_type")
+        for key, value in (("estimate_wan", estimate_wan), ("length_km", length_km), ("width_m", width_m),
+                           ("poverty_km", poverty_km)):
+            if value < 0:
+                raise InvalidInput(_("%(name)s must not be negative."), field=key, name=key)
+        if work_type != WorkType.BRIDGE and poverty_km > length_km:
+            raise InvalidInput(_("The poverty-village km (%(poverty)s) exceed the project's length (%(length)s)."),
+                               field="poverty_km", poverty=poverty_km, length=length_km)
+        group = self.group(name)
+        breakdown = {"district": name, "district_group": group, "work_type": work_type,
+                     "estimate_wan": str(estimate_wan)}
+        if name in self.names("excluded_districts"):
+            breakdown["excluded"] = _("The city subsidy does not cover %(district)s (002:485).") % {
+                "district": name}
+            return Quote(Decimal("0.00"), breakdown)
+        if work_type == WorkType.BRIDGE:
+            share = self.params["bridge_cap_share"]
+            breakdown.update(cap_share=str(share), cap_applied=True)
+            return Quote(_money(estimate_wan * share), breakdown)
+        if excess and work_type not in self.names("reward_work_types"):
+            raise InvalidInput(_("Rewards for excess work apply only to upgrade, major and medium repair."),
+                               field="excess")
+        wide = width_m >= self.params["wide_min_width_m"]
+        rate = self.rates[(work_type, wide, group)]
+        poverty_applies = work_type in self.names("poverty_work_types") and poverty_km > 0
+        multiplier = self.params["poverty_multiplier"] if poverty_applies else Decimal(1)
+        ordinary_km = length_km - (poverty_km if poverty_applies else 0)
+        standard = rate * ordinary_km + rate * multiplier * (poverty_km if poverty_applies else 0)
+        cap_share = self.params["cap_share_pl" if group == "PL" else "cap_share_other"]
+        reward_multiplier = Decimal(1)
+        if excess and name in self.names("pingdu_reward_district"):
+            reward_multiplier = self.params["pingdu_reward_multiplier"]
+            cap_share = self.params["pingdu_reward_cap_share"]
+        uncapped = standard * reward_multiplier
+        cap = estimate_wan * cap_share
+        amount = min(uncapped, cap)
+        breakdown.update(
+            wide=wide, rate_wan_per_km=str(rate), length_km=str(length_km),
+            poverty_km=str(poverty_km if poverty_applies else 0), poverty_multiplier=str(multiplier),
+            reward=bool(excess), reward_multiplier=str(reward_multiplier), uncapped_wan=str(_money(uncapped)),
+            cap_share=str(cap_share), cap_wan=str(_money(cap)), cap_applied=uncapped > cap)
+        return Quote(_money(amount), breakdown)
+
+    def quote_bus_facilities(self, bays=0, shelters=0, signs=0) -> Quote:
+        counts = {"bays": bays, "shelters": shelters, "signs": signs}
+        for key, value in counts.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise InvalidInput(_("%(name)s must be a whole number, not negative."), field=key, name=key)
+        yuan = (self.params["bus_bay_yuan"] * bays + self.params["bus_shelter_yuan"] * shelters
+                + self.params["bus_sign_yuan"] * signs).quantize(Decimal(1))
+        unit = {key: str(self.params[key].quantize(Decimal(1))) for key in ("bus_bay_yuan", "bus_shelter_yuan",
+                                                                             "bus_sign_yuan")}
+        breakdown = {**counts, **unit, "total_yuan": str(yuan)}
+        return Quote(_money(yuan / YUAN_PER_WAN), breakdown)
+
+
+def _decimal(value, name) -> Decimal:
+    if isinstance(value, Decimal):
+        result = value
+    else:
+        try:
+            result = Decimal(str(value).strip())
+        except Exception:
+            raise InvalidInput(_("“%(value)s” is not a number."), field=name, value=value) from None
+    if not result.is_finite():
+        raise InvalidInput(_("“%(value)s” is not a number."), field=name, value=value)
+    return result
+
+
+def quote(district, work_type, length_km, width_m, estimate_wan, poverty_km=0, excess=False) -> Quote:
+    """The city subsidy of one project, in 万元 (Decimal, 2 places), with its breakdown."""
+    return SubsidyTable.load().quote(district, work_type, length_km, width_m, estimate_wan, poverty_km, excess)
+
+
+def quote_bus_facilities(bays=0, shelters=0, signs=0) -> Quote:
+    """港湾车站, 候车亭 and 站牌 (002:499), in 万元."""
+    return SubsidyTable.load().quote_bus_facilities(bays, shelters, signs)
