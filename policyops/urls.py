@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include((policyops_patterns, "policyops"))),
     path("approvals/", include("approvals.urls")),
     path("api/approvals/", include("approvals.api_urls")),
+    path("roads/", include("programs.roads.urls")),
+    path("api/roads/", include("programs.roads.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,6 @@
+"""Pages of the road programme (mounted at /roads/)."""
+from django.urls import path
+
+app_name = "roads"
+
+urlpatterns: list = []
