@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "policyops.apps.PolicyOpsConfig",
     "approvals.apps.ApprovalsConfig",
     "programs.roads.apps.RoadsConfig",
+    "programs.halls.apps.HallsConfig",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,35 @@
+"""The hall's rotating sign-in code: HMAC of the hall secret and the minute (like TOTP)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+
+from programs.halls import rules
+
+
+def period(at: dt.datetime) -> int:
+    return int(at.timestamp()) // rules.CODE_PERIOD_SECONDS
+
+
+def code_for(secret: str, counter: int) -> str:
+    digest = hmac.new(secret.encode(), str(counter).encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:8], "big") % (10 ** rules.CODE_DIGITS)
+    return f"{number:0{rules.CODE_DIGITS}d}"
+
+
+def current_code(secret: str, at: dt.datetime) -> tuple[str, dt.datetime]:
+    """The code shown at ``at`` and when it changes."""
+    counter = period(at)
+    changes_at = dt.datetime.fromtimestamp((counter + 1) * rules.CODE_PERIOD_SECONDS, tz=at.tzinfo or dt.UTC)
+    return code_for(secret, counter), changes_at
+
+
+def match(secret: str, code: str, at: dt.datetime) -> int | None:
+    """The period the code belongs to if it is still valid at ``at`` (its minute or the grace after)."""
+    code = (code or "").strip()
+    now = period(at)
+    for counter in range(now, now - rules.CODE_GRACE_PERIODS - 1, -1):
+        if hmac.compare_digest(code_for(secret, counter), code):
+            return counter
+    return None

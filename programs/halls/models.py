@@ -1,0 +1,332 @@
+"""Hall duty: directors, the monthly rota, real-name sign-in, work records and evaluations."""
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from policyops.fsm import StateMachineModel
+from policyops.models import Person, ServiceHall
+from programs.halls import rules
+
+
+def new_hall_secret() -> str:
+    return secrets.token_hex(20)
+
+
+class HallSettings(models.Model):
+    """Opening hours and daily rota capacity of a hall (set by the supervisors)."""
+
+    hall = models.OneToOneField(ServiceHall, verbose_name=_("service hall"), on_delete=models.CASCADE,
+                                related_name="duty_settings")
+    opens_at = models.TimeField(_("opens at"))
+    closes_at = models.TimeField(_("closes at"))
+    daily_capacity = models.PositiveSmallIntegerField(_("directors per day at most"), default=2)
+    code_secret = models.CharField(_("code secret"), max_length=64, default=new_hall_secret, editable=False)
+    history = HistoricalRecords(excluded_fields=["code_secret"])
+
+    district_lookup = "hall__district"
+
+    class Meta:
+        verbose_name = _("hall duty settings")
+        verbose_name_plural = _("hall duty settings")
+
+    def __str__(self):
+        return str(self.hall)
+
+    def clean(self):
+        if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
+            raise ValidationError({"closes_at": _("The hall must close after it opens.")})
+
+
+class Director(models.Model):
+    """A leadership member (局长) stationed in a hall, with their A/B partner (002:1976)."""
+
+    person = models.OneToOneField(Person, verbose_name=_("person"), on_delete=models.PROTECT,
+                                  related_name="hall_director")
+    hall = models.ForeignKey(ServiceHall, verbose_name=_("service hall"), on_delete=models.PROTECT,
+                             related_name="directors")
+    partner = models.ForeignKey("self", verbose_name=_("A/B partner"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    district_lookup = "hall__district"
+
+    class Meta:
+        verbose_name = _("hall director")
+        verbose_name_plural = _("hall directors")
+        ordering = ["hall_id", "person__department__name", "person__name"]
+
+    def __str__(self):
+        return self.person.name
+
+    def clean(self):
+        if self.partner_id:
+            if self.partner_id == self.pk:
+                raise ValidationError({"partner": _("A director cannot be their own partner.")})
+            if self.partner.person.department_id != self.person.department_id:
+                raise ValidationError({"partner": _("The A/B partner must be a leader of the same department.")})
+
+
+class Unavailability(models.Model):
+    director = models.ForeignKey(Director, verbose_name=_("director"), on_delete=models.CASCADE,
+                                 related_name="unavailable_dates")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("unavailable date")
+        verbose_name_plural = _("unavailable dates")
+        constraints = [models.UniqueConstraint(fields=["director", "date"], name="unavailability_unique")]
+
+    def __str__(self):
+        return f"{self.director} {self.date}"
+
+
+class ShiftQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from policyops.scoping import sees_all_districts, user_district_id
+
+        if sees_all_districts(user):
+            return self
+        district = user_district_id(user)
+        own = models.Q(director__person__user=user) | models.Q(substitute__person__user=user)
+        if district is None:
+            return self.filter(own) if user.is_authenticated else self.none()
+        return self.filter(models.Q(hall__district_id=district) | own)
+
+
+def _may_publish(shift, user) -> bool:
+    return user.has_perm("halls.manage_rota")
+
+
+def _is_own_shift(shift, user) -> bool:
+    return shift.director.person.user_id == user.pk
+
+
+def _before_start(shift) -> bool:
+    return shift.as_of < shift.starts_at
+
+
+def _has_substitute(shift) -> bool:
+    return shift.substitute_id is not None and shift.substitute_id != shift.director_id
+
+
+def _after_window(shift) -> bool:
+    return shift.as_of >= shift.ends_at
+
+
+def _may_sign(shift, user) -> bool:
+    return shift.on_duty_person_user_id == user.pk
+
+
+def _within_window(shift) -> bool:
+    return shift.starts_at <= shift.as_of <= shift.ends_at
+
+
+class DutyShift(StateMachineModel):
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("scheduled")
+        PUBLISHED = "published", _("published")
+        SUBSTITUTION_FILED = "substitution_filed", _("substitution filed")
+        SUBSTITUTED = "substituted", _("substituted (A/B)")
+        SIGNED_IN = "signed_in", _("signed in")
+        SIGNED_OUT = "signed_out", _("completed")
+        MISSED = "missed", _("missed")
+
+    hall = models.ForeignKey(ServiceHall, verbose_name=_("service hall"), on_delete=models.PROTECT,
+                             related_name="duty_shifts")
+    date = models.DateField(_("date"))
+    director = models.ForeignKey(Director, verbose_name=_("director"), on_delete=models.PROTECT,
+                                 related_name="shifts")
+    starts_at = models.DateTimeField(_("window opens"))
+    ends_at = models.DateTimeField(_("window closes"))
+    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.SCHEDULED, protected=True)
+    substitute = models.ForeignKey(Director, verbose_name=_("substitute"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="substitute_shifts")
+    substitution_reason = models.CharField(_("reason for the substitution"), max_length=200, blank=True)
+    signed_in_at = models.DateTimeField(_("signed in at"), null=True, blank=True)
+    signed_out_at = models.DateTimeField(_("signed out at"), null=True, blank=True)
+    left_without_sign_out = models.BooleanField(_("left without signing out"), default=False)
+    history = HistoricalRecords()
+
+    district_lookup = "hall__district"
+    objects = ShiftQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("duty shift")
+        verbose_name_plural = _("duty shifts")
+        ordering = ["date", "hall_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["director", "date"], name="shift_one_per_director_day")]
+        indexes = [models.Index(fields=["hall", "date"])]
+        permissions = [("manage_rota", _("Can generate, edit and publish rotas and approve substitutions"))]
+
+    def __str__(self):
+        return f"{self.date} {self.hall} {self.director}"
+
+    @property
+    def on_duty(self) -> Director:
+        """The substitute once the swap is approved (a rejected swap clears ``substitute``)."""
+        pending = self.state in (self.State.PUBLISHED, self.State.SUBSTITUTION_FILED, self.State.SCHEDULED)
+        return self.substitute if self.substitute_id and not pending else self.director
+
+    @property
+    def on_duty_person_user_id(self):
+        return self.on_duty.person.user_id
+
+    @property
+    def minutes_on_duty(self):
+        if self.signed_in_at and self.signed_out_at:
+            return int((self.signed_out_at - self.signed_in_at).total_seconds() // 60)
+        return None
+
+    @transition(field=state, source=State.SCHEDULED, target=State.PUBLISHED, permission=_may_publish)
+    def publish(self):
+        pass
+
+    @transition(field=state, source=State.PUBLISHED, target=State.SUBSTITUTION_FILED, permission=_is_own_shift,
+                conditions=[_before_start, _has_substitute])
+    def file_substitution(self):
+        pass
+
+    @transition(field=state, source=State.SUBSTITUTION_FILED, target=State.SUBSTITUTED, permission=_may_publish,
+                conditions=[_before_start])
+    def approve_substitution(self):
+        pass
+
+    @transition(field=state, source=State.SUBSTITUTION_FILED, target=State.PUBLISHED, permission=_may_publish)
+    def reject_substitution(self):
+        pass
+
+    @transition(field=state, source=[State.PUBLISHED, State.SUBSTITUTED], target=State.SIGNED_IN,
+                permission=_may_sign, conditions=[_within_window])
+    def sign_in(self):
+        pass
+
+    @transition(field=state, source=State.SIGNED_IN, target=State.SIGNED_OUT, permission=_may_sign,
+                conditions=[_within_window])
+    def sign_out(self):
+        pass
+
+    @transition(field=state, source=[State.PUBLISHED, State.SUBSTITUTION_FILED, State.SUBSTITUTED],
+                target=State.MISSED, conditions=[_after_window])
+    def mark_missed(self):
+        pass
+
+
+class SignAttempt(models.Model):
+    """Every sign-in or sign-out attempt, refused ones included."""
+
+    at = models.DateTimeField(_("time"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
+                             related_name="+")
+    hall = models.ForeignKey(ServiceHall, verbose_name=_("service hall"), on_delete=models.PROTECT, null=True,
+                             related_name="+")
+    shift = models.ForeignKey(DutyShift, verbose_name=_("duty shift"), on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="sign_attempts")
+    action = models.CharField(_("action"), max_length=10)
+    code = models.CharField(_("code"), max_length=12, blank=True)
+    code_counter = models.BigIntegerField(_("code period"), null=True, blank=True)
+    success = models.BooleanField(_("accepted"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in attempt")
+        verbose_name_plural = _("sign-in attempts")
+        ordering = ["-at", "-id"]
+        constraints = [
+            # A code works once per person and action: a replay is refused by the database too.
+            models.UniqueConstraint(fields=["hall", "code_counter", "user", "action"], condition=models.Q(success=True),
+                                    name="signattempt_code_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {'✓' if self.success else '✗'}"
+
+
+class WorkRecord(models.Model):
+    """工作记实 of one shift."""
+
+    shift = models.OneToOneField(DutyShift, verbose_name=_("duty shift"), on_delete=models.CASCADE,
+                                 related_name="work_record")
+    cases = models.ManyToManyField("approvals.ApprovalCase", verbose_name=_("cases accepted"), blank=True,
+                                   related_name="duty_records")
+    opinions = models.TextField(_("opinions gathered from service users"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("work record")
+        verbose_name_plural = _("work records")
+
+    def __str__(self):
+        return str(self.shift)
+
+
+class Problem(models.Model):
+    """A problem found on duty, the rectification proposal and its follow-up."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        IN_PROGRESS = "in_progress", _("being rectified")
+        RECTIFIED = "rectified", _("rectified")
+
+    record = models.ForeignKey(WorkRecord, verbose_name=_("work record"), on_delete=models.CASCADE,
+                               related_name="problems")
+    description = models.TextField(_("problem found"))
+    proposal = models.TextField(_("rectification proposal"), blank=True)
+    status = models.CharField(_("follow-up"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+
+    def __str__(self):
+        return self.description[:40]
+
+
+class Evaluation(models.Model):
+    """好差评 of the director on duty, by a service user without login."""
+
+    shift = models.ForeignKey(DutyShift, verbose_name=_("duty shift"), on_delete=models.PROTECT,
+                              related_name="evaluations")
+    level = models.PositiveSmallIntegerField(_("rating"), choices=rules.EVALUATION_LEVELS)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    device = models.CharField(_("device"), max_length=64)  # a random id kept in the device's cookie
+    created_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["shift", "device"], name="evaluation_once_per_device")]
+
+    def __str__(self):
+        return f"{self.shift} {self.get_level_display()}"
+
+
+class FollowUp(models.Model):
+    """A 不满意 / 非常不满意 rating the supervisor must answer."""
+
+    evaluation = models.OneToOneField(Evaluation, verbose_name=_("evaluation"), on_delete=models.PROTECT,
+                                      related_name="follow_up")
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+    def __str__(self):
+        return str(self.evaluation)
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None

@@ -1,0 +1,252 @@
+"""Use cases of hall duty. One function per use case; ``now`` is injected (never the wall clock)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from policyops import audit
+from policyops.errors import ConditionFailed, InvalidInput, NotAllowed, PolicyOpsError
+from policyops.transitions import run_transition
+from programs.halls import codes, generator, rules
+from programs.halls.models import (
+    Director,
+    DutyShift,
+    Evaluation,
+    FollowUp,
+    HallSettings,
+    SignAttempt,
+)
+
+GUARD_MESSAGES = {
+    "_before_start": _("the shift has already started; a substitution must be filed in advance"),
+    "_has_substitute": _("choose the substitute (the A/B partner or another leader of the department)"),
+    "_after_window": _("the shift's window has not closed yet"),
+    "_within_window": _("it is outside the shift's window"),
+}
+
+WRONG_CODE = _("The code is wrong or has expired. Read the code on the hall's screen again.")
+REPLAYED_CODE = _("This code has already been used. Wait for the next code on the hall's screen.")
+NO_SHIFT = _("You have no duty shift at this hall today.")
+NO_SETTINGS = _("This hall has no duty settings (opening hours) yet.")
+
+
+class RotaInfeasible(InvalidInput):
+    def __init__(self, problems):
+        self.problems = problems
+        lines = "；".join(f"{name}：{reason}" for name, reason in problems)
+        super().__init__(_("No rota satisfies every rule: %(lines)s"), field="rota", lines=lines)
+
+
+def _window(hall_settings: HallSettings, day: dt.date):
+    tz = timezone.get_current_timezone()
+    return (dt.datetime.combine(day, hall_settings.opens_at, tzinfo=tz),
+            dt.datetime.combine(day, hall_settings.closes_at, tzinfo=tz))
+
+
+def rota_generate(*, hall, year: int, month: int, acting_user) -> list[DutyShift]:
+    """Generate (or regenerate) the month's unpublished rota; all or nothing."""
+    if not acting_user.has_perm("halls.manage_rota"):
+        raise NotAllowed(_("You may not generate rotas."))
+    settings_ = HallSettings.objects.filter(hall=hall).first()
+    if settings_ is None:
+        raise InvalidInput(NO_SETTINGS, field="hall")
+    directors = list(Director.objects.filter(hall=hall, active=True)
+                     .select_related("person__department").prefetch_related("unavailable_dates"))
+    days = generator.working_days_of_month(year, month)
+    inputs = [generator.DirectorSlotInput(
+        id=d.pk, name=d.person.name, department=d.person.department.name if d.person.department_id else "",
+        unavailable=frozenset(u.date for u in d.unavailable_dates.all())) for d in directors]
+    result = generator.generate(inputs, days, settings_.daily_capacity)
+    if not result.feasible:
+        raise RotaInfeasible(result.problems)
+    month_shifts = DutyShift.objects.filter(hall=hall, date__year=year, date__month=month)
+    with transaction.atomic():
+        if month_shifts.exclude(state=DutyShift.State.SCHEDULED).exists():
+            raise ConditionFailed(_("The month's rota has already been published; edit single shifts instead."))
+        month_shifts.delete()
+        shifts = []
+        for director_id, day in result.assignments.items():
+            starts_at, ends_at = _window(settings_, day)
+            shifts.append(DutyShift(hall=hall, date=day, director_id=director_id, starts_at=starts_at,
+                                    ends_at=ends_at))
+        DutyShift.objects.bulk_create(shifts)
+        audit.record(obj=settings_, action="generate_rota", actor=acting_user,
+                     reason=f"{year}-{month:02d}: {len(shifts)}")
+    return shifts
+
+
+def shift_move(*, shift: DutyShift, day: dt.date, acting_user) -> DutyShift:
+    """A supervisor's edit of a generated, unpublished shift."""
+    if not acting_user.has_perm("halls.manage_rota"):
+        raise NotAllowed(_("You may not edit rotas."))
+    if shift.state != DutyShift.State.SCHEDULED:
+        raise ConditionFailed(_("Only unpublished shifts can be moved."))
+    from policyops.calendar import is_working_day
+
+    if not is_working_day(day):
+        raise InvalidInput(_("%(day)s is not a working day."), field="date", day=day)
+    settings_ = HallSettings.objects.get(hall=shift.hall)
+    if DutyShift.objects.filter(hall=shift.hall, date=day).exclude(pk=shift.pk).count() >= settings_.daily_capacity:
+        raise InvalidInput(_("%(day)s is already full."), field="date", day=day)
+    if shift.director.unavailable_dates.filter(date=day).exists():
+        raise InvalidInput(_("The director is unavailable on %(day)s."), field="date", day=day)
+    with transaction.atomic():
+        before = shift.date
+        shift.date = day
+        shift.starts_at, shift.ends_at = _window(settings_, day)
+        try:
+            shift.save(update_fields=["date", "starts_at", "ends_at"])
+        except IntegrityError:
+            raise InvalidInput(_("The director already has a shift on %(day)s."), field="date", day=day) from None
+        audit.record(obj=shift, action="move", actor=acting_user, reason=f"{before} → {day}")
+    return shift
+
+
+def rota_publish(*, hall, year: int, month: int, acting_user) -> int:
+    shifts = list(DutyShift.objects.filter(hall=hall, date__year=year, date__month=month,
+                                           state=DutyShift.State.SCHEDULED))
+    with transaction.atomic():
+        for shift in shifts:
+            run_transition(shift, "publish", acting_user=acting_user)
+    return len(shifts)
+
+
+def _log(*, user, hall, shift, action, code, counter, success, reason, now):
+    return SignAttempt.objects.create(at=now, user=user, hall=hall, shift=shift, action=action, code=code[:12],
+                                      code_counter=counter, success=success, reason=str(reason)[:200])
+
+
+def shift_sign(*, user, hall, code: str, action: str, now: dt.datetime) -> DutyShift:
+    """Real-name, real-time sign-in or sign-out (002:1976) with the hall's rotating code.
+
+    Every attempt is logged, refused ones too (in their own transaction, so a refusal
+    still leaves its row).
+    """
+    assert action in ("sign_in", "sign_out")
+    settings_ = HallSettings.objects.filter(hall=hall).first()
+    counter = codes.match(settings_.code_secret, code, now) if settings_ else None
+    today = timezone.localtime(now).date()
+    own = (DutyShift.objects.filter(hall=hall, date=today)
+           .select_related("director__person", "substitute__person").order_by("id"))
+    shift = next((s for s in own if s.on_duty_person_user_id == user.pk), None)
+
+    def refuse(reason, exc=NotAllowed):
+        _log(user=user, hall=hall, shift=shift, action=action, code=code or "", counter=None, success=False,
+             reason=reason, now=now)
+        raise exc(reason)
+
+    if settings_ is None:
+        refuse(NO_SETTINGS, InvalidInput)
+    if counter is None:
+        refuse(WRONG_CODE, InvalidInput)
+    if shift is None:
+        refuse(NO_SHIFT)
+    if SignAttempt.objects.filter(hall=hall, code_counter=counter, user=user, action=action, success=True).exists():
+        refuse(REPLAYED_CODE, InvalidInput)
+    shift.as_of = now
+    try:
+        with transaction.atomic():
+            run_transition(shift, action, acting_user=user, condition_messages=GUARD_MESSAGES, at=now)
+            if action == "sign_in":
+                shift.signed_in_at = now
+            else:
+                shift.signed_out_at = now
+            shift.save(update_fields=["signed_in_at", "signed_out_at"])
+            _log(user=user, hall=hall, shift=shift, action=action, code=code, counter=counter, success=True,
+                 reason="", now=now)
+    except IntegrityError:
+        refuse(REPLAYED_CODE, InvalidInput)
+    except PolicyOpsError as exc:
+        refuse(str(exc), type(exc))
+    return shift
+
+
+def shift_file_substitution(*, shift: DutyShift, substitute: Director, reason: str, acting_user,
+                            now: dt.datetime) -> DutyShift:
+    """A/B: filed by the director before the shift starts (002:1976 提前报备)."""
+    if substitute.person.department_id != shift.director.person.department_id:
+        raise InvalidInput(_("The substitute must be a leader of the same department."), field="substitute")
+    if not (reason or "").strip():
+        raise InvalidInput(_("Give the reason for the substitution."), field="reason")
+    shift.as_of = now
+    with transaction.atomic():
+        shift.substitute, shift.substitution_reason = substitute, reason.strip()
+        run_transition(shift, "file_substitution", acting_user=acting_user, reason=reason,
+                       condition_messages=GUARD_MESSAGES, at=now)
+    return shift
+
+
+def shift_decide_substitution(*, shift: DutyShift, approve: bool, acting_user, now: dt.datetime) -> DutyShift:
+    shift.as_of = now
+    with transaction.atomic():
+        if approve:
+            run_transition(shift, "approve_substitution", acting_user=acting_user,
+                           condition_messages=GUARD_MESSAGES, at=now)
+        else:
+            run_transition(shift, "reject_substitution", acting_user=acting_user, at=now)
+            shift.substitute = None
+            shift.save(update_fields=["substitute"])
+    return shift
+
+
+def shifts_close_windows(*, now: dt.datetime) -> dict:
+    """After a window closes: unfiled absences become missed, no sign-out is flagged.
+
+    A state sweep: re-running it changes nothing more.
+    """
+    S = DutyShift.State
+    missed = flagged = 0
+    for shift in DutyShift.objects.filter(ends_at__lte=now, state__in=[S.PUBLISHED, S.SUBSTITUTION_FILED,
+                                                                       S.SUBSTITUTED]):
+        shift.as_of = now
+        with transaction.atomic():
+            run_transition(shift, "mark_missed", acting_user=None, at=now)
+        missed += 1
+    flagged = DutyShift.objects.filter(ends_at__lte=now, state=S.SIGNED_IN, left_without_sign_out=False).update(
+        left_without_sign_out=True)
+    return {"missed": missed, "flagged": flagged}
+
+
+# --- public evaluation ------------------------------------------------------------------
+
+
+def device_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def evaluation_submit(*, hall, level: int, comment: str, device: str, now: dt.datetime) -> Evaluation:
+    """A service user's 好差评 of the director on duty now; one per device per shift."""
+    if level not in dict(rules.EVALUATION_LEVELS):
+        raise InvalidInput(_("Choose one of the five ratings."), field="level")
+    today = timezone.localtime(now).date()
+    shift = (DutyShift.objects.filter(hall=hall, date=today, state__in=[DutyShift.State.SIGNED_IN,
+                                                                       DutyShift.State.SIGNED_OUT])
+             .order_by("-signed_in_at").first())
+    if shift is None:
+        raise ConditionFailed(_("No director is on duty at this hall today."))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                evaluation = Evaluation.objects.create(shift=shift, level=level, comment=(comment or "")[:500],
+                                                       device=device_key(device), created_at=now)
+        except IntegrityError:
+            raise ConditionFailed(_("You have already rated this shift. Thank you.")) from None
+        if level <= rules.FOLLOW_UP_AT_OR_BELOW:
+            FollowUp.objects.create(evaluation=evaluation)
+    return evaluation
+
+
+def follow_up_answer(*, follow_up: FollowUp, answer: str, acting_user, now: dt.datetime) -> FollowUp:
+    if not acting_user.has_perm("halls.change_followup"):
+        raise NotAllowed(_("You may not answer follow-ups."))
+    if not (answer or "").strip():
+        raise InvalidInput(_("Write the answer."), field="answer")
+    with transaction.atomic():
+        follow_up.answer, follow_up.answered_by, follow_up.answered_at = answer.strip(), acting_user, now
+        follow_up.save()
+        audit.record(obj=follow_up, action="answer", actor=acting_user, reason=answer.strip()[:200], at=now)
+    return follow_up

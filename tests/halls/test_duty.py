@@ -1,0 +1,198 @@
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from policyops.errors import ConditionFailed, InvalidInput, NotAllowed
+from programs.halls import codes, services
+from programs.halls.models import DutyShift, Evaluation, FollowUp, SignAttempt
+from programs.halls.selectors import monthly_briefing
+from tests.halls.conftest import make_director
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Shanghai")
+DAY = dt.date(2024, 10, 14)
+
+
+def at(h, m=0, s=0, day=DAY):
+    return dt.datetime(day.year, day.month, day.day, h, m, s, tzinfo=TZ)
+
+
+@pytest.fixture
+def rota(hall, rota_manager):
+    a = make_director(hall, "张局长", "市教育局")
+    b = make_director(hall, "李局长", "市教育局")
+    c = make_director(hall, "王局长", "市民政局")
+    services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    services.rota_publish(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    return {"a": a, "b": b, "c": c}
+
+
+def shift_of(director):
+    return DutyShift.objects.get(director=director)
+
+
+def move_to(shift, day, manager):
+    DutyShift.objects.filter(pk=shift.pk).update(
+        date=day, starts_at=dt.datetime.combine(day, dt.time(9), tzinfo=TZ),
+        ends_at=dt.datetime.combine(day, dt.time(17), tzinfo=TZ))
+    return DutyShift.objects.get(pk=shift.pk)
+
+
+def code_at(hall, when):
+    return codes.current_code(hall.duty_settings.code_secret, when)[0]
+
+
+def test_generation_gives_every_director_one_published_shift(rota):
+    assert DutyShift.objects.count() == 3
+    assert set(DutyShift.objects.values_list("state", flat=True)) == {DutyShift.State.PUBLISHED}
+
+
+def test_regenerating_a_published_month_is_refused(rota, hall, rota_manager):
+    with pytest.raises(ConditionFailed):
+        services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+
+
+def test_an_infeasible_month_is_explained_and_nothing_saved(hall, rota_manager):
+    from programs.halls.models import Unavailability
+
+    director = make_director(hall, "赵局长")
+    for day in __import__("programs.halls.generator", fromlist=["x"]).working_days_of_month(2024, 11):
+        Unavailability.objects.create(director=director, date=day)
+    with pytest.raises(services.RotaInfeasible) as exc:
+        services.rota_generate(hall=hall, year=2024, month=11, acting_user=rota_manager)
+    assert "赵局长" in str(exc.value)
+    assert not DutyShift.objects.exists()
+
+
+def test_director_signs_in_and_out_with_the_hall_code(rota, hall, rota_manager):
+    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    user = rota["a"].person.user
+    services.shift_sign(user=user, hall=hall, code=code_at(hall, at(9, 5)), action="sign_in", now=at(9, 5, 10))
+    services.shift_sign(user=user, hall=hall, code=code_at(hall, at(16, 50)), action="sign_out", now=at(16, 50, 3))
+    shift.refresh_from_db()
+    assert shift.state == DutyShift.State.SIGNED_OUT and shift.minutes_on_duty == 464  # 09:05:10 → 16:50:03
+
+
+def test_an_expired_code_is_refused_and_logged(rota, hall, rota_manager):
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    user = rota["a"].person.user
+    with pytest.raises(InvalidInput):
+        services.shift_sign(user=user, hall=hall, code=code_at(hall, at(9, 0)), action="sign_in", now=at(9, 3))
+    attempt = SignAttempt.objects.get()
+    assert not attempt.success and attempt.user == user
+
+
+def test_the_previous_minutes_code_is_still_accepted(rota, hall, rota_manager):
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    user = rota["a"].person.user
+    services.shift_sign(user=user, hall=hall, code=code_at(hall, at(9, 4, 59)), action="sign_in", now=at(9, 5, 5))
+
+
+def test_a_replayed_code_is_refused(rota, hall, rota_manager):
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    user = rota["a"].person.user
+    code = code_at(hall, at(9, 5))
+    services.shift_sign(user=user, hall=hall, code=code, action="sign_in", now=at(9, 5, 1))
+    shift = DutyShift.objects.get(director=rota["a"])
+    with pytest.raises(InvalidInput):
+        # Even a sign-out in the same minute cannot reuse... a second sign-in with it is a replay.
+        services.shift_sign(user=user, hall=hall, code=code, action="sign_in", now=at(9, 5, 30))
+    assert shift.state == DutyShift.State.SIGNED_IN
+
+
+def test_signing_in_for_someone_elses_shift_is_refused(rota, hall, rota_manager):
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    other = rota["c"].person.user
+    with pytest.raises(NotAllowed):
+        services.shift_sign(user=other, hall=hall, code=code_at(hall, at(9, 5)), action="sign_in", now=at(9, 5))
+
+
+def test_signing_in_outside_the_window_is_refused(rota, hall, rota_manager):
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    with pytest.raises(ConditionFailed):
+        services.shift_sign(user=rota["a"].person.user, hall=hall, code=code_at(hall, at(8, 30)),
+                            action="sign_in", now=at(8, 30))
+
+
+def test_a_code_of_another_hall_is_refused(rota, hall, rota_manager):
+    from policyops.models import ServiceHall
+    from programs.halls.models import HallSettings
+
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    other = ServiceHall.objects.create(name="另一大厅", kind=ServiceHall.Kind.SUB_HALL, district=hall.district)
+    HallSettings.objects.create(hall=other, opens_at=dt.time(9), closes_at=dt.time(17))
+    with pytest.raises(InvalidInput):
+        services.shift_sign(user=rota["a"].person.user, hall=hall, code=code_at(other, at(9, 5)), action="sign_in",
+                            now=at(9, 5))
+
+
+def test_substitution_filed_in_advance_lets_the_partner_sign_in(rota, hall, rota_manager):
+    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="参加全市会议",
+                                     acting_user=rota["a"].person.user, now=at(8, 0, day=DAY - dt.timedelta(days=1)))
+    services.shift_decide_substitution(shift=shift, approve=True, acting_user=rota_manager, now=at(18, 0, day=DAY - dt.timedelta(days=1)))
+    services.shift_sign(user=rota["b"].person.user, hall=hall, code=code_at(hall, at(9, 5)), action="sign_in",
+                        now=at(9, 5))
+    shift.refresh_from_db()
+    assert shift.state == DutyShift.State.SIGNED_IN and shift.on_duty == rota["b"]
+
+
+def test_filing_after_the_start_is_refused(rota, rota_manager):
+    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    with pytest.raises(ConditionFailed):
+        services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="临时有事",
+                                         acting_user=rota["a"].person.user, now=at(9, 1))
+
+
+def test_substitute_from_another_department_is_refused(rota, rota_manager):
+    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    with pytest.raises(InvalidInput):
+        services.shift_file_substitution(shift=shift, substitute=rota["c"], reason="x",
+                                         acting_user=rota["a"].person.user, now=at(8, 0))
+
+
+def test_unfiled_absence_is_missed_and_no_sign_out_flagged(rota, hall, rota_manager):
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    move_to(shift_of(rota["b"]), dt.date(2024, 10, 31), rota_manager)
+    present = move_to(shift_of(rota["c"]), DAY, rota_manager)
+    services.shift_sign(user=rota["c"].person.user, hall=hall, code=code_at(hall, at(9, 5)), action="sign_in",
+                        now=at(9, 5))
+    assert services.shifts_close_windows(now=at(17, 1)) == {"missed": 1, "flagged": 1}
+    assert services.shifts_close_windows(now=at(17, 2)) == {"missed": 0, "flagged": 0}
+    present.refresh_from_db()
+    assert present.left_without_sign_out and shift_of(rota["a"]).state == DutyShift.State.MISSED
+
+
+def test_evaluation_once_per_device_and_follow_up_for_dissatisfied(rota, hall, rota_manager):
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    services.shift_sign(user=rota["a"].person.user, hall=hall, code=code_at(hall, at(9, 5)), action="sign_in",
+                        now=at(9, 5))
+    services.evaluation_submit(hall=hall, level=2, comment="等待时间长", device="phone-1", now=at(10))
+    with pytest.raises(ConditionFailed):
+        services.evaluation_submit(hall=hall, level=5, comment="", device="phone-1", now=at(10, 5))
+    services.evaluation_submit(hall=hall, level=5, comment="", device="phone-2", now=at(10, 6))
+    assert Evaluation.objects.count() == 2
+    follow_up = FollowUp.objects.get()
+    assert follow_up.is_open
+    services.follow_up_answer(follow_up=follow_up, answer="已增开窗口", acting_user=rota_manager, now=at(11))
+    assert not FollowUp.objects.get().is_open
+
+
+def test_briefing_figures_on_a_hand_made_month(rota, hall, rota_manager):
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    move_to(shift_of(rota["c"]), DAY, rota_manager)
+    services.shift_sign(user=rota["a"].person.user, hall=hall, code=code_at(hall, at(9, 5)), action="sign_in",
+                        now=at(9, 5))
+    services.shift_sign(user=rota["c"].person.user, hall=hall, code=code_at(hall, at(9, 40)), action="sign_in",
+                        now=at(9, 40))
+    services.evaluation_submit(hall=hall, level=1, comment="", device="d1", now=at(10))
+    services.evaluation_submit(hall=hall, level=4, comment="", device="d2", now=at(10))
+    services.shifts_close_windows(now=at(17, 30, day=dt.date(2024, 10, 31)))
+    b = monthly_briefing(halls=[hall], year=2024, month=10)
+    assert (b.total.due, b.total.done, b.total.missed, b.total.punctual) == (3, 2, 1, 1)
+    assert b.total.attendance_rate == Decimal("0.667")
+    assert b.under_quota == ["李局长"]
+    assert b.evaluations[1] == 1 and b.evaluations[4] == 1 and b.satisfaction_rate == Decimal("0.500")
+    assert b.by_department["市教育局"].due == 2 and b.by_department["市民政局"].done == 1
