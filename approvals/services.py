@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django_fsm import ConcurrentTransition
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,7 @@ from approvals import clock, rules, selectors
 from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspension, Entrustment, SealUse
 from policyops import audit
 from policyops.calendar import add_working_days
-from policyops.errors import InvalidInput, NotAllowed
+from policyops.errors import STALE_OBJECT, InvalidInput, NotAllowed, StaleObject
 from policyops.numbering import next_number
 from policyops.scoping import may_touch_district
 from policyops.transitions import run_transition
@@ -62,12 +63,14 @@ NOTICE_PREFIX = {
 
 
 def _suspensions(case) -> list[clock.Suspension]:
-    return [clock.Suspension(s.start, s.end) for s in case.suspensions.all()]
+    # Read from the database, never a prefetch cache a caller may hold from before a pause.
+    return [clock.Suspension(s.start, s.end) for s in CaseSuspension.objects.filter(case=case).order_by("start")]
 
 
-def case_recompute_clock(case: ApprovalCase) -> ApprovalCase:
+def case_recompute_clock(case: ApprovalCase, suspensions: list[clock.Suspension] | None = None) -> ApprovalCase:
     """Set every stored due date of ``case`` from its start day, budget and suspensions."""
-    suspensions = _suspensions(case) if case.pk else []
+    if suspensions is None:
+        suspensions = _suspensions(case) if case.pk else []
     power = case.power
     case.correction_due_on = add_working_days(case.received_on, rules.CORRECTION_NOTICE_DAYS)
     case.legal_due_on = case.promised_due_on = case.licence_due_on = None
@@ -109,7 +112,7 @@ def cases_recompute_after_calendar_change(dates) -> int:
     changed = []
     for case in cases.iterator(chunk_size=500):
         before = tuple(getattr(case, f) for f in CLOCK_FIELDS)
-        case_recompute_clock(case)
+        case_recompute_clock(case, [clock.Suspension(s.start, s.end) for s in case.suspensions.all()])
         if tuple(getattr(case, f) for f in CLOCK_FIELDS) != before:
             changed.append(case)
     ApprovalCase.objects.bulk_update(changed, CLOCK_FIELDS, batch_size=500)
@@ -137,8 +140,22 @@ def _use_seal(case, action: str, *, as_of, acting_user):
     return seal
 
 
+def _lock_fresh(case):
+    """Lock the case row for this transaction and refuse a copy that is out of date.
+
+    ConcurrentTransitionMixin only compares the state; ``extend`` keeps the state, and a
+    stale copy would also undo a concurrent reassignment, so compare those too.
+    """
+    fresh = ApprovalCase.objects.select_for_update().filter(pk=case.pk).values(
+        "state", "extended", "handler_id").first()
+    if fresh is None or fresh["state"] != case.state or fresh["extended"] != case.extended:
+        raise StaleObject(STALE_OBJECT)
+    case.handler_id = fresh["handler_id"]
+
+
 def _act(case, action, *, acting_user, as_of, reason=""):
     case.as_of = as_of
+    _lock_fresh(case)
     run_transition(case, action, acting_user=acting_user, reason=reason, condition_messages=GUARD_MESSAGES)
 
 
@@ -252,7 +269,12 @@ def case_refuse(*, case, acting_user, as_of: dt.date, reason: str = "", refer_to
         raise InvalidInput(_("Say where the applicant should apply instead."), field="refer_to")
     with transaction.atomic():
         _act(case, "refuse", acting_user=acting_user, as_of=as_of, reason=case.refusal_reason)
-        _issue_notice(case, CaseNotice.Kind.REFUSAL, as_of=as_of, seal=selectors.seal_for(case.power, as_of))
+        # A refusal is possible without a seal in force (the applicant must still be told);
+        # when the seal is in force, its use is logged like any decision's.
+        seal = selectors.seal_for(case.power, as_of)
+        if seal is not None:
+            SealUse.objects.create(seal=seal, case=case, action="refuse", used_on=as_of, used_by=acting_user)
+        _issue_notice(case, CaseNotice.Kind.REFUSAL, as_of=as_of, seal=seal)
         _save_clock(case)
     return case
 
@@ -264,6 +286,8 @@ def case_assign(*, cases, handler, acting_user):
     """Assign or reassign the handler (承办人) of one or many cases; every change is audited."""
     if not acting_user.has_perm("approvals.assign_case"):
         raise NotAllowed(_("You may not assign cases."))
+    if handler.user is None or not handler.user.has_perm("approvals.process_case"):
+        raise InvalidInput(_("%(person)s may not process approval cases."), field="handler", person=handler)
     changed = 0
     with transaction.atomic():
         for case in cases:
@@ -271,11 +295,16 @@ def case_assign(*, cases, handler, acting_user):
                 raise NotAllowed(_("You may not assign cases of another district."))
             if handler.district_id not in (None, case.district_id):
                 raise InvalidInput(_("%(person)s works in another district."), field="handler", person=handler)
+            if not case.is_open:
+                raise InvalidInput(_("%(case)s is closed; its handler cannot change."), field="cases", case=case)
             if case.handler_id == handler.pk:
                 continue
             before = str(case.handler) if case.handler_id else "—"
-            ApprovalCase.objects.filter(pk=case.pk).update(handler=handler)
             case.handler = handler
+            try:
+                case.save(update_fields=["handler"])
+            except ConcurrentTransition as exc:
+                raise StaleObject(STALE_OBJECT) from exc
             audit.record(obj=case, action="assign", actor=acting_user, reason=f"{before} → {handler}")
             changed += 1
     return changed
@@ -292,7 +321,11 @@ def case_pause(*, case, acting_user, as_of: dt.date, ground: str, expected_days:
     """Art. 45: the clock stops; the applicant is told the expected length in writing."""
     if ground not in dict(rules.PauseGround.CHOICES):
         raise InvalidInput(_("Choose the legal ground of the pause."), field="ground")
-    if not expected_days or int(expected_days) < 1:
+    try:
+        expected_days = int(expected_days)
+    except (TypeError, ValueError):
+        expected_days = 0
+    if expected_days < 1:
         raise InvalidInput(_("Give the expected length in working days."), field="expected_days")
     with transaction.atomic():
         _act(case, "pause", acting_user=acting_user, as_of=as_of, reason=ground)

@@ -183,3 +183,59 @@ def test_stale_copy_loses(case, clerk):
     with pytest.raises(StaleObject):
         services.case_refuse(case=other, acting_user=clerk, as_of=D(2024, 9, 27), reason="x", refer_to="y")
     assert ApprovalCase.objects.get(pk=case.pk).state == S.ACCEPTED
+
+
+def test_a_second_extension_from_a_stale_copy_is_refused(case, clerk, head):
+    accepted(case, clerk, head)
+    copy = ApprovalCase.objects.get(pk=case.pk)
+    services.case_extend(case=case, acting_user=head, as_of=D(2024, 10, 28), reason="需要现场核查")
+    with pytest.raises(StaleObject):
+        services.case_extend(case=copy, acting_user=head, as_of=D(2024, 10, 28), reason="再次延期")
+    assert case.notices.filter(kind=CaseNotice.Kind.EXTENSION).count() == 1
+
+
+def test_a_transition_on_a_stale_copy_keeps_a_concurrent_reassignment(case, clerk, head):
+    from tests.conftest import make_user
+    from policyops.roles import Role
+    from tests.approvals.factories import pingdu, pingdu_authority
+
+    accepted(case, clerk, head)
+    copy = ApprovalCase.objects.get(pk=case.pk)
+    other_clerk = make_user(Role.CLERK, district=pingdu(), department=pingdu_authority())
+    services.case_assign(cases=[case], handler=other_clerk.person, acting_user=head)
+    services.case_pause(case=copy, acting_user=clerk, as_of=D(2024, 10, 10), ground="hearing", expected_days=3)
+    assert ApprovalCase.objects.get(pk=case.pk).handler == other_clerk.person
+
+
+def test_a_prefetched_case_gets_the_right_clock(case, clerk, head):
+    from approvals.selectors import case_get
+
+    accepted(case, clerk, head)
+    services.case_pause(case=case_get(user=clerk, number=case.number), acting_user=clerk, as_of=D(2024, 10, 10),
+                        ground="expert_review", expected_days=5)
+    assert ApprovalCase.objects.get(pk=case.pk).legal_due_on is None
+    services.case_resume(case=case_get(user=clerk, number=case.number), acting_user=clerk, as_of=D(2024, 10, 17))
+    assert ApprovalCase.objects.get(pk=case.pk).legal_due_on == D(2024, 11, 7)
+
+
+def test_a_closed_case_cannot_be_reassigned(case, clerk, head):
+    services.case_withdraw(case=case, acting_user=clerk, as_of=D(2024, 9, 28))
+    with pytest.raises(InvalidInput):
+        services.case_assign(cases=[case], handler=clerk.person, acting_user=head)
+
+
+def test_only_a_processing_clerk_can_be_the_handler(case, head):
+    with pytest.raises(InvalidInput):
+        services.case_assign(cases=[case], handler=head.person, acting_user=head)
+
+
+def test_a_refusal_logs_the_seal_it_was_stamped_with(case, clerk):
+    services.case_refuse(case=case, acting_user=clerk, as_of=D(2024, 9, 27), reason="不属于本机关职权", refer_to="市测试委")
+    assert SealUse.objects.get().action == "refuse"
+
+
+def test_a_non_numeric_pause_length_is_a_clear_error(case, clerk, head):
+    accepted(case, clerk, head)
+    with pytest.raises(InvalidInput) as exc:
+        services.case_pause(case=case, acting_user=clerk, as_of=D(2024, 10, 10), ground="hearing", expected_days="五")
+    assert exc.value.field == "expected_days"

@@ -1,0 +1,225 @@
+"""Serializers of the approvals JSON API.
+
+Output serializers only read; input serializers only validate the shape of a request —
+what a use case allows is decided by approvals.services, never here. The applicant's
+phone number is write-only: no response carries it.
+"""
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from approvals import rules
+from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspension, DelegatedPower
+from approvals.selectors import DueState, case_clock_summary
+from policyops.models import Person
+from policyops.scoping import sees_all_districts, user_district_id
+
+SCOPE_RULES = [rules.ScopeRule.NONE, rules.ScopeRule.PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL,
+               rules.ScopeRule.NOT_TERTIARY_PRACTITIONER, rules.ScopeRule.NOT_TERTIARY_HOSPITAL]
+DUE_STATES = [DueState.OVERDUE, DueState.SOON, DueState.ON_TIME, DueState.STOPPED]
+
+
+# --- delegated powers -----------------------------------------------------------------------
+
+
+class DelegatedPowerSerializer(serializers.ModelSerializer):
+    agency = serializers.CharField(source="agency.name", read_only=True)
+    is_preliminary_review = serializers.BooleanField(read_only=True)
+    scope_rule = serializers.ChoiceField(choices=SCOPE_RULES, read_only=True)
+
+    class Meta:
+        model = DelegatedPower
+        fields = ["number", "agency", "name", "item", "sub_item", "remark", "is_preliminary_review", "scope_rule",
+                  "legal_limit_days", "promised_limit_days"]
+        read_only_fields = fields
+
+
+# --- cases: output --------------------------------------------------------------------------
+
+
+class ClockSerializer(serializers.Serializer):
+    """approvals.selectors.case_clock_summary as of today."""
+
+    received_on = serializers.DateField()
+    accepted_on = serializers.DateField(allow_null=True)
+    correction_due_on = serializers.DateField(allow_null=True)
+    legal_due_on = serializers.DateField(allow_null=True)
+    promised_due_on = serializers.DateField(allow_null=True)
+    licence_due_on = serializers.DateField(allow_null=True)
+    due_on = serializers.DateField(allow_null=True)
+    days_paused = serializers.IntegerField()
+    days_left = serializers.IntegerField(allow_null=True)
+    due_state = serializers.ChoiceField(choices=DUE_STATES)
+
+
+class CaseMaterialSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseMaterial
+        fields = ["name", "provided", "note"]
+        read_only_fields = fields
+
+
+class CaseSuspensionSerializer(serializers.ModelSerializer):
+    ground_display = serializers.CharField(source="get_ground_display", read_only=True)
+
+    class Meta:
+        model = CaseSuspension
+        fields = ["start", "end", "ground", "ground_display", "expected_days", "note"]
+        read_only_fields = fields
+
+
+class CaseNoticeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseNotice
+        fields = ["kind", "number", "issued_on"]
+        read_only_fields = fields
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case as the list shows it. Needs ``today`` in the context (the clock's date)."""
+
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    power = serializers.IntegerField(source="power.number", read_only=True)
+    power_name = serializers.CharField(source="power.name", read_only=True)
+    handler = serializers.CharField(source="handler.name", read_only=True, allow_null=True)
+    first_contact = serializers.CharField(source="first_contact.name", read_only=True)
+    clock = serializers.SerializerMethodField()
+    materials = CaseMaterialSerializer(many=True, read_only=True)
+    suspensions = CaseSuspensionSerializer(many=True, read_only=True)
+    notices = CaseNoticeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ApprovalCase
+        fields = ["number", "state", "state_display", "power", "power_name", "applicant_name", "applicant_type",
+                  "received_on", "accepted_on", "deemed_accepted", "extended", "handler", "first_contact", "clock",
+                  "materials", "suspensions", "notices"]
+        read_only_fields = fields
+
+    @extend_schema_field(ClockSerializer)
+    def get_clock(self, case):
+        return ClockSerializer(case_clock_summary(case, self.context["today"])).data
+
+
+class CaseDetailSerializer(CaseSerializer):
+    """A case with its outcomes and what the requesting user may do next.
+
+    ``allowed_transitions`` (from the context) names the transitions whose state, permission
+    and conditions hold now; conditions met by the request body itself (a reason, a licence
+    number, the deciding authority's decision) are taken as met.
+    """
+
+    # A plain string, not a second enum of the same choices as the ``decision`` input.
+    superior_decision = serializers.CharField(read_only=True,
+                                              help_text="approved / denied (empty until recorded).")
+    allowed_transitions = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "school_type", "hospital_grade", "inside_pingdu", "refusal_reason",
+                  "refer_to", "decision_reason", "licence_number", "superior_decision", "superior_document",
+                  "allowed_transitions"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_transitions(self, case):
+        return list(self.context.get("allowed_transitions", ()))
+
+
+# --- cases: input ---------------------------------------------------------------------------
+
+
+class CaseListQuerySerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=ApprovalCase.State.choices, required=False,
+                                    help_text="Only cases in this state.")
+    due = serializers.ChoiceField(choices=[(DueState.OVERDUE, _("overdue")), (DueState.SOON, _("due soon"))],
+                                  required=False,
+                                  help_text="overdue: open cases past their deadline; soon: at most 3 working days "
+                                            "left.")
+
+
+class MaterialInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    provided = serializers.BooleanField(default=False)
+
+
+class CaseRegisterSerializer(serializers.ModelSerializer):
+    """The application as received at the hall; validated here for shape only."""
+
+    power = serializers.SlugRelatedField(slug_field="number", queryset=DelegatedPower.objects.all(),
+                                         help_text="The number of the delegated power (1–49).")
+    received_on = serializers.DateField(required=False, help_text="Defaults to today; never in the future.")
+    applicant_phone = serializers.CharField(max_length=20, write_only=True)
+    materials = MaterialInputSerializer(many=True)
+    school_type = serializers.ChoiceField(choices=rules.SchoolType.CHOICES, required=False, allow_blank=True,
+                                          default="")
+    hospital_grade = serializers.ChoiceField(choices=rules.HospitalGrade.CHOICES, required=False,
+                                             allow_blank=True, default="")
+    inside_pingdu = serializers.BooleanField(default=True)
+
+    class Meta:
+        model = ApprovalCase
+        fields = ["power", "applicant_name", "applicant_type", "applicant_phone", "received_hall", "received_on",
+                  "materials", "school_type", "hospital_grade", "inside_pingdu"]
+
+    def validate_received_on(self, value):
+        if value > self.context["today"]:
+            raise serializers.ValidationError(_("The date of receipt cannot be in the future."))
+        return value
+
+
+class CorrectionInputSerializer(serializers.Serializer):
+    missing = serializers.ListField(child=serializers.CharField(max_length=200), required=False,
+                                    help_text="Materials to mark missing before the notice lists every missing one.")
+
+
+class ResubmitInputSerializer(serializers.Serializer):
+    provided = serializers.ListField(child=serializers.CharField(max_length=200), required=False,
+                                     help_text="Materials now provided; all of them when left out.")
+
+
+class RefuseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True,
+                                   help_text="Left empty: the scope rule's reason, when the scope rule fails.")
+    refer_to = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                     help_text="Where to apply instead; left empty: the agency that owns the power "
+                                               "when the scope rule fails.")
+
+
+class PauseInputSerializer(serializers.Serializer):
+    ground = serializers.ChoiceField(choices=rules.PauseGround.CHOICES)
+    expected_days = serializers.IntegerField(min_value=1, max_value=32767)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class RequiredReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class LicenceInputSerializer(serializers.Serializer):
+    licence_number = serializers.CharField(max_length=50)
+
+
+class SuperiorDecisionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=ApprovalCase.SuperiorDecision.choices)
+    document = serializers.CharField(max_length=100)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class HandlerField(serializers.PrimaryKeyRelatedField):
+    """A person the requesting user can see: their district's people and city-level ones."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        people = Person.objects.all()
+        if request is None or sees_all_districts(request.user):
+            return people
+        return people.filter(Q(district__isnull=True) | Q(district_id=user_district_id(request.user)))
+
+
+class AssignInputSerializer(serializers.Serializer):
+    handler = HandlerField(help_text="The id of the person who will handle the case (承办人).")

@@ -1,0 +1,118 @@
+"""What every PolicyOps JSON API view shares: one mapping from errors to HTTP responses.
+
+Services raise policyops.errors; the API answers with one JSON shape:
+
+* ``InvalidInput``, a DRF validation error or a model ``ValidationError`` → 400
+  ``{"detail": message, "field": name-or-null}`` (DRF and model errors also carry every
+  message under ``"errors"``);
+* ``NotAllowed`` → 403 ``{"detail": message}``;
+* ``Conflict`` (IllegalTransition, ConditionFailed, StaleObject) → 409 ``{"detail": message}``;
+* everything else as DRF does (401/403 not logged in, 404, 405, …).
+
+The handler is set per view through ``PolicyOpsAPIMixin`` (not in settings), so that the
+admin and other DRF views keep DRF's defaults.
+"""
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from policyops.errors import Conflict, InvalidInput, NotAllowed, PolicyOpsError
+
+STATUS_BY_ERROR = (
+    (InvalidInput, status.HTTP_400_BAD_REQUEST),
+    (NotAllowed, status.HTTP_403_FORBIDDEN),
+    (Conflict, status.HTTP_409_CONFLICT),
+)
+
+
+def _field_name(key) -> str | None:
+    key = str(key)
+    return None if key in (NON_FIELD_ERRORS, api_settings.NON_FIELD_ERRORS_KEY) else key
+
+
+def _first_error(detail, path: tuple = ()) -> tuple[str, str | None]:
+    """The first message of a (nested) DRF error detail and the dotted path of its field."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = _field_name(key)
+            return _first_error(value, path + ((name,) if name is not None else ()))
+    elif isinstance(detail, (list, tuple)):
+        for value in detail:
+            return _first_error(value, path)
+    else:
+        return str(detail), ".".join(path) or None
+    return "", ".".join(path) or None
+
+
+def _drf_validation_body(detail) -> dict:
+    # Lists of nested serializers report items by position: name them "materials.1.name".
+    if isinstance(detail, dict):
+        detail = {k: _index_lists(v) for k, v in detail.items()}
+    message, field = _first_error(detail)
+    return {"detail": message, "field": field, "errors": detail}
+
+
+def _index_lists(value):
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        return {str(i): _index_lists(v) for i, v in enumerate(value) if v}
+    if isinstance(value, dict):
+        return {str(k): _index_lists(v) for k, v in value.items()}
+    return value
+
+
+def _django_validation_body(exc: DjangoValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        errors = {(_field_name(k) or api_settings.NON_FIELD_ERRORS_KEY): [str(m) for m in v]
+                  for k, v in exc.message_dict.items()}
+        field, messages = next(iter(errors.items()))
+        return {"detail": messages[0], "field": _field_name(field), "errors": errors}
+    messages = [str(m) for m in exc.messages]
+    return {"detail": "；".join(messages), "field": None,
+            "errors": {api_settings.NON_FIELD_ERRORS_KEY: messages}}
+
+
+def exception_handler(exc, context):
+    """DRF exception handler: PolicyOps errors and model validation errors as JSON."""
+    if isinstance(exc, PolicyOpsError):
+        code = next((code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls)), None)
+        if code is None:  # a PolicyOpsError kind that has no status yet: treat as a conflict
+            code = status.HTTP_409_CONFLICT
+        body = {"detail": str(exc)}
+        if isinstance(exc, InvalidInput):
+            body["field"] = exc.field
+        set_rollback()
+        return Response(body, status=code)
+    if isinstance(exc, DjangoValidationError):
+        set_rollback()
+        return Response(_django_validation_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError):
+        response.data = _drf_validation_body(exc.detail)
+    return response
+
+
+class PolicyOpsAPIMixin:
+    """Mix into every API view (before the DRF view class) to use ``exception_handler``."""
+
+    def get_exception_handler(self):
+        return exception_handler
+
+
+# --- for the OpenAPI schema ------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    detail = serializers.CharField(help_text="What went wrong, in the user's language.")
+
+
+class InputErrorSerializer(ErrorSerializer):
+    field = serializers.CharField(allow_null=True, help_text="The input field at fault (dotted for nested ones).")
+    errors = serializers.DictField(required=False, help_text="Every message by field, when there are several.")
