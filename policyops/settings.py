@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "policyops.context_processors.notifications",
             ],
         },
     },
@@ -139,6 +140,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+
+# --- Notifications and reminders ---------------------------------------------------------
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "policyops@localhost")
+# Optional SMS gateway: messages are POSTed as JSON, signed with HMAC-SHA256 of the body.
+SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL", "")
+SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")
+# Lead times of the reminder sweeps (working days unless the name says otherwise).
+POLICYOPS_REMINDERS = {
+    "case_correction_day": 4,  # day 4 of the 5-day correction limit
+    "case_decision_days_ahead": [3, 1, 0],
+    "case_licence_days_ahead": 2,
+    "entrustment_calendar_days_ahead": 30,
+    "milestone_calendar_days_ahead": 10,
+    "shift_no_sign_in_minutes": 30,
+    "shift_quota_check_day_of_month": 20,
+    "policy_task_days_ahead": [5, 0],
+}
 
 # --- Libraries ------------------------------------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True

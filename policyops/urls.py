@@ -9,6 +9,7 @@ policyops_patterns = [
     path("", views.home, name="home"),
     path("indicators/", views.indicator_list, name="indicators"),
     path("tasks/", views.policy_task_list, name="tasks"),
+    path("inbox/", views.inbox, name="inbox"),
 ]
 
 urlpatterns = [

@@ -30,3 +30,18 @@ def policy_task_list(request):
         request.GET.get("page"))
     return render(request, "policyops/task_list.html", {
         "page": page, "today": timezone.localdate(), "status": status, "statuses": PolicyTask.Status.choices})
+
+
+@login_required
+def inbox(request):
+    from django.shortcuts import redirect
+
+    from policyops import notifications
+
+    if request.method == "POST":
+        ids = request.POST.getlist("id")
+        notifications.mark_read(user=request.user, ids=[int(i) for i in ids if i.isdigit()] if ids else None)
+        return redirect("policyops:inbox")
+    page = Paginator(notifications.inbox(request.user).order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "policyops/inbox.html", {"page": page})

@@ -1,5 +1,6 @@
 from .audit import AuditEntry
 from .calendar import CalendarOverride, OfficialCalendarYear
+from .notifications import Notification
 from .numbering import NumberSequence
 from .ledger import Indicator, IndicatorReading, PolicyDocument, PolicyTask
 from .organisations import Department, District, Person, ServiceHall
@@ -11,6 +12,7 @@ __all__ = [
     "District",
     "Indicator",
     "IndicatorReading",
+    "Notification",
     "NumberSequence",
     "OfficialCalendarYear",
     "Person",

@@ -330,3 +330,21 @@ class FollowUp(models.Model):
     @property
     def is_open(self) -> bool:
         return self.answered_at is None
+
+
+class MonthlyBriefing(models.Model):
+    """A month's briefing (简报) as generated for the municipal government (002:1978)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    generated_at = models.DateTimeField(_("generated at"))
+    figures = models.JSONField(_("figures"))
+
+    class Meta:
+        verbose_name = _("monthly briefing")
+        verbose_name_plural = _("monthly briefings")
+        ordering = ["-year", "-month"]
+        constraints = [models.UniqueConstraint(fields=["year", "month"], name="briefing_unique_month")]
+
+    def __str__(self):
+        return f"{self.year}-{self.month:02d}"

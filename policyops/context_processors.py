@@ -1,0 +1,8 @@
+def notifications(request):
+    """The bell's unread count on every page (one COUNT query, only for logged-in users)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from policyops.notifications import unread_count
+
+    return {"unread_notifications": unread_count(user)}

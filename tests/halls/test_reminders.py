@@ -1,0 +1,64 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from policyops.models import Notification
+from programs.halls import reminders, services
+from programs.halls.models import DutyShift, MonthlyBriefing
+from tests.halls.conftest import make_director
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def at(day, h, m=0):
+    return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=TZ)
+
+
+@pytest.fixture
+def published(hall, rota_manager):
+    director = make_director(hall, "张局长")
+    services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    services.rota_publish(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    return DutyShift.objects.get(director=director)
+
+
+def kinds():
+    return sorted(Notification.objects.filter(channel="inbox").values_list("kind", flat=True))
+
+
+def test_the_director_is_reminded_the_working_day_before(published):
+    day_before = published.date - dt.timedelta(days=1)
+    while day_before.weekday() >= 5 and day_before != dt.date(2024, 10, 12):
+        day_before -= dt.timedelta(days=1)
+    from policyops.calendar import add_working_days
+
+    assert add_working_days(day_before, 1) == published.date
+    reminders.sweep_shifts(today=day_before, now=at(day_before, 9))
+    assert kinds() == ["shift.tomorrow"]
+    assert reminders.sweep_shifts(today=day_before, now=at(day_before, 10)) == 0
+
+
+def test_no_sign_in_after_30_minutes_alerts_director_and_supervisor(published, rota_manager):
+    day = published.date
+    assert reminders.sweep_shifts(today=day, now=at(day, 9, 29)) == 0
+    reminders.sweep_shifts(today=day, now=at(day, 9, 31))
+    recipients = set(Notification.objects.filter(kind="shift.no_sign_in", channel="inbox")
+                     .values_list("recipient__username", flat=True))
+    assert recipients == {published.director.person.user.username, rota_manager.username}
+
+
+def test_directors_without_a_shift_are_reminded_from_the_20th(hall, rota_manager):
+    make_director(hall, "李局长")
+    assert reminders.sweep_monthly_quota(today=dt.date(2024, 10, 19), now=at(dt.date(2024, 10, 19), 9)) == 0
+    assert reminders.sweep_monthly_quota(today=dt.date(2024, 10, 20), now=at(dt.date(2024, 10, 20), 9)) == 2
+    assert reminders.sweep_monthly_quota(today=dt.date(2024, 10, 21), now=at(dt.date(2024, 10, 21), 9)) == 0
+
+
+def test_the_previous_months_briefing_is_generated_once_and_sent(published, rota_manager):
+    reminders.sweep_briefing(today=dt.date(2024, 11, 1), now=at(dt.date(2024, 11, 1), 7))
+    reminders.sweep_briefing(today=dt.date(2024, 11, 2), now=at(dt.date(2024, 11, 2), 7))
+    briefing = MonthlyBriefing.objects.get()
+    assert (briefing.year, briefing.month, briefing.figures["due"]) == (2024, 10, 1)
+    assert kinds() == ["halls.briefing"]

@@ -1,0 +1,159 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from policyops import notifications, reminders, tasks
+from policyops.models import Notification
+from policyops.roles import Role
+from tests.conftest import make_user
+from tests.factories import DepartmentFactory, PolicyTaskFactory
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2024, 10, 21, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+TODAY = NOW.date()
+
+
+@pytest.fixture
+def unit_user():
+    unit = DepartmentFactory(name="市测试局")
+    return make_user(Role.CLERK, department=unit, email="worker@example.cn"), unit
+
+
+def test_notify_is_idempotent_per_key(unit_user):
+    user, unit = unit_user
+    task = PolicyTaskFactory(lead_unit=unit)
+    args = dict(recipients=[user], kind="policy_task.due_in_5", obj=task, due_date=TODAY, subject="到期提醒", now=NOW)
+    assert notifications.notify(**args) == 2  # inbox + email
+    assert notifications.notify(**args) == 0
+    assert Notification.objects.count() == 2
+
+
+def test_inbox_rows_are_delivered_when_stored_email_rows_wait(unit_user):
+    user, unit = unit_user
+    notifications.notify(recipients=[user], kind="k", obj=PolicyTaskFactory(lead_unit=unit), due_date=TODAY,
+                         subject="s", now=NOW)
+    statuses = dict(Notification.objects.values_list("channel", "status"))
+    assert statuses == {"inbox": "sent", "email": "pending"}
+
+
+def test_delivery_sends_email_once(unit_user):
+    user, unit = unit_user
+    notifications.notify(recipients=[user], kind="k", obj=PolicyTaskFactory(lead_unit=unit), due_date=TODAY,
+                         subject="到期提醒", now=NOW)
+    assert notifications.deliver_due(now=NOW) == {"sent": 1, "failed": 0}
+    assert notifications.deliver_due(now=NOW) == {"sent": 0, "failed": 0}
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["worker@example.cn"]
+
+
+def test_a_failed_send_stays_pending_with_backoff_then_succeeds(unit_user, monkeypatch):
+    user, unit = unit_user
+    notifications.notify(recipients=[user], kind="k", obj=PolicyTaskFactory(lead_unit=unit), due_date=TODAY,
+                         subject="s", now=NOW)
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("smtp down")
+        return 1
+
+    monkeypatch.setattr("policyops.notifications.send_mail", flaky)
+    assert notifications.deliver_due(now=NOW)["failed"] == 1
+    email = Notification.objects.get(channel="email")
+    assert email.status == "pending" and email.attempts == 1 and email.next_attempt_at == NOW + dt.timedelta(minutes=2)
+    assert notifications.deliver_due(now=NOW + dt.timedelta(minutes=1)) == {"sent": 0, "failed": 0}
+    assert notifications.deliver_due(now=NOW + dt.timedelta(minutes=2)) == {"sent": 1, "failed": 0}
+
+
+def test_backoff_doubles_up_to_a_cap():
+    assert [notifications.backoff(n).total_seconds() / 60 for n in (1, 2, 3)] == [2, 4, 8]
+    assert notifications.backoff(30) == notifications.BACKOFF_MAX
+
+
+def test_policy_task_sweep_reminds_5_days_ahead_today_and_overdue(unit_user):
+    user, unit = unit_user
+    ahead = PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 28))  # 5 working days after 10-21
+    today = PolicyTaskFactory(lead_unit=unit, deadline=TODAY)
+    late = PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 1))
+    PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 25))  # 4 days: nothing
+    reminders.sweep_policy_tasks(today=TODAY, now=NOW)
+    kinds = dict(Notification.objects.filter(channel="inbox").values_list("object_id", "kind"))
+    assert kinds == {str(ahead.pk): "policy_task.due_in_5", str(today.pk): "policy_task.due_in_0",
+                     str(late.pk): "policy_task.overdue"}
+
+
+def test_running_the_sweep_twice_sends_nothing_new(unit_user):
+    user, unit = unit_user
+    PolicyTaskFactory(lead_unit=unit, deadline=TODAY)
+    assert reminders.sweep_policy_tasks(today=TODAY, now=NOW) == 2
+    assert reminders.sweep_policy_tasks(today=TODAY, now=NOW + dt.timedelta(hours=1)) == 0
+
+
+def test_the_sweep_task_queues_delivery_after_commit(unit_user, django_capture_on_commit_callbacks, monkeypatch):
+    user, unit = unit_user
+    PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 1))
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.sweep_policy_tasks.delay()
+    assert len(mail.outbox) == 1
+
+
+def test_sweep_query_count_is_constant(unit_user, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user, unit = unit_user
+    for _ in range(2):
+        PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 11, 30))  # not due: no message
+    reminders.sweep_policy_tasks(today=TODAY, now=NOW)  # warm the calendar cache
+    with CaptureQueriesContext(connection) as small:
+        reminders.sweep_policy_tasks(today=TODAY, now=NOW)
+    for _ in range(20):
+        PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 11, 30))
+    with django_assert_num_queries(len(small.captured_queries)):
+        reminders.sweep_policy_tasks(today=TODAY, now=NOW)
+
+
+def test_inbox_page_and_bell(client, unit_user):
+    user, unit = unit_user
+    notifications.notify(recipients=[user], kind="k", obj=PolicyTaskFactory(lead_unit=unit), due_date=TODAY,
+                         subject="请办理到期任务", now=NOW)
+    client.force_login(user)
+    html = client.get("/inbox/").content.decode()
+    assert "请办理到期任务" in html and 'class="count">1<' in html
+    client.post("/inbox/")
+    assert notifications.unread_count(user) == 0
+
+
+def test_webhook_payload_is_signed(unit_user, settings, monkeypatch):
+    import hashlib
+    import hmac
+
+    settings.SMS_WEBHOOK_URL = "http://127.0.0.1:9/sms"
+    settings.SMS_WEBHOOK_SECRET = "s3cret"
+    user, unit = unit_user
+    notifications.notify(recipients=[user], kind="k", obj=PolicyTaskFactory(lead_unit=unit), due_date=TODAY,
+                         subject="短信", now=NOW)
+    sent = []
+
+    class Response:
+        status = 200
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            return False
+
+    def fake_urlopen(request, timeout):
+        sent.append(request)
+        return Response()
+
+    monkeypatch.setattr("policyops.notifications.urllib.request.urlopen", fake_urlopen)
+    notifications.deliver_due(now=NOW)
+    [request] = sent
+    expected = hmac.new(b"s3cret", request.data, hashlib.sha256).hexdigest()
+    assert request.headers["X-policyops-signature"] == f"sha256={expected}"

@@ -1,0 +1,44 @@
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from policyops.models import District, Notification
+from policyops.roles import Role
+from programs.roads import reminders, services
+from programs.roads.models import Step
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2019, 5, 10, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def manager(seeded):
+    return make_user(Role.PROGRAMME_MANAGER, district=District.objects.get(name="平度市"))
+
+
+def project(manager, planned_design_end):
+    return services.project_create(
+        acting_user=manager, planned_ends={Step.SURVEY_DESIGN: planned_design_end},
+        district=District.objects.get(name="平度市"), town="演示镇", name="演示路", work_type="中修",
+        quantity=Decimal("5"), estimate_wan=Decimal("200"), plan_year=2019, responsible_unit="平度市交通运输局")
+
+
+def test_a_step_due_within_ten_days_and_an_overdue_one(manager):
+    project(manager, dt.date(2019, 5, 15))
+    project(manager, dt.date(2019, 5, 1))
+    project(manager, dt.date(2019, 6, 30))
+    reminders.sweep_milestones(today=NOW.date(), now=NOW)
+    assert sorted(Notification.objects.filter(channel="inbox").values_list("kind", flat=True)) == [
+        "milestone.due", "milestone.overdue"]
+    assert reminders.sweep_milestones(today=NOW.date(), now=NOW) == 0
+
+
+def test_at_risk_districts_are_told_monthly(manager):
+    # Mid-2018 with nothing done: phase 1 is at risk for every district.
+    today = dt.date(2018, 9, 1)
+    assert reminders.sweep_phase_risk(today=today, now=NOW) == 1  # only 平度市 has a manager
+    assert reminders.sweep_phase_risk(today=dt.date(2018, 9, 20), now=NOW) == 0
+    assert reminders.sweep_phase_risk(today=dt.date(2018, 10, 1), now=NOW) == 1
