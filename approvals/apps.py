@@ -28,6 +28,11 @@ class ApprovalsConfig(AppConfig):
                     "approvals.add_entrustment", "approvals.change_entrustment",
                     "approvals.add_approvalseal", "approvals.change_approvalseal")
         seeding.register("delegated_powers.csv", DelegatedPowerResource, 50)
+        from policyops import demo
+
+        from approvals.demo import build_approvals_demo
+
+        demo.register(build_approvals_demo)
         calendar_changed.connect(_recompute_case_clocks, dispatch_uid="approvals-recompute-clocks")
 
 

@@ -39,6 +39,10 @@ def has_missing_materials(case) -> bool:
 
 
 def materials_complete(case) -> bool:
+    """Complete — or past the correction window with no notice sent: then the application
+    counts as accepted on its receipt date whatever is missing (Art. 32(4))."""
+    if case.state == case.State.SUBMITTED and not within_correction_period(case):
+        return True
     return all(m.provided for m in case.materials.all())
 
 

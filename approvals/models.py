@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 from simple_history.models import HistoricalRecords
 
@@ -239,18 +240,18 @@ class CaseQuerySet(DistrictScopedQuerySet):
 
 class ApprovalCase(StateMachineModel):
     class State(models.TextChoices):
-        SUBMITTED = "submitted", _("submitted")
-        CORRECTION_REQUESTED = "correction_requested", _("correction requested")
-        RESUBMITTED = "resubmitted", _("resubmitted")
-        REFUSED = "refused", _("not accepted")
-        ACCEPTED = "accepted", _("accepted")
-        UNDER_REVIEW = "under_review", _("under review")
-        PAUSED = "paused", _("clock paused")
-        APPROVED = "approved", _("approved")
-        DENIED = "denied", _("denied")
-        FORWARDED = "forwarded", _("forwarded to the deciding authority")
-        CLOSED = "closed", _("closed")
-        WITHDRAWN = "withdrawn", _("withdrawn")
+        SUBMITTED = "submitted", pgettext_lazy("approval case", "submitted")
+        CORRECTION_REQUESTED = "correction_requested", pgettext_lazy("approval case", "correction requested")
+        RESUBMITTED = "resubmitted", pgettext_lazy("approval case", "resubmitted")
+        REFUSED = "refused", pgettext_lazy("approval case", "not accepted")
+        ACCEPTED = "accepted", pgettext_lazy("approval case", "accepted")
+        UNDER_REVIEW = "under_review", pgettext_lazy("approval case", "under review")
+        PAUSED = "paused", pgettext_lazy("approval case", "clock paused")
+        APPROVED = "approved", pgettext_lazy("approval case", "approved")
+        DENIED = "denied", pgettext_lazy("approval case", "denied")
+        FORWARDED = "forwarded", pgettext_lazy("approval case", "forwarded to the deciding authority")
+        CLOSED = "closed", pgettext_lazy("approval case", "closed")
+        WITHDRAWN = "withdrawn", pgettext_lazy("approval case", "withdrawn")
 
     class ApplicantType(models.TextChoices):
         PERSON = "person", _("natural person")

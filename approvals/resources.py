@@ -1,9 +1,10 @@
-from import_export import fields
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
 
 from policyops.importing import NaturalKeyWidget, StrictIntegerWidget, StrictModelResource
 from policyops.models import Department
 
-from approvals.models import DelegatedPower
+from approvals.models import ApprovalCase, DelegatedPower
 
 
 class DelegatedPowerResource(StrictModelResource):
@@ -14,3 +15,56 @@ class DelegatedPowerResource(StrictModelResource):
         model = DelegatedPower
         fields = ("number", "agency", "name", "item", "sub_item", "remark")
         import_id_fields = ("number",)
+
+
+def _label(field_name: str):
+    return ApprovalCase._meta.get_field(field_name).verbose_name
+
+
+class ApprovalCaseResource(resources.ModelResource):
+    """Export only (the admin's XLSX). No contact phone: exports leave the system."""
+
+    number = fields.Field(attribute="number", column_name=_label("number"))
+    power_number = fields.Field(attribute="power__number", column_name=_("power number"))
+    power = fields.Field(attribute="power__name", column_name=_label("power"))
+    agency = fields.Field(attribute="power__agency__name", column_name=_("implementing agency"))
+    district = fields.Field(attribute="district__name", column_name=_label("district"))
+    applicant_name = fields.Field(attribute="applicant_name", column_name=_label("applicant_name"))
+    applicant_type = fields.Field(attribute="applicant_type", column_name=_label("applicant_type"))
+    state = fields.Field(attribute="state", column_name=_label("state"))
+    handler = fields.Field(attribute="handler__name", column_name=_label("handler"))
+    first_contact = fields.Field(attribute="first_contact__name", column_name=_label("first_contact"))
+    received_hall = fields.Field(attribute="received_hall__name", column_name=_label("received_hall"))
+    received_on = fields.Field(attribute="received_on", column_name=_label("received_on"))
+    accepted_on = fields.Field(attribute="accepted_on", column_name=_label("accepted_on"))
+    legal_due_on = fields.Field(attribute="legal_due_on", column_name=_label("legal_due_on"))
+    promised_due_on = fields.Field(attribute="promised_due_on", column_name=_label("promised_due_on"))
+    due_on = fields.Field(attribute="due_on", column_name=_label("due_on"))
+    extended = fields.Field(attribute="extended", column_name=_label("extended"))
+    approved_on = fields.Field(attribute="approved_on", column_name=_label("approved_on"))
+    licence_number = fields.Field(attribute="licence_number", column_name=_label("licence_number"))
+    superior_decision = fields.Field(attribute="superior_decision", column_name=_label("superior_decision"))
+    superior_document = fields.Field(attribute="superior_document", column_name=_label("superior_document"))
+
+    class Meta:
+        model = ApprovalCase
+        fields = ("number", "power_number", "power", "agency", "district", "applicant_name", "applicant_type",
+                  "state", "handler", "first_contact", "received_hall", "received_on", "accepted_on",
+                  "legal_due_on", "promised_due_on", "due_on", "extended", "approved_on", "licence_number",
+                  "superior_decision", "superior_document")
+        export_order = fields
+
+    def dehydrate_applicant_type(self, case):
+        return str(case.get_applicant_type_display())
+
+    def dehydrate_state(self, case):
+        return str(case.get_state_display())
+
+    def dehydrate_superior_decision(self, case):
+        return str(case.get_superior_decision_display()) if case.superior_decision else ""
+
+    def dehydrate_extended(self, case):
+        return str(_("yes")) if case.extended else ""
+
+    def import_data(self, *args, **kwargs):
+        raise NotImplementedError("Approval cases are registered through approvals.services, never imported.")

@@ -39,6 +39,8 @@ DEMO_USERS = [
     DemoUser("manager_pingdu", "李建国", Role.PROGRAMME_MANAGER, "平度市", "平度市交通运输局"),
     DemoUser("manager_laixi", "赵丽", Role.PROGRAMME_MANAGER, "莱西市", "莱西市交通运输局"),
     DemoUser("director_edu", "陈志强", Role.DIRECTOR, None, "市教育局"),
+    # The head of Pingdu's approval authority: extends time limits and assigns handlers.
+    DemoUser("director_pingdu", "刘宏", Role.DIRECTOR, "平度市", "平度市行政审批机关"),
 ]
 
 _builders = []

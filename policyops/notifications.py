@@ -21,7 +21,6 @@ from django.utils import timezone
 from policyops.models import Notification
 
 MAX_ATTEMPTS = 8
-BACKOFF_BASE = dt.timedelta(minutes=2)
 BACKOFF_MAX = dt.timedelta(hours=6)
 
 
@@ -63,7 +62,8 @@ def notify(*, recipients, kind: str, obj, due_date: dt.date, subject: str, body:
 
 
 def backoff(attempts: int) -> dt.timedelta:
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    base = dt.timedelta(seconds=settings.NOTIFICATION_BACKOFF_SECONDS)
+    return min(base * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
 def _send(notification: Notification) -> None:

@@ -144,6 +144,9 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # --- Notifications and reminders ---------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "policyops@localhost")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# First retry delay of a failed send; it doubles on every further failure (capped at 6 h).
+NOTIFICATION_BACKOFF_SECONDS = int(os.environ.get("NOTIFICATION_BACKOFF_SECONDS", "120"))
 # Optional SMS gateway: messages are POSTed as JSON, signed with HMAC-SHA256 of the body.
 SMS_WEBHOOK_URL = os.environ.get("SMS_WEBHOOK_URL", "")
 SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")
@@ -160,6 +163,8 @@ POLICYOPS_REMINDERS = {
 }
 
 # --- Libraries ------------------------------------------------------------------------
+# A history "revert" would write states and fields directly, around the services.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 

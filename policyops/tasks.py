@@ -13,9 +13,12 @@ def deliver_notifications():
 
 
 def after_sweep(created: int) -> int:
-    """Queue a delivery once the sweep's rows are committed (never before they exist)."""
-    if created:
-        transaction.on_commit(deliver_notifications.delay)
+    """Queue a delivery once the sweep's rows are committed (never before they exist).
+
+    Queued even when the sweep found nothing new: messages an earlier, crashed run left
+    pending go out now (the once-a-minute delivery from beat would also catch them).
+    """
+    transaction.on_commit(deliver_notifications.delay)
     return created
 
 

@@ -239,3 +239,12 @@ def test_a_non_numeric_pause_length_is_a_clear_error(case, clerk, head):
     with pytest.raises(InvalidInput) as exc:
         services.case_pause(case=case, acting_user=clerk, as_of=D(2024, 10, 10), ground="hearing", expected_days="五")
     assert exc.value.field == "expected_days"
+
+
+def test_past_the_correction_window_missing_materials_no_longer_block_acceptance(power, entrustment, clerk):
+    case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27), materials=[("营业执照", False)])
+    with pytest.raises(ConditionFailed):
+        services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 30))
+    services.case_accept(case=ApprovalCase.objects.get(pk=case.pk), acting_user=clerk, as_of=D(2024, 10, 11))
+    case.refresh_from_db()
+    assert case.deemed_accepted and case.accepted_on == D(2024, 9, 27)

@@ -1,0 +1,222 @@
+"""Forms of the approvals pages and of the admin's intermediate pages.
+
+Every form collects only what a service needs; the services decide and refuse. Field
+names are the ``field`` names the services put on InvalidInput, so a refusal can be shown
+next to the field it is about.
+"""
+import unicodedata
+
+from django import forms
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from approvals import rules, services
+from approvals.models import ApprovalCase, DelegatedPower, Entrustment
+from policyops.models import Person, ServiceHall
+
+_BLANK = [("", "—")]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+# --- Registration -----------------------------------------------------------------
+
+
+class CaseRegisterForm(forms.Form):
+    power = forms.ModelChoiceField(label=_("delegated power"), queryset=DelegatedPower.objects.order_by("number"))
+    applicant_name = forms.CharField(label=_("applicant"), max_length=100)
+    applicant_type = forms.ChoiceField(label=_("applicant type"), choices=ApprovalCase.ApplicantType.choices)
+    applicant_phone = forms.CharField(label=_("contact phone"), max_length=20, help_text=_(
+        "The applicant checks the case on the public status page with the last 4 digits of this number."))
+    school_type = forms.ChoiceField(label=_("school type"), choices=_BLANK + rules.SchoolType.CHOICES,
+                                    required=False)
+    hospital_grade = forms.ChoiceField(label=_("medical institution grade"),
+                                       choices=_BLANK + rules.HospitalGrade.CHOICES, required=False)
+    inside_pingdu = forms.BooleanField(label=_("located inside Pingdu"), required=False, initial=True)
+    received_hall = forms.ModelChoiceField(label=_("receiving hall"), queryset=ServiceHall.objects.none())
+    first_contact = forms.ModelChoiceField(label=_("first-contact person"), queryset=Person.objects.none())
+    received_on = forms.DateField(label=_("received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    materials_provided = forms.CharField(
+        label=_("materials received"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line."))
+    materials_missing = forms.CharField(
+        label=_("materials still missing"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line. Missing materials are listed in the correction notice."))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received_hall"].queryset = (ServiceHall.objects.visible_to(user)
+                                                 .filter(district__isnull=False).select_related("district"))
+        self.fields["first_contact"].queryset = Person.objects.visible_to(user).select_related("department")
+        person = getattr(user, "person", None) if hasattr(user, "person") else None
+        self.fields["first_contact"].initial = person.pk if person else None
+        self.fields["received_on"].initial = timezone.localdate()
+
+    def clean_received_on(self):
+        day = self.cleaned_data["received_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The receipt date cannot be in the future."))
+        return day
+
+    def clean(self):
+        data = super().clean()
+        if not _lines(data.get("materials_provided")) and not _lines(data.get("materials_missing")):
+            raise forms.ValidationError(_("List the materials received (at least one)."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        materials = [(name, True) for name in _lines(data["materials_provided"])]
+        materials += [(name, False) for name in _lines(data["materials_missing"])]
+        return {
+            "power": data["power"], "applicant_name": data["applicant_name"],
+            "applicant_type": data["applicant_type"], "applicant_phone": data["applicant_phone"],
+            "received_hall": data["received_hall"], "first_contact": data["first_contact"],
+            "received_on": data["received_on"], "materials": materials, "school_type": data["school_type"],
+            "hospital_grade": data["hospital_grade"], "inside_pingdu": data["inside_pingdu"],
+        }
+
+
+# --- Case transitions ---------------------------------------------------------------
+
+
+class CaseTransitionForm(forms.Form):
+    """What a case transition needs besides the case, the acting user and the date."""
+
+    def __init__(self, *args, case, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class ConfirmForm(CaseTransitionForm):
+    pass
+
+
+class CorrectionForm(CaseTransitionForm):
+    missing = forms.MultipleChoiceField(
+        label=_("missing materials"), widget=forms.CheckboxSelectMultiple,
+        help_text=_("The notice lists every ticked item; the applicant is told once (Art. 32)."))
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        materials = list(case.materials.all())
+        self.fields["missing"].choices = [(m.name, m.name) for m in materials]
+        self.fields["missing"].initial = [m.name for m in materials if not m.provided]
+
+
+class ResubmitForm(CaseTransitionForm):
+    provided = forms.MultipleChoiceField(
+        label=_("materials now provided"), widget=forms.CheckboxSelectMultiple, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        missing = [m.name for m in case.materials.all() if not m.provided]
+        self.fields["provided"].choices = [(name, name) for name in missing]
+        self.fields["provided"].initial = missing
+
+
+class RefuseForm(CaseTransitionForm):
+    reason = forms.CharField(label=_("reason for not accepting"), widget=forms.Textarea(attrs={"rows": 3}))
+    refer_to = forms.CharField(label=_("where to apply instead"), max_length=200)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        suggestion = services.case_refusal_suggestion(case)
+        if suggestion:
+            self.fields["reason"].initial = suggestion["reason"]
+            self.fields["refer_to"].initial = suggestion["refer_to"]
+
+
+class PauseForm(CaseTransitionForm):
+    ground = forms.ChoiceField(label=_("legal ground"), choices=_BLANK + rules.PauseGround.CHOICES)
+    expected_days = forms.IntegerField(label=_("expected length (working days)"), min_value=1, max_value=365)
+    note = forms.CharField(label=_("note"), max_length=200, required=False)
+
+
+class ReasonForm(CaseTransitionForm):
+    reason_required = False
+    reason_label = _("reason")
+
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["reason"].required = self.reason_required
+        self.fields["reason"].label = self.reason_label
+
+
+class ExtendForm(ReasonForm):
+    reason_required = True
+    reason_label = _("reason for the extension (told to the applicant)")
+
+
+class ApproveForm(ReasonForm):
+    reason_label = _("decision reasons")
+
+
+class DenyForm(ReasonForm):
+    reason_required = True
+    reason_label = _("reasons for the denial")
+
+
+class LicenceForm(CaseTransitionForm):
+    licence_number = forms.CharField(label=_("licence number"), max_length=50)
+
+
+class SuperiorDecisionForm(CaseTransitionForm):
+    decision = forms.ChoiceField(label=_("deciding authority's decision"),
+                                 choices=_BLANK + list(ApprovalCase.SuperiorDecision.choices))
+    document = forms.CharField(label=_("deciding authority's document"), max_length=100)
+
+
+# --- Admin intermediate pages ---------------------------------------------------------
+
+
+def case_processors(district_id):
+    """People of the district whose login may process cases: the only possible handlers."""
+    perm = Permission.objects.filter(content_type__app_label="approvals", codename="process_case")
+    can_process = (Q(user__is_superuser=True) | Q(user__user_permissions__in=perm)
+                   | Q(user__groups__permissions__in=perm))
+    return (Person.objects.filter(can_process, district_id=district_id, user__is_active=True)
+            .distinct().select_related("department").order_by("name"))
+
+
+class AssignHandlerForm(forms.Form):
+    handler = forms.ModelChoiceField(label=_("handler"), queryset=Person.objects.none())
+
+    def __init__(self, *args, district_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = case_processors(district_id)
+
+
+class RevokeEntrustmentForm(forms.Form):
+    reason = forms.ChoiceField(label=_("revocation reason"),
+                               choices=_BLANK + list(Entrustment.RevocationReason.choices))
+    details = forms.CharField(label=_("revocation details"), widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text=_("The facts behind the revocation; the seal is recovered today."))
+
+
+# --- Public status page -------------------------------------------------------------
+
+
+class StatusLookupForm(forms.Form):
+    """The public page speaks Chinese only, like the notices the applicant holds."""
+
+    number = forms.CharField(label="案件编号", max_length=30,
+                             widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "PD-2024-000001"}))
+    phone_last4 = forms.CharField(label="联系电话后4位", max_length=8, widget=forms.TextInput(
+        attrs={"autocomplete": "off", "inputmode": "numeric", "size": 6}),
+        help_text="申请时留下的联系电话的最后4位数字")
+
+    def clean_number(self):
+        return unicodedata.normalize("NFKC", self.cleaned_data["number"]).strip().upper()
+
+    def clean_phone_last4(self):
+        return unicodedata.normalize("NFKC", self.cleaned_data["phone_last4"]).strip()

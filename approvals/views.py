@@ -1,0 +1,182 @@
+"""Pages of the approvals app (mounted at /approvals/)."""
+import hmac
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import dateformat, timezone
+from django.utils.html import format_html
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from approvals import selectors
+from approvals.forms import StatusLookupForm
+from approvals.models import ApprovalCase, ApprovalSeal, CaseNotice
+from approvals.selectors import DueState
+from policyops.models import Department
+
+PAGE_SIZE = 50
+
+DUE_LABELS = {
+    DueState.OVERDUE: _("overdue"),
+    DueState.SOON: _("due soon"),
+    DueState.ON_TIME: _("on time"),
+    DueState.STOPPED: _("stopped"),
+}
+DUE_FILTERS = {"overdue": _("overdue"), "soon": _("due soon")}
+
+
+def due_badge(due_state: str):
+    """The colour-coded badge of a case's due state (colours in approvals/approvals.css)."""
+    return format_html('<span class="due-badge due-{}">{}</span>', due_state, DUE_LABELS[due_state])
+
+
+# --- Case list ------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request):
+    today = timezone.localdate()
+    state = request.GET.get("state") or None
+    if state not in ApprovalCase.State.values:
+        state = None
+    due = request.GET.get("due") or None
+    if due not in DUE_FILTERS:
+        due = None
+    cases = selectors.case_list(user=request.user, state=state, due=due, today=today).prefetch_related("suspensions")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for case in page:
+        clock = selectors.case_clock_summary(case, today)
+        rows.append({"case": case, "clock": clock, "badge": due_badge(clock["due_state"])})
+    query = "&".join(f"{k}={v}" for k, v in (("state", state), ("due", due)) if v)
+    return render(request, "approvals/case_list.html", {
+        "page": page, "rows": rows, "today": today, "state": state, "due": due, "query": query,
+        "states": ApprovalCase.State.choices, "due_filters": list(DUE_FILTERS.items()),
+        "show_admin_links": request.user.is_staff,
+    })
+
+
+# --- Printable notices ----------------------------------------------------------------
+
+
+def _issuing_authority(notice):
+    if notice.seal_id:
+        return notice.seal.entrustment.authority
+    return (Department.objects.filter(district_id=notice.case.district_id,
+                                      kind=Department.Kind.APPROVAL_AUTHORITY).order_by("id").first())
+
+
+@login_required
+def notice_print(request, pk):
+    visible = ApprovalCase.objects.visible_to(request.user)
+    notice = get_object_or_404(
+        CaseNotice.objects.filter(case__in=visible).select_related(
+            "case", "case__power", "case__power__agency", "seal", "seal__entrustment__authority"),
+        pk=pk)
+    lines = [line.strip() for line in notice.body.splitlines() if line.strip()]
+    title = lines.pop(0) if lines else notice.get_kind_display()
+    if lines and lines[-1] == dateformat.format(notice.issued_on, "Y年n月j日"):
+        lines.pop()  # the date goes under the signature
+    return render(request, "approvals/notice_print.html", {
+        "notice": notice, "case": notice.case, "title": title, "paragraphs": lines,
+        "authority": _issuing_authority(notice), "seal": notice.seal,
+    })
+
+
+@login_required
+@permission_required("approvals.view_approvalseal", raise_exception=True)
+def seal_impression(request, pk):
+    """The impression image, only to logged-in staff: a seal image on a public URL invites forgery."""
+    seal = get_object_or_404(ApprovalSeal, pk=pk)
+    if not seal.impression:
+        raise Http404
+    handle = seal.impression.open("rb")
+    head = handle.read(8)
+    handle.seek(0)
+    content_type = "image/png" if head.startswith(b"\x89PNG") else "image/jpeg"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# --- Public status page ---------------------------------------------------------------
+
+# At most STATUS_LOOKUP_LIMIT lookups per client IP in STATUS_LOOKUP_WINDOW_SECONDS,
+# successful or not: guessing the 4 digits by trying them all must not be possible.
+STATUS_LOOKUP_LIMIT = 10
+STATUS_LOOKUP_WINDOW_SECONDS = 10 * 60
+STATUS_CACHE_KEY = "approvals:status-lookups:{ip}"
+
+PUBLIC_LANGUAGE = "zh-hans"  # the public page and the notices are in Chinese
+# What the applicant reads for each state: plain words of the procedure, not the clerks' labels.
+PUBLIC_STATE_LABELS = {
+    ApprovalCase.State.SUBMITTED: "已收件，待受理",
+    ApprovalCase.State.CORRECTION_REQUESTED: "需补正材料（请按补正材料通知书补正）",
+    ApprovalCase.State.RESUBMITTED: "已补正，待受理",
+    ApprovalCase.State.REFUSED: "不予受理",
+    ApprovalCase.State.ACCEPTED: "已受理",
+    ApprovalCase.State.UNDER_REVIEW: "审查中",
+    ApprovalCase.State.PAUSED: "特别程序中（所需时间不计入办理期限）",
+    ApprovalCase.State.APPROVED: "准予许可，待发证",
+    ApprovalCase.State.DENIED: "不予许可",
+    ApprovalCase.State.FORWARDED: "初审完成，已报送决定机关",
+    ApprovalCase.State.CLOSED: "已办结",
+    ApprovalCase.State.WITHDRAWN: "已撤回",
+}
+STATUS_NOT_FOUND = "未查询到与该案件编号和联系电话相符的案件，请核对后重试。"
+STATUS_TOO_MANY = "查询过于频繁，请10分钟后再试。"
+
+
+def _client_ip(request) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _count_lookup(request) -> int:
+    """Count this lookup in the client's fixed window; returns the count including it."""
+    key = STATUS_CACHE_KEY.format(ip=_client_ip(request))
+    cache.add(key, 0, timeout=STATUS_LOOKUP_WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=STATUS_LOOKUP_WINDOW_SECONDS)
+        return 1
+
+
+def _phone_matches(phone: str, last4: str) -> bool:
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return len(last4) == 4 and last4.isdigit() and hmac.compare_digest(digits[-4:], last4)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def public_status(request):
+    context = {"result": None, "error": None}
+    if request.method != "POST":
+        context["form"] = StatusLookupForm()
+        return render(request, "approvals/public_status.html", context)
+    form = StatusLookupForm(request.POST)
+    context["form"] = form
+    if _count_lookup(request) > STATUS_LOOKUP_LIMIT:
+        context["error"] = STATUS_TOO_MANY
+        return render(request, "approvals/public_status.html", context, status=429)
+    if form.is_valid():
+        case = (ApprovalCase.objects.filter(number=form.cleaned_data["number"]).select_related("power").first())
+        if case is not None and _phone_matches(case.applicant_phone, form.cleaned_data["phone_last4"]):
+            state = PUBLIC_STATE_LABELS.get(case.state)
+            if state is None:
+                with translation.override(PUBLIC_LANGUAGE):
+                    state = str(case.get_state_display())
+            context["result"] = {"number": case.number, "power": case.power.name, "state": state,
+                                 "due_on": case.due_on}
+            context["form"] = StatusLookupForm()
+        else:
+            context["error"] = STATUS_NOT_FOUND
+    else:
+        context["error"] = STATUS_NOT_FOUND
+    return render(request, "approvals/public_status.html", context)
