@@ -310,6 +310,23 @@ def case_assign(*, cases, handler, acting_user):
     return changed
 
 
+def case_take_first_contact(*, case, person, acting_user):
+    """A director on hall duty who accepted the case follows it to the end (首问责任制)."""
+    if case.first_contact_id == person.pk:
+        return case
+    if not case.is_open:
+        raise InvalidInput(_("%(case)s is closed."), field="cases", case=case)
+    with transaction.atomic():
+        before = str(case.first_contact)
+        case.first_contact = person
+        try:
+            case.save(update_fields=["first_contact"])
+        except ConcurrentTransition as exc:
+            raise StaleObject(STALE_OBJECT) from exc
+        audit.record(obj=case, action="first_contact", actor=acting_user, reason=f"{before} → {person}")
+    return case
+
+
 def case_start_review(*, case, acting_user, as_of: dt.date):
     with transaction.atomic():
         _act(case, "start_review", acting_user=acting_user, as_of=as_of)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/approvals/", include("approvals.api_urls")),
     path("roads/", include("programs.roads.urls")),
     path("api/roads/", include("programs.roads.api_urls")),
+    path("halls/", include("programs.halls.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

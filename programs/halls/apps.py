@@ -8,8 +8,10 @@ class HallsConfig(AppConfig):
     verbose_name = _("Hall duty (百名局长进审批服务大厅)")
 
     def ready(self):
-        from policyops import roles
+        from policyops import demo, roles
         from policyops.roles import Role
+
+        from programs.halls.demo import build_halls_demo
 
         view = [f"halls.view_{m}" for m in ("hallsettings", "director", "unavailability", "dutyshift",
                                             "workrecord", "problem", "evaluation", "followup", "signattempt")]
@@ -20,3 +22,4 @@ class HallsConfig(AppConfig):
         roles.grant(Role.SUPERVISOR, "halls.manage_rota", "halls.change_followup", "halls.add_director",
                     "halls.change_director", "halls.add_hallsettings", "halls.change_hallsettings",
                     "halls.change_problem", "halls.add_unavailability", "halls.change_unavailability")
+        demo.register(build_halls_demo)

@@ -63,10 +63,16 @@ def generate(directors: list[DirectorSlotInput], days: list[dt.date], capacity: 
     on_day: dict[dt.date, list[int]] = {day: [] for day in days}
     assigned: dict[int, dt.date] = {}
 
+    # Each director's ties start at their own point of the month, so a light month is spread
+    # over all its days instead of filling the first ones.
+    position = {day: i for i, day in enumerate(days)}
+    start = {d.id: (k * len(days)) // max(len(order), 1) for k, d in enumerate(order)}
+
     def day_preference(director_id):
         director = by_id[director_id]
         return sorted(available[director_id], key=lambda day: (
-            len(on_day[day]), sum(by_id[i].department == director.department for i in on_day[day]), day))
+            len(on_day[day]), sum(by_id[i].department == director.department for i in on_day[day]),
+            (position[day] - start[director_id]) % len(days)))
 
     def place(director_id, visited) -> bool:
         """Kuhn's augmenting path over day slots; ``visited`` is shared by one search."""

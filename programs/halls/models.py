@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from policyops.fsm import StateMachineModel
 from policyops.models import Person, ServiceHall
+from policyops.scoping import DistrictScopedQuerySet
 from programs.halls import rules
 
 
@@ -29,6 +30,7 @@ class HallSettings(models.Model):
     history = HistoricalRecords(excluded_fields=["code_secret"])
 
     district_lookup = "hall__district"
+    objects = DistrictScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("hall duty settings")
@@ -55,6 +57,7 @@ class Director(models.Model):
     history = HistoricalRecords()
 
     district_lookup = "hall__district"
+    objects = DistrictScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("hall director")
@@ -65,7 +68,7 @@ class Director(models.Model):
         return self.person.name
 
     def clean(self):
-        if self.partner_id:
+        if self.partner_id and self.person_id:
             if self.partner_id == self.pk:
                 raise ValidationError({"partner": _("A director cannot be their own partner.")})
             if self.partner.person.department_id != self.person.department_id:
@@ -149,6 +152,7 @@ class DutyShift(StateMachineModel):
     substitute = models.ForeignKey(Director, verbose_name=_("substitute"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="substitute_shifts")
     substitution_reason = models.CharField(_("reason for the substitution"), max_length=200, blank=True)
+    substitution_approved = models.BooleanField(_("substitution approved"), default=False)
     signed_in_at = models.DateTimeField(_("signed in at"), null=True, blank=True)
     signed_out_at = models.DateTimeField(_("signed out at"), null=True, blank=True)
     left_without_sign_out = models.BooleanField(_("left without signing out"), default=False)
@@ -170,9 +174,8 @@ class DutyShift(StateMachineModel):
 
     @property
     def on_duty(self) -> Director:
-        """The substitute once the swap is approved (a rejected swap clears ``substitute``)."""
-        pending = self.state in (self.State.PUBLISHED, self.State.SUBSTITUTION_FILED, self.State.SCHEDULED)
-        return self.substitute if self.substitute_id and not pending else self.director
+        """The substitute once the supervisor approved the swap, else the rostered director."""
+        return self.substitute if self.substitute_id and self.substitution_approved else self.director
 
     @property
     def on_duty_person_user_id(self):

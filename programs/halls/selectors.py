@@ -75,14 +75,14 @@ def monthly_briefing(*, halls, year: int, month: int) -> Briefing:
         department = on_duty.person.department.name if on_duty.person.department_id else "—"
         rows = (briefing.total,
                 briefing.by_department.setdefault(department, Attendance()),
-                briefing.by_director.setdefault(shift.director.person.name, Attendance()))
+                briefing.by_director.setdefault(on_duty.person.name, Attendance()))
         for row in rows:
             row.due += 1
             if shift.state in DONE_STATES:
                 row.done += 1
                 if shift.signed_in_at and shift.signed_in_at - shift.starts_at <= PUNCTUAL_WITHIN:
                     row.punctual += 1
-            if shift.substitute_id and shift.state != DutyShift.State.SUBSTITUTION_FILED:
+            if shift.substitution_approved:
                 row.substituted += 1
             if shift.state == DutyShift.State.MISSED:
                 row.missed += 1
@@ -114,14 +114,17 @@ def department_assessment(*, halls, year: int) -> dict:
         row.due += 1
         row.done += shift.state in DONE_STATES
         row.missed += shift.state == DutyShift.State.MISSED
-        row.substituted += bool(shift.substitute_id and shift.state != DutyShift.State.SUBSTITUTION_FILED)
+        row.substituted += shift.substitution_approved
         row.punctual += bool(shift.state in DONE_STATES and shift.signed_in_at
                              and shift.signed_in_at - shift.starts_at <= PUNCTUAL_WITHIN)
+    # Ratings count for the department of the director who was on duty (the substitute after a swap).
     satisfaction = defaultdict(lambda: [0, 0])
-    for row in (Evaluation.objects.filter(shift__hall__in=halls, shift__date__year=year)
-                .values("shift__director__person__department__name", "level").annotate(n=Count("id"))):
-        entry = satisfaction[row["shift__director__person__department__name"] or "—"]
-        entry[1] += row["n"]
-        entry[0] += row["n"] if row["level"] >= rules.SATISFIED_AT_OR_ABOVE else 0
+    for evaluation in (Evaluation.objects.filter(shift__hall__in=halls, shift__date__year=year)
+                       .select_related("shift__director__person__department",
+                                       "shift__substitute__person__department")):
+        department = evaluation.shift.on_duty.person.department
+        entry = satisfaction[department.name if department else "—"]
+        entry[1] += 1
+        entry[0] += evaluation.level >= rules.SATISFIED_AT_OR_ABOVE
     return {name: {"attendance": att, "satisfaction_rate": rate(*satisfaction[name])}
             for name, att in sorted(table.items())}

@@ -19,6 +19,8 @@ from programs.halls.models import (
     FollowUp,
     HallSettings,
     SignAttempt,
+    WorkRecord,
+    new_hall_secret,
 )
 
 GUARD_MESSAGES = {
@@ -186,6 +188,8 @@ def shift_decide_substitution(*, shift: DutyShift, approve: bool, acting_user, n
         if approve:
             run_transition(shift, "approve_substitution", acting_user=acting_user,
                            condition_messages=GUARD_MESSAGES, at=now)
+            shift.substitution_approved = True
+            shift.save(update_fields=["substitution_approved"])
         else:
             run_transition(shift, "reject_substitution", acting_user=acting_user, at=now)
             shift.substitute = None
@@ -218,16 +222,31 @@ def device_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def evaluation_submit(*, hall, level: int, comment: str, device: str, now: dt.datetime) -> Evaluation:
-    """A service user's 好差评 of the director on duty now; one per device per shift."""
+def on_duty_shifts(*, hall, now: dt.datetime) -> list[DutyShift]:
+    """The shifts whose director is (or was) signed in at ``hall`` today."""
+    return list(DutyShift.objects.filter(hall=hall, date=timezone.localtime(now).date(),
+                                         state__in=[DutyShift.State.SIGNED_IN, DutyShift.State.SIGNED_OUT])
+                .select_related("director__person__department", "substitute__person__department")
+                .order_by("signed_in_at", "id"))
+
+
+def evaluation_submit(*, hall, level: int, comment: str, device: str, now: dt.datetime,
+                      shift_id: int | None = None) -> Evaluation:
+    """A service user's 好差评 of a director on duty today; one per device per shift.
+
+    With several directors on duty the user chooses whom they rate (``shift_id``).
+    """
     if level not in dict(rules.EVALUATION_LEVELS):
         raise InvalidInput(_("Choose one of the five ratings."), field="level")
-    today = timezone.localtime(now).date()
-    shift = (DutyShift.objects.filter(hall=hall, date=today, state__in=[DutyShift.State.SIGNED_IN,
-                                                                       DutyShift.State.SIGNED_OUT])
-             .order_by("-signed_in_at").first())
-    if shift is None:
+    candidates = on_duty_shifts(hall=hall, now=now)
+    if not candidates:
         raise ConditionFailed(_("No director is on duty at this hall today."))
+    if shift_id is None and len(candidates) == 1:
+        shift = candidates[0]
+    else:
+        shift = next((s for s in candidates if s.pk == shift_id), None)
+        if shift is None:
+            raise InvalidInput(_("Choose the director you are rating."), field="shift")
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -238,6 +257,35 @@ def evaluation_submit(*, hall, level: int, comment: str, device: str, now: dt.da
         if level <= rules.FOLLOW_UP_AT_OR_BELOW:
             FollowUp.objects.create(evaluation=evaluation)
     return evaluation
+
+
+def work_record_save(*, shift: DutyShift, acting_user, cases, opinions: str) -> WorkRecord:
+    """The director's work record (工作记实): the cases they accepted become theirs to follow
+    to the end as first-contact person (首问责任制, 002:1970)."""
+    from approvals.services import case_take_first_contact
+
+    if shift.on_duty_person_user_id != acting_user.pk:
+        raise NotAllowed(_("Only the director on duty keeps this shift's work record."))
+    with transaction.atomic():
+        record, _created = WorkRecord.objects.get_or_create(shift=shift)
+        record.opinions = (opinions or "").strip()
+        record.save()
+        record.cases.set(cases)
+        for case in cases:
+            case_take_first_contact(case=case, person=shift.on_duty.person, acting_user=acting_user)
+        audit.record(obj=record, action="save_work_record", actor=acting_user,
+                     reason="、".join(c.number for c in cases))
+    return record
+
+
+def hall_renew_code_secret(*, hall_settings: HallSettings, acting_user) -> HallSettings:
+    """For a leaked kiosk link: codes and the kiosk token both derive from the secret."""
+    if not acting_user.has_perm("halls.manage_rota"):
+        raise NotAllowed(_("You may not renew hall code secrets."))
+    with transaction.atomic():
+        HallSettings.objects.filter(pk=hall_settings.pk).update(code_secret=new_hall_secret())
+        audit.record(obj=hall_settings, action="renew_code_secret", actor=acting_user)
+    return hall_settings
 
 
 def follow_up_answer(*, follow_up: FollowUp, answer: str, acting_user, now: dt.datetime) -> FollowUp:

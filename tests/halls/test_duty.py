@@ -187,8 +187,10 @@ def test_briefing_figures_on_a_hand_made_month(rota, hall, rota_manager):
                         now=at(9, 5))
     services.shift_sign(user=rota["c"].person.user, hall=hall, code=code_at(hall, at(9, 40)), action="sign_in",
                         now=at(9, 40))
-    services.evaluation_submit(hall=hall, level=1, comment="", device="d1", now=at(10))
-    services.evaluation_submit(hall=hall, level=4, comment="", device="d2", now=at(10))
+    services.evaluation_submit(hall=hall, level=1, comment="", device="d1", now=at(10),
+                               shift_id=shift_of(rota["a"]).pk)
+    services.evaluation_submit(hall=hall, level=4, comment="", device="d2", now=at(10),
+                               shift_id=shift_of(rota["c"]).pk)
     services.shifts_close_windows(now=at(17, 30, day=dt.date(2024, 10, 31)))
     b = monthly_briefing(halls=[hall], year=2024, month=10)
     assert (b.total.due, b.total.done, b.total.missed, b.total.punctual) == (3, 2, 1, 1)
@@ -196,3 +198,35 @@ def test_briefing_figures_on_a_hand_made_month(rota, hall, rota_manager):
     assert b.under_quota == ["李局长"]
     assert b.evaluations[1] == 1 and b.evaluations[4] == 1 and b.satisfaction_rate == Decimal("0.500")
     assert b.by_department["市教育局"].due == 2 and b.by_department["市民政局"].done == 1
+
+
+def test_with_two_directors_on_duty_the_rater_chooses(rota, hall, rota_manager):
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    move_to(shift_of(rota["c"]), DAY, rota_manager)
+    for key, minute in (("a", 5), ("c", 6)):
+        services.shift_sign(user=rota[key].person.user, hall=hall, code=code_at(hall, at(9, minute)),
+                            action="sign_in", now=at(9, minute))
+    with pytest.raises(InvalidInput) as exc:
+        services.evaluation_submit(hall=hall, level=5, comment="", device="d1", now=at(10))
+    assert exc.value.field == "shift"
+    services.evaluation_submit(hall=hall, level=5, comment="", device="d1", now=at(10),
+                               shift_id=shift_of(rota["a"]).pk)
+    assert Evaluation.objects.get().shift.director == rota["a"]
+
+
+def test_a_filed_but_unapproved_swap_leaves_the_director_responsible(rota, rota_manager):
+    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="开会",
+                                     acting_user=rota["a"].person.user, now=at(8, 0, day=DAY - dt.timedelta(days=1)))
+    services.shifts_close_windows(now=at(17, 30))
+    shift.refresh_from_db()
+    assert shift.state == DutyShift.State.MISSED and shift.on_duty == rota["a"]
+
+
+def test_a_light_month_is_spread_over_its_days():
+    from programs.halls.generator import DirectorSlotInput, generate, working_days_of_month
+
+    days = working_days_of_month(2024, 11)
+    people = [DirectorSlotInput(i, f"局长{i}", "A") for i in range(5)]
+    chosen = sorted(generate(people, days, 3).assignments.values())
+    assert chosen[0] < dt.date(2024, 11, 8) and chosen[-1] > dt.date(2024, 11, 20)

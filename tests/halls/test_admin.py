@@ -1,0 +1,250 @@
+"""Hall-duty admin: rota generation (and its explanation), publishing, moving, A/B decisions, follow-ups."""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from policyops.audit import entries_for
+from policyops.models import District, ServiceHall
+from policyops.roles import Role
+from programs.halls import codes, generator, services
+from programs.halls.models import (
+    Director,
+    DutyShift,
+    Evaluation,
+    FollowUp,
+    HallSettings,
+    Problem,
+    Unavailability,
+    WorkRecord,
+)
+from tests.conftest import make_user
+from tests.halls.conftest import make_director
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.halls.urls")]
+TZ = ZoneInfo("Asia/Shanghai")
+S = DutyShift.State
+CHANGELIST = "admin:halls_dutyshift_changelist"
+GENERATE = "admin:halls_dutyshift_generate"
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+@pytest.fixture
+def three(hall):
+    return [make_director(hall, "张局长", "市教育局"), make_director(hall, "李局长", "市教育局"),
+            make_director(hall, "王局长", "市民政局")]
+
+
+def test_generate_rota_page_creates_the_unpublished_month(client, hall, three, rota_manager):
+    client.force_login(rota_manager)
+    assert client.get(reverse(GENERATE)).status_code == 200
+    response = client.post(reverse(GENERATE), {"hall": hall.pk, "year": 2024, "month": 10})
+    assert response.status_code == 302 and f"hall__id__exact={hall.pk}" in response["Location"]
+    assert DutyShift.objects.filter(hall=hall, state=S.SCHEDULED).count() == 3
+
+
+def test_generate_rota_page_explains_an_infeasible_month(client, hall, three, rota_manager):
+    blocked = three[0]
+    for day in generator.working_days_of_month(2024, 11):
+        Unavailability.objects.create(director=blocked, date=day)
+    client.force_login(rota_manager)
+    response = client.post(reverse(GENERATE), {"hall": hall.pk, "year": 2024, "month": 11})
+    assert response.status_code == 200
+    problems = response.context["problems"]
+    assert [name for name, _reason in problems] == ["张局长"]
+    page = response.content.decode()
+    assert "张局长" in page and str(problems[0][1]) in page
+    assert not DutyShift.objects.exists()
+
+
+def test_generate_rota_page_explains_a_hall_too_small(client, hall, rota_manager):
+    HallSettings.objects.filter(hall=hall).update(daily_capacity=0)
+    make_director(hall, "赵局长")
+    client.force_login(rota_manager)
+    response = client.post(reverse(GENERATE), {"hall": hall.pk, "year": 2024, "month": 10})
+    assert [name for name, _r in response.context["problems"]] == ["赵局长"]
+
+
+def test_generate_rota_page_is_for_rota_managers_only(client, hall, three):
+    client.force_login(three[0].person.user)
+    assert client.get(reverse(GENERATE)).status_code == 403
+
+
+def test_publish_month_action_uses_the_service(client, hall, three, rota_manager):
+    services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    one = DutyShift.objects.first()
+    client.force_login(rota_manager)
+    response = client.post(reverse(CHANGELIST), {"action": "publish_months", ACTION_CHECKBOX_NAME: [one.pk]})
+    assert response.status_code == 302
+    assert set(DutyShift.objects.values_list("state", flat=True)) == {S.PUBLISHED}  # the whole month
+    assert entries_for(one).filter(action="publish").exists()
+
+
+def test_directors_cannot_publish(client, hall, three, rota_manager):
+    services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    client.force_login(three[0].person.user)
+    client.post(reverse(CHANGELIST), {"action": "publish_months",
+                                      ACTION_CHECKBOX_NAME: list(DutyShift.objects.values_list("pk", flat=True))})
+    assert set(DutyShift.objects.values_list("state", flat=True)) == {S.SCHEDULED}
+
+
+def test_move_an_unpublished_shift(client, hall, three, rota_manager):
+    services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    shift = DutyShift.objects.get(director=three[0])
+    target = next(d for d in generator.working_days_of_month(2024, 10)
+                  if d != shift.date and not DutyShift.objects.filter(date=d).exists())
+    client.force_login(rota_manager)
+    url = reverse("admin:halls_dutyshift_move", args=[shift.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"date": "2024-10-01"})  # National Day
+    assert response.status_code == 200 and "2024-10-01" in response.content.decode()
+    response = client.post(url, {"date": target.isoformat()})
+    assert response.status_code == 302
+    shift.refresh_from_db()
+    assert shift.date == target and shift.starts_at == dt.datetime.combine(target, dt.time(9), tzinfo=TZ)
+
+
+def test_shift_change_page_offers_moves_and_never_saves_a_state(client, hall, three, rota_manager):
+    services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    shift = DutyShift.objects.first()
+    client.force_login(make_user(Role.SUPERVISOR, is_superuser=True))
+    response = client.get(reverse("admin:halls_dutyshift_change", args=[shift.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert reverse("admin:halls_dutyshift_move", args=[shift.pk]) in page
+    assert 'name="state"' not in page and 'name="_save"' not in page
+    model_admin = admin.site._registry[DutyShift]
+    request = type("R", (), {"user": rota_manager})()
+    assert not model_admin.has_add_permission(request) and not model_admin.has_change_permission(request, shift)
+
+
+@pytest.fixture
+def filed(hall, three, rota_manager):
+    services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    services.rota_publish(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    shift = DutyShift.objects.get(director=three[0])
+    DutyShift.objects.filter(pk=shift.pk).update(
+        date=dt.date(2030, 10, 14), starts_at=dt.datetime(2030, 10, 14, 9, tzinfo=TZ),
+        ends_at=dt.datetime(2030, 10, 14, 17, tzinfo=TZ))
+    shift = DutyShift.objects.get(pk=shift.pk)
+    services.shift_file_substitution(shift=shift, substitute=three[1], reason="参加全市会议",
+                                     acting_user=three[0].person.user, now=dt.datetime(2030, 10, 1, tzinfo=TZ))
+    return shift
+
+
+def test_approve_substitution_action(client, filed, rota_manager):
+    client.force_login(rota_manager)
+    client.post(reverse(CHANGELIST), {"action": "approve_substitutions", ACTION_CHECKBOX_NAME: [filed.pk]})
+    filed.refresh_from_db()
+    assert filed.state == S.SUBSTITUTED
+
+
+def test_reject_substitution_button(client, filed, rota_manager):
+    client.force_login(rota_manager)
+    page = client.get(reverse("admin:halls_dutyshift_change", args=[filed.pk])).content.decode()
+    url = reverse("admin:halls_dutyshift_decide", args=[filed.pk, "reject"])
+    assert url in page
+    assert client.get(url).status_code == 405
+    client.post(url)
+    filed.refresh_from_db()
+    assert filed.state == S.PUBLISHED and filed.substitute is None
+
+
+def test_kiosk_link_only_for_rota_managers(client, hall, three, rota_manager):
+    url = reverse("admin:halls_hallsettings_change", args=[hall.duty_settings.pk])
+    client.force_login(rota_manager)
+    assert "/halls/kiosk/" in client.get(url).content.decode()
+    client.force_login(make_user(Role.DIRECTOR, district=hall.district))  # may view the settings, not the code
+    response = client.get(url)
+    assert response.status_code == 200 and "/halls/kiosk/" not in response.content.decode()
+
+
+def test_director_partner_choices_are_the_same_department(client, hall, three, rota_manager):
+    client.force_login(rota_manager)
+    response = client.get(reverse("admin:halls_director_change", args=[three[0].pk]))
+    choices = list(response.context["adminform"].form.fields["partner"].queryset)
+    assert choices == [three[1]]
+
+
+def test_follow_up_answered_through_the_service_and_open_ones_first(client, hall, three, rota_manager):
+    services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    services.rota_publish(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    shift = DutyShift.objects.get(director=three[0])
+    when = dt.datetime.combine(shift.date, dt.time(9, 5), tzinfo=TZ)
+    services.shift_sign(user=three[0].person.user, hall=hall, code=codes.current_code(
+        hall.duty_settings.code_secret, when)[0], action="sign_in", now=when)
+    first = services.evaluation_submit(hall=hall, level=1, comment="态度差", device="a",
+                                       now=when + dt.timedelta(hours=1))
+    second = services.evaluation_submit(hall=hall, level=2, comment="", device="b",
+                                        now=when + dt.timedelta(hours=2))
+    client.force_login(rota_manager)
+    url = reverse("admin:halls_followup_change", args=[first.follow_up.pk])
+    response = client.post(url, {"answer": "已约谈窗口负责人"})
+    assert response.status_code == 302
+    answered = FollowUp.objects.get(pk=first.follow_up.pk)
+    assert answered.answered_by == rota_manager and answered.answer == "已约谈窗口负责人"
+    assert entries_for(answered).filter(action="answer").exists()
+    listed = list(client.get(reverse("admin:halls_followup_changelist")).context["cl"].result_list)
+    assert [f.pk for f in listed] == [second.follow_up.pk, first.follow_up.pk]
+    assert client.post(reverse("admin:halls_followup_change", args=[second.follow_up.pk]),
+                       {"answer": "  "}).status_code == 200  # an empty answer is refused
+    assert FollowUp.objects.get(pk=second.follow_up.pk).is_open
+
+
+def test_district_user_sees_only_their_halls(client, hall, three, rota_manager):
+    services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    other = District.objects.create(name="莱西市", position=5)
+    outsider = make_user(Role.DIRECTOR, district=other)
+    client.force_login(outsider)
+    assert list(client.get(reverse(CHANGELIST)).context["cl"].result_list) == []
+    assert list(client.get(reverse("admin:halls_director_changelist")).context["cl"].result_list) == []
+    insider = make_user(Role.DIRECTOR, district=hall.district)
+    client.force_login(insider)
+    assert len(client.get(reverse(CHANGELIST)).context["cl"].result_list) == 3
+
+
+def test_every_halls_admin_page_opens_with_data(client, hall, three, rota_manager):
+    services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    services.rota_publish(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    shift = DutyShift.objects.get(director=three[0])
+    when = dt.datetime.combine(shift.date, dt.time(9, 5), tzinfo=TZ)
+    services.shift_sign(user=three[0].person.user, hall=hall, code=codes.current_code(
+        hall.duty_settings.code_secret, when)[0], action="sign_in", now=when)
+    services.evaluation_submit(hall=hall, level=2, comment="", device="x", now=when)
+    record = WorkRecord.objects.create(shift=shift, opinions="意见")
+    Problem.objects.create(record=record, description="问题")
+    Unavailability.objects.create(director=three[1], date=dt.date(2024, 11, 4))
+    ServiceHall.objects.create(name="另一大厅", kind=ServiceHall.Kind.SUB_HALL, district=hall.district)
+    client.force_login(make_user(is_superuser=True))
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label != "halls":
+            continue
+        opts = model._meta
+        assert client.get(reverse(f"admin:halls_{opts.model_name}_changelist")).status_code == 200, opts.model_name
+        if model_admin.has_add_permission(type("R", (), {"user": make_user(is_superuser=True)})()):
+            assert client.get(reverse(f"admin:halls_{opts.model_name}_add")).status_code == 200, opts.model_name
+        obj = model._default_manager.first()
+        if obj is not None:
+            change = reverse(f"admin:halls_{opts.model_name}_change", args=[obj.pk])
+            assert client.get(change).status_code == 200, change
+    assert Evaluation.objects.count() == 1 and Director.objects.count() == 3
+
+
+def test_renewing_the_code_secret_revokes_the_kiosk_link(client, hall, rota_manager):
+    from programs.halls import views
+
+    token = views.kiosk_token(hall.duty_settings)
+    assert client.get(reverse("halls:kiosk", args=[token])).status_code == 200
+    client.force_login(rota_manager)
+    client.post(reverse("admin:halls_hallsettings_changelist"),
+                {"action": "renew_code_secret", ACTION_CHECKBOX_NAME: [hall.duty_settings.pk]})
+    assert client.get(reverse("halls:kiosk", args=[token])).status_code == 404
+    renewed = HallSettings.objects.get(pk=hall.duty_settings.pk)
+    assert client.get(reverse("halls:kiosk", args=[views.kiosk_token(renewed)])).status_code == 200
+    assert entries_for(renewed).filter(action="renew_code_secret").exists()
