@@ -166,6 +166,9 @@ POLICYOPS_REMINDERS = {
 # A history "revert" would write states and fields directly, around the services.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Importing needs the change permission of the table, exporting the view permission.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 REST_FRAMEWORK = {

@@ -26,15 +26,21 @@ def state_label(obj, field_name: str) -> str:
     return str(display()) if display else str(getattr(obj, field_name))
 
 
-def check_transition(obj, method_name: str, *, acting_user, condition_messages=None) -> None:
-    """Raise the error that says why ``method_name`` cannot run now; return if it can."""
-    method = getattr(obj, method_name)
-    meta = method._django_fsm
+def check_available(obj, method_name: str, *, acting_user) -> None:
+    """Raise unless ``method_name`` exists from the current state and the user may run it."""
+    meta = getattr(obj, method_name)._django_fsm
     state = meta.field.get_state(obj)
     if not meta.has_transition(state):
         raise IllegalTransition(TRANSITION_ILLEGAL, action=method_name, state=state_label(obj, meta.field.name))
     if not meta.has_transition_perm(obj, state, acting_user):
         raise NotAllowed(TRANSITION_NOT_ALLOWED)
+
+
+def check_transition(obj, method_name: str, *, acting_user, condition_messages=None) -> None:
+    """Raise the error that says why ``method_name`` cannot run now; return if it can."""
+    check_available(obj, method_name, acting_user=acting_user)
+    meta = getattr(obj, method_name)._django_fsm
+    state = meta.field.get_state(obj)
     unmet = [c for c in meta.get_transition(state).conditions if not c(obj)]
     if unmet:
         messages = condition_messages or {}

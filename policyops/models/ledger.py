@@ -1,6 +1,5 @@
 """Policy documents and their ledgers: indicators, readings and task items."""
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _

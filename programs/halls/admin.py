@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
-from policyops import audit
 from policyops.audit import entries_for
 from policyops.errors import PolicyOpsError
 from policyops.models import ServiceHall
@@ -41,7 +40,6 @@ from programs.halls.models import (
     SignAttempt,
     Unavailability,
     WorkRecord,
-    new_hall_secret,
 )
 from programs.halls.views import kiosk_token
 

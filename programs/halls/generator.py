@@ -15,7 +15,6 @@ reported with the reason.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _

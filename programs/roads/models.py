@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
@@ -191,7 +192,9 @@ class RoadProject(StateMachineModel):
                                      default=Decimal(0), help_text=_("省定贫困村、市定经济薄弱村"))
     estimate_wan = models.DecimalField(_("approved estimate (万元)"), max_digits=12, decimal_places=2,
                                        help_text=_("概算投资, excluding land and relocation costs."))
-    plan_year = models.PositiveSmallIntegerField(_("plan year"))
+    # The programme runs 2018-2020 (002:477-481).
+    plan_year = models.PositiveSmallIntegerField(_("plan year"), validators=[MinValueValidator(2018),
+                                                                            MaxValueValidator(2020)])
     excess = models.BooleanField(_("beyond the annual target"), default=False,
                                  help_text=_("Work beyond the year's target (reward rules)."))
     responsible_unit = models.CharField(_("responsible unit"), max_length=100)
@@ -213,6 +216,8 @@ class RoadProject(StateMachineModel):
         permissions = [("manage_roadproject", _("Can manage the road projects of their district"))]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="roadproject_quantity_positive"),
+            # The natural key of project lists (imports update by it).
+            models.UniqueConstraint(fields=["district", "name", "plan_year"], name="roadproject_unique_name_year"),
             models.CheckConstraint(condition=models.Q(estimate_wan__gte=0), name="roadproject_estimate_nonneg"),
         ]
 

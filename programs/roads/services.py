@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from policyops import audit
 from policyops.errors import InvalidInput, NotAllowed
 from policyops.scoping import may_touch_district
-from policyops.transitions import run_transition
+from policyops.transitions import check_available, run_transition
 from programs.roads.models import AnnualPlan, PlanAdjustment, PlanAdjustmentLine, ProjectMilestone, RoadProject, Step
 
 GUARD_MESSAGES = {
@@ -50,6 +50,7 @@ def project_advance(*, project: RoadProject, action: str, acting_user, as_of: dt
     """Record the evidence of the current step and move to the next one."""
     if action not in ("start_design", *FINISHES):
         raise InvalidInput(_("Unknown action."), field="action")
+    check_available(project, action, acting_user=acting_user)
     with transaction.atomic():
         milestones = {m.step: m for m in project.milestones.all()}
         finished = milestones.get(FINISHES.get(action))
@@ -74,11 +75,11 @@ def project_advance(*, project: RoadProject, action: str, acting_user, as_of: dt
 
 def project_report_progress(*, project: RoadProject, acting_user, completed_km) -> RoadProject:
     """Km completed, reported during construction."""
-    if project.status != RoadProject.Status.CONSTRUCTION:
-        raise InvalidInput(_("Progress is reported during construction."), field="completed_km")
     if not acting_user.has_perm("roads.manage_roadproject") or not may_touch_district(acting_user,
                                                                                       project.district_id):
         raise NotAllowed(_("You may not report progress for this project."))
+    if project.status != RoadProject.Status.CONSTRUCTION:
+        raise InvalidInput(_("Progress is reported during construction."), field="completed_km")
     completed_km = Decimal(str(completed_km))
     if completed_km < 0 or completed_km > project.quantity:
         raise InvalidInput(_("Km completed must be between 0 and the project's %(length)s km."),
@@ -108,8 +109,8 @@ def adjustment_request(*, district, target_field: str, reason: str, lines: dict[
         raise InvalidInput(_("Give the reason for the adjustment."), field="reason")
     if not lines:
         raise InvalidInput(_("Give at least one year's new plan."), field="lines")
-    if not may_touch_district(acting_user, district.pk):
-        raise NotAllowed(_("You may not adjust another district's plan."))
+    if not acting_user.has_perm("roads.add_planadjustment") or not may_touch_district(acting_user, district.pk):
+        raise NotAllowed(_("You may not adjust this district's plan."))
     with transaction.atomic():
         adjustment = PlanAdjustment.objects.create(district=district, target_field=target_field,
                                                    reason=reason.strip(), requested_by=acting_user)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from policyops.errors import InvalidInput
 from programs.roads.rules import WorkType
@@ -94,7 +95,10 @@ class SubsidyTable:
             raise InvalidInput(_("Rewards for excess work apply only to upgrade, major and medium repair."),
                                field="excess")
         wide = width_m >= self.params["wide_min_width_m"]
-        rate = self.rates[(work_type, wide, group)]
+        rate = self.rates.get((work_type, wide, group))
+        if rate is None:
+            raise InvalidInput(_("No subsidy rate is entered for %(work_type)s (%(width)s, %(group)s)."),
+                               field="work_type", work_type=work_type, width="≥6m" if wide else "<6m", group=group)
         poverty_applies = work_type in self.names("poverty_work_types") and poverty_km > 0
         multiplier = self.params["poverty_multiplier"] if poverty_applies else Decimal(1)
         ordinary_km = length_km - (poverty_km if poverty_applies else 0)
@@ -148,3 +152,61 @@ def quote(district, work_type, length_km, width_m, estimate_wan, poverty_km=0, e
 def quote_bus_facilities(bays=0, shelters=0, signs=0) -> Quote:
     """港湾车站, 候车亭 and 站牌 (002:499), in 万元."""
     return SubsidyTable.load().quote_bus_facilities(bays, shelters, signs)
+
+
+# --- quoting saved projects (lists, totals, exports) ------------------------------------
+
+NO_WIDTH = _lazy("Give the pavement width to quote the subsidy.")
+PER_FACILITY = _lazy("Passenger stops are subsidised per facility (bays, shelters, signs): quote them separately.")
+TABLE_MISSING = _lazy("The subsidy rates have not been loaded.")
+
+
+def load_table() -> SubsidyTable | None:
+    """The subsidy table, or None while the rates are not loaded (an empty database)."""
+    try:
+        return SubsidyTable.load()
+    except InvalidInput:
+        return None
+
+
+class ProjectQuoter:
+    """Quotes projects from ONE SubsidyTable, remembering each distinct set of inputs.
+
+    Returns ``(quote, None)`` or ``(None, reason)``: a project whose quote cannot be computed
+    (no width, a passenger-stop project, excess work of a non-reward type, …) never breaks a
+    list or a total.
+    """
+
+    def __init__(self, table: SubsidyTable | None):
+        self.table = table
+        self._memo: dict = {}
+
+    def quote(self, *, district_name, work_type, quantity, width_m, estimate_wan, poverty_km, excess):
+        key = (district_name, work_type, quantity, width_m, estimate_wan, poverty_km, excess)
+        if key not in self._memo:
+            self._memo[key] = self._compute(*key)
+        return self._memo[key]
+
+    def quote_project(self, project):
+        return self.quote(district_name=project.district.name, work_type=project.work_type,
+                          quantity=project.quantity, width_m=project.pavement_width_m,
+                          estimate_wan=project.estimate_wan, poverty_km=project.poverty_km, excess=project.excess)
+
+    def _compute(self, district_name, work_type, quantity, width_m, estimate_wan, poverty_km, excess):
+        if self.table is None:
+            return None, str(TABLE_MISSING)
+        if work_type == WorkType.BUS_STOP:
+            return None, str(PER_FACILITY)
+        if work_type == WorkType.BRIDGE:
+            width_m = width_m if width_m is not None else Decimal(0)
+        elif width_m is None:
+            return None, str(NO_WIDTH)
+        try:
+            return self.table.quote(district_name, work_type, quantity, width_m, estimate_wan,
+                                    poverty_km or Decimal(0), excess), None
+        except InvalidInput as exc:
+            return None, str(exc)
+
+    def amount_wan(self, project) -> Decimal | None:
+        quote, _reason = self.quote_project(project)
+        return quote.amount_wan if quote else None

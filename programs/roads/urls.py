@@ -4,3 +4,21 @@ from django.urls import path
 app_name = "roads"
 
 urlpatterns: list = []
+
+# Programme dashboard and project pages.
+from programs.roads import views as roads_views  # noqa: E402
+
+urlpatterns += [
+    path("", roads_views.dashboard, name="dashboard"),
+    path("projects/", roads_views.project_list, name="project-list"),
+    path("projects/<int:pk>/", roads_views.project_detail, name="project-detail"),
+]
+
+# Project lists: import (upload → preview → confirm) and export.
+from programs.roads import views_import  # noqa: E402
+
+urlpatterns += [
+    path("projects/import/", views_import.project_import, name="project-import"),
+    path("projects/export.xlsx", views_import.project_export, {"file_kind": "xlsx"}, name="project-export-xlsx"),
+    path("projects/export.csv", views_import.project_export, {"file_kind": "csv"}, name="project-export-csv"),
+]

@@ -22,7 +22,7 @@ def manager(seeded):
 def project(manager, planned_design_end):
     return services.project_create(
         acting_user=manager, planned_ends={Step.SURVEY_DESIGN: planned_design_end},
-        district=District.objects.get(name="平度市"), town="演示镇", name="演示路", work_type="中修",
+        district=District.objects.get(name="平度市"), town="演示镇", name=f"演示路{planned_design_end}", work_type="中修",
         quantity=Decimal("5"), estimate_wan=Decimal("200"), plan_year=2019, responsible_unit="平度市交通运输局")
 
 

@@ -5,7 +5,7 @@ from policyops import schedules
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("policyops", "0003_notification"),
+        ("policyops", "0001_initial"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 

@@ -1,0 +1,188 @@
+"""Serializers of the road programme's JSON API, and the quote of one project.
+
+Input serializers only check the shape of a request; the subsidy rules themselves live in
+programs.roads.subsidy (its InvalidInput errors reach the client as 400s naming the field).
+Output serializers only read.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from policyops.models import District
+from programs.roads import rules
+from programs.roads.models import RoadProject, Step
+from programs.roads.rules import WorkType
+from programs.roads.subsidy import Quote
+
+REQUIRED = _("This field is required.")
+UNKNOWN_DISTRICT = _("Unknown district “%(name)s”.")
+CHECK_STATUSES = ("on_track", "at_risk", "met", "missed")
+
+
+# --- subsidy quote -------------------------------------------------------------------------------
+
+
+class SubsidyQuoteInputSerializer(serializers.Serializer):
+    """One project's facts (or, for 客运站点, its bus facilities)."""
+
+    district = serializers.CharField(max_length=50, help_text="District name, e.g. 平度市.")
+    work_type = serializers.ChoiceField(choices=WorkType.CHOICES, help_text="Work type, by its Chinese name.")
+    length_km = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal(0), required=False,
+                                         help_text="Length in km (not needed for 危桥改造 and 客运站点).")
+    width_m = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal(0), required=False,
+                                       help_text="Pavement width in m (not needed for 危桥改造 and 客运站点).")
+    estimate_wan = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0), required=False,
+                                            help_text="Approved estimate (概算投资) in 万元.")
+    poverty_km = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal(0), default=Decimal(0),
+                                          help_text="Km serving 省定贫困村 / 市定经济薄弱村.")
+    excess = serializers.BooleanField(default=False, help_text="Work beyond the annual target (reward rules).")
+    bays = serializers.IntegerField(min_value=0, default=0, help_text="港湾车站 (客运站点 only).")
+    shelters = serializers.IntegerField(min_value=0, default=0, help_text="候车亭 (客运站点 only).")
+    signs = serializers.IntegerField(min_value=0, default=0, help_text="站牌 (客运站点 only).")
+
+    def validate_district(self, value):
+        value = value.strip()
+        if not District.objects.filter(name=value).exists():
+            raise serializers.ValidationError(UNKNOWN_DISTRICT % {"name": value})
+        return value
+
+    def validate(self, attrs):
+        work_type = attrs["work_type"]
+        if work_type == WorkType.BUS_STOP:
+            return attrs
+        needed = ["estimate_wan"] if work_type == WorkType.BRIDGE else ["length_km", "width_m", "estimate_wan"]
+        missing = {name: [REQUIRED] for name in needed if attrs.get(name) is None}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
+
+class SubsidyQuoteSerializer(serializers.Serializer):
+    amount_wan = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="City subsidy in 万元.")
+    breakdown = serializers.DictField(help_text="How the amount was computed (rate, caps, multipliers, …).")
+
+
+# --- projects ------------------------------------------------------------------------------------
+
+
+class ProjectFilterSerializer(serializers.Serializer):
+    district = serializers.CharField(required=False, allow_blank=True, help_text="District name.")
+    work_type = serializers.ChoiceField(choices=WorkType.CHOICES, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=RoadProject.Status.choices, required=False, allow_blank=True)
+
+    def validate_district(self, value):
+        value = (value or "").strip()
+        if not value:
+            return None
+        district = District.objects.filter(name=value).first()
+        if district is None:
+            raise serializers.ValidationError(UNKNOWN_DISTRICT % {"name": value})
+        return district
+
+    def validate(self, attrs):
+        return {key: value or None for key, value in attrs.items()}
+
+
+class RoadMilestoneSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=Step.CHOICES)
+    planned_end = serializers.DateField(allow_null=True)
+    actual_start = serializers.DateField(allow_null=True)
+    actual_end = serializers.DateField(allow_null=True)
+    evidence_number = serializers.CharField()
+    overdue = serializers.SerializerMethodField(help_text="The planned end has passed without an actual end.")
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_overdue(self, milestone) -> bool:
+        return milestone.is_overdue(self.context["today"])
+
+
+class RoadProjectSerializer(serializers.ModelSerializer):
+    """A project with its milestones and its city-subsidy quote."""
+
+    district = serializers.CharField(source="district.name", read_only=True)
+    unit = serializers.SerializerMethodField()
+    manager = serializers.CharField(source="manager.name", read_only=True, allow_null=True, default=None)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    surface = serializers.CharField(read_only=True)
+    base_layer = serializers.CharField(read_only=True)
+    milestones = RoadMilestoneSerializer(many=True, read_only=True)
+    quote = serializers.SerializerMethodField()
+    quote_error = serializers.SerializerMethodField(help_text="Why there is no quote, when there is none.")
+
+    class Meta:
+        model = RoadProject
+        fields = ["id", "name", "district", "town", "work_type", "quantity", "unit", "pavement_width_m", "surface",
+                  "surface_thickness_cm", "base_layer", "passing_bays", "poverty_km", "estimate_wan", "plan_year",
+                  "excess", "responsible_unit", "contact", "manager", "status", "status_label", "completed_km",
+                  "milestones", "quote", "quote_error"]
+        read_only_fields = fields
+
+    def get_unit(self, project) -> str:
+        return WorkType.unit(project.work_type)
+
+    def _quote(self, project):
+        cache = self.context.setdefault("_quotes", {})
+        if project.pk not in cache:
+            cache[project.pk] = self.context["quoter"].quote_project(project)
+        return cache[project.pk]
+
+    @extend_schema_field(SubsidyQuoteSerializer(allow_null=True))
+    def get_quote(self, project):
+        quote, _error = self._quote(project)
+        return quote_data(quote) if quote else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_quote_error(self, project):
+        return self._quote(project)[1]
+
+
+def quote_data(quote: Quote) -> dict:
+    return SubsidyQuoteSerializer({"amount_wan": quote.amount_wan, "breakdown": quote.breakdown}).data
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+class TargetProgressSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="Annex 2 column (" + ", ".join(rules.TARGET_FIELDS)
+                                  + "), or km_total for the km columns together.")
+    label = serializers.CharField()
+    target = serializers.DecimalField(max_digits=None, decimal_places=2)
+    planned = serializers.DecimalField(max_digits=None, decimal_places=2)
+    under_way = serializers.DecimalField(max_digits=None, decimal_places=2)
+    completed = serializers.DecimalField(max_digits=None, decimal_places=2)
+    accepted = serializers.DecimalField(max_digits=None, decimal_places=2)
+    completed_share = serializers.DecimalField(max_digits=None, decimal_places=4, allow_null=True,
+                                               help_text="completed ÷ target (null when the target is 0).")
+
+
+class PhaseCheckSerializer(serializers.Serializer):
+    phase = serializers.IntegerField(help_text="Phase number (002:477-481).")
+    name = serializers.CharField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    measure = serializers.CharField(help_text="“completed” or “accepted” (the last phase counts acceptance).")
+    required_share = serializers.DecimalField(max_digits=None, decimal_places=2)
+    actual_share = serializers.DecimalField(max_digits=None, decimal_places=4, allow_null=True)
+    status = serializers.CharField(help_text="One of: " + ", ".join(CHECK_STATUSES) + ".")
+
+
+class DistrictProgressSerializer(serializers.Serializer):
+    district = serializers.CharField()
+    targets = TargetProgressSerializer(many=True)
+    km_total = TargetProgressSerializer(help_text="The km columns together: upgrade, village access, major/medium "
+                                        "repair and preventive maintenance (what the phase checks measure).")
+    phase_checks = PhaseCheckSerializer(many=True)
+
+
+class ProgressSerializer(serializers.Serializer):
+    as_of = serializers.DateField()
+    districts = DistrictProgressSerializer(many=True)
+
+
+class ProgressQuerySerializer(serializers.Serializer):
+    as_of = serializers.DateField(required=False, help_text="YYYY-MM-DD; today when absent.")

@@ -1,0 +1,231 @@
+"""Pages of the road programme (mounted at /roads/).
+
+Every read goes through programs.roads.selectors, so supervisors see every district and
+programme managers their own. Each page loads the subsidy table once and quotes every
+project from it (programs.roads.subsidy.ProjectQuoter).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from policyops.models import District
+from policyops.scoping import sees_all_districts, user_district_id
+from programs.roads import rules, selectors
+from programs.roads.models import RoadProject
+from programs.roads.rules import WorkType
+from programs.roads.selectors import CheckStatus
+from programs.roads.subsidy import ProjectQuoter, load_table
+
+PAGE_SIZE = 50
+ZERO = Decimal(0)
+# "road progress": planned/accepted here are quantities of work, not project or case states.
+MEASURES = [("planned", pgettext_lazy("road progress", "planned")),
+            ("under_way", pgettext_lazy("road progress", "under way")),
+            ("completed", pgettext_lazy("road progress", "completed")),
+            ("accepted", pgettext_lazy("road progress", "accepted"))]
+CHECK_LABELS = {CheckStatus.ON_TRACK: _("on track"), CheckStatus.AT_RISK: _("at risk"), CheckStatus.MET: _("met"),
+                CheckStatus.MISSED: _("missed")}
+TARGET_UNITS = {"dangerous_bridges": "座", "bus_stops": "个"}
+BAD_DATE = _("“%(value)s” is not a date (YYYY-MM-DD); showing today instead.")
+BREAKDOWN_LABELS = {
+    "district": _("district"), "district_group": _("district group"), "work_type": _("work type"),
+    "estimate_wan": _("approved estimate (万元)"), "excluded": _("excluded"), "wide": _("pavement 6 m or wider"),
+    "rate_wan_per_km": _("rate (万元/km)"), "length_km": _("length (km)"),
+    "poverty_km": _("km serving poor / weak villages"), "poverty_multiplier": _("poverty multiplier"),
+    "reward": _("reward for excess work"), "reward_multiplier": _("reward multiplier"),
+    "uncapped_wan": _("before the cap (万元)"), "cap_share": _("cap (share of the estimate)"),
+    "cap_wan": _("cap (万元)"), "cap_applied": _("cap applied"),
+}
+
+
+def can_view_roads(view):
+    return login_required(permission_required("roads.view_roadproject", raise_exception=True)(view))
+
+
+# --- small formatting helpers -------------------------------------------------------------------
+
+
+def num(value) -> str:
+    """A quantity without trailing zeros: 69.70 → "69.7", 200.00 → "200"."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value):.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def pct(share) -> str:
+    return "" if share is None else f"{Decimal(share) * 100:.1f}%"
+
+
+def _as_of(request, today) -> tuple[dt.date, str | None]:
+    raw = (request.GET.get("as_of") or "").strip()
+    if not raw:
+        return today, None
+    try:
+        return dt.date.fromisoformat(raw), None
+    except ValueError:
+        return today, str(BAD_DATE % {"value": raw})
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+def _measure_cells(progress) -> list[dict]:
+    cells = []
+    for key, label in MEASURES:
+        value = getattr(progress, key)
+        share = (value / progress.target) if progress.target else None
+        cells.append({"key": key, "label": label, "value": num(value), "share": pct(share),
+                      "width": 0 if share is None else int(min(share, Decimal(1)) * 100),
+                      "met": share is not None and share >= 1})
+    return cells
+
+
+CHART_WIDTH, LABEL_WIDTH, BAR_AREA, BAR_H, BAR_GAP, GROUP_GAP, TOP = 560, 110, 420, 7, 1, 10, 8
+
+
+def bar_chart(field: str, progresses: list) -> dict:
+    """Inline-SVG geometry of one Annex 2 column: four bars per district, the target as a line."""
+    values = [p.by_target[field] for p in progresses]
+    scale_max = max([max(v.target, v.planned, v.under_way, v.completed, v.accepted) for v in values] or [ZERO])
+    scale = Decimal(BAR_AREA) / scale_max if scale_max else ZERO
+    group_h = len(MEASURES) * (BAR_H + BAR_GAP) + GROUP_GAP
+    unit = TARGET_UNITS.get(field, "km")
+    groups = []
+    for index, (progress, v) in enumerate(zip(progresses, values)):
+        y0 = TOP + index * group_h
+        bars = []
+        for i, (key, label) in enumerate(MEASURES):
+            value = getattr(v, key)
+            bars.append({"key": key, "x": LABEL_WIDTH, "y": y0 + i * (BAR_H + BAR_GAP), "h": BAR_H,
+                         "w": round(float(value * scale), 1),
+                         "title": f"{progress.district.name} {label}: {num(value)} / {num(v.target)} {unit}"})
+        groups.append({"label": progress.district.name, "label_y": y0 + 2 * (BAR_H + BAR_GAP) + 4, "bars": bars,
+                       "target_x": round(LABEL_WIDTH + float(v.target * scale), 1), "target_y1": y0 - 2,
+                       "target_y2": y0 + group_h - GROUP_GAP + 1,
+                       "target_title": f"{progress.district.name} {_('target')}: {num(v.target)} {unit}"})
+    work_types = [wt for wt, target in rules.TARGET_FIELD.items() if target == field]
+    return {"field": field, "title": rules.TARGET_LABELS[field], "work_types": "、".join(work_types),
+            "unit": unit, "groups": groups, "width": CHART_WIDTH,
+            "height": TOP + max(len(groups), 1) * group_h + 20, "axis_y": TOP + len(groups) * group_h + 4,
+            "axis_x0": LABEL_WIDTH, "axis_x1": LABEL_WIDTH + BAR_AREA, "max_label": num(scale_max)}
+
+
+def subsidy_totals(user, quoter: ProjectQuoter) -> dict:
+    """Sum of the project quotes per district and plan year (one query, one subsidy table)."""
+    amounts = defaultdict(lambda: defaultdict(lambda: ZERO))
+    unquoted = defaultdict(int)
+    order = {}
+    years = set()
+    rows = (selectors.project_list(user=user).prefetch_related(None)
+            .values_list("district__name", "district__position", "plan_year", "work_type", "quantity",
+                         "pavement_width_m", "estimate_wan", "poverty_km", "excess"))
+    for name, position, year, work_type, quantity, width, estimate, poverty, excess in rows.iterator(
+            chunk_size=2000):
+        order.setdefault(name, (position, name))
+        years.add(year)
+        quote, _error = quoter.quote(district_name=name, work_type=work_type, quantity=quantity, width_m=width,
+                                     estimate_wan=estimate, poverty_km=poverty, excess=excess)
+        if quote is None:
+            unquoted[name] += 1
+        else:
+            amounts[name][year] += quote.amount_wan
+    years = sorted(years)
+    table = []
+    for name in sorted(order, key=order.get):
+        cells = [amounts[name][y] if y in amounts[name] else None for y in years]
+        table.append({"district": name, "cells": cells, "total": sum(amounts[name].values(), ZERO),
+                      "unquoted": unquoted[name]})
+    totals = [sum((amounts[n][y] for n in amounts if y in amounts[n]), ZERO) for y in years]
+    return {"years": years, "rows": table, "totals": totals,
+            "total": sum(totals, ZERO), "unquoted": sum(unquoted.values())}
+
+
+@can_view_roads
+def dashboard(request):
+    today = timezone.localdate()
+    as_of, as_of_error = _as_of(request, today)
+    phases = selectors.programme_phases()
+    progresses = selectors.district_progress(as_of=as_of, user=request.user)
+    districts = []
+    for progress in progresses:
+        checks = [{"check": c, "label": CHECK_LABELS[c.status], "actual": pct(c.actual_share),
+                   "required": pct(c.required_share)}
+                  for c in selectors.programme_checks(progress, as_of, phases)]
+        targets = [{"field": f, "label": rules.TARGET_LABELS[f], "unit": TARGET_UNITS.get(f, "km"),
+                    "target": num(progress.by_target[f].target), "cells": _measure_cells(progress.by_target[f])}
+                   for f in rules.TARGET_FIELDS]
+        km = progress.km
+        districts.append({"district": progress.district, "checks": checks, "targets": targets,
+                          "km_target": num(km.target), "km_cells": _measure_cells(km)})
+    table = load_table()
+    context = {
+        "as_of": as_of, "today": today, "as_of_error": as_of_error, "phases": phases, "districts": districts,
+        "charts": [bar_chart(f, progresses) for f in rules.TARGET_FIELDS] if progresses else [],
+        "measures": MEASURES, "subsidy": subsidy_totals(request.user, ProjectQuoter(table)),
+        "table_missing": table is None,
+    }
+    return render(request, "roads/dashboard.html", context)
+
+
+# --- projects -----------------------------------------------------------------------------------
+
+
+def visible_districts(user) -> list[District]:
+    if sees_all_districts(user):
+        return list(District.objects.all())
+    district_id = user_district_id(user)
+    return list(District.objects.filter(pk=district_id)) if district_id else []
+
+
+@can_view_roads
+def project_list(request):
+    today = timezone.localdate()
+    districts = visible_districts(request.user)
+    by_name = {d.name: d for d in districts}
+    district = by_name.get(request.GET.get("district") or "")
+    work_type = request.GET.get("work_type") or None
+    if work_type not in WorkType.VALUES:
+        work_type = None
+    status = request.GET.get("status") or None
+    if status not in RoadProject.Status.values:
+        status = None
+    projects = selectors.project_list(user=request.user, district=district, work_type=work_type, status=status)
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    quoter = ProjectQuoter(load_table())
+    rows = []
+    for project in page:
+        quote, error = quoter.quote_project(project)
+        rows.append({"project": project, "quote": quote, "quote_error": error,
+                     "overdue": [m for m in project.milestones.all() if m.is_overdue(today)]})
+    query = urlencode([(k, v) for k, v in (("district", district.name if district else None),
+                                           ("work_type", work_type), ("status", status)) if v])
+    return render(request, "roads/project_list.html", {
+        "page": page, "rows": rows, "today": today, "districts": districts, "district": district,
+        "work_type": work_type, "status": status, "work_types": WorkType.CHOICES,
+        "statuses": RoadProject.Status.choices, "query": query})
+
+
+@can_view_roads
+def project_detail(request, pk: int):
+    today = timezone.localdate()
+    project = get_object_or_404(RoadProject.objects.visible_to(request.user).select_related("district", "manager")
+                                .prefetch_related("milestones"), pk=pk)
+    quote, quote_error = ProjectQuoter(load_table()).quote_project(project)
+    breakdown = [(BREAKDOWN_LABELS.get(key, key), value) for key, value in quote.breakdown.items()] if quote else []
+    milestones = [{"milestone": m, "overdue": m.is_overdue(today), "current": m.step == project.status}
+                  for m in project.milestones.all()]
+    return render(request, "roads/project_detail.html", {
+        "project": project, "quote": quote, "quote_error": quote_error, "breakdown": breakdown,
+        "milestones": milestones, "problems": project.technical_problems(), "today": today,
+        "unit": WorkType.unit(project.work_type)})
