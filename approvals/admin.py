@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats import base_formats
-from simple_history.admin import SimpleHistoryAdmin
 
 from approvals import forms as approval_forms
 from approvals import rules, selectors, services
@@ -39,8 +38,8 @@ from approvals.models import (
 )
 from approvals.resources import ApprovalCaseResource, DelegatedPowerResource
 from approvals.views import due_badge
+from policyops.admin_base import HistoryAdmin, audit_trail_html
 from policyops.admin_scoping import DistrictScopedAdminMixin
-from policyops.audit import entries_for
 from policyops.calendar import add_working_days
 from policyops.errors import ConditionFailed, IllegalTransition, NotAllowed, PolicyOpsError
 from policyops.models import Department, PolicyDocument
@@ -99,32 +98,9 @@ def transition_options(obj, specs, *, user) -> list[TransitionOption]:
     return options
 
 
-def audit_trail_html(obj):
-    rows = [(f"{e.at:%Y-%m-%d %H:%M}", (e.actor.get_full_name() or e.actor.username) if e.actor else "—", e.action,
-             f"{e.from_state}→{e.to_state}" if e.from_state or e.to_state else "", e.reason)
-            for e in entries_for(obj).order_by("at", "id")] if obj.pk else []
-    if not rows:
-        return "—"
-    return format_html('<table class="approvals-audit"><tbody>{}</tbody></table>',
-                       format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                                        rows))
-
-
 def selected_action_inputs(action, pk):
     """Hidden inputs that open a changelist action's intermediate page for one object."""
     return [("action", action), ("_selected_action", str(pk))]
-
-
-class NoRevertHistoryMixin:
-    """Reverting a state machine to an old version would write its state directly: refuse it."""
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 # --- Delegated powers -------------------------------------------------------------------
@@ -139,7 +115,7 @@ SCOPE_RULE_LABELS = {
 
 
 @admin.register(DelegatedPower)
-class DelegatedPowerAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class DelegatedPowerAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [DelegatedPowerResource]
     list_display = ("number", "item", "sub_item", "agency", "legal_limit_days", "promised_limit_days",
                     "preliminary_review", "scope_rule_display")
@@ -254,7 +230,7 @@ class EntrustmentAdminForm(forms.ModelForm):
 
 
 @admin.register(Entrustment)
-class EntrustmentAdmin(NoRevertHistoryMixin, SimpleHistoryAdmin):
+class EntrustmentAdmin(HistoryAdmin):
     form = EntrustmentAdminForm
     list_display = ("agency", "authority", "state", "period", "signed_on_display", "signing_deadline")
     list_display_links = ("agency",)
@@ -340,7 +316,7 @@ class EntrustmentAdmin(NoRevertHistoryMixin, SimpleHistoryAdmin):
 
     @admin.display(description=gettext_lazy("audit trail"))
     def audit_trail(self, obj):
-        return audit_trail_html(obj)
+        return audit_trail_html(obj, "approvals-audit")
 
     # Transitions.
 
@@ -422,7 +398,7 @@ class ApprovalSealForm(forms.ModelForm):
 
 
 @admin.register(ApprovalSeal)
-class ApprovalSealAdmin(SimpleHistoryAdmin):
+class ApprovalSealAdmin(HistoryAdmin):
     form = ApprovalSealForm
     list_display = ("name", "entrustment", "issued_on", "recovered_on", "in_use", "impression_preview")
     list_filter = ("entrustment__agency",)
@@ -597,7 +573,7 @@ class CaseNoticeInline(_ReadOnlyInline):
 
 
 @admin.register(ApprovalCase)
-class ApprovalCaseAdmin(NoRevertHistoryMixin, DistrictScopedAdminMixin, ExportMixin, SimpleHistoryAdmin):
+class ApprovalCaseAdmin(DistrictScopedAdminMixin, ExportMixin, HistoryAdmin):
     resource_classes = [ApprovalCaseResource]
     export_formats = [base_formats.XLSX]
     list_display = ("number", "power_short", "applicant_name", "state", "handler", "received_on", "due_on",
@@ -687,7 +663,7 @@ class ApprovalCaseAdmin(NoRevertHistoryMixin, DistrictScopedAdminMixin, ExportMi
 
     @admin.display(description=gettext_lazy("audit trail"))
     def audit_trail(self, obj):
-        return audit_trail_html(obj)
+        return audit_trail_html(obj, "approvals-audit")
 
     # Registration goes through the service, never through a model form.
 

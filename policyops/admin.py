@@ -10,9 +10,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from policyops import calendar, indicators, resources, services
+from policyops.admin_base import HistoryAdmin, audit_trail_html
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.errors import PolicyOpsError
 from policyops.forms import OfficialCalendarImportForm
@@ -42,14 +42,14 @@ def calendar_warning_years(today: dt.date) -> list[int]:
 
 
 @admin.register(District)
-class DistrictAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class DistrictAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [resources.DistrictResource]
     list_display = ("name", "position", "source")
     search_fields = ("name",)
 
 
 @admin.register(Department)
-class DepartmentAdmin(DistrictScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
+class DepartmentAdmin(DistrictScopedAdminMixin, ImportExportMixin, HistoryAdmin):
     resource_classes = [resources.DepartmentResource]
     list_display = ("name", "district", "kind", "source")
     list_filter = ("kind", "district")
@@ -58,7 +58,7 @@ class DepartmentAdmin(DistrictScopedAdminMixin, ImportExportMixin, SimpleHistory
 
 
 @admin.register(ServiceHall)
-class ServiceHallAdmin(DistrictScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
+class ServiceHallAdmin(DistrictScopedAdminMixin, ImportExportMixin, HistoryAdmin):
     resource_classes = [resources.ServiceHallResource]
     list_display = ("name", "kind", "district", "parent")
     list_filter = ("kind", "district")
@@ -67,7 +67,7 @@ class ServiceHallAdmin(DistrictScopedAdminMixin, ImportExportMixin, SimpleHistor
 
 
 @admin.register(Person)
-class PersonAdmin(DistrictScopedAdminMixin, SimpleHistoryAdmin):
+class PersonAdmin(DistrictScopedAdminMixin, HistoryAdmin):
     list_display = ("name", "title", "department", "district", "user")
     list_filter = ("district", "department__kind")
     search_fields = ("name", "user__username", "department__name")
@@ -76,7 +76,7 @@ class PersonAdmin(DistrictScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class CalendarOverrideAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [resources.CalendarOverrideResource]
     list_display = ("date", "is_working_day", "name", "official", "note")
     list_filter = ("is_working_day", "official")
@@ -138,7 +138,7 @@ class CalendarOverrideAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(OfficialCalendarYear)
-class OfficialCalendarYearAdmin(SimpleHistoryAdmin):
+class OfficialCalendarYearAdmin(HistoryAdmin):
     list_display = ("year", "notice", "imported_at", "imported_by")
     list_select_related = ("imported_by",)
 
@@ -151,7 +151,7 @@ class IndicatorInline(admin.TabularInline):
 
 
 @admin.register(PolicyDocument)
-class PolicyDocumentAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class PolicyDocumentAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [resources.PolicyDocumentResource]
     list_display = ("title", "number", "issuer", "issued_on", "effective_on")
     search_fields = ("title", "number", "issuer")
@@ -166,7 +166,7 @@ def progress_bar(share):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class IndicatorAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [resources.IndicatorResource]
     list_display = ("name", "document", "baseline", "target", "attribute", "latest", "progress")
     list_filter = ("document", "attribute", "comparator", "target_year")
@@ -196,7 +196,7 @@ class IndicatorAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(IndicatorReading)
-class IndicatorReadingAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class IndicatorReadingAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [resources.IndicatorReadingResource]
     list_display = ("indicator", "period_end", "value", "source", "entered_by")
     list_filter = ("indicator__document",)
@@ -233,7 +233,7 @@ class PolicyTaskTransitionAction:
 
 
 @admin.register(PolicyTask)
-class PolicyTaskAdmin(DistrictScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
+class PolicyTaskAdmin(DistrictScopedAdminMixin, ImportExportMixin, HistoryAdmin):
     resource_classes = [resources.PolicyTaskResource]
     list_display = ("__str__", "short_text", "lead_unit", "deadline", "status", "overdue")
     list_filter = ("status", "document", "lead_unit")
@@ -256,11 +256,7 @@ class PolicyTaskAdmin(DistrictScopedAdminMixin, ImportExportMixin, SimpleHistory
 
     @admin.display(description=gettext_lazy("audit trail"))
     def audit_trail(self, obj):
-        from policyops.audit import entries_for
-
-        rows = [f"{e.at:%Y-%m-%d %H:%M} {e.actor or '—'} {e.from_state}→{e.to_state} {e.reason}"
-                for e in entries_for(obj)] if obj.pk else []
-        return format_html("<br>".join(["{}"] * len(rows)), *rows) if rows else "—"
+        return audit_trail_html(obj)
 
 
 @admin.register(AuditEntry)

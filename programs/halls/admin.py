@@ -21,9 +21,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
-from policyops.audit import entries_for
+from policyops.admin_base import HistoryAdmin, audit_trail_html
 from policyops.errors import PolicyOpsError
 from policyops.models import ServiceHall
 from policyops.scoping import may_touch_district, sees_all_districts, user_district_id
@@ -106,34 +105,11 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class NoRevertHistoryMixin:
-    """Reverting a shift to an old version would write its state directly: refuse it."""
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-def audit_trail_html(obj):
-    rows = [(f"{timezone.localtime(e.at):%Y-%m-%d %H:%M}",
-             (e.actor.get_full_name() or e.actor.username) if e.actor else "—", e.action,
-             f"{e.from_state}→{e.to_state}" if e.from_state or e.to_state else "", e.reason)
-            for e in entries_for(obj).order_by("at", "id")] if obj.pk else []
-    if not rows:
-        return "—"
-    return format_html("<table><tbody>{}</tbody></table>", format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows))
-
-
 # --- Hall settings and directors ---------------------------------------------------------------
 
 
 @admin.register(HallSettings)
-class HallSettingsAdmin(HallScopedAdminMixin, SimpleHistoryAdmin):
+class HallSettingsAdmin(HallScopedAdminMixin, HistoryAdmin):
     list_display = ("hall", "opens_at", "closes_at", "daily_capacity", "public_pages")
     list_select_related = ("hall",)
     search_fields = ("hall__name",)
@@ -204,7 +180,7 @@ class DirectorAdminForm(forms.ModelForm):
 
 
 @admin.register(Director)
-class DirectorAdmin(HallScopedAdminMixin, SimpleHistoryAdmin):
+class DirectorAdmin(HallScopedAdminMixin, HistoryAdmin):
     form = DirectorAdminForm
     list_display = ("name", "department", "hall", "partner", "active")
     list_filter = ("hall", "active")
@@ -289,7 +265,7 @@ class SignAttemptInline(admin.TabularInline):
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(NoRevertHistoryMixin, SimpleHistoryAdmin):
+class DutyShiftAdmin(HistoryAdmin):
     list_display = ("date", "hall", "director_name", "department", "substitute_name", "state", "signed_in",
                     "signed_out", "left_without_sign_out")
     list_filter = ("hall", "state", "date")
@@ -496,7 +472,7 @@ class ProblemInline(admin.TabularInline):
 
 
 @admin.register(WorkRecord)
-class WorkRecordAdmin(HallScopedAdminMixin, SimpleHistoryAdmin):
+class WorkRecordAdmin(HallScopedAdminMixin, HistoryAdmin):
     hall_path = "shift__hall"
     own_paths = ("shift__director__person__user", "shift__substitute__person__user")
     list_display = ("shift", "hall", "case_count", "problem_count")
@@ -560,7 +536,7 @@ class FollowUpStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(HallScopedAdminMixin, SimpleHistoryAdmin):
+class FollowUpAdmin(HallScopedAdminMixin, HistoryAdmin):
     """不满意 / 非常不满意 ratings to answer; open ones first. The answer goes through the service."""
 
     hall_path = "evaluation__shift__hall"

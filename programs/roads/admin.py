@@ -26,10 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats import base_formats
-from simple_history.admin import SimpleHistoryAdmin
 
+from policyops.admin_base import HistoryAdmin, audit_trail_html
 from policyops.admin_scoping import DistrictScopedAdminMixin
-from policyops.audit import entries_for
 from policyops.errors import ConditionFailed, IllegalTransition, NotAllowed, PolicyOpsError
 from policyops.scoping import may_touch_district
 from policyops.transitions import check_transition
@@ -64,33 +63,11 @@ def plain(number) -> str:
     return format(Decimal(number).normalize(), "f")
 
 
-class NoRevertHistoryMixin:
-    """Reverting to an old version would write a state field directly: refuse it."""
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-def audit_trail_html(obj):
-    rows = [(f"{e.at:%Y-%m-%d %H:%M}", (e.actor.get_full_name() or e.actor.username) if e.actor else "—", e.action,
-             f"{e.from_state}→{e.to_state}" if e.from_state or e.to_state else "", e.reason)
-            for e in entries_for(obj).order_by("at", "id")] if obj.pk else []
-    if not rows:
-        return "—"
-    return format_html("<table><tbody>{}</tbody></table>", format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows))
-
-
 # --- Targets, phases and the subsidy tables ------------------------------------------------
 
 
 @admin.register(RoadTarget)
-class RoadTargetAdmin(DistrictScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
+class RoadTargetAdmin(DistrictScopedAdminMixin, ImportExportMixin, HistoryAdmin):
     resource_classes = [RoadTargetResource]
     list_display = ("district", "upgrade_km", "village_access_km", "pavement_total_km", "major_medium_km",
                     "preventive_km", "dangerous_bridges", "bus_stops")
@@ -101,7 +78,7 @@ class RoadTargetAdmin(DistrictScopedAdminMixin, ImportExportMixin, SimpleHistory
         return self.has_change_permission(request)
 
 
-class ProgrammeDataAdmin(ExportMixin, SimpleHistoryAdmin):
+class ProgrammeDataAdmin(ExportMixin, HistoryAdmin):
     """Rules transcribed from the sources: changed by those granted the change permission (supervisors),
     read-only for everyone else, never deleted from the admin (load_seeds owns the rows)."""
 
@@ -210,7 +187,7 @@ class ProjectOverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(RoadProject)
-class RoadProjectAdmin(NoRevertHistoryMixin, DistrictScopedAdminMixin, ImportExportMixin, SimpleHistoryAdmin):
+class RoadProjectAdmin(DistrictScopedAdminMixin, ImportExportMixin, HistoryAdmin):
     resource_classes = [RoadProjectResource]
     import_formats = [base_formats.XLSX, base_formats.CSV]
     export_formats = [base_formats.XLSX, base_formats.CSV]
@@ -419,7 +396,7 @@ def _target_of_plan():
 
 
 @admin.register(AnnualPlan)
-class AnnualPlanAdmin(DistrictScopedAdminMixin, SimpleHistoryAdmin):
+class AnnualPlanAdmin(DistrictScopedAdminMixin, HistoryAdmin):
     """A changed plan goes through a plan adjustment (the total must not change, 002:521);
     only those who approve adjustments correct a saved plan here."""
 
@@ -501,7 +478,7 @@ class PlanAdjustmentChangeList(ChangeList):
 
 
 @admin.register(PlanAdjustment)
-class PlanAdjustmentAdmin(NoRevertHistoryMixin, DistrictScopedAdminMixin, SimpleHistoryAdmin):
+class PlanAdjustmentAdmin(DistrictScopedAdminMixin, HistoryAdmin):
     list_display = ("__str__", "district", "target_field", "state", "requested_by", "totals")
     list_filter = ("state", "district", "target_field")
     list_select_related = ("district", "requested_by")

@@ -16,7 +16,7 @@ def test_signing_needs_the_five_contents(power, supervisor):
     entrustment = EntrustmentFactory(agency=power.agency, workflow="", signed_on=D(2018, 9, 20))
     with pytest.raises(ConditionFailed) as exc:
         services.entrustment_transition(entrustment=entrustment, action="sign", acting_user=supervisor)
-    assert "workflow" in str(exc.value) or "工作流程" in str(exc.value)
+    assert "办理流程" in str(exc.value)
     assert Entrustment.objects.get(pk=entrustment.pk).state == E.DRAFT
 
 

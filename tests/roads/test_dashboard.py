@@ -272,7 +272,7 @@ def test_project_detail_shows_milestones_problems_and_the_quote(seeded, client):
     dated(project, survey_design=(dt.date(2018, 5, 1), None))
     client.force_login(user)
     html = client.get(reverse("roads:project-detail", args=[project.pk])).content.decode()
-    assert "passing bays (错车平台) are required" in html
+    assert "错车平台" in html and "5.5" in html
     assert "2018-05-01" in html and "2018-08-31" in html and 'class="badge overdue"' in html
     # < 6 m, 平度市: 70 × 6 + 70 × 1.2 × 4 = 756 万元 (002:491-493).
     assert "756.00" in html and "70.00" in html
