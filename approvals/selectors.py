@@ -1,6 +1,8 @@
 """Reads of the approvals app, with their joins right for list pages."""
 import datetime as dt
 
+from django.db.models import F
+
 from policyops.calendar import add_working_days
 
 from approvals import rules
@@ -30,7 +32,8 @@ def case_list(*, user, state=None, due=None, today: dt.date | None = None):
             qs = qs.overdue(today)
         elif due == "soon":
             qs = qs.due_soon(today, add_working_days(today, rules.DUE_SOON_DAYS))
-    return qs.order_by("due_on", "-id")
+    # Running deadlines first, the nearest on top; cases with nothing due after them.
+    return qs.order_by(F("due_on").asc(nulls_last=True), "-id")
 
 
 def case_get(*, user, number: str):
@@ -44,14 +47,17 @@ class DueState:
     OVERDUE = "overdue"
     SOON = "soon"
     ON_TIME = "on_time"
-    STOPPED = "stopped"  # no running deadline: paused, waiting for the applicant, or closed
+    STOPPED = "stopped"  # open, but no running deadline: paused or waiting for the applicant
+    CLOSED = "closed"  # decided, refused or withdrawn: nothing is due any more
 
 
 def case_due_state(case, today: dt.date) -> str:
-    """Overdue / due soon (<= 3 working days left) / on time / stopped, as of ``today``."""
+    """Overdue / due soon (<= 3 working days left) / on time / stopped / closed, as of ``today``."""
     from policyops.calendar import working_days_between
 
-    if not case.is_open or case.due_on is None:
+    if not case.is_open:
+        return DueState.CLOSED
+    if case.due_on is None:
         return DueState.STOPPED
     if case.due_on < today:
         return DueState.OVERDUE

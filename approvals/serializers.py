@@ -18,7 +18,7 @@ from policyops.scoping import sees_all_districts, user_district_id
 
 SCOPE_RULES = [rules.ScopeRule.NONE, rules.ScopeRule.PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL,
                rules.ScopeRule.NOT_TERTIARY_PRACTITIONER, rules.ScopeRule.NOT_TERTIARY_HOSPITAL]
-DUE_STATES = [DueState.OVERDUE, DueState.SOON, DueState.ON_TIME, DueState.STOPPED]
+DUE_STATES = [DueState.OVERDUE, DueState.SOON, DueState.ON_TIME, DueState.STOPPED, DueState.CLOSED]
 
 
 # --- delegated powers -----------------------------------------------------------------------

@@ -32,6 +32,8 @@ DUE_FILTERS = {"overdue": _("overdue"), "soon": _("due soon")}
 
 def due_badge(due_state: str):
     """The colour-coded badge of a case's due state (colours in approvals/approvals.css)."""
+    if due_state == DueState.CLOSED:
+        return ""
     return format_html('<span class="due-badge due-{}">{}</span>', due_state, DUE_LABELS[due_state])
 
 

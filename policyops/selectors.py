@@ -11,7 +11,7 @@ def indicator_list():
 
 def policy_task_list(*, user, status: str | None = None):
     qs = (PolicyTask.objects.visible_to(user).select_related("document", "lead_unit")
-          .prefetch_related("cooperating_units").order_by("deadline", "id"))
+          .prefetch_related("cooperating_units").order_by(F("deadline").asc(nulls_last=True), "id"))
     if status:
         qs = qs.filter(status=status)
     return qs
