@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from approvals.models import ApprovalCase, Entrustment
 from policyops.calendar import add_working_days, working_days_between
-from policyops.notifications import notify
+from policyops.notifications import NotificationBatch
 from policyops.recipients import role_members, role_members_by_district
 from policyops.roles import Role
 
@@ -29,12 +29,11 @@ def sweep_cases(*, today: dt.date, now: dt.datetime) -> int:
         "power", "handler__user", "first_contact__user").prefetch_related("suspensions"))
     supervisors = role_members(Role.SUPERVISOR)
     heads = role_members_by_district(Role.DIRECTOR)
-    created = 0
+    batch = NotificationBatch(now=now)
 
     def send(case, recipients, kind, due, subject):
-        nonlocal created
-        created += notify(recipients=recipients, kind=kind, obj=case, due_date=due, subject=subject,
-                          body=f"{case.power.name}\n{case.applicant_name}", url=_url(case), now=now)
+        batch.add(recipients=recipients, kind=kind, obj=case, due_date=due, subject=subject,
+                          body=f"{case.power.name}\n{case.applicant_name}", url=_url(case))
 
     for case in cases:
         # Correction notice not yet sent on day 4 of the 5-day limit (Art. 32).
@@ -69,21 +68,21 @@ def sweep_cases(*, today: dt.date, now: dt.datetime) -> int:
                         send(case, _responsible(case), "case.pause_over", expected_end, _(
                             "%(case)s: the announced pause ended on %(end)s; resume the clock or tell the applicant")
                             % {"case": case, "end": expected_end})
-    return created
+    return batch.save()
 
 
 def sweep_entrustments(*, today: dt.date, now: dt.datetime) -> int:
     horizon = today + dt.timedelta(days=settings.POLICYOPS_REMINDERS["entrustment_calendar_days_ahead"])
     supervisors = role_members(Role.SUPERVISOR)
-    created = 0
+    batch = NotificationBatch(now=now)
     for entrustment in Entrustment.objects.filter(state=Entrustment.State.IN_FORCE, period_end__gte=today,
                                                   period_end__lte=horizon).select_related("agency", "authority"):
-        created += notify(recipients=supervisors, kind="entrustment.ending", obj=entrustment,
+        batch.add(recipients=supervisors, kind="entrustment.ending", obj=entrustment,
                           due_date=entrustment.period_end,
                           subject=_("%(entrustment)s ends on %(end)s") % {"entrustment": entrustment,
                                                                           "end": entrustment.period_end},
-                          url=f"/admin/approvals/entrustment/{entrustment.pk}/change/", now=now)
-    return created
+                          url=f"/admin/approvals/entrustment/{entrustment.pk}/change/")
+    return batch.save()
 
 
 

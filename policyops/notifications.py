@@ -15,7 +15,7 @@ import urllib.request
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from policyops.models import Notification
@@ -32,33 +32,61 @@ def channels() -> list[str]:
     return result
 
 
+class NotificationBatch:
+    """Messages a sweep wants to send, saved together in a fixed number of queries.
+
+    Rows whose key (recipient, kind, object, due date, channel) already exists are left
+    alone, and the insert ignores conflicts, so an overlapping sweep cannot double them.
+    """
+
+    def __init__(self, *, now: dt.datetime):
+        self.now = now
+        self.rows: dict[tuple, Notification] = {}
+
+    def add(self, *, recipients, kind: str, obj, due_date: dt.date, subject: str, body: str = "",
+            url: str = "") -> None:
+        content_type = ContentType.objects.get_for_model(obj)  # cached by Django after the first call
+        for user in recipients:
+            if user is None or not user.is_active:
+                continue
+            for channel in channels():
+                if channel == Notification.Channel.EMAIL and not user.email:
+                    continue
+                key = (user.pk, kind, content_type.pk, str(obj.pk), due_date, channel)
+                if key in self.rows:
+                    continue
+                is_inbox = channel == Notification.Channel.INBOX
+                self.rows[key] = Notification(
+                    recipient_id=user.pk, kind=kind, content_type_id=content_type.pk, object_id=str(obj.pk),
+                    due_date=due_date, channel=channel, subject=subject[:200], body=body, url=url[:300],
+                    created_at=self.now,
+                    # The inbox is the table itself: stored is delivered.
+                    status=Notification.Status.SENT if is_inbox else Notification.Status.PENDING,
+                    sent_at=self.now if is_inbox else None, next_attempt_at=None if is_inbox else self.now)
+
+    def save(self) -> int:
+        """Insert the new messages; returns how many were not there before."""
+        if not self.rows:
+            return 0
+        existing = set()
+        keys = list(self.rows)
+        for start in range(0, len(keys), 2000):
+            chunk = keys[start:start + 2000]
+            existing.update(Notification.objects.filter(
+                kind__in={k[1] for k in chunk}, content_type_id__in={k[2] for k in chunk},
+                object_id__in={k[3] for k in chunk}, due_date__in={k[4] for k in chunk},
+            ).values_list("recipient_id", "kind", "content_type_id", "object_id", "due_date", "channel"))
+        new = [row for key, row in self.rows.items() if key not in existing]
+        Notification.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        return len(new)
+
+
 def notify(*, recipients, kind: str, obj, due_date: dt.date, subject: str, body: str = "", url: str = "",
            now: dt.datetime) -> int:
-    """Queue one message per recipient and channel; returns how many were new.
-
-    A message already queued under the same key is left alone, so sweeps can run twice.
-    """
-    content_type = ContentType.objects.get_for_model(obj)
-    created = 0
-    for user in {u.pk: u for u in recipients if u is not None and u.is_active}.values():
-        for channel in channels():
-            if channel == Notification.Channel.EMAIL and not user.email:
-                continue
-            is_inbox = channel == Notification.Channel.INBOX
-            try:
-                with transaction.atomic():
-                    _obj, was_created = Notification.objects.get_or_create(
-                        recipient=user, kind=kind, content_type=content_type, object_id=str(obj.pk),
-                        due_date=due_date, channel=channel,
-                        defaults={"subject": subject[:200], "body": body, "url": url[:300], "created_at": now,
-                                  # The inbox is the table itself: stored is delivered.
-                                  "status": Notification.Status.SENT if is_inbox else Notification.Status.PENDING,
-                                  "sent_at": now if is_inbox else None, "next_attempt_at": None if is_inbox else now})
-            except IntegrityError:
-                # An overlapping sweep inserted it between our SELECT and INSERT: already queued.
-                was_created = False
-            created += was_created
-    return created
+    """Queue one message per recipient and channel; returns how many were new."""
+    batch = NotificationBatch(now=now)
+    batch.add(recipients=recipients, kind=kind, obj=obj, due_date=due_date, subject=subject, body=body, url=url)
+    return batch.save()
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from policyops.calendar import working_days_between
 from policyops.models import PolicyTask
-from policyops.notifications import notify
+from policyops.notifications import NotificationBatch
 from policyops.recipients import department_members
 
 
@@ -17,7 +17,7 @@ def sweep_policy_tasks(*, today, now) -> int:
     ahead = set(settings.POLICYOPS_REMINDERS["policy_task_days_ahead"])
     tasks = list(PolicyTask.objects.open().filter(deadline__isnull=False).select_related("document", "lead_unit"))
     members = department_members(t.lead_unit_id for t in tasks)
-    created = 0
+    batch = NotificationBatch(now=now)
     for task in tasks:
         if task.deadline < today:
             kind, subject = "policy_task.overdue", _("Overdue: %(task)s (deadline %(deadline)s)")
@@ -29,6 +29,6 @@ def sweep_policy_tasks(*, today, now) -> int:
             subject = (_("Due today: %(task)s") if left == 0
                        else _("Due in %(days)s working days: %(task)s (deadline %(deadline)s)"))
         subject = subject % {"task": task, "deadline": task.deadline, "days": working_days_between(today, task.deadline)}
-        created += notify(recipients=members.get(task.lead_unit_id, []), kind=kind, obj=task, due_date=task.deadline,
-                          subject=subject, body=task.text[:500], url="/tasks/", now=now)
-    return created
+        batch.add(recipients=members.get(task.lead_unit_id, []), kind=kind, obj=task, due_date=task.deadline,
+                          subject=subject, body=task.text[:500], url="/tasks/")
+    return batch.save()

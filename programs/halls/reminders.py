@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from policyops.calendar import add_working_days
 from policyops.models import ServiceHall
-from policyops.notifications import notify
+from policyops.notifications import NotificationBatch, notify
 from policyops.recipients import role_members
 from policyops.roles import Role
 from programs.halls.models import Director, DutyShift, MonthlyBriefing
@@ -24,23 +24,23 @@ def _shifts(**filters):
 def sweep_shifts(*, today: dt.date, now: dt.datetime) -> int:
     lead = settings.POLICYOPS_REMINDERS
     supervisors = role_members(Role.SUPERVISOR)
-    created = 0
+    batch = NotificationBatch(now=now)
     # The working day before a shift, with the A/B filing link.
     for shift in _shifts(date=add_working_days(today, 1), state__in=UPCOMING):
         user = shift.on_duty.person.user
-        created += notify(recipients=[user], kind="shift.tomorrow", obj=shift, due_date=shift.date,
+        batch.add(recipients=[user], kind="shift.tomorrow", obj=shift, due_date=shift.date,
                           subject=_("Hall duty on %(date)s at %(hall)s; if you cannot come, file your A/B substitute "
                                     "before it starts") % {"date": shift.date, "hall": shift.hall},
-                          url="/halls/my/", now=now)
+                          url="/halls/my/")
     # Start + 30 minutes and nobody signed in.
     late = dt.timedelta(minutes=lead["shift_no_sign_in_minutes"])
     for shift in _shifts(starts_at__lte=now - late, ends_at__gt=now, state__in=UPCOMING):
-        created += notify(recipients=[shift.on_duty.person.user, *supervisors], kind="shift.no_sign_in", obj=shift,
+        batch.add(recipients=[shift.on_duty.person.user, *supervisors], kind="shift.no_sign_in", obj=shift,
                           due_date=shift.date,
                           subject=_("%(director)s has not signed in at %(hall)s (shift started %(start)s)")
                           % {"director": shift.on_duty, "hall": shift.hall, "start": shift.starts_at},
-                          url="/halls/my/", now=now)
-    return created
+                          url="/halls/my/")
+    return batch.save()
 
 
 def sweep_monthly_quota(*, today: dt.date, now: dt.datetime) -> int:
@@ -51,12 +51,12 @@ def sweep_monthly_quota(*, today: dt.date, now: dt.datetime) -> int:
     with_shift = set(DutyShift.objects.filter(date__year=today.year, date__month=today.month)
                      .values_list("director_id", flat=True))
     supervisors = role_members(Role.SUPERVISOR)
-    created = 0
+    batch = NotificationBatch(now=now)
     for director in Director.objects.filter(active=True).exclude(pk__in=with_shift).select_related("person__user"):
-        created += notify(recipients=[director.person.user, *supervisors], kind="director.no_shift", obj=director,
+        batch.add(recipients=[director.person.user, *supervisors], kind="director.no_shift", obj=director,
                           due_date=first, subject=_("%(director)s has no hall duty shift in %(month)s")
-                          % {"director": director, "month": f"{today:%Y-%m}"}, url="/halls/my/", now=now)
-    return created
+                          % {"director": director, "month": f"{today:%Y-%m}"}, url="/halls/my/")
+    return batch.save()
 
 
 def briefing_generate(*, year: int, month: int, now: dt.datetime) -> MonthlyBriefing:

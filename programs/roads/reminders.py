@@ -4,7 +4,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from policyops.notifications import notify
+from policyops.notifications import NotificationBatch
 from policyops.recipients import role_members_by_district
 from policyops.roles import Role
 from programs.roads.models import ProjectMilestone
@@ -15,7 +15,7 @@ def sweep_milestones(*, today: dt.date, now: dt.datetime) -> int:
     """Steps due within N calendar days or overdue → the project's responsible person and managers."""
     horizon = today + dt.timedelta(days=settings.POLICYOPS_REMINDERS["milestone_calendar_days_ahead"])
     managers = role_members_by_district(Role.PROGRAMME_MANAGER)
-    created = 0
+    batch = NotificationBatch(now=now)
     milestones = (ProjectMilestone.objects.filter(actual_end__isnull=True, planned_end__isnull=False,
                                                   planned_end__lte=horizon)
                   .exclude(project__status="closed").select_related("project__manager__user"))
@@ -29,14 +29,14 @@ def sweep_milestones(*, today: dt.date, now: dt.datetime) -> int:
         if project.manager and project.manager.user_id:
             recipients.append(project.manager.user)
         overdue = m.planned_end < today
-        created += notify(
+        batch.add(
             recipients=recipients, kind="milestone.overdue" if overdue else "milestone.due", obj=m,
             due_date=m.planned_end,
             subject=(_("Overdue since %(due)s: %(step)s of %(project)s") if overdue
                      else _("Due on %(due)s: %(step)s of %(project)s"))
             % {"due": m.planned_end, "step": m.get_step_display(), "project": project},
-            url=f"/roads/projects/{project.pk}/", now=now)
-    return created
+            url=f"/roads/projects/{project.pk}/")
+    return batch.save()
 
 
 def sweep_phase_risk(*, today: dt.date, now: dt.datetime) -> int:
@@ -47,14 +47,14 @@ def sweep_phase_risk(*, today: dt.date, now: dt.datetime) -> int:
     phases = programme_phases()
     first_of_month = today.replace(day=1)
     superuser = get_user_model()(is_superuser=True, is_active=True)  # progress of every district
-    created = 0
+    batch = NotificationBatch(now=now)
     for progress in district_progress(as_of=today, user=superuser):
         at_risk = [c for c in programme_checks(progress, today, phases) if c.status == CheckStatus.AT_RISK]
         if not at_risk:
             continue
-        created += notify(recipients=managers.get(progress.district.pk, []), kind="roads.phase_at_risk",
+        batch.add(recipients=managers.get(progress.district.pk, []), kind="roads.phase_at_risk",
                           obj=progress.district, due_date=first_of_month,
                           subject=_("%(district)s is at risk in phase %(phase)s of the road programme")
                           % {"district": progress.district, "phase": at_risk[0].phase.number},
-                          url="/roads/", now=now)
-    return created
+                          url="/roads/")
+    return batch.save()

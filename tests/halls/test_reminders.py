@@ -62,3 +62,27 @@ def test_the_previous_months_briefing_is_generated_once_and_sent(published, rota
     briefing = MonthlyBriefing.objects.get()
     assert (briefing.year, briefing.month, briefing.figures["due"]) == (2024, 10, 1)
     assert kinds() == ["halls.briefing"]
+
+
+def test_shift_sweep_query_count_is_constant(hall, rota_manager, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.halls.conftest import make_director
+
+    def month(n):
+        for i in range(n):
+            make_director(hall, f"局长{n}-{i}")
+        DutyShift.objects.all().delete()
+        services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+        services.rota_publish(hall=hall, year=2024, month=10, acting_user=rota_manager)
+
+    day = dt.date(2024, 10, 8)
+    month(2)
+    reminders.sweep_shifts(today=day, now=at(day, 9, 31))
+    with CaptureQueriesContext(connection) as small:
+        reminders.sweep_shifts(today=day, now=at(day, 9, 31))
+    month(20)
+    reminders.sweep_shifts(today=day, now=at(day, 9, 31))
+    with django_assert_num_queries(len(small.captured_queries)):
+        reminders.sweep_shifts(today=day, now=at(day, 9, 31))

@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2019, 5, 10, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
+NAMES = itertools.count()
 
 
 @pytest.fixture
@@ -22,7 +24,7 @@ def manager(seeded):
 def project(manager, planned_design_end):
     return services.project_create(
         acting_user=manager, planned_ends={Step.SURVEY_DESIGN: planned_design_end},
-        district=District.objects.get(name="平度市"), town="演示镇", name=f"演示路{planned_design_end}", work_type="中修",
+        district=District.objects.get(name="平度市"), town="演示镇", name=f"演示路{next(NAMES)}", work_type="中修",
         quantity=Decimal("5"), estimate_wan=Decimal("200"), plan_year=2019, responsible_unit="平度市交通运输局")
 
 
@@ -42,3 +44,20 @@ def test_at_risk_districts_are_told_monthly(manager):
     assert reminders.sweep_phase_risk(today=today, now=NOW) == 1  # only 平度市 has a manager
     assert reminders.sweep_phase_risk(today=dt.date(2018, 9, 20), now=NOW) == 0
     assert reminders.sweep_phase_risk(today=dt.date(2018, 10, 1), now=NOW) == 1
+
+
+def test_milestone_sweep_query_count_is_constant(manager, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(2):
+        project(manager, dt.date(2019, 5, 12) + dt.timedelta(days=n))
+    reminders.sweep_milestones(today=NOW.date(), now=NOW)
+    with CaptureQueriesContext(connection) as small:
+        reminders.sweep_milestones(today=NOW.date(), now=NOW)
+    for n in range(2, 12):
+        project(manager, dt.date(2019, 5, 12) + dt.timedelta(days=n % 8, weeks=n))
+    Notification.objects.all().delete()
+    reminders.sweep_milestones(today=NOW.date(), now=NOW)
+    with django_assert_num_queries(len(small.captured_queries)):
+        reminders.sweep_milestones(today=NOW.date(), now=NOW)
