@@ -14,9 +14,12 @@ class ApprovalsConfig(AppConfig):
 
         from approvals.resources import DelegatedPowerResource
 
-        view = ["approvals.view_delegatedpower", "approvals.view_entrustment", "approvals.view_approvalseal"]
+        view = ["approvals.view_delegatedpower", "approvals.view_entrustment"]
         for role in (Role.CLERK, Role.PROGRAMME_MANAGER, Role.DIRECTOR, Role.SUPERVISOR):
             roles.grant(role, *view)
+        # The seal's impression is shown only to those who stamp or supervise with it.
+        roles.grant(Role.CLERK, "approvals.view_approvalseal")
+        roles.grant(Role.SUPERVISOR, "approvals.view_approvalseal")
         case_view = ["approvals.view_approvalcase", "approvals.view_casematerial", "approvals.view_casesuspension",
                      "approvals.view_casenotice", "approvals.view_sealuse"]
         roles.grant(Role.CLERK, *case_view, "approvals.process_case", "approvals.decide_case",

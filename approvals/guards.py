@@ -54,7 +54,7 @@ def inside_scope(case) -> bool:
 def entrusted_with_seal(case) -> bool:
     from approvals.selectors import seal_for
 
-    return seal_for(case.power, _acting_date(case)) is not None
+    return seal_for(case.power, _acting_date(case), case.district_id) is not None
 
 
 def has_refusal_reason(case) -> bool:
@@ -67,6 +67,11 @@ def has_handler(case) -> bool:
 
 def not_yet_extended(case) -> bool:
     return not case.extended
+
+
+def before_legal_deadline(case) -> bool:
+    """Art. 42: the extension is decided within the 20 working days."""
+    return case.legal_due_on is not None and _acting_date(case) <= case.legal_due_on
 
 
 def not_preliminary_review(case) -> bool:

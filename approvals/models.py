@@ -371,7 +371,8 @@ class ApprovalCase(StateMachineModel):
         pass
 
     @transition(field=state, source=State.UNDER_REVIEW, target=State.UNDER_REVIEW,
-                permission=_g.may_extend, conditions=[_g.not_yet_extended, _g.not_preliminary_review])
+                permission=_g.may_extend,
+                conditions=[_g.not_yet_extended, _g.not_preliminary_review, _g.before_legal_deadline])
     def extend(self):
         pass
 

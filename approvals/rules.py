@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
 
+# Decree 第264号 (002:5): the delegation is in force from 2018-10-08.
+DECREE_IN_FORCE = dt.date(2018, 10, 8)
 # 行政许可法 Art. 42: decide within 20 working days of acceptance.
 LEGAL_DECISION_DAYS = 20
 # 行政许可法 Art. 42: the head of the authority may extend once by 10 working days.

@@ -9,13 +9,14 @@ from approvals import rules
 from approvals.models import ApprovalCase, ApprovalSeal, Entrustment
 
 
-def seal_for(power, day: dt.date):
-    """The seal that may stamp a decision on ``power`` on ``day``, or None.
+def seal_for(power, day: dt.date, district_id):
+    """The seal that may stamp a decision on ``power`` on ``day`` in ``district_id``, or None.
 
-    Only when an entrustment covering the power is in force that day and its seal is issued
-    (decree 第264号, 002:31-35).
+    Only when an entrustment of the power to that district's authority is in force that
+    day and its seal is issued (decree 第264号, 002:29-35: Pingdu, inside its own territory).
     """
-    entrustments = Entrustment.objects.in_force_on(day).filter(powers=power)
+    entrustments = Entrustment.objects.in_force_on(day).filter(powers=power,
+                                                               authority__district_id=district_id)
     for seal in ApprovalSeal.objects.filter(entrustment__in=entrustments).order_by("-issued_on"):
         if seal.is_issued_on(day):
             return seal

@@ -17,6 +17,7 @@ from approvals import clock, rules, selectors
 from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspension, Entrustment, SealUse
 from policyops import audit
 from policyops.calendar import add_working_days
+from policyops.models import Department
 from policyops.errors import STALE_OBJECT, InvalidInput, NotAllowed, StaleObject
 from policyops.numbering import next_number
 from policyops.scoping import may_touch_district
@@ -34,6 +35,7 @@ GUARD_MESSAGES = {
     "has_refusal_reason": _("give the reason and where to apply instead"),
     "has_handler": _("assign a handler first"),
     "not_yet_extended": _("the time limit has already been extended once"),
+    "before_legal_deadline": _("the legal time limit has already run out; an extension is decided within it"),
     "not_preliminary_review": _("this power is a preliminary review (初审): forward it to the deciding authority"),
     "is_preliminary_review": _("only preliminary-review (初审) powers are forwarded"),
     "has_decision_reason": _("give the reasons for the decision"),
@@ -132,7 +134,7 @@ def _issue_notice(case, kind, *, as_of: dt.date, seal=None, **context) -> CaseNo
 
 
 def _use_seal(case, action: str, *, as_of, acting_user):
-    seal = selectors.seal_for(case.power, as_of)
+    seal = selectors.seal_for(case.power, as_of, case.district_id)
     # The transition's condition already checked this; a seal recovered in between fails here.
     if seal is None:
         raise NotAllowed(GUARD_MESSAGES["entrusted_with_seal"])
@@ -147,10 +149,11 @@ def _lock_fresh(case):
     stale copy would also undo a concurrent reassignment, so compare those too.
     """
     fresh = ApprovalCase.objects.select_for_update().filter(pk=case.pk).values(
-        "state", "extended", "handler_id").first()
+        "state", "extended", "handler_id", "first_contact_id").first()
     if fresh is None or fresh["state"] != case.state or fresh["extended"] != case.extended:
         raise StaleObject(STALE_OBJECT)
-    case.handler_id = fresh["handler_id"]
+    # Changed by their own services meanwhile; the transition must not write old values back.
+    case.handler_id, case.first_contact_id = fresh["handler_id"], fresh["first_contact_id"]
 
 
 def _act(case, action, *, acting_user, as_of, reason=""):
@@ -166,11 +169,17 @@ def case_register(*, power, applicant_name: str, applicant_type: str, applicant_
                   first_contact, received_on: dt.date, materials, acting_user, school_type: str = "",
                   hospital_grade: str = "", inside_pingdu: bool = True) -> ApprovalCase:
     """Register an application received at a hall. ``materials``: (name, provided) pairs."""
-    if received_hall.district_id is None:
-        raise InvalidInput(_("The receiving hall must belong to a district."), field="received_hall")
     if not acting_user.has_perm("approvals.process_case") or not may_touch_district(acting_user,
                                                                                     received_hall.district_id):
         raise NotAllowed(_("You may not register cases for this hall."))
+    if received_hall.district_id is None or not Department.objects.filter(
+            district_id=received_hall.district_id, kind=Department.Kind.APPROVAL_AUTHORITY).exists():
+        # Only the entrusted authority's district exercises the delegated powers (002:29).
+        raise InvalidInput(_("The delegated powers are exercised only by the entrusted approval authority's "
+                             "halls."), field="received_hall")
+    if received_on < rules.DECREE_IN_FORCE:
+        raise InvalidInput(_("The delegation is in force from %(date)s; an earlier receipt date is not possible."),
+                           field="received_on", date=rules.DECREE_IN_FORCE)
     applicant_name, applicant_phone = applicant_name.strip(), applicant_phone.strip()
     if not applicant_name:
         raise InvalidInput(_("The applicant's name is required."), field="applicant_name")
@@ -271,7 +280,7 @@ def case_refuse(*, case, acting_user, as_of: dt.date, reason: str = "", refer_to
         _act(case, "refuse", acting_user=acting_user, as_of=as_of, reason=case.refusal_reason)
         # A refusal is possible without a seal in force (the applicant must still be told);
         # when the seal is in force, its use is logged like any decision's.
-        seal = selectors.seal_for(case.power, as_of)
+        seal = selectors.seal_for(case.power, as_of, case.district_id)
         if seal is not None:
             SealUse.objects.create(seal=seal, case=case, action="refuse", used_on=as_of, used_by=acting_user)
         _issue_notice(case, CaseNotice.Kind.REFUSAL, as_of=as_of, seal=seal)
@@ -310,8 +319,14 @@ def case_assign(*, cases, handler, acting_user):
     return changed
 
 
-def case_take_first_contact(*, case, person, acting_user):
-    """A director on hall duty who accepted the case follows it to the end (首问责任制)."""
+def case_take_first_contact(*, case, person, acting_user, hall, day):
+    """A director on hall duty who received the case follows it to the end (首问责任制).
+
+    Only for a case received at ``hall`` on ``day`` (the director's shift).
+    """
+    if case.received_hall_id != hall.pk or case.received_on != day:
+        raise InvalidInput(_("%(case)s was not received at %(hall)s on %(day)s."), field="cases", case=case,
+                           hall=hall, day=day)
     if case.first_contact_id == person.pk:
         return case
     if not case.is_open:

@@ -1,5 +1,7 @@
 """Pages of the approvals app (mounted at /approvals/)."""
 import hmac
+import re
+import unicodedata
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
@@ -41,6 +43,7 @@ def due_badge(due_state: str):
 
 
 @login_required
+@permission_required("approvals.view_approvalcase", raise_exception=True)
 def case_list(request):
     today = timezone.localdate()
     state = request.GET.get("state") or None
@@ -75,6 +78,8 @@ def _issuing_authority(notice):
 
 @login_required
 def notice_print(request, pk):
+    if not request.user.has_perm("approvals.view_approvalcase"):
+        raise Http404  # as for a case of another district: nothing to see here
     visible = ApprovalCase.objects.visible_to(request.user)
     notice = get_object_or_404(
         CaseNotice.objects.filter(case__in=visible).select_related(
@@ -150,9 +155,18 @@ def _count_lookup(request) -> int:
         return 1
 
 
+ASCII_DIGITS = "0123456789"
+
+
+def _ascii_digits(text: str) -> str:
+    """Full-width digits as ASCII (NFKC); every other character, other scripts' digits included, dropped."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if ch in ASCII_DIGITS)
+
+
 def _phone_matches(phone: str, last4: str) -> bool:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return len(last4) == 4 and last4.isdigit() and hmac.compare_digest(digits[-4:], last4)
+    if not re.fullmatch(r"[0-9]{4}", last4 or ""):
+        return False
+    return hmac.compare_digest(_ascii_digits(phone)[-4:].encode(), last4.encode())
 
 
 @never_cache

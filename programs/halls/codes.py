@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 
 from programs.halls import rules
 
@@ -28,6 +29,8 @@ def current_code(secret: str, at: dt.datetime) -> tuple[str, dt.datetime]:
 def match(secret: str, code: str, at: dt.datetime) -> int | None:
     """The period the code belongs to if it is still valid at ``at`` (its minute or the grace after)."""
     code = (code or "").strip()
+    if not re.fullmatch(rf"[0-9]{{{rules.CODE_DIGITS}}}", code):
+        return None
     now = period(at)
     for counter in range(now, now - rules.CODE_GRACE_PERIODS - 1, -1):
         if hmac.compare_digest(code_for(secret, counter), code):

@@ -205,7 +205,9 @@ class DutyShift(StateMachineModel):
     def reject_substitution(self):
         pass
 
-    @transition(field=state, source=[State.PUBLISHED, State.SUBSTITUTED], target=State.SIGNED_IN,
+    # A filing not decided by the start lapses when the director comes in person.
+    @transition(field=state, source=[State.PUBLISHED, State.SUBSTITUTION_FILED, State.SUBSTITUTED],
+                target=State.SIGNED_IN,
                 permission=_may_sign, conditions=[_within_window])
     def sign_in(self):
         pass

@@ -272,7 +272,8 @@ def work_record_save(*, shift: DutyShift, acting_user, cases, opinions: str) -> 
         record.save()
         record.cases.set(cases)
         for case in cases:
-            case_take_first_contact(case=case, person=shift.on_duty.person, acting_user=acting_user)
+            case_take_first_contact(case=case, person=shift.on_duty.person, acting_user=acting_user,
+                                    hall=shift.hall, day=shift.date)
         audit.record(obj=record, action="save_work_record", actor=acting_user,
                      reason="、".join(c.number for c in cases))
     return record

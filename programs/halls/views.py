@@ -170,7 +170,7 @@ def kiosk_url(hall_settings: HallSettings) -> str:
 
 def _kiosk_settings_or_404(token: str) -> HallSettings:
     hall_id = token.split(":", 1)[0]
-    if not hall_id.isdigit():
+    if not re.fullmatch(r"[0-9]+", hall_id):
         raise Http404
     hall_settings = HallSettings.objects.select_related("hall").filter(hall_id=int(hall_id)).first()
     if hall_settings is None:
@@ -232,10 +232,10 @@ def sign(request):
     else:
         initial = {"action": request.GET.get("action") if request.GET.get("action") in ("sign_in", "sign_out")
                    else "sign_in"}
-        if (request.GET.get("hall") or "").isdigit():
+        if re.fullmatch(r"[0-9]+", request.GET.get("hall") or ""):
             initial["hall"] = request.GET["hall"]
         code = (request.GET.get("code") or "").strip()
-        if code.isdigit() and len(code) <= 12:
+        if re.fullmatch(r"[0-9]{1,12}", code):
             initial["code"] = code
         form = SignForm(initial=initial)
     return render(request, "halls/sign.html", {"form": form, "error": error})
@@ -410,12 +410,12 @@ def _scope(request) -> Scope:
     user = request.user
     visible = ServiceHall.objects.visible_to(user).select_related("district")
     kind, _sep, ident = (request.GET.get("level") or "city").partition(":")
-    if kind == "district" and ident.isdigit():
+    if kind == "district" and re.fullmatch(r"[0-9]+", ident):
         district = get_object_or_404(District, pk=int(ident))
         if not sees_all_districts(user) and user_district_id(user) != district.pk:
             raise Http404
         return Scope(f"district:{district.pk}", district.name, list(visible.filter(district=district)))
-    if kind == "hall" and ident.isdigit():
+    if kind == "hall" and re.fullmatch(r"[0-9]+", ident):
         hall = get_object_or_404(visible, pk=int(ident))
         return Scope(f"hall:{hall.pk}", hall.name, [hall])
     label = _("Whole city (every hall)") if sees_all_districts(user) else _("Every hall you supervise")

@@ -14,6 +14,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
+from policyops import audit
 from policyops.errors import PolicyOpsError
 from policyops.importing import (
     NaturalKeyWidget,
@@ -363,6 +364,15 @@ class RoadProjectResource(StrictModelResource):
             errors["name"] = [ValidationError(
                 _("The same district, project name and plan year as line %(line)s.")
                 % {"line": self.line_of(self._duplicates[number])}, code="duplicate")]
+        if instance.pk and instance.status != RoadProject.Status.PLANNED:
+            # Past planning the project changes through its milestones (services), not a list.
+            saved = RoadProject.objects.get(pk=instance.pk)
+            changed = [name for name in PROJECT_COLUMNS if name not in errors
+                       and getattr(saved, name) != getattr(instance, name)]
+            if changed:
+                errors[changed[0]] = [ValidationError(
+                    _("%(project)s is already %(status)s; an import may change only planned projects.")
+                    % {"project": saved.name, "status": saved.get_status_display()}, code="locked")]
         if self._row_key(row) in self._ambiguous and "name" not in errors:
             errors["name"] = [ValidationError(
                 _("Several projects of this district and plan year already have this name; correct them in the "
@@ -375,6 +385,7 @@ class RoadProjectResource(StrictModelResource):
 
         if not is_create:
             instance.save()
+            audit.record(obj=instance, action="import_update", actor=self.user)
             return
         created = services.project_create(
             acting_user=self.user, **{name: getattr(instance, name) for name in PROJECT_COLUMNS})

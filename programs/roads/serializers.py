@@ -40,9 +40,9 @@ class SubsidyQuoteInputSerializer(serializers.Serializer):
     poverty_km = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal(0), default=Decimal(0),
                                           help_text="Km serving 省定贫困村 / 市定经济薄弱村.")
     excess = serializers.BooleanField(default=False, help_text="Work beyond the annual target (reward rules).")
-    bays = serializers.IntegerField(min_value=0, default=0, help_text="港湾车站 (客运站点 only).")
-    shelters = serializers.IntegerField(min_value=0, default=0, help_text="候车亭 (客运站点 only).")
-    signs = serializers.IntegerField(min_value=0, default=0, help_text="站牌 (客运站点 only).")
+    bays = serializers.IntegerField(min_value=0, max_value=100000, default=0, help_text="港湾车站 (客运站点 only).")
+    shelters = serializers.IntegerField(min_value=0, max_value=100000, default=0, help_text="候车亭 (客运站点 only).")
+    signs = serializers.IntegerField(min_value=0, max_value=100000, default=0, help_text="站牌 (客运站点 only).")
 
     def validate_district(self, value):
         value = value.strip()

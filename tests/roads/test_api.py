@@ -257,3 +257,9 @@ def test_the_schema_documents_the_road_endpoints(db, supervisor):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert {"/api/roads/subsidy-quote/", "/api/roads/projects/", "/api/roads/progress/"} <= set(paths)
+
+
+def test_a_huge_facility_count_is_a_400_not_a_500(seeded, supervisor):
+    response = client_for(supervisor).post(f"{API}/subsidy-quote/", {"district": "平度市", "work_type": "客运站点",
+                                                                       "bays": 10 ** 30}, format="json")
+    assert response.status_code == 400 and response.json()["field"] == "bays"

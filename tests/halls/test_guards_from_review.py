@@ -1,0 +1,36 @@
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from programs.halls import codes, services
+from programs.halls.models import DutyShift
+from tests.halls.conftest import make_director
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize("code", ["é", "１２３４５６", "١٢٣٤٥٦", "", "12345"])
+def test_odd_codes_are_simply_wrong(code):
+    assert codes.match("secret", code, dt.datetime(2024, 10, 14, 9, tzinfo=TZ)) is None
+
+
+def test_the_kiosk_with_odd_digits_is_a_404(client):
+    assert client.get("/halls/kiosk/²:x/").status_code == 404
+
+
+def test_a_director_whose_filing_was_not_decided_can_still_sign_in(hall, rota_manager):
+    a = make_director(hall, "张局长")
+    b = make_director(hall, "李局长")
+    services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    services.rota_publish(hall=hall, year=2024, month=10, acting_user=rota_manager)
+    shift = DutyShift.objects.get(director=a)
+    day = shift.date
+    services.shift_file_substitution(shift=shift, substitute=b, reason="开会", acting_user=a.person.user,
+                                     now=dt.datetime.combine(day - dt.timedelta(days=1), dt.time(8), tzinfo=TZ))
+    now = dt.datetime.combine(day, dt.time(9, 5), tzinfo=TZ)
+    services.shift_sign(user=a.person.user, hall=hall, code=codes.current_code(hall.duty_settings.code_secret, now)[0],
+                        action="sign_in", now=now)
+    shift.refresh_from_db()
+    assert shift.state == DutyShift.State.SIGNED_IN and shift.on_duty == a
