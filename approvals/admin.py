@@ -38,7 +38,7 @@ from approvals.models import (
 )
 from approvals.resources import ApprovalCaseResource, DelegatedPowerResource
 from approvals.views import due_badge
-from policyops.admin_base import HistoryAdmin, audit_trail_html
+from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.calendar import add_working_days
 from policyops.errors import ConditionFailed, IllegalTransition, NotAllowed, PolicyOpsError
@@ -425,7 +425,7 @@ class ApprovalSealAdmin(HistoryAdmin):
 
 
 @admin.register(SealUse)
-class SealUseAdmin(admin.ModelAdmin):
+class SealUseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the services log every use of a seal."""
 
     list_display = ("used_on", "seal", "case", "action", "used_by")
@@ -440,15 +440,6 @@ class SealUseAdmin(admin.ModelAdmin):
             return qs
         return qs.filter(case__district_id=user_district_id(request.user)) if user_district_id(
             request.user) else qs.none()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Cases --------------------------------------------------------------------------------
@@ -538,18 +529,9 @@ class CaseMaterialInline(_CaseInlinePermissions, admin.TabularInline):
         return False
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CaseSuspensionInline(_ReadOnlyInline):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
 
 from policyops import calendar, indicators, resources, services
-from policyops.admin_base import HistoryAdmin, audit_trail_html
+from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.errors import PolicyOpsError
 from policyops.forms import OfficialCalendarImportForm
@@ -260,7 +260,7 @@ class PolicyTaskAdmin(DistrictScopedAdminMixin, ImportExportMixin, HistoryAdmin)
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the trail is written by services and never edited."""
 
     list_display = ("at", "actor", "action", "object_repr", "from_state", "to_state", "reason")
@@ -268,13 +268,4 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ("object_repr", "reason", "actor__username")
     list_select_related = ("actor", "content_type")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 

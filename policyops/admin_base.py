@@ -23,6 +23,19 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class ReadOnlyAdminMixin:
+    """For records only services write (logs, trails, snapshots): nothing added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def audit_trail_html(obj, css_class: str = "audit-trail"):
     """The object's audit entries (time, actor, action, from→to, reason) as a small table."""
     rows = [(f"{timezone.localtime(e.at):%Y-%m-%d %H:%M}",

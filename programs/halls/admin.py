@@ -22,7 +22,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from policyops.admin_base import HistoryAdmin, audit_trail_html
+from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
 from policyops.errors import PolicyOpsError
 from policyops.models import ServiceHall
 from policyops.scoping import may_touch_district, sees_all_districts, user_district_id
@@ -92,17 +92,6 @@ def _page_url(name, *args):
 def _check_district(request, hall):
     if not may_touch_district(request.user, hall.district_id if hall else None):
         raise PermissionDenied(_("You may only change records of your own district."))
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Hall settings and directors ---------------------------------------------------------------
@@ -265,7 +254,9 @@ class SignAttemptInline(admin.TabularInline):
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(HistoryAdmin):
+class DutyShiftAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+    """Nothing is added, edited or deleted here: the services do it (rota pages and actions)."""
+
     list_display = ("date", "hall", "director_name", "department", "substitute_name", "state", "signed_in",
                     "signed_out", "left_without_sign_out")
     list_filter = ("hall", "state", "date")
@@ -283,15 +274,6 @@ class DutyShiftAdmin(HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
-    # Nothing is added, edited or deleted here: the services do it.
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_manage_rota_permission(self, request):
         return request.user.has_perm(MANAGE_ROTA)
