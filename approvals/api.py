@@ -5,74 +5,35 @@ approvals.services; they never change a case themselves. ``as_of`` is always tod
 (``timezone.localdate()``): clients cannot back-date an action. Errors are mapped to
 HTTP statuses once, in policyops.api.exception_handler.
 """
-import copy
-
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import decorators
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from approvals import selectors, services
+from approvals.actions import CASE_ACTIONS
 from approvals import serializers as s
 from approvals.models import ApprovalCase, CaseNotice, DelegatedPower
 from policyops.api import ErrorSerializer, InputErrorSerializer, PolicyOpsAPIMixin
-from policyops.errors import InvalidInput, PolicyOpsError
-from policyops.transitions import check_transition
+from policyops.errors import InvalidInput
+from policyops import workflow
 
 NO_PERSON = _("Your login account is not linked to a person record, so it cannot be the first-contact person "
               "of a case. Ask a supervisor to link it.")
 UNKNOWN_ACTION = _("Unknown action.")
 
-# Every transition of a case → the serializer of its request body (None: no body). Each one
-# runs approvals.services.case_<name>; the order is the workflow's.
-CASE_TRANSITIONS = {
-    "request_correction": s.CorrectionInputSerializer,
-    "resubmit": s.ResubmitInputSerializer,
-    "accept": None,
-    "refuse": s.RefuseInputSerializer,
-    "start_review": None,
-    "pause": s.PauseInputSerializer,
-    "resume": None,
-    "extend": s.RequiredReasonSerializer,
-    "approve": s.OptionalReasonSerializer,
-    "deny": s.RequiredReasonSerializer,
-    "issue_licence": s.LicenceInputSerializer,
-    "forward": s.OptionalReasonSerializer,
-    "record_superior_decision": s.SuperiorDecisionInputSerializer,
-    "withdraw": s.OptionalReasonSerializer,
-}
-
-# Fields the services fill from the request body just before the transition, so the
-# conditions that read them (has_refusal_reason, has_decision_reason, has_licence_number,
-# has_superior_decision) count as met when listing what the user may do.
-_BODY_FIELDS = {
-    "refusal_reason": "-", "refer_to": "-", "decision_reason": "-", "licence_number": "-",
-    "superior_decision": ApprovalCase.SuperiorDecision.APPROVED, "superior_document": "-",
-}
 
 
 def allowed_transitions(case, user, today) -> list[str]:
-    """Names of the transitions policyops.transitions.check_transition lets ``user`` run today."""
-    probe = copy.copy(case)  # never the instance that is serialized or saved
-    probe.as_of = today
-    for field, placeholder in _BODY_FIELDS.items():
-        if not getattr(probe, field):
-            setattr(probe, field, placeholder)
-    allowed = []
-    for name in CASE_TRANSITIONS:
-        try:
-            check_transition(probe, name, acting_user=user)
-        except PolicyOpsError:
-            continue
-        allowed.append(name)
-    return allowed
+    """The steps ``user`` may take on ``case`` today: the same list the admin and pages show."""
+    return workflow.ready_action_names(case, user, as_of=today)
 
 
 ERRORS = {
@@ -99,21 +60,21 @@ class DelegatedPowerViewSet(PolicyOpsAPIMixin, mixins.ListModelMixin, viewsets.G
     serializer_class = s.DelegatedPowerSerializer
 
 
-def _transition_action(name):
-    """The POST /cases/{number}/<name>/ action that runs services.case_<name>."""
-    service = getattr(services, f"case_{name}")
+def _transition_action(action):
+    """The POST /cases/{number}/<name>/ endpoint that runs the action's service."""
 
     def run(self, request, number=None):
-        return self._transition(request, number, name)
+        return self._transition(request, number, action)
 
-    run.__name__ = name
-    run = action(detail=True, methods=["post"], url_path=name, url_name=name.replace("_", "-"))(run)
-    return extend_schema(
-        summary=f"Case transition: {name}",
-        description=(service.__doc__ or "").strip() or None,
-        request=CASE_TRANSITIONS[name],
+    run.__name__ = action.name
+    run = extend_schema(
+        summary=f"Case transition: {action.name}",
+        description=(action.service.__doc__ or "").strip() or None,
+        request=action.serializer,
         responses={200: s.CaseDetailSerializer, **ERRORS},
     )(run)
+    return decorators.action(detail=True, methods=["post"], url_path=action.name,
+                             url_name=action.name.replace("_", "-"))(run)
 
 
 class CaseViewSet(PolicyOpsAPIMixin, viewsets.GenericViewSet):
@@ -137,23 +98,6 @@ class CaseViewSet(PolicyOpsAPIMixin, viewsets.GenericViewSet):
     def _get(self, number) -> ApprovalCase:
         try:
             return selectors.case_get(user=self.request.user, number=number)
-        except ApprovalCase.DoesNotExist:
-            raise NotFound() from None
-
-    def _get_for_update(self, number) -> ApprovalCase:
-        """The case, its row locked until the caller's transaction ends.
-
-        The lock makes concurrent requests on one case take turns: the second one reads the
-        first one's result (and gets its 409 from the state or a condition). Without it,
-        ConcurrentTransitionMixin only catches a stale *state*: two extensions (under_review →
-        under_review) would both pass, and a transition's full save would undo a concurrent
-        reassignment. Not prefetched: the services read case.suspensions / case.materials
-        after writing them, and a prefetched copy would be stale.
-        """
-        try:
-            return (ApprovalCase.objects.visible_to(self.request.user)
-                    .select_related("power", "power__agency").select_for_update(of=("self",))
-                    .get(number=number))
         except ApprovalCase.DoesNotExist:
             raise NotFound() from None
 
@@ -205,40 +149,24 @@ class CaseViewSet(PolicyOpsAPIMixin, viewsets.GenericViewSet):
                    responses={200: s.CaseDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def assign(self, request, number=None):
-        with transaction.atomic():
-            case = self._get_for_update(number)
-            body = s.AssignInputSerializer(data=request.data, context=self.get_serializer_context())
+        case = self._get(number)
+        body = s.AssignInputSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        services.case_assign(cases=[case], handler=body.validated_data["handler"], acting_user=request.user)
+        return Response(self._detail(self._get(number)))
+
+    def _transition(self, request, number, action):
+        # The service locks the row and refuses a copy that changed meanwhile (409).
+        case = self._get(number)
+        params = {}
+        if action.serializer is not None:
+            body = action.serializer(data=request.data, context=self.get_serializer_context())
             body.is_valid(raise_exception=True)
-            services.case_assign(cases=[case], handler=body.validated_data["handler"], acting_user=request.user)
+            params = dict(body.validated_data)
+        workflow.perform(case, action.name, acting_user=request.user, as_of=self.today, **params)
         return Response(self._detail(self._get(number)))
 
-    def _transition(self, request, number, name):
-        with transaction.atomic():
-            case = self._get_for_update(number)
-            params = {}
-            input_class = CASE_TRANSITIONS[name]
-            if input_class is not None:
-                body = input_class(data=request.data, context=self.get_serializer_context())
-                body.is_valid(raise_exception=True)
-                params = dict(body.validated_data)
-            service = getattr(services, f"case_{name}")
-            service(case=case, acting_user=request.user, as_of=self.today, **params)
-        return Response(self._detail(self._get(number)))
-
-    request_correction = _transition_action("request_correction")
-    resubmit = _transition_action("resubmit")
-    accept = _transition_action("accept")
-    refuse = _transition_action("refuse")
-    start_review = _transition_action("start_review")
-    pause = _transition_action("pause")
-    resume = _transition_action("resume")
-    extend = _transition_action("extend")
-    approve = _transition_action("approve")
-    deny = _transition_action("deny")
-    issue_licence = _transition_action("issue_licence")
-    forward = _transition_action("forward")
-    record_superior_decision = _transition_action("record_superior_decision")
-    withdraw = _transition_action("withdraw")
+    locals().update({a.name: _transition_action(a) for a in CASE_ACTIONS})
 
 
 class UnknownCaseActionView(PolicyOpsAPIMixin, APIView):

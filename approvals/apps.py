@@ -36,6 +36,9 @@ class ApprovalsConfig(AppConfig):
         from approvals.demo import build_approvals_demo
 
         demo.register(build_approvals_demo)
+        from approvals.actions import register_all
+
+        register_all()
         calendar_changed.connect(_recompute_case_clocks, dispatch_uid="approvals-recompute-clocks")
 
 

@@ -206,21 +206,22 @@ def build_approvals_demo(rng, users, log, today: dt.date | None = None) -> None:
             by_agency[power.agency].append(power)
         created = sum(_ensure_entrustment(agency, authority, agency_powers, users["supervisor"])[1]
                       for agency, agency_powers in by_agency.items())
-        run = _Run(rng, users, today)
-        preliminary = [p for p in powers if p.is_preliminary_review]
-        decided_here = [p for p in powers if not p.is_preliminary_review]
-        count = 0
-        for scenario, n in SCENARIOS:
-            for _i in range(n):
-                run.drive(scenario, rng.choice(decided_here))
-                count += 1
-        for scenario, n in PRELIMINARY_SCENARIOS:
-            for _i in range(n):
-                if preliminary:
-                    run.drive(scenario, rng.choice(preliminary))
-                    count += 1
-        # A few more preliminary reviews still in progress, so the 初审 power shows up in the lists.
-        for _i in range(2 if preliminary else 0):
-            run.drive("under_review", rng.choice(preliminary))
+    # Each step runs through its service in its own durable transaction, as a clerk's would.
+    run = _Run(rng, users, today)
+    preliminary = [p for p in powers if p.is_preliminary_review]
+    decided_here = [p for p in powers if not p.is_preliminary_review]
+    count = 0
+    for scenario, n in SCENARIOS:
+        for _i in range(n):
+            run.drive(scenario, rng.choice(decided_here))
             count += 1
+    for scenario, n in PRELIMINARY_SCENARIOS:
+        for _i in range(n):
+            if preliminary:
+                run.drive(scenario, rng.choice(preliminary))
+                count += 1
+    # A few more preliminary reviews still in progress, so the 初审 power shows up in the lists.
+    for _i in range(2 if preliminary else 0):
+        run.drive("under_review", rng.choice(preliminary))
+        count += 1
     log(f"Approvals: {created} entrustment(s) brought into force, {count} demo cases registered.")

@@ -1,20 +1,19 @@
 """Conditions and permissions of the case transitions.
 
-Conditions are pure: they read the case and the date the service is acting on
-(``case.as_of``, injected by the service, never the wall clock). Their names are the
-keys of approvals.services.GUARD_MESSAGES, which says in Chinese what is missing.
+Conditions are pure: they read the case and the date the action is taken on
+(``acting_as_of()``, set by the workflow kernel; never the wall clock). Each one carries
+the message that says what is missing, declared beside it.
 """
+from django.utils.translation import gettext_lazy as _
+
 from policyops.calendar import add_working_days
 from policyops.scoping import may_touch_district
+from policyops.workflow import acting_as_of, condition
 
 from approvals import rules
 
-
-def _acting_date(case):
-    return case.as_of
-
-
 # Permissions (role + district).
+
 
 def may_process(case, user) -> bool:
     return user.has_perm("approvals.process_case") and may_touch_district(user, case.district_id)
@@ -30,14 +29,18 @@ def may_extend(case, user) -> bool:
 
 # Conditions.
 
+@condition(_("the 5 working days for a correction notice have passed; the application counts as accepted on "
+             "the day it was received (Art. 32)"))
 def within_correction_period(case) -> bool:
-    return _acting_date(case) <= add_working_days(case.received_on, rules.CORRECTION_NOTICE_DAYS)
+    return acting_as_of() <= add_working_days(case.received_on, rules.CORRECTION_NOTICE_DAYS)
 
 
+@condition(_("mark the missing materials first; the notice must list every one of them"))
 def has_missing_materials(case) -> bool:
     return any(not m.provided for m in case.materials.all())
 
 
+@condition(_("some materials are still missing; request a correction"))
 def materials_complete(case) -> bool:
     """Complete — or past the correction window with no notice sent: then the application
     counts as accepted on its receipt date whatever is missing (Art. 32(4))."""
@@ -46,49 +49,60 @@ def materials_complete(case) -> bool:
     return all(m.provided for m in case.materials.all())
 
 
+@condition(_("the application is outside the delegated scope; refuse it"))
 def inside_scope(case) -> bool:
     return not rules.scope_violations(case.power.scope_rule, school_type=case.school_type,
                                       hospital_grade=case.hospital_grade, inside_pingdu=case.inside_pingdu)
 
 
+@condition(_("on this date the power's entrustment is not in force or its seal is not issued"))
 def entrusted_with_seal(case) -> bool:
     from approvals.selectors import seal_for
 
-    return seal_for(case.power, _acting_date(case), case.district_id) is not None
+    return seal_for(case.power, acting_as_of(), case.district_id) is not None
 
 
+@condition(_("give the reason and where to apply instead"))
 def has_refusal_reason(case) -> bool:
     return bool(case.refusal_reason.strip() and case.refer_to.strip())
 
 
+@condition(_("assign a handler first"))
 def has_handler(case) -> bool:
     return case.handler_id is not None
 
 
+@condition(_("the time limit has already been extended once"))
 def not_yet_extended(case) -> bool:
     return not case.extended
 
 
+@condition(_("the legal time limit has already run out; an extension is decided within it"))
 def before_legal_deadline(case) -> bool:
     """Art. 42: the extension is decided within the 20 working days."""
-    return case.legal_due_on is not None and _acting_date(case) <= case.legal_due_on
+    return case.legal_due_on is not None and acting_as_of() <= case.legal_due_on
 
 
+@condition(_("this power is a preliminary review (初审): forward it to the deciding authority"), structural=True)
 def not_preliminary_review(case) -> bool:
     return not case.power.is_preliminary_review
 
 
+@condition(_("only preliminary-review (初审) powers are forwarded"), structural=True)
 def is_preliminary_review(case) -> bool:
     return case.power.is_preliminary_review
 
 
+@condition(_("give the reasons for the decision"))
 def has_decision_reason(case) -> bool:
     return bool(case.decision_reason.strip())
 
 
+@condition(_("give the licence number"))
 def has_licence_number(case) -> bool:
     return bool(case.licence_number.strip())
 
 
+@condition(_("record the deciding authority's decision and its document"))
 def has_superior_decision(case) -> bool:
     return bool(case.superior_decision and case.superior_document.strip())

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from approvals import guards as _g
 from approvals import rules
 from policyops.fsm import StateMachineModel
+from policyops.workflow import condition
 from policyops.models import Department, District, Person, ServiceHall
 from policyops.scoping import DistrictScopedQuerySet
 
@@ -74,23 +75,29 @@ class DelegatedPower(models.Model):
 # --- Entrustments and seals -------------------------------------------------------
 
 
+@condition(_("fill in the entrusted content, management requirements, workflow, "
+             "implementation period and legal liability"))
 def _has_the_five_contents(entrustment) -> bool:
     return all(str(getattr(entrustment, f)).strip() for f in Entrustment.REQUIRED_CONTENTS) and bool(
         entrustment.period_start and entrustment.period_end)
 
 
+@condition(_("give the signing date"))
 def _is_signed(entrustment) -> bool:
     return bool(entrustment.signed_on)
 
 
+@condition(_("give both filing dates (approval-reform office and legal-affairs office)"))
 def _is_filed_with_both_offices(entrustment) -> bool:
     return bool(entrustment.filed_with_reform_office_on and entrustment.filed_with_legal_office_on)
 
 
+@condition(_("issue the special approval seal first"))
 def _has_an_issued_seal(entrustment) -> bool:
     return entrustment.seals.filter(recovered_on__isnull=True).exists()
 
 
+@condition(_("give the lawful reason for the revocation and its details"))
 def _has_revocation_reason(entrustment) -> bool:
     return bool(entrustment.revocation_reason and entrustment.revocation_note.strip())
 
@@ -482,6 +489,9 @@ class SealUse(models.Model):
     used_on = models.DateField(_("used on"))
     used_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("used by"), on_delete=models.PROTECT,
                                 related_name="+")
+
+    district_lookup = "case__district"
+    objects = DistrictScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("seal use")

@@ -21,6 +21,8 @@ LICENCE_ISSUE_DAYS = 10
 PRELIMINARY_REVIEW_DAYS = 20
 # "Due soon" everywhere: at most this many working days left.
 DUE_SOON_DAYS = 3
+# The decree whose publication starts the 30 days for signing (002:31).
+DECREE_NUMBER = "青岛市人民政府令第264号"
 # Decree 第264号 (002:31): agencies sign the entrustment and grant the seal within 30 days of publication.
 ENTRUSTMENT_SIGNING_CALENDAR_DAYS = 30
 
@@ -28,6 +30,17 @@ ENTRUSTMENT_SIGNING_CALENDAR_DAYS = 30
 def entrustment_signing_deadline(decree_published_on: dt.date) -> dt.date:
     """Last day to sign the entrustment and grant the seal (calendar days: "发布后30日内")."""
     return decree_published_on + dt.timedelta(days=ENTRUSTMENT_SIGNING_CALENDAR_DAYS)
+
+
+def legal_budget_days(legal_limit_days: int, *, preliminary_review: bool, extended: bool) -> int:
+    """Working days from acceptance to the decision, or for a 初审 power to forwarding.
+
+    Art. 43: the preliminary review is forwarded within 20 working days (no Art. 42
+    extension: the deciding authority's own limit runs after it). Art. 42: +10 once.
+    """
+    if preliminary_review:
+        return PRELIMINARY_REVIEW_DAYS
+    return legal_limit_days + (EXTENSION_DAYS if extended else 0)
 
 
 def is_preliminary_review(power_name: str) -> bool:

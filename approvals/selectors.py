@@ -4,6 +4,7 @@ import datetime as dt
 from django.db.models import F
 
 from policyops.calendar import add_working_days
+from policyops.workflow import memoized
 
 from approvals import rules
 from approvals.models import ApprovalCase, ApprovalSeal, Entrustment
@@ -15,12 +16,15 @@ def seal_for(power, day: dt.date, district_id):
     Only when an entrustment of the power to that district's authority is in force that
     day and its seal is issued (decree 第264号, 002:29-35: Pingdu, inside its own territory).
     """
-    entrustments = Entrustment.objects.in_force_on(day).filter(powers=power,
-                                                               authority__district_id=district_id)
-    for seal in ApprovalSeal.objects.filter(entrustment__in=entrustments).order_by("-issued_on"):
-        if seal.is_issued_on(day):
-            return seal
-    return None
+    def find():
+        entrustments = Entrustment.objects.in_force_on(day).filter(powers=power,
+                                                                   authority__district_id=district_id)
+        for seal in ApprovalSeal.objects.filter(entrustment__in=entrustments).order_by("-issued_on"):
+            if seal.is_issued_on(day):
+                return seal
+        return None
+
+    return memoized(("seal_for", power.pk, day, district_id), find)
 
 
 def case_list(*, user, state=None, due=None, today: dt.date | None = None):

@@ -13,7 +13,7 @@ from django_fsm import ConcurrentTransition
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from approvals import clock, rules, selectors
+from approvals import clock, guards, rules, selectors
 from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspension, Entrustment, SealUse
 from policyops import audit
 from policyops.calendar import add_working_days
@@ -21,34 +21,9 @@ from policyops.models import Department
 from policyops.errors import STALE_OBJECT, InvalidInput, NotAllowed, StaleObject
 from policyops.numbering import next_number
 from policyops.scoping import may_touch_district
-from policyops.transitions import run_transition
+from policyops.workflow import acting_on, condition_message, run_transition
 
 CASE_NUMBER_PREFIX = "PD"  # 平度: the only district the 49 powers are entrusted to
-
-GUARD_MESSAGES = {
-    "within_correction_period": _("the 5 working days for a correction notice have passed; the application "
-                                  "counts as accepted on the day it was received (Art. 32)"),
-    "has_missing_materials": _("mark the missing materials first; the notice must list every one of them"),
-    "materials_complete": _("some materials are still missing; request a correction"),
-    "inside_scope": _("the application is outside the delegated scope; refuse it"),
-    "entrusted_with_seal": _("on this date the power's entrustment is not in force or its seal is not issued"),
-    "has_refusal_reason": _("give the reason and where to apply instead"),
-    "has_handler": _("assign a handler first"),
-    "not_yet_extended": _("the time limit has already been extended once"),
-    "before_legal_deadline": _("the legal time limit has already run out; an extension is decided within it"),
-    "not_preliminary_review": _("this power is a preliminary review (初审): forward it to the deciding authority"),
-    "is_preliminary_review": _("only preliminary-review (初审) powers are forwarded"),
-    "has_decision_reason": _("give the reasons for the decision"),
-    "has_licence_number": _("give the licence number"),
-    "has_superior_decision": _("record the deciding authority's decision and its document"),
-    # Entrustments.
-    "_has_the_five_contents": _("fill in the entrusted content, management requirements, workflow, "
-                                "implementation period and legal liability"),
-    "_is_signed": _("give the signing date"),
-    "_is_filed_with_both_offices": _("give both filing dates (approval-reform office and legal-affairs office)"),
-    "_has_an_issued_seal": _("issue the special approval seal first"),
-    "_has_revocation_reason": _("give the lawful reason for the revocation and its details"),
-}
 
 NOTICE_PREFIX = {
     CaseNotice.Kind.ACCEPTANCE: "平审受",
@@ -77,7 +52,8 @@ def case_recompute_clock(case: ApprovalCase, suspensions: list[clock.Suspension]
     case.correction_due_on = add_working_days(case.received_on, rules.CORRECTION_NOTICE_DAYS)
     case.legal_due_on = case.promised_due_on = case.licence_due_on = None
     if case.accepted_on:
-        legal_budget = power.legal_limit_days + (rules.EXTENSION_DAYS if case.extended else 0)
+        legal_budget = rules.legal_budget_days(power.legal_limit_days, preliminary_review=power.is_preliminary_review,
+                                               extended=case.extended)
         case.legal_due_on = clock.due_date(case.accepted_on, legal_budget, suspensions)
         if power.promised_limit_days:
             case.promised_due_on = clock.due_date(case.accepted_on, power.promised_limit_days, suspensions)
@@ -96,9 +72,10 @@ def case_recompute_clock(case: ApprovalCase, suspensions: list[clock.Suspension]
 CLOCK_FIELDS = ["correction_due_on", "legal_due_on", "promised_due_on", "licence_due_on", "due_on"]
 
 
-def _save_clock(case, *extra_fields):
-    case_recompute_clock(case)
-    case.save(update_fields=[*CLOCK_FIELDS, *extra_fields])
+def _end_suspension(suspension, as_of):
+    if suspension is not None:
+        suspension.end = as_of
+        suspension.save(update_fields=["end"])
 
 
 def cases_recompute_after_calendar_change(dates) -> int:
@@ -137,7 +114,7 @@ def _use_seal(case, action: str, *, as_of, acting_user):
     seal = selectors.seal_for(case.power, as_of, case.district_id)
     # The transition's condition already checked this; a seal recovered in between fails here.
     if seal is None:
-        raise NotAllowed(GUARD_MESSAGES["entrusted_with_seal"])
+        raise NotAllowed(condition_message(guards.entrusted_with_seal))
     SealUse.objects.create(seal=seal, case=case, action=action, used_on=as_of, used_by=acting_user)
     return seal
 
@@ -156,10 +133,16 @@ def _lock_fresh(case):
     case.handler_id, case.first_contact_id = fresh["handler_id"], fresh["first_contact_id"]
 
 
-def _act(case, action, *, acting_user, as_of, reason=""):
-    case.as_of = as_of
+def _act(case, action, *, acting_user, as_of, reason="", before_save=None):
+    """Lock the row, run the transition and save the case once: state, inputs and clock."""
     _lock_fresh(case)
-    run_transition(case, action, acting_user=acting_user, reason=reason, condition_messages=GUARD_MESSAGES)
+
+    def derive(obj):
+        if before_save is not None:
+            before_save(obj)
+        case_recompute_clock(obj)
+
+    run_transition(case, action, acting_user=acting_user, as_of=as_of, reason=reason, before_save=derive)
 
 
 # --- registration -------------------------------------------------------------------
@@ -224,7 +207,7 @@ def case_refusal_suggestion(case) -> dict | None:
 
 def case_request_correction(*, case, acting_user, as_of: dt.date, missing: list[str] | None = None):
     """One-time notice listing every missing item (Art. 32(4))."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True), acting_on(as_of):
         if missing:
             names = {m.name: m for m in case.materials.all()}
             unknown = [n for n in missing if n not in names]
@@ -236,12 +219,11 @@ def case_request_correction(*, case, acting_user, as_of: dt.date, missing: list[
         _act(case, "request_correction", acting_user=acting_user, as_of=as_of)
         items = [m.name for m in case.materials.all() if not m.provided]
         _issue_notice(case, CaseNotice.Kind.CORRECTION, as_of=as_of, missing=items)
-        _save_clock(case)
     return case
 
 
 def case_resubmit(*, case, acting_user, as_of: dt.date, provided: list[str] | None = None):
-    with transaction.atomic():
+    with transaction.atomic(durable=True), acting_on(as_of):
         materials = list(case.materials.all())
         wanted = set(provided) if provided is not None else {m.name for m in materials}
         for m in materials:
@@ -249,20 +231,18 @@ def case_resubmit(*, case, acting_user, as_of: dt.date, provided: list[str] | No
                 m.provided = True
                 m.save(update_fields=["provided"])
         _act(case, "resubmit", acting_user=acting_user, as_of=as_of)
-        _save_clock(case)
     return case
 
 
 def case_accept(*, case, acting_user, as_of: dt.date):
     """受理. Past the 5-day correction window the case counts as accepted on its receipt date."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True), acting_on(as_of):
         deemed = (case.state == ApprovalCase.State.SUBMITTED
                   and as_of > add_working_days(case.received_on, rules.CORRECTION_NOTICE_DAYS))
         case.accepted_on = case.received_on if deemed else as_of
         case.deemed_accepted = deemed
         _act(case, "accept", acting_user=acting_user, as_of=as_of)
         seal = _use_seal(case, "accept", as_of=as_of, acting_user=acting_user)
-        _save_clock(case)
         _issue_notice(case, CaseNotice.Kind.ACCEPTANCE, as_of=as_of, seal=seal)
     return case
 
@@ -276,7 +256,7 @@ def case_refuse(*, case, acting_user, as_of: dt.date, reason: str = "", refer_to
         raise InvalidInput(_("Give the reason for not accepting the application."), field="reason")
     if not case.refer_to:
         raise InvalidInput(_("Say where the applicant should apply instead."), field="refer_to")
-    with transaction.atomic():
+    with transaction.atomic(durable=True), acting_on(as_of):
         _act(case, "refuse", acting_user=acting_user, as_of=as_of, reason=case.refusal_reason)
         # A refusal is possible without a seal in force (the applicant must still be told);
         # when the seal is in force, its use is logged like any decision's.
@@ -284,7 +264,6 @@ def case_refuse(*, case, acting_user, as_of: dt.date, reason: str = "", refer_to
         if seal is not None:
             SealUse.objects.create(seal=seal, case=case, action="refuse", used_on=as_of, used_by=acting_user)
         _issue_notice(case, CaseNotice.Kind.REFUSAL, as_of=as_of, seal=seal)
-        _save_clock(case)
     return case
 
 
@@ -343,9 +322,8 @@ def case_take_first_contact(*, case, person, acting_user, hall, day):
 
 
 def case_start_review(*, case, acting_user, as_of: dt.date):
-    with transaction.atomic():
+    with transaction.atomic(durable=True), acting_on(as_of):
         _act(case, "start_review", acting_user=acting_user, as_of=as_of)
-        _save_clock(case)
     return case
 
 
@@ -359,26 +337,26 @@ def case_pause(*, case, acting_user, as_of: dt.date, ground: str, expected_days:
         expected_days = 0
     if expected_days < 1:
         raise InvalidInput(_("Give the expected length in working days."), field="expected_days")
-    with transaction.atomic():
-        _act(case, "pause", acting_user=acting_user, as_of=as_of, reason=ground)
-        suspension = CaseSuspension.objects.create(case=case, start=as_of, ground=ground,
-                                                   expected_days=int(expected_days), note=note)
-        _issue_notice(case, CaseNotice.Kind.SUSPENSION, as_of=as_of, suspension=suspension,
-                      expected_end=add_working_days(as_of, int(expected_days)))
-        _save_clock(case)
+    with transaction.atomic(durable=True), acting_on(as_of):
+        suspensions = []
+
+        def open_suspension(obj):
+            suspensions.append(CaseSuspension.objects.create(case=obj, start=as_of, ground=ground,
+                                                             expected_days=expected_days, note=note))
+
+        _act(case, "pause", acting_user=acting_user, as_of=as_of, reason=ground, before_save=open_suspension)
+        _issue_notice(case, CaseNotice.Kind.SUSPENSION, as_of=as_of, suspension=suspensions[0],
+                      expected_end=add_working_days(as_of, expected_days))
     return case
 
 
 def case_resume(*, case, acting_user, as_of: dt.date):
-    with transaction.atomic():
+    with transaction.atomic(durable=True), acting_on(as_of):
         suspension = case.suspensions.filter(end__isnull=True).first()
         if suspension and as_of < suspension.start:
             raise InvalidInput(_("The clock cannot resume before it was paused."), field="as_of")
-        _act(case, "resume", acting_user=acting_user, as_of=as_of)
-        if suspension:
-            suspension.end = as_of
-            suspension.save(update_fields=["end"])
-        _save_clock(case)
+        _act(case, "resume", acting_user=acting_user, as_of=as_of,
+             before_save=lambda obj: _end_suspension(suspension, as_of))
     return case
 
 
@@ -387,21 +365,19 @@ def case_extend(*, case, acting_user, as_of: dt.date, reason: str):
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Give the reason for the extension."), field="reason")
-    with transaction.atomic():
-        _act(case, "extend", acting_user=acting_user, as_of=as_of, reason=reason)
-        case.extended = True
-        _save_clock(case, "extended")
+    with transaction.atomic(durable=True), acting_on(as_of):
+        _act(case, "extend", acting_user=acting_user, as_of=as_of, reason=reason,
+             before_save=lambda obj: setattr(obj, "extended", True))
         _issue_notice(case, CaseNotice.Kind.EXTENSION, as_of=as_of, reason=reason)
     return case
 
 
 def case_approve(*, case, acting_user, as_of: dt.date, reason: str = ""):
-    with transaction.atomic():
+    with transaction.atomic(durable=True), acting_on(as_of):
         case.decision_reason = (reason or "").strip()
         case.approved_on = as_of
         _act(case, "approve", acting_user=acting_user, as_of=as_of, reason=case.decision_reason)
         seal = _use_seal(case, "approve", as_of=as_of, acting_user=acting_user)
-        _save_clock(case)
         _issue_notice(case, CaseNotice.Kind.APPROVAL, as_of=as_of, seal=seal)
     return case
 
@@ -410,12 +386,11 @@ def case_deny(*, case, acting_user, as_of: dt.date, reason: str):
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Give the reasons for the denial."), field="reason")
-    with transaction.atomic():
+    with transaction.atomic(durable=True), acting_on(as_of):
         case.decision_reason = reason
         case.approved_on = as_of
         _act(case, "deny", acting_user=acting_user, as_of=as_of, reason=reason)
         seal = _use_seal(case, "deny", as_of=as_of, acting_user=acting_user)
-        _save_clock(case)
         _issue_notice(case, CaseNotice.Kind.DENIAL, as_of=as_of, seal=seal)
     return case
 
@@ -425,20 +400,18 @@ def case_issue_licence(*, case, acting_user, as_of: dt.date, licence_number: str
     licence_number = (licence_number or "").strip()
     if not licence_number:
         raise InvalidInput(_("Give the licence number."), field="licence_number")
-    with transaction.atomic():
+    with transaction.atomic(durable=True), acting_on(as_of):
         case.licence_number = licence_number
         _act(case, "issue_licence", acting_user=acting_user, as_of=as_of, reason=licence_number)
         _use_seal(case, "issue_licence", as_of=as_of, acting_user=acting_user)
-        _save_clock(case)
     return case
 
 
 def case_forward(*, case, acting_user, as_of: dt.date, reason: str = ""):
     """Art. 43: a preliminary review is forwarded to the deciding authority within 20 working days."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True), acting_on(as_of):
         _act(case, "forward", acting_user=acting_user, as_of=as_of, reason=reason)
         _use_seal(case, "forward", as_of=as_of, acting_user=acting_user)
-        _save_clock(case)
     return case
 
 
@@ -448,35 +421,31 @@ def case_record_superior_decision(*, case, acting_user, as_of: dt.date, decision
     document = (document or "").strip()
     if not document:
         raise InvalidInput(_("Give the deciding authority's document number."), field="document")
-    with transaction.atomic():
+    with transaction.atomic(durable=True), acting_on(as_of):
         case.superior_decision, case.superior_document = decision, document
         _act(case, "record_superior_decision", acting_user=acting_user, as_of=as_of,
              reason=f"{decision} {document}")
-        _save_clock(case)
     return case
 
 
 def case_withdraw(*, case, acting_user, as_of: dt.date, reason: str = ""):
-    with transaction.atomic():
-        _act(case, "withdraw", acting_user=acting_user, as_of=as_of, reason=reason)
+    with transaction.atomic(durable=True), acting_on(as_of):
         open_suspension = case.suspensions.filter(end__isnull=True).first()
-        if open_suspension:
-            open_suspension.end = as_of
-            open_suspension.save(update_fields=["end"])
-        _save_clock(case)
+        _act(case, "withdraw", acting_user=acting_user, as_of=as_of, reason=reason,
+             before_save=lambda obj: _end_suspension(open_suspension, as_of))
     return case
 
 
 # --- entrustments ---------------------------------------------------------------------
 
 
-def entrustment_transition(*, entrustment: Entrustment, action: str, acting_user, reason: str = ""):
+def entrustment_transition(*, entrustment: Entrustment, action: str, acting_user, reason: str = "",
+                           as_of: dt.date | None = None):
     """sign / file / bring_into_force / suspend / reinstate / expire."""
     if action not in ("sign", "file", "bring_into_force", "suspend", "reinstate", "expire"):
         raise InvalidInput(_("Unknown action."), field="action")
     with transaction.atomic():
-        run_transition(entrustment, action, acting_user=acting_user, reason=reason,
-                       condition_messages=GUARD_MESSAGES)
+        run_transition(entrustment, action, acting_user=acting_user, as_of=as_of, reason=reason)
     return entrustment
 
 
@@ -488,8 +457,8 @@ def entrustment_revoke(*, entrustment: Entrustment, acting_user, reason: str, de
         raise InvalidInput(_("Describe the facts behind the revocation."), field="details")
     with transaction.atomic():
         entrustment.revocation_reason, entrustment.revocation_note = reason, details.strip()
-        run_transition(entrustment, "revoke", acting_user=acting_user, reason=f"{reason}: {details.strip()}",
-                       condition_messages=GUARD_MESSAGES)
+        run_transition(entrustment, "revoke", acting_user=acting_user, as_of=as_of,
+                       reason=f"{reason}: {details.strip()}")
         for seal in entrustment.seals.filter(recovered_on__isnull=True):
             seal.recovered_on = as_of
             seal.save(update_fields=["recovered_on"])

@@ -124,5 +124,6 @@ def build_demo(log=print, seed: int = 2018) -> None:
         build_halls(rng)
         build_readings(rng, users, last_year=timezone.localdate().year - 1)
         build_task_progress(rng, users)
-        for builder in _builders:
-            builder(rng, users, log)
+    # Outside that transaction: builders drive the apps' services, which own theirs (durable).
+    for builder in _builders:
+        builder(rng, users, log)

@@ -76,7 +76,8 @@ def test_register_a_case(power, entrustment, clerk, today):
     assert body["first_contact"] == clerk.person.name and body["handler"] is None
     assert [m["name"] for m in body["materials"]] == ["申请书", "营业执照"]
     assert body["clock"]["correction_due_on"] == "2024-10-10" and body["clock"]["due_state"] == "on_time"
-    assert set(body["allowed_transitions"]) == {"accept", "refuse", "withdraw"}
+    # The same steps the admin offers: the correction form ticks the missing items itself.
+    assert set(body["allowed_transitions"]) == {"accept", "refuse", "request_correction", "withdraw"}
     assert_no_phone(response)
     case = ApprovalCase.objects.get(number=body["number"])
     assert case.applicant_phone == PHONE and case.first_contact == clerk.person
@@ -335,7 +336,9 @@ def test_a_stale_concurrent_transition_is_a_409(case, clerk, today, monkeypatch)
     stale = ApprovalCase.objects.select_related("power").get(pk=case.pk)
     services.case_refuse(case=ApprovalCase.objects.get(pk=case.pk), acting_user=clerk, as_of=D(2024, 9, 27),
                          reason="材料不实", refer_to="市测试委")
-    monkeypatch.setattr(CaseViewSet, "_get_for_update", lambda self, number: stale)
+    copies = iter([stale])
+    real_get = CaseViewSet._get
+    monkeypatch.setattr(CaseViewSet, "_get", lambda self, number: next(copies, None) or real_get(self, number))
     response = post(clerk, case.number, "accept")
     assert response.status_code == 409
     with translation.override("zh-hans"):

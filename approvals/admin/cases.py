@@ -1,0 +1,255 @@
+"""Admin of approval cases: the clerks' queue, registration, next steps, bulk assignment."""
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export.admin import ExportMixin
+from import_export.formats import base_formats
+
+from approvals import forms as approval_forms
+from approvals import rules, selectors, services
+from approvals.admin.common import ApprovalsMedia, selected_action_inputs
+from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspension
+from approvals.resources import ApprovalCaseResource
+from approvals.views import due_badge
+from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_scoping import DistrictScopedAdminMixin
+from policyops.admin_workflow import WorkflowAdminMixin, form_page
+from policyops.calendar import add_working_days
+from policyops.errors import PolicyOpsError
+from policyops.scoping import may_touch_district
+
+S = ApprovalCase.State
+INTAKE_STATES = (S.SUBMITTED, S.CORRECTION_REQUESTED, S.RESUBMITTED)
+# What a clerk may still correct by hand while the application is at the counter.
+EDITABLE_DURING_INTAKE = ("applicant_name", "applicant_type", "applicant_phone", "school_type", "hospital_grade",
+                          "inside_pingdu")
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = gettext_lazy("due")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", gettext_lazy("overdue")), ("soon", gettext_lazy("due soon")),
+                ("on_time", gettext_lazy("on time"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        soon_until = add_working_days(today, rules.DUE_SOON_DAYS)
+        if self.value() == "overdue":
+            return queryset.overdue(today)
+        if self.value() == "soon":
+            return queryset.due_soon(today, soon_until)
+        if self.value() == "on_time":
+            return queryset.open().filter(due_on__gt=soon_until)
+        return queryset
+
+
+class _CaseInlinePermissions:
+    def _editable(self, request, obj):
+        return (obj is not None and obj.state in INTAKE_STATES
+                and request.user.has_perm("approvals.process_case") and may_touch_district(request.user,
+                                                                                           obj.district_id))
+
+
+class CaseMaterialInline(_CaseInlinePermissions, admin.TabularInline):
+    model = CaseMaterial
+    extra = 0
+    fields = ("name", "provided", "note")
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class _ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+
+class CaseSuspensionInline(_ReadOnlyInline):
+    model = CaseSuspension
+    fields = readonly_fields = ("start", "end", "ground", "expected_days", "note")
+
+
+class CaseNoticeInline(_ReadOnlyInline):
+    model = CaseNotice
+    fields = readonly_fields = ("kind", "number", "issued_on", "seal", "print_link")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("seal")
+
+    @admin.display(description=gettext_lazy("print"))
+    def print_link(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>',
+                           reverse("approvals:notice_print", args=[obj.pk]), _("Print"))
+
+
+@admin.register(ApprovalCase)
+class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixin, HistoryAdmin):
+    resource_classes = [ApprovalCaseResource]
+    export_formats = [base_formats.XLSX]
+    list_display = ("number", "power_short", "applicant_name", "state", "handler", "received_on", "due_on",
+                    "due_state")
+    list_filter = (("power__agency", admin.RelatedOnlyFieldListFilter),
+                   ("power", admin.RelatedOnlyFieldListFilter), "state",
+                   ("district", admin.RelatedOnlyFieldListFilter), DueFilter)
+    search_fields = ("number", "applicant_name")
+    list_select_related = ("power", "power__agency", "district", "handler", "handler__department")
+    list_per_page = 50
+    actions = ["assign_handler"]
+    inlines = [CaseMaterialInline, CaseSuspensionInline, CaseNoticeInline]
+    fieldsets = [
+        (gettext_lazy("Application"), {"fields": (
+            "number", "power", "district", "applicant_name", "applicant_type", "applicant_phone", "school_type",
+            "hospital_grade", "inside_pingdu")}),
+        (gettext_lazy("Reception and handling"), {"fields": (
+            "received_hall", "received_on", "first_contact", "handler", "created_at")}),
+        (gettext_lazy("State and clock"), {"fields": (
+            "state", "due_badge", "clock_summary", "accepted_on", "deemed_accepted", "extended", "approved_on")}),
+        (gettext_lazy("Outcome"), {"fields": (
+            "refusal_reason", "refer_to", "decision_reason", "licence_number", "superior_decision",
+            "superior_document")}),
+        (gettext_lazy("Audit trail"), {"fields": ("audit_trail",)}),
+    ]
+    DISPLAY_FIELDS = ("due_badge", "clock_summary", "audit_trail")
+    Media = ApprovalsMedia
+
+    # Permissions: processing staff correct intake data; nobody deletes; states move by services.
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("approvals.process_case")
+
+    def has_change_permission(self, request, obj=None):
+        if not (request.user.has_perm("approvals.process_case")
+                or request.user.has_perm("approvals.change_approvalcase")):
+            return False
+        return obj is None or (obj.state in INTAKE_STATES and may_touch_district(request.user, obj.district_id))
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cases are withdrawn or closed, never deleted
+
+    def has_assign_permission(self, request):
+        return request.user.has_perm("approvals.assign_case")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [f.name for f in ApprovalCase._meta.concrete_fields if f.name != "id"]
+        readonly = [*fields, *self.DISPLAY_FIELDS]
+        if obj is not None and self.has_change_permission(request, obj):
+            readonly = [f for f in readonly if f not in EDITABLE_DURING_INTAKE]
+        return readonly
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).select_related(
+            "power__agency", "district", "handler", "first_contact", "received_hall")
+
+    # Columns and read-only displays.
+
+    @admin.display(description=gettext_lazy("delegated power"), ordering="power__number")
+    def power_short(self, obj):
+        name = obj.power.name
+        short = name if len(name) <= 24 else name[:24] + "…"
+        return format_html('<span title="{}">{}. {}</span>', name, obj.power.number, short)
+
+    @admin.display(description=gettext_lazy("due state"))
+    def due_state(self, obj):
+        return due_badge(selectors.case_due_state(obj, timezone.localdate()))
+
+    @admin.display(description=gettext_lazy("due state"))
+    def due_badge(self, obj):
+        return self.due_state(obj)
+
+    @admin.display(description=gettext_lazy("clock"))
+    def clock_summary(self, obj):
+        clock = selectors.case_clock_summary(obj, timezone.localdate())
+        rows = [
+            (_("correction notice due"), clock["correction_due_on"] or "—"),
+            (_("legal due date"), clock["legal_due_on"] or "—"),
+            (_("promised due date"), clock["promised_due_on"] or "—"),
+            (_("licence due"), clock["licence_due_on"] or "—"),
+            (_("governing due date"), clock["due_on"] or "—"),
+            (_("working days paused"), clock["days_paused"]),
+            (_("working days left"), "—" if clock["days_left"] is None else clock["days_left"]),
+        ]
+        return format_html('<table class="approvals-clock"><tbody>{}</tbody></table>',
+                           format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+
+    @admin.display(description=gettext_lazy("audit trail"))
+    def audit_trail(self, obj):
+        return audit_trail_html(obj, "approvals-audit")
+
+    # Next steps: policyops.workflow offers them (approvals.actions); assigning is no transition.
+
+    workflow_css = ("approvals/approvals.css",)
+
+    def workflow_head(self, request, obj):
+        return [(_("case number"), obj.number), (_("delegated power"), obj.power),
+                (_("applicant"), obj.applicant_name),
+                (_("state"), format_html("{} {}", obj.get_state_display(),
+                                         due_badge(selectors.case_due_state(obj, self.workflow_as_of(request))))),
+                (_("due"), obj.due_on or "—")]
+
+    def extra_workflow_buttons(self, request, obj):
+        if obj.is_open and self.has_assign_permission(request) and may_touch_district(request.user, obj.district_id):
+            return [{"name": "assign", "label": _("Assign the handler…"), "ready": True, "reason": "",
+                     "url": reverse("admin:approvals_approvalcase_changelist"),
+                     "hidden": selected_action_inputs("assign_handler", obj.pk)}]
+        return []
+
+    # Registration goes through the service, never through a model form.
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = approval_forms.CaseRegisterForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case = services.case_register(acting_user=request.user, **form.service_kwargs())
+            except PolicyOpsError as exc:
+                field = {"materials": "materials_provided"}.get(exc.field, exc.field)
+                form.add_error(field if field in form.fields else None, str(exc))
+            else:
+                self.message_user(request, _("Case %(number)s registered.") % {"number": case.number},
+                                  messages.SUCCESS)
+                return redirect("admin:approvals_approvalcase_change", case.pk)
+        return form_page(self, request, form=form, title=_("Register an application"), submit_label=_("Register"),
+                         cancel_url=reverse("admin:approvals_approvalcase_changelist"))
+
+    @admin.action(description=gettext_lazy("Assign a handler to the selected cases…"), permissions=["assign"])
+    def assign_handler(self, request, queryset):
+        cases = list(queryset.select_related("handler"))
+        changelist = reverse("admin:approvals_approvalcase_changelist")
+        districts = {case.district_id for case in cases}
+        if len(districts) != 1:
+            self.message_user(request, _("Select cases of one district: the handler must work there."),
+                              messages.ERROR)
+            return None
+        form = approval_forms.AssignHandlerForm(request.POST if "apply" in request.POST else None,
+                                                district_id=districts.pop())
+        if form.is_bound and form.is_valid():
+            try:
+                changed = services.case_assign(cases=cases, handler=form.cleaned_data["handler"],
+                                               acting_user=request.user)
+            except PolicyOpsError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, _("%(count)s case(s) assigned to %(person)s.")
+                                  % {"count": changed, "person": form.cleaned_data["handler"]}, messages.SUCCESS)
+            return redirect(changelist) if len(cases) > 1 else redirect(
+                "admin:approvals_approvalcase_change", cases[0].pk)
+        return form_page(self, request, form=form, title=_("Assign a handler"), objects=cases,
+                         hidden=[("action", "assign_handler"), ("apply", "1"),
+                                 *[("_selected_action", str(case.pk)) for case in cases]],
+                         submit_label=_("Assign"), cancel_url=changelist)

@@ -1,0 +1,238 @@
+"""Admin of entrustment agreements, their special approval seals and the seal-use log."""
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from approvals import forms as approval_forms
+from approvals import rules
+from approvals.actions import ENTRUSTMENT_ACTIONS
+from approvals.admin.common import ApprovalsMedia
+from approvals.models import ApprovalSeal, DelegatedPower, Entrustment, SealUse
+from policyops import workflow
+from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_scoping import DistrictScopedAdminMixin
+from policyops.admin_workflow import WorkflowAdminMixin, form_page, workflow_bulk_action
+from policyops.errors import PolicyOpsError
+from policyops.models import Department, PolicyDocument
+
+CONTENT_FIELDS = ("agency", "authority", "powers", "entrusted_content", "management_requirements", "workflow",
+                  "period_start", "period_end", "legal_liability", "signed_on")
+FILING_FIELDS = ("filed_with_reform_office_on", "filed_with_legal_office_on")
+
+
+class ImpressionInput(forms.ClearableFileInput):
+    """Upload only: the stored image is shown through the login-only view, never by its media URL."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"accept": "image/png,image/jpeg", **(attrs or {})})
+
+    def is_initial(self, value):
+        return False
+
+
+def impression_html(seal):
+    if not seal or not seal.pk or not seal.impression:
+        return "—"
+    return format_html('<img class="seal-impression-thumb" src="{}" alt="{}">',
+                       reverse("approvals:seal_impression", args=[seal.pk]), seal.name)
+
+
+class ApprovalSealInline(admin.TabularInline):
+    model = ApprovalSeal
+    extra = 0
+    fields = ("name", "impression", "impression_preview", "issued_on", "recovered_on")
+    # A seal is recovered only by revoking its entrustment (entrustment_revoke, audited).
+    readonly_fields = ("impression_preview", "recovered_on")
+    formfield_overrides = {models.FileField: {"widget": ImpressionInput}}
+
+    @admin.display(description=gettext_lazy("impression"))
+    def impression_preview(self, obj):
+        return impression_html(obj)
+
+
+class EntrustmentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Entrustment
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        agency, powers = data.get("agency") or getattr(self.instance, "agency", None), data.get("powers")
+        if agency is not None and powers is not None:
+            foreign = [p for p in powers if p.agency_id != agency.pk]
+            if foreign:
+                self.add_error("powers", _("These powers belong to another agency: %(powers)s")
+                               % {"powers": "、".join(str(p.number) for p in foreign)})
+        return data
+
+
+def _bulk(name, label):
+    action = workflow_bulk_action(name, label)
+    action.allowed_permissions = ("manage",)
+    return action
+
+
+@admin.register(Entrustment)
+class EntrustmentAdmin(WorkflowAdminMixin, HistoryAdmin):
+    form = EntrustmentAdminForm
+    list_display = ("agency", "authority", "state", "period", "signed_on_display", "signing_deadline")
+    list_display_links = ("agency",)
+    list_filter = ("state", "agency")
+    list_select_related = ("agency", "authority")
+    filter_horizontal = ("powers",)
+    inlines = [ApprovalSealInline]
+    actions = [_bulk(a.name, a.label) for a in ENTRUSTMENT_ACTIONS if a.form is None] + ["revoke_entrustments"]
+    fieldsets = [
+        (None, {"fields": ("agency", "authority", "powers", "state")}),
+        (gettext_lazy("Contents of the agreement"), {"fields": (
+            "entrusted_content", "management_requirements", "workflow", "period_start", "period_end",
+            "legal_liability")}),
+        (gettext_lazy("Signing and filing"), {"fields": (
+            "signed_on", "signing_deadline", "filed_with_reform_office_on", "filed_with_legal_office_on")}),
+        (gettext_lazy("Revocation"), {"fields": ("revocation_reason", "revocation_note")}),
+        (gettext_lazy("Audit trail"), {"fields": ("audit_trail",)}),
+    ]
+    Media = ApprovalsMedia
+
+    def get_queryset(self, request):
+        decree = PolicyDocument.objects.filter(number=rules.DECREE_NUMBER).values("published_on")[:1]
+        return super().get_queryset(request).annotate(decree_published_on=Subquery(decree))
+
+    def has_manage_permission(self, request):
+        return request.user.has_perm("approvals.manage_entrustment")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an agreement is revoked or expires; its record stays
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["state", "revocation_reason", "revocation_note", "signing_deadline", "audit_trail"]
+        if obj is not None and obj.state != Entrustment.State.DRAFT:
+            readonly += CONTENT_FIELDS  # a signed agreement is not rewritten; a new one is signed
+            if obj.state != Entrustment.State.SIGNED:
+                readonly += FILING_FIELDS
+        return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._approvals_entrustment = obj
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "agency":
+            kwargs["queryset"] = Department.objects.filter(delegated_powers__isnull=False).distinct()
+        elif db_field.name == "authority":
+            kwargs["queryset"] = Department.objects.filter(kind=Department.Kind.APPROVAL_AUTHORITY)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "powers":
+            obj = getattr(request, "_approvals_entrustment", None)
+            powers = DelegatedPower.objects.order_by("number")
+            kwargs["queryset"] = powers.filter(agency_id=obj.agency_id) if obj is not None else powers
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    # Columns.
+
+    @admin.display(description=gettext_lazy("implementation period"))
+    def period(self, obj):
+        if not (obj.period_start or obj.period_end):
+            return "—"
+        return f"{obj.period_start or '…'} – {obj.period_end or '…'}"
+
+    def _deadline(self, obj):
+        published = getattr(obj, "decree_published_on", None)
+        return rules.entrustment_signing_deadline(published) if published else None
+
+    @admin.display(description=gettext_lazy("signing deadline (30 days after the decree)"))
+    def signing_deadline(self, obj):
+        deadline = self._deadline(obj)
+        return deadline or "—"
+
+    @admin.display(description=gettext_lazy("signed on"), ordering="signed_on")
+    def signed_on_display(self, obj):
+        if not obj.signed_on:
+            return "—"
+        deadline = self._deadline(obj)
+        if deadline and obj.signed_on > deadline:
+            return format_html('{} <span class="due-badge due-overdue">{}</span>', obj.signed_on, _("signed late"))
+        return obj.signed_on
+
+    @admin.display(description=gettext_lazy("audit trail"))
+    def audit_trail(self, obj):
+        return audit_trail_html(obj, "approvals-audit")
+
+    @admin.action(description=gettext_lazy("Revoke the selected entrustments (recovers their seals)…"),
+                  permissions=["manage"])
+    def revoke_entrustments(self, request, queryset):
+        form = approval_forms.RevokeEntrustmentForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for entrustment in queryset:
+                try:
+                    workflow.perform(entrustment, "revoke", acting_user=request.user,
+                                     as_of=self.workflow_as_of(request), **form.cleaned_data)
+                    done += 1
+                except PolicyOpsError as exc:
+                    self.message_user(request, f"{entrustment}: {exc}", messages.ERROR)
+            if done:
+                self.message_user(request, _("%(count)s entrustment(s) revoked; their seals are recovered.")
+                                  % {"count": done}, messages.SUCCESS)
+            return None
+        return form_page(
+            self, request, form=form, title=_("Revoke entrustments"), objects=list(queryset),
+            intro=_("Revoking withdraws the entrusted powers and recovers the special approval seals "
+                    "today (decree 第264号). Decisions on these powers are refused from now on."),
+            hidden=[("action", "revoke_entrustments"), ("apply", "1"),
+                    *[("_selected_action", str(obj.pk)) for obj in queryset]],
+            submit_label=_("Revoke"), cancel_url=reverse("admin:approvals_entrustment_changelist"))
+
+
+class ApprovalSealForm(forms.ModelForm):
+    class Meta:
+        model = ApprovalSeal
+        fields = "__all__"
+        widgets = {"impression": ImpressionInput}
+
+
+@admin.register(ApprovalSeal)
+class ApprovalSealAdmin(HistoryAdmin):
+    form = ApprovalSealForm
+    list_display = ("name", "entrustment", "issued_on", "recovered_on", "in_use", "impression_preview")
+    list_filter = ("entrustment__agency",)
+    search_fields = ("name",)
+    list_select_related = ("entrustment", "entrustment__agency", "entrustment__authority")
+    # A seal is recovered only by revoking its entrustment (entrustment_revoke, audited).
+    readonly_fields = ("impression_preview", "recovered_on")
+    Media = ApprovalsMedia
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "entrustment":
+            kwargs["queryset"] = Entrustment.objects.select_related("agency", "authority")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # recovered, never deleted: its uses stay on record
+
+    @admin.display(description=gettext_lazy("issued today"), boolean=True)
+    def in_use(self, obj):
+        return obj.is_issued_on(timezone.localdate())
+
+    @admin.display(description=gettext_lazy("impression"))
+    def impression_preview(self, obj):
+        return impression_html(obj)
+
+
+@admin.register(SealUse)
+class SealUseAdmin(DistrictScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the services log every use of a seal."""
+
+    list_display = ("used_on", "seal", "case", "action", "used_by")
+    list_filter = ("action", "seal")
+    search_fields = ("case__number", "seal__name")
+    list_select_related = ("seal", "case", "used_by")
+    date_hierarchy = "used_on"
