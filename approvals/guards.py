@@ -57,9 +57,7 @@ def inside_scope(case) -> bool:
 
 @condition(_("on this date the power's entrustment is not in force or its seal is not issued"))
 def entrusted_with_seal(case) -> bool:
-    from approvals.selectors import seal_for
-
-    return seal_for(case.power, acting_as_of(), case.district_id) is not None
+    return case.power.seal_on(acting_as_of(), case.district_id) is not None
 
 
 @condition(_("give the reason and where to apply instead"))

@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 from approvals import guards as _g
 from approvals import rules
 from policyops.fsm import StateMachineModel
-from policyops.workflow import condition
+from policyops.workflow import condition, memoized
 from policyops.models import Department, District, Person, ServiceHall
 from policyops.scoping import DistrictScopedQuerySet
 
@@ -59,6 +59,22 @@ class DelegatedPower(models.Model):
     @property
     def scope_rule(self) -> str:
         return rules.scope_rule_for(self.remark)
+
+    def seal_on(self, day: dt.date, district_id):
+        """The seal that may stamp a decision on this power on ``day`` in ``district_id``, or None.
+
+        Only when an entrustment of the power to that district's authority is in force that
+        day and its seal is issued (decree 第264号, 002:29-35: Pingdu, inside its own
+        territory). Asked once per step (policyops.workflow.memoized).
+        """
+        def find():
+            entrustments = self.entrustments.in_force_on(day).filter(authority__district_id=district_id)
+            for seal in ApprovalSeal.objects.filter(entrustment__in=entrustments).order_by("-issued_on"):
+                if seal.is_issued_on(day):
+                    return seal
+            return None
+
+        return memoized(("seal_on", self.pk, day, district_id), find)
 
     @property
     def promised_or_legal_days(self) -> int:

@@ -4,27 +4,14 @@ import datetime as dt
 from django.db.models import F
 
 from policyops.calendar import add_working_days
-from policyops.workflow import memoized
 
 from approvals import rules
-from approvals.models import ApprovalCase, ApprovalSeal, Entrustment
+from approvals.models import ApprovalCase
 
 
 def seal_for(power, day: dt.date, district_id):
-    """The seal that may stamp a decision on ``power`` on ``day`` in ``district_id``, or None.
-
-    Only when an entrustment of the power to that district's authority is in force that
-    day and its seal is issued (decree 第264号, 002:29-35: Pingdu, inside its own territory).
-    """
-    def find():
-        entrustments = Entrustment.objects.in_force_on(day).filter(powers=power,
-                                                                   authority__district_id=district_id)
-        for seal in ApprovalSeal.objects.filter(entrustment__in=entrustments).order_by("-issued_on"):
-            if seal.is_issued_on(day):
-                return seal
-        return None
-
-    return memoized(("seal_for", power.pk, day, district_id), find)
+    """The seal that may stamp a decision on ``power`` on ``day`` in ``district_id``, or None."""
+    return power.seal_on(day, district_id)
 
 
 def case_list(*, user, state=None, due=None, today: dt.date | None = None):
