@@ -1,5 +1,7 @@
 """What every PolicyOps ModelAdmin shares: history without reverts, the audit trail."""
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
@@ -7,20 +9,62 @@ from simple_history.admin import SimpleHistoryAdmin
 from policyops.audit import entries_for
 
 
+def tracks_history(model) -> bool:
+    """Whether simple-history keeps records of ``model`` (``history = HistoricalRecords()``)."""
+    return hasattr(model._meta, "simple_history_manager_attribute")
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
-    """simple-history's admin with reverts refused.
+    """simple-history's admin with reverts refused and history scoped like the change page.
 
     A revert would write states and fields directly, around the services and their
     audit. SIMPLE_HISTORY_REVERT_DISABLED only hides the button; the POST is refused here.
+
+    simple-history looks the object and its records up through the model's manager (and
+    falls back to the last historical record when ``get_queryset`` does not hold the
+    object), so a scoped admin would show other districts' history. Here both history
+    pages answer 404 unless ``self.get_queryset(request)`` holds the object, and a
+    historical record is shown only when it is a record of that object.
+
+    A model without simple-history (no ``history`` field) gets Django's own history page
+    (the admin log) instead of a 500.
     """
 
     def revert_disabled(self, request, obj=None):
         return True
 
+    def get_urls(self):
+        if not tracks_history(self.model):
+            return super(SimpleHistoryAdmin, self).get_urls()  # no historical record to show one of
+        return super().get_urls()
+
+    def _visible_object(self, request, object_id):
+        """The object if this admin's (scoped) queryset holds it; otherwise 404."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self._visible_object(request, object_id)
+        if not tracks_history(self.model):
+            return super(SimpleHistoryAdmin, self).history_view(request, object_id, extra_context)
+        return super().history_view(request, str(obj.pk), extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        if not tracks_history(self.model):
+            raise Http404
+        obj = self._visible_object(request, object_id)
+        records = getattr(self.model, self.model._meta.simple_history_manager_attribute)
+        try:
+            belongs = records.filter(**{self.model._meta.pk.attname: obj.pk}, history_id=version_id).exists()
+        except (ValueError, ValidationError):
+            belongs = False
+        if not belongs:
+            raise Http404
+        return super().history_form_view(request, str(obj.pk), version_id, extra_context)
 
 
 class ReadOnlyAdminMixin:
