@@ -4,7 +4,6 @@ Output serializers only read; input serializers only validate the shape of a req
 what a use case allows is decided by approvals.services, never here. The applicant's
 phone number is write-only: no response carries it.
 """
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -14,7 +13,7 @@ from approvals import rules
 from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspension, DelegatedPower
 from approvals.selectors import DueState, case_clock_summary
 from policyops.models import Person
-from policyops.scoping import sees_all_districts, user_district_id
+from policyops.scoping import with_city_level
 
 SCOPE_RULES = [rules.ScopeRule.NONE, rules.ScopeRule.PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL,
                rules.ScopeRule.NOT_TERTIARY_PRACTITIONER, rules.ScopeRule.NOT_TERTIARY_HOSPITAL]
@@ -216,9 +215,7 @@ class HandlerField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
         people = Person.objects.all()
-        if request is None or sees_all_districts(request.user):
-            return people
-        return people.filter(Q(district__isnull=True) | Q(district_id=user_district_id(request.user)))
+        return people if request is None else with_city_level(people, request.user)
 
 
 class AssignInputSerializer(serializers.Serializer):

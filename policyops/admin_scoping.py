@@ -1,33 +1,97 @@
-"""Admin side of district scoping: lists, forms and saves limited to the user's district."""
-from django.core.exceptions import PermissionDenied
+"""Admin side of district scoping: lists, searches, filters, forms and saves limited to the user's district.
+
+Every way the admin reaches rows of a district-scoped model goes through ``get_queryset``
+(changelist, search, change/delete/history pages, autocomplete, RelatedOnly filters). The
+mixin scopes it, scopes search results again (an override of ``get_search_results`` may
+start from the model's manager), refuses an object of another district in ``get_object``
+even if a subclass's ``get_queryset`` forgot to call ``super()``, and limits the choices
+of foreign keys and list filters that point at other district-scoped models.
+"""
+from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.utils.translation import gettext as _
 
 from policyops.models import District
-from policyops.scoping import may_touch_district, sees_all_districts, user_district_id
+from policyops.scoping import (
+    follow,
+    may_see,
+    may_touch_district,
+    owns,
+    sees_all_districts,
+    user_district_id,
+    visibility_q,
+)
 
 
-def _district_id_of(obj):
-    """Follow the model's ``district_lookup`` (e.g. ``lead_unit__district``) to a district id."""
-    value = obj
-    for part in obj.district_lookup.split("__"):
-        value = getattr(value, part, None)
-        if value is None:
-            return None
-    return value.pk
+def is_district_scoped(model) -> bool:
+    return bool(getattr(model, "district_lookup", None))
+
+
+def scope_queryset(queryset, user):
+    """``queryset`` limited to the rows ``user`` may see (unchanged for models that are not district-scoped)."""
+    model = queryset.model
+    if not is_district_scoped(model) or sees_all_districts(user):
+        return queryset
+    if hasattr(queryset, "visible_to"):
+        return queryset.visible_to(user)
+    condition = visibility_q(model, user)
+    return queryset.none() if condition is None else queryset.filter(condition)
 
 
 class DistrictScopedAdminMixin:
     """For ModelAdmins of models that declare ``district_lookup``."""
 
     def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+        return scope_queryset(super().get_queryset(request), request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        return scope_queryset(queryset, request.user), may_have_duplicates
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and not may_see(request.user, obj):
+            return None  # as if it did not exist: the admin answers "not found"
+        return obj
+
+    def get_list_filter(self, request):
+        """A filter on a relation to another district-scoped model offers only the related rows in view."""
+        filters = []
+        limit = not sees_all_districts(request.user)
+        for spec in super().get_list_filter(request):
+            if limit and isinstance(spec, str) and self._points_at_scoped_model(spec):
+                spec = (spec, admin.RelatedOnlyFieldListFilter)
+            filters.append(spec)
+        return filters
+
+    def _points_at_scoped_model(self, field_path):
+        model = self.model
+        field = None
+        for part in field_path.split("__"):
+            try:
+                field = model._meta.get_field(part)
+            except FieldDoesNotExist:
+                return False
+            if not field.is_relation:
+                return False
+            model = field.related_model
+        return field is not None and is_district_scoped(model)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is District and not sees_all_districts(request.user):
-            kwargs["queryset"] = District.objects.filter(pk=user_district_id(request.user))
+        if not sees_all_districts(request.user):
+            if db_field.related_model is District:
+                kwargs["queryset"] = District.objects.filter(pk=user_district_id(request.user))
+            elif is_district_scoped(db_field.related_model):
+                queryset = kwargs.get("queryset")
+                if queryset is None:
+                    queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)
+                if queryset is None:
+                    queryset = db_field.related_model._default_manager.using(kwargs.get("using"))
+                kwargs["queryset"] = scope_queryset(queryset.all(), request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if not may_touch_district(request.user, _district_id_of(obj)):
+        # A row's owner may save it wherever its district is (a director's unavailable date).
+        if not (owns(request.user, obj) or may_touch_district(request.user, follow(obj, obj.district_lookup))):
             raise PermissionDenied(_("You may only change records of your own district."))
         super().save_model(request, obj, form, change)
