@@ -9,12 +9,14 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.admin import ImportExportMixin
 
+from policyops import admin_beat, admin_users  # noqa: F401  (re-register auth.User and PeriodicTask)
 from policyops import calendar, indicators, resources, services
+from policyops.actions import BULK_ACTIONS
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_import import ImportExportMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
-from policyops.errors import PolicyOpsError
+from policyops.admin_workflow import WorkflowAdminMixin, workflow_bulk_action
 from policyops.forms import OfficialCalendarImportForm
 from policyops.models import (
     AuditEntry,
@@ -98,40 +100,34 @@ class CalendarOverrideAdmin(ImportExportMixin, HistoryAdmin):
                 "Friday only. Import the State Council's notice for %(year)s.") % {"year": year})
         return super().changelist_view(request, extra_context)
 
+    # Every write of an override goes through the calendar services (cache + recompute).
+
     def save_model(self, request, obj, form, change):
-        old_date = form.initial.get("date") if change else None
-        super().save_model(request, obj, form, change)
-        services.calendar_changed_commit({d for d in (obj.date, old_date) if d})
+        previous = form.initial.get("date") if change else None
+        services.calendar_override_save(override=obj, previous_date=previous)
 
     def delete_model(self, request, obj):
-        day = obj.date
-        super().delete_model(request, obj)
-        services.calendar_changed_commit({day})
+        services.calendar_overrides_delete(overrides=[obj])
 
     def delete_queryset(self, request, queryset):
-        days = set(queryset.values_list("date", flat=True))
-        super().delete_queryset(request, queryset)
-        services.calendar_changed_commit(days)
+        services.calendar_overrides_delete(overrides=queryset)
 
     def import_official_year_view(self, request):
         if not self.has_add_permission(request):
             return redirect("admin:index")
         form = OfficialCalendarImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                rows = services.parse_official_calendar(form.cleaned_data["file"].read(),
-                                                        year=form.cleaned_data["year"])
-                services.calendar_import_official_year(year=form.cleaned_data["year"], rows=rows,
-                                                       notice=form.cleaned_data["notice"],
-                                                       acting_user=request.user)
-            except PolicyOpsError as exc:
-                for line in str(exc).splitlines():
-                    form.add_error("file", line)
-            else:
+            upload = form.cleaned_data["file"]
+            report = services.calendar_import_official_file(
+                year=form.cleaned_data["year"], file=upload, filename=upload.name,
+                notice=form.cleaned_data["notice"], acting_user=request.user)
+            if report.ok:
                 messages.success(request, _("The official calendar of %(year)s has been imported (%(count)s dates); "
                                             "open deadlines were recomputed.")
-                                 % {"year": form.cleaned_data["year"], "count": len(rows)})
+                                 % {"year": form.cleaned_data["year"], "count": len(report.rows())})
                 return redirect("admin:policyops_calendaroverride_changelist")
+            for problem in report.problems:
+                form.add_error("file", str(problem))
         context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
                    "title": _("Import a year's official calendar")}
         return TemplateResponse(request, "admin/policyops/calendaroverride/import_official_year.html", context)
@@ -211,40 +207,26 @@ class IndicatorReadingAdmin(ImportExportMixin, HistoryAdmin):
         super().save_model(request, obj, form, change)
 
 
-class PolicyTaskTransitionAction:
-    """An admin action that runs one task service per selected row and reports each refusal."""
-
-    def __init__(self, service, description, **service_kwargs):
-        self.service = service
-        self.service_kwargs = service_kwargs
-        self.short_description = description
-        self.__name__ = service.__name__
-
-    def __call__(self, modeladmin, request, queryset):
-        done = 0
-        for task in queryset.select_related("document"):
-            try:
-                self.service(task=task, acting_user=request.user, **self.service_kwargs)
-                done += 1
-            except PolicyOpsError as exc:
-                modeladmin.message_user(request, f"{task}: {exc}", messages.ERROR)
-        if done:
-            modeladmin.message_user(request, _("%(count)s task(s) updated.") % {"count": done}, messages.SUCCESS)
-
-
 @admin.register(PolicyTask)
-class PolicyTaskAdmin(DistrictScopedAdminMixin, ImportExportMixin, HistoryAdmin):
+class PolicyTaskAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ImportExportMixin, HistoryAdmin):
+    """Task items. The state moves only by the next-step buttons (policyops.actions), each
+    through its form page, or by the bulk actions of the steps without input."""
+
     resource_classes = [resources.PolicyTaskResource]
-    list_display = ("__str__", "short_text", "lead_unit", "deadline", "status", "overdue")
-    list_filter = ("status", "document", "lead_unit")
+    list_display = ("__str__", "short_text", "lead_unit", "deadline", "state", "overdue")
+    list_filter = ("state", "document", "lead_unit")
     search_fields = ("text", "number", "lead_unit__name")
     list_select_related = ("document", "lead_unit")
     filter_horizontal = ("cooperating_units",)
-    readonly_fields = ("status", "return_reason", "audit_trail")
-    actions = [
-        PolicyTaskTransitionAction(services.policy_task_start, gettext_lazy("Start the selected tasks")),
-        PolicyTaskTransitionAction(services.policy_task_accept, gettext_lazy("Accept the selected tasks")),
-    ]
+    # The report and the reason are the inputs of their steps (submit, return), never edited here.
+    readonly_fields = ("state", "progress_report", "return_reason", "audit_trail")
+    actions = [workflow_bulk_action(name, label) for name, label in BULK_ACTIONS.items()]
+
+    def workflow_head(self, request, obj):
+        return [(PolicyTask._meta.get_field("text").verbose_name, obj.text),
+                (PolicyTask._meta.get_field("lead_unit").verbose_name, obj.lead_unit),
+                (PolicyTask._meta.get_field("deadline").verbose_name, obj.deadline or "—"),
+                (PolicyTask._meta.get_field("state").verbose_name, obj.get_state_display())]
 
     @admin.display(description=gettext_lazy("task"))
     def short_text(self, obj):

@@ -11,17 +11,28 @@ Services raise policyops.errors; the API answers with one JSON shape:
 
 The handler is set per view through ``PolicyOpsAPIMixin`` (not in settings), so that the
 admin and other DRF views keep DRF's defaults.
+
+Also here: the API face of the workflow kernel. ``WorkflowViewSetMixin`` gives a viewset
+one ``POST /<object>/<action>/`` endpoint per action of the model's list in
+policyops.workflow (``workflow_endpoints``), and the ``allowed_transitions`` of its detail
+view: the same list the admin and the pages show.
 """
 from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, serializers, status
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import decorators, exceptions, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from policyops import workflow
 from policyops.errors import Conflict, InvalidInput, NotAllowed, PolicyOpsError
 
 STATUS_BY_ERROR = (
@@ -116,3 +127,89 @@ class ErrorSerializer(serializers.Serializer):
 class InputErrorSerializer(ErrorSerializer):
     field = serializers.CharField(allow_null=True, help_text="The input field at fault (dotted for nested ones).")
     errors = serializers.DictField(required=False, help_text="Every message by field, when there are several.")
+
+
+
+# --- the workflow kernel's API face ----------------------------------------------------------
+
+UNKNOWN_ACTION = _("Unknown action.")
+
+
+def workflow_errors(noun: str) -> dict:
+    """The error responses of a workflow endpoint, for the schema (``noun``: "case", "task")."""
+    return {
+        400: OpenApiResponse(InputErrorSerializer, description="Invalid input; ``field`` names the field."),
+        403: OpenApiResponse(ErrorSerializer, description="Not logged in, or not allowed."),
+        404: OpenApiResponse(ErrorSerializer, description=f"No such {noun} in the user's district."),
+        409: OpenApiResponse(ErrorSerializer, description=f"Not possible in the {noun}'s current state, a "
+                                                          f"condition is unmet, or someone else changed the "
+                                                          f"{noun} meanwhile."),
+    }
+
+
+class WorkflowViewSetMixin:
+    """Detail and step endpoints of a model registered with policyops.workflow.
+
+    The viewset provides ``get_workflow_object(lookup)`` (scoped to the user, 404 else) and
+    ``detail_serializer_class``; ``as_of`` is today: clients cannot back-date a step. A view
+    validates the body's shape and runs the step through ``workflow.perform`` (the
+    service locks the row and refuses a stale copy); it never changes the object itself.
+    """
+
+    detail_serializer_class = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.today = timezone.localdate()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": getattr(self, "today", None) or timezone.localdate()}
+
+    def workflow_detail(self, obj) -> dict:
+        context = {**self.get_serializer_context(),
+                   "allowed_transitions": workflow.ready_action_names(obj, self.request.user, as_of=self.today)}
+        return self.detail_serializer_class(obj, context=context).data
+
+    def run_workflow_action(self, request, lookup, action):
+        obj = self.get_workflow_object(lookup)
+        params = {}
+        if action.serializer is not None:
+            body = action.serializer(data=request.data, context=self.get_serializer_context())
+            body.is_valid(raise_exception=True)
+            params = dict(body.validated_data)
+        workflow.perform(obj, action.name, acting_user=request.user, as_of=self.today, **params)
+        return Response(self.workflow_detail(self.get_workflow_object(lookup)))
+
+
+def workflow_endpoints(actions, *, detail_serializer, noun: str) -> dict:
+    """One ``POST /<object>/<action.name>/`` endpoint per action, for a viewset's class body.
+
+    Use as ``locals().update(workflow_endpoints(ACTIONS, ...))`` in a WorkflowViewSetMixin viewset.
+    """
+
+    def endpoint(action):
+        def run(self, request, *args, **kwargs):
+            return self.run_workflow_action(request, kwargs[self.lookup_url_kwarg or self.lookup_field], action)
+
+        run.__name__ = action.name
+        run = extend_schema(
+            summary=f"{noun.capitalize()} step: {action.name}",
+            description=(action.service.__doc__ or "").strip() or None,
+            request=action.serializer,
+            responses={200: detail_serializer, **workflow_errors(noun)},
+        )(run)
+        return decorators.action(detail=True, methods=["post"], url_path=action.name,
+                                 url_name=action.name.replace("_", "-"))(run)
+
+    return {action.name: endpoint(action) for action in actions}
+
+
+class UnknownActionView(PolicyOpsAPIMixin, APIView):
+    """/<object>/<anything else>/: a JSON 404 rather than Django's HTML page."""
+
+    schema = None  # not part of the API
+
+    def post(self, request, *args, **kwargs):
+        raise NotFound(UNKNOWN_ACTION)
+
+    get = put = patch = delete = post

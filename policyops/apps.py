@@ -28,6 +28,9 @@ class PolicyOpsConfig(AppConfig):
         )
         roles.grant(Role.SUPERVISOR, "auth.view_user", "auth.add_user", "auth.change_user")
         seeding.register_policyops_seeds()
+        from policyops.actions import register_all
+
+        register_all()
         post_migrate.connect(_sync_roles, sender=self)
 
 

@@ -29,22 +29,60 @@ calendar_changed = Signal()
 _CACHE_SECONDS = 60.0
 _lock = threading.Lock()
 _cache: dict = {"loaded_at": None, "overrides": {}, "official_years": frozenset()}
+# Set in a thread whose open transaction changes the calendar (see ``changing``).
+_local = threading.local()
 
 
 def clear_cache() -> None:
+    """Forget the cached calendar (and this thread's pending change, see ``changing``)."""
+    _local.changing = False
+    _local.snapshot = None
+    _local.snapshot_block = None
     with _lock:
         _cache["loaded_at"] = None
 
 
-def _load():
+def changing() -> None:
+    """The calendar is being changed inside this thread's open transaction.
+
+    Until that transaction ends, this thread reads the overrides from the database (its
+    own uncommitted rows) into a cache of its own, never the process's: were the
+    transaction rolled back, no rolled-back date would stay in the shared cache. Called by
+    the services' calendar hook after every write (which also drops the thread's copy).
+    """
+    clear_cache()
+    _local.changing = True  # after clear_cache, which resets it
+
+
+def _atomic_blocks() -> list:
+    from django.db import connection
+
+    return connection.atomic_blocks if connection.in_atomic_block else []
+
+
+def _query():
     from policyops.models import CalendarOverride, OfficialCalendarYear
 
+    overrides = dict(CalendarOverride.objects.values_list("date", "is_working_day"))
+    official_years = frozenset(OfficialCalendarYear.objects.values_list("year", flat=True))
+    return overrides, official_years
+
+
+def _load():
+    if getattr(_local, "changing", False):
+        blocks = _atomic_blocks()
+        if blocks:
+            # The thread's own copy holds while the atomic block it was read in is open; once
+            # that block has ended (released, or rolled back with the change) it is read again.
+            if _local.snapshot is None or not any(b is _local.snapshot_block for b in blocks):
+                _local.snapshot, _local.snapshot_block = _query(), blocks[-1]
+            return _local.snapshot
+        clear_cache()  # the change was committed or rolled back: cache again
     with _lock:
         loaded_at = _cache["loaded_at"]
         if loaded_at is not None and time.monotonic() - loaded_at < _CACHE_SECONDS:
             return _cache["overrides"], _cache["official_years"]
-    overrides = dict(CalendarOverride.objects.values_list("date", "is_working_day"))
-    official_years = frozenset(OfficialCalendarYear.objects.values_list("year", flat=True))
+    overrides, official_years = _query()
     with _lock:
         _cache.update(loaded_at=time.monotonic(), overrides=overrides, official_years=official_years)
     return overrides, official_years

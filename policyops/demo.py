@@ -100,20 +100,22 @@ def build_readings(rng, users, last_year: int):
                                             source=DEMO_SOURCE, entered_by=users["supervisor"])
 
 
-def build_task_progress(rng, users):
+def build_task_progress(rng, users, as_of: dt.date):
     supervisor = users["supervisor"]
-    for task in PolicyTask.objects.filter(status=PolicyTask.Status.ASSIGNED).order_by("id"):
+    for task in PolicyTask.objects.filter(state=PolicyTask.State.ASSIGNED).order_by("id"):
         roll = rng.random()
         if roll < 0.4:
             continue
-        services.policy_task_start(task=task, acting_user=supervisor)
+        services.policy_task_start(task=task, acting_user=supervisor, as_of=as_of)
         if roll < 0.7:
             continue
-        services.policy_task_submit(task=task, acting_user=supervisor, progress_report="已按要求推进，材料见附件（演示）。")
+        services.policy_task_submit(task=task, acting_user=supervisor, as_of=as_of,
+                                    progress_report="已按要求推进，材料见附件（演示）。")
         if roll < 0.85:
-            services.policy_task_return(task=task, acting_user=supervisor, reason="请补充量化完成情况（演示）。")
+            services.policy_task_return(task=task, acting_user=supervisor, as_of=as_of,
+                                        reason="请补充量化完成情况（演示）。")
         else:
-            services.policy_task_accept(task=task, acting_user=supervisor)
+            services.policy_task_accept(task=task, acting_user=supervisor, as_of=as_of)
 
 
 def build_demo(log=print, seed: int = 2018) -> None:
@@ -123,7 +125,7 @@ def build_demo(log=print, seed: int = 2018) -> None:
         users = ensure_users(log)
         build_halls(rng)
         build_readings(rng, users, last_year=timezone.localdate().year - 1)
-        build_task_progress(rng, users)
+        build_task_progress(rng, users, as_of=timezone.localdate())
     # Outside that transaction: builders drive the apps' services, which own theirs (durable).
     for builder in _builders:
         builder(rng, users, log)

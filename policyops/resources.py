@@ -1,9 +1,19 @@
-"""Import/export formats of the policyops tables (seeds and admin, CSV and XLSX)."""
-from import_export import fields
+"""Import/export formats of the policyops tables (seeds and admin, CSV and XLSX).
+
+Every import of these runs through ``policyops.importing.import_table``; a Resource whose
+rows other data depends on declares the service hook to run after a saved import
+(``after_saved``), e.g. the calendar's.
+"""
+from django.core.exceptions import ValidationError
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from import_export import fields, widgets
 
 from policyops.importing import (
+    IsoDateWidget,
     NaturalKeysWidget,
     NaturalKeyWidget,
+    StrictBooleanWidget,
     StrictDecimalWidget,
     StrictIntegerWidget,
     StrictModelResource,
@@ -105,7 +115,8 @@ class IndicatorReadingResource(StrictModelResource):
 
 
 class PolicyTaskResource(StrictModelResource):
-    """Task items. The status column is never imported: states change only by services."""
+    """Task items. The state is neither imported nor exported: it changes only through the
+    task's steps (policyops.actions)."""
 
     document = fields.Field(attribute="document", column_name="document", widget=PolicyDocumentKeyWidget())
     lead_unit = fields.Field(attribute="lead_unit", column_name="lead_unit",
@@ -120,8 +131,101 @@ class PolicyTaskResource(StrictModelResource):
         import_id_fields = ("source",)
 
 
+def _calendar_changed(dates) -> None:
+    from policyops import services
+
+    services.calendar_overrides_changed(dates)
+
+
 class CalendarOverrideResource(StrictModelResource):
+    """Single calendar dates (the admin's 日历调整). A saved import recomputes the deadlines."""
+
+    date = fields.Field(attribute="date", column_name="date", widget=IsoDateWidget())
+    is_working_day = fields.Field(attribute="is_working_day", column_name="is_working_day",
+                                  widget=StrictBooleanWidget())
+    official = fields.Field(attribute="official", column_name="official", widget=StrictBooleanWidget())
+
     class Meta(StrictModelResource.Meta):
         model = CalendarOverride
         fields = ("date", "is_working_day", "name", "official", "note")
         import_id_fields = ("date",)
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+        if instance.is_working_day is None and "is_working_day" not in errors:
+            errors["is_working_day"] = [ValidationError(_("Say whether the date is a working day (1) or a holiday "
+                                                          "(0)."), code="required")]
+        if instance.official is None:
+            instance.official = False
+        if errors:
+            raise ValidationError(errors)
+
+    def after_saved(self, report) -> None:
+        _calendar_changed({obj.date for obj in report.changed_instances()})
+
+
+class DayTypeWidget(widgets.Widget):
+    """休 (a holiday) or 班 (an adjusted working day), as the State Council's notice lists them."""
+
+    TYPES = {"休": False, "holiday": False, "班": True, "workday": True}
+
+    def clean(self, value, row=None, **kwargs):
+        text = force_str(value).strip() if value is not None else ""
+        if text not in self.TYPES:
+            raise ValueError(_("“%(value)s” must be 休 or 班.") % {"value": text})
+        return self.TYPES[text]
+
+    def render(self, value, obj=None, **kwargs):
+        return "班" if value else "休"
+
+
+class OfficialCalendarResource(StrictModelResource):
+    """A year's official calendar file: ``date,type,name`` (type 休 or 班), dates of ``year`` only.
+
+    Every row becomes an official override with the notice as its note. The service that
+    imports it (services.calendar_import_official_year) replaces the year's official dates
+    and runs the calendar hook once, with the dates that changed.
+    """
+
+    date = fields.Field(attribute="date", column_name="date", widget=IsoDateWidget())
+    day_type = fields.Field(attribute="is_working_day", column_name="type", widget=DayTypeWidget())
+    name = fields.Field(attribute="name", column_name="name")
+
+    class Meta(StrictModelResource.Meta):
+        model = CalendarOverride
+        fields = ("date", "day_type", "name")
+        import_id_fields = ("date",)
+        skip_unchanged = False
+
+    def __init__(self, *, year: int, notice: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.year = year
+        self.notice = notice
+        self._seen: set = set()
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+        day = instance.date
+        if day is not None and "date" not in errors:
+            if day.year != self.year:
+                errors["date"] = [ValidationError(_("%(value)s is not in %(year)s.")
+                                                  % {"value": day.isoformat(), "year": self.year}, code="invalid")]
+            elif day in self._seen:
+                errors["date"] = [ValidationError(_("%(value)s appears twice.") % {"value": day.isoformat()},
+                                                  code="duplicate")]
+            self._seen.add(day)
+        elif day is None and "date" not in errors:
+            errors["date"] = [ValidationError(_("the date is missing."), code="required")]
+        instance.name = (instance.name or "").strip()[:50]
+        instance.official = True
+        instance.note = self.notice[:200]
+        if errors:
+            raise ValidationError(errors)

@@ -1,20 +1,22 @@
 """Loading seeds/: the data transcribed from the sources, one CSV per table.
 
 Each app registers its seed files (``register``) with the django-import-export
-Resource that reads them, so the admin imports and exports the same format. Loading is
-all-or-nothing: every file is validated row by row inside one transaction; any error
-(file, line, column, reason) rolls everything back.
+Resource that reads them, so the admin imports and exports the same format. Every file
+goes through the one import pipeline (``policyops.importing.import_table``: limits,
+header check, row validation, the Resource's service hook). Loading is all-or-nothing:
+all files load inside one transaction; any error (file, line, column, reason) rolls
+everything back.
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tablib
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+
+from policyops import importing
 
 
 @dataclass(frozen=True)
@@ -66,64 +68,18 @@ def seeds_dir() -> Path:
     return Path(getattr(settings, "SEEDS_DIR", settings.BASE_DIR / "seeds"))
 
 
-def read_csv(path: Path) -> tablib.Dataset:
-    """Read a UTF-8 CSV with a header row into a Dataset (every cell a string)."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
-    if not rows:
-        return tablib.Dataset()
-    width = len(rows[0])
-    dataset = tablib.Dataset(headers=[h.strip() for h in rows[0]])
-    for line, row in enumerate(rows[1:], start=2):
-        if len(row) != width:
-            raise SeedsInvalid([SeedProblem(path.name, line, "—", _(
-                "the row has %(found)s cells, the header %(expected)s.") % {"found": len(row), "expected": width})])
-        dataset.append(row)
-    return dataset
-
-
-def import_problems(filename: str, resource, result) -> list[SeedProblem]:
-    """Every error of an import result as file, line, column, reason (line 1 = header)."""
-    problems = []
-    for invalid in result.invalid_rows:
-        for attribute, errors in invalid.error_dict.items():
-            for error in errors:
-                messages = error.messages if hasattr(error, "messages") else [str(error)]
-                for message in messages:
-                    problems.append(SeedProblem(filename, invalid.number + 1, resource.column_for(attribute), message))
-    for number, errors in result.row_errors():
-        for error in errors:
-            problems.append(SeedProblem(filename, number + 1, "—", str(error.error)))
-    for error in result.base_errors:
-        problems.append(SeedProblem(filename, 0, "—", str(error.error)))
-    return sorted(problems, key=lambda p: (p.line, p.column))
-
-
-def check_header(filename: str, dataset: tablib.Dataset, resource) -> list[SeedProblem]:
-    expected = resource.expected_columns()
-    found = list(dataset.headers or [])
-    missing = [c for c in expected if c not in found]
-    unknown = [c for c in found if c not in expected]
-    problems = []
-    if missing:
-        problems.append(SeedProblem(filename, 1, "、".join(missing), _("missing column.")))
-    if unknown:
-        problems.append(SeedProblem(filename, 1, "、".join(unknown), _("unknown column.")))
-    return problems
-
-
-def import_dataset(filename: str, dataset: tablib.Dataset, resource, *, dry_run: bool = False):
-    """Import one dataset inside the caller's transaction; returns (result, problems)."""
-    problems = check_header(filename, dataset, resource)
-    if problems:
-        return None, problems
-    result = resource.import_data(dataset, dry_run=dry_run, raise_errors=False, use_transactions=False,
-                                  collect_failed_rows=True)
-    return result, import_problems(filename, resource, result)
+def load_seed_file(seed: SeedFile, path: Path) -> importing.ImportReport:
+    """Import one seed file through the pipeline (inside the caller's transaction)."""
+    return importing.import_table(seed.resource_class(), path, filename=seed.filename, format="csv",
+                                  dry_run=False, allow_empty=True)
 
 
 def load_seeds(directory: Path | None = None) -> SeedReport:
-    """Load every registered seed file; raise SeedsInvalid (and write nothing) on any error."""
+    """Load every registered seed file; raise SeedsInvalid (and write nothing) on any error.
+
+    A file with an error is not imported at all, and the others are still checked (so one
+    run lists every problem); the whole load is then rolled back.
+    """
     directory = Path(directory or seeds_dir())
     report = SeedReport()
     problems: list[SeedProblem] = []
@@ -131,21 +87,12 @@ def load_seeds(directory: Path | None = None) -> SeedReport:
         for seed in seed_files():
             path = directory / seed.filename
             if not path.exists():
-                problems.append(SeedProblem(seed.filename, 0, "—", _("the file is missing.")))
+                problems.append(SeedProblem(seed.filename, 0, importing.NO_COLUMN, _("the file is missing.")))
                 continue
-            try:
-                dataset = read_csv(path)
-            except SeedsInvalid as exc:
-                problems.extend(exc.problems)
-                continue
-            except UnicodeDecodeError:
-                problems.append(SeedProblem(seed.filename, 0, "—", _("the file is not UTF-8 text.")))
-                continue
-            resource = seed.resource_class()
-            result, file_problems = import_dataset(seed.filename, dataset, resource)
-            problems.extend(file_problems)
-            if result is not None:
-                report.counts[seed.filename] = {k: result.totals.get(k, 0) for k in ("new", "update", "delete", "skip")}
+            result = load_seed_file(seed, path)
+            problems.extend(SeedProblem(seed.filename, p.line or 0, p.column, p.reason) for p in result.problems)
+            if result.result is not None and result.ok:
+                report.counts[seed.filename] = {k: result.totals[k] for k in ("new", "update", "delete", "skip")}
         if problems:
             # Leaving the block by an exception rolls back every file, valid ones too.
             raise SeedsInvalid(problems)

@@ -9,9 +9,10 @@ def indicator_list():
         F("document__issued_on").asc(nulls_last=True), "document_id", "id")
 
 
-def policy_task_list(*, user, status: str | None = None):
+def policy_task_list(*, user, state: str | None = None):
+    """The tasks ``user`` may see (their district's lead units; all for supervisors)."""
     qs = (PolicyTask.objects.visible_to(user).select_related("document", "lead_unit")
           .prefetch_related("cooperating_units").order_by(F("deadline").asc(nulls_last=True), "id"))
-    if status:
-        qs = qs.filter(status=status)
+    if state:
+        qs = qs.filter(state=state)
     return qs

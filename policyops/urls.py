@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
 
-from policyops import views
+from policyops import api, api_tasks, views
 
 policyops_patterns = [
     path("", views.home, name="home"),
@@ -12,9 +13,20 @@ policyops_patterns = [
     path("inbox/", views.inbox, name="inbox"),
 ]
 
+# The policy-task API: /api/policy-tasks/, /api/policy-tasks/{id}/, /api/policy-tasks/{id}/{action}/.
+policyops_api_router = SimpleRouter()
+policyops_api_router.register("policy-tasks", api_tasks.PolicyTaskViewSet, basename="policy-task")
+policyops_api_patterns = [
+    *policyops_api_router.urls,
+    # Any other /policy-tasks/{id}/<action>/ (an unknown step): a JSON 404.
+    path("policy-tasks/<int:pk>/<str:action>/", api.UnknownActionView.as_view(),
+         name="policy-task-unknown-action"),
+]
+
 urlpatterns = [
     path("", include((policyops_patterns, "policyops"))),
     path("approvals/", include("approvals.urls")),
+    path("api/", include((policyops_api_patterns, "policyops-api"))),
     path("api/approvals/", include("approvals.api_urls")),
     path("roads/", include("programs.roads.urls")),
     path("api/roads/", include("programs.roads.api_urls")),

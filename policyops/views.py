@@ -23,13 +23,14 @@ def indicator_list(request):
 
 @login_required
 def policy_task_list(request):
-    status = request.GET.get("status") or None
-    if status not in PolicyTask.Status.values:
-        status = None
-    page = Paginator(selectors.policy_task_list(user=request.user, status=status), PAGE_SIZE).get_page(
+    # ?state=…; ?status=… is the name older links use.
+    state = request.GET.get("state") or request.GET.get("status") or None
+    if state not in PolicyTask.State.values:
+        state = None
+    page = Paginator(selectors.policy_task_list(user=request.user, state=state), PAGE_SIZE).get_page(
         request.GET.get("page"))
     return render(request, "policyops/task_list.html", {
-        "page": page, "today": timezone.localdate(), "status": status, "statuses": PolicyTask.Status.choices})
+        "page": page, "today": timezone.localdate(), "state": state, "states": PolicyTask.State.choices})
 
 
 @login_required

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from policyops.fsm import StateMachineModel
 from policyops.scoping import DistrictScopedQuerySet
+from policyops.workflow import condition
 
 from .organisations import Department
 
@@ -127,7 +128,7 @@ class IndicatorReading(models.Model):
 
 class PolicyTaskQuerySet(DistrictScopedQuerySet):
     def open(self):
-        return self.exclude(status=PolicyTask.Status.ACCEPTED)
+        return self.exclude(state=PolicyTask.State.ACCEPTED)
 
     def overdue(self, as_of):
         """Open tasks whose deadline has passed on ``as_of`` (overdue is derived, never stored)."""
@@ -146,18 +147,27 @@ def _may_review(task, user) -> bool:
     return user.is_superuser or user.has_perm("policyops.review_policytask")
 
 
-def _has_progress_report(task) -> bool:
+# Conditions (each with the message that says what is missing).
+
+
+@condition(_("write a progress report first"))
+def has_progress_report(task) -> bool:
     return bool(task.progress_report.strip())
 
 
-def _has_return_reason(task) -> bool:
+@condition(_("give the reason for returning the task"))
+def has_return_reason(task) -> bool:
     return bool(task.return_reason.strip())
 
 
 class PolicyTask(StateMachineModel):
-    """A task item of a policy document's work ledger (工作台账), with its 责任单位."""
+    """A task item of a policy document's work ledger (工作台账), with its 责任单位.
 
-    class Status(models.TextChoices):
+    Its ``state`` moves only through the steps of ``policyops.actions`` (services), never
+    by assignment: assigned → in progress → submitted → accepted, or returned → in progress.
+    """
+
+    class State(models.TextChoices):
         ASSIGNED = "assigned", _("assigned")
         IN_PROGRESS = "in_progress", _("in progress")
         SUBMITTED = "submitted", _("submitted")
@@ -173,8 +183,7 @@ class PolicyTask(StateMachineModel):
     cooperating_units = models.ManyToManyField(Department, verbose_name=_("cooperating units"), blank=True,
                                                related_name="cooperating_tasks")
     deadline = models.DateField(_("deadline"), null=True, blank=True)
-    status = FSMField(_("status"), max_length=20, choices=Status.choices, default=Status.ASSIGNED,
-                      protected=True)
+    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.ASSIGNED, protected=True)
     progress_report = models.TextField(_("progress report"), blank=True)
     return_reason = models.TextField(_("reason for return"), blank=True)
     source = models.CharField(_("source line"), max_length=100, blank=True)
@@ -199,26 +208,26 @@ class PolicyTask(StateMachineModel):
         return f"{self.document.key} {self.number}"
 
     def is_overdue(self, as_of) -> bool:
-        return bool(self.deadline and self.deadline < as_of and self.status != self.Status.ACCEPTED)
+        return bool(self.deadline and self.deadline < as_of and self.state != self.State.ACCEPTED)
 
-    @transition(field=status, source=Status.ASSIGNED, target=Status.IN_PROGRESS, permission=_may_work_on)
+    @transition(field=state, source=State.ASSIGNED, target=State.IN_PROGRESS, permission=_may_work_on)
     def start(self):
         pass
 
-    @transition(field=status, source=Status.RETURNED, target=Status.IN_PROGRESS, permission=_may_work_on)
+    @transition(field=state, source=State.RETURNED, target=State.IN_PROGRESS, permission=_may_work_on)
     def resume(self):
         pass
 
-    @transition(field=status, source=Status.IN_PROGRESS, target=Status.SUBMITTED, permission=_may_work_on,
-                conditions=[_has_progress_report])
+    @transition(field=state, source=State.IN_PROGRESS, target=State.SUBMITTED, permission=_may_work_on,
+                conditions=[has_progress_report])
     def submit(self):
         pass
 
-    @transition(field=status, source=Status.SUBMITTED, target=Status.ACCEPTED, permission=_may_review)
+    @transition(field=state, source=State.SUBMITTED, target=State.ACCEPTED, permission=_may_review)
     def accept(self):
         pass
 
-    @transition(field=status, source=Status.SUBMITTED, target=Status.RETURNED, permission=_may_review,
-                conditions=[_has_return_reason])
+    @transition(field=state, source=State.SUBMITTED, target=State.RETURNED, permission=_may_review,
+                conditions=[has_return_reason])
     def return_for_rework(self):
         pass

@@ -337,8 +337,9 @@ def test_a_stale_concurrent_transition_is_a_409(case, clerk, today, monkeypatch)
     services.case_refuse(case=ApprovalCase.objects.get(pk=case.pk), acting_user=clerk, as_of=D(2024, 9, 27),
                          reason="材料不实", refer_to="市测试委")
     copies = iter([stale])
-    real_get = CaseViewSet._get
-    monkeypatch.setattr(CaseViewSet, "_get", lambda self, number: next(copies, None) or real_get(self, number))
+    real_get = CaseViewSet.get_workflow_object
+    monkeypatch.setattr(CaseViewSet, "get_workflow_object",
+                        lambda self, number: next(copies, None) or real_get(self, number))
     response = post(clerk, case.number, "accept")
     assert response.status_code == 409
     with translation.override("zh-hans"):

@@ -10,6 +10,10 @@ D = dt.date
 GOOD = "date,type,name\n2027-01-01,休,元旦\n2027-02-06,班,春节\n2027-02-08,休,春节\n"
 
 
+# Parsing is a dry run of the import pipeline: it reads the database (existing dates).
+pytestmark = pytest.mark.django_db
+
+
 def test_parse_reads_holidays_and_adjusted_working_days():
     rows = services.parse_official_calendar(GOOD.encode(), year=2027)
     assert rows == [(D(2027, 1, 1), False, "元旦"), (D(2027, 2, 6), True, "春节"), (D(2027, 2, 8), False, "春节")]
@@ -31,9 +35,15 @@ def test_parse_refuses_a_wrong_header():
         services.parse_official_calendar("day,kind\n2027-01-01,休\n", year=2027)
 
 
-def test_parse_refuses_non_utf8():
-    with pytest.raises(InvalidInput):
-        services.parse_official_calendar("date,type,name\n2027-01-01,休,元旦\n".encode("gb18030"), year=2027)
+def test_parse_accepts_gbk_as_excel_saves_it():
+    rows = services.parse_official_calendar("date,type,name\n2027-01-01,休,元旦\n".encode("gbk"), year=2027)
+    assert rows == [(D(2027, 1, 1), False, "元旦")]
+
+
+def test_parse_refuses_text_that_is_neither_utf8_nor_gbk():
+    with pytest.raises(InvalidInput) as exc:
+        services.parse_official_calendar(b"date,type,name\n2027-01-01,\xff\xfe\xff,x\n", year=2027)
+    assert "GBK" in str(exc.value)
 
 
 def test_parse_refuses_duplicate_dates():

@@ -1,0 +1,231 @@
+"""The one import pipeline (policyops.importing.import_table) and the admin's 导入 on it."""
+import io
+import time
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from policyops import importing
+from policyops.importing import ImportProblem, import_table
+from policyops.models import District
+from policyops.resources import CalendarOverrideResource, DistrictResource
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "name,position,source\n"
+
+
+def names():
+    return set(District.objects.values_list("name", flat=True))
+
+
+def xlsx(rows) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- reading and the header -------------------------------------------------------------------------
+
+
+def test_a_missing_column_is_a_line_column_reason_problem(seeded):
+    report = import_table(DistrictResource(), "name,source\n测试区,x\n".encode(), filename="d.csv", dry_run=False)
+    assert report.problems == [ImportProblem(1, "position", "缺少该列。")]
+    assert not report.saved and "测试区" not in names()
+
+
+def test_unknown_and_repeated_columns_are_reported(seeded):
+    report = import_table(DistrictResource(), b"name,position,source,colour,name\nx,1,y,red,x\n", filename="d.csv",
+                          dry_run=True)
+    assert {(p.line, p.column) for p in report.problems} == {(1, "colour"), (1, "name")}
+
+
+def test_gbk_csv_is_accepted(seeded):
+    content = (HEADER + "测试区,99,测试来源\n").encode("gbk")
+    report = import_table(DistrictResource(), content, filename="d.csv", dry_run=False)
+    assert report.ok and report.saved, report.problems
+    assert District.objects.get(name="测试区").source == "测试来源"
+
+
+def test_utf8_with_a_bom_is_accepted(seeded):
+    report = import_table(DistrictResource(), ("\ufeff" + HEADER + "测试区,99,x\n").encode(), filename="d.csv",
+                          dry_run=False)
+    assert report.saved and "测试区" in names()
+
+
+def test_more_rows_than_the_limit_are_refused(seeded):
+    content = (HEADER + "".join(f"区{i},{i},x\n" for i in range(4))).encode()
+    report = import_table(DistrictResource(), content, filename="d.csv", dry_run=False, max_rows=3)
+    [problem] = report.problems
+    assert problem.line is None and "3" in problem.reason
+    assert "区0" not in names()
+
+
+def test_the_default_limit_is_5000_rows(seeded):
+    content = (HEADER + "".join(f"区{i},{i},x\n" for i in range(importing.MAX_ROWS + 1))).encode()
+    report = import_table(DistrictResource(), content, filename="d.csv", dry_run=True)
+    assert len(report.problems) == 1 and "5000" in report.problems[0].reason
+
+
+def test_a_file_over_the_size_limit_is_refused(seeded):
+    report = import_table(DistrictResource(), (HEADER + "x,1," + "y" * 2000 + "\n").encode(), filename="d.csv",
+                          dry_run=True, max_bytes=1024)
+    assert len(report.problems) == 1 and report.problems[0].line is None
+
+
+def test_a_zip_bomb_is_refused_before_it_is_parsed(seeded):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(importing.MAX_UNPACKED_BYTES // len(chunk) + 1):
+                member.write(chunk)
+    bomb = buffer.getvalue()
+    assert len(bomb) < 1024 * 1024
+    started = time.monotonic()
+    report = import_table(DistrictResource(), bomb, filename="bomb.xlsx", dry_run=True)
+    assert time.monotonic() - started < 1.0
+    [problem] = report.problems
+    assert problem.line is None and "解压后过大" in problem.reason
+
+
+def test_a_file_that_is_no_workbook_is_refused(seeded):
+    report = import_table(DistrictResource(), b"not a zip", filename="d.xlsx", dry_run=True)
+    assert len(report.problems) == 1
+
+
+def test_an_xlsx_file_is_read_like_a_csv(seeded):
+    report = import_table(DistrictResource(), xlsx([["name", "position", "source"], ["测试区", 99, "x"]]),
+                          filename="d.xlsx", dry_run=False)
+    assert report.saved, report.problems
+    assert District.objects.get(name="测试区").position == 99
+
+
+# --- all or nothing, reported by line and column ---------------------------------------------------
+
+
+def test_nothing_is_saved_when_one_row_is_bad(seeded):
+    content = (HEADER + "甲区,97,x\n乙区,约98,x\n丙区,99,x\n").encode()
+    report = import_table(DistrictResource(), content, filename="d.csv", dry_run=False)
+    [problem] = report.problems
+    assert (problem.line, problem.column) == (3, "position") and "约98" in problem.reason
+    assert not report.saved
+    assert not {"甲区", "乙区", "丙区"} & names()
+
+
+def test_lines_are_the_files_own_despite_blank_lines(seeded):
+    content = (HEADER + "\n甲区,97,x\n\n乙区,x98,x\n").encode()
+    [problem] = import_table(DistrictResource(), content, filename="d.csv", dry_run=True).problems
+    assert problem.line == 5
+
+
+def test_a_dry_run_saves_nothing_and_runs_no_hook(seeded):
+    calls = []
+
+    class Hooked(DistrictResource):
+        def after_saved(self, report):
+            calls.append(report)
+
+    report = import_table(Hooked(), (HEADER + "测试区,99,x\n").encode(), filename="d.csv", dry_run=True)
+    assert report.ok and not report.saved and report.totals["new"] == 1
+    assert "测试区" not in names() and calls == []
+    report = import_table(Hooked(), (HEADER + "测试区,99,x\n").encode(), filename="d.csv", dry_run=False)
+    assert report.saved and calls == [report]
+
+
+def test_a_failing_hook_rolls_the_import_back(seeded):
+    class Broken(DistrictResource):
+        def after_saved(self, report):
+            raise RuntimeError("hook failed")
+
+    with pytest.raises(RuntimeError):
+        import_table(Broken(), (HEADER + "测试区,99,x\n").encode(), filename="d.csv", dry_run=False)
+    assert "测试区" not in names()
+
+
+def test_a_boolean_that_is_not_one_is_refused(db):
+    content = b"date,is_working_day,name,official,note\n2027-01-01,maybe,x,0,\n"
+    report = import_table(CalendarOverrideResource(), content, filename="c.csv", dry_run=True)
+    assert [(p.line, p.column) for p in report.problems] == [(2, "is_working_day")]
+
+
+def test_a_resource_can_be_made_from_the_table(seeded):
+    seen = []
+
+    def make(table):
+        seen.append(table.lines)
+        return DistrictResource()
+
+    import_table(make, (HEADER + "\n测试区,99,x\n").encode(), filename="d.csv", dry_run=True)
+    assert seen == [[3]]
+
+
+# --- the admin's 导入 goes through the pipeline --------------------------------------------------------
+
+
+def upload(name, content):
+    return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+@pytest.fixture
+def admin_user(db):
+    # Districts are edited by administrators only (supervisors may not change them).
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+def test_the_admin_import_reports_a_missing_column_on_the_form_not_a_500(client, admin_user, seeded):
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:policyops_district_import"),
+                           {"format": "0", "resource": "0", "import_file": upload("d.csv", b"name,source\nx,y\n")})
+    assert response.status_code == 200
+    errors = response.context["form"].errors["import_file"]
+    assert any("position" in e for e in errors)
+    assert "confirm_form" not in response.context
+
+
+def test_the_admin_import_previews_then_saves_a_gbk_file(client, admin_user, seeded):
+    client.force_login(admin_user)
+    content = (HEADER + "测试区,99,测试\n").encode("gbk")
+    preview = client.post(reverse("admin:policyops_district_import"),
+                          {"format": "0", "resource": "0", "import_file": upload("d.csv", content)})
+    assert preview.status_code == 200 and preview.context["confirm_form"] is not None
+    assert "测试区" not in names()
+    confirmed = client.post(reverse("admin:policyops_district_process_import"), preview.context["confirm_form"].initial)
+    assert confirmed.status_code == 302
+    assert "测试区" in names()
+
+
+def test_the_admin_import_refuses_a_bad_row_and_saves_nothing(client, admin_user, seeded):
+    client.force_login(admin_user)
+    content = (HEADER + "甲区,97,x\n乙区,约98,x\n").encode()
+    response = client.post(reverse("admin:policyops_district_import"),
+                           {"format": "0", "resource": "0", "import_file": upload("d.csv", content)})
+    errors = response.context["form"].errors["import_file"]
+    assert len(errors) == 1 and "3" in errors[0] and "position" in errors[0]
+    assert not {"甲区", "乙区"} & names()
+
+
+def test_the_confirm_step_imports_again_and_refuses_what_changed_since_the_preview(client, admin_user, seeded):
+    from policyops.models import Department
+
+    client.force_login(admin_user)
+    District.objects.create(name="测试区", position=99)
+    content = "name,district,kind,source\n测试区测试局,测试区,agency,x\n".encode()
+    preview = client.post(reverse("admin:policyops_department_import"),
+                          {"format": "0", "resource": "0", "import_file": upload("d.csv", content)})
+    assert preview.context["form"].errors == {}, preview.context["form"].errors
+    District.objects.filter(name="测试区").delete()  # meanwhile
+    response = client.post(reverse("admin:policyops_department_process_import"),
+                           preview.context["confirm_form"].initial, follow=True)
+    errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+    assert any("district" in e and "测试区" in e for e in errors), errors
+    assert not Department.objects.filter(name="测试区测试局").exists()
