@@ -4,7 +4,6 @@ import re
 import unicodedata
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
@@ -19,6 +18,7 @@ from approvals import selectors
 from approvals.forms import StatusLookupForm
 from approvals.models import ApprovalCase, ApprovalSeal, CaseNotice
 from approvals.selectors import DueState
+from policyops import ratelimit
 from policyops.models import Department
 
 PAGE_SIZE = 50
@@ -117,7 +117,7 @@ def seal_impression(request, pk):
 # successful or not: guessing the 4 digits by trying them all must not be possible.
 STATUS_LOOKUP_LIMIT = 10
 STATUS_LOOKUP_WINDOW_SECONDS = 10 * 60
-STATUS_CACHE_KEY = "approvals:status-lookups:{ip}"
+STATUS_RATE_SCOPE = "approvals:status-lookups"
 
 PUBLIC_LANGUAGE = "zh-hans"  # the public page and the notices are in Chinese
 # What the applicant reads for each state: plain words of the procedure, not the clerks' labels.
@@ -137,22 +137,6 @@ PUBLIC_STATE_LABELS = {
 }
 STATUS_NOT_FOUND = "未查询到与该案件编号和联系电话相符的案件，请核对后重试。"
 STATUS_TOO_MANY = "查询过于频繁，请10分钟后再试。"
-
-
-def _client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
-def _count_lookup(request) -> int:
-    """Count this lookup in the client's fixed window; returns the count including it."""
-    key = STATUS_CACHE_KEY.format(ip=_client_ip(request))
-    cache.add(key, 0, timeout=STATUS_LOOKUP_WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=STATUS_LOOKUP_WINDOW_SECONDS)
-        return 1
 
 
 ASCII_DIGITS = "0123456789"
@@ -178,7 +162,8 @@ def public_status(request):
         return render(request, "approvals/public_status.html", context)
     form = StatusLookupForm(request.POST)
     context["form"] = form
-    if _count_lookup(request) > STATUS_LOOKUP_LIMIT:
+    if ratelimit.over_limit(request, STATUS_RATE_SCOPE, limit=STATUS_LOOKUP_LIMIT,
+                            window_seconds=STATUS_LOOKUP_WINDOW_SECONDS):
         context["error"] = STATUS_TOO_MANY
         return render(request, "approvals/public_status.html", context, status=429)
     if form.is_valid():

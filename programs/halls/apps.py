@@ -23,3 +23,6 @@ class HallsConfig(AppConfig):
                     "halls.change_director", "halls.add_hallsettings", "halls.change_hallsettings",
                     "halls.change_problem", "halls.add_unavailability", "halls.change_unavailability")
         demo.register(build_halls_demo)
+        from programs.halls.actions import register_all
+
+        register_all()

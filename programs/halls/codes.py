@@ -1,10 +1,12 @@
-"""The hall's rotating sign-in code: HMAC of the hall secret and the minute (like TOTP)."""
+"""The hall's rotating sign-in code: HMAC of the hall secret and the minute (like TOTP); the kiosk link."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
 import re
+
+from django.core import signing
 
 from programs.halls import rules
 
@@ -36,3 +38,34 @@ def match(secret: str, code: str, at: dt.datetime) -> int | None:
         if hmac.compare_digest(code_for(secret, counter), code):
             return counter
     return None
+
+
+# --- The kiosk link ----------------------------------------------------------------------
+# The hall's screen opens /halls/kiosk/<token>/: the hall id signed with a key that includes
+# the hall's own secret, so renewing the secret revokes every old kiosk link.
+
+KIOSK_SALT = "programs.halls.kiosk"
+
+
+def _kiosk_signer(hall_settings) -> signing.Signer:
+    return signing.Signer(salt=f"{KIOSK_SALT}:{hall_settings.code_secret}")
+
+
+def kiosk_token(hall_settings) -> str:
+    return _kiosk_signer(hall_settings).sign(str(hall_settings.hall_id))
+
+
+def hall_settings_for_kiosk(token: str):
+    """The HallSettings whose kiosk ``token`` this is, or None for a wrong, forged or revoked one."""
+    from programs.halls.models import HallSettings
+
+    hall_id = token.split(":", 1)[0]
+    if not re.fullmatch(r"[0-9]+", hall_id):
+        return None
+    hall_settings = HallSettings.objects.select_related("hall").filter(hall_id=int(hall_id)).first()
+    if hall_settings is None:
+        return None
+    try:
+        return hall_settings if _kiosk_signer(hall_settings).unsign(token) == hall_id else None
+    except signing.BadSignature:
+        return None

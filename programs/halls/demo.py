@@ -19,9 +19,10 @@ from django.utils import timezone
 from policyops.demo import DEMO_SOURCE
 from policyops.errors import PolicyOpsError
 from policyops.models import Department, Person, ServiceHall
+from policyops.months import previous_month
 from policyops.roles import Role, group_for
 from programs.halls import codes, services
-from programs.halls.models import Director, DutyShift, HallSettings, Problem, Unavailability, WorkRecord
+from programs.halls.models import Director, DutyShift, HallSettings, Problem, Unavailability
 
 MARK = "（演示）"
 CITY_HALL_NAME = "市审批服务大厅"
@@ -40,8 +41,7 @@ OPINIONS = ["群众反映导办服务热情，建议增加周末预约服务", "
 
 
 def _months(today: dt.date):
-    this = today.replace(day=1)
-    last = (this - dt.timedelta(days=1)).replace(day=1)
+    this, last = today.replace(day=1), previous_month(today)
     return [(last.year, last.month), (this.year, this.month)]
 
 
@@ -157,7 +157,7 @@ class _Day:
         user = shift.on_duty.person.user
         late = rng.choice([0, 1, 2, 3, 5, 8, 10, 12, 20, 35])
         signed_in = _at(shift.date, OPENS, late) + dt.timedelta(seconds=rng.randint(0, 50))
-        _sign(shift, user, "sign_in", signed_in)
+        shift = _sign(shift, user, "sign_in", signed_in)  # the service's copy, signed in
         self.counts["signed"] += 1
         self._evaluate(shift, signed_in)
         if rng.random() < 0.5:
@@ -183,13 +183,16 @@ class _Day:
                                           acting_user=self.supervisor, now=min(when + dt.timedelta(days=1), self.now))
 
     def _record(self, shift):
+        """The work record through its service: only cases received at the hall that day are attached."""
         rng = self.rng
-        record = WorkRecord.objects.create(shift=shift, opinions=f"{rng.choice(OPINIONS)}{MARK}")
-        if self.cases:
-            record.cases.set(rng.sample(self.cases, k=min(len(self.cases), rng.randint(0, 2))))
+        received_here = [c for c in self.cases if c.received_hall_id == shift.hall_id and c.received_on == shift.date
+                         and c.is_open]
+        record = services.work_record_save(shift=shift, acting_user=shift.on_duty.person.user,
+                                           cases=received_here[:2], opinions=f"{rng.choice(OPINIONS)}{MARK}")
         for description, proposal in rng.sample(PROBLEMS, k=rng.randint(0, 2)):
-            Problem.objects.create(record=record, description=f"{description}{MARK}", proposal=proposal,
-                                   status=rng.choice(list(Problem.Status.values)))
+            problem = Problem.objects.create(record=record, description=f"{description}{MARK}", proposal=proposal)
+            for step in rng.choice([(), ("start_rectification",), ("start_rectification", "mark_rectified")]):
+                services.problem_follow_up(problem=problem, action=step, acting_user=self.supervisor, as_of=self.now)
 
 
 def build_halls_demo(rng, users, log, today: dt.date | None = None) -> None:

@@ -1,11 +1,12 @@
 """Forms of the hall-duty pages and of the admin's rota pages.
 
-Each form collects what a service needs; the services decide and refuse. The work record
-is saved through ``services.work_record_save`` (``WorkRecordForm.save``).
+Each form collects what a service needs; the services decide and refuse. The forms of the
+shift steps (programs.halls.actions) are built with ``(data, shift=...)`` and give the
+service's inputs by ``service_kwargs()`` (or their cleaned data). The work record is saved
+through ``services.work_record_save``, on the director's page and in the admin alike.
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from django import forms
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from policyops.models import ServiceHall
+from policyops.months import next_month
 from programs.halls import rules
 from programs.halls.models import Director, DutyShift, FollowUp, Problem, WorkRecord
 
@@ -60,7 +62,17 @@ def substitute_choices(director: Director):
 CASE_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
+def _cases_visible_to(user):
+    from approvals.models import ApprovalCase
+
+    if user is None:
+        return ApprovalCase.objects.none()
+    return ApprovalCase.objects.visible_to(user) | ApprovalCase.objects.filter(first_contact__user=user)
+
+
 class WorkRecordForm(forms.Form):
+    """The cases the director on duty accepted and the opinions they gathered (the ``record_work`` step)."""
+
     cases = forms.CharField(
         label=_("cases accepted"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Case numbers, separated by commas. You become the first-contact person who follows each "
@@ -68,39 +80,43 @@ class WorkRecordForm(forms.Form):
     opinions = forms.CharField(label=_("opinions gathered from service users"), required=False,
                                widget=forms.Textarea(attrs={"rows": 4}))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, shift: DutyShift, **kwargs):
+        record = WorkRecord.objects.filter(shift=shift).first()
+        if record is not None and "initial" not in kwargs:
+            kwargs["initial"] = {"cases": ", ".join(record.cases.order_by("number").values_list("number", flat=True)),
+                                 "opinions": record.opinions}
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.shift = shift
+        self.user = shift.on_duty.person.user  # only the director on duty keeps it (the service checks)
 
     def clean_cases(self):
-        from approvals.models import ApprovalCase
-
         numbers = list(dict.fromkeys(n for n in CASE_SEPARATORS.split(self.cleaned_data["cases"] or "") if n))
         if not numbers:
             return []
-        visible = ApprovalCase.objects.visible_to(self.user) | ApprovalCase.objects.filter(
-            first_contact__user=self.user)
-        found = {case.number: case for case in visible.filter(number__in=numbers).distinct()}
+        found = {case.number: case for case in _cases_visible_to(self.user).filter(number__in=numbers).distinct()}
         unknown = [n for n in numbers if n not in found]
         if unknown:
             raise forms.ValidationError(_("No case you may see has these numbers: %(numbers)s"),
                                         params={"numbers": "、".join(unknown)})
         return [found[n] for n in numbers]
 
-    def save(self, shift, problems) -> WorkRecord:
-        """Save the record through its service, and its problems, in one transaction."""
+    def service_kwargs(self) -> dict:
+        return {"cases": self.cleaned_data["cases"], "opinions": self.cleaned_data["opinions"]}
+
+    def save(self, problems, *, acting_user) -> WorkRecord:
+        """Save the record through its service, and the problems' texts, in one transaction."""
         from programs.halls.services import work_record_save
 
         with transaction.atomic():
-            record = work_record_save(shift=shift, acting_user=self.user, cases=self.cleaned_data["cases"],
-                                      opinions=self.cleaned_data["opinions"])
+            record = work_record_save(shift=self.shift, acting_user=acting_user, **self.service_kwargs())
             problems.instance = record
             problems.save()
         return record
 
 
+# The follow-up of a problem (its state) is no field: it moves by its steps (problem actions).
 ProblemFormSet = forms.inlineformset_factory(
-    WorkRecord, Problem, fields=("description", "proposal", "status"), extra=2, can_delete=True,
+    WorkRecord, Problem, fields=("description", "proposal"), extra=2, can_delete=True,
     widgets={"description": forms.Textarea(attrs={"rows": 2}), "proposal": forms.Textarea(attrs={"rows": 2})})
 
 
@@ -133,14 +149,21 @@ class GenerateRotaForm(forms.Form):
     def __init__(self, *args, halls, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hall"].queryset = halls
-        today = timezone.localdate()
-        following = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        following = next_month(timezone.localdate())
         self.fields["year"].initial = following.year
         self.fields["month"].initial = following.month
 
 
 class MoveShiftForm(forms.Form):
     date = forms.DateField(label=_("new date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, shift: DutyShift | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if shift is not None:
+            self.fields["date"].initial = shift.date
+
+    def service_kwargs(self) -> dict:
+        return {"day": self.cleaned_data["date"]}
 
 
 class FollowUpAnswerForm(forms.ModelForm):

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from policyops.fsm import StateMachineModel
 from policyops.models import Person, ServiceHall
 from policyops.scoping import DistrictScopedQuerySet
+from programs.halls import guards as g
 from programs.halls import rules
 
 
@@ -57,6 +58,7 @@ class Director(models.Model):
     history = HistoricalRecords()
 
     district_lookup = "hall__district"
+    owner_lookups = ("person__user",)
     objects = DistrictScopedQuerySet.as_manager()
 
     class Meta:
@@ -81,6 +83,10 @@ class Unavailability(models.Model):
     date = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=100, blank=True)
 
+    district_lookup = "director__hall__district"
+    owner_lookups = ("director__person__user",)
+    objects = DistrictScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("unavailable date")
         verbose_name_plural = _("unavailable dates")
@@ -88,47 +94,6 @@ class Unavailability(models.Model):
 
     def __str__(self):
         return f"{self.director} {self.date}"
-
-
-class ShiftQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from policyops.scoping import sees_all_districts, user_district_id
-
-        if sees_all_districts(user):
-            return self
-        district = user_district_id(user)
-        own = models.Q(director__person__user=user) | models.Q(substitute__person__user=user)
-        if district is None:
-            return self.filter(own) if user.is_authenticated else self.none()
-        return self.filter(models.Q(hall__district_id=district) | own)
-
-
-def _may_publish(shift, user) -> bool:
-    return user.has_perm("halls.manage_rota")
-
-
-def _is_own_shift(shift, user) -> bool:
-    return shift.director.person.user_id == user.pk
-
-
-def _before_start(shift) -> bool:
-    return shift.as_of < shift.starts_at
-
-
-def _has_substitute(shift) -> bool:
-    return shift.substitute_id is not None and shift.substitute_id != shift.director_id
-
-
-def _after_window(shift) -> bool:
-    return shift.as_of >= shift.ends_at
-
-
-def _may_sign(shift, user) -> bool:
-    return shift.on_duty_person_user_id == user.pk
-
-
-def _within_window(shift) -> bool:
-    return shift.starts_at <= shift.as_of <= shift.ends_at
 
 
 class DutyShift(StateMachineModel):
@@ -159,7 +124,9 @@ class DutyShift(StateMachineModel):
     history = HistoricalRecords()
 
     district_lookup = "hall__district"
-    objects = ShiftQuerySet.as_manager()
+    # A director sees their own shifts (and those they cover) wherever the hall is.
+    owner_lookups = ("director__person__user", "substitute__person__user")
+    objects = DistrictScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("duty shift")
@@ -187,38 +154,40 @@ class DutyShift(StateMachineModel):
             return int((self.signed_out_at - self.signed_in_at).total_seconds() // 60)
         return None
 
-    @transition(field=state, source=State.SCHEDULED, target=State.PUBLISHED, permission=_may_publish)
+    # Transitions: permissions and conditions in programs.halls.guards; steps in programs.halls.actions.
+
+    @transition(field=state, source=State.SCHEDULED, target=State.PUBLISHED, permission=g.may_manage_rota)
     def publish(self):
         pass
 
-    @transition(field=state, source=State.PUBLISHED, target=State.SUBSTITUTION_FILED, permission=_is_own_shift,
-                conditions=[_before_start, _has_substitute])
+    @transition(field=state, source=State.PUBLISHED, target=State.SUBSTITUTION_FILED, permission=g.is_own_shift,
+                conditions=[g.before_start, g.has_substitute])
     def file_substitution(self):
         pass
 
-    @transition(field=state, source=State.SUBSTITUTION_FILED, target=State.SUBSTITUTED, permission=_may_publish,
-                conditions=[_before_start])
+    @transition(field=state, source=State.SUBSTITUTION_FILED, target=State.SUBSTITUTED,
+                permission=g.may_manage_rota, conditions=[g.before_start])
     def approve_substitution(self):
         pass
 
-    @transition(field=state, source=State.SUBSTITUTION_FILED, target=State.PUBLISHED, permission=_may_publish)
+    @transition(field=state, source=State.SUBSTITUTION_FILED, target=State.PUBLISHED, permission=g.may_manage_rota)
     def reject_substitution(self):
         pass
 
     # A filing not decided by the start lapses when the director comes in person.
     @transition(field=state, source=[State.PUBLISHED, State.SUBSTITUTION_FILED, State.SUBSTITUTED],
-                target=State.SIGNED_IN,
-                permission=_may_sign, conditions=[_within_window])
+                target=State.SIGNED_IN, permission=g.is_on_duty, conditions=[g.within_window])
     def sign_in(self):
         pass
 
-    @transition(field=state, source=State.SIGNED_IN, target=State.SIGNED_OUT, permission=_may_sign,
-                conditions=[_within_window])
+    @transition(field=state, source=State.SIGNED_IN, target=State.SIGNED_OUT, permission=g.is_on_duty,
+                conditions=[g.within_window])
     def sign_out(self):
         pass
 
+    # The window sweep's step (no user): an absence nobody covered.
     @transition(field=state, source=[State.PUBLISHED, State.SUBSTITUTION_FILED, State.SUBSTITUTED],
-                target=State.MISSED, conditions=[_after_window])
+                target=State.MISSED, conditions=[g.after_window])
     def mark_missed(self):
         pass
 
@@ -238,6 +207,10 @@ class SignAttempt(models.Model):
     code_counter = models.BigIntegerField(_("code period"), null=True, blank=True)
     success = models.BooleanField(_("accepted"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    district_lookup = "hall__district"
+    owner_lookups = ("user",)
+    objects = DistrictScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("sign-in attempt")
@@ -263,6 +236,10 @@ class WorkRecord(models.Model):
     opinions = models.TextField(_("opinions gathered from service users"), blank=True)
     history = HistoricalRecords()
 
+    district_lookup = "shift__hall__district"
+    owner_lookups = ("shift__director__person__user", "shift__substitute__person__user")
+    objects = DistrictScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("work record")
         verbose_name_plural = _("work records")
@@ -271,10 +248,10 @@ class WorkRecord(models.Model):
         return str(self.shift)
 
 
-class Problem(models.Model):
-    """A problem found on duty, the rectification proposal and its follow-up."""
+class Problem(StateMachineModel):
+    """A problem found on duty, the rectification proposal and its follow-up (open → being rectified → rectified)."""
 
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
         OPEN = "open", _("open")
         IN_PROGRESS = "in_progress", _("being rectified")
         RECTIFIED = "rectified", _("rectified")
@@ -283,8 +260,12 @@ class Problem(models.Model):
                                related_name="problems")
     description = models.TextField(_("problem found"))
     proposal = models.TextField(_("rectification proposal"), blank=True)
-    status = models.CharField(_("follow-up"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    state = FSMField(_("rectification"), max_length=20, choices=State.choices, default=State.OPEN, protected=True)
     history = HistoricalRecords()
+
+    district_lookup = "record__shift__hall__district"
+    owner_lookups = ("record__shift__director__person__user", "record__shift__substitute__person__user")
+    objects = DistrictScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("problem")
@@ -292,6 +273,19 @@ class Problem(models.Model):
 
     def __str__(self):
         return self.description[:40]
+
+    @transition(field=state, source=State.OPEN, target=State.IN_PROGRESS, permission=g.may_follow_up_problem)
+    def start_rectification(self):
+        pass
+
+    @transition(field=state, source=[State.OPEN, State.IN_PROGRESS], target=State.RECTIFIED,
+                permission=g.may_follow_up_problem)
+    def mark_rectified(self):
+        pass
+
+    @transition(field=state, source=State.RECTIFIED, target=State.IN_PROGRESS, permission=g.may_follow_up_problem)
+    def reopen(self):
+        pass
 
 
 class Evaluation(models.Model):
@@ -303,6 +297,9 @@ class Evaluation(models.Model):
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     device = models.CharField(_("device"), max_length=64)  # a random id kept in the device's cookie
     created_at = models.DateTimeField(_("time"))
+
+    district_lookup = "shift__hall__district"
+    objects = DistrictScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evaluation")
@@ -324,6 +321,9 @@ class FollowUp(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     history = HistoricalRecords()
+
+    district_lookup = "evaluation__shift__hall__district"
+    objects = DistrictScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("follow-up")

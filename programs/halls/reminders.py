@@ -3,10 +3,12 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from policyops.calendar import add_working_days
 from policyops.models import ServiceHall
+from policyops.months import previous_month
 from policyops.notifications import NotificationBatch, notify
 from policyops.recipients import role_members
 from policyops.roles import Role
@@ -31,7 +33,7 @@ def sweep_shifts(*, today: dt.date, now: dt.datetime) -> int:
         batch.add(recipients=[user], kind="shift.tomorrow", obj=shift, due_date=shift.date,
                           subject=_("Hall duty on %(date)s at %(hall)s; if you cannot come, file your A/B substitute "
                                     "before it starts") % {"date": shift.date, "hall": shift.hall},
-                          url="/halls/my/")
+                          url=reverse("halls:my_shifts"))
     # Start + 30 minutes and nobody signed in.
     late = dt.timedelta(minutes=lead["shift_no_sign_in_minutes"])
     for shift in _shifts(starts_at__lte=now - late, ends_at__gt=now, state__in=UPCOMING):
@@ -39,7 +41,7 @@ def sweep_shifts(*, today: dt.date, now: dt.datetime) -> int:
                           due_date=shift.date,
                           subject=_("%(director)s has not signed in at %(hall)s (shift started %(start)s)")
                           % {"director": shift.on_duty, "hall": shift.hall, "start": shift.starts_at},
-                          url="/halls/my/")
+                          url=reverse("halls:my_shifts"))
     return batch.save()
 
 
@@ -55,7 +57,7 @@ def sweep_monthly_quota(*, today: dt.date, now: dt.datetime) -> int:
     for director in Director.objects.filter(active=True).exclude(pk__in=with_shift).select_related("person__user"):
         batch.add(recipients=[director.person.user, *supervisors], kind="director.no_shift", obj=director,
                           due_date=first, subject=_("%(director)s has no hall duty shift in %(month)s")
-                          % {"director": director, "month": f"{today:%Y-%m}"}, url="/halls/my/")
+                          % {"director": director, "month": f"{today:%Y-%m}"}, url=reverse("halls:my_shifts"))
     return batch.save()
 
 
@@ -81,9 +83,9 @@ def briefing_generate(*, year: int, month: int, now: dt.datetime) -> MonthlyBrie
 
 def sweep_briefing(*, today: dt.date, now: dt.datetime) -> int:
     """On (or after) the 1st: the previous month's briefing, sent to the supervisors."""
-    last_month = today.replace(day=1) - dt.timedelta(days=1)
+    last_month = previous_month(today)
     briefing = briefing_generate(year=last_month.year, month=last_month.month, now=now)
     return notify(recipients=role_members(Role.SUPERVISOR), kind="halls.briefing", obj=briefing,
                   due_date=today.replace(day=1),
                   subject=_("Hall duty briefing for %(month)s is ready") % {"month": f"{last_month:%Y-%m}"},
-                  url=f"/halls/briefing/{last_month.year}/{last_month.month}/", now=now)
+                  url=reverse("halls:briefing", args=[last_month.year, last_month.month]), now=now)

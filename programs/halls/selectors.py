@@ -1,4 +1,5 @@
-"""Figures of the monthly briefing (简报) and the department annual assessment (002:1978)."""
+"""Reads of hall duty: the public rota, a director's shifts, and the figures of the monthly
+briefing (简报) and the department annual assessment (002:1978)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q
 
+from policyops.months import next_month
 from programs.halls import rules
 from programs.halls.models import Director, DutyShift, Evaluation, Problem, WorkRecord
 
@@ -16,6 +18,50 @@ PUNCTUAL_WITHIN = dt.timedelta(minutes=15)
 DONE_STATES = (DutyShift.State.SIGNED_IN, DutyShift.State.SIGNED_OUT)
 DUE_STATES = (DutyShift.State.PUBLISHED, DutyShift.State.SUBSTITUTION_FILED, DutyShift.State.SUBSTITUTED,
               DutyShift.State.SIGNED_IN, DutyShift.State.SIGNED_OUT, DutyShift.State.MISSED)
+
+
+# Published means every state after "scheduled": the rota is public from then on.
+PUBLIC_STATES = [state for state in DutyShift.State.values if state != DutyShift.State.SCHEDULED]
+
+
+@dataclass(frozen=True)
+class RotaRow:
+    """One line of the public rota: names, departments and the date, nothing else."""
+
+    date: dt.date
+    name: str
+    department: str
+    substitute_name: str = ""
+    substitute_department: str = ""
+
+
+def department_name(director) -> str:
+    return director.person.department.name if director.person.department_id else ""
+
+
+def public_rota(hall, first: dt.date) -> list[RotaRow]:
+    """The published rota of ``hall`` in the month starting ``first`` (one query)."""
+    shifts = (DutyShift.objects.filter(hall=hall, date__gte=first, date__lt=next_month(first),
+                                       state__in=PUBLIC_STATES)
+              .select_related("director__person__department", "substitute__person__department")
+              .order_by("date", "director__person__department__name", "director__person__name", "id"))
+    rows = []
+    for shift in shifts:
+        swap = shift.on_duty if shift.on_duty.pk != shift.director_id else None
+        rows.append(RotaRow(date=shift.date, name=shift.director.person.name,
+                            department=department_name(shift.director),
+                            substitute_name=swap.person.name if swap else "",
+                            substitute_department=department_name(swap) if swap else ""))
+    return rows
+
+
+def user_shifts(*, user, since: dt.date) -> list[DutyShift]:
+    """The published shifts since ``since`` that ``user`` is rostered on or covers as a substitute."""
+    return list(DutyShift.objects.filter(Q(director__person__user=user) | Q(substitute__person__user=user))
+                .filter(date__gte=since).exclude(state=DutyShift.State.SCHEDULED)
+                .select_related("hall", "director__person__department", "substitute__person__department",
+                                "work_record")
+                .order_by("date", "id"))
 
 
 def rate(part: int, whole: int) -> Decimal | None:
@@ -98,7 +144,7 @@ def monthly_briefing(*, halls, year: int, month: int) -> Briefing:
         briefing.evaluations[row["level"]] = row["n"]
     problem_q = Q(record__shift__hall__in=halls, record__shift__date__year=year, record__shift__date__month=month)
     problems = Problem.objects.filter(problem_q).aggregate(
-        raised=Count("id"), rectified=Count("id", filter=Q(status=Problem.Status.RECTIFIED)))
+        raised=Count("id"), rectified=Count("id", filter=Q(state=Problem.State.RECTIFIED)))
     briefing.problems_raised, briefing.problems_rectified = problems["raised"], problems["rectified"]
     return briefing
 

@@ -1,4 +1,9 @@
-"""Use cases of hall duty. One function per use case; ``now`` is injected (never the wall clock)."""
+"""Use cases of hall duty. One function per use case; ``now`` is injected (never the wall clock).
+
+Each service owns its transaction. Transitions run through ``policyops.workflow.run_transition``
+with ``as_of=now``: the conditions (programs.halls.guards) read that moment, never an
+attribute on the shift. The user steps are declared once in programs.halls.actions.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,28 +12,30 @@ import hashlib
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from policyops import audit
-from policyops.errors import ConditionFailed, InvalidInput, NotAllowed, PolicyOpsError
-from policyops.transitions import run_transition
-from programs.halls import codes, generator, rules
+from policyops.errors import (
+    TRANSITION_ILLEGAL,
+    ConditionFailed,
+    IllegalTransition,
+    InvalidInput,
+    NotAllowed,
+    PolicyOpsError,
+)
+from policyops.workflow import run_transition
+from programs.halls import codes, generator, guards, rules
 from programs.halls.models import (
     Director,
     DutyShift,
     Evaluation,
     FollowUp,
     HallSettings,
+    Problem,
     SignAttempt,
     WorkRecord,
     new_hall_secret,
 )
-
-GUARD_MESSAGES = {
-    "_before_start": _("the shift has already started; a substitution must be filed in advance"),
-    "_has_substitute": _("choose the substitute (the A/B partner or another leader of the department)"),
-    "_after_window": _("the shift's window has not closed yet"),
-    "_within_window": _("it is outside the shift's window"),
-}
 
 WRONG_CODE = _("The code is wrong or has expired. Read the code on the hall's screen again.")
 REPLAYED_CODE = _("This code has already been used. Wait for the next code on the hall's screen.")
@@ -75,15 +82,15 @@ def rota_generate(*, hall, year: int, month: int, acting_user) -> list[DutyShift
             starts_at, ends_at = _window(settings_, day)
             shifts.append(DutyShift(hall=hall, date=day, director_id=director_id, starts_at=starts_at,
                                     ends_at=ends_at))
-        DutyShift.objects.bulk_create(shifts)
+        bulk_create_with_history(shifts, DutyShift, default_user=acting_user)
         audit.record(obj=settings_, action="generate_rota", actor=acting_user,
                      reason=f"{year}-{month:02d}: {len(shifts)}")
     return shifts
 
 
 def shift_move(*, shift: DutyShift, day: dt.date, acting_user) -> DutyShift:
-    """A supervisor's edit of a generated, unpublished shift."""
-    if not acting_user.has_perm("halls.manage_rota"):
+    """A supervisor's edit of a generated, unpublished shift (the ``move`` step)."""
+    if not guards.may_manage_rota(shift, acting_user):
         raise NotAllowed(_("You may not edit rotas."))
     if shift.state != DutyShift.State.SCHEDULED:
         raise ConditionFailed(_("Only unpublished shifts can be moved."))
@@ -108,13 +115,22 @@ def shift_move(*, shift: DutyShift, day: dt.date, acting_user) -> DutyShift:
     return shift
 
 
-def rota_publish(*, hall, year: int, month: int, acting_user) -> int:
+def rota_publish(*, hall, year: int, month: int, acting_user, now: dt.datetime | None = None) -> int:
+    """Publish the hall's whole month: every unpublished shift of it, in one transaction."""
+    now = now or timezone.now()
     shifts = list(DutyShift.objects.filter(hall=hall, date__year=year, date__month=month,
-                                           state=DutyShift.State.SCHEDULED))
+                                           state=DutyShift.State.SCHEDULED).select_related("hall"))
     with transaction.atomic():
         for shift in shifts:
-            run_transition(shift, "publish", acting_user=acting_user)
+            run_transition(shift, "publish", acting_user=acting_user, as_of=now, at=now)
     return len(shifts)
+
+
+def shift_publish_month(*, shift: DutyShift, acting_user, now: dt.datetime) -> DutyShift:
+    """The ``publish`` step of one shift: its hall's month is published with it (a rota is public by month)."""
+    rota_publish(hall=shift.hall, year=shift.date.year, month=shift.date.month, acting_user=acting_user, now=now)
+    shift.refresh_from_db()
+    return shift
 
 
 def _log(*, user, hall, shift, action, code, counter, success, reason, now):
@@ -149,15 +165,13 @@ def shift_sign(*, user, hall, code: str, action: str, now: dt.datetime) -> DutyS
         refuse(NO_SHIFT)
     if SignAttempt.objects.filter(hall=hall, code_counter=counter, user=user, action=action, success=True).exists():
         refuse(REPLAYED_CODE, InvalidInput)
-    shift.as_of = now
+
+    def stamp(signed):
+        setattr(signed, "signed_in_at" if action == "sign_in" else "signed_out_at", now)
+
     try:
         with transaction.atomic():
-            run_transition(shift, action, acting_user=user, condition_messages=GUARD_MESSAGES, at=now)
-            if action == "sign_in":
-                shift.signed_in_at = now
-            else:
-                shift.signed_out_at = now
-            shift.save(update_fields=["signed_in_at", "signed_out_at"])
+            run_transition(shift, action, acting_user=user, as_of=now, at=now, before_save=stamp)
             _log(user=user, hall=hall, shift=shift, action=action, code=code, counter=counter, success=True,
                  reason="", now=now)
     except IntegrityError:
@@ -174,45 +188,49 @@ def shift_file_substitution(*, shift: DutyShift, substitute: Director, reason: s
         raise InvalidInput(_("The substitute must be a leader of the same department."), field="substitute")
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for the substitution."), field="reason")
-    shift.as_of = now
     with transaction.atomic():
         shift.substitute, shift.substitution_reason = substitute, reason.strip()
-        run_transition(shift, "file_substitution", acting_user=acting_user, reason=reason,
-                       condition_messages=GUARD_MESSAGES, at=now)
+        run_transition(shift, "file_substitution", acting_user=acting_user, as_of=now, at=now, reason=reason)
     return shift
 
 
 def shift_decide_substitution(*, shift: DutyShift, approve: bool, acting_user, now: dt.datetime) -> DutyShift:
-    shift.as_of = now
-    with transaction.atomic():
+    """A supervisor approves a filed swap (the substitute is then on duty) or rejects it."""
+
+    def decide(decided):
         if approve:
-            run_transition(shift, "approve_substitution", acting_user=acting_user,
-                           condition_messages=GUARD_MESSAGES, at=now)
-            shift.substitution_approved = True
-            shift.save(update_fields=["substitution_approved"])
+            decided.substitution_approved = True
         else:
-            run_transition(shift, "reject_substitution", acting_user=acting_user, at=now)
-            shift.substitute = None
-            shift.save(update_fields=["substitute"])
+            decided.substitute = None
+
+    with transaction.atomic():
+        run_transition(shift, "approve_substitution" if approve else "reject_substitution", acting_user=acting_user,
+                       as_of=now, at=now, before_save=decide)
     return shift
 
 
 def shifts_close_windows(*, now: dt.datetime) -> dict:
     """After a window closes: unfiled absences become missed, no sign-out is flagged.
 
-    A state sweep: re-running it changes nothing more.
+    A state sweep: re-running it changes nothing more. The flags are written in bulk with
+    their history rows (a constant number of queries however many shifts are flagged).
     """
     S = DutyShift.State
-    missed = flagged = 0
+    missed = 0
     for shift in DutyShift.objects.filter(ends_at__lte=now, state__in=[S.PUBLISHED, S.SUBSTITUTION_FILED,
                                                                        S.SUBSTITUTED]):
-        shift.as_of = now
         with transaction.atomic():
-            run_transition(shift, "mark_missed", acting_user=None, at=now)
+            run_transition(shift, "mark_missed", acting_user=None, as_of=now, at=now)
         missed += 1
-    flagged = DutyShift.objects.filter(ends_at__lte=now, state=S.SIGNED_IN, left_without_sign_out=False).update(
-        left_without_sign_out=True)
-    return {"missed": missed, "flagged": flagged}
+    with transaction.atomic():
+        unflagged = list(DutyShift.objects.select_for_update().filter(
+            ends_at__lte=now, state=S.SIGNED_IN, left_without_sign_out=False))
+        for shift in unflagged:
+            shift.left_without_sign_out = True
+        if unflagged:
+            bulk_update_with_history(unflagged, DutyShift, ["left_without_sign_out"], default_date=now,
+                                     default_change_reason="close_windows")
+    return {"missed": missed, "flagged": len(unflagged)}
 
 
 # --- public evaluation ------------------------------------------------------------------
@@ -261,22 +279,41 @@ def evaluation_submit(*, hall, level: int, comment: str, device: str, now: dt.da
 
 def work_record_save(*, shift: DutyShift, acting_user, cases, opinions: str) -> WorkRecord:
     """The director's work record (工作记实): the cases they accepted become theirs to follow
-    to the end as first-contact person (首问责任制, 002:1970)."""
+    to the end as first-contact person (首问责任制, 002:1970).
+
+    The one way cases are attached to a record (director's page and admin): each must have
+    been received at the shift's hall on its day (approvals.services.case_take_first_contact).
+    """
     from approvals.services import case_take_first_contact
 
-    if shift.on_duty_person_user_id != acting_user.pk:
+    if not guards.is_on_duty(shift, acting_user):
         raise NotAllowed(_("Only the director on duty keeps this shift's work record."))
+    if not guards.may_keep_work_record(shift, acting_user):
+        raise ConditionFailed(_("The work record is kept once the director on duty has signed in."))
+    cases = list(cases)
     with transaction.atomic():
         record, _created = WorkRecord.objects.get_or_create(shift=shift)
         record.opinions = (opinions or "").strip()
         record.save()
-        record.cases.set(cases)
         for case in cases:
             case_take_first_contact(case=case, person=shift.on_duty.person, acting_user=acting_user,
                                     hall=shift.hall, day=shift.date)
+        record.cases.set(cases)
         audit.record(obj=record, action="save_work_record", actor=acting_user,
                      reason="、".join(c.number for c in cases))
     return record
+
+
+PROBLEM_STEPS = ("start_rectification", "mark_rectified", "reopen")
+
+
+def problem_follow_up(*, problem: Problem, action: str, acting_user, as_of: dt.datetime) -> Problem:
+    """A step of a problem's rectification (``PROBLEM_STEPS``): audited, with its history row."""
+    if action not in PROBLEM_STEPS:
+        raise IllegalTransition(TRANSITION_ILLEGAL, action=action, state=problem.get_state_display())
+    with transaction.atomic():
+        run_transition(problem, action, acting_user=acting_user, as_of=as_of, at=as_of)
+    return problem
 
 
 def hall_renew_code_secret(*, hall_settings: HallSettings, acting_user) -> HallSettings:

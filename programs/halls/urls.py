@@ -1,26 +1,27 @@
 """Pages of hall duty (mounted at /halls/)."""
 from django.urls import path
 
-from programs.halls import views
+from programs.halls.views import director, kiosk, public, reports
 
 app_name = "halls"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", public.index, name="index"),
     # Public, no login.
-    path("<int:hall_id>/rota/<int:year>/<int:month>/", views.rota, name="rota"),
-    path("<int:hall_id>/sign/<int:year>/<int:month>/", views.rota_print, name="rota_print"),
-    path("<int:hall_id>/evaluate/", views.evaluate, name="evaluate"),
+    path("<int:hall_id>/rota/<int:year>/<int:month>/", public.rota, name="rota"),
+    path("<int:hall_id>/sign/<int:year>/<int:month>/", public.rota_print, name="rota_print"),
+    path("<int:hall_id>/evaluate/", public.evaluate, name="evaluate"),
     # The hall's screen, behind its signed token.
-    path("kiosk/<str:token>/", views.kiosk, name="kiosk"),
+    path("kiosk/<str:token>/", kiosk.kiosk, name="kiosk"),
     # Directors.
-    path("sign/", views.sign, name="sign"),
-    path("my/", views.my_shifts, name="my_shifts"),
-    path("my/<int:shift_id>/substitution/", views.file_substitution, name="file_substitution"),
-    path("my/<int:shift_id>/record/", views.work_record, name="work_record"),
+    path("sign/", director.sign, name="sign"),
+    path("my/", director.my_shifts, name="my_shifts"),
+    path("my/<int:shift_id>/substitution/", director.file_substitution, name="file_substitution"),
+    path("my/<int:shift_id>/record/", director.work_record, name="work_record"),
+    path("my/problems/<int:problem_id>/<str:name>/", director.problem_step, name="problem_step"),
     # Supervision.
-    path("briefing/<int:year>/<int:month>/", views.briefing, name="briefing"),
-    path("briefing/<int:year>/<int:month>.xlsx", views.briefing_xlsx, name="briefing_xlsx"),
-    path("assessment/<int:year>/", views.assessment, name="assessment"),
-    path("assessment/<int:year>.xlsx", views.assessment_xlsx, name="assessment_xlsx"),
+    path("briefing/<int:year>/<int:month>/", reports.briefing, name="briefing"),
+    path("briefing/<int:year>/<int:month>.xlsx", reports.briefing_xlsx, name="briefing_xlsx"),
+    path("assessment/<int:year>/", reports.assessment, name="assessment"),
+    path("assessment/<int:year>.xlsx", reports.assessment_xlsx, name="assessment_xlsx"),
 ]

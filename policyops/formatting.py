@@ -1,0 +1,36 @@
+"""Numbers as pages and charts show them: shares as percentages, quantities without trailing zeros.
+
+One place for the formatting every face uses, so a briefing, a dashboard and a chart
+print the same figure the same way. ``None`` (no figure: nothing due, no target) is
+shown as ``empty``.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+EMPTY = "—"
+
+
+def _decimal(value) -> Decimal:
+    # A float goes through its shortest repr: Decimal(0.1) would carry the binary error along.
+    return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+def percent(share, *, places: int = 1, empty: str = EMPTY) -> str:
+    """A share as a percentage: 0.667 → "66.7%" (``places`` decimals, rounded half up: 四舍五入)."""
+    if share is None:
+        return empty
+    return f"{(_decimal(share) * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)}%"
+
+
+def number(value, *, places: int = 2, empty: str = EMPTY) -> str:
+    """A quantity with at most ``places`` decimals and no trailing zeros: 69.70 → "69.7", 200 → "200"."""
+    if value is None:
+        return empty
+    text = f"{_decimal(value):.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def ratio(value) -> float | None:
+    """A share as a plain float (for charts and spreadsheets), or None."""
+    return None if value is None else float(value)

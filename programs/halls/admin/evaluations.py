@@ -1,0 +1,116 @@
+"""Admin of the public evaluation: ratings, the follow-ups of poor ones, the monthly briefings."""
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin
+from policyops.errors import PolicyOpsError
+from programs.halls import services
+from policyops.admin_scoping import DistrictScopedAdminMixin
+from programs.halls.forms import FollowUpAnswerForm
+from programs.halls.models import Evaluation, FollowUp, MonthlyBriefing
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(ReadOnlyAdminMixin, DistrictScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "hall", "director", "level", "comment")
+    list_filter = ("level", "shift__hall")
+    list_select_related = ("shift__hall", "shift__director__person", "shift__substitute__person")
+    date_hierarchy = "created_at"
+    exclude = ("device",)
+
+    @admin.display(description=gettext_lazy("service hall"))
+    def hall(self, obj):
+        return obj.shift.hall
+
+    @admin.display(description=gettext_lazy("director on duty"))
+    def director(self, obj):
+        return obj.shift.on_duty.person.name
+
+
+class FollowUpStatusFilter(admin.SimpleListFilter):
+    title = gettext_lazy("status")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("open")), ("0", _("answered"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(answered_at__isnull=True)
+        if self.value() == "0":
+            return queryset.filter(answered_at__isnull=False)
+        return queryset
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(DistrictScopedAdminMixin, HistoryAdmin):
+    """不满意 / 非常不满意 ratings to answer; open ones first. The answer goes through the service."""
+
+    form = FollowUpAnswerForm
+    list_display = ("rated_at", "hall", "director", "level", "comment", "is_open_display", "answered_at")
+    list_filter = (FollowUpStatusFilter, "evaluation__shift__hall")
+    list_select_related = ("evaluation__shift__hall", "evaluation__shift__director__person",
+                           "evaluation__shift__substitute__person")
+    ordering = (F("answered_at").desc(nulls_first=True), "-id")
+    fields = ("rated_at", "hall", "director", "level", "comment", "answer", "answered_by", "answered_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["rated_at", "hall", "director", "level", "comment", "answered_by", "answered_at"]
+        if obj is not None and not obj.is_open:
+            readonly.append("answer")
+        return readonly
+
+    @admin.display(description=gettext_lazy("time"), ordering="evaluation__created_at")
+    def rated_at(self, obj):
+        return timezone.localtime(obj.evaluation.created_at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description=gettext_lazy("service hall"))
+    def hall(self, obj):
+        return obj.evaluation.shift.hall
+
+    @admin.display(description=gettext_lazy("director on duty"))
+    def director(self, obj):
+        return obj.evaluation.shift.on_duty.person.name
+
+    @admin.display(description=gettext_lazy("rating"))
+    def level(self, obj):
+        return obj.evaluation.get_level_display()
+
+    @admin.display(description=gettext_lazy("comment"))
+    def comment(self, obj):
+        return obj.evaluation.comment or "—"
+
+    @admin.display(description=gettext_lazy("open"), boolean=True)
+    def is_open_display(self, obj):
+        return obj.is_open
+
+    def save_model(self, request, obj, form, change):
+        if not obj.is_open:
+            return
+        try:
+            services.follow_up_answer(follow_up=obj, answer=form.cleaned_data["answer"], acting_user=request.user,
+                                      now=timezone.now())
+        except PolicyOpsError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+
+
+@admin.register(MonthlyBriefing)
+class MonthlyBriefingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("__str__", "generated_at", "page")
+
+    @admin.display(description=gettext_lazy("briefing page"))
+    def page(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("halls:briefing", args=[obj.year, obj.month]), _("Open"))

@@ -1,0 +1,131 @@
+"""Admin of the work on duty: work records and the follow-up of the problems found.
+
+Both are read here, never saved from a form. A record (its cases, its opinions) is
+written by ``services.work_record_save`` — the shift's ``record_work`` step, offered to
+the director on duty as a button — so a case is attached only if it was received at the
+hall on the shift's day, and its director becomes its first-contact person. A problem's
+follow-up moves by its steps (ProblemAdmin's buttons and bulk actions).
+"""
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_workflow import workflow_bulk_action
+from programs.halls.actions import PROBLEM_ACTIONS
+from policyops.admin_scoping import DistrictScopedAdminMixin
+from programs.halls.admin.common import HallWorkflowAdminMixin
+from programs.halls.guards import FOLLOW_UP_PROBLEMS
+from programs.halls.models import DutyShift, Problem, WorkRecord
+
+
+class ProblemInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Problem
+    extra = 0
+    fields = ("description", "proposal", "state", "follow_up")
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("follow-up"))
+    def follow_up(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:halls_problem_change", args=[obj.pk]),
+                           _("Follow up…"))
+
+
+@admin.register(WorkRecord)
+class WorkRecordAdmin(DistrictScopedAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
+    list_display = ("shift", "hall", "case_count", "problem_count")
+    list_filter = ("shift__hall",)
+    list_select_related = ("shift__hall", "shift__director__person")
+    search_fields = ("shift__director__person__name", "opinions")
+    ordering = ("-shift__date", "-id")
+    fields = ("shift", "case_list", "opinions", "audit_trail")
+    readonly_fields = fields
+    inlines = [ProblemInline]
+    change_form_template = "admin/policyops/workflow_change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            n_cases=Count("cases", distinct=True), n_problems=Count("problems", distinct=True))
+
+    @admin.display(description=gettext_lazy("service hall"))
+    def hall(self, obj):
+        return obj.shift.hall
+
+    @admin.display(description=gettext_lazy("cases accepted"), ordering="n_cases")
+    def case_count(self, obj):
+        return obj.n_cases
+
+    @admin.display(description=gettext_lazy("problems"), ordering="n_problems")
+    def problem_count(self, obj):
+        return obj.n_problems
+
+    @admin.display(description=gettext_lazy("cases accepted"))
+    def case_list(self, obj):
+        cases = obj.cases.order_by("number") if obj.pk else []
+        if not cases:
+            return "—"
+        return format_html_join("、", '<a href="{}">{}</a>', (
+            (reverse("admin:approvals_approvalcase_change", args=[case.pk]), case.number) for case in cases))
+
+    @admin.display(description=gettext_lazy("audit trail"))
+    def audit_trail(self, obj):
+        return audit_trail_html(obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The shift's ``record_work`` step, for the director on duty: the one way to edit the record."""
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None:
+            shift_admin = self.admin_site._registry[DutyShift]
+            extra_context["workflow_buttons"] = [button for button in shift_admin.workflow_buttons(request, obj.shift)
+                                                 if button["name"] == "record_work"]
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def _follow_up_bulk(action):
+    bulk = workflow_bulk_action(action.name, action.label)
+    bulk.allowed_permissions = ("follow_up",)
+    return bulk
+
+
+@admin.register(Problem)
+class ProblemAdmin(HallWorkflowAdminMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
+    list_display = ("short_description", "hall", "date", "state")
+    list_filter = ("state", "record__shift__hall")
+    list_select_related = ("record__shift__hall",)
+    search_fields = ("description", "proposal")
+    ordering = ("-record__shift__date", "-id")
+    fields = ("record", "description", "proposal", "state", "audit_trail")
+    readonly_fields = fields
+    actions = [_follow_up_bulk(a) for a in PROBLEM_ACTIONS]
+
+    def has_follow_up_permission(self, request):
+        return request.user.has_perm(FOLLOW_UP_PROBLEMS)
+
+    @admin.display(description=gettext_lazy("problem found"))
+    def short_description(self, obj):
+        return str(obj)
+
+    @admin.display(description=gettext_lazy("service hall"), ordering="record__shift__hall__name")
+    def hall(self, obj):
+        return obj.record.shift.hall
+
+    @admin.display(description=gettext_lazy("date"), ordering="record__shift__date")
+    def date(self, obj):
+        return obj.record.shift.date
+
+    @admin.display(description=gettext_lazy("audit trail"))
+    def audit_trail(self, obj):
+        return audit_trail_html(obj)
+
+    def workflow_head(self, request, obj):
+        return [(_("problem found"), obj.description), (_("rectification proposal"), obj.proposal or "—"),
+                (_("rectification"), obj.get_state_display())]

@@ -1,0 +1,38 @@
+"""The hall's screen: the sign-in code of this minute, behind the hall's signed kiosk token."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from programs.halls import codes, selectors
+from programs.halls.views.common import public_response, qr_svg
+
+KIOSK_REFRESH_SECONDS = 5
+
+
+@never_cache
+@require_GET
+def kiosk(request, token):
+    """The code of this minute, big and as a QR code for the director's phone."""
+    hall_settings = codes.hall_settings_for_kiosk(token)
+    if hall_settings is None:
+        raise Http404
+    now = timezone.now()
+    today = timezone.localdate()
+    code, changes_at = codes.current_code(hall_settings.code_secret, now)
+    sign_url = request.build_absolute_uri(reverse("halls:sign")) + "?" + urlencode(
+        {"hall": hall_settings.hall_id, "code": code})
+    seconds_left = max(1, int((changes_at - now).total_seconds()) + 1)
+    on_duty = [row for row in selectors.public_rota(hall_settings.hall, today.replace(day=1)) if row.date == today]
+    response = render(request, "halls/kiosk.html", {
+        "hall": hall_settings.hall, "code": code, "changes_at": timezone.localtime(changes_at),
+        "refresh": min(KIOSK_REFRESH_SECONDS, seconds_left), "qr": qr_svg(sign_url), "on_duty": on_duty,
+        "now": timezone.localtime(now)})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return public_response(response)

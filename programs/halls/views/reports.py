@@ -1,0 +1,192 @@
+"""Supervision: the monthly briefing and the department assessment, on the page and as XLSX.
+
+Which halls a user reports on is policyops' district scoping (``ServiceHall.visible_to``,
+``visible_districts``): supervisors every hall, district staff their district's, a user
+with no district none.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from policyops.charts import bar_chart
+from policyops.formatting import percent, ratio
+from policyops.models import ServiceHall
+from policyops.months import next_month, previous_month
+from policyops.scoping import sees_all_districts, visible_districts
+from policyops.xlsx import Share, share, xlsx_response
+from programs.halls import rules, selectors
+from programs.halls.views.common import month_or_404
+
+
+def reporting(view):
+    return login_required(permission_required("halls.view_dutyshift", raise_exception=True)(require_GET(view)))
+
+
+# --- Which halls ------------------------------------------------------------------------------
+
+
+@dataclass
+class Scope:
+    level: str
+    label: str
+    halls: list
+
+
+def _all_label(user):
+    return _("Whole city (every hall)") if sees_all_districts(user) else _("Every hall you supervise")
+
+
+def hall_scope(request) -> Scope:
+    """The halls of ``?level=city|district:<id>|hall:<id>``, within what the user may see (404 beyond)."""
+    user = request.user
+    visible = ServiceHall.objects.visible_to(user).select_related("district")
+    kind, _sep, ident = (request.GET.get("level") or "city").partition(":")
+    if kind == "district" and re.fullmatch(r"[0-9]+", ident):
+        district = get_object_or_404(visible_districts(user), pk=int(ident))
+        return Scope(f"district:{district.pk}", district.name, list(visible.filter(district=district)))
+    if kind == "hall" and re.fullmatch(r"[0-9]+", ident):
+        hall = get_object_or_404(visible, pk=int(ident))
+        return Scope(f"hall:{hall.pk}", hall.name, [hall])
+    return Scope("city", _all_label(user), list(visible))
+
+
+def _level_options(request):
+    user = request.user
+    halls = ServiceHall.objects.visible_to(user).filter(duty_settings__isnull=False)
+    return ([("city", _all_label(user))] + [(f"district:{d.pk}", d.name) for d in visible_districts(user)]
+            + [(f"hall:{h.pk}", h.name) for h in halls])
+
+
+# --- Figures as rows -----------------------------------------------------------------------------
+
+
+def attendance_row(name, att) -> dict:
+    return {"name": name, "due": att.due, "done": att.done, "attendance_rate": att.attendance_rate,
+            "punctual": att.punctual, "punctuality_rate": att.punctuality_rate, "substituted": att.substituted,
+            "missed": att.missed, "attendance": percent(att.attendance_rate),
+            "punctuality": percent(att.punctuality_rate)}
+
+
+def briefing_figures(b: selectors.Briefing) -> dict:
+    """The briefing as rows, shared by the page and the XLSX download."""
+    levels = dict(rules.EVALUATION_LEVELS)
+    count = b.evaluation_count
+    evaluations = [{"level": level, "label": str(levels[level]), "count": b.evaluations.get(level, 0),
+                    "share": percent(Decimal(b.evaluations.get(level, 0)) / count if count else None)}
+                   for level, _label in rules.EVALUATION_LEVELS]
+    summary = [
+        (_("shifts due"), b.total.due, None),
+        (_("shifts done (signed in)"), b.total.done, None),
+        (_("attendance rate"), percent(b.total.attendance_rate), ratio(b.total.attendance_rate)),
+        (_("signed in on time"), b.total.punctual, None),
+        (_("punctuality rate"), percent(b.total.punctuality_rate), ratio(b.total.punctuality_rate)),
+        (_("A/B substitutions"), b.total.substituted, None),
+        (_("missed shifts"), b.total.missed, None),
+        (_("directors under the monthly quota"), len(b.under_quota), None),
+        (_("cases accepted on duty"), b.cases_accepted, None),
+        (_("evaluations"), count, None),
+        (_("satisfaction rate"), percent(b.satisfaction_rate), ratio(b.satisfaction_rate)),
+        (_("problems raised"), b.problems_raised, None),
+        (_("problems rectified"), b.problems_rectified, None),
+    ]
+    return {
+        "summary": summary,
+        "departments": [attendance_row(name, att) for name, att in sorted(b.by_department.items())],
+        "directors": [attendance_row(name, att) for name, att in sorted(b.by_director.items())],
+        "under_quota": list(b.under_quota),
+        "evaluations": evaluations,
+    }
+
+
+def _attendance_header(first_column):
+    return [first_column, _("due"), _("done"), _("attendance rate"), _("on time"), _("punctuality rate"),
+            _("A/B substitutions"), _("missed")]
+
+
+def _attendance_cells(row):
+    return [row["name"], row["due"], row["done"], share(row["attendance_rate"]), row["punctual"],
+            share(row["punctuality_rate"]), row["substituted"], row["missed"]]
+
+
+def _attendance_chart(rows):
+    return bar_chart([(row["name"], row["attendance_rate"]) for row in rows], maximum=1, as_percent=True)
+
+
+# --- The monthly briefing ---------------------------------------------------------------------------
+
+
+def _month_context(request, year, month):
+    first = month_or_404(year, month)
+    scope = hall_scope(request)
+    return first, scope, selectors.monthly_briefing(halls=scope.halls, year=year, month=month)
+
+
+@reporting
+def briefing(request, year, month):
+    first, scope, b = _month_context(request, year, month)
+    figures = briefing_figures(b)
+    charts = {"departments": _attendance_chart(figures["departments"]),
+              "evaluations": bar_chart([(row["label"], row["count"]) for row in figures["evaluations"]])}
+    return render(request, "halls/briefing.html", {
+        "first": first, "scope": scope, "figures": figures, "charts": charts, "briefing": b,
+        "levels": _level_options(request), "previous": previous_month(first), "next": next_month(first),
+        "query": urlencode({"level": scope.level})})
+
+
+@reporting
+def briefing_xlsx(request, year, month):
+    first, scope, b = _month_context(request, year, month)
+    figures = briefing_figures(b)
+    summary = [(_("month"), f"{first:%Y-%m}", None), (_("halls"), scope.label, None)] + figures["summary"]
+    sheets = [
+        (_("Summary"), [_("figure"), _("value")],
+         [(label, Share(share_) if share_ is not None else value) for label, value, share_ in summary]),
+        (_("Departments"), _attendance_header(_("department")),
+         [_attendance_cells(row) for row in figures["departments"]]),
+        (_("Directors"), _attendance_header(_("director")),
+         [_attendance_cells(row) for row in figures["directors"]]),
+        (_("Under quota"), [_("director")], [[name] for name in figures["under_quota"]]),
+        (_("Evaluations"), [_("rating"), _("count")],
+         [(row["label"], row["count"]) for row in figures["evaluations"]]),
+    ]
+    return xlsx_response(f"halls-briefing-{first:%Y-%m}.xlsx", sheets)
+
+
+# --- The annual department assessment ------------------------------------------------------------------
+
+
+def _assessment_rows(request, year):
+    month_or_404(year, 1)
+    scope = hall_scope(request)
+    rows = []
+    for name, entry in selectors.department_assessment(halls=scope.halls, year=year).items():
+        row = attendance_row(name, entry["attendance"])
+        row["satisfaction_rate"] = entry["satisfaction_rate"]
+        row["satisfaction"] = percent(entry["satisfaction_rate"])
+        rows.append(row)
+    return scope, rows
+
+
+@reporting
+def assessment(request, year):
+    scope, rows = _assessment_rows(request, year)
+    return render(request, "halls/assessment.html", {
+        "year": year, "scope": scope, "rows": rows, "levels": _level_options(request),
+        "query": urlencode({"level": scope.level}), "chart": _attendance_chart(rows)})
+
+
+@reporting
+def assessment_xlsx(request, year):
+    scope, rows = _assessment_rows(request, year)
+    header = _attendance_header(_("department")) + [_("satisfaction rate")]
+    cells = [_attendance_cells(row) + [share(row["satisfaction_rate"])] for row in rows]
+    return xlsx_response(f"halls-assessment-{year}.xlsx",
+                         [(_("Assessment %(year)s") % {"year": year}, header, cells)])
