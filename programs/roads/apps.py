@@ -36,3 +36,6 @@ class RoadsConfig(AppConfig):
         from programs.roads.demo import build_roads_demo
 
         demo.register(build_roads_demo)
+        from programs.roads.actions import register_all
+
+        register_all()

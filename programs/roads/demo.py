@@ -2,11 +2,12 @@
 
 Register it with ``policyops.demo.register(build_roads_demo)``. Projects are created and
 moved through programs.roads.services (so milestones, dates and audit rows are the real
-ones), dated April 2018 to November 2020. Towns and project names are invented and marked
-演示. Annual plans split each district's Annex 2 targets over 2018/2019/2020 (20 %, 45 %, the
-rest), so every district's plans add up to its targets. Running it twice changes nothing:
-existing projects (by district, name and plan year), plans and the demo adjustment are
-left alone.
+ones), dated April 2018 to November 2020; each step runs in the service's own durable
+transaction, as a manager's would, so the builder opens none around them. Towns and
+project names are invented and marked 演示. Annual plans split each district's Annex 2
+targets over 2018/2019/2020 (20 %, 45 %, the rest), so every district's plans add up to
+its targets. Running it twice changes nothing: existing projects (by district, name and
+plan year), plans and the demo adjustment are left alone.
 
 The random choices come from a generator of this module's own (seeded), not from the shared
 one, so a second run makes the same projects even when earlier builders drew differently.
@@ -22,6 +23,8 @@ from django.db import transaction
 from policyops.models import District
 from programs.roads import rules, services
 from programs.roads.models import AnnualPlan, PlanAdjustment, RoadProject, RoadTarget, Step
+
+S = RoadProject.State
 from programs.roads.rules import BaseLayer, Surface, WorkType
 
 SEED = 20180401
@@ -36,10 +39,10 @@ ROAD_WORDS = ["东西路", "南北路", "环村路", "通村路", "产业路", "
 TOWN_WORDS = ["甲", "乙", "丙", "丁"]
 MANAGERS = {"平度市": "manager_pingdu", "莱西市": "manager_laixi"}
 # The step each project is taken to, by weight: some not started, some closed.
-STAGES = [("planned", 2), ("survey_design", 2), ("tendering", 2), ("construction", 3), ("acceptance", 2),
-          ("closed", 3)]
+STAGES = [(S.PLANNED, 2), (S.SURVEY_DESIGN, 2), (S.TENDERING, 2), (S.CONSTRUCTION, 3), (S.ACCEPTANCE, 2),
+          (S.CLOSED, 3)]
 ADVANCE = ["start_design", "approve_design", "award_contract", "complete_construction", "accept"]
-STAGE_INDEX = {"planned": 0, "survey_design": 1, "tendering": 2, "construction": 3, "acceptance": 4, "closed": 5}
+STAGE_INDEX = {S.PLANNED: 0, S.SURVEY_DESIGN: 1, S.TENDERING: 2, S.CONSTRUCTION: 3, S.ACCEPTANCE: 4, S.CLOSED: 5}
 STEP_DAYS = {"start_design": 0, "approve_design": 75, "award_contract": 45, "complete_construction": 200,
              "accept": 40}
 PLANNED_DAYS = {Step.SURVEY_DESIGN: 60, Step.TENDERING: 100, Step.CONSTRUCTION: 280, Step.ACCEPTANCE: 320}
@@ -123,7 +126,7 @@ def _advance(project, stage, rng, user, start: dt.date, number: int):
         evidence = "" if action == "start_design" else f"演示{day.year}第{number:03d}-{ADVANCE.index(action)}号"
         services.project_advance(project=project, action=action, acting_user=user, as_of=day,
                                  evidence_number=evidence)
-    if stage == "construction" and project.work_type not in WorkType.COUNTED:
+    if stage == S.CONSTRUCTION and project.work_type not in WorkType.COUNTED:
         done = _q(project.quantity * Decimal(str(rng.uniform(0.2, 0.8))), Decimal("0.01"))
         services.project_report_progress(project=project, acting_user=user, completed_km=done)
 
@@ -191,5 +194,6 @@ def build_roads_demo(rng, users, log=print) -> None:
     own_rng = random.Random(SEED)
     with transaction.atomic():
         build_annual_plans(log)
-        build_projects(own_rng, users, log)
-        build_adjustment(users, log)
+    # Outside any transaction: the services own theirs (durable for the steps).
+    build_projects(own_rng, users, log)
+    build_adjustment(users, log)

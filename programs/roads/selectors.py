@@ -51,14 +51,14 @@ def _milestone_done(step, as_of):
     return Exists(ProjectMilestone.objects.filter(project=OuterRef("pk"), step=step, actual_end__lte=as_of))
 
 
-def project_list(*, user, district=None, work_type=None, status=None):
+def project_list(*, user, district=None, work_type=None, state=None):
     qs = RoadProject.objects.visible_to(user).select_related("district", "manager").prefetch_related("milestones")
     if district:
         qs = qs.filter(district=district)
     if work_type:
         qs = qs.filter(work_type=work_type)
-    if status:
-        qs = qs.filter(status=status)
+    if state:
+        qs = qs.filter(state=state)
     return qs.order_by("district__position", "plan_year", "id")
 
 

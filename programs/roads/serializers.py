@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from policyops import workflow
 from policyops.models import District
 from programs.roads import rules
 from programs.roads.models import RoadProject, Step
@@ -72,7 +73,9 @@ class SubsidyQuoteSerializer(serializers.Serializer):
 class ProjectFilterSerializer(serializers.Serializer):
     district = serializers.CharField(required=False, allow_blank=True, help_text="District name.")
     work_type = serializers.ChoiceField(choices=WorkType.CHOICES, required=False, allow_blank=True)
-    status = serializers.ChoiceField(choices=RoadProject.Status.choices, required=False, allow_blank=True)
+    # The API keeps the name "status" for the project's state (source: RoadProject.state).
+    status = serializers.ChoiceField(source="state", choices=RoadProject.State.choices, required=False,
+                                     allow_blank=True)
 
     def validate_district(self, value):
         value = (value or "").strip()
@@ -106,7 +109,12 @@ class RoadProjectSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district.name", read_only=True)
     unit = serializers.SerializerMethodField()
     manager = serializers.CharField(source="manager.name", read_only=True, allow_null=True, default=None)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    # "status" in the JSON, as before the model's field was renamed to ``state``.
+    status = serializers.CharField(source="state", read_only=True)
+    status_label = serializers.CharField(source="get_state_display", read_only=True)
+    allowed_actions = serializers.SerializerMethodField(help_text=(
+        "The steps the user may take on the project today: the same list the admin offers "
+        "(policyops.workflow.ready_action_names)."))
     surface = serializers.CharField(read_only=True)
     base_layer = serializers.CharField(read_only=True)
     milestones = RoadMilestoneSerializer(many=True, read_only=True)
@@ -118,11 +126,16 @@ class RoadProjectSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "district", "town", "work_type", "quantity", "unit", "pavement_width_m", "surface",
                   "surface_thickness_cm", "base_layer", "passing_bays", "poverty_km", "estimate_wan", "plan_year",
                   "excess", "responsible_unit", "contact", "manager", "status", "status_label", "completed_km",
-                  "milestones", "quote", "quote_error"]
+                  "milestones", "allowed_actions", "quote", "quote_error"]
         read_only_fields = fields
 
     def get_unit(self, project) -> str:
         return WorkType.unit(project.work_type)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, project) -> list[str]:
+        request = self.context["request"]
+        return workflow.ready_action_names(project, request.user, as_of=self.context["today"])
 
     def _quote(self, project):
         cache = self.context.setdefault("_quotes", {})

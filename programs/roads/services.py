@@ -1,4 +1,11 @@
-"""Use cases of the rural-road programme. One function per use case."""
+"""Use cases of the rural-road programme. One function per use case.
+
+A step of a project or a decision on an adjustment runs through policyops.workflow
+(``run_transition``: legal from the state, permitted, its conditions met; one save, one
+history row, one audit row) on the date the user acts on (``as_of``), in a durable
+transaction of its own: nothing legitimately nests them. ``project_create`` and
+``adjustment_request`` are the exceptions (see their docstrings).
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,29 +14,29 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition
 
 from policyops import audit
-from policyops.errors import InvalidInput, NotAllowed
+from policyops.errors import STALE_OBJECT, ConditionFailed, InvalidInput, NotAllowed, StaleObject
 from policyops.scoping import may_touch_district
-from policyops.transitions import check_available, run_transition
+from policyops.workflow import run_transition
+from programs.roads import guards
 from programs.roads.models import AnnualPlan, PlanAdjustment, PlanAdjustmentLine, ProjectMilestone, RoadProject, Step
-
-GUARD_MESSAGES = {
-    "_design_passes_technical_checks": _("the design fails the technical rules"),
-    "_step_has_evidence": _("attach the evidence of this step (document number)"),
-    "_construction_complete": _("report the km completed first: construction is not finished"),
-    "_adjustment_keeps_total": _("the adjustment changes the district's total"),
-}
 
 # Transition → the step it finishes (its milestone gets the actual end date).
 FINISHES = {"approve_design": Step.SURVEY_DESIGN, "award_contract": Step.TENDERING,
             "complete_construction": Step.CONSTRUCTION, "accept": Step.ACCEPTANCE}
 STARTS = {"start_design": Step.SURVEY_DESIGN, "approve_design": Step.TENDERING,
           "award_contract": Step.CONSTRUCTION, "complete_construction": Step.ACCEPTANCE}
+STEPS = ("start_design", *FINISHES)
 
 
 def project_create(*, acting_user, planned_ends: dict | None = None, **fields) -> RoadProject:
-    """Create a project with its four milestone rows (planned end dates optional)."""
+    """Create a project with its four milestone rows (planned end dates optional).
+
+    Not durable: an import creates its new projects inside its own all-or-nothing
+    transaction, and the admin's add form inside the admin's.
+    """
     district = fields.get("district")
     if not acting_user.has_perm("roads.manage_roadproject") or not may_touch_district(
             acting_user, getattr(district, "pk", None)):
@@ -41,31 +48,39 @@ def project_create(*, acting_user, planned_ends: dict | None = None, **fields) -
         ProjectMilestone.objects.bulk_create([
             ProjectMilestone(project=project, step=step, planned_end=(planned_ends or {}).get(step))
             for step in Step.ORDER])
-        audit.record(obj=project, action="create", actor=acting_user, to_state=project.status)
+        audit.record(obj=project, action="create", actor=acting_user, to_state=project.state)
     return project
 
 
 def project_advance(*, project: RoadProject, action: str, acting_user, as_of: dt.date, evidence_number: str = "",
                     evidence_file=None) -> RoadProject:
-    """Record the evidence of the current step and move to the next one."""
-    if action not in ("start_design", *FINISHES):
+    """Record the evidence of the current step and move to the next one on ``as_of``.
+
+    The evidence number is written in the same transaction as the step, before it (the
+    step's condition reads it): a refused step (illegal from the state, not permitted, a
+    condition unmet) rolls it back. An evidence file is stored only once the step is taken.
+    """
+    if action not in STEPS:
         raise InvalidInput(_("Unknown action."), field="action")
-    check_available(project, action, acting_user=acting_user)
-    with transaction.atomic():
+    evidence_number = (evidence_number or "").strip()
+    with transaction.atomic(durable=True):
         milestones = {m.step: m for m in project.milestones.all()}
         finished = milestones.get(FINISHES.get(action))
-        if finished is not None and (evidence_number or evidence_file):
-            finished.evidence_number = (evidence_number or finished.evidence_number).strip()
-            if evidence_file:
-                finished.evidence_file = evidence_file
-            finished.save()
-        if action == "approve_design" and project.technical_problems():
-            raise InvalidInput("；".join(project.technical_problems()), field="design")
-        run_transition(project, action, acting_user=acting_user, reason=evidence_number,
-                       condition_messages=GUARD_MESSAGES)
+        if finished is not None and evidence_number:
+            finished.evidence_number = evidence_number
+            finished.save(update_fields=["evidence_number"])
+        try:
+            run_transition(project, action, acting_user=acting_user, as_of=as_of, reason=evidence_number)
+        except ConditionFailed:
+            if action == "approve_design" and project.technical_problems():
+                # Every technical problem by name, rather than the condition's summary.
+                raise InvalidInput("；".join(project.technical_problems()), field="design") from None
+            raise
         if finished is not None:
             finished.actual_end = as_of
-            finished.save(update_fields=["actual_end"])
+            if evidence_file:
+                finished.evidence_file = evidence_file
+            finished.save(update_fields=["actual_end", "evidence_file"] if evidence_file else ["actual_end"])
         started = milestones.get(STARTS.get(action))
         if started is not None and started.actual_start is None:
             started.actual_start = as_of
@@ -74,20 +89,26 @@ def project_advance(*, project: RoadProject, action: str, acting_user, as_of: dt
 
 
 def project_report_progress(*, project: RoadProject, acting_user, completed_km) -> RoadProject:
-    """Km completed, reported during construction."""
-    if not acting_user.has_perm("roads.manage_roadproject") or not may_touch_district(acting_user,
-                                                                                      project.district_id):
+    """Km completed, reported during construction (saved with its history row and an audit row)."""
+    if not guards.may_manage(project, acting_user):
         raise NotAllowed(_("You may not report progress for this project."))
-    if project.status != RoadProject.Status.CONSTRUCTION:
+    if project.state != RoadProject.State.CONSTRUCTION:
         raise InvalidInput(_("Progress is reported during construction."), field="completed_km")
     completed_km = Decimal(str(completed_km))
     if completed_km < 0 or completed_km > project.quantity:
         raise InvalidInput(_("Km completed must be between 0 and the project's %(length)s km."),
                            field="completed_km", length=project.quantity)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         before = project.completed_km
-        RoadProject.objects.filter(pk=project.pk).update(completed_km=completed_km)
         project.completed_km = completed_km
+        try:
+            # save(), not queryset.update(): simple-history records the change. The state is
+            # compared on save (ConcurrentTransitionMixin): a project that left construction
+            # meanwhile is refused.
+            project.save(update_fields=["completed_km"])
+        except ConcurrentTransition as exc:
+            project.completed_km = before
+            raise StaleObject(STALE_OBJECT) from exc
         audit.record(obj=project, action="report_progress", actor=acting_user, reason=f"{before} → {completed_km}")
     return project
 
@@ -105,6 +126,10 @@ def adjustment_totals(adjustment: PlanAdjustment) -> tuple[Decimal, Decimal]:
 
 
 def adjustment_request(*, district, target_field: str, reason: str, lines: dict[int, Decimal], acting_user):
+    """Request a change of a district's annual plans for one target.
+
+    Not durable: the admin's add form runs it inside the admin's transaction.
+    """
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for the adjustment."), field="reason")
     if not lines:
@@ -121,31 +146,33 @@ def adjustment_request(*, district, target_field: str, reason: str, lines: dict[
     return adjustment
 
 
-def adjustment_approve(*, adjustment: PlanAdjustment, acting_user, note: str = ""):
+def adjustment_approve(*, adjustment: PlanAdjustment, acting_user, as_of: dt.date, note: str = ""):
     """Apply the new annual plans; refused, with the numbers, when the total would change."""
-    before, after = adjustment_totals(adjustment)
-    if before != after:
-        raise InvalidInput(_("The adjustment changes %(district)s's total from %(before)s to %(after)s; "
-                             "the total task must stay unchanged (002:521)."),
-                           field="lines", district=adjustment.district, before=before, after=after)
-    with transaction.atomic():
-        adjustment.decision_note = note
-        run_transition(adjustment, "approve", acting_user=acting_user, reason=note,
-                       condition_messages=GUARD_MESSAGES)
-        for line in adjustment.lines.all():
-            AnnualPlan.objects.update_or_create(
-                district=adjustment.district, target_field=adjustment.target_field, year=line.year,
-                defaults={"quantity": line.new_quantity})
+    try:
+        with transaction.atomic(durable=True):
+            adjustment.decision_note = note
+            run_transition(adjustment, "approve", acting_user=acting_user, as_of=as_of, reason=note)
+            for line in adjustment.lines.all():
+                AnnualPlan.objects.update_or_create(
+                    district=adjustment.district, target_field=adjustment.target_field, year=line.year,
+                    defaults={"quantity": line.new_quantity})
+    except ConditionFailed:
+        # Said with the numbers (read after the rollback), rather than the condition's summary.
+        before, after = adjustment_totals(adjustment)
+        if before != after:
+            raise InvalidInput(_("The adjustment changes %(district)s's total from %(before)s to %(after)s; "
+                                 "the total task must stay unchanged (002:521)."),
+                               field="lines", district=adjustment.district, before=before, after=after) from None
+        raise
     return adjustment
 
 
-def adjustment_reject(*, adjustment: PlanAdjustment, acting_user, note: str):
+def adjustment_reject(*, adjustment: PlanAdjustment, acting_user, as_of: dt.date, note: str):
     if not (note or "").strip():
         raise InvalidInput(_("Give the reason for rejecting the adjustment."), field="note")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         adjustment.decision_note = note.strip()
-        run_transition(adjustment, "reject", acting_user=acting_user, reason=note,
-                       condition_messages=GUARD_MESSAGES)
+        run_transition(adjustment, "reject", acting_user=acting_user, as_of=as_of, reason=note)
     return adjustment
 
 

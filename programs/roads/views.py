@@ -18,8 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from policyops.models import District
-from policyops.scoping import sees_all_districts, user_district_id
+from policyops.scoping import visible_districts
 from programs.roads import rules, selectors
 from programs.roads.models import RoadProject
 from programs.roads.rules import WorkType
@@ -181,26 +180,20 @@ def dashboard(request):
 # --- projects -----------------------------------------------------------------------------------
 
 
-def visible_districts(user) -> list[District]:
-    if sees_all_districts(user):
-        return list(District.objects.all())
-    district_id = user_district_id(user)
-    return list(District.objects.filter(pk=district_id)) if district_id else []
-
-
 @can_view_roads
 def project_list(request):
     today = timezone.localdate()
-    districts = visible_districts(request.user)
+    districts = list(visible_districts(request.user))  # district scoping is policyops.scoping's
     by_name = {d.name: d for d in districts}
     district = by_name.get(request.GET.get("district") or "")
     work_type = request.GET.get("work_type") or None
     if work_type not in WorkType.VALUES:
         work_type = None
-    status = request.GET.get("status") or None
-    if status not in RoadProject.Status.values:
-        status = None
-    projects = selectors.project_list(user=request.user, district=district, work_type=work_type, status=status)
+    # The query parameter keeps its name "status" (bookmarked lists, the API's filter).
+    state = request.GET.get("status") or None
+    if state not in RoadProject.State.values:
+        state = None
+    projects = selectors.project_list(user=request.user, district=district, work_type=work_type, state=state)
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     quoter = ProjectQuoter(load_table())
     rows = []
@@ -209,11 +202,11 @@ def project_list(request):
         rows.append({"project": project, "quote": quote, "quote_error": error,
                      "overdue": [m for m in project.milestones.all() if m.is_overdue(today)]})
     query = urlencode([(k, v) for k, v in (("district", district.name if district else None),
-                                           ("work_type", work_type), ("status", status)) if v])
+                                           ("work_type", work_type), ("status", state)) if v])
     return render(request, "roads/project_list.html", {
         "page": page, "rows": rows, "today": today, "districts": districts, "district": district,
-        "work_type": work_type, "status": status, "work_types": WorkType.CHOICES,
-        "statuses": RoadProject.Status.choices, "query": query})
+        "work_type": work_type, "state": state, "work_types": WorkType.CHOICES,
+        "states": RoadProject.State.choices, "query": query})
 
 
 @can_view_roads
@@ -223,7 +216,7 @@ def project_detail(request, pk: int):
                                 .prefetch_related("milestones"), pk=pk)
     quote, quote_error = ProjectQuoter(load_table()).quote_project(project)
     breakdown = [(BREAKDOWN_LABELS.get(key, key), value) for key, value in quote.breakdown.items()] if quote else []
-    milestones = [{"milestone": m, "overdue": m.is_overdue(today), "current": m.step == project.status}
+    milestones = [{"milestone": m, "overdue": m.is_overdue(today), "current": m.step == project.state}
                   for m in project.milestones.all()]
     return render(request, "roads/project_detail.html", {
         "project": project, "quote": quote, "quote_error": quote_error, "breakdown": breakdown,

@@ -24,15 +24,14 @@ from django.views.decorators.http import require_GET
 
 from programs.roads.forms import ProjectImportConfirmForm, ProjectImportForm
 from programs.roads.models import RoadProject
-from programs.roads.resources import (
-    PROJECT_COLUMNS,
-    PROJECT_EXPORT_ONLY_COLUMNS,
+from programs.roads.project_lists import (
     PROJECT_UPLOAD_MAX_BYTES,
     FileUnreadable,
     export_projects,
     import_project_table,
     read_project_file,
 )
+from programs.roads.resources import PROJECT_COLUMNS, PROJECT_EXPORT_ONLY_COLUMNS
 from programs.roads.rules import WorkType
 
 SESSION_KEY = "roads_project_import"

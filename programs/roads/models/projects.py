@@ -1,0 +1,193 @@
+"""Road projects and their milestones (002:477)."""
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from policyops.fsm import StateMachineModel
+from policyops.models import District
+from policyops.scoping import DistrictScopedQuerySet
+from programs.roads import guards as g
+from programs.roads import rules
+from programs.roads.rules import BaseLayer, Surface, WorkType
+
+
+class Step:
+    """The milestone steps a project moves through (002:477)."""
+
+    SURVEY_DESIGN = "survey_design"
+    TENDERING = "tendering"
+    CONSTRUCTION = "construction"
+    ACCEPTANCE = "acceptance"
+    CHOICES = [
+        (SURVEY_DESIGN, _("survey and design (勘察设计)")),
+        (TENDERING, _("tendering (招标投标)")),
+        (CONSTRUCTION, _("construction (建设实施)")),
+        (ACCEPTANCE, _("acceptance (工程验收)")),
+    ]
+    ORDER = [SURVEY_DESIGN, TENDERING, CONSTRUCTION, ACCEPTANCE]
+
+
+class RoadProjectQuerySet(DistrictScopedQuerySet):
+    pass
+
+
+# What a project counts toward and what it is paid (Annex 2 targets, the subsidy), and the
+# natural key project lists are matched by: fixed once survey and design has started.
+PROGRAMME_FACTS = ("district", "name", "plan_year", "work_type", "quantity", "estimate_wan", "poverty_km", "excess")
+# The design the technical rules approved (002:376, 002:455-459): fixed once it is approved.
+DESIGN_FACTS = ("pavement_width_m", "surface", "surface_thickness_cm", "base_layer", "passing_bays")
+
+
+class RoadProject(StateMachineModel):
+    class State(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        SURVEY_DESIGN = Step.SURVEY_DESIGN, _("survey and design (勘察设计)")
+        TENDERING = Step.TENDERING, _("tendering (招标投标)")
+        CONSTRUCTION = Step.CONSTRUCTION, _("construction (建设实施)")
+        ACCEPTANCE = Step.ACCEPTANCE, _("acceptance (工程验收)")
+        CLOSED = "closed", _("closed")
+
+    district = models.ForeignKey(District, verbose_name=_("district"), on_delete=models.PROTECT,
+                                 related_name="road_projects")
+    town = models.CharField(_("town/street"), max_length=50)
+    name = models.CharField(_("project name"), max_length=200)
+    work_type = models.CharField(_("work type"), max_length=10, choices=WorkType.CHOICES)
+    quantity = models.DecimalField(_("length (km) or count"), max_digits=10, decimal_places=2,
+                                   help_text=_("km; for dangerous bridges and passenger stops, the number."))
+    pavement_width_m = models.DecimalField(_("pavement width (m)"), max_digits=4, decimal_places=1, null=True,
+                                           blank=True)
+    surface = models.CharField(_("surface"), max_length=10, choices=Surface.CHOICES, blank=True)
+    surface_thickness_cm = models.DecimalField(_("surface thickness (cm)"), max_digits=4, decimal_places=1,
+                                               null=True, blank=True)
+    base_layer = models.CharField(_("base layer"), max_length=10, choices=BaseLayer.CHOICES, blank=True)
+    passing_bays = models.PositiveIntegerField(_("passing bays"), default=0)
+    poverty_km = models.DecimalField(_("km serving poor / weak villages"), max_digits=8, decimal_places=2,
+                                     default=Decimal(0), help_text=_("省定贫困村、市定经济薄弱村"))
+    estimate_wan = models.DecimalField(_("approved estimate (万元)"), max_digits=12, decimal_places=2,
+                                       help_text=_("概算投资, excluding land and relocation costs."))
+    # The programme runs 2018-2020 (002:477-481).
+    plan_year = models.PositiveSmallIntegerField(_("plan year"), validators=[MinValueValidator(2018),
+                                                                            MaxValueValidator(2020)])
+    excess = models.BooleanField(_("beyond the annual target"), default=False,
+                                 help_text=_("Work beyond the year's target (reward rules)."))
+    responsible_unit = models.CharField(_("responsible unit"), max_length=100)
+    contact = models.CharField(_("contact"), max_length=100, blank=True)
+    manager = models.ForeignKey("policyops.Person", verbose_name=_("responsible person"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="road_projects")
+    state = FSMField(_("status"), max_length=20, choices=State.choices, default=State.PLANNED, protected=True)
+    completed_km = models.DecimalField(_("km completed"), max_digits=10, decimal_places=2, default=Decimal(0))
+    history = HistoricalRecords()
+
+    district_lookup = "district"
+    objects = RoadProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("road project")
+        verbose_name_plural = _("road projects")
+        ordering = ["district__position", "plan_year", "id"]
+        indexes = [models.Index(fields=["district", "work_type", "state"])]
+        permissions = [("manage_roadproject", _("Can manage the road projects of their district"))]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="roadproject_quantity_positive"),
+            # The natural key of project lists (imports update by it).
+            models.UniqueConstraint(fields=["district", "name", "plan_year"], name="roadproject_unique_name_year"),
+            models.CheckConstraint(condition=models.Q(estimate_wan__gte=0), name="roadproject_estimate_nonneg"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.quantity is not None and self.poverty_km is not None and self.work_type not in WorkType.COUNTED \
+                and self.poverty_km > self.quantity:
+            raise ValidationError({"poverty_km": _("The poverty-village km exceed the project's length.")})
+        if self.work_type in WorkType.COUNTED and self.quantity is not None \
+                and self.quantity != self.quantity.to_integral_value():
+            raise ValidationError({"quantity": _("Bridges and stops are counted in whole numbers.")})
+
+    @property
+    def target_field(self) -> str:
+        return rules.TARGET_FIELD[self.work_type]
+
+    def technical_problems(self) -> list[str]:
+        return rules.technical_problems(work_type=self.work_type, width_m=self.pavement_width_m,
+                                        surface=self.surface, thickness_cm=self.surface_thickness_cm,
+                                        base_layer=self.base_layer, passing_bays=self.passing_bays)
+
+    @property
+    def current_milestone(self):
+        return next((m for m in self.milestones.all() if m.step == self.state), None)
+
+    def frozen_facts(self) -> tuple[str, ...]:
+        """The facts that no longer change by hand in the project's state.
+
+        The one rule for every way of editing a project: the admin shows these read-only,
+        an import that would change one is refused. Nothing is fixed while the project is
+        planned; the programme facts once survey and design has started; the design too
+        once it is approved. The town, the responsible unit, the contact and the
+        responsible person stay editable.
+        """
+        if self.state == self.State.PLANNED:
+            return ()
+        if self.state == self.State.SURVEY_DESIGN:
+            return PROGRAMME_FACTS
+        return PROGRAMME_FACTS + DESIGN_FACTS
+
+    # Transitions: pure state changes; conditions and permissions live in programs.roads.guards.
+
+    @transition(field=state, source=State.PLANNED, target=State.SURVEY_DESIGN, permission=g.may_manage)
+    def start_design(self):
+        pass
+
+    @transition(field=state, source=State.SURVEY_DESIGN, target=State.TENDERING, permission=g.may_manage,
+                conditions=[g.design_passes_technical_checks, g.step_has_evidence])
+    def approve_design(self):
+        pass
+
+    @transition(field=state, source=State.TENDERING, target=State.CONSTRUCTION, permission=g.may_manage,
+                conditions=[g.step_has_evidence])
+    def award_contract(self):
+        pass
+
+    @transition(field=state, source=State.CONSTRUCTION, target=State.ACCEPTANCE, permission=g.may_manage,
+                conditions=[g.construction_complete, g.step_has_evidence])
+    def complete_construction(self):
+        pass
+
+    @transition(field=state, source=State.ACCEPTANCE, target=State.CLOSED, permission=g.may_manage,
+                conditions=[g.step_has_evidence])
+    def accept(self):
+        pass
+
+
+def evidence_upload_to(milestone, filename):
+    return f"roads/evidence/{milestone.project_id}/{milestone.step}/{filename}"
+
+
+class ProjectMilestone(models.Model):
+    project = models.ForeignKey(RoadProject, verbose_name=_("road project"), on_delete=models.CASCADE,
+                                related_name="milestones")
+    step = models.CharField(_("step"), max_length=20, choices=Step.CHOICES)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    evidence_number = models.CharField(_("evidence document number"), max_length=100, blank=True)
+    evidence_file = models.FileField(_("evidence file"), upload_to=evidence_upload_to, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["project_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "step"], name="milestone_unique_step")]
+
+    def __str__(self):
+        return f"{self.project} {self.get_step_display()}"
+
+    def is_overdue(self, as_of) -> bool:
+        return bool(self.planned_end and self.actual_end is None and self.planned_end < as_of)

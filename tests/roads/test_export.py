@@ -1,0 +1,104 @@
+"""Project lists out: export round trips, the subsidy quote column, scoping, no live formulas."""
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from policyops.models import District
+from policyops.roles import Role
+from programs.roads import resources
+from programs.roads.models import RoadProject
+from programs.roads.project_lists import import_project_table, read_project_file
+from programs.roads.resources import PROJECT_COLUMNS, PROJECT_EXPORT_ONLY_COLUMNS
+from tests.conftest import make_user
+from tests.roads.test_import_export import HEADERS, csv_bytes, good_rows, row
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def manager(seeded):
+    return make_user(Role.PROGRAMME_MANAGER, district=District.objects.get(name="平度市"))
+
+
+def import_good(user):
+    report = import_project_table(read_project_file("x.csv", csv_bytes(good_rows())), user=user, dry_run=False)
+    assert report.saved, report.problems
+
+
+def test_export_xlsx_round_trips_unchanged(client, manager):
+    import_good(manager)
+    client.force_login(manager)
+    response = client.get(reverse("roads:project-export-xlsx"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = load_workbook(io.BytesIO(content)).active
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    assert header == [*HEADERS, *PROJECT_EXPORT_ONLY_COLUMNS.values()]
+    report = import_project_table(read_project_file("export.xlsx", content), user=manager, dry_run=False)
+    assert report.ok, report.problems
+    assert report.totals == {"new": 0, "update": 0, "skip": 3, "invalid": 0, "error": 0}
+
+
+def test_export_csv_round_trips_unchanged_and_quotes_the_subsidy(client, manager, monkeypatch):
+    import_good(manager)
+    loads = []
+    original = resources.RoadProjectResource.before_export
+
+    def counting(self, queryset, **kwargs):
+        loads.append(1)
+        return original(self, queryset, **kwargs)
+
+    monkeypatch.setattr(resources.RoadProjectResource, "before_export", counting)
+    client.force_login(manager)
+    response = client.get(reverse("roads:project-export-csv"))
+    assert response.status_code == 200
+    content = response.content
+    assert content.startswith("\ufeff".encode())  # Excel reads the Chinese as UTF-8
+    records = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    by_name = {r[PROJECT_COLUMNS["name"]]: r for r in records}
+    quote = PROJECT_EXPORT_ONLY_COLUMNS["subsidy_quote"]
+    assert D(by_name["甲镇东西路提档升级"][quote]) == D("900")  # 平度市 ≥ 6 m: 90 万元/km × 10
+    assert D(by_name["乙镇危桥改造"][quote]) == D("135")       # 45 % of 300
+    assert by_name["甲镇东西路提档升级"][PROJECT_COLUMNS["excess"]] == "否"
+    assert len(loads) == 1
+    report = import_project_table(read_project_file("export.csv", content), user=manager, dry_run=False)
+    assert report.ok, report.problems
+    assert report.totals["skip"] == 3 and report.totals["new"] == report.totals["update"] == 0
+
+
+def test_the_subsidy_table_is_loaded_once_per_export(manager, django_assert_max_num_queries):
+    import_good(manager)
+    import_project_table(read_project_file("x.csv", csv_bytes([row(name=f"路{i}") for i in range(20)])),
+                         user=manager, dry_run=False)
+    from programs.roads.project_lists import export_projects
+
+    with django_assert_max_num_queries(6):
+        export_projects(RoadProject.objects.all(), "xlsx")
+
+
+def test_export_shows_only_the_users_district(client, manager, supervisor):
+    import_project_table(read_project_file("x.csv", csv_bytes([row(), row(district="莱西市", name="莱西的路")])),
+                         user=supervisor, dry_run=False)
+    client.force_login(manager)
+    content = client.get(reverse("roads:project-export-csv")).content.decode("utf-8-sig")
+    assert "甲镇东西路提档升级" in content and "莱西的路" not in content
+    client.force_login(supervisor)
+    content = client.get(reverse("roads:project-export-csv")).content.decode("utf-8-sig")
+    assert "莱西的路" in content
+
+
+def test_formulas_are_not_exported_live(manager, supervisor):
+    import_good(manager)
+    RoadProject.objects.filter(name="丙镇中修").update(contact="=HYPERLINK(\"http://x\")")
+    from programs.roads.project_lists import export_projects
+
+    content = export_projects(RoadProject.objects.all(), "csv").decode("utf-8-sig")
+    assert "'=HYPERLINK" in content
+    sheet = load_workbook(io.BytesIO(export_projects(RoadProject.objects.all(), "xlsx"))).active
+    assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
