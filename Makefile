@@ -20,8 +20,12 @@ run: $(STAMP)
 	$(BIN)/python manage.py demo
 	$(BIN)/python manage.py serve $(ADDRPORT)
 
+# One pytest-xdist worker per CPU. Each worker has its own test database (PostgreSQL:
+# test_<name>_gw0, _gw1, …; SQLite: in memory) with the seeds loaded once, and its own
+# media/static folders; tests/integration share one worker (xdist_group, --dist loadgroup).
+# In a single process: make test PYTEST_ARGS="-n 0".
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 # After changing user-facing text: update and compile the zh-hans catalogue.
 messages: $(STAMP)

@@ -1,14 +1,61 @@
 import pytest
-from django.core.management import call_command
 
-from policyops import calendar
+from policyops import calendar, seeding
 from policyops.roles import Role, group_for
 from tests.factories import PersonFactory, UserFactory
+
+# The seeds (seeds/*.csv) are loaded once per test database, i.e. once per session and
+# per xdist worker, right after pytest-django has created it (``django_db_setup``).
+# Every test runs inside a transaction that is rolled back, so the seeds stay as loaded.
+# The one exception is a ``transaction=True`` test: its teardown flushes every table;
+# ``pytest_runtest_teardown`` below loads the seeds again right after that flush, so the
+# next test starts from the same database whatever ran before it.
+_db_blocker = None
+
+
+def seeds_present() -> bool:
+    """Cheap check: the first and the last seed tables loaded (loading is all-or-nothing)."""
+    from policyops.models import District, PolicyTask
+
+    return District.objects.exists() and PolicyTask.objects.exists()
+
+
+def ensure_seeds() -> None:
+    if not seeds_present():
+        seeding.load_seeds()  # what `manage.py load_seeds` runs, without its report on stdout
+    calendar.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, plus the seeds (committed, shared by every test)."""
+    global _db_blocker
+    _db_blocker = django_db_blocker
+    with django_db_blocker.unblock():
+        ensure_seeds()
+
+
+def _flushes_the_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    return bool({"transactional_db", "django_db_reset_sequences", "live_server"} & set(item.fixturenames))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    # After the last test the database is already being destroyed: nothing to restore.
+    if _db_blocker is not None and nextitem is not None and _flushes_the_database(item):
+        with _db_blocker.unblock():
+            ensure_seeds()
+    return result
 
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache():
-    # Overrides cached by an earlier test may have been rolled back with it.
+    # The calendar caches its overrides per process: one cached by an earlier test may
+    # have been rolled back with it (the seeds hold no overrides, so nothing is lost).
     calendar.clear_cache()
     yield
     calendar.clear_cache()
@@ -16,7 +63,9 @@ def _fresh_calendar_cache():
 
 @pytest.fixture
 def seeded(db):
-    call_command("load_seeds", verbosity=0)
+    """The seeded database. The seeds are loaded once per session (see above); this only
+    checks they are there (and reloads them, inside this test, if something removed them)."""
+    ensure_seeds()
 
 
 def make_user(role=None, *, district=None, department=None, **kwargs):

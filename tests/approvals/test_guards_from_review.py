@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 
 
-def test_a_district_without_the_entrusted_authority_cannot_register(power, entrustment):
-    laoshan = District.objects.create(name="崂山区", position=1)
-    hall = ServiceHall.objects.create(name="崂山区审批服务大厅", kind=ServiceHall.Kind.DISTRICT_HALL, district=laoshan)
+def test_a_district_without_the_entrusted_authority_cannot_register(seeded, power, entrustment):
+    laoshan = District.objects.get(name="崂山区")
+    hall = ServiceHall.objects.get(name="崂山区审批服务大厅", district=laoshan)
     clerk = make_user(Role.CLERK, district=laoshan)
     with pytest.raises(InvalidInput) as exc:
         services.case_register(power=power, applicant_name="甲", applicant_type="person",

@@ -15,16 +15,16 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 
 
-def test_a_clerk_of_another_district_sees_no_case(power, entrustment, clerk):
+def test_a_clerk_of_another_district_sees_no_case(seeded, power, entrustment, clerk):
     register_case(power, clerk=clerk)
-    other = make_user(Role.CLERK, district=District.objects.create(name="莱西市", position=5))
+    other = make_user(Role.CLERK, district=District.objects.get(name="莱西市"))
     assert not ApprovalCase.objects.visible_to(other).exists()
     assert ApprovalCase.objects.visible_to(clerk).count() == 1
 
 
-def test_a_clerk_of_another_district_cannot_act(power, entrustment, clerk):
+def test_a_clerk_of_another_district_cannot_act(seeded, power, entrustment, clerk):
     case = register_case(power, clerk=clerk)
-    other = make_user(Role.CLERK, district=District.objects.create(name="莱西市", position=5))
+    other = make_user(Role.CLERK, district=District.objects.get(name="莱西市"))
     with pytest.raises(NotAllowed):
         services.case_accept(case=case, acting_user=other, as_of=D(2024, 9, 27))
 

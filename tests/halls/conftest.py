@@ -1,28 +1,18 @@
-import datetime as dt
-
 import pytest
 
-from policyops.models import Department, District, Person, ServiceHall
 from policyops.roles import Role
-from programs.halls.models import Director, HallSettings
 from tests.conftest import make_user
+from tests.halls.factories import DirectorFactory, HallFactory
 
 
 @pytest.fixture
 def hall(db):
-    district = District.objects.get_or_create(name="平度市", defaults={"position": 4})[0]
-    hall = ServiceHall.objects.create(name="测试审批服务大厅", kind=ServiceHall.Kind.DISTRICT_HALL, district=district)
-    HallSettings.objects.create(hall=hall, opens_at=dt.time(9, 0), closes_at=dt.time(17, 0), daily_capacity=2)
-    return hall
+    """A hall of 平度市 open 09:00-17:00 with two directors a day at most."""
+    return HallFactory(name="测试审批服务大厅")
 
 
 def make_director(hall, name, department_name="市教育局", *, with_user=True):
-    department = Department.objects.get_or_create(name=department_name)[0]
-    user = make_user(Role.DIRECTOR, department=department, username=f"dir-{name}") if with_user else None
-    person = Person.objects.get(user=user) if user else Person.objects.create(name=name, department=department)
-    person.name = name
-    person.save()
-    return Director.objects.create(person=person, hall=hall)
+    return DirectorFactory(hall=hall, name=name, department_name=department_name, with_user=with_user)
 
 
 @pytest.fixture

@@ -11,24 +11,17 @@ from policyops.audit import entries_for
 from policyops.models import District, ServiceHall
 from policyops.roles import Role
 from programs.halls import codes, generator, services
-from programs.halls.models import (
-    Director,
-    DutyShift,
-    Evaluation,
-    FollowUp,
-    HallSettings,
-    Problem,
-    Unavailability,
-    WorkRecord,
-)
+from programs.halls.models import Director, DutyShift, Evaluation, FollowUp, HallSettings
 from tests.conftest import make_user
 from tests.halls.conftest import make_director
+from tests.halls.factories import HallFactory, ProblemFactory, UnavailabilityFactory, WorkRecordFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.halls.urls")]
+pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 S = DutyShift.State
 CHANGELIST = "admin:halls_dutyshift_changelist"
 GENERATE = "admin:halls_dutyshift_generate"
+STEP = "admin:halls_dutyshift_workflow_action"
 
 
 def messages_of(response):
@@ -52,7 +45,7 @@ def test_generate_rota_page_creates_the_unpublished_month(client, hall, three, r
 def test_generate_rota_page_explains_an_infeasible_month(client, hall, three, rota_manager):
     blocked = three[0]
     for day in generator.working_days_of_month(2024, 11):
-        Unavailability.objects.create(director=blocked, date=day)
+        UnavailabilityFactory(director=blocked, date=day)
     client.force_login(rota_manager)
     response = client.post(reverse(GENERATE), {"hall": hall.pk, "year": 2024, "month": 11})
     assert response.status_code == 200
@@ -100,11 +93,11 @@ def test_move_an_unpublished_shift(client, hall, three, rota_manager):
     target = next(d for d in generator.working_days_of_month(2024, 10)
                   if d != shift.date and not DutyShift.objects.filter(date=d).exists())
     client.force_login(rota_manager)
-    url = reverse("admin:halls_dutyshift_move", args=[shift.pk])
+    url = reverse(STEP, args=[shift.pk, "move"])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"date": "2024-10-01"})  # National Day
+    response = client.post(url, {"_confirm": "1", "date": "2024-10-01"})  # National Day
     assert response.status_code == 200 and "2024-10-01" in response.content.decode()
-    response = client.post(url, {"date": target.isoformat()})
+    response = client.post(url, {"_confirm": "1", "date": target.isoformat()})
     assert response.status_code == 302
     shift.refresh_from_db()
     assert shift.date == target and shift.starts_at == dt.datetime.combine(target, dt.time(9), tzinfo=TZ)
@@ -117,7 +110,7 @@ def test_shift_change_page_offers_moves_and_never_saves_a_state(client, hall, th
     response = client.get(reverse("admin:halls_dutyshift_change", args=[shift.pk]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert reverse("admin:halls_dutyshift_move", args=[shift.pk]) in page
+    assert reverse(STEP, args=[shift.pk, "move"]) in page
     assert 'name="state"' not in page and 'name="_save"' not in page
     model_admin = admin.site._registry[DutyShift]
     request = type("R", (), {"user": rota_manager})()
@@ -140,7 +133,7 @@ def filed(hall, three, rota_manager):
 
 def test_approve_substitution_action(client, filed, rota_manager):
     client.force_login(rota_manager)
-    client.post(reverse(CHANGELIST), {"action": "approve_substitutions", ACTION_CHECKBOX_NAME: [filed.pk]})
+    client.post(reverse(CHANGELIST), {"action": "workflow_approve_substitution", ACTION_CHECKBOX_NAME: [filed.pk]})
     filed.refresh_from_db()
     assert filed.state == S.SUBSTITUTED
 
@@ -148,10 +141,11 @@ def test_approve_substitution_action(client, filed, rota_manager):
 def test_reject_substitution_button(client, filed, rota_manager):
     client.force_login(rota_manager)
     page = client.get(reverse("admin:halls_dutyshift_change", args=[filed.pk])).content.decode()
-    url = reverse("admin:halls_dutyshift_decide", args=[filed.pk, "reject"])
+    url = reverse(STEP, args=[filed.pk, "reject_substitution"])
     assert url in page
-    assert client.get(url).status_code == 405
-    client.post(url)
+    assert client.get(url).status_code == 200  # the confirmation page; nothing changes yet
+    assert DutyShift.objects.get(pk=filed.pk).state == S.SUBSTITUTION_FILED
+    client.post(url, {"_confirm": "1"})
     filed.refresh_from_db()
     assert filed.state == S.PUBLISHED and filed.substitute is None
 
@@ -199,7 +193,7 @@ def test_follow_up_answered_through_the_service_and_open_ones_first(client, hall
 
 def test_district_user_sees_only_their_halls(client, hall, three, rota_manager):
     services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
-    other = District.objects.create(name="莱西市", position=5)
+    other = District.objects.get_or_create(name="莱西市", defaults={"position": 5})[0]
     outsider = make_user(Role.DIRECTOR, district=other)
     client.force_login(outsider)
     assert list(client.get(reverse(CHANGELIST)).context["cl"].result_list) == []
@@ -217,10 +211,9 @@ def test_every_halls_admin_page_opens_with_data(client, hall, three, rota_manage
     services.shift_sign(user=three[0].person.user, hall=hall, code=codes.current_code(
         hall.duty_settings.code_secret, when)[0], action="sign_in", now=when)
     services.evaluation_submit(hall=hall, level=2, comment="", device="x", now=when)
-    record = WorkRecord.objects.create(shift=shift, opinions="意见")
-    Problem.objects.create(record=record, description="问题")
-    Unavailability.objects.create(director=three[1], date=dt.date(2024, 11, 4))
-    ServiceHall.objects.create(name="另一大厅", kind=ServiceHall.Kind.SUB_HALL, district=hall.district)
+    ProblemFactory(record=WorkRecordFactory(shift=shift, opinions="意见"), description="问题")
+    UnavailabilityFactory(director=three[1], date=dt.date(2024, 11, 4))
+    HallFactory(name="另一大厅", kind=ServiceHall.Kind.SUB_HALL, district=hall.district)
     client.force_login(make_user(is_superuser=True))
     for model, model_admin in admin.site._registry.items():
         if model._meta.app_label != "halls":
@@ -237,14 +230,12 @@ def test_every_halls_admin_page_opens_with_data(client, hall, three, rota_manage
 
 
 def test_renewing_the_code_secret_revokes_the_kiosk_link(client, hall, rota_manager):
-    from programs.halls import views
-
-    token = views.kiosk_token(hall.duty_settings)
+    token = codes.kiosk_token(hall.duty_settings)
     assert client.get(reverse("halls:kiosk", args=[token])).status_code == 200
     client.force_login(rota_manager)
     client.post(reverse("admin:halls_hallsettings_changelist"),
                 {"action": "renew_code_secret", ACTION_CHECKBOX_NAME: [hall.duty_settings.pk]})
     assert client.get(reverse("halls:kiosk", args=[token])).status_code == 404
     renewed = HallSettings.objects.get(pk=hall.duty_settings.pk)
-    assert client.get(reverse("halls:kiosk", args=[views.kiosk_token(renewed)])).status_code == 200
+    assert client.get(reverse("halls:kiosk", args=[codes.kiosk_token(renewed)])).status_code == 200
     assert entries_for(renewed).filter(action="renew_code_secret").exists()

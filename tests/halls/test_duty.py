@@ -8,7 +8,9 @@ from policyops.errors import ConditionFailed, InvalidInput, NotAllowed
 from programs.halls import codes, services
 from programs.halls.models import DutyShift, Evaluation, FollowUp, SignAttempt
 from programs.halls.selectors import monthly_briefing
+from programs.halls.generator import working_days_of_month
 from tests.halls.conftest import make_director
+from tests.halls.factories import HallFactory, UnavailabilityFactory
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -55,11 +57,9 @@ def test_regenerating_a_published_month_is_refused(rota, hall, rota_manager):
 
 
 def test_an_infeasible_month_is_explained_and_nothing_saved(hall, rota_manager):
-    from programs.halls.models import Unavailability
-
     director = make_director(hall, "赵局长")
-    for day in __import__("programs.halls.generator", fromlist=["x"]).working_days_of_month(2024, 11):
-        Unavailability.objects.create(director=director, date=day)
+    for day in working_days_of_month(2024, 11):
+        UnavailabilityFactory(director=director, date=day)
     with pytest.raises(services.RotaInfeasible) as exc:
         services.rota_generate(hall=hall, year=2024, month=11, acting_user=rota_manager)
     assert "赵局长" in str(exc.value)
@@ -88,6 +88,8 @@ def test_the_previous_minutes_code_is_still_accepted(rota, hall, rota_manager):
     move_to(shift_of(rota["a"]), DAY, rota_manager)
     user = rota["a"].person.user
     services.shift_sign(user=user, hall=hall, code=code_at(hall, at(9, 4, 59)), action="sign_in", now=at(9, 5, 5))
+    assert shift_of(rota["a"]).state == DutyShift.State.SIGNED_IN
+    assert SignAttempt.objects.get().success is True
 
 
 def test_a_replayed_code_is_refused(rota, hall, rota_manager):
@@ -95,11 +97,13 @@ def test_a_replayed_code_is_refused(rota, hall, rota_manager):
     user = rota["a"].person.user
     code = code_at(hall, at(9, 5))
     services.shift_sign(user=user, hall=hall, code=code, action="sign_in", now=at(9, 5, 1))
-    shift = DutyShift.objects.get(director=rota["a"])
+    signed_in_at = shift_of(rota["a"]).signed_in_at
     with pytest.raises(InvalidInput):
-        # Even a sign-out in the same minute cannot reuse... a second sign-in with it is a replay.
+        # A second sign-in with the same code is a replay.
         services.shift_sign(user=user, hall=hall, code=code, action="sign_in", now=at(9, 5, 30))
-    assert shift.state == DutyShift.State.SIGNED_IN
+    shift = shift_of(rota["a"])
+    assert shift.state == DutyShift.State.SIGNED_IN and shift.signed_in_at == signed_in_at
+    assert list(SignAttempt.objects.order_by("at").values_list("success", flat=True)) == [True, False]
 
 
 def test_signing_in_for_someone_elses_shift_is_refused(rota, hall, rota_manager):
@@ -118,11 +122,9 @@ def test_signing_in_outside_the_window_is_refused(rota, hall, rota_manager):
 
 def test_a_code_of_another_hall_is_refused(rota, hall, rota_manager):
     from policyops.models import ServiceHall
-    from programs.halls.models import HallSettings
 
     move_to(shift_of(rota["a"]), DAY, rota_manager)
-    other = ServiceHall.objects.create(name="另一大厅", kind=ServiceHall.Kind.SUB_HALL, district=hall.district)
-    HallSettings.objects.create(hall=other, opens_at=dt.time(9), closes_at=dt.time(17))
+    other = HallFactory(name="另一大厅", kind=ServiceHall.Kind.SUB_HALL, district=hall.district)
     with pytest.raises(InvalidInput):
         services.shift_sign(user=rota["a"].person.user, hall=hall, code=code_at(other, at(9, 5)), action="sign_in",
                             now=at(9, 5))

@@ -10,9 +10,12 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from policyops.models import Department, District, Person
+from policyops.models import District, Person
 from policyops.roles import Role
-from programs.halls import codes, rules, services, views
+from policyops.workflow import condition_message
+from policyops.xlsx import XLSX_CONTENT_TYPE
+from programs.halls import codes, guards, rules, services
+from programs.halls.views import public
 from programs.halls.models import (
     Director,
     DutyShift,
@@ -25,8 +28,15 @@ from programs.halls.models import (
 )
 from tests.conftest import make_user
 from tests.halls.conftest import make_director
+from tests.halls.factories import (
+    DirectorFactory,
+    DutyShiftFactory,
+    EvaluationFactory,
+    ProblemFactory,
+    WorkRecordFactory,
+)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.halls.urls")]
+pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2024, 10, 14)
 S = DutyShift.State
@@ -147,22 +157,18 @@ def test_printable_sign_is_an_a4_page_with_the_evaluation_qr(client, rota, hall)
 
 
 def _grow_public_rota(hall):
-    department = Department.objects.get_or_create(name="市测试局")[0]
     counter = {"n": 0}
 
     def grow(n):
         for _i in range(n):
             counter["n"] += 1
             k = counter["n"]
-            director = Director.objects.create(person=Person.objects.create(name=f"局长{k}", department=department,
-                                                                           phone=PHONE), hall=hall)
-            day = dt.date(2024, 10, 8) + dt.timedelta(days=k % 20)
-            substitute = Director.objects.create(
-                person=Person.objects.create(name=f"副局长{k}", department=department), hall=hall)
-            DutyShift.objects.create(
-                hall=hall, date=day, director=director, starts_at=dt.datetime.combine(day, dt.time(9), tzinfo=TZ),
-                ends_at=dt.datetime.combine(day, dt.time(17), tzinfo=TZ),
-                state=S.SUBSTITUTED if k % 3 == 0 else S.PUBLISHED, substitute=substitute if k % 3 == 0 else None)
+            director = DirectorFactory(hall=hall, name=f"局长{k}", department_name="市测试局", with_user=False,
+                                       phone=PHONE)
+            substitute = DirectorFactory(hall=hall, name=f"副局长{k}", department_name="市测试局", with_user=False)
+            DutyShiftFactory(director=director, date=dt.date(2024, 10, 8) + dt.timedelta(days=k % 20),
+                             state=S.SUBSTITUTED if k % 3 == 0 else S.PUBLISHED,
+                             substitute=substitute if k % 3 == 0 else None)
 
     return grow
 
@@ -181,14 +187,14 @@ def test_printable_sign_query_count_is_constant(client, hall, assert_constant_qu
 
 
 def test_kiosk_with_a_bad_token_is_404(client, hall):
-    token = views.kiosk_token(hall.duty_settings)
+    token = codes.kiosk_token(hall.duty_settings)
     for bad in ("nonsense", f"{hall.pk}:forged", token[:-2] + "xx", f"{hall.pk + 1}:{token.split(':', 1)[1]}"):
         assert client.get(reverse("halls:kiosk", args=[bad])).status_code == 404, bad
 
 
 def test_kiosk_with_the_halls_token_shows_the_current_code_and_qr(client, hall, clock):
     now = clock(at(9, 3, 20))
-    response = client.get(reverse("halls:kiosk", args=[views.kiosk_token(hall.duty_settings)]))
+    response = client.get(reverse("halls:kiosk", args=[codes.kiosk_token(hall.duty_settings)]))
     page = text(response)
     assert response.status_code == 200
     assert code_at(hall, now) in page and "<svg" in page
@@ -197,7 +203,7 @@ def test_kiosk_with_the_halls_token_shows_the_current_code_and_qr(client, hall, 
 
 
 def test_a_new_hall_secret_revokes_the_kiosk_link(client, hall):
-    token = views.kiosk_token(hall.duty_settings)
+    token = codes.kiosk_token(hall.duty_settings)
     HallSettings.objects.filter(pk=hall.duty_settings.pk).update(code_secret="another-secret")
     assert client.get(reverse("halls:kiosk", args=[token])).status_code == 404
 
@@ -274,7 +280,7 @@ def test_filing_after_the_start_shows_the_refusal(client, rota, clock):
                            {"substitute": b.pk, "reason": "临时有事"}, follow=True)
     assert shift_of(a).state == S.PUBLISHED
     errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
-    assert len(errors) == 1 and zh(services.GUARD_MESSAGES["_before_start"]) in errors[0]
+    assert len(errors) == 1 and zh(condition_message(guards.before_start)) in errors[0]
 
 
 def test_someone_elses_shift_cannot_be_filed(client, rota):
@@ -293,8 +299,8 @@ def test_work_record_with_problems(client, rota, hall, clock):
     assert client.get(url).status_code == 200
     data = {"cases": "", "opinions": "群众希望增加周末服务", "problems-TOTAL_FORMS": "2", "problems-INITIAL_FORMS": "0",
             "problems-MIN_NUM_FORMS": "0", "problems-MAX_NUM_FORMS": "1000",
-            "problems-0-description": "材料清单不一致", "problems-0-proposal": "统一清单", "problems-0-status": "open",
-            "problems-1-description": "", "problems-1-proposal": "", "problems-1-status": "open"}
+            "problems-0-description": "材料清单不一致", "problems-0-proposal": "统一清单",
+            "problems-1-description": "", "problems-1-proposal": ""}
     response = client.post(url, data)
     assert response.status_code == 302
     record = WorkRecord.objects.get(shift=shift_of(director))
@@ -318,7 +324,7 @@ def evaluate_url(hall):
 
 def test_evaluation_page_sets_a_device_cookie_and_lists_the_five_levels(client, hall):
     response = client.get(evaluate_url(hall))
-    assert response.status_code == 200 and views.DEVICE_COOKIE in response.cookies
+    assert response.status_code == 200 and public.DEVICE_COOKIE in response.cookies
     page = text(response)
     for _level, label in rules.EVALUATION_LEVELS:
         assert zh(label) in page
@@ -353,13 +359,13 @@ def test_evaluation_rate_limit_gives_429(client, rota, hall, clock):
     sign(rota["a"], hall, "sign_in", at(9, 5))
     clock(at(10))
     for i in range(rules.EVALUATION_RATE_LIMIT):
-        client.cookies.pop(views.DEVICE_COOKIE, None)  # a new device each time, same address
+        client.cookies.pop(public.DEVICE_COOKIE, None)  # a new device each time, same address
         assert client.post(evaluate_url(hall), {"level": 5}).status_code == 200, i
     assert Evaluation.objects.count() == rules.EVALUATION_RATE_LIMIT
-    client.cookies.pop(views.DEVICE_COOKIE, None)
+    client.cookies.pop(public.DEVICE_COOKIE, None)
     response = client.post(evaluate_url(hall), {"level": 5})
     assert response.status_code == 429
-    assert response.context["error"] == zh(views.TOO_MANY_EVALUATIONS)
+    assert response.context["error"] == zh(public.TOO_MANY_EVALUATIONS)
     assert Evaluation.objects.count() == rules.EVALUATION_RATE_LIMIT
     # Another address is not limited.
     assert client.post(evaluate_url(hall), {"level": 4}, REMOTE_ADDR="10.0.0.9").status_code == 200
@@ -377,9 +383,9 @@ def hand_made_month(rota, hall):
                                shift_id=shift_of(rota["a"]).pk)
     services.evaluation_submit(hall=hall, level=4, comment="", device="d2", now=at(10),
                                shift_id=shift_of(rota["c"]).pk)
-    record = WorkRecord.objects.create(shift=shift_of(rota["a"]))
-    Problem.objects.create(record=record, description="排队时间长", status=Problem.Status.RECTIFIED)
-    Problem.objects.create(record=record, description="材料不一致")
+    record = WorkRecordFactory(shift=shift_of(rota["a"]))
+    ProblemFactory(record=record, description="排队时间长", state=Problem.State.RECTIFIED)
+    ProblemFactory(record=record, description="材料不一致")
     services.shifts_close_windows(now=at(17, 30, day=dt.date(2024, 10, 31)))
     return rota
 
@@ -409,7 +415,7 @@ def test_briefing_page_for_a_hand_made_month(client, hand_made_month, hall, supe
 def test_briefing_xlsx_contains_the_attendance_figures(client, hand_made_month, hall, supervisor):
     client.force_login(supervisor)
     response = client.get(reverse("halls:briefing_xlsx", args=[2024, 10]) + f"?level=hall:{hall.pk}")
-    assert response.status_code == 200 and response["Content-Type"] == views.XLSX
+    assert response.status_code == 200 and response["Content-Type"] == XLSX_CONTENT_TYPE
     assert "halls-briefing-2024-10.xlsx" in response["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.content))
     summary, departments, directors, under_quota, evaluations = workbook.worksheets
@@ -429,7 +435,7 @@ def test_briefing_needs_the_permission(client, hall):
 
 
 def test_briefing_is_scoped_to_the_users_district(client, hand_made_month, hall):
-    other = District.objects.create(name="莱西市", position=5)
+    other = District.objects.get_or_create(name="莱西市", defaults={"position": 5})[0]
     outsider = make_user(Role.DIRECTOR, district=other)
     client.force_login(outsider)
     assert client.get(reverse("halls:briefing", args=[2024, 10]) + f"?level=hall:{hall.pk}").status_code == 404
@@ -445,7 +451,7 @@ def test_briefing_is_scoped_to_the_users_district(client, hand_made_month, hall)
 
 def _grow_month(hall):
     """n more shifts in October 2024 in every state the briefing counts, with ratings and records."""
-    departments = [Department.objects.get_or_create(name=name)[0] for name in ("市测试一局", "市测试二局", "市测试三局")]
+    departments = ("市测试一局", "市测试二局", "市测试三局")
     counter = {"n": 0}
     states = [S.SIGNED_OUT, S.SIGNED_IN, S.MISSED, S.SUBSTITUTED, S.PUBLISHED]
 
@@ -454,21 +460,20 @@ def _grow_month(hall):
             counter["n"] += 1
             k = counter["n"]
             department = departments[k % 3]
-            director = Director.objects.create(
-                person=Person.objects.create(name=f"局长{k:03d}", department=department), hall=hall)
-            substitute = Director.objects.create(
-                person=Person.objects.create(name=f"副局长{k:03d}", department=department), hall=hall)
+            director = DirectorFactory(hall=hall, name=f"局长{k:03d}", department_name=department, with_user=False)
+            substitute = DirectorFactory(hall=hall, name=f"副局长{k:03d}", department_name=department,
+                                         with_user=False)
             day = dt.date(2024, 10, 8) + dt.timedelta(days=k % 20)
-            starts = dt.datetime.combine(day, dt.time(9), tzinfo=TZ)
             state = states[k % len(states)]
-            shift = DutyShift.objects.create(
-                hall=hall, date=day, director=director, starts_at=starts, ends_at=starts + dt.timedelta(hours=8),
-                state=state, substitute=substitute if k % 4 == 0 else None,
-                signed_in_at=starts + dt.timedelta(minutes=k % 30) if state in (S.SIGNED_IN, S.SIGNED_OUT) else None)
-            if state in (S.SIGNED_IN, S.SIGNED_OUT):
-                Evaluation.objects.create(shift=shift, level=1 + k % 5, device=f"dev-{k}", created_at=starts)
-                record = WorkRecord.objects.create(shift=shift)
-                Problem.objects.create(record=record, description="问题", status=Problem.Status.RECTIFIED)
+            signed_in = state in (S.SIGNED_IN, S.SIGNED_OUT)
+            starts = dt.datetime.combine(day, dt.time(9), tzinfo=TZ)
+            shift = DutyShiftFactory(director=director, date=day, state=state,
+                                     substitute=substitute if k % 4 == 0 else None,
+                                     signed_in_at=starts + dt.timedelta(minutes=k % 30) if signed_in else None)
+            if signed_in:
+                EvaluationFactory(shift=shift, level=1 + k % 5, created_at=starts)
+                ProblemFactory(record=WorkRecordFactory(shift=shift), description="问题",
+                               state=Problem.State.RECTIFIED)
 
     return grow
 

@@ -27,6 +27,9 @@ pytestmark = [
     pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
                        reason="the worker must share the test database (PostgreSQL)"),
     pytest.mark.django_db(transaction=True),
+    # One xdist worker runs them all, one after the other: they share TEST_BROKER's Redis
+    # database, which each test flushes (make test runs pytest with --dist loadgroup).
+    pytest.mark.xdist_group("celery-redis"),
 ]
 TEST_BROKER = BROKER.rsplit("/", 1)[0] + "/15"  # a Redis database of its own, flushed per test
 ROOT = Path(__file__).resolve().parents[2]
@@ -194,5 +197,5 @@ def test_a_worker_killed_mid_sweep_loses_nothing(broker, start_worker, tmp_path)
     start_worker()
     broker.send(sweep_policy_tasks)  # the next scheduled run catches up
     expected = len(users) * 5
-    assert wait_for(lambda: sent_emails() == expected, timeout=90)
+    assert wait_for(lambda: sent_emails() == expected, timeout=90), (sent_emails(), Notification.objects.values_list("status", "channel").distinct().count(), list(Notification.objects.exclude(status="sent").values_list("channel", "status", "attempts", "last_error")[:5]), Notification.objects.count())
     assert Notification.objects.filter(channel="email").count() == expected

@@ -32,7 +32,9 @@ def grow_tasks(n):
 
 
 def test_indicator_page_shows_progress_toward_target(client, supervisor):
-    indicator = IndicatorFactory(name="高新技术企业数量", baseline_value=Decimal(2039), target_value=Decimal(5000))
+    # Issued before every seeded document, so it is on the first page whatever the seeds hold.
+    indicator = IndicatorFactory(name="高新技术企业数量", baseline_value=Decimal(2039), target_value=Decimal(5000),
+                                 document__issued_on=dt.date(2018, 1, 1))
     IndicatorReadingFactory(indicator=indicator, period_end=dt.date(2019, 12, 31), value=Decimal("3519.5"))
     client.force_login(supervisor)
     response = client.get(reverse("policyops:indicators"))
@@ -51,14 +53,15 @@ def test_task_page_query_count_is_constant(client, supervisor, assert_constant_q
 
 
 def test_task_page_marks_overdue_tasks(client, supervisor):
-    PolicyTaskFactory(text="逾期的任务", deadline=dt.date(2020, 12, 31))
+    # The earliest deadline comes first: on the first page whatever the seeds hold.
+    PolicyTaskFactory(text="逾期的任务", deadline=dt.date(2018, 1, 1))
     client.force_login(supervisor)
     html = client.get(reverse("policyops:tasks")).content.decode()
     assert "逾期的任务" in html and 'class="badge overdue"' in html
 
 
 def test_task_page_ignores_an_unknown_status_filter(client, supervisor):
-    PolicyTaskFactory(text="任何任务")
+    PolicyTaskFactory(text="任何任务", deadline=dt.date(2018, 1, 1))  # first page, see above
     client.force_login(supervisor)
     assert "任何任务" in client.get(reverse("policyops:tasks") + "?status=<script>").content.decode()
 
@@ -68,16 +71,33 @@ def test_pages_need_a_login(client):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_empty_pages_render(client, supervisor):
+def test_pages_without_indicators_or_tasks_say_so(client, supervisor):
+    from django.utils import translation
+
+    from policyops.models import Indicator, PolicyTask
+
+    Indicator.objects.all().delete()  # the seeded ones, inside this test's transaction
+    PolicyTask.objects.all().delete()
     client.force_login(supervisor)
-    for name in ("policyops:home", "policyops:indicators", "policyops:tasks"):
-        assert client.get(reverse(name)).status_code == 200
+    assert client.get(reverse("policyops:home")).status_code == 200
+    with translation.override("zh-hans"):
+        no_indicators = translation.gettext("No indicators yet. Load the seeds: python manage.py load_seeds")
+        no_tasks = translation.gettext("No tasks to show.")
+    for name, message in (("policyops:indicators", no_indicators), ("policyops:tasks", no_tasks)):
+        response = client.get(reverse(name))
+        assert response.status_code == 200 and not response.context["page"].object_list
+        assert message in response.content.decode()
 
 
 def test_a_page_number_past_the_end_shows_the_last_page(client, supervisor):
-    grow_tasks(3)
+    from policyops.views import PAGE_SIZE
+
+    grow_tasks(PAGE_SIZE + 1)  # two pages at least, whatever else is in the database
     client.force_login(supervisor)
-    assert client.get(reverse("policyops:tasks") + "?page=999").status_code == 200
+    response = client.get(reverse("policyops:tasks") + "?page=999")
+    page = response.context["page"]
+    assert response.status_code == 200 and page.paginator.num_pages > 1
+    assert page.number == page.paginator.num_pages and page.object_list
 
 
 def test_default_language_is_simplified_chinese(client, supervisor):

@@ -97,7 +97,7 @@ def test_task_units_split_into_lead_and_cooperating(seeded):
     task = PolicyTask.objects.get(source="002:561")
     assert task.lead_unit.name == "市城乡建设委"
     assert "市环保局" in {u.name for u in task.cooperating_units.all()}
-    assert task.status == PolicyTask.Status.ASSIGNED
+    assert task.state == PolicyTask.State.ASSIGNED
 
 
 @pytest.mark.django_db
@@ -117,6 +117,26 @@ def seed_copy(tmp_path):
     return target
 
 
+@pytest.fixture
+def valid_change(seed_copy):
+    """A valid update in the first file loaded: a failing load must roll it back too.
+
+    The test database already holds the seeds, so "nothing is written" is proven by a
+    change that a successful load would have written (and by unchanged row counts)."""
+    rewrite(seed_copy / "districts.csv", "崂山区,1,002:531", "崂山区,1,002:531（核对）")
+    return seed_copy
+
+
+def row_counts():
+    return {model.__name__: model.objects.count()
+            for model in (District, Department, PolicyDocument, DelegatedPower, RoadTarget, Indicator, PolicyTask)}
+
+
+def assert_nothing_written(counts_before):
+    assert District.objects.get(name="崂山区").source == "002:531"
+    assert row_counts() == counts_before
+
+
 def rewrite(path: Path, old: str, new: str):
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -124,25 +144,28 @@ def rewrite(path: Path, old: str, new: str):
 
 
 @pytest.mark.django_db
-def test_a_bad_cell_is_reported_with_file_line_column_and_nothing_is_written(seed_copy):
-    rewrite(seed_copy / "road_targets.csv", "平度市,69.7,", "平度市,约69.7,")
+def test_a_bad_cell_is_reported_with_file_line_column_and_nothing_is_written(seeded, valid_change):
+    rewrite(valid_change / "road_targets.csv", "平度市,69.7,", "平度市,约69.7,")
+    before = row_counts()
     with pytest.raises(SeedsInvalid) as exc:
-        load_seeds(seed_copy)
+        load_seeds(valid_change)
     [problem] = exc.value.problems
     assert (problem.filename, problem.line, problem.column) == ("road_targets.csv", 5, "upgrade_km")
     assert "约69.7" in problem.reason
-    assert not District.objects.exists()
-    assert not DelegatedPower.objects.exists()
+    assert_nothing_written(before)
+    assert RoadTarget.objects.get(district__name="平度市").upgrade_km == Decimal("69.7")
 
 
 @pytest.mark.django_db
-def test_a_broken_invariant_is_refused(seed_copy):
-    rewrite(seed_copy / "road_targets.csv", "崂山区,0.0,0.0,44.0,", "崂山区,0.0,0.0,45.0,")
+def test_a_broken_invariant_is_refused(seeded, valid_change):
+    rewrite(valid_change / "road_targets.csv", "崂山区,0.0,0.0,44.0,", "崂山区,0.0,0.0,45.0,")
+    before = row_counts()
     with pytest.raises(SeedsInvalid) as exc:
-        load_seeds(seed_copy)
+        load_seeds(valid_change)
     assert [(p.filename, p.line, p.column) for p in exc.value.problems] == [
         ("road_targets.csv", 2, "pavement_total_km")]
-    assert not RoadTarget.objects.exists()
+    assert_nothing_written(before)
+    assert RoadTarget.objects.get(district__name="崂山区").pavement_total_km == Decimal("44.0")
 
 
 @pytest.mark.django_db
@@ -166,13 +189,15 @@ def test_a_missing_column_is_refused(seed_copy):
 
 
 @pytest.mark.django_db
-def test_the_command_reports_problems_and_fails_with_nothing_written(seed_copy):
-    rewrite(seed_copy / "indicators.csv", ",2017,2.78,2022,>=,3,", ",2017,2.78,2022,>=,3以上,")
+def test_the_command_reports_problems_and_fails_with_nothing_written(seeded, valid_change):
+    rewrite(valid_change / "indicators.csv", ",2017,2.78,2022,>=,3,", ",2017,2.78,2022,>=,3以上,")
+    before = row_counts()
     err = StringIO()
     with pytest.raises(CommandError):
-        call_command("load_seeds", "--dir", str(seed_copy), stderr=err)
+        call_command("load_seeds", "--dir", str(valid_change), stderr=err)
     assert "indicators.csv" in err.getvalue() and "target_value" in err.getvalue()
-    assert not Indicator.objects.exists()
+    assert_nothing_written(before)
+    assert Indicator.objects.get(name="研发经费支出占生产总值比重").target_value == Decimal("3")
 
 
 @pytest.mark.django_db

@@ -18,6 +18,7 @@ from programs.roads.models import (
     SubsidyRate,
 )
 from tests.conftest import make_user
+from tests.roads.factories import PlanAdjustmentFactory, RoadProjectFactory, annual_plans
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -40,12 +41,9 @@ def manager(pingdu):
 
 
 def new_project(user, district, n=0, **fields):
-    values = {"town": "演示甲镇", "name": f"演示路{n}", "work_type": "路网提档升级", "quantity": D("10"),
-              "pavement_width_m": D("6"), "surface": "沥青混凝土", "surface_thickness_cm": D("6"),
-              "base_layer": "碎石类刚性基层", "estimate_wan": D("2000"), "plan_year": 2019,
-              "responsible_unit": "交通运输局"}
-    values.update(fields)
-    return services.project_create(acting_user=user, district=district, **values)
+    values = {"town": "演示甲镇", "name": f"演示路{n}", "pavement_width_m": D("6"), "surface_thickness_cm": D("6"),
+              "estimate_wan": D("2000"), "plan_year": 2019, "responsible_unit": "交通运输局", **fields}
+    return RoadProjectFactory(acting_user=user, district=district, **values)
 
 
 def messages_of(response):
@@ -102,7 +100,7 @@ def test_changelist_filters_and_search(client, supervisor, pingdu, laixi):
     assert names(f"?district__id__exact={laixi.pk}") == {"演示路2"}
     assert names("?work_type__exact=中修") == {"演示路2"}
     assert names("?plan_year=2020") == {"演示路2"}
-    assert names("?status__exact=planned") == {"演示路1", "演示路2"}
+    assert names("?state__exact=planned") == {"演示路1", "演示路2"}
     assert names("?q=乙镇") == {"演示路2"}
 
 
@@ -110,48 +108,51 @@ def test_another_districts_project_cannot_be_opened(client, manager, supervisor,
     theirs = new_project(supervisor, laixi, 2)
     client.force_login(manager)
     assert client.get(reverse("admin:roads_roadproject_change", args=[theirs.pk])).status_code in (302, 404)
-    response = client.post(reverse("admin:roads_roadproject_advance", args=[theirs.pk]),
-                           {"_transition": "start_design"})
+    response = client.post(action_url(theirs, "start_design"), {"_confirm": "1"})
     assert response.status_code == 404
     theirs.refresh_from_db()
-    assert theirs.status == RoadProject.Status.PLANNED
+    assert theirs.state == RoadProject.State.PLANNED
 
 
-# --- the change page: transitions through the services, never the status field ---------------------
+# --- the change page: steps through the workflow and the services, never the state field -----------
 
 
-def test_transition_buttons_call_the_service_with_the_evidence(client, manager, pingdu):
+def action_url(project, name):
+    return reverse("admin:roads_roadproject_workflow_action", args=[project.pk, name])
+
+
+def test_step_buttons_run_the_service_with_the_evidence(client, manager, pingdu):
     project = new_project(manager, pingdu, 1)
     client.force_login(manager)
     change = reverse("admin:roads_roadproject_change", args=[project.pk])
-    advance = reverse("admin:roads_roadproject_advance", args=[project.pk])
-    html = client.get(change).content.decode()
-    assert f'formaction="{advance}"' in html and 'value="start_design"' in html
+    buttons = client.get(change).context["workflow_buttons"]
+    assert [(b["name"], b["ready"], b["url"]) for b in buttons] == [
+        ("start_design", True, action_url(project, "start_design"))]
 
-    client.post(advance, {"_transition": "start_design"})
+    client.post(action_url(project, "start_design"), {"_confirm": "1"})
     project.refresh_from_db()
-    assert project.status == RoadProject.Status.SURVEY_DESIGN
+    assert project.state == RoadProject.State.SURVEY_DESIGN
 
-    response = client.post(advance, {"_transition": "approve_design", "_evidence_number": ""}, follow=True)
+    response = client.post(action_url(project, "approve_design"), {"_confirm": "1", "evidence_number": ""})
+    assert response.status_code == 200 and response.context["form"].errors["evidence_number"]
     project.refresh_from_db()
-    assert project.status == RoadProject.Status.SURVEY_DESIGN  # no evidence: refused
-    assert any(str(project) in m for m in messages_of(response))
+    assert project.state == RoadProject.State.SURVEY_DESIGN  # no evidence: refused
 
-    client.post(advance, {"_transition": "approve_design", "_evidence_number": "平交设批〔2018〕12号"})
+    client.post(action_url(project, "approve_design"), {"_confirm": "1", "evidence_number": "平交设批〔2018〕12号"})
     project.refresh_from_db()
-    assert project.status == RoadProject.Status.TENDERING
+    assert project.state == RoadProject.State.TENDERING
     survey = ProjectMilestone.objects.get(project=project, step=Step.SURVEY_DESIGN)
     assert survey.evidence_number == "平交设批〔2018〕12号" and survey.actual_end is not None
 
 
-def test_the_change_form_never_saves_the_status(client, manager, pingdu):
+def test_the_change_form_never_saves_the_state(client, manager, pingdu):
     project = new_project(manager, pingdu, 1)
     client.force_login(manager)
     change = reverse("admin:roads_roadproject_change", args=[project.pk])
     form = client.get(change).context["adminform"].form
-    assert "status" not in form.fields
+    assert "state" not in form.fields
     data = {name: "" if form.initial.get(name) is None else form.initial[name] for name in form.fields}
-    data.update({"district": pingdu.pk, "town": "演示乙镇", "status": "closed", "excess": "",
+    data.update({"district": pingdu.pk, "town": "演示乙镇", "state": "closed", "excess": "",
                  "manager": "",
                  "milestones-TOTAL_FORMS": "4", "milestones-INITIAL_FORMS": "4", "milestones-MIN_NUM_FORMS": "0",
                  "milestones-MAX_NUM_FORMS": "1000"})
@@ -162,7 +163,7 @@ def test_the_change_form_never_saves_the_status(client, manager, pingdu):
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     project.refresh_from_db()
     assert project.town == "演示乙镇"
-    assert project.status == RoadProject.Status.PLANNED
+    assert project.state == RoadProject.State.PLANNED
 
 
 def test_adding_a_project_in_the_admin_creates_its_milestones(client, manager, pingdu):
@@ -183,11 +184,12 @@ def test_progress_is_reported_through_the_service(client, manager, pingdu):
         services.project_advance(project=project, action=action, acting_user=manager, as_of=dt.date(2018, 9, 1),
                                  evidence_number=evidence)
     client.force_login(manager)
-    url = reverse("admin:roads_roadproject_progress", args=[project.pk])
-    client.post(url, {"_completed_km": "约5"})
+    url = action_url(project, "report_progress")
+    response = client.post(url, {"_confirm": "1", "completed_km": "约5"})
+    assert "约5" in str(response.context["form"].errors["completed_km"])
     project.refresh_from_db()
     assert project.completed_km == 0
-    client.post(url, {"_completed_km": "6.5公里"})
+    client.post(url, {"_confirm": "1", "completed_km": "6.5公里"})
     project.refresh_from_db()
     assert project.completed_km == D("6.5")
 
@@ -219,13 +221,11 @@ def test_subsidy_tables_are_read_only_for_managers(client, manager, supervisor):
 
 @pytest.fixture
 def plans(pingdu):
-    for year, quantity in ((2018, "14.0"), (2019, "31.4"), (2020, "24.3")):
-        AnnualPlan.objects.create(district=pingdu, target_field="upgrade_km", year=year, quantity=D(quantity))
+    annual_plans({2018: "14.0", 2019: "31.4", 2020: "24.3"}, district=pingdu)
 
 
 def adjustment(manager, pingdu, lines):
-    return services.adjustment_request(district=pingdu, target_field="upgrade_km", reason="演示：项目前移",
-                                       lines=lines, acting_user=manager)
+    return PlanAdjustmentFactory(district=pingdu, reason="演示：项目前移", lines=lines, acting_user=manager)
 
 
 def run_action(client, action, adjustment_, note=""):
@@ -343,7 +343,7 @@ def test_demo_builder_is_idempotent(seeded, supervisor):
     build_roads_demo(random.Random(1), users, lambda *_a: None)
     count = RoadProject.objects.count()
     assert 50 <= count <= 70
-    assert set(RoadProject.objects.values_list("status", flat=True)) >= {"planned", "construction", "closed"}
+    assert set(RoadProject.objects.values_list("state", flat=True)) >= {"planned", "construction", "closed"}
     assert all("演示" in p.name and "演示" in p.town for p in RoadProject.objects.all())
     for target in RoadTarget.objects.select_related("district"):
         for field in TARGET_FIELDS:

@@ -9,8 +9,9 @@ from policyops.roles import Role
 from programs.roads.models import Step, SubsidyRate
 from programs.roads.rules import WorkType
 from tests.conftest import make_user
-from tests.roads.test_dashboard import built, dated, grow_projects
-from tests.roads.test_projects import manager_of, new_project
+from tests.roads.factories import dated, manager_of
+from tests.roads.test_dashboard import built, grow_projects
+from tests.roads.test_projects import new_project
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -118,8 +119,7 @@ def test_projects_list_with_quotes_and_milestones(seeded, supervisor):
     project = new_project(user, name="南村至店子路", quantity=D("10"), pavement_width_m=D("6"),
                           estimate_wan=D("5000"), poverty_km=D("4"),
                           planned_ends={Step.SURVEY_DESIGN: dt.date(2018, 6, 30)})
-    new_project(user, name="候车亭", work_type=WorkType.BUS_STOP, quantity=D("3"), pavement_width_m=None, surface="",
-                surface_thickness_cm=None, base_layer="", estimate_wan=D("2"))
+    new_project(user, name="候车亭", bus_stop=True)
     response = client_for(supervisor).get(f"{API}/projects/")
     assert response.status_code == 200
     body = response.json()
@@ -174,7 +174,7 @@ def test_projects_need_the_road_permission(seeded):
     assert client_for(make_user(Role.CLERK)).get(f"{API}/projects/").status_code == 403
 
 
-def test_projects_on_an_empty_database(db):
+def test_projects_when_there_are_none(seeded):
     response = client_for(make_user(Role.SUPERVISOR)).get(f"{API}/projects/")
     assert response.status_code == 200 and response.json()["count"] == 0
 
@@ -243,7 +243,7 @@ def test_progress_invalid_date_is_a_400(seeded, supervisor, value):
     assert response.status_code == 400 and response.json()["field"] == "as_of"
 
 
-def test_progress_on_an_empty_database(db):
+def test_progress_without_programme_data(no_programme_data):
     response = client_for(make_user(Role.SUPERVISOR)).get(f"{API}/progress/")
     assert response.status_code == 200 and response.json()["districts"] == []
 

@@ -1,7 +1,6 @@
 """Progress against Annex 2 and the phase checks as of a date (002:477-481, 527-539); the
 dashboard, project list and project detail pages."""
 import datetime as dt
-import itertools
 import re
 from decimal import Decimal
 
@@ -10,28 +9,21 @@ from django.urls import reverse
 
 from policyops.roles import Role
 from programs.roads import selectors
-from programs.roads.models import ProjectMilestone, Step
+from programs.roads.models import Step
 from programs.roads.rules import WorkType
 from tests.conftest import make_user
-from tests.roads.test_projects import manager_of, new_project
+from tests.roads.factories import dated, manager_of
+from tests.roads.test_projects import new_project
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 PINGDU_KM_TARGET = D("990.6")  # 69.7 + 4.9 + 180.0 + 736.0 (Annex 2)
-REPAIR = {"work_type": WorkType.MAJOR_REPAIR, "estimate_wan": D("100000")}
-_districts = itertools.cycle(["平度市", "莱西市", "即墨区", "胶州市"])
-
-
-def dated(project, **dates):
-    """Set milestone dates directly: dated(p, survey_design=(start, end), construction=(None, end))."""
-    for step, (start, end) in dates.items():
-        ProjectMilestone.objects.filter(project=project, step=step).update(actual_start=start, actual_end=end)
-    return project
+GROW_DISTRICTS = ["平度市", "莱西市", "即墨区", "胶州市"]
 
 
 def built(user, km, completed_on, district_name="平度市", **fields):
     """A project of ``km`` whose construction finished on ``completed_on``."""
-    project = new_project(user, district_name, quantity=D(km), **{**REPAIR, **fields})
+    project = new_project(user, district_name, quantity=D(km), major_repair=True, **fields)
     return dated(project, survey_design=(dt.date(2018, 4, 10), dt.date(2018, 5, 1)),
                  construction=(dt.date(2018, 6, 1), completed_on))
 
@@ -47,13 +39,12 @@ def checks_for(user, as_of, name="平度市"):
 def test_progress_counts_planned_under_way_completed_and_accepted(seeded, supervisor):
     user = manager_of()
     dated(new_project(user, quantity=D("10")), survey_design=(dt.date(2018, 5, 1), None))  # under way
-    dated(new_project(user, quantity=D("20"), **REPAIR),
+    dated(new_project(user, quantity=D("20"), major_repair=True),
           survey_design=(dt.date(2018, 4, 10), dt.date(2018, 5, 1)), construction=(dt.date(2018, 6, 1),
                                                                                  dt.date(2018, 9, 1)),
           acceptance=(dt.date(2018, 9, 15), dt.date(2018, 10, 1)))
     new_project(user, quantity=D("5"), work_type=WorkType.MEDIUM_REPAIR, estimate_wan=D("1000"))  # not started
-    dated(new_project(user, quantity=D("2"), work_type=WorkType.BRIDGE, pavement_width_m=None, surface="",
-                      surface_thickness_cm=None, base_layer="", estimate_wan=D("300")),
+    dated(new_project(user, bridge=True),
           survey_design=(dt.date(2018, 4, 10), None), construction=(None, dt.date(2018, 12, 1)))
 
     def progress(as_of):
@@ -141,7 +132,7 @@ def test_acceptance_phase_counts_accepted_km(seeded):
 def grow_projects(n):
     user = make_user(Role.SUPERVISOR)
     for i in range(n):
-        project = new_project(user, next(_districts), quantity=D("3"), plan_year=2018 + i % 3,
+        project = new_project(user, GROW_DISTRICTS[i % 4], quantity=D("3"), plan_year=2018 + i % 3,
                               planned_ends={Step.SURVEY_DESIGN: dt.date(2018, 6, 30)})
         dated(project, survey_design=(dt.date(2018, 5, 1), dt.date(2018, 6, 1)),
               construction=(dt.date(2018, 7, 1), dt.date(2018, 10, 1) if i % 2 else None))
@@ -185,7 +176,7 @@ def test_dashboard_shows_a_manager_only_their_district(seeded, client):
     assert "莱西市" in html and "平度市" not in html and "崂山区" not in html
 
 
-def test_dashboard_on_an_empty_database(db, client):
+def test_dashboard_without_programme_data(no_programme_data, client):
     client.force_login(make_user(Role.SUPERVISOR))
     response = client.get(reverse("roads:dashboard"))
     assert response.status_code == 200
@@ -214,8 +205,7 @@ def test_project_list_flags_overdue_steps_and_shows_quotes(seeded, client, super
                        poverty_km=D("4"), planned_ends={Step.SURVEY_DESIGN: dt.date(2018, 6, 30)})
     on_time = new_project(user, name="按期的道路", planned_ends={Step.SURVEY_DESIGN: dt.date(2018, 6, 30)})
     dated(on_time, survey_design=(dt.date(2018, 5, 1), dt.date(2018, 6, 20)))
-    new_project(user, name="候车亭", work_type=WorkType.BUS_STOP, quantity=D("3"), pavement_width_m=None, surface="",
-                surface_thickness_cm=None, base_layer="", estimate_wan=D("2"))
+    new_project(user, name="候车亭", bus_stop=True)
     client.force_login(supervisor)
     html = client.get(reverse("roads:project-list")).content.decode()
     rows = {name: re.search(rf"{name}</a>(.*?)</tr>", html, re.S).group(1) for name in ("逾期的道路", "按期的道路", "候车亭")}
@@ -228,7 +218,7 @@ def test_project_list_flags_overdue_steps_and_shows_quotes(seeded, client, super
 def test_project_list_filters(seeded, client, supervisor):
     user = manager_of()
     new_project(user, name="平度升级路")
-    new_project(user, name="平度大修路", **REPAIR)
+    new_project(user, name="平度大修路", major_repair=True)
     new_project(manager_of("莱西市"), "莱西市", name="莱西升级路")
     client.force_login(supervisor)
     url = reverse("roads:project-list")
@@ -255,9 +245,11 @@ def test_project_list_is_scoped_and_paginated(seeded, client):
     assert "平度路50" in client.get(reverse("roads:project-list"), {"page": 2}).content.decode()
 
 
-def test_project_list_on_an_empty_database(db, client):
+def test_project_list_without_projects(seeded, client):
     client.force_login(make_user(Role.SUPERVISOR))
-    assert client.get(reverse("roads:project-list")).status_code == 200
+    response = client.get(reverse("roads:project-list"))
+    assert response.status_code == 200 and response.context["rows"] == []
+    assert 'class="badge' not in response.content.decode()
 
 
 def test_project_list_query_count_is_constant(seeded, client, supervisor, assert_constant_queries):

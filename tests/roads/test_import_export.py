@@ -1,4 +1,4 @@
-"""Project lists in and out: the number parser, the all-or-nothing import page, export round trips."""
+"""Project lists in: the all-or-nothing import page and its file checks (export: test_export.py)."""
 import csv
 import io
 import os
@@ -9,21 +9,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from policyops.audit import entries_for
 from policyops.models import District
 from policyops.roles import Role
-from programs.roads import resources
+from programs.roads import project_lists
 from programs.roads.models import ProjectMilestone, RoadProject, Step
-from programs.roads.parsing import UnitKind, parse_quantity, parse_whole
-from programs.roads.resources import (
-    PROJECT_COLUMNS,
-    PROJECT_EXPORT_ONLY_COLUMNS,
-    FileUnreadable,
-    import_project_table,
-    read_project_file,
-)
+from programs.roads.project_lists import FileUnreadable, import_project_table, read_project_file
+from programs.roads.resources import PROJECT_COLUMNS, PROJECT_EXPORT_ONLY_COLUMNS
 from programs.roads.views_import import SESSION_KEY
 from tests.conftest import make_user
 
@@ -31,66 +25,6 @@ D = Decimal
 HEADERS = list(PROJECT_COLUMNS.values())
 QUANTITY = PROJECT_COLUMNS["quantity"]
 IMPORT_URL = "roads:project-import"
-
-
-# --- the number parser ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("text, kind, expected", [
-    ("69.7", UnitKind.KM, "69.7"),
-    ("69.7公里", UnitKind.KM, "69.7"),
-    ("69.7 km", UnitKind.KM, "69.7"),
-    ("69.7KM", UnitKind.KM, "69.7"),
-    ("６９．７公里", UnitKind.KM, "69.7"),      # full-width digits and point
-    ("69。7", UnitKind.KM, "69.7"),            # the Chinese full stop typed for a point
-    (" 8座 ", UnitKind.BRIDGES, "8"),
-    ("300个", UnitKind.STOPS, "300"),
-    ("12.5万元", UnitKind.MONEY_WAN, "12.5"),
-    ("1,234.5万", UnitKind.MONEY_WAN, "1234.5"),
-    ("6.5米", UnitKind.METRES, "6.5"),
-    ("20cm", UnitKind.CENTIMETRES, "20"),
-    ("0", UnitKind.KM, "0"),
-    (69.7, UnitKind.KM, "69.7"),               # numeric Excel cells
-    (8, UnitKind.BRIDGES, "8"),
-    (D("4.90"), UnitKind.KM, "4.90"),
-])
-def test_parse_quantity_accepts_numbers_with_their_unit(text, kind, expected):
-    assert parse_quantity(text, kind) == D(expected)
-
-
-@pytest.mark.parametrize("text", ["", "   ", None])
-def test_parse_quantity_empty_is_none(text):
-    assert parse_quantity(text, UnitKind.KM) is None
-
-
-@pytest.mark.parametrize("text, kind, words", [
-    ("约160", UnitKind.KM, ["约160", "估计值"]),
-    ("160左右", UnitKind.KM, ["160左右", "估计值"]),
-    ("大约 160 公里", UnitKind.KM, ["估计值"]),
-    ("160多公里", UnitKind.KM, ["估计值"]),
-    ("若干", UnitKind.BRIDGES, ["若干", "估计值"]),
-    ("10-20", UnitKind.KM, ["10-20", "范围"]),
-    ("10～20公里", UnitKind.KM, ["范围"]),
-    ("10至20", UnitKind.KM, ["范围"]),
-    ("-5", UnitKind.KM, ["负数"]),
-    ("69.7公里", UnitKind.MONEY_WAN, ["单位应为万元"]),
-    ("8座", UnitKind.KM, ["单位应为公里"]),
-    ("125000元", UnitKind.MONEY_WAN, ["万元"]),
-    ("abc", UnitKind.KM, ["不是数字"]),
-    ("1e3", UnitKind.KM, ["单位"]),
-    ("NaN", UnitKind.KM, ["不是数字"]),
-])
-def test_parse_quantity_refuses_estimates_ranges_and_other_units(text, kind, words):
-    with pytest.raises(ValueError) as exc:
-        parse_quantity(text, kind)
-    for word in words:
-        assert word in str(exc.value)
-
-
-def test_parse_whole_refuses_fractions():
-    assert parse_whole("2019年", UnitKind.YEAR) == 2019
-    with pytest.raises(ValueError, match="整数"):
-        parse_whole("2.5座", UnitKind.BRIDGES)
 
 
 # --- files ------------------------------------------------------------------------------------
@@ -185,7 +119,7 @@ def test_good_csv_previews_then_imports_with_milestones(client, manager):
     medium = RoadProject.objects.get(name="丙镇中修")
     assert medium.quantity == D("5.5") and medium.excess is True and medium.poverty_km == 2
     upgrade = RoadProject.objects.get(name="甲镇东西路提档升级")
-    assert upgrade.estimate_wan == 2000 and upgrade.status == RoadProject.Status.PLANNED
+    assert upgrade.estimate_wan == 2000 and upgrade.state == RoadProject.State.PLANNED
     for project in RoadProject.objects.all():
         assert sorted(project.milestones.values_list("step", flat=True)) == sorted(Step.ORDER)
         assert [e.action for e in entries_for(project)] == ["create"]
@@ -318,12 +252,12 @@ def test_other_file_types_are_refused(client, manager, name):
 
 def test_oversize_files_are_refused(client, manager):
     client.force_login(manager)
-    slightly = upload(client, "big.csv", b"x" * (resources.PROJECT_UPLOAD_MAX_BYTES + 1))
+    slightly = upload(client, "big.csv", b"x" * (project_lists.PROJECT_UPLOAD_MAX_BYTES + 1))
     assert slightly.status_code == 200 and slightly.context["form"].errors["file"]
-    far = upload(client, "big.csv", b"x" * (resources.PROJECT_UPLOAD_MAX_BYTES + 200 * 1024))
+    far = upload(client, "big.csv", b"x" * (project_lists.PROJECT_UPLOAD_MAX_BYTES + 200 * 1024))
     assert far.status_code == 200 and far.context["error"]
     with pytest.raises(FileUnreadable):
-        read_project_file("big.csv", b"x" * (resources.PROJECT_UPLOAD_MAX_BYTES + 1))
+        read_project_file("big.csv", b"x" * (project_lists.PROJECT_UPLOAD_MAX_BYTES + 1))
 
 
 def test_confirm_needs_the_previews_token(client, manager):
@@ -350,92 +284,10 @@ def test_a_row_with_the_same_key_updates_the_project(manager):
     assert project.milestones.count() == 4
 
 
-def test_the_status_column_is_never_imported(manager):
+def test_the_state_column_is_never_imported(manager):
     import_project_table(read_project_file("x.csv", csv_bytes([row()])), user=manager, dry_run=False)
-    headers = [*HEADERS, PROJECT_EXPORT_ONLY_COLUMNS["status"]]
+    headers = [*HEADERS, PROJECT_EXPORT_ONLY_COLUMNS["state"]]
     content = csv_bytes([[*row(), "closed"]], headers=headers)
     report = import_project_table(read_project_file("x.csv", content), user=manager, dry_run=False)
     assert report.ok and report.totals["skip"] == 1
-    assert RoadProject.objects.get().status == RoadProject.Status.PLANNED
-
-
-# --- export --------------------------------------------------------------------------------------
-
-
-def import_good(user):
-    report = import_project_table(read_project_file("x.csv", csv_bytes(good_rows())), user=user, dry_run=False)
-    assert report.saved, report.problems
-
-
-def test_export_xlsx_round_trips_unchanged(client, manager):
-    import_good(manager)
-    client.force_login(manager)
-    response = client.get(reverse("roads:project-export-xlsx"))
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    sheet = load_workbook(io.BytesIO(content)).active
-    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
-    assert header == [*HEADERS, *PROJECT_EXPORT_ONLY_COLUMNS.values()]
-    report = import_project_table(read_project_file("export.xlsx", content), user=manager, dry_run=False)
-    assert report.ok, report.problems
-    assert report.totals == {"new": 0, "update": 0, "skip": 3, "invalid": 0, "error": 0}
-
-
-def test_export_csv_round_trips_unchanged_and_quotes_the_subsidy(client, manager, monkeypatch):
-    import_good(manager)
-    loads = []
-    original = resources.RoadProjectResource.before_export
-
-    def counting(self, queryset, **kwargs):
-        loads.append(1)
-        return original(self, queryset, **kwargs)
-
-    monkeypatch.setattr(resources.RoadProjectResource, "before_export", counting)
-    client.force_login(manager)
-    response = client.get(reverse("roads:project-export-csv"))
-    assert response.status_code == 200
-    content = response.content
-    assert content.startswith("\ufeff".encode())  # Excel reads the Chinese as UTF-8
-    records = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
-    by_name = {r[PROJECT_COLUMNS["name"]]: r for r in records}
-    quote = PROJECT_EXPORT_ONLY_COLUMNS["subsidy_quote"]
-    assert D(by_name["甲镇东西路提档升级"][quote]) == D("900")  # 平度市 ≥ 6 m: 90 万元/km × 10
-    assert D(by_name["乙镇危桥改造"][quote]) == D("135")       # 45 % of 300
-    assert by_name["甲镇东西路提档升级"][PROJECT_COLUMNS["excess"]] == "否"
-    assert len(loads) == 1
-    report = import_project_table(read_project_file("export.csv", content), user=manager, dry_run=False)
-    assert report.ok, report.problems
-    assert report.totals["skip"] == 3 and report.totals["new"] == report.totals["update"] == 0
-
-
-def test_the_subsidy_table_is_loaded_once_per_export(manager, django_assert_max_num_queries):
-    import_good(manager)
-    import_project_table(read_project_file("x.csv", csv_bytes([row(name=f"路{i}") for i in range(20)])),
-                         user=manager, dry_run=False)
-    from programs.roads.resources import export_projects
-
-    with django_assert_max_num_queries(6):
-        export_projects(RoadProject.objects.all(), "xlsx")
-
-
-def test_export_shows_only_the_users_district(client, manager, supervisor):
-    import_project_table(read_project_file("x.csv", csv_bytes([row(), row(district="莱西市", name="莱西的路")])),
-                         user=supervisor, dry_run=False)
-    client.force_login(manager)
-    content = client.get(reverse("roads:project-export-csv")).content.decode("utf-8-sig")
-    assert "甲镇东西路提档升级" in content and "莱西的路" not in content
-    client.force_login(supervisor)
-    content = client.get(reverse("roads:project-export-csv")).content.decode("utf-8-sig")
-    assert "莱西的路" in content
-
-
-def test_formulas_are_not_exported_live(manager, supervisor):
-    import_good(manager)
-    RoadProject.objects.filter(name="丙镇中修").update(contact="=HYPERLINK(\"http://x\")")
-    from programs.roads.resources import export_projects
-
-    content = export_projects(RoadProject.objects.all(), "csv").decode("utf-8-sig")
-    assert "'=HYPERLINK" in content
-    sheet = load_workbook(io.BytesIO(export_projects(RoadProject.objects.all(), "xlsx"))).active
-    assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
+    assert RoadProject.objects.get().state == RoadProject.State.PLANNED

@@ -1,46 +1,30 @@
 """Road projects: milestone order and guards (002:477), technical rules (002:376, 455-459),
 and the dynamic-adjustment rule (002:521)."""
 import datetime as dt
-import itertools
 from decimal import Decimal
 
 import pytest
 
 from policyops.errors import ConditionFailed, IllegalTransition, InvalidInput, NotAllowed
-from policyops.models import District
-from policyops.roles import Role
-from programs.roads import rules, services
+from policyops.workflow import condition_message
+from programs.roads import guards, rules, services
 from programs.roads.models import AnnualPlan, PlanAdjustment, ProjectMilestone, RoadProject, Step
 from programs.roads.rules import BaseLayer, Surface, WorkType
-from tests.conftest import make_user
+from tests.roads.factories import PlanAdjustmentFactory, RoadProjectFactory, annual_plans, district, manager_of
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 DAY = dt.date(2018, 6, 1)
-_names = itertools.count(1)
 
-GOOD_DESIGN = {"pavement_width_m": D("6.5"), "surface": Surface.ASPHALT, "surface_thickness_cm": D("5"),
-               "base_layer": BaseLayer.RIGID_CRUSHED_STONE}
-# The transitions in order, each with the status it leads to.
-CHAIN = [("start_design", RoadProject.Status.SURVEY_DESIGN), ("approve_design", RoadProject.Status.TENDERING),
-         ("award_contract", RoadProject.Status.CONSTRUCTION), ("complete_construction", RoadProject.Status.ACCEPTANCE),
-         ("accept", RoadProject.Status.CLOSED)]
-
-
-def district(name="平度市") -> District:
-    return District.objects.get(name=name)
-
-
-def manager_of(name="平度市"):
-    return make_user(Role.PROGRAMME_MANAGER, district=district(name))
+# The transitions in order, each with the state it leads to.
+CHAIN = [("start_design", RoadProject.State.SURVEY_DESIGN), ("approve_design", RoadProject.State.TENDERING),
+         ("award_contract", RoadProject.State.CONSTRUCTION), ("complete_construction", RoadProject.State.ACCEPTANCE),
+         ("accept", RoadProject.State.CLOSED)]
 
 
 def new_project(user, district_name="平度市", **fields) -> RoadProject:
-    values = {"district": district(district_name), "town": "南村镇", "name": f"测试道路{next(_names)}",
-              "work_type": WorkType.UPGRADE, "quantity": D("10"), "estimate_wan": D("5000"), "plan_year": 2018,
-              "responsible_unit": "平度市交通运输局", **GOOD_DESIGN}
-    values.update(fields)
-    return services.project_create(acting_user=user, **values)
+    """A planned 10 km upgrade with a good design (RoadProjectFactory), created by ``user``."""
+    return RoadProjectFactory(acting_user=user, district=district(district_name), **fields)
 
 
 def advance(project, user, action, as_of=DAY, evidence="青交〔2018〕1号"):
@@ -48,15 +32,15 @@ def advance(project, user, action, as_of=DAY, evidence="青交〔2018〕1号"):
                                     evidence_number=evidence)
 
 
-def advance_to(project, user, status, as_of=DAY):
+def advance_to(project, user, state, as_of=DAY):
     """Run the chain with evidence (reporting the km before completing construction)."""
     for action, reached in CHAIN:
-        if project.status == status:
+        if project.state == state:
             break
         if action == "complete_construction":
             services.project_report_progress(project=project, acting_user=user, completed_km=project.quantity)
         advance(project, user, action, as_of=as_of)
-    assert project.status == status
+    assert project.state == state
     return project
 
 
@@ -69,7 +53,7 @@ def test_create_adds_the_four_milestones_in_order(seeded):
     milestones = list(project.milestones.order_by("id"))
     assert [m.step for m in milestones] == Step.ORDER
     assert milestones[0].planned_end == dt.date(2018, 7, 31) and milestones[1].planned_end is None
-    assert project.status == RoadProject.Status.PLANNED
+    assert project.state == RoadProject.State.PLANNED
 
 
 def test_a_manager_cannot_add_projects_for_another_district(seeded):
@@ -97,9 +81,9 @@ def test_the_full_chain_records_each_step(seeded):
         if action == "complete_construction":
             services.project_report_progress(project=project, acting_user=user, completed_km=D("10"))
         advance(project, user, action, as_of=next(dates), evidence=f"文号-{action}")
-        assert project.status == reached
+        assert project.state == reached
     project.refresh_from_db()
-    assert project.status == RoadProject.Status.CLOSED
+    assert project.state == RoadProject.State.CLOSED
     milestones = {m.step: m for m in project.milestones.all()}
     assert milestones[Step.SURVEY_DESIGN].actual_start == dt.date(2018, 5, 1)
     assert milestones[Step.SURVEY_DESIGN].actual_end == dt.date(2018, 6, 1)
@@ -110,24 +94,24 @@ def test_the_full_chain_records_each_step(seeded):
     assert milestones[Step.ACCEPTANCE].actual_end == dt.date(2018, 11, 15)
 
 
-@pytest.mark.parametrize("status, action", [
-    (RoadProject.Status.PLANNED, "approve_design"),
-    (RoadProject.Status.PLANNED, "award_contract"),
-    (RoadProject.Status.PLANNED, "accept"),
-    (RoadProject.Status.SURVEY_DESIGN, "award_contract"),
-    (RoadProject.Status.SURVEY_DESIGN, "complete_construction"),
-    (RoadProject.Status.TENDERING, "complete_construction"),
-    (RoadProject.Status.TENDERING, "accept"),
-    (RoadProject.Status.CONSTRUCTION, "accept"),
-    (RoadProject.Status.CLOSED, "start_design"),
+@pytest.mark.parametrize("state, action", [
+    (RoadProject.State.PLANNED, "approve_design"),
+    (RoadProject.State.PLANNED, "award_contract"),
+    (RoadProject.State.PLANNED, "accept"),
+    (RoadProject.State.SURVEY_DESIGN, "award_contract"),
+    (RoadProject.State.SURVEY_DESIGN, "complete_construction"),
+    (RoadProject.State.TENDERING, "complete_construction"),
+    (RoadProject.State.TENDERING, "accept"),
+    (RoadProject.State.CONSTRUCTION, "accept"),
+    (RoadProject.State.CLOSED, "start_design"),
 ])
-def test_no_step_can_be_skipped(seeded, status, action):
+def test_no_step_can_be_skipped(seeded, state, action):
     user = manager_of()
-    project = advance_to(new_project(user), user, status)
+    project = advance_to(new_project(user), user, state)
     with pytest.raises(IllegalTransition):
         advance(project, user, action)
     project.refresh_from_db()
-    assert project.status == status
+    assert project.state == state
 
 
 def test_unknown_action_is_invalid_input(seeded):
@@ -137,30 +121,30 @@ def test_unknown_action_is_invalid_input(seeded):
     assert exc.value.field == "action"
 
 
-@pytest.mark.parametrize("status, action", [
-    (RoadProject.Status.SURVEY_DESIGN, "approve_design"),
-    (RoadProject.Status.TENDERING, "award_contract"),
-    (RoadProject.Status.ACCEPTANCE, "accept"),
+@pytest.mark.parametrize("state, action", [
+    (RoadProject.State.SURVEY_DESIGN, "approve_design"),
+    (RoadProject.State.TENDERING, "award_contract"),
+    (RoadProject.State.ACCEPTANCE, "accept"),
 ])
-def test_each_step_needs_its_evidence(seeded, status, action):
+def test_each_step_needs_its_evidence(seeded, state, action):
     user = manager_of()
-    project = advance_to(new_project(user), user, status)
+    project = advance_to(new_project(user), user, state)
     with pytest.raises(ConditionFailed) as exc:
         advance(project, user, action, evidence="")
-    assert str(services.GUARD_MESSAGES["_step_has_evidence"]) in str(exc.value)
+    assert condition_message(guards.step_has_evidence) in str(exc.value)
     project.refresh_from_db()
-    assert project.status == status
+    assert project.state == state
     advance(project, user, action, evidence="青交〔2018〕9号")
-    assert project.status != status
+    assert project.state != state
 
 
 def test_construction_evidence_is_required_too(seeded):
     user = manager_of()
-    project = advance_to(new_project(user), user, RoadProject.Status.CONSTRUCTION)
+    project = advance_to(new_project(user), user, RoadProject.State.CONSTRUCTION)
     services.project_report_progress(project=project, acting_user=user, completed_km=D("10"))
     with pytest.raises(ConditionFailed) as exc:
         advance(project, user, "complete_construction", evidence="   ")
-    assert str(services.GUARD_MESSAGES["_step_has_evidence"]) in str(exc.value)
+    assert condition_message(guards.step_has_evidence) in str(exc.value)
 
 
 def test_another_districts_manager_cannot_advance(seeded):
@@ -184,13 +168,13 @@ def test_another_districts_manager_cannot_advance(seeded):
 ])
 def test_design_approval_is_refused_with_the_technical_message(seeded, changes, message):
     user = manager_of()
-    project = advance_to(new_project(user, **changes), user, RoadProject.Status.SURVEY_DESIGN)
+    project = advance_to(new_project(user, **changes), user, RoadProject.State.SURVEY_DESIGN)
     with pytest.raises(InvalidInput) as exc:
         advance(project, user, "approve_design")
     assert exc.value.field == "design"
     assert str(message) in str(exc.value)
     project.refresh_from_db()
-    assert project.status == RoadProject.Status.SURVEY_DESIGN
+    assert project.state == RoadProject.State.SURVEY_DESIGN
     # The refused attempt left no evidence behind.
     assert project.milestones.get(step=Step.SURVEY_DESIGN).evidence_number == ""
 
@@ -198,7 +182,7 @@ def test_design_approval_is_refused_with_the_technical_message(seeded, changes, 
 def test_every_problem_is_named_at_once(seeded):
     user = manager_of()
     project = advance_to(new_project(user, pavement_width_m=D("5"), surface_thickness_cm=D("3"),
-                                     base_layer=BaseLayer.NONE), user, RoadProject.Status.SURVEY_DESIGN)
+                                     base_layer=BaseLayer.NONE), user, RoadProject.State.SURVEY_DESIGN)
     with pytest.raises(InvalidInput) as exc:
         advance(project, user, "approve_design")
     text = str(exc.value)
@@ -214,9 +198,9 @@ def test_every_problem_is_named_at_once(seeded):
 ])
 def test_designs_within_the_rules_are_approved(seeded, changes):
     user = manager_of()
-    project = advance_to(new_project(user, **changes), user, RoadProject.Status.SURVEY_DESIGN)
+    project = advance_to(new_project(user, **changes), user, RoadProject.State.SURVEY_DESIGN)
     advance(project, user, "approve_design")
-    assert project.status == RoadProject.Status.TENDERING
+    assert project.state == RoadProject.State.TENDERING
 
 
 def test_technical_rules_do_not_apply_to_pavement_repair(seeded):
@@ -224,7 +208,7 @@ def test_technical_rules_do_not_apply_to_pavement_repair(seeded):
     project = new_project(user, work_type=WorkType.MAJOR_REPAIR, pavement_width_m=D("4.5"), surface="",
                           surface_thickness_cm=None, base_layer="")
     assert project.technical_problems() == []
-    advance_to(project, user, RoadProject.Status.TENDERING)
+    advance_to(project, user, RoadProject.State.TENDERING)
 
 
 # --- construction complete -------------------------------------------------------------------------
@@ -232,16 +216,16 @@ def test_technical_rules_do_not_apply_to_pavement_repair(seeded):
 
 def test_construction_completes_only_when_all_km_are_reported(seeded):
     user = manager_of()
-    project = advance_to(new_project(user, quantity=D("10")), user, RoadProject.Status.CONSTRUCTION)
+    project = advance_to(new_project(user, quantity=D("10")), user, RoadProject.State.CONSTRUCTION)
     with pytest.raises(ConditionFailed) as exc:
         advance(project, user, "complete_construction")
-    assert str(services.GUARD_MESSAGES["_construction_complete"]) in str(exc.value)
+    assert condition_message(guards.construction_complete) in str(exc.value)
     services.project_report_progress(project=project, acting_user=user, completed_km="9.99")
     with pytest.raises(ConditionFailed):
         advance(project, user, "complete_construction")
     services.project_report_progress(project=project, acting_user=user, completed_km="10")
     advance(project, user, "complete_construction")
-    assert project.status == RoadProject.Status.ACCEPTANCE
+    assert project.state == RoadProject.State.ACCEPTANCE
     project.refresh_from_db()
     assert project.completed_km == project.quantity == D("10")
 
@@ -249,7 +233,7 @@ def test_construction_completes_only_when_all_km_are_reported(seeded):
 @pytest.mark.parametrize("km", ["-1", "10.01"])
 def test_progress_outside_the_length_is_refused(seeded, km):
     user = manager_of()
-    project = advance_to(new_project(user), user, RoadProject.Status.CONSTRUCTION)
+    project = advance_to(new_project(user), user, RoadProject.State.CONSTRUCTION)
     with pytest.raises(InvalidInput) as exc:
         services.project_report_progress(project=project, acting_user=user, completed_km=km)
     assert exc.value.field == "completed_km"
@@ -263,11 +247,10 @@ def test_progress_is_reported_during_construction_only(seeded):
 
 def test_bridges_complete_without_km(seeded):
     user = manager_of()
-    project = new_project(user, work_type=WorkType.BRIDGE, quantity=D("2"), pavement_width_m=None, surface="",
-                          surface_thickness_cm=None, base_layer="", estimate_wan=D("300"))
-    advance_to(project, user, RoadProject.Status.CONSTRUCTION)
+    project = new_project(user, bridge=True)
+    advance_to(project, user, RoadProject.State.CONSTRUCTION)
     advance(project, user, "complete_construction")
-    assert project.status == RoadProject.Status.ACCEPTANCE
+    assert project.state == RoadProject.State.ACCEPTANCE
 
 
 # --- dynamic adjustment (002:521) ---------------------------------------------------------------
@@ -275,8 +258,7 @@ def test_bridges_complete_without_km(seeded):
 
 @pytest.fixture
 def pingdu_plans(seeded):
-    for year, quantity in ((2018, "20.0"), (2019, "30.0"), (2020, "19.7")):
-        AnnualPlan.objects.create(district=district(), target_field="upgrade_km", year=year, quantity=D(quantity))
+    annual_plans({2018: "20.0", 2019: "30.0", 2020: "19.7"})
 
 
 def plans():
@@ -285,10 +267,9 @@ def plans():
 
 
 def test_an_adjustment_that_changes_the_total_is_refused_with_the_numbers(pingdu_plans, supervisor):
-    adjustment = services.adjustment_request(district=district(), target_field="upgrade_km", reason="征地延误",
-                                             lines={2018: D("25"), 2019: D("30")}, acting_user=manager_of())
+    adjustment = PlanAdjustmentFactory(lines={2018: D("25"), 2019: D("30")})
     with pytest.raises(InvalidInput) as exc:
-        services.adjustment_approve(adjustment=adjustment, acting_user=supervisor)
+        services.adjustment_approve(adjustment=adjustment, acting_user=supervisor, as_of=DAY)
     message = str(exc.value)
     assert "69.7" in message and "74.7" in message and "平度市" in message
     assert exc.value.field == "lines"
@@ -298,9 +279,8 @@ def test_an_adjustment_that_changes_the_total_is_refused_with_the_numbers(pingdu
 
 
 def test_an_equal_total_reshuffle_is_applied(pingdu_plans, supervisor):
-    adjustment = services.adjustment_request(district=district(), target_field="upgrade_km", reason="征地延误",
-                                             lines={2018: D("10"), 2019: D("40")}, acting_user=manager_of())
-    services.adjustment_approve(adjustment=adjustment, acting_user=supervisor, note="同意")
+    adjustment = PlanAdjustmentFactory(lines={2018: D("10"), 2019: D("40")})
+    services.adjustment_approve(adjustment=adjustment, acting_user=supervisor, as_of=DAY, note="同意")
     adjustment.refresh_from_db()
     assert adjustment.state == PlanAdjustment.State.APPROVED
     assert plans() == {2018: D("10.0"), 2019: D("40.0"), 2020: D("19.7")}
@@ -309,10 +289,9 @@ def test_an_equal_total_reshuffle_is_applied(pingdu_plans, supervisor):
 
 def test_a_manager_cannot_approve_an_adjustment(pingdu_plans):
     user = manager_of()
-    adjustment = services.adjustment_request(district=district(), target_field="upgrade_km", reason="调整",
-                                             lines={2018: D("19.7"), 2020: D("20.0")}, acting_user=user)
+    adjustment = PlanAdjustmentFactory(lines={2018: D("19.7"), 2020: D("20.0")}, acting_user=user)
     with pytest.raises(NotAllowed):
-        services.adjustment_approve(adjustment=adjustment, acting_user=user)
+        services.adjustment_approve(adjustment=adjustment, acting_user=user, as_of=DAY)
 
 
 @pytest.mark.parametrize("reason, lines, field", [("  ", {2018: D("1")}, "reason"), ("调整", {}, "lines")])

@@ -1,5 +1,4 @@
 import datetime as dt
-import itertools
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -7,13 +6,13 @@ import pytest
 
 from policyops.models import District, Notification
 from policyops.roles import Role
-from programs.roads import reminders, services
+from programs.roads import reminders
 from programs.roads.models import Step
 from tests.conftest import make_user
+from tests.roads.factories import RoadProjectFactory
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2019, 5, 10, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
-NAMES = itertools.count()
 
 
 @pytest.fixture
@@ -22,10 +21,8 @@ def manager(seeded):
 
 
 def project(manager, planned_design_end):
-    return services.project_create(
-        acting_user=manager, planned_ends={Step.SURVEY_DESIGN: planned_design_end},
-        district=District.objects.get(name="平度市"), town="演示镇", name=f"演示路{next(NAMES)}", work_type="中修",
-        quantity=Decimal("5"), estimate_wan=Decimal("200"), plan_year=2019, responsible_unit="平度市交通运输局")
+    return RoadProjectFactory(acting_user=manager, planned_ends={Step.SURVEY_DESIGN: planned_design_end},
+                              work_type="中修", quantity=Decimal("5"), estimate_wan=Decimal("200"), plan_year=2019)
 
 
 def test_a_step_due_within_ten_days_and_an_overdue_one(manager):

@@ -1,0 +1,12 @@
+import pytest
+
+
+@pytest.fixture
+def no_programme_data(seeded):
+    """The seeded database without the road programme's tables (targets, phases, subsidy
+    rates and parameters): what the pages show before any programme data is entered.
+    Deleted inside the test's transaction, so the next test has them again."""
+    from programs.roads.models import ProgrammePhase, RoadTarget, SubsidyParameter, SubsidyRate
+
+    for model in (RoadTarget, ProgrammePhase, SubsidyRate, SubsidyParameter):
+        model.objects.all().delete()
