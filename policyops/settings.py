@@ -179,7 +179,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "PolicyOps API", "VERSION": "0.1.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PolicyOps API",
+    "VERSION": "0.1.0",
+    # Several models call their FSM field ``state``: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "approvals.models.ApprovalCase.State",
+        "PolicyTaskStateEnum": "policyops.models.PolicyTask.State",
+        "RoadProjectStateEnum": "programs.roads.models.RoadProject.State",
+    },
+}
 
 LOGGING = {
     "version": 1,
