@@ -2,6 +2,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 
@@ -19,7 +20,7 @@ def _responsible(case):
 
 
 def _url(case):
-    return f"/admin/approvals/approvalcase/{case.pk}/change/"
+    return reverse("admin:approvals_approvalcase_change", args=[case.pk])
 
 
 def sweep_cases(*, today: dt.date, now: dt.datetime) -> int:
@@ -81,7 +82,7 @@ def sweep_entrustments(*, today: dt.date, now: dt.datetime) -> int:
                           due_date=entrustment.period_end,
                           subject=_("%(entrustment)s ends on %(end)s") % {"entrustment": entrustment,
                                                                           "end": entrustment.period_end},
-                          url=f"/admin/approvals/entrustment/{entrustment.pk}/change/")
+                          url=reverse("admin:approvals_entrustment_change", args=[entrustment.pk]))
     return batch.save()
 
 

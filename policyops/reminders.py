@@ -5,6 +5,7 @@ them under the Notification unique key, so a missed run is caught up by the next
 and a repeated run sends nothing new.
 """
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from policyops.calendar import working_days_between
@@ -30,5 +31,5 @@ def sweep_policy_tasks(*, today, now) -> int:
                        else _("Due in %(days)s working days: %(task)s (deadline %(deadline)s)"))
         subject = subject % {"task": task, "deadline": task.deadline, "days": working_days_between(today, task.deadline)}
         batch.add(recipients=members.get(task.lead_unit_id, []), kind=kind, obj=task, due_date=task.deadline,
-                          subject=subject, body=task.text[:500], url="/tasks/")
+                          subject=subject, body=task.text[:500], url=reverse("policyops:tasks"))
     return batch.save()

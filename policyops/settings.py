@@ -42,7 +42,6 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "rest_framework",
-    "django_filters",
     "drf_spectacular",
     "policyops.apps.PolicyOpsConfig",
     "approvals.apps.ApprovalsConfig",
