@@ -1,0 +1,27 @@
+"""Delegated approvals: the 49 powers, entrustments, seals and the statutory case workflow.
+
+Decree 第264号 (002:1-100) and the Administrative Licensing Law (DOMAIN.md §1). One module
+per feature; everything is importable from ``approvals.models`` (migrations name
+``approvals.models.validate_seal_image``).
+"""
+from approvals.models.cases import (
+    ApprovalCase,
+    CaseMaterial,
+    CaseNotice,
+    CaseQuerySet,
+    CaseSuspension,
+    SealUse,
+)
+from approvals.models.entrustments import (
+    ApprovalSeal,
+    Entrustment,
+    EntrustmentQuerySet,
+    _has_revocation_reason,
+    validate_seal_image,
+)
+from approvals.models.powers import DelegatedPower
+
+__all__ = [
+    "ApprovalCase", "ApprovalSeal", "CaseMaterial", "CaseNotice", "CaseQuerySet", "CaseSuspension", "DelegatedPower",
+    "Entrustment", "EntrustmentQuerySet", "SealUse", "_has_revocation_reason", "validate_seal_image",
+]

@@ -1,0 +1,168 @@
+"""Entrustment agreements (委托协议) and their special approval seals (002:31, 002:35)."""
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from approvals.models.powers import DelegatedPower
+from policyops.fsm import StateMachineModel
+from policyops.models import Department
+from policyops.workflow import condition
+
+
+@condition(_("fill in the entrusted content, management requirements, workflow, "
+             "implementation period and legal liability"))
+def _has_the_five_contents(entrustment) -> bool:
+    return all(str(getattr(entrustment, f)).strip() for f in Entrustment.REQUIRED_CONTENTS) and bool(
+        entrustment.period_start and entrustment.period_end)
+
+
+@condition(_("give the signing date"))
+def _is_signed(entrustment) -> bool:
+    return bool(entrustment.signed_on)
+
+
+@condition(_("give both filing dates (approval-reform office and legal-affairs office)"))
+def _is_filed_with_both_offices(entrustment) -> bool:
+    return bool(entrustment.filed_with_reform_office_on and entrustment.filed_with_legal_office_on)
+
+
+@condition(_("issue the special approval seal first"))
+def _has_an_issued_seal(entrustment) -> bool:
+    return entrustment.seals.filter(recovered_on__isnull=True).exists()
+
+
+@condition(_("give the lawful reason for the revocation and its details"))
+def _has_revocation_reason(entrustment) -> bool:
+    return bool(entrustment.revocation_reason and entrustment.revocation_note.strip())
+
+
+def _may_manage_entrustments(entrustment, user) -> bool:
+    return user.has_perm("approvals.manage_entrustment")
+
+
+class EntrustmentQuerySet(models.QuerySet):
+    def in_force_on(self, day: dt.date):
+        return self.filter(state=Entrustment.State.IN_FORCE, period_start__lte=day, period_end__gte=day)
+
+
+class Entrustment(StateMachineModel):
+    """委托协议 between a city agency and Pingdu's approval authority (002:31)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SIGNED = "signed", _("signed")
+        FILED = "filed", _("filed")
+        IN_FORCE = "in_force", _("in force")
+        SUSPENDED = "suspended", _("suspended")
+        REVOKED = "revoked", _("revoked")
+        EXPIRED = "expired", _("expired")
+
+    class RevocationReason(models.TextChoices):
+        # 002:35 超范围使用的，市直有关部门可以取消相应审批权限的委托，收回行政审批专用章
+        SEAL_BEYOND_SCOPE = "seal_beyond_scope", _("The seal was used beyond the entrusted scope")
+        OTHER_LAWFUL = "other_lawful", _("Another lawful reason")
+
+    REQUIRED_CONTENTS = ("entrusted_content", "management_requirements", "workflow", "legal_liability")
+
+    agency = models.ForeignKey(Department, verbose_name=_("entrusting agency"), on_delete=models.PROTECT,
+                               related_name="entrustments_given")
+    authority = models.ForeignKey(Department, verbose_name=_("entrusted authority"), on_delete=models.PROTECT,
+                                  related_name="entrustments_received")
+    powers = models.ManyToManyField(DelegatedPower, verbose_name=_("powers"), related_name="entrustments")
+    entrusted_content = models.TextField(_("entrusted content"), blank=True)
+    management_requirements = models.TextField(_("management requirements"), blank=True)
+    workflow = models.TextField(_("workflow"), blank=True)
+    period_start = models.DateField(_("implementation period from"), null=True, blank=True)
+    period_end = models.DateField(_("implementation period to"), null=True, blank=True)
+    legal_liability = models.TextField(_("legal liability"), blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    filed_with_reform_office_on = models.DateField(_("filed with the approval-reform office on"), null=True,
+                                                   blank=True)
+    filed_with_legal_office_on = models.DateField(_("filed with the legal-affairs office on"), null=True, blank=True)
+    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
+    revocation_reason = models.CharField(_("revocation reason"), max_length=30, choices=RevocationReason.choices,
+                                         blank=True)
+    revocation_note = models.TextField(_("revocation details"), blank=True)
+    history = HistoricalRecords()
+
+    objects = EntrustmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("entrustment agreement")
+        verbose_name_plural = _("entrustment agreements")
+        ordering = ["agency__name", "id"]
+        permissions = [("manage_entrustment", _("Can sign, file, suspend and revoke entrustments"))]
+
+    def __str__(self):
+        return _("Entrustment: %(agency)s → %(authority)s") % {"agency": self.agency, "authority": self.authority}
+
+    @transition(field=state, source=State.DRAFT, target=State.SIGNED, permission=_may_manage_entrustments,
+                conditions=[_has_the_five_contents, _is_signed])
+    def sign(self):
+        pass
+
+    @transition(field=state, source=State.SIGNED, target=State.FILED, permission=_may_manage_entrustments,
+                conditions=[_is_filed_with_both_offices])
+    def file(self):
+        pass
+
+    @transition(field=state, source=State.FILED, target=State.IN_FORCE, permission=_may_manage_entrustments,
+                conditions=[_has_an_issued_seal])
+    def bring_into_force(self):
+        pass
+
+    @transition(field=state, source=State.IN_FORCE, target=State.SUSPENDED, permission=_may_manage_entrustments)
+    def suspend(self):
+        pass
+
+    @transition(field=state, source=State.SUSPENDED, target=State.IN_FORCE, permission=_may_manage_entrustments,
+                conditions=[_has_an_issued_seal])
+    def reinstate(self):
+        pass
+
+    @transition(field=state, source=[State.IN_FORCE, State.SUSPENDED, State.FILED, State.SIGNED],
+                target=State.REVOKED, permission=_may_manage_entrustments, conditions=[_has_revocation_reason])
+    def revoke(self):
+        pass
+
+    @transition(field=state, source=[State.IN_FORCE, State.SUSPENDED], target=State.EXPIRED,
+                permission=_may_manage_entrustments)
+    def expire(self):
+        pass
+
+
+def validate_seal_image(upload):
+    if upload.size > 2 * 1024 * 1024:
+        raise ValidationError(_("The impression image is too large (at most 2 MB)."))
+    head = upload.read(8)
+    upload.seek(0)
+    if not (head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff")):
+        raise ValidationError(_("The impression image must be a PNG or JPEG file."))
+
+
+class ApprovalSeal(models.Model):
+    """行政审批专用章 granted to Pingdu's authority for one entrustment (002:31, 002:35)."""
+
+    entrustment = models.ForeignKey(Entrustment, verbose_name=_("entrustment agreement"), on_delete=models.PROTECT,
+                                    related_name="seals")
+    name = models.CharField(_("seal text"), max_length=100)
+    impression = models.FileField(_("impression image"), upload_to="seals/", blank=True,
+                                  validators=[validate_seal_image])
+    issued_on = models.DateField(_("issued on"))
+    recovered_on = models.DateField(_("recovered on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("approval seal")
+        verbose_name_plural = _("approval seals")
+        ordering = ["-issued_on"]
+
+    def __str__(self):
+        return self.name
+
+    def is_issued_on(self, day: dt.date) -> bool:
+        return self.issued_on <= day and (self.recovered_on is None or day < self.recovered_on)

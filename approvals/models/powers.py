@@ -1,0 +1,81 @@
+"""The 49 powers of the annex of decree 第264号."""
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from approvals import rules
+from policyops.models import Department
+from policyops.workflow import memoized
+
+
+class DelegatedPower(models.Model):
+    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    agency = models.ForeignKey(Department, verbose_name=_("implementing agency"), on_delete=models.PROTECT,
+                               related_name="delegated_powers")
+    name = models.CharField(_("full name"), max_length=300)
+    item = models.CharField(_("item"), max_length=300)
+    sub_item = models.CharField(_("sub-item"), max_length=200, blank=True)
+    remark = models.CharField(_("remark"), max_length=100, blank=True)
+    legal_limit_days = models.PositiveSmallIntegerField(
+        _("legal time limit (working days)"), default=rules.LEGAL_DECISION_DAYS)
+    promised_limit_days = models.PositiveSmallIntegerField(
+        _("promised time limit (working days)"), null=True, blank=True,
+        help_text=_("承诺时限; must not exceed the legal time limit."))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("delegated power")
+        verbose_name_plural = _("delegated powers")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(promised_limit_days__isnull=True)
+                | models.Q(promised_limit_days__lte=models.F("legal_limit_days")),
+                name="power_promised_within_legal",
+                violation_error_message=_("The promised time limit must not exceed the legal time limit."),
+            ),
+        ]
+        permissions = [("set_promised_limit", _("Can set promised time limits"))]
+
+    def __str__(self):
+        return f"{self.number}. {self.name}"
+
+    @property
+    def is_preliminary_review(self) -> bool:
+        return rules.is_preliminary_review(self.name)
+
+    @property
+    def scope_rule(self) -> str:
+        return rules.scope_rule_for(self.remark)
+
+    def seal_on(self, day: dt.date, district_id):
+        """The seal that may stamp a decision on this power on ``day`` in ``district_id``, or None.
+
+        Only when an entrustment of the power to that district's authority is in force that
+        day and its seal is issued (decree 第264号, 002:29-35: Pingdu, inside its own
+        territory). Asked once per step (policyops.workflow.memoized).
+        """
+        def find():
+            entrustments = self.entrustments.in_force_on(day).filter(authority__district_id=district_id)
+            from approvals.models.entrustments import ApprovalSeal
+
+            for seal in ApprovalSeal.objects.filter(entrustment__in=entrustments).order_by("-issued_on"):
+                if seal.is_issued_on(day):
+                    return seal
+            return None
+
+        return memoized(("seal_on", self.pk, day, district_id), find)
+
+    @property
+    def promised_or_legal_days(self) -> int:
+        return self.promised_limit_days or self.legal_limit_days
+
+    def clean(self):
+        if self.promised_limit_days is not None and self.legal_limit_days is not None \
+                and self.promised_limit_days > self.legal_limit_days:
+            raise ValidationError({"promised_limit_days": _(
+                "The promised time limit (%(promised)s) must not exceed the legal time limit (%(legal)s).")
+                % {"promised": self.promised_limit_days, "legal": self.legal_limit_days}})

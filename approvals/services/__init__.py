@@ -1,0 +1,47 @@
+"""Use cases of delegated approvals. One function per use case.
+
+Each wraps one transition with its side effects — the clock recomputed, a numbered
+notice, the seal use logged, the audit row — in one durable database transaction.
+``as_of`` is the date the clerk acts on (injected; callers pass today's date). One module
+per part of the procedure; every service is importable from ``approvals.services``.
+"""
+from approvals.services.common import (
+    CASE_NUMBER_PREFIX,
+    CLOCK_FIELDS,
+    NOTICE_PREFIX,
+    case_recompute_clock,
+    cases_recompute_after_calendar_change,
+)
+from approvals.services.entrustments import entrustment_revoke, entrustment_transition
+from approvals.services.intake import (
+    case_accept,
+    case_refusal_suggestion,
+    case_refuse,
+    case_register,
+    case_request_correction,
+    case_resubmit,
+    case_scope_problems,
+)
+from approvals.services.review import (
+    case_approve,
+    case_assign,
+    case_deny,
+    case_extend,
+    case_forward,
+    case_issue_licence,
+    case_pause,
+    case_record_superior_decision,
+    case_resume,
+    case_start_review,
+    case_take_first_contact,
+    case_withdraw,
+)
+
+__all__ = [
+    "CASE_NUMBER_PREFIX", "CLOCK_FIELDS", "NOTICE_PREFIX", "case_accept", "case_approve", "case_assign",
+    "case_deny", "case_extend", "case_forward", "case_issue_licence", "case_pause", "case_recompute_clock",
+    "case_record_superior_decision", "case_refusal_suggestion", "case_refuse", "case_register",
+    "case_request_correction", "case_resubmit", "case_resume", "case_scope_problems", "case_start_review",
+    "case_take_first_contact", "case_withdraw", "cases_recompute_after_calendar_change", "entrustment_revoke",
+    "entrustment_transition",
+]

@@ -1,0 +1,146 @@
+"""Registration and intake of an application (Art. 32): correction, acceptance, refusal."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from approvals import rules, selectors
+from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, SealUse
+from policyops import audit
+from policyops.calendar import add_working_days
+from policyops.models import Department
+from policyops.errors import InvalidInput, NotAllowed
+from policyops.numbering import next_number
+from policyops.scoping import may_touch_district
+from policyops.workflow import acting_on
+from approvals.services.common import (
+    CASE_NUMBER_PREFIX,
+    _act,
+    _issue_notice,
+    _use_seal,
+    case_recompute_clock,
+)
+
+
+# --- registration -------------------------------------------------------------------
+
+
+def case_register(*, power, applicant_name: str, applicant_type: str, applicant_phone: str, received_hall,
+                  first_contact, received_on: dt.date, materials, acting_user, school_type: str = "",
+                  hospital_grade: str = "", inside_pingdu: bool = True) -> ApprovalCase:
+    """Register an application received at a hall. ``materials``: (name, provided) pairs."""
+    if not acting_user.has_perm("approvals.process_case") or not may_touch_district(acting_user,
+                                                                                    received_hall.district_id):
+        raise NotAllowed(_("You may not register cases for this hall."))
+    if received_hall.district_id is None or not Department.objects.filter(
+            district_id=received_hall.district_id, kind=Department.Kind.APPROVAL_AUTHORITY).exists():
+        # Only the entrusted authority's district exercises the delegated powers (002:29).
+        raise InvalidInput(_("The delegated powers are exercised only by the entrusted approval authority's "
+                             "halls."), field="received_hall")
+    if received_on < rules.DECREE_IN_FORCE:
+        raise InvalidInput(_("The delegation is in force from %(date)s; an earlier receipt date is not possible."),
+                           field="received_on", date=rules.DECREE_IN_FORCE)
+    applicant_name, applicant_phone = applicant_name.strip(), applicant_phone.strip()
+    if not applicant_name:
+        raise InvalidInput(_("The applicant's name is required."), field="applicant_name")
+    digits = "".join(ch for ch in applicant_phone if ch.isdigit())
+    if len(digits) < 7:
+        raise InvalidInput(_("Give a contact phone number with at least 7 digits."), field="applicant_phone")
+    materials = [(str(name).strip(), bool(provided)) for name, provided in materials]
+    if not materials or any(not name for name, _p in materials):
+        raise InvalidInput(_("List the materials received (at least one, none without a name)."), field="materials")
+    with transaction.atomic():
+        number = f"{CASE_NUMBER_PREFIX}-{received_on.year}-{next_number('case', received_on.year):06d}"
+        case = ApprovalCase(number=number, power=power, district_id=received_hall.district_id,
+                            applicant_name=applicant_name, applicant_type=applicant_type,
+                            applicant_phone=applicant_phone, received_hall=received_hall,
+                            first_contact=first_contact, received_on=received_on, school_type=school_type,
+                            hospital_grade=hospital_grade, inside_pingdu=inside_pingdu)
+        case_recompute_clock(case)
+        case.full_clean()
+        case.save()
+        CaseMaterial.objects.bulk_create([CaseMaterial(case=case, name=n, provided=p) for n, p in materials])
+        audit.record(obj=case, action="register", actor=acting_user, to_state=case.state)
+    return case
+
+
+def case_scope_problems(case) -> list[str]:
+    return [str(p) for p in rules.scope_violations(case.power.scope_rule, school_type=case.school_type,
+                                                   hospital_grade=case.hospital_grade,
+                                                   inside_pingdu=case.inside_pingdu)]
+
+
+def case_refusal_suggestion(case) -> dict | None:
+    """When the scope rule fails: the reason and where to apply instead, ready for ``case_refuse``."""
+    problems = case_scope_problems(case)
+    if not problems:
+        return None
+    return {"reason": "；".join(problems),
+            "refer_to": str(_("%(agency)s (the city agency that owns this power)") % {"agency": case.power.agency})}
+
+
+# --- intake ---------------------------------------------------------------------------
+
+
+def case_request_correction(*, case, acting_user, as_of: dt.date, missing: list[str] | None = None):
+    """One-time notice listing every missing item (Art. 32(4))."""
+    with transaction.atomic(durable=True), acting_on(as_of):
+        if missing:
+            names = {m.name: m for m in case.materials.all()}
+            unknown = [n for n in missing if n not in names]
+            if unknown:
+                raise InvalidInput(_("Unknown materials: %(names)s"), field="missing", names="、".join(unknown))
+            for name in missing:
+                names[name].provided = False
+                names[name].save(update_fields=["provided"])
+        _act(case, "request_correction", acting_user=acting_user, as_of=as_of)
+        items = [m.name for m in case.materials.all() if not m.provided]
+        _issue_notice(case, CaseNotice.Kind.CORRECTION, as_of=as_of, missing=items)
+    return case
+
+
+def case_resubmit(*, case, acting_user, as_of: dt.date, provided: list[str] | None = None):
+    with transaction.atomic(durable=True), acting_on(as_of):
+        materials = list(case.materials.all())
+        wanted = set(provided) if provided is not None else {m.name for m in materials}
+        for m in materials:
+            if m.name in wanted and not m.provided:
+                m.provided = True
+                m.save(update_fields=["provided"])
+        _act(case, "resubmit", acting_user=acting_user, as_of=as_of)
+    return case
+
+
+def case_accept(*, case, acting_user, as_of: dt.date):
+    """受理. Past the 5-day correction window the case counts as accepted on its receipt date."""
+    with transaction.atomic(durable=True), acting_on(as_of):
+        deemed = (case.state == ApprovalCase.State.SUBMITTED
+                  and as_of > add_working_days(case.received_on, rules.CORRECTION_NOTICE_DAYS))
+        case.accepted_on = case.received_on if deemed else as_of
+        case.deemed_accepted = deemed
+        _act(case, "accept", acting_user=acting_user, as_of=as_of)
+        seal = _use_seal(case, "accept", as_of=as_of, acting_user=acting_user)
+        _issue_notice(case, CaseNotice.Kind.ACCEPTANCE, as_of=as_of, seal=seal)
+    return case
+
+
+def case_refuse(*, case, acting_user, as_of: dt.date, reason: str = "", refer_to: str = ""):
+    """不予受理 with the reason and where to apply instead (Art. 32)."""
+    suggestion = case_refusal_suggestion(case) or {}
+    case.refusal_reason = (reason or suggestion.get("reason", "")).strip()
+    case.refer_to = (refer_to or suggestion.get("refer_to", "")).strip()
+    if not case.refusal_reason:
+        raise InvalidInput(_("Give the reason for not accepting the application."), field="reason")
+    if not case.refer_to:
+        raise InvalidInput(_("Say where the applicant should apply instead."), field="refer_to")
+    with transaction.atomic(durable=True), acting_on(as_of):
+        _act(case, "refuse", acting_user=acting_user, as_of=as_of, reason=case.refusal_reason)
+        # A refusal is possible without a seal in force (the applicant must still be told);
+        # when the seal is in force, its use is logged like any decision's.
+        seal = selectors.seal_for(case.power, as_of, case.district_id)
+        if seal is not None:
+            SealUse.objects.create(seal=seal, case=case, action="refuse", used_on=as_of, used_by=acting_user)
+        _issue_notice(case, CaseNotice.Kind.REFUSAL, as_of=as_of, seal=seal)
+    return case
