@@ -33,3 +33,36 @@ def bar_chart(items, *, maximum=None, as_percent: bool = False) -> dict:
     return {"bars": bars, "height": len(items) * ROW_HEIGHT + 6, "width": LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH,
             "label_width": LABEL_WIDTH, "label_x": LABEL_WIDTH - 8, "bar_width": BAR_WIDTH,
             "bar_height": BAR_HEIGHT, "value_x": LABEL_WIDTH + BAR_WIDTH + 8}
+
+
+# Grouped bars with a target line: one group per row, one bar per series.
+GROUPED_WIDTH, GROUPED_LABEL_WIDTH, GROUPED_BAR_AREA = 560, 110, 420
+GROUPED_BAR_H, GROUPED_BAR_GAP, GROUPED_GROUP_GAP, GROUPED_TOP = 7, 1, 10, 8
+
+
+def grouped_bar_chart(rows, series, *, unit: str, target_label: str) -> dict:
+    """The geometry of grouped bars, each group with its target drawn as a line.
+
+    ``rows``: ``(label, values, target)`` with ``values`` a mapping series key → quantity;
+    ``series``: ``(key, label)`` pairs, one bar each, in order. One scale for every group.
+    """
+    rows = list(rows)
+    tops = [max([target, *(values[key] for key, _label in series)]) for _label, values, target in rows]
+    scale_max = max(tops or [0])
+    scale = GROUPED_BAR_AREA / float(scale_max) if scale_max else 0.0
+    group_h = len(series) * (GROUPED_BAR_H + GROUPED_BAR_GAP) + GROUPED_GROUP_GAP
+    groups = []
+    for index, (label, values, target) in enumerate(rows):
+        y0 = GROUPED_TOP + index * group_h
+        bars = [{"key": key, "x": GROUPED_LABEL_WIDTH, "y": y0 + i * (GROUPED_BAR_H + GROUPED_BAR_GAP),
+                 "h": GROUPED_BAR_H, "w": round(float(values[key]) * scale, 1),
+                 "title": f"{label} {series_label}: {number(values[key])} / {number(target)} {unit}"}
+                for i, (key, series_label) in enumerate(series)]
+        groups.append({"label": label, "label_y": y0 + 2 * (GROUPED_BAR_H + GROUPED_BAR_GAP) + 4, "bars": bars,
+                       "target_x": round(GROUPED_LABEL_WIDTH + float(target) * scale, 1), "target_y1": y0 - 2,
+                       "target_y2": y0 + group_h - GROUPED_GROUP_GAP + 1,
+                       "target_title": f"{label} {target_label}: {number(target)} {unit}"})
+    return {"unit": unit, "groups": groups, "width": GROUPED_WIDTH,
+            "height": GROUPED_TOP + max(len(groups), 1) * group_h + 20,
+            "axis_y": GROUPED_TOP + len(groups) * group_h + 4, "axis_x0": GROUPED_LABEL_WIDTH,
+            "axis_x1": GROUPED_LABEL_WIDTH + GROUPED_BAR_AREA, "max_label": number(scale_max)}

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from policyops.charts import grouped_bar_chart
+from policyops.formatting import number, percent
 from policyops.scoping import visible_districts
 from programs.roads import rules, selectors
 from programs.roads.models import RoadProject
@@ -51,19 +53,12 @@ def can_view_roads(view):
     return login_required(permission_required("roads.view_roadproject", raise_exception=True)(view))
 
 
-# --- small formatting helpers -------------------------------------------------------------------
-
-
 def num(value) -> str:
-    """A quantity without trailing zeros: 69.70 → "69.7", 200.00 → "200"."""
-    if value is None:
-        return ""
-    text = f"{Decimal(value):.2f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return number(value, empty="")
 
 
 def pct(share) -> str:
-    return "" if share is None else f"{Decimal(share) * 100:.1f}%"
+    return percent(share, empty="")
 
 
 def _as_of(request, today) -> tuple[dt.date, str | None]:
@@ -90,34 +85,13 @@ def _measure_cells(progress) -> list[dict]:
     return cells
 
 
-CHART_WIDTH, LABEL_WIDTH, BAR_AREA, BAR_H, BAR_GAP, GROUP_GAP, TOP = 560, 110, 420, 7, 1, 10, 8
-
-
 def bar_chart(field: str, progresses: list) -> dict:
-    """Inline-SVG geometry of one Annex 2 column: four bars per district, the target as a line."""
-    values = [p.by_target[field] for p in progresses]
-    scale_max = max([max(v.target, v.planned, v.under_way, v.completed, v.accepted) for v in values] or [ZERO])
-    scale = Decimal(BAR_AREA) / scale_max if scale_max else ZERO
-    group_h = len(MEASURES) * (BAR_H + BAR_GAP) + GROUP_GAP
-    unit = TARGET_UNITS.get(field, "km")
-    groups = []
-    for index, (progress, v) in enumerate(zip(progresses, values)):
-        y0 = TOP + index * group_h
-        bars = []
-        for i, (key, label) in enumerate(MEASURES):
-            value = getattr(v, key)
-            bars.append({"key": key, "x": LABEL_WIDTH, "y": y0 + i * (BAR_H + BAR_GAP), "h": BAR_H,
-                         "w": round(float(value * scale), 1),
-                         "title": f"{progress.district.name} {label}: {num(value)} / {num(v.target)} {unit}"})
-        groups.append({"label": progress.district.name, "label_y": y0 + 2 * (BAR_H + BAR_GAP) + 4, "bars": bars,
-                       "target_x": round(LABEL_WIDTH + float(v.target * scale), 1), "target_y1": y0 - 2,
-                       "target_y2": y0 + group_h - GROUP_GAP + 1,
-                       "target_title": f"{progress.district.name} {_('target')}: {num(v.target)} {unit}"})
+    """One Annex 2 column as grouped bars: four measures per district, the target as a line."""
+    rows = [(p.district.name, {key: getattr(p.by_target[field], key) for key, _label in MEASURES},
+             p.by_target[field].target) for p in progresses]
     work_types = [wt for wt, target in rules.TARGET_FIELD.items() if target == field]
     return {"field": field, "title": rules.TARGET_LABELS[field], "work_types": "、".join(work_types),
-            "unit": unit, "groups": groups, "width": CHART_WIDTH,
-            "height": TOP + max(len(groups), 1) * group_h + 20, "axis_y": TOP + len(groups) * group_h + 4,
-            "axis_x0": LABEL_WIDTH, "axis_x1": LABEL_WIDTH + BAR_AREA, "max_label": num(scale_max)}
+            **grouped_bar_chart(rows, MEASURES, unit=TARGET_UNITS.get(field, "km"), target_label=_("target"))}
 
 
 def subsidy_totals(user, quoter: ProjectQuoter) -> dict:
