@@ -150,19 +150,12 @@ class CalendarOverrideResource(StrictModelResource):
         fields = ("date", "is_working_day", "name", "official", "note")
         import_id_fields = ("date",)
 
-    def import_instance(self, instance, row, **kwargs):
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as exc:
-            errors.update(exc.error_dict)
+    def check_instance(self, instance, row, errors, **kwargs):
         if instance.is_working_day is None and "is_working_day" not in errors:
             errors["is_working_day"] = [ValidationError(_("Say whether the date is a working day (1) or a holiday "
                                                           "(0)."), code="required")]
         if instance.official is None:
             instance.official = False
-        if errors:
-            raise ValidationError(errors)
 
     def after_saved(self, report) -> None:
         _calendar_changed({obj.date for obj in report.changed_instances()})
@@ -207,12 +200,7 @@ class OfficialCalendarResource(StrictModelResource):
         self.notice = notice
         self._seen: set = set()
 
-    def import_instance(self, instance, row, **kwargs):
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as exc:
-            errors.update(exc.error_dict)
+    def check_instance(self, instance, row, errors, **kwargs):
         day = instance.date
         if day is not None and "date" not in errors:
             if day.year != self.year:
@@ -227,5 +215,3 @@ class OfficialCalendarResource(StrictModelResource):
         instance.name = (instance.name or "").strip()[:50]
         instance.official = True
         instance.note = self.notice[:200]
-        if errors:
-            raise ValidationError(errors)

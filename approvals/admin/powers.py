@@ -2,12 +2,12 @@
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
-from import_export.admin import ImportExportMixin
 
 from approvals import rules
 from approvals.models import DelegatedPower
 from approvals.resources import DelegatedPowerResource
 from policyops.admin_base import HistoryAdmin
+from policyops.admin_import import ImportExportMixin
 
 SCOPE_RULE_LABELS = {
     rules.ScopeRule.NONE: "—",

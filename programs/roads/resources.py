@@ -2,16 +2,16 @@
 
 The seeded tables (targets, phases, subsidy rates and parameters) are read by
 ``load_seeds`` and the admin's import/export. Project lists are the lists programme
-managers keep in Excel (see ``RoadProjectResource``); reading an uploaded file and the
-import/export pages' pipeline are in programs.roads.project_lists, the generic cell widgets
-in programs.roads.excel.
+managers keep in Excel (see ``RoadProjectResource``), imported through the one pipeline
+(policyops.importing.import_table) by the project list page (programs.roads.project_lists)
+and the admin; the generic cell widgets are in programs.roads.excel.
 """
 from decimal import Decimal
 
 from django.core.exceptions import MultipleObjectsReturned, ValidationError
-from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from import_export import fields
+from import_export.results import RowResult
 
 from policyops import audit
 from policyops.importing import (
@@ -163,6 +163,7 @@ class RoadProjectResource(StrictModelResource):
         fields = (*PROJECT_COLUMNS, *PROJECT_EXPORT_ONLY_COLUMNS)
         export_order = (*PROJECT_COLUMNS, *PROJECT_EXPORT_ONLY_COLUMNS)
         import_id_fields = ("district", "name", "plan_year")
+        store_row_values = True  # the preview lists each row's cells as written
 
     def __init__(self, user=None, line_numbers=None, **kwargs):
         super().__init__(**kwargs)
@@ -172,10 +173,12 @@ class RoadProjectResource(StrictModelResource):
         self._duplicates: dict[int, int] = {}
         self._ambiguous: set[tuple] = set()
 
-    # --- import ---------------------------------------------------------------------------
+    # --- import (through policyops.importing.import_table: all-or-nothing) ----------------------
 
-    def get_import_fields(self):
-        return [f for f in super().get_import_fields() if not f.readonly]
+    @staticmethod
+    def normalise_header(cell) -> str:
+        """A header cell as a column name: full-width brackets and digits as Excel users type them."""
+        return normalise(cell_text(cell))
 
     def line_of(self, row_number: int) -> int:
         """The row's line in the file (the header is line 1)."""
@@ -183,22 +186,9 @@ class RoadProjectResource(StrictModelResource):
             return self.line_numbers[row_number - 1]
         return row_number + 1
 
-    def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None,
-                    collect_failed_rows=False, rollback_on_validation_errors=False, **kwargs):
-        # All-or-nothing whoever calls: one invalid row rolls every row back.
+    def before_import(self, dataset, **kwargs):
         if self.user is None:
             self.user = kwargs.get("user")
-        return super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, use_transactions=True,
-                                   collect_failed_rows=collect_failed_rows, rollback_on_validation_errors=True,
-                                   **kwargs)
-
-    def before_import(self, dataset, **kwargs):
-        headers = [normalise(force_str(h or "")) for h in (dataset.headers or [])]
-        if dataset.headers:
-            dataset.headers = headers
-        missing = [c for c in PROJECT_COLUMNS.values() if c not in headers]
-        if missing:
-            raise ValueError(_("Missing columns: %(columns)s.") % {"columns": "、".join(missing)})
         if self.user is None:
             raise ValueError(_("The import has no acting user."))
         self._duplicates = {}
@@ -217,18 +207,11 @@ class RoadProjectResource(StrictModelResource):
     def get_instance(self, instance_loader, row):
         try:
             return super().get_instance(instance_loader, row)
-        except ValueError:
-            return None  # the cell's own error is reported under its column by import_instance
         except MultipleObjectsReturned:
             self._ambiguous.add(self._row_key(row))
             return None
 
-    def import_instance(self, instance, row, **kwargs):
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as exc:
-            errors.update(exc.error_dict)
+    def check_instance(self, instance, row, errors, **kwargs):
         user = self.user
         if instance.district_id and "district" not in errors and not (
                 user is not None and user.has_perm("roads.manage_roadproject")
@@ -257,21 +240,24 @@ class RoadProjectResource(StrictModelResource):
             errors["name"] = [ValidationError(
                 _("Several projects of this district and plan year already have this name; correct them in the "
                   "administration first."), code="ambiguous")]
-        if errors:
-            raise ValidationError(errors)
 
     def do_instance_save(self, instance, is_create):
         from programs.roads import services
 
         if not is_create:
             instance.save()
-            audit.record(obj=instance, action="import_update", actor=self.user)
             return
         created = services.project_create(
             acting_user=self.user, **{name: getattr(instance, name) for name in PROJECT_COLUMNS})
         instance.pk = created.pk
         instance._state.adding = False
         instance._state.db = created._state.db
+
+    def after_saved(self, report) -> None:
+        """Once the list is saved: each project it changed gets its audit row (a new one has
+        its "create" row from services.project_create)."""
+        for result in report.rows(RowResult.IMPORT_TYPE_UPDATE):
+            audit.record(obj=result.instance, action="import_update", actor=self.user)
 
     # --- export -----------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 Upload → preview (a dry run: what would be created, updated or left unchanged, and every
 error with its line, column and reason) → confirm (the same file, imported all-or-nothing).
+Both steps run the one import pipeline (policyops.importing.import_table, through
+project_lists.import_project_table): its limits, encodings, header check and transaction.
 Between preview and confirm the file waits in the user's session (at most 5 MB), under a
 random token that the confirm form must send back.
 """
@@ -24,13 +26,7 @@ from django.views.decorators.http import require_GET
 
 from programs.roads.forms import ProjectImportConfirmForm, ProjectImportForm
 from programs.roads.models import RoadProject
-from programs.roads.project_lists import (
-    PROJECT_UPLOAD_MAX_BYTES,
-    FileUnreadable,
-    export_projects,
-    import_project_table,
-    read_project_file,
-)
+from programs.roads.project_lists import PROJECT_UPLOAD_MAX_BYTES, export_projects, import_project_table, preview_of
 from programs.roads.resources import PROJECT_COLUMNS, PROJECT_EXPORT_ONLY_COLUMNS
 from programs.roads.rules import WorkType
 
@@ -73,7 +69,7 @@ def _render_form(request, form, error=None):
 
 def _render_preview(request, *, filename, report, token=None):
     return render(request, "roads/import_preview.html", {
-        "filename": filename, "report": report,
+        "filename": filename, "report": preview_of(report),
         "confirm_form": ProjectImportConfirmForm(initial={"token": token}) if token else None,
         "form": ProjectImportForm(),
     })
@@ -105,12 +101,12 @@ def _project_import(request):
         return _render_form(request, form)
     upload = form.cleaned_data["file"]
     content = _read_upload(upload)
-    try:
-        table = read_project_file(upload.name, content)
-    except FileUnreadable as exc:
-        form.add_error("file", str(exc))
+    report = import_project_table(content, filename=upload.name, user=request.user, dry_run=True)
+    if not report.ok and all(problem.line is None for problem in report.problems):
+        # The file as a whole (its format, size, encoding or limits): said on the form.
+        for problem in report.problems:
+            form.add_error("file", str(problem))
         return _render_form(request, form)
-    report = import_project_table(table, user=request.user, dry_run=True)
     request.session.pop(SESSION_KEY, None)
     token = None
     if report.ok:
@@ -135,11 +131,10 @@ def _confirm(request):
         content = base64.b64decode(pending["data"])
         if hashlib.sha256(content).hexdigest() != pending["sha256"]:
             raise ValueError("stored upload changed")
-        table = read_project_file(pending["filename"], content)
-    except (KeyError, ValueError, FileUnreadable):
+    except (KeyError, ValueError):
         messages.error(request, _("The uploaded file could not be read again; upload it again."))
         return redirect("roads:project-import")
-    report = import_project_table(table, user=request.user, dry_run=False)
+    report = import_project_table(content, filename=pending["filename"], user=request.user, dry_run=False)
     if not report.saved:
         messages.error(request, _("Nothing was imported: the projects changed since the preview. Correct the file "
                                   "and upload it again."))

@@ -11,7 +11,7 @@ from policyops.models import District
 from policyops.roles import Role
 from programs.roads import resources
 from programs.roads.models import RoadProject
-from programs.roads.project_lists import import_project_table, read_project_file
+from programs.roads.project_lists import import_project_table
 from programs.roads.resources import PROJECT_COLUMNS, PROJECT_EXPORT_ONLY_COLUMNS
 from tests.conftest import make_user
 from tests.roads.test_import_export import HEADERS, csv_bytes, good_rows, row
@@ -26,7 +26,7 @@ def manager(seeded):
 
 
 def import_good(user):
-    report = import_project_table(read_project_file("x.csv", csv_bytes(good_rows())), user=user, dry_run=False)
+    report = import_project_table(csv_bytes(good_rows()), filename="x.csv", user=user, dry_run=False)
     assert report.saved, report.problems
 
 
@@ -40,9 +40,9 @@ def test_export_xlsx_round_trips_unchanged(client, manager):
     sheet = load_workbook(io.BytesIO(content)).active
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
     assert header == [*HEADERS, *PROJECT_EXPORT_ONLY_COLUMNS.values()]
-    report = import_project_table(read_project_file("export.xlsx", content), user=manager, dry_run=False)
+    report = import_project_table(content, filename="export.xlsx", user=manager, dry_run=False)
     assert report.ok, report.problems
-    assert report.totals == {"new": 0, "update": 0, "skip": 3, "invalid": 0, "error": 0}
+    assert report.totals == {"new": 0, "update": 0, "delete": 0, "skip": 3, "invalid": 0, "error": 0}
 
 
 def test_export_csv_round_trips_unchanged_and_quotes_the_subsidy(client, manager, monkeypatch):
@@ -67,14 +67,14 @@ def test_export_csv_round_trips_unchanged_and_quotes_the_subsidy(client, manager
     assert D(by_name["乙镇危桥改造"][quote]) == D("135")       # 45 % of 300
     assert by_name["甲镇东西路提档升级"][PROJECT_COLUMNS["excess"]] == "否"
     assert len(loads) == 1
-    report = import_project_table(read_project_file("export.csv", content), user=manager, dry_run=False)
+    report = import_project_table(content, filename="export.csv", user=manager, dry_run=False)
     assert report.ok, report.problems
     assert report.totals["skip"] == 3 and report.totals["new"] == report.totals["update"] == 0
 
 
 def test_the_subsidy_table_is_loaded_once_per_export(manager, django_assert_max_num_queries):
     import_good(manager)
-    import_project_table(read_project_file("x.csv", csv_bytes([row(name=f"路{i}") for i in range(20)])),
+    import_project_table(csv_bytes([row(name=f"路{i}") for i in range(20)]), filename="x.csv",
                          user=manager, dry_run=False)
     from programs.roads.project_lists import export_projects
 
@@ -83,7 +83,7 @@ def test_the_subsidy_table_is_loaded_once_per_export(manager, django_assert_max_
 
 
 def test_export_shows_only_the_users_district(client, manager, supervisor):
-    import_project_table(read_project_file("x.csv", csv_bytes([row(), row(district="莱西市", name="莱西的路")])),
+    import_project_table(csv_bytes([row(), row(district="莱西市", name="莱西的路")]), filename="x.csv",
                          user=supervisor, dry_run=False)
     client.force_login(manager)
     content = client.get(reverse("roads:project-export-csv")).content.decode("utf-8-sig")

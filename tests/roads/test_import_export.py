@@ -16,7 +16,7 @@ from policyops.models import District
 from policyops.roles import Role
 from programs.roads import project_lists
 from programs.roads.models import ProjectMilestone, RoadProject, Step
-from programs.roads.project_lists import FileUnreadable, import_project_table, read_project_file
+from programs.roads.project_lists import import_project_table
 from programs.roads.resources import PROJECT_COLUMNS, PROJECT_EXPORT_ONLY_COLUMNS
 from programs.roads.views_import import SESSION_KEY
 from tests.conftest import make_user
@@ -141,8 +141,7 @@ def test_good_xlsx_imports(client, manager):
 def test_one_bad_row_saves_nothing_and_names_row_and_column(client, manager, pingdu):
     rows = good_rows()
     rows[1] = row(name="乙镇路", quantity="约160")
-    table = read_project_file("bad.csv", csv_bytes(rows))
-    report = import_project_table(table, user=manager, dry_run=False)
+    report = import_project_table(csv_bytes(rows), filename="bad.csv", user=manager, dry_run=False)
     assert not report.saved
     assert RoadProject.objects.count() == 0 and ProjectMilestone.objects.count() == 0
     [problem] = report.problems
@@ -161,7 +160,7 @@ def test_one_bad_row_saves_nothing_and_names_row_and_column(client, manager, pin
 def test_errors_of_several_rows_and_columns_are_all_reported(manager):
     rows = [row(), row(name="", work_type="小修", excess="也许"), row(estimate_wan="10-20"),
             row(plan_year="2021", name="另一条路"), row()]
-    report = import_project_table(read_project_file("x.csv", csv_bytes(rows)), user=manager, dry_run=True)
+    report = import_project_table(csv_bytes(rows), filename="x.csv", user=manager, dry_run=True)
     found = {(p.line, p.column) for p in report.problems}
     assert (3, PROJECT_COLUMNS["name"]) in found
     assert (3, PROJECT_COLUMNS["work_type"]) in found
@@ -174,7 +173,7 @@ def test_errors_of_several_rows_and_columns_are_all_reported(manager):
 
 def test_blank_lines_keep_the_file_line_numbers(manager):
     content = csv_bytes([row(), [""] * len(HEADERS), row(name="另一条路", quantity="若干")])
-    report = import_project_table(read_project_file("x.csv", content), user=manager, dry_run=True)
+    report = import_project_table(content, filename="x.csv", user=manager, dry_run=True)
     assert [(p.line, p.column) for p in report.problems] == [(4, QUANTITY)]
 
 
@@ -191,7 +190,7 @@ def test_another_districts_row_is_refused_for_a_manager(client, manager):
 
 def test_a_supervisor_imports_every_district(client, supervisor, seeded):
     rows = [row(), row(district="莱西市", name="莱西的路")]
-    report = import_project_table(read_project_file("x.csv", csv_bytes(rows)), user=supervisor, dry_run=False)
+    report = import_project_table(csv_bytes(rows), filename="x.csv", user=supervisor, dry_run=False)
     assert report.saved and RoadProject.objects.count() == 2
 
 
@@ -238,7 +237,7 @@ def test_wrong_header_lists_missing_and_unknown_columns(client, manager):
 def test_full_width_headers_and_gbk_csv_are_read(manager):
     headers = [h.replace("(", "（").replace(")", "）") for h in HEADERS]
     content = csv_bytes([row()], headers=headers, encoding="gb18030")
-    report = import_project_table(read_project_file("gbk.csv", content), user=manager, dry_run=False)
+    report = import_project_table(content, filename="gbk.csv", user=manager, dry_run=False)
     assert report.saved and RoadProject.objects.count() == 1
 
 
@@ -256,8 +255,10 @@ def test_oversize_files_are_refused(client, manager):
     assert slightly.status_code == 200 and slightly.context["form"].errors["file"]
     far = upload(client, "big.csv", b"x" * (project_lists.PROJECT_UPLOAD_MAX_BYTES + 200 * 1024))
     assert far.status_code == 200 and far.context["error"]
-    with pytest.raises(FileUnreadable):
-        read_project_file("big.csv", b"x" * (project_lists.PROJECT_UPLOAD_MAX_BYTES + 1))
+    report = import_project_table(b"x" * (project_lists.PROJECT_UPLOAD_MAX_BYTES + 1), filename="big.csv",
+                                  user=manager, dry_run=True)
+    [problem] = report.problems
+    assert problem.line is None and "5 MB" in problem.reason
 
 
 def test_confirm_needs_the_previews_token(client, manager):
@@ -274,20 +275,43 @@ def test_confirm_needs_the_previews_token(client, manager):
 
 
 def test_a_row_with_the_same_key_updates_the_project(manager):
-    import_project_table(read_project_file("x.csv", csv_bytes([row()])), user=manager, dry_run=False)
+    import_project_table(csv_bytes([row()]), filename="x.csv", user=manager, dry_run=False)
     project = RoadProject.objects.get()
-    report = import_project_table(read_project_file("x.csv", csv_bytes([row(quantity="12.5 km")])), user=manager,
+    report = import_project_table(csv_bytes([row(quantity="12.5 km")]), filename="x.csv", user=manager,
                                   dry_run=False)
     assert report.totals["update"] == 1 and report.totals["new"] == 0
     project.refresh_from_db()
     assert project.quantity == D("12.5")
     assert project.milestones.count() == 4
+    assert sorted(e.action for e in entries_for(project)) == ["create", "import_update"]
+    # A preview of a change writes no audit row.
+    import_project_table(csv_bytes([row(quantity="13")]), filename="x.csv", user=manager, dry_run=True)
+    assert sorted(e.action for e in entries_for(project)) == ["create", "import_update"]
 
 
 def test_the_state_column_is_never_imported(manager):
-    import_project_table(read_project_file("x.csv", csv_bytes([row()])), user=manager, dry_run=False)
+    import_project_table(csv_bytes([row()]), filename="x.csv", user=manager, dry_run=False)
     headers = [*HEADERS, PROJECT_EXPORT_ONLY_COLUMNS["state"]]
     content = csv_bytes([[*row(), "closed"]], headers=headers)
-    report = import_project_table(read_project_file("x.csv", content), user=manager, dry_run=False)
+    report = import_project_table(content, filename="x.csv", user=manager, dry_run=False)
     assert report.ok and report.totals["skip"] == 1
     assert RoadProject.objects.get().state == RoadProject.State.PLANNED
+
+
+# --- the admin's 导入 of road projects runs the same pipeline --------------------------------------------
+
+
+def test_the_admin_import_reads_full_width_headers_and_refuses_another_district(client, manager):
+    from tests.policyops.test_import_pipeline import admin_import
+
+    client.force_login(manager)
+    content = csv_bytes([row(), row(district="莱西市", name="莱西的路")])
+    refused = admin_import(client, "roads_roadproject", "x.csv", content)
+    [error] = refused.context["form"].errors["import_file"]
+    assert "3" in error and PROJECT_COLUMNS["district"] in error and "莱西市" in error
+    assert RoadProject.objects.count() == 0
+
+    headers = [h.replace("(", "（").replace(")", "）") for h in HEADERS]
+    response = admin_import(client, "roads_roadproject", "x.csv", csv_bytes(good_rows(), headers=headers))
+    assert response.status_code == 302
+    assert RoadProject.objects.count() == 3 and ProjectMilestone.objects.count() == 12

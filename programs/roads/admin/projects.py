@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 
 from policyops.admin_base import HistoryAdmin, audit_trail_html
+from policyops.admin_import import ImportExportMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, workflow_bulk_action
 from policyops.errors import NotAllowed

@@ -1,0 +1,263 @@
+"""Importing a Table into a Resource, all-or-nothing, and what it reports (steps 2–5 of
+``import_table``): the header check, the run of django-import-export inside one
+transaction, every error as (line, column, reason), the service hooks; and
+``StrictModelResource``, the base of every PolicyOps Resource.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from import_export import resources, widgets
+from import_export.results import RowResult
+
+from policyops.errors import PolicyOpsError
+from policyops.importing import reading
+from policyops.importing.reading import NO_COLUMN, ImportProblem, ImportRefused, Table
+
+logger = logging.getLogger(__name__)
+
+
+# --- what an import reports ------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What ``import_table`` did: the problems (empty when all went well), the result of
+    import-export (rows as new / update / skip, for a preview), whether it was saved."""
+
+    filename: str = ""
+    problems: list[ImportProblem] = field(default_factory=list)
+    table: Table | None = None
+    resource: object = None
+    result: object = None  # import_export.results.Result
+    saved: bool = False
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def totals(self) -> dict[str, int]:
+        keys = ("new", "update", "delete", "skip", "invalid", "error")
+        if self.result is None:
+            return dict.fromkeys(keys, 0)
+        return {k: self.result.totals.get(k, 0) for k in keys}
+
+    def rows(self, *import_types: str) -> list[RowResult]:
+        """The row results (with their instance) of the given types: new, update, delete, skip."""
+        if self.result is None:
+            return []
+        return [r for r in self.result.rows if not import_types or r.import_type in import_types]
+
+    def changed_instances(self) -> list:
+        """The instances created, updated or deleted (a skipped, unchanged row is not one)."""
+        return [r.instance for r in self.rows(RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE,
+                                              RowResult.IMPORT_TYPE_DELETE) if r.instance is not None]
+
+
+# --- checking the header ---------------------------------------------------------------------
+
+
+def expected_columns(resource) -> list[str]:
+    """The columns an import into ``resource`` reads (export-only fields are not among them)."""
+    if hasattr(resource, "expected_columns"):
+        return list(resource.expected_columns())
+    return [f.column_name for f in resource.get_import_fields() if not getattr(f, "readonly", False)]
+
+
+def accepted_columns(resource) -> list[str]:
+    """Columns a file may have that the import ignores: export-only (read-only) fields, and
+    what the resource lists in ``import_ignored_columns``."""
+    readonly = [f.column_name for f in resource.get_import_fields() if getattr(f, "readonly", False)]
+    return [*readonly, *getattr(resource, "import_ignored_columns", ())]
+
+
+def check_columns(table: Table, expected: Iterable[str], *, optional: Iterable[str] = (),
+                  ignored: Iterable[str] = ()) -> list[ImportProblem]:
+    """Each missing, unknown or repeated column of the header, as a problem on the header's line."""
+    expected, optional, ignored = list(expected), set(optional), set(ignored)
+    found = table.headers
+    line = table.header_line
+    problems = [ImportProblem(line, c, _("missing column.")) for c in expected if c not in found and c not in optional]
+    known = set(expected) | ignored
+    problems += [ImportProblem(line, c or _("(blank)"), _("unknown column.")) for c in found if c not in known]
+    repeated = sorted({c for c in found if c and found.count(c) > 1})
+    problems += [ImportProblem(line, c, _("the column appears twice.")) for c in repeated]
+    return problems
+
+
+# --- importing ---------------------------------------------------------------------------------
+
+
+def column_for(resource, attribute) -> str:
+    """The file's column of a model attribute an error names ("—" for whole-row errors)."""
+    if hasattr(resource, "column_for"):
+        return resource.column_for(attribute)
+    if not attribute or attribute in (NON_FIELD_ERRORS, "__all__"):
+        return NO_COLUMN
+    for f in resource.get_import_fields():
+        if f.attribute == attribute or f.column_name == attribute:
+            return f.column_name
+    return str(attribute)
+
+
+def _message_of(error) -> str:
+    if isinstance(error, (PolicyOpsError, ValueError)):
+        return str(error)
+    if isinstance(error, ValidationError):
+        return "；".join(error.messages)
+    logger.error("Import: unexpected row error", exc_info=error)
+    return _("This row could not be saved.")
+
+
+def result_problems(resource, result, table: Table) -> list[ImportProblem]:
+    """Every error of an import-export result as (line in the file, column, reason)."""
+    problems = []
+    for invalid in result.invalid_rows:
+        line = table.line_of(invalid.number)
+        for attribute, errors in invalid.error_dict.items():
+            for error in errors:
+                for message in (error.messages if hasattr(error, "messages") else [str(error)]):
+                    problems.append(ImportProblem(line, column_for(resource, attribute), message))
+    for number, errors in result.row_errors():
+        for error in errors:
+            problems.append(ImportProblem(table.line_of(number), NO_COLUMN, _message_of(error.error)))
+    for error in result.base_errors:
+        problems.append(ImportProblem(None, NO_COLUMN, _message_of(error.error)))
+    return sorted(problems, key=lambda p: (p.line or 0, p.column))
+
+
+def import_table(resource, file, *, dry_run: bool, filename: str = "", format: str | None = None, user=None,
+                 max_bytes: int | None = reading.MAX_BYTES, max_rows: int | None = reading.MAX_ROWS,
+                 max_columns: int = reading.MAX_COLUMNS, max_unpacked_bytes: int | None = reading.MAX_UNPACKED_BYTES,
+                 optional_columns: Iterable[str] = (),
+                 ignore_columns: Iterable[str] = (), normalise_header: Callable[[object], str] | None = None,
+                 allow_empty: bool = False, after_import: Callable[[ImportReport], None] | None = None,
+                 **import_kwargs) -> ImportReport:
+    """Import ``file`` into ``resource``: every row or none; never raises for a bad file.
+
+    ``resource``: a Resource instance, or a callable that makes one from the Table read
+    (to hand it the file's line numbers, say). ``file``: bytes, the file's text, a Path, an
+    upload, or a Table already read. ``dry_run`` previews (always rolled back). Columns the
+    Resource does not import are refused unless listed in ``ignore_columns`` (or read-only
+    fields of the Resource). A file without rows is a problem unless ``allow_empty``.
+    ``normalise_header`` turns a header cell into a column name (default: the Resource's
+    ``normalise_header`` if it has one, else the trimmed text).
+
+    Once the rows are saved, inside the same transaction: ``resource.after_saved(report)``
+    (the model's service hook), then ``after_import(report)``. An exception there rolls the
+    import back and propagates.
+    """
+    report = ImportReport(filename=filename, dry_run=dry_run)
+    if normalise_header is None and isinstance(resource, resources.Resource):
+        normalise_header = getattr(resource, "normalise_header", None)
+    if isinstance(file, Table):
+        table = file
+    else:
+        try:
+            table = reading.read_table(file, filename=filename, format=format, max_bytes=max_bytes,
+                                       max_rows=max_rows, max_columns=max_columns,
+                                       max_unpacked_bytes=max_unpacked_bytes, normalise_header=normalise_header)
+        except ImportRefused as exc:
+            report.problems = [exc.problem]
+            return report
+    report.table = table
+    report.filename = filename or table.filename
+    if not isinstance(resource, resources.Resource) and callable(resource):
+        resource = resource(table)
+    report.resource = resource
+    if not table.headers:
+        report.problems = [ImportProblem(None, NO_COLUMN, _("The file has no header row."))]
+        return report
+    columns = expected_columns(resource)
+    optional = set(optional_columns) | set(getattr(resource, "import_optional_columns", ()))
+    report.problems = check_columns(table, columns, optional=optional,
+                                    ignored=[*accepted_columns(resource), *ignore_columns])
+    if report.problems:
+        return report
+    if not table.rows and not allow_empty:
+        report.problems = [ImportProblem(None, NO_COLUMN, _("The file has no rows to import."))]
+        return report
+    dataset, report.problems = table.dataset([c for c in columns if c in table.headers])
+    if report.problems:
+        return report
+    with transaction.atomic():
+        result = resource.import_data(
+            dataset, dry_run=dry_run, raise_errors=False, use_transactions=True, rollback_on_validation_errors=True,
+            collect_failed_rows=True, retain_instance_in_row_result=True, user=user, file_name=report.filename,
+            **import_kwargs)
+        report.result = result
+        report.problems = result_problems(resource, result, table)
+        if report.problems or dry_run:
+            transaction.set_rollback(True)
+        else:
+            report.saved = True
+            hook = getattr(resource, "after_saved", None)
+            if hook is not None:
+                hook(report)
+            if after_import is not None:
+                after_import(report)
+    return report
+
+
+class StrictModelResource(resources.ModelResource):
+    """A ModelResource that validates every cell, m2m included, and the model's own rules.
+
+    A Resource adds its own rules of a row in ``check_instance`` (every error under its
+    attribute, all reported together). ``after_saved(report)`` is the model's service hook:
+    ``import_table`` calls it inside the import's transaction once the rows are saved (never
+    on a dry run). A Resource may define ``normalise_header(cell) -> str`` to read the
+    header cells its files are written with.
+    """
+
+    class Meta:
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            return None  # a bad key cell: import_instance reports it under its column
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+        for f in self.get_import_fields():
+            if isinstance(f.widget, widgets.ManyToManyWidget) and f.column_name in row:
+                try:
+                    f.clean(row, **kwargs)
+                except ValueError as exc:
+                    errors[f.attribute] = [ValidationError(force_str(exc), code="invalid")]
+        self.check_instance(instance, row, errors, **kwargs)
+        if errors:
+            raise ValidationError(errors)
+
+    def check_instance(self, instance, row, errors: dict, **kwargs) -> None:
+        """The Resource's own rules for a row, once its cells are read into ``instance``: add
+        each error to ``errors`` as ``{attribute: [ValidationError]}`` (the cells' own errors
+        are there already; ``kwargs["row_number"]`` is the row's number in the import)."""
+
+    def after_saved(self, report: ImportReport) -> None:
+        """Run the model's service hook after a saved import (inside its transaction)."""
+
+    def column_for(self, attribute: str) -> str:
+        """The file's column name for a model attribute ("—" for whole-row errors)."""
+        for f in self.get_import_fields():
+            if f.attribute == attribute:
+                return f.column_name
+        return attribute if attribute and attribute not in ("__all__", NON_FIELD_ERRORS) else NO_COLUMN
+
+    def expected_columns(self) -> list[str]:
+        return [f.column_name for f in self.get_import_fields() if not f.readonly]
