@@ -3,7 +3,7 @@
 A ModelAdmin that mixes in WorkflowAdminMixin shows, on its change page, one button per
 action ``policyops.workflow.available_actions`` offers (disabled with the reason when
 blocked), and runs an action through ``policyops.workflow`` — never a state saved from a
-form. ``workflow_bulk_actions(...)`` makes changelist actions of actions without input.
+form. ``workflow_bulk_action(...)`` makes a changelist action of an action without input.
 """
 from __future__ import annotations
 
@@ -107,8 +107,12 @@ class WorkflowAdminMixin:
                          head=self.workflow_head(request, obj), extra_css=self.workflow_css)
 
 
-def workflow_bulk_action(name: str, description):
-    """A changelist action that runs workflow action ``name`` (no input) on each selected row."""
+def workflow_bulk_action(name: str, description, *, permissions: tuple[str, ...] = ()):
+    """A changelist action that runs workflow action ``name`` (no input) on each selected row.
+
+    ``permissions``: the admin's ``has_<name>_permission`` checks that offer the action at all
+    (each row is still checked by its transition's own permission).
+    """
 
     def run(modeladmin, request, queryset):
         done = 0
@@ -124,4 +128,6 @@ def workflow_bulk_action(name: str, description):
 
     run.__name__ = f"workflow_{name}"
     run.short_description = description
+    if permissions:
+        run.allowed_permissions = permissions
     return run

@@ -72,12 +72,6 @@ class EntrustmentAdminForm(forms.ModelForm):
         return data
 
 
-def _bulk(name, label):
-    action = workflow_bulk_action(name, label)
-    action.allowed_permissions = ("manage",)
-    return action
-
-
 @admin.register(Entrustment)
 class EntrustmentAdmin(WorkflowAdminMixin, HistoryAdmin):
     form = EntrustmentAdminForm
@@ -87,7 +81,8 @@ class EntrustmentAdmin(WorkflowAdminMixin, HistoryAdmin):
     list_select_related = ("agency", "authority")
     filter_horizontal = ("powers",)
     inlines = [ApprovalSealInline]
-    actions = [_bulk(a.name, a.label) for a in ENTRUSTMENT_ACTIONS if a.form is None] + ["revoke_entrustments"]
+    actions = [workflow_bulk_action(a.name, a.label, permissions=("manage",)) for a in ENTRUSTMENT_ACTIONS
+               if a.form is None] + ["revoke_entrustments"]
     fieldsets = [
         (None, {"fields": ("agency", "authority", "powers", "state")}),
         (gettext_lazy("Contents of the agreement"), {"fields": (

@@ -29,9 +29,7 @@ GENERATE_TEMPLATE = "admin/halls/dutyshift/generate_rota.html"
 
 
 def _rota_bulk(name, description):
-    action = workflow_bulk_action(name, description)
-    action.allowed_permissions = ("manage_rota",)
-    return action
+    return workflow_bulk_action(name, description, permissions=("manage_rota",))
 
 
 class SignAttemptInline(admin.TabularInline):

@@ -90,12 +90,6 @@ class WorkRecordAdmin(DistrictScopedAdminMixin, ReadOnlyAdminMixin, HistoryAdmin
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-def _follow_up_bulk(action):
-    bulk = workflow_bulk_action(action.name, action.label)
-    bulk.allowed_permissions = ("follow_up",)
-    return bulk
-
-
 @admin.register(Problem)
 class ProblemAdmin(HallWorkflowAdminMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ("short_description", "hall", "date", "state")
@@ -105,7 +99,7 @@ class ProblemAdmin(HallWorkflowAdminMixin, DistrictScopedAdminMixin, ReadOnlyAdm
     ordering = ("-record__shift__date", "-id")
     fields = ("record", "description", "proposal", "state", "audit_trail")
     readonly_fields = fields
-    actions = [_follow_up_bulk(a) for a in PROBLEM_ACTIONS]
+    actions = [workflow_bulk_action(a.name, a.label, permissions=("follow_up",)) for a in PROBLEM_ACTIONS]
 
     def has_follow_up_permission(self, request):
         return request.user.has_perm(FOLLOW_UP_PROBLEMS)

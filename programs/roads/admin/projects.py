@@ -75,12 +75,6 @@ class ProjectOverdueFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=Subquery(late.values("project")))
 
 
-def _bulk(action):
-    run = workflow_bulk_action(action.name, action.label)
-    run.allowed_permissions = ("manage",)
-    return run
-
-
 @admin.register(RoadProject)
 class RoadProjectAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ImportExportMixin, HistoryAdmin):
     resource_classes = [RoadProjectResource]
@@ -97,7 +91,8 @@ class RoadProjectAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ImportExpor
     autocomplete_fields = ("manager",)
     inlines = [ProjectMilestoneInline]
     # Steps without input (start survey and design) also run on many projects at once.
-    actions = [_bulk(a) for a in PROJECT_ACTIONS if a.form is None and a.method_name]
+    actions = [workflow_bulk_action(a.name, a.label, permissions=("manage",)) for a in PROJECT_ACTIONS
+               if a.form is None and a.method_name]
     save_on_top = True
     fieldsets = [
         (None, {"fields": ("district", "town", "name", "work_type", "quantity", "plan_year", "excess")}),
