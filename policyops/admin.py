@@ -10,13 +10,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from policyops import admin_beat, admin_users  # noqa: F401  (re-register auth.User and PeriodicTask)
-from policyops import calendar, indicators, resources, services
+from policyops import admin_beat, admin_users, calendar, indicators, resources, services  # noqa: F401  (re-register auth.User and PeriodicTask)
 from policyops.actions import BULK_ACTIONS
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_import import ImportExportMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, workflow_bulk_action
+from policyops.formatting import whole_percent
 from policyops.forms import OfficialCalendarImportForm
 from policyops.models import (
     AuditEntry,
@@ -155,9 +155,9 @@ class PolicyDocumentAdmin(ImportExportMixin, HistoryAdmin):
 
 
 def progress_bar(share):
-    if share is None:
+    percent = whole_percent(share)
+    if percent is None:
         return "—"
-    percent = int(share * 100)
     return format_html('<progress max="100" value="{}" title="{}%"></progress> {}%', percent, percent, percent)
 
 

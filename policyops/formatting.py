@@ -34,3 +34,8 @@ def number(value, *, places: int = 2, empty: str = EMPTY) -> str:
 def ratio(value) -> float | None:
     """A share as a plain float (for charts and spreadsheets), or None."""
     return None if value is None else float(value)
+
+
+def whole_percent(share) -> int | None:
+    """A share as whole percent points, cut toward zero, for bar widths: 0.667 → 66 (None stays None)."""
+    return None if share is None else int(share * 100)

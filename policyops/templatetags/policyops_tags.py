@@ -1,6 +1,8 @@
 from django import template
 from django.utils import timezone
 
+from policyops.formatting import whole_percent
+
 register = template.Library()
 
 
@@ -13,4 +15,6 @@ def calendar_warning_years():
 
 @register.filter
 def percent(share):
-    return "" if share is None else int(share * 100)
+    """Whole percent points for a bar's width and its label (policyops.formatting.whole_percent)."""
+    value = whole_percent(share)
+    return "" if value is None else value

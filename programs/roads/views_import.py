@@ -24,9 +24,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
+from policyops.xlsx import XLSX_CONTENT_TYPE
 from programs.roads.forms import ProjectImportConfirmForm, ProjectImportForm
 from programs.roads.models import RoadProject
-from programs.roads.project_lists import PROJECT_UPLOAD_MAX_BYTES, export_projects, import_project_table, preview_of
+from programs.roads.project_lists import (
+    PROJECT_UPLOAD_MAX_BYTES,
+    export_projects,
+    import_project_table,
+    preview_of,
+)
 from programs.roads.resources import PROJECT_COLUMNS, PROJECT_EXPORT_ONLY_COLUMNS
 from programs.roads.rules import WorkType
 
@@ -34,7 +40,7 @@ SESSION_KEY = "roads_project_import"
 # Multipart overhead allowed above the file's own limit before the body is refused unread.
 REQUEST_OVERHEAD_BYTES = 64 * 1024
 CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX_CONTENT_TYPE,
     "csv": "text/csv; charset=utf-8",
 }
 
