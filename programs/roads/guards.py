@@ -49,7 +49,5 @@ def construction_complete(project) -> bool:
 
 @condition(_("the adjustment changes the district's total"))
 def adjustment_keeps_total(adjustment) -> bool:
-    from programs.roads.services import adjustment_totals
-
-    before, after = adjustment_totals(adjustment)
+    before, after = adjustment.totals()
     return before == after

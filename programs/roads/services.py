@@ -116,15 +116,6 @@ def project_report_progress(*, project: RoadProject, acting_user, completed_km) 
 # --- plan adjustments ------------------------------------------------------------------
 
 
-def adjustment_totals(adjustment: PlanAdjustment) -> tuple[Decimal, Decimal]:
-    """The district's planned total for the target before and after the adjustment."""
-    plans = dict(AnnualPlan.objects.filter(district=adjustment.district, target_field=adjustment.target_field)
-                 .values_list("year", "quantity"))
-    before = sum(plans.values(), Decimal(0))
-    after_plans = {**plans, **{line.year: line.new_quantity for line in adjustment.lines.all()}}
-    return before, sum(after_plans.values(), Decimal(0))
-
-
 def adjustment_request(*, district, target_field: str, reason: str, lines: dict[int, Decimal], acting_user):
     """Request a change of a district's annual plans for one target.
 
@@ -158,7 +149,7 @@ def adjustment_approve(*, adjustment: PlanAdjustment, acting_user, as_of: dt.dat
                     defaults={"quantity": line.new_quantity})
     except ConditionFailed:
         # Said with the numbers (read after the rollback), rather than the condition's summary.
-        before, after = adjustment_totals(adjustment)
+        before, after = adjustment.totals()
         if before != after:
             raise InvalidInput(_("The adjustment changes %(district)s's total from %(before)s to %(after)s; "
                                  "the total task must stay unchanged (002:521)."),

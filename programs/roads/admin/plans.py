@@ -170,7 +170,7 @@ class PlanAdjustmentAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, HistoryA
     def totals_detail(self, obj):
         if not obj.pk:
             return "—"
-        obj.totals_ = services.adjustment_totals(obj)
+        obj.totals_ = obj.totals()
         return self.totals(obj)
 
     @admin.display(description=gettext_lazy("audit trail"))

@@ -1,4 +1,6 @@
 """Annual plans and their dynamic adjustments (动态调整, 002:521)."""
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +69,14 @@ class PlanAdjustment(StateMachineModel):
 
     def __str__(self):
         return f"{self.district} {self.get_target_field_display()} #{self.pk}"
+
+    def totals(self):
+        """The district's planned total for the target before and after this adjustment (002:521)."""
+        plans = dict(AnnualPlan.objects.filter(district_id=self.district_id, target_field=self.target_field)
+                     .values_list("year", "quantity"))
+        before = sum(plans.values(), Decimal(0))
+        after_plans = {**plans, **{line.year: line.new_quantity for line in self.lines.all()}}
+        return before, sum(after_plans.values(), Decimal(0))
 
     @transition(field=state, source=State.REQUESTED, target=State.APPROVED, permission=g.may_decide_adjustment,
                 conditions=[g.adjustment_keeps_total])
