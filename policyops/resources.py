@@ -9,6 +9,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
+from policyops import calendar
 from policyops.importing import (
     IsoDateWidget,
     NaturalKeysWidget,
@@ -132,9 +133,7 @@ class PolicyTaskResource(StrictModelResource):
 
 
 def _calendar_changed(dates) -> None:
-    from policyops import services
-
-    services.calendar_overrides_changed(dates)
+    calendar.overrides_changed(dates)
 
 
 class CalendarOverrideResource(StrictModelResource):

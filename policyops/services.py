@@ -59,25 +59,11 @@ def policy_task_resume(*, task: PolicyTask, acting_user, as_of: dt.date) -> Poli
 # --- Calendar ------------------------------------------------------------------------
 
 
-def calendar_overrides_changed(dates) -> None:
-    """The one hook after any write of calendar overrides: call it inside that transaction.
-
-    Clears the calendar cache (until the transaction ends, this thread reads the overrides
-    around the cache, so a rollback leaves nothing stale behind) and sends
-    ``calendar_changed`` with the changed dates, so every app that stores deadlines computed
-    from the calendar recomputes its open ones, in the same transaction.
-    """
-    dates = frozenset(d for d in dates if d)
-    if not dates:
-        return
-    calendar.changing()
-    calendar.calendar_changed.send(sender=CalendarOverride, dates=dates)
-    # Other threads of this process may have cached the old calendar meanwhile.
-    transaction.on_commit(calendar.clear_cache)
+# The one hook after any write of calendar overrides (policyops.calendar.overrides_changed).
+calendar_overrides_changed = calendar.overrides_changed
 
 
 # The name this hook had before every write went through it.
-calendar_changed_commit = calendar_overrides_changed
 
 
 def calendar_override_save(*, override: CalendarOverride, previous_date: dt.date | None = None) -> CalendarOverride:

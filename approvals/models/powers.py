@@ -1,6 +1,7 @@
 """The 49 powers of the annex of decree 第264号."""
 import datetime as dt
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -60,9 +61,9 @@ class DelegatedPower(models.Model):
         """
         def find():
             entrustments = self.entrustments.in_force_on(day).filter(authority__district_id=district_id)
-            from approvals.models.entrustments import ApprovalSeal
-
-            for seal in ApprovalSeal.objects.filter(entrustment__in=entrustments).order_by("-issued_on"):
+            # The seal model comes after this one (entrustments grant seals for powers).
+            seals = apps.get_model("approvals", "ApprovalSeal").objects
+            for seal in seals.filter(entrustment__in=entrustments).order_by("-issued_on"):
                 if seal.is_issued_on(day):
                     return seal
             return None

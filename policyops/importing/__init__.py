@@ -44,7 +44,12 @@ from policyops.importing.reading import (
     file_format,
     read_table,
 )
-from policyops.importing.tables import ImportReport, StrictModelResource, import_table, result_problems
+from policyops.importing.tables import (
+    ImportReport,
+    StrictModelResource,
+    import_table,
+    result_problems,
+)
 from policyops.importing.widgets import (
     IsoDateWidget,
     NaturalKeysWidget,

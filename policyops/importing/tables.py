@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.results import RowResult
 
+import policyops.importing.reading as reading
 from policyops.errors import PolicyOpsError
-from policyops.importing import reading
 from policyops.importing.reading import NO_COLUMN, ImportProblem, ImportRefused, Table
 
 logger = logging.getLogger(__name__)
