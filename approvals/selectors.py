@@ -64,7 +64,7 @@ def case_clock_summary(case, today: dt.date) -> dict:
     Uses the case's prefetched suspensions when present (no extra query per row).
     """
     from approvals.clock import Suspension, working_days_paused
-    from policyops.calendar import working_days_between
+    from policyops.calendar import is_provisional, working_days_between
 
     suspensions = [Suspension(s.start, s.end) for s in case.suspensions.all()]
     return {
@@ -78,4 +78,6 @@ def case_clock_summary(case, today: dt.date) -> dict:
         "days_paused": working_days_paused(today, suspensions),
         "days_left": working_days_between(today, case.due_on) if case.due_on else None,
         "due_state": case_due_state(case, today),
+        # The governing or legal due date lies in a year without an official calendar.
+        "provisional": any(d and is_provisional(d) for d in (case.due_on, case.legal_due_on)),
     }

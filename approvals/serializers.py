@@ -51,6 +51,8 @@ class ClockSerializer(serializers.Serializer):
     days_paused = serializers.IntegerField()
     days_left = serializers.IntegerField(allow_null=True)
     due_state = serializers.ChoiceField(choices=DUE_STATES)
+    provisional = serializers.BooleanField(
+        help_text=_("The due date lies in a year whose official holiday calendar is not known yet."))
 
 
 class CaseMaterialSerializer(serializers.ModelSerializer):
@@ -115,7 +117,8 @@ class CaseDetailSerializer(CaseSerializer):
     allowed_transitions = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "school_type", "hospital_grade", "inside_pingdu", "refusal_reason",
+        fields = [*CaseSerializer.Meta.fields, "school_type", "hospital_grade", "inside_pingdu", "cross_regional",
+                  "refusal_reason",
                   "refer_to", "decision_reason", "licence_number", "superior_decision", "superior_document",
                   "allowed_transitions"]
         read_only_fields = fields
@@ -155,11 +158,13 @@ class CaseRegisterSerializer(serializers.ModelSerializer):
     hospital_grade = serializers.ChoiceField(choices=rules.HospitalGrade.CHOICES, required=False,
                                              allow_blank=True, default="")
     inside_pingdu = serializers.BooleanField(default=True)
+    cross_regional = serializers.BooleanField(default=False, help_text="The project crosses Pingdu's border "
+                                              "(not delegated: the application is not accepted).")
 
     class Meta:
         model = ApprovalCase
         fields = ["power", "applicant_name", "applicant_type", "applicant_phone", "received_hall", "received_on",
-                  "materials", "school_type", "hospital_grade", "inside_pingdu"]
+                  "materials", "school_type", "hospital_grade", "inside_pingdu", "cross_regional"]
 
     def validate_received_on(self, value):
         if value > self.context["today"]:

@@ -6,7 +6,10 @@ days (调休). Sources, strongest first:
 
 1. ``CalendarOverride`` rows (admin-editable; the imported official notice);
 2. the chinesecalendar package, for the years it knows;
-3. Monday to Friday, for years it does not know (a supervisor is warned in the admin).
+3. for years it does not know: Monday to Friday without the statutory holidays of
+   ``statutory_holidays`` (computed from the 放假办法); such a year still lacks its
+   调休 days until its notice is imported, so its dates are *provisional* (a supervisor
+   is warned in the admin, and deadlines in it are marked provisional).
 
 Convention (DOMAIN.md §1): the day of the triggering event is not counted; the deadline
 is the Nth working day after it.
@@ -14,11 +17,13 @@ is the Nth working day after it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import time
 
 import chinese_calendar
 from django.dispatch import Signal
+from lunar_python import Lunar
 
 # Sent after the calendar changed, with ``dates`` (the changed dates). Apps that store
 # deadlines computed from the calendar recompute their open ones in a receiver.
@@ -121,6 +126,52 @@ def has_official_calendar(year: int) -> bool:
     return package_knows_year(year) or year in _load()[1]
 
 
+def _lunar_to_solar(year: int, month: int, day: int) -> dt.date:
+    solar = Lunar.fromYmd(year, month, day).getSolar()
+    return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def _qingming(year: int) -> dt.date:
+    """The day of the solar term 清明 in ``year`` (Beijing time)."""
+    solar = Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"]
+    return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
+
+
+def statutory_holidays(year: int) -> dict[dt.date, str]:
+    """The statutory holidays (全体公民放假的节日) of ``year``, date → festival.
+
+    Source: 全国年节及纪念日放假办法, Art. 2, as revised by 国务院令第798号 (2024-11-10,
+    in force 2025-01-01): 元旦 1 day (1-01); 春节 4 days (除夕 and 正月初一–初三); 清明节
+    1 day (the day of the solar term); 劳动节 2 days (5-01, 5-02); 端午节 1 day (五月初五);
+    中秋节 1 day (八月十五); 国庆节 3 days (10-01–10-03). Lunar dates and the solar term
+    come from lunar-python. The 调休 days that move weekends around them are set each year
+    by the State Council's notice and cannot be computed (see ``is_provisional``).
+    The 2024 rule is applied to every year: it is only used for years chinesecalendar (which
+    has the earlier years' official calendars) does not know.
+    """
+    spring = _lunar_to_solar(year, 1, 1)  # 正月初一: 1-21…2-20, so 除夕 is in ``year`` too
+    rule = [
+        ("元旦", [dt.date(year, 1, 1)]),
+        ("春节", [spring + dt.timedelta(days=i) for i in (-1, 0, 1, 2)]),  # 除夕 = the day before
+        ("清明节", [_qingming(year)]),
+        ("劳动节", [dt.date(year, 5, 1), dt.date(year, 5, 2)]),
+        ("端午节", [_lunar_to_solar(year, 5, 5)]),
+        ("中秋节", [_lunar_to_solar(year, 8, 15)]),
+        ("国庆节", [dt.date(year, 10, d) for d in (1, 2, 3)]),
+    ]
+    days: dict[dt.date, str] = {}
+    for name, dates in rule:
+        for day in dates:
+            # 中秋 can fall within 国庆 (2028-10-03): one day, both names, no extra day.
+            days[day] = f"{days[day]}、{name}" if day in days else name
+    return dict(sorted(days.items()))
+
+
+@functools.lru_cache(maxsize=64)
+def _statutory_holiday_dates(year: int) -> frozenset[dt.date]:
+    return frozenset(statutory_holidays(year))
+
+
 def is_working_day(day: dt.date) -> bool:
     overrides, _official = _load()
     if day in overrides:
@@ -128,8 +179,29 @@ def is_working_day(day: dt.date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        # Beyond the package's data: Monday to Friday plus the overrides above.
-        return day.weekday() < 5
+        # Beyond the package's data: Monday to Friday without the statutory holidays,
+        # plus the overrides above (the imported notice's 调休 days).
+        return day.weekday() < 5 and day not in _statutory_holiday_dates(day.year)
+
+
+def is_provisional(day: dt.date) -> bool:
+    """Whether ``day``'s year lacks an official calendar (its 调休 days are not known yet).
+
+    True for a year neither chinesecalendar knows nor imported as an official year: its
+    working days are computed from the statutory holidays alone, so a deadline in it may
+    move once the State Council's notice is imported.
+    """
+    return not has_official_calendar(day.year)
+
+
+def provisional_years(years=None) -> list[int]:
+    """Of ``years`` (default: this year to ten years on), those whose calendar is provisional."""
+    if years is None:
+        from django.utils import timezone
+
+        this_year = timezone.localdate().year
+        years = range(this_year, this_year + 11)
+    return years_missing_official_calendar(years)
 
 
 def add_working_days(start: dt.date, n: int) -> dt.date:

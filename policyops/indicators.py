@@ -1,7 +1,9 @@
 """Whether an indicator's target is met, and how far a value has come from baseline.
 
 One place for the comparator semantics (DOMAIN.md §4: a target is comparator + value +
-unit, never a bare number).
+unit, never a bare number). How the sources' wording maps to a comparator is in
+seeds/README.md: a bare number in a target column is a level to reach (``>=``, e.g.
+000:36 每万人拥有研发人员 120); 约 / 左右 is "about" (``~``, or ``约降低`` for "降低 X%左右").
 """
 from __future__ import annotations
 
@@ -37,6 +39,10 @@ def target_met(comparator: str, target: Decimal, value: Decimal) -> bool:
     if comparator in (Comparator.REDUCE_BY, Comparator.INCREASE_BY):
         # The reading is the achieved change in percent (see IndicatorReading).
         return value >= target
+    if comparator == Comparator.REDUCE_BY_ABOUT:
+        # 002:1638 "比2015年降低20%左右": 左右 is "about", so within the same tolerance as 约;
+        # a larger reduction than the target is met as well.
+        return value >= target - abs(target) * ABOUT_TOLERANCE
     raise ValueError(f"unknown comparator {comparator!r}")
 
 
@@ -49,7 +55,7 @@ def progress(comparator: str, target: Decimal, value: Decimal | None, baseline: 
         return None
     if target_met(comparator, target, value):
         return ONE
-    if comparator in (Comparator.REDUCE_BY, Comparator.INCREASE_BY):
+    if comparator in (Comparator.REDUCE_BY, Comparator.INCREASE_BY, Comparator.REDUCE_BY_ABOUT):
         share = value / target if target else ZERO
     elif comparator in (Comparator.AT_MOST, Comparator.LESS_THAN):
         # Coming down towards the target from a higher baseline.

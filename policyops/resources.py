@@ -89,6 +89,9 @@ class PolicyDocumentResource(StrictModelResource):
 
 class IndicatorResource(StrictModelResource):
     document = fields.Field(attribute="document", column_name="document", widget=PolicyDocumentKeyWidget())
+    # Empty for a city-wide target; a district's name for a district's own (002:1796–1808).
+    district = fields.Field(attribute="district", column_name="district",
+                            widget=NaturalKeyWidget(District, field="name"))
     baseline_year = fields.Field(attribute="baseline_year", column_name="baseline_year", widget=StrictIntegerWidget())
     baseline_value = fields.Field(attribute="baseline_value", column_name="baseline_value",
                                   widget=StrictDecimalWidget())
@@ -97,9 +100,9 @@ class IndicatorResource(StrictModelResource):
 
     class Meta(StrictModelResource.Meta):
         model = Indicator
-        fields = ("document", "name", "unit", "baseline_year", "baseline_value", "target_year", "comparator",
-                  "target_value", "attribute")
-        import_id_fields = ("document", "name")
+        fields = ("document", "district", "name", "unit", "baseline_year", "baseline_value", "target_year",
+                  "comparator", "target_value", "attribute")
+        import_id_fields = ("document", "name", "district", "target_year")
 
 
 class IndicatorReadingResource(StrictModelResource):
@@ -125,10 +128,14 @@ class PolicyTaskResource(StrictModelResource):
     cooperating_units = fields.Field(attribute="cooperating_units", column_name="cooperating_units",
                                      widget=NaturalKeysWidget(Department))
     source = fields.Field(attribute="source", column_name="source_line")
+    # 1 where the item names no date and the deadline is the plan period's end (002:1616 明确完成时限).
+    deadline_from_plan_period = fields.Field(attribute="deadline_from_plan_period",
+                                             column_name="deadline_from_plan_period", widget=StrictBooleanWidget())
 
     class Meta(StrictModelResource.Meta):
         model = PolicyTask
-        fields = ("document", "number", "text", "lead_unit", "cooperating_units", "deadline", "source")
+        fields = ("document", "number", "text", "lead_unit", "cooperating_units", "deadline",
+                  "deadline_from_plan_period", "source")
         import_id_fields = ("source",)
 
 

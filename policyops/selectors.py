@@ -5,7 +5,7 @@ from policyops.models import Indicator, PolicyTask
 
 
 def indicator_list():
-    return Indicator.objects.select_related("document").with_latest_reading().order_by(
+    return Indicator.objects.select_related("document", "district").with_latest_reading().order_by(
         F("document__issued_on").asc(nulls_last=True), "document_id", "id")
 
 

@@ -10,7 +10,7 @@ from policyops.fsm import StateMachineModel
 from policyops.scoping import DistrictScopedQuerySet
 from policyops.workflow import condition
 
-from .organisations import Department
+from .organisations import Department, District
 
 
 class PolicyDocument(models.Model):
@@ -52,6 +52,8 @@ class Comparator(models.TextChoices):
     EQUAL = "=", _("equal to (=)")
     ABOUT = "~", _("about (约)")
     REDUCE_BY = "降低", _("reduce by (降低)")
+    # 002:1638 "降低20%左右": a reduction of about the target (see policyops.indicators).
+    REDUCE_BY_ABOUT = "约降低", _("reduce by about (降低…左右)")
     INCREASE_BY = "提高", _("increase by (提高)")
 
 
@@ -72,6 +74,10 @@ class Indicator(models.Model):
 
     document = models.ForeignKey(PolicyDocument, verbose_name=_("policy document"), on_delete=models.PROTECT,
                                  related_name="indicators")
+    # A district's own target (e.g. the energy annex's per-district caps, 002:1796–1808);
+    # empty for a city-wide target.
+    district = models.ForeignKey(District, verbose_name=_("district"), on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="indicators")
     name = models.CharField(_("name"), max_length=100)
     unit = models.CharField(_("unit"), max_length=30)
     baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
@@ -89,10 +95,18 @@ class Indicator(models.Model):
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
         ordering = ["document__issued_on", "document_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["document", "name"], name="indicator_unique_name")]
+        # One target per name, year and district: a plan may set the same indicator for two
+        # years (002:368 公交化 90 % by 2020, 95 % by 2022) or for each district (002:1796–1808).
+        constraints = [
+            models.UniqueConstraint(fields=["document", "name", "target_year"],
+                                    condition=models.Q(district__isnull=True), name="indicator_unique_name"),
+            models.UniqueConstraint(fields=["document", "name", "district", "target_year"],
+                                    condition=models.Q(district__isnull=False),
+                                    name="indicator_unique_name_per_district"),
+        ]
 
     def __str__(self):
-        return self.name
+        return f"{self.name}（{self.district}）" if self.district_id else self.name
 
     @property
     def target_display(self) -> str:
@@ -183,6 +197,12 @@ class PolicyTask(StateMachineModel):
     cooperating_units = models.ManyToManyField(Department, verbose_name=_("cooperating units"), blank=True,
                                                related_name="cooperating_tasks")
     deadline = models.DateField(_("deadline"), null=True, blank=True)
+    # 002:1616 "建立工作台账，压实工作职责，明确完成时限": every ledger task has a completion
+    # date; an item that names none is due at the end of its plan's period (2020-12-31 for
+    # the 2018—2020 plans, 002:1628, 002:555–557), entered in seeds/policy_tasks.csv.
+    deadline_from_plan_period = models.BooleanField(
+        _("deadline derived from the plan period"), default=False,
+        help_text=_("The item names no completion date; the deadline is the end of the plan's period."))
     state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.ASSIGNED, protected=True)
     progress_report = models.TextField(_("progress report"), blank=True)
     return_reason = models.TextField(_("reason for return"), blank=True)
@@ -199,6 +219,10 @@ class PolicyTask(StateMachineModel):
         # Item numbers repeat across a document's sections ("1", "（一）"); the source line is the key.
         constraints = [models.UniqueConstraint(fields=["source"], condition=~models.Q(source=""),
                                                name="policytask_unique_source")]
+        constraints = constraints + [
+            models.CheckConstraint(condition=models.Q(deadline_from_plan_period=False) | models.Q(deadline__isnull=False),
+                                   name="policytask_derived_deadline_is_set"),
+        ]
         permissions = [
             ("work_policytask", _("Can work on the tasks of their own unit")),
             ("review_policytask", _("Can accept or return submitted tasks")),

@@ -72,11 +72,14 @@ def test_package_does_not_know_2027():
 
 
 @pytest.mark.django_db
-def test_year_beyond_the_package_falls_back_to_weekdays():
-    assert is_working_day(D(2027, 1, 1))  # a Friday; no official calendar entered
+def test_year_beyond_the_package_falls_back_to_weekdays_without_statutory_holidays():
+    # 放假办法 Art. 2 (2024 revision): 元旦 1-01 is a holiday, even on a Friday of a year
+    # chinesecalendar does not know (issue 10 item 17).
+    assert not is_working_day(D(2027, 1, 1))
     assert not is_working_day(D(2027, 1, 2))  # Saturday
-    # A 20-working-day clock started mid-December crosses into 2027 without failing.
-    assert add_working_days(D(2026, 12, 15), 20) == D(2027, 1, 12)
+    assert is_working_day(D(2027, 1, 4))  # Monday
+    # A 20-working-day clock started mid-December crosses into 2027 and skips 元旦.
+    assert add_working_days(D(2026, 12, 15), 20) == D(2027, 1, 13)
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from policyops.indicators import ABOUT_TOLERANCE, progress, target_met
 
 D = Decimal
 values = st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
-COMPARATORS = [">=", ">", "<=", "<", "=", "~", "降低", "提高"]
+COMPARATORS = [">=", ">", "<=", "<", "=", "~", "降低", "约降低", "提高"]
 
 
 @pytest.mark.parametrize("comparator, target, value, met", [
