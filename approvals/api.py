@@ -92,7 +92,7 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
             first_contact=first_contact, received_on=data.get("received_on") or self.today,
             materials=[(m["name"], m["provided"]) for m in data["materials"]], acting_user=request.user,
             school_type=data["school_type"], hospital_grade=data["hospital_grade"],
-            inside_pingdu=data["inside_pingdu"])
+            inside_pingdu=data["inside_pingdu"], cross_regional=data["cross_regional"])
         return Response(self.workflow_detail(self.get_workflow_object(case.number)), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Assign or reassign the handler",

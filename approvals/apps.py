@@ -26,6 +26,9 @@ class ApprovalsConfig(AppConfig):
                     "approvals.change_casematerial", "approvals.add_casematerial")
         # The head of the authority (局长) extends time limits and assigns handlers.
         roles.grant(Role.DIRECTOR, *case_view, "approvals.extend_case", "approvals.assign_case")
+        # Who heads each authority (Art. 42) is visible; naming a head is a superuser's grant.
+        roles.grant(Role.DIRECTOR, "approvals.view_authorityhead")
+        roles.grant(Role.SUPERVISOR, "approvals.view_authorityhead")
         roles.grant(Role.SUPERVISOR, *case_view, "approvals.assign_case", "approvals.manage_entrustment",
                     "approvals.change_delegatedpower", "approvals.set_promised_limit",
                     "approvals.add_entrustment", "approvals.change_entrustment",
@@ -43,6 +46,9 @@ class ApprovalsConfig(AppConfig):
 
 
 def _recompute_case_clocks(sender, dates, **kwargs):
+    from django.utils import timezone
+
     from approvals.services import cases_recompute_after_calendar_change
 
-    cases_recompute_after_calendar_change(dates)
+    # The calendar changes now: a submitted case past its correction window keeps its deemed clock.
+    cases_recompute_after_calendar_change(dates, as_of=timezone.localdate())

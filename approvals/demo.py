@@ -14,12 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals import rules, services
-from approvals.models import ApprovalCase, ApprovalSeal, DelegatedPower, Entrustment
+from approvals.models import ApprovalCase, ApprovalSeal, AuthorityHead, DelegatedPower, Entrustment
 from policyops.calendar import add_working_days, is_working_day
 from policyops.demo import DEMO_SOURCE
 from policyops.models import Department, District, ServiceHall
 
 DEMO_POWER_NUMBERS = (1, 3, 7, 16, 28, 39)
+# Investment projects (annex #1, #2): an out-of-scope demo application crosses Pingdu's border.
+PROJECT_POWER_NUMBERS = (1, 2)
 AUTHORITY_NAME = "平度市行政审批机关"
 DISTRICT_NAME = "平度市"
 MARK = "（演示）"
@@ -82,6 +84,14 @@ def _ensure_entrustment(agency, authority, powers, supervisor):
     return entrustment, True
 
 
+def _ensure_authority_head(authority, users) -> None:
+    """director_pingdu heads 平度市行政审批机关: the one who approves extensions (Art. 42)."""
+    user = users.get("director_pingdu")
+    person = getattr(user, "person", None) if user is not None else None
+    if person is not None:
+        AuthorityHead.objects.get_or_create(authority=authority, defaults={"person": person})
+
+
 def _applicant(rng, power):
     if power.number == 28:
         return f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}{MARK}", ApprovalCase.ApplicantType.PERSON
@@ -97,6 +107,8 @@ def _scope_facts(rng, power, *, outside_scope: bool) -> dict:
     if rule in (rules.ScopeRule.NOT_TERTIARY_PRACTITIONER, rules.ScopeRule.NOT_TERTIARY_HOSPITAL):
         return {"hospital_grade": rules.HospitalGrade.TERTIARY if outside_scope else rng.choice(
             [rules.HospitalGrade.PRIMARY, rules.HospitalGrade.SECONDARY])}
+    if power.number in PROJECT_POWER_NUMBERS:
+        return {"cross_regional": outside_scope}
     return {"inside_pingdu": not outside_scope}
 
 
@@ -190,6 +202,9 @@ def build_approvals_demo(rng, users, log, today: dt.date | None = None) -> None:
     """Entrustments in force for powers 1, 3, 7, 16, 28, 39 and ~40 cases received lately."""
     today = today or timezone.localdate()
     if ApprovalCase.objects.exists():
+        authority = Department.objects.filter(name=AUTHORITY_NAME).first()
+        if authority is not None:
+            _ensure_authority_head(authority, users)
         log("Approvals: cases exist already; demo cases skipped.")
         return
     powers = list(DelegatedPower.objects.filter(number__in=DEMO_POWER_NUMBERS).select_related("agency"))
@@ -201,6 +216,7 @@ def build_approvals_demo(rng, users, log, today: dt.date | None = None) -> None:
         authority, _created = Department.objects.get_or_create(
             name=AUTHORITY_NAME, defaults={"district": district, "kind": Department.Kind.APPROVAL_AUTHORITY,
                                            "source": DEMO_SOURCE})
+        _ensure_authority_head(authority, users)
         by_agency = defaultdict(list)
         for power in powers:
             by_agency[power.agency].append(power)

@@ -37,6 +37,9 @@ class CaseRegisterForm(forms.Form):
     hospital_grade = forms.ChoiceField(label=_("medical institution grade"),
                                        choices=_BLANK + rules.HospitalGrade.CHOICES, required=False)
     inside_pingdu = forms.BooleanField(label=_("located inside Pingdu"), required=False, initial=True)
+    cross_regional = forms.BooleanField(label=_("cross-regional project"), required=False, initial=False,
+                                        help_text=_("The project crosses Pingdu's border; such approvals are not "
+                                                    "delegated and the application is not accepted."))
     received_hall = forms.ModelChoiceField(label=_("receiving hall"), queryset=ServiceHall.objects.none())
     first_contact = forms.ModelChoiceField(label=_("first-contact person"), queryset=Person.objects.none())
     received_on = forms.DateField(label=_("received on"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -78,6 +81,7 @@ class CaseRegisterForm(forms.Form):
             "received_hall": data["received_hall"], "first_contact": data["first_contact"],
             "received_on": data["received_on"], "materials": materials, "school_type": data["school_type"],
             "hospital_grade": data["hospital_grade"], "inside_pingdu": data["inside_pingdu"],
+            "cross_regional": data["cross_regional"],
         }
 
 

@@ -6,7 +6,6 @@ the message that says what is missing, declared beside it.
 """
 from django.utils.translation import gettext_lazy as _
 
-from policyops.calendar import add_working_days
 from policyops.scoping import may_touch_district
 from policyops.workflow import acting_as_of, condition
 
@@ -23,8 +22,20 @@ def may_decide(case, user) -> bool:
     return user.has_perm("approvals.decide_case") and may_touch_district(user, case.district_id)
 
 
+# 行政许可法 Art. 42: 经本行政机关负责人批准 — only the head of the authority holding the power extends.
+def heads_the_authority(case, user) -> bool:
+    """The user heads the approval authority entrusted with the case's power in the case's
+    district (approvals.AuthorityHead); a director of another department never does."""
+    if not user.is_authenticated:
+        return False
+    # Through the case's own relations, so that guards import no model (models import guards).
+    return case.power.entrustments.filter(authority__district_id=case.district_id,
+                                          authority__approval_head__person__user_id=user.pk).exists()
+
+
 def may_extend(case, user) -> bool:
-    return user.has_perm("approvals.extend_case") and may_touch_district(user, case.district_id)
+    return (user.has_perm("approvals.extend_case") and may_touch_district(user, case.district_id)
+            and heads_the_authority(case, user))
 
 
 # Conditions.
@@ -32,7 +43,7 @@ def may_extend(case, user) -> bool:
 @condition(_("the 5 working days for a correction notice have passed; the application counts as accepted on "
              "the day it was received (Art. 32)"))
 def within_correction_period(case) -> bool:
-    return acting_as_of() <= add_working_days(case.received_on, rules.CORRECTION_NOTICE_DAYS)
+    return acting_as_of() <= rules.correction_notice_due(case.received_on)
 
 
 @condition(_("mark the missing materials first; the notice must list every one of them"))
@@ -44,7 +55,8 @@ def has_missing_materials(case) -> bool:
 def materials_complete(case) -> bool:
     """Complete — or past the correction window with no notice sent: then the application
     counts as accepted on its receipt date whatever is missing (Art. 32(4))."""
-    if case.state == case.State.SUBMITTED and not within_correction_period(case):
+    if rules.is_deemed_accepted(received_on=case.received_on, as_of=acting_as_of(),
+                                correction_requested=case.state != case.State.SUBMITTED):
         return True
     return all(m.provided for m in case.materials.all())
 
@@ -52,7 +64,8 @@ def materials_complete(case) -> bool:
 @condition(_("the application is outside the delegated scope; refuse it"))
 def inside_scope(case) -> bool:
     return not rules.scope_violations(case.power.scope_rule, school_type=case.school_type,
-                                      hospital_grade=case.hospital_grade, inside_pingdu=case.inside_pingdu)
+                                      hospital_grade=case.hospital_grade, inside_pingdu=case.inside_pingdu,
+                                      cross_regional=case.cross_regional)
 
 
 @condition(_("on this date the power's entrustment is not in force or its seal is not issued"))

@@ -43,7 +43,7 @@ def sweep_cases(*, today: dt.date, now: dt.datetime) -> int:
                 "%(case)s: the correction notice must be sent by %(due)s, or the case counts as accepted")
                 % {"case": case, "due": case.correction_due_on})
         # Promised and legal decision deadlines ahead and on the day.
-        if case.state in (S.ACCEPTED, S.UNDER_REVIEW):
+        if case.state in (S.ACCEPTED, S.UNDER_REVIEW) or (case.state == S.SUBMITTED and case.legal_due_on):
             for label, due in (("promised", case.promised_due_on), ("legal", case.legal_due_on)):
                 if due and due >= today and working_days_between(today, due) in lead["case_decision_days_ahead"]:
                     left = working_days_between(today, due)

@@ -6,7 +6,9 @@ import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
 
-# Decree 第264号 (002:5): the delegation is in force from 2018-10-08.
+from policyops.calendar import add_working_days
+
+# Decree 第264号 (002:7): the delegation is in force from 2018-10-08.
 DECREE_IN_FORCE = dt.date(2018, 10, 8)
 # 行政许可法 Art. 42: decide within 20 working days of acceptance.
 LEGAL_DECISION_DAYS = 20
@@ -21,10 +23,21 @@ LICENCE_ISSUE_DAYS = 10
 PRELIMINARY_REVIEW_DAYS = 20
 # "Due soon" everywhere: at most this many working days left.
 DUE_SOON_DAYS = 3
-# The decree whose publication starts the 30 days for signing (002:31).
+# The decree whose publication starts the 30 days for signing (002:35).
 DECREE_NUMBER = "青岛市人民政府令第264号"
-# Decree 第264号 (002:31): agencies sign the entrustment and grant the seal within 30 days of publication.
+# Decree 第264号 (002:35): agencies sign the entrustment and grant the seal within 30 days of publication.
 ENTRUSTMENT_SIGNING_CALENDAR_DAYS = 30
+
+
+def correction_notice_due(received_on: dt.date) -> dt.date:
+    """Art. 32(4): the last day for the one complete correction notice."""
+    return add_working_days(received_on, CORRECTION_NOTICE_DAYS)
+
+
+def is_deemed_accepted(*, received_on: dt.date, correction_requested: bool, as_of: dt.date) -> bool:
+    """Art. 32(4) 逾期不告知的，自收到申请材料之日起即为受理: no correction notice within the
+    5 working days, so the application counts as accepted on its receipt date."""
+    return not correction_requested and as_of > correction_notice_due(received_on)
 
 
 def entrustment_signing_deadline(decree_published_on: dt.date) -> dt.date:
@@ -49,7 +62,7 @@ def is_preliminary_review(power_name: str) -> bool:
 
 
 class ScopeRule:
-    """Machine-checkable scope rules derived from the annex's 备注 column (002:52-92)."""
+    """Machine-checkable scope rules derived from the annex's 备注 column (002:53-92)."""
 
     NONE = ""
     PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL = "private_school"
@@ -96,6 +109,9 @@ class HospitalGrade:
 
 
 OUTSIDE_PINGDU = _("The matter is outside Pingdu's administrative area.")
+# Decree 第264号 (002:31): 不含跨区域项目审批管理权限 — a project crossing Pingdu's border is not delegated.
+CROSS_REGIONAL_PROJECT = _("Approval of a project that crosses Pingdu's border is not delegated to Pingdu "
+                           "(不含跨区域项目审批管理权限).")
 NOT_A_PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL = _(
     "This power is limited to private general high schools and secondary vocational schools "
     "(限于民办普通高中、中职学校).")
@@ -105,14 +121,17 @@ HOSPITAL_GRADE_MISSING = _("The grade of the medical institution must be given."
 SCHOOL_TYPE_MISSING = _("The type of school must be given.")
 
 
-def scope_violations(rule: str, *, school_type: str, hospital_grade: str, inside_pingdu: bool) -> list:
+def scope_violations(rule: str, *, school_type: str, hospital_grade: str, inside_pingdu: bool,
+                     cross_regional: bool = False) -> list:
     """Why an application is outside what Pingdu may accept; empty when it is inside.
 
-    Pingdu exercises the powers only inside its own territory (decree, 002:29).
+    Only inside Pingdu's own territory, and no cross-regional project (decree, 002:31).
     """
     problems = []
     if not inside_pingdu:
         problems.append(OUTSIDE_PINGDU)
+    if cross_regional:
+        problems.append(CROSS_REGIONAL_PROJECT)
     if rule == ScopeRule.PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL:
         if not school_type:
             problems.append(SCHOOL_TYPE_MISSING)

@@ -27,7 +27,7 @@ S = ApprovalCase.State
 INTAKE_STATES = (S.SUBMITTED, S.CORRECTION_REQUESTED, S.RESUBMITTED)
 # What a clerk may still correct by hand while the application is at the counter.
 EDITABLE_DURING_INTAKE = ("applicant_name", "applicant_type", "applicant_phone", "school_type", "hospital_grade",
-                          "inside_pingdu")
+                          "inside_pingdu", "cross_regional")
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -114,7 +114,7 @@ class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixi
     fieldsets = [
         (gettext_lazy("Application"), {"fields": (
             "number", "power", "district", "applicant_name", "applicant_type", "applicant_phone", "school_type",
-            "hospital_grade", "inside_pingdu")}),
+            "hospital_grade", "inside_pingdu", "cross_regional")}),
         (gettext_lazy("Reception and handling"), {"fields": (
             "received_hall", "received_on", "first_contact", "handler", "created_at")}),
         (gettext_lazy("State and clock"), {"fields": (

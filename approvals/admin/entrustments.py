@@ -13,7 +13,7 @@ from approvals import forms as approval_forms
 from approvals import rules
 from approvals.actions import ENTRUSTMENT_ACTIONS
 from approvals.admin.common import ApprovalsMedia
-from approvals.models import ApprovalSeal, DelegatedPower, Entrustment, SealUse
+from approvals.models import ApprovalSeal, AuthorityHead, DelegatedPower, Entrustment, SealUse
 from policyops import workflow
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_scoping import DistrictScopedAdminMixin
@@ -231,3 +231,21 @@ class SealUseAdmin(DistrictScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     search_fields = ("case__number", "seal__name")
     list_select_related = ("seal", "case", "used_by")
     date_hierarchy = "used_on"
+
+
+@admin.register(AuthorityHead)
+class AuthorityHeadAdmin(HistoryAdmin):
+    """Who heads each approval authority (Art. 42: only the head extends a time limit).
+
+    Naming the head grants the extension, so only a superuser changes it; supervisors and
+    directors see it.
+    """
+
+    list_display = ("authority", "person")
+    list_select_related = ("authority", "person")
+    raw_id_fields = ("person",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "authority":
+            kwargs["queryset"] = Department.objects.filter(kind=Department.Kind.APPROVAL_AUTHORITY)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

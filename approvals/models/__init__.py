@@ -4,6 +4,7 @@ Decree 第264号 (002:1-100) and the Administrative Licensing Law (DOMAIN.md §1
 per feature; everything is importable from ``approvals.models`` (migrations name
 ``approvals.models.validate_seal_image``).
 """
+from approvals.models.authorities import AuthorityHead
 from approvals.models.cases import (
     ApprovalCase,
     CaseMaterial,
@@ -22,6 +23,6 @@ from approvals.models.entrustments import (
 from approvals.models.powers import DelegatedPower
 
 __all__ = [
-    "ApprovalCase", "ApprovalSeal", "CaseMaterial", "CaseNotice", "CaseQuerySet", "CaseSuspension", "DelegatedPower",
+    "ApprovalCase", "ApprovalSeal", "AuthorityHead", "CaseMaterial", "CaseNotice", "CaseQuerySet", "CaseSuspension", "DelegatedPower",
     "Entrustment", "EntrustmentQuerySet", "SealUse", "_has_revocation_reason", "validate_seal_image",
 ]

@@ -68,6 +68,8 @@ class ApprovalCase(StateMachineModel):
     hospital_grade = models.CharField(_("medical institution grade"), max_length=2,
                                       choices=rules.HospitalGrade.CHOICES, blank=True)
     inside_pingdu = models.BooleanField(_("located inside Pingdu"), default=True)
+    cross_regional = models.BooleanField(_("cross-regional project"), default=False, help_text=_(
+        "The project crosses Pingdu's border: not delegated (不含跨区域项目审批管理权限)."))
     received_hall = models.ForeignKey(ServiceHall, verbose_name=_("receiving hall"), on_delete=models.PROTECT,
                                       related_name="received_cases")
     first_contact = models.ForeignKey(Person, verbose_name=_("first-contact person"), on_delete=models.PROTECT,
@@ -265,7 +267,7 @@ class CaseNotice(models.Model):
 
 
 class SealUse(models.Model):
-    """Every decision that uses a seal is logged (002:35: the seal only for entrusted powers)."""
+    """Every decision that uses a seal is logged (002:37: the seal only for entrusted powers)."""
 
     seal = models.ForeignKey(ApprovalSeal, verbose_name=_("seal"), on_delete=models.PROTECT, related_name="uses")
     case = models.ForeignKey(ApprovalCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="seal_uses")

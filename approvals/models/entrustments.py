@@ -1,4 +1,4 @@
-"""Entrustment agreements (委托协议) and their special approval seals (002:31, 002:35)."""
+"""Entrustment agreements (委托协议) and their special approval seals (002:35, 002:37)."""
 import datetime as dt
 
 from django.core.exceptions import ValidationError
@@ -50,7 +50,7 @@ class EntrustmentQuerySet(models.QuerySet):
 
 
 class Entrustment(StateMachineModel):
-    """委托协议 between a city agency and Pingdu's approval authority (002:31)."""
+    """委托协议 between a city agency and Pingdu's approval authority (002:35)."""
 
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -62,7 +62,7 @@ class Entrustment(StateMachineModel):
         EXPIRED = "expired", _("expired")
 
     class RevocationReason(models.TextChoices):
-        # 002:35 超范围使用的，市直有关部门可以取消相应审批权限的委托，收回行政审批专用章
+        # 002:37 超范围使用的，市直有关部门可以取消相应审批权限的委托，收回行政审批专用章
         SEAL_BEYOND_SCOPE = "seal_beyond_scope", _("The seal was used beyond the entrusted scope")
         OTHER_LAWFUL = "other_lawful", _("Another lawful reason")
 
@@ -145,7 +145,7 @@ def validate_seal_image(upload):
 
 
 class ApprovalSeal(models.Model):
-    """行政审批专用章 granted to Pingdu's authority for one entrustment (002:31, 002:35)."""
+    """行政审批专用章 granted to Pingdu's authority for one entrustment (002:35, 002:37)."""
 
     entrustment = models.ForeignKey(Entrustment, verbose_name=_("entrustment agreement"), on_delete=models.PROTECT,
                                     related_name="seals")

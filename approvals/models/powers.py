@@ -56,7 +56,7 @@ class DelegatedPower(models.Model):
         """The seal that may stamp a decision on this power on ``day`` in ``district_id``, or None.
 
         Only when an entrustment of the power to that district's authority is in force that
-        day and its seal is issued (decree 第264号, 002:29-35: Pingdu, inside its own
+        day and its seal is issued (decree 第264号, 002:31-37: Pingdu, inside its own
         territory). Asked once per step (policyops.workflow.memoized).
         """
         def find():

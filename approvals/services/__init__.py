@@ -11,6 +11,7 @@ from approvals.services.common import (
     NOTICE_PREFIX,
     case_recompute_clock,
     cases_recompute_after_calendar_change,
+    cases_start_deemed_clocks,
 )
 from approvals.services.entrustments import entrustment_revoke, entrustment_transition
 from approvals.services.intake import (
@@ -42,6 +43,7 @@ __all__ = [
     "case_deny", "case_extend", "case_forward", "case_issue_licence", "case_pause", "case_recompute_clock",
     "case_record_superior_decision", "case_refusal_suggestion", "case_refuse", "case_register",
     "case_request_correction", "case_resubmit", "case_resume", "case_scope_problems", "case_start_review",
-    "case_take_first_contact", "case_withdraw", "cases_recompute_after_calendar_change", "entrustment_revoke",
+    "case_take_first_contact", "case_withdraw", "cases_recompute_after_calendar_change", "cases_start_deemed_clocks",
+    "entrustment_revoke",
     "entrustment_transition",
 ]

@@ -1,4 +1,4 @@
-"""Entrustment agreements: signing, filing, force, suspension, revocation (002:31, 002:35)."""
+"""Entrustment agreements: signing, filing, force, suspension, revocation (002:35, 002:37)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +26,7 @@ def entrustment_transition(*, entrustment: Entrustment, action: str, acting_user
 
 
 def entrustment_revoke(*, entrustment: Entrustment, acting_user, reason: str, details: str, as_of: dt.date):
-    """Revoke with a recorded lawful reason; the seal is recovered the same day (002:35)."""
+    """Revoke with a recorded lawful reason; the seal is recovered the same day (002:37)."""
     if reason not in Entrustment.RevocationReason.values:
         raise InvalidInput(_("Choose the lawful reason for the revocation."), field="reason")
     if not (details or "").strip():

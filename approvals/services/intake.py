@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from approvals import rules, selectors
 from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, SealUse
 from policyops import audit
-from policyops.calendar import add_working_days
 from policyops.models import Department
 from policyops.errors import InvalidInput, NotAllowed
 from policyops.numbering import next_number
@@ -17,10 +16,12 @@ from policyops.scoping import may_touch_district
 from policyops.workflow import acting_on
 from approvals.services.common import (
     CASE_NUMBER_PREFIX,
+    RECEIPT_BEFORE_ACCEPTANCE,
     _act,
     _issue_notice,
     _use_seal,
     case_recompute_clock,
+    require_on_or_after,
 )
 
 
@@ -29,14 +30,14 @@ from approvals.services.common import (
 
 def case_register(*, power, applicant_name: str, applicant_type: str, applicant_phone: str, received_hall,
                   first_contact, received_on: dt.date, materials, acting_user, school_type: str = "",
-                  hospital_grade: str = "", inside_pingdu: bool = True) -> ApprovalCase:
+                  hospital_grade: str = "", inside_pingdu: bool = True, cross_regional: bool = False) -> ApprovalCase:
     """Register an application received at a hall. ``materials``: (name, provided) pairs."""
     if not acting_user.has_perm("approvals.process_case") or not may_touch_district(acting_user,
                                                                                     received_hall.district_id):
         raise NotAllowed(_("You may not register cases for this hall."))
     if received_hall.district_id is None or not Department.objects.filter(
             district_id=received_hall.district_id, kind=Department.Kind.APPROVAL_AUTHORITY).exists():
-        # Only the entrusted authority's district exercises the delegated powers (002:29).
+        # Only the entrusted authority's district exercises the delegated powers (002:31).
         raise InvalidInput(_("The delegated powers are exercised only by the entrusted approval authority's "
                              "halls."), field="received_hall")
     if received_on < rules.DECREE_IN_FORCE:
@@ -57,8 +58,9 @@ def case_register(*, power, applicant_name: str, applicant_type: str, applicant_
                             applicant_name=applicant_name, applicant_type=applicant_type,
                             applicant_phone=applicant_phone, received_hall=received_hall,
                             first_contact=first_contact, received_on=received_on, school_type=school_type,
-                            hospital_grade=hospital_grade, inside_pingdu=inside_pingdu)
-        case_recompute_clock(case)
+                            hospital_grade=hospital_grade, inside_pingdu=inside_pingdu,
+                            cross_regional=bool(cross_regional))
+        case_recompute_clock(case, as_of=received_on)
         case.full_clean()
         case.save()
         CaseMaterial.objects.bulk_create([CaseMaterial(case=case, name=n, provided=p) for n, p in materials])
@@ -69,7 +71,8 @@ def case_register(*, power, applicant_name: str, applicant_type: str, applicant_
 def case_scope_problems(case) -> list[str]:
     return [str(p) for p in rules.scope_violations(case.power.scope_rule, school_type=case.school_type,
                                                    hospital_grade=case.hospital_grade,
-                                                   inside_pingdu=case.inside_pingdu)]
+                                                   inside_pingdu=case.inside_pingdu,
+                                                   cross_regional=case.cross_regional)]
 
 
 def case_refusal_suggestion(case) -> dict | None:
@@ -77,8 +80,12 @@ def case_refusal_suggestion(case) -> dict | None:
     problems = case_scope_problems(case)
     if not problems:
         return None
-    return {"reason": "；".join(problems),
-            "refer_to": str(_("%(agency)s (the city agency that owns this power)") % {"agency": case.power.agency})}
+    if case.cross_regional:
+        # Decree 第264号 (002:25): 赋权部门主要负责…跨区域重大事项 — the city agency keeps cross-regional projects.
+        refer_to = _("%(agency)s (the city agency, which keeps cross-regional project approvals)")
+    else:
+        refer_to = _("%(agency)s (the city agency that owns this power)")
+    return {"reason": "；".join(problems), "refer_to": str(refer_to % {"agency": case.power.agency})}
 
 
 # --- intake ---------------------------------------------------------------------------
@@ -115,9 +122,10 @@ def case_resubmit(*, case, acting_user, as_of: dt.date, provided: list[str] | No
 
 def case_accept(*, case, acting_user, as_of: dt.date):
     """受理. Past the 5-day correction window the case counts as accepted on its receipt date."""
+    require_on_or_after(as_of, case.received_on, RECEIPT_BEFORE_ACCEPTANCE)
     with transaction.atomic(durable=True), acting_on(as_of):
-        deemed = (case.state == ApprovalCase.State.SUBMITTED
-                  and as_of > add_working_days(case.received_on, rules.CORRECTION_NOTICE_DAYS))
+        deemed = rules.is_deemed_accepted(received_on=case.received_on, as_of=as_of,
+                                          correction_requested=case.state != ApprovalCase.State.SUBMITTED)
         case.accepted_on = case.received_on if deemed else as_of
         case.deemed_accepted = deemed
         _act(case, "accept", acting_user=acting_user, as_of=as_of)

@@ -15,10 +15,13 @@ from policyops.errors import STALE_OBJECT, InvalidInput, NotAllowed, StaleObject
 from policyops.scoping import may_touch_district
 from policyops.workflow import acting_on
 from approvals.services.common import (
+    ACCEPTANCE_BEFORE_DECISION,
+    DECISION_BEFORE_ISSUE,
     _act,
     _end_suspension,
     _issue_notice,
     _use_seal,
+    require_on_or_after,
 )
 
 
@@ -128,6 +131,7 @@ def case_extend(*, case, acting_user, as_of: dt.date, reason: str):
 
 
 def case_approve(*, case, acting_user, as_of: dt.date, reason: str = ""):
+    require_on_or_after(as_of, case.accepted_on, ACCEPTANCE_BEFORE_DECISION)
     with transaction.atomic(durable=True), acting_on(as_of):
         case.decision_reason = (reason or "").strip()
         case.approved_on = as_of
@@ -141,6 +145,7 @@ def case_deny(*, case, acting_user, as_of: dt.date, reason: str):
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Give the reasons for the denial."), field="reason")
+    require_on_or_after(as_of, case.accepted_on, ACCEPTANCE_BEFORE_DECISION)
     with transaction.atomic(durable=True), acting_on(as_of):
         case.decision_reason = reason
         case.approved_on = as_of
@@ -155,6 +160,7 @@ def case_issue_licence(*, case, acting_user, as_of: dt.date, licence_number: str
     licence_number = (licence_number or "").strip()
     if not licence_number:
         raise InvalidInput(_("Give the licence number."), field="licence_number")
+    require_on_or_after(as_of, case.approved_on, DECISION_BEFORE_ISSUE)
     with transaction.atomic(durable=True), acting_on(as_of):
         case.licence_number = licence_number
         _act(case, "issue_licence", acting_user=acting_user, as_of=as_of, reason=licence_number)
@@ -164,6 +170,7 @@ def case_issue_licence(*, case, acting_user, as_of: dt.date, licence_number: str
 
 def case_forward(*, case, acting_user, as_of: dt.date, reason: str = ""):
     """Art. 43: a preliminary review is forwarded to the deciding authority within 20 working days."""
+    require_on_or_after(as_of, case.accepted_on, ACCEPTANCE_BEFORE_DECISION)
     with transaction.atomic(durable=True), acting_on(as_of):
         _act(case, "forward", acting_user=acting_user, as_of=as_of, reason=reason)
         _use_seal(case, "forward", as_of=as_of, acting_user=acting_user)

@@ -12,8 +12,12 @@ def clerk(db):
 
 @pytest.fixture
 def head(db):
-    """The head of Pingdu's approval authority: may extend and assign."""
-    return make_user(Role.DIRECTOR, district=pingdu(), department=pingdu_authority())
+    """The head of Pingdu's approval authority: may extend (Art. 42) and assign."""
+    from approvals.models import AuthorityHead
+
+    user = make_user(Role.DIRECTOR, district=pingdu(), department=pingdu_authority())
+    AuthorityHead.objects.update_or_create(authority=pingdu_authority(), defaults={"person": user.person})
+    return user
 
 
 @pytest.fixture

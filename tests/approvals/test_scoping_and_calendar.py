@@ -34,7 +34,7 @@ def test_calendar_import_recomputes_open_case_deadlines(power, entrustment, cler
     case = register_case(power, clerk=clerk, received_on=D(2026, 12, 15))
     services.case_accept(case=case, acting_user=clerk, as_of=D(2026, 12, 15))
     case.refresh_from_db()
-    assert case.legal_due_on == D(2027, 1, 12)  # weekday fallback
+    assert case.legal_due_on == D(2027, 1, 13)  # fallback: weekdays without the statutory 元旦 (2027-01-01)
     rows = core_services.parse_official_calendar("date,type,name\n2027-01-01,休,元旦\n2027-01-04,休,测试\n", year=2027)
     core_services.calendar_import_official_year(year=2027, rows=rows, acting_user=supervisor)
     case.refresh_from_db()
