@@ -17,7 +17,7 @@ from programs.roads import rules, selectors
 from programs.roads import serializers as s
 from programs.roads.models import RoadProject
 from programs.roads.rules import WorkType
-from programs.roads.subsidy import SubsidyTable
+from programs.roads.subsidy import RewardLedger, SubsidyTable, quote_earned
 
 ERRORS = {
     400: OpenApiResponse(InputErrorSerializer, description="Invalid input; ``field`` names the field."),
@@ -46,11 +46,12 @@ class SubsidyQuoteView(PolicyOpsAPIMixin, APIView):
         data = body.validated_data
         table = SubsidyTable.load()
         if data["work_type"] == WorkType.BUS_STOP:
-            quote = table.quote_bus_facilities(bays=data["bays"], shelters=data["shelters"], signs=data["signs"])
+            quote = table.quote_bus_facilities(bays=data["bays"], shelters=data["shelters"], signs=data["signs"],
+                                               district=data["district"])
         else:
-            quote = table.quote(data["district"], data["work_type"], data.get("length_km") or 0,
-                                data.get("width_m") or 0, data["estimate_wan"], data["poverty_km"],
-                                data["excess"])
+            quote = quote_earned(table, RewardLedger.load(), data["district"], data["work_type"],
+                                 data.get("length_km") or 0, data.get("width_m") or 0, data["estimate_wan"],
+                                 data["poverty_km"], data["excess"], data.get("plan_year"))
         return Response(s.quote_data(quote))
 
 
@@ -87,11 +88,18 @@ def progress_payload(*, user, as_of) -> dict:
         checks = [{"phase": c.phase.number, "name": c.phase.name, "starts_on": c.phase.starts_on,
                    "ends_on": c.phase.ends_on,
                    "measure": "accepted" if c.phase.completion_share is None else "completed",
-                   "required_share": c.required_share, "actual_share": c.actual_share, "status": c.status}
+                   "required_share": c.required_share, "actual_share": c.actual_share, "status": c.status,
+                   "columns": [_column_row(col) for col in c.columns],
+                   "failing_columns": [col.field for col in c.failing]}
                   for c in selectors.programme_checks(progress, as_of, phases)]
         districts.append({"district": progress.district.name, "targets": targets,
                           "km_total": _target_row(None, progress.km), "phase_checks": checks})
     return {"as_of": as_of, "districts": districts}
+
+
+def _column_row(col) -> dict:
+    return {"field": col.field, "label": str(rules.TARGET_LABELS[col.field]), "target": col.target,
+            "done": col.done, "share": col.share, "required_share": col.required, "met": col.met}
 
 
 def _target_row(name, p) -> dict:

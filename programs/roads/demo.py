@@ -158,11 +158,14 @@ def build_projects(rng, users, log) -> int:
                     continue
                 excess = work_type in (WorkType.UPGRADE, WorkType.MAJOR_REPAIR) and district.name == "平度市" and k == 1
                 planned_ends = {step: start + dt.timedelta(days=days) for step, days in PLANNED_DAYS.items()}
+                # 002:499: a passenger-stop project's facilities (derived from its count, not drawn).
+                facilities = ({"bus_bays": int(quantity) // 3, "bus_shelters": int(quantity) // 2,
+                               "bus_signs": int(quantity)} if work_type == WorkType.BUS_STOP else {})
                 project = services.project_create(
                     acting_user=user, planned_ends=planned_ends, district=district, town=town, name=name,
                     work_type=work_type, quantity=quantity, estimate_wan=estimate, poverty_km=poverty,
                     plan_year=plan_year, excess=excess, responsible_unit=f"{district.name}交通运输局{MARK}",
-                    contact=f"演示联系人{number:02d}", **design)
+                    contact=f"演示联系人{number:02d}", **design, **facilities)
                 _advance(project, stage, rng, user, start, number)
                 created += 1
     log(f"  road projects: {created} created")

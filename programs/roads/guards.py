@@ -47,7 +47,8 @@ def construction_complete(project) -> bool:
     return project.work_type in WorkType.COUNTED or project.completed_km >= project.quantity
 
 
-@condition(_("the adjustment changes the district's total"))
-def adjustment_keeps_total(adjustment) -> bool:
-    before, after = adjustment.totals()
-    return before == after
+@condition(_("the adjusted annual plans do not add up to the district's Annex 2 target"))
+def adjustment_keeps_annex_total(adjustment) -> bool:
+    # 002:521 在总任务保持不变的前提下: the invariant is the Annex 2 target, not the plans' current sum.
+    _before, after = adjustment.totals()
+    return after == adjustment.annex_target()

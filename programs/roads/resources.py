@@ -111,6 +111,9 @@ PROJECT_COLUMNS = {
     "estimate_wan": "概算投资(万元)",
     "plan_year": "计划年度",
     "excess": "超年度任务(是/否)",
+    "bus_bays": "港湾车站(处)",
+    "bus_shelters": "候车亭(个)",
+    "bus_signs": "站牌(个)",
     "responsible_unit": "责任单位",
     "contact": "联系人",
 }
@@ -152,6 +155,10 @@ class RoadProjectResource(StrictModelResource):
     estimate_wan = _f("estimate_wan", NumberCellWidget(UnitKind.MONEY_WAN))
     plan_year = _f("plan_year", NumberCellWidget(UnitKind.YEAR, whole=True))
     excess = _f("excess", ChineseYesNoWidget())
+    # 002:499: a passenger-stop project's bus facilities (optional columns: older lists lack them).
+    bus_bays = _f("bus_bays", NumberCellWidget(UnitKind.STOPS, whole=True), default=0)
+    bus_shelters = _f("bus_shelters", NumberCellWidget(UnitKind.STOPS, whole=True), default=0)
+    bus_signs = _f("bus_signs", NumberCellWidget(UnitKind.STOPS, whole=True), default=0)
     responsible_unit = _f("responsible_unit", TextCellWidget())
     contact = _f("contact", TextCellWidget())
     state = fields.Field(attribute="state", column_name=PROJECT_EXPORT_ONLY_COLUMNS["state"], readonly=True)
@@ -164,6 +171,9 @@ class RoadProjectResource(StrictModelResource):
         export_order = (*PROJECT_COLUMNS, *PROJECT_EXPORT_ONLY_COLUMNS)
         import_id_fields = ("district", "name", "plan_year")
         store_row_values = True  # the preview lists each row's cells as written
+
+    import_optional_columns = (PROJECT_COLUMNS["bus_bays"], PROJECT_COLUMNS["bus_shelters"],
+                               PROJECT_COLUMNS["bus_signs"])
 
     def __init__(self, user=None, line_numbers=None, **kwargs):
         super().__init__(**kwargs)

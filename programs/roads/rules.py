@@ -8,6 +8,10 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 
+# The programme's document, as seeds/policy_documents.csv keys it (its number).
+PROGRAMME_DOCUMENT_NUMBER = "青政办发〔2018〕19号"  # 002:352
+
+
 class WorkType:
     """Work types as the programme names them; stored as the Chinese name itself."""
 

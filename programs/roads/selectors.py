@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, Sum
 
-from policyops.models import District
+from policyops.models import District, Indicator
 from programs.roads import rules
 from programs.roads.models import ProgrammePhase, ProjectMilestone, RoadProject, RoadTarget, Step
 
@@ -45,6 +45,16 @@ class DistrictProgress:
             total.completed += p.completed
             total.accepted += p.accepted
         return total
+
+
+def programme_indicators(*, user):
+    """The programme's own quantitative goals (002:368, 404, 463, 539): the Indicators of its document
+    (city-wide ones, and the districts' own the user may see), each with its latest reading (one query)."""
+    from policyops.scoping import visible_districts
+
+    return list(Indicator.objects.filter(document__number=rules.PROGRAMME_DOCUMENT_NUMBER)
+                .filter(Q(district__isnull=True) | Q(district__in=visible_districts(user)))
+                .select_related("document", "district").with_latest_reading().order_by("district__position", "id"))
 
 
 def _milestone_done(step, as_of):
@@ -93,30 +103,68 @@ class CheckStatus:
 
 
 @dataclass(frozen=True)
+class ColumnCheck:
+    """One Annex 2 column of one district against a phase's required share."""
+
+    field: str
+    target: Decimal
+    done: Decimal  # capped at the column's own target
+    share: Decimal  # done / target, at most 1
+    required: Decimal  # the share this column needs now (pro-rata before the phase ends)
+
+    @property
+    def met(self) -> bool:
+        return self.share >= self.required
+
+
+@dataclass(frozen=True)
 class PhaseCheck:
     phase: ProgrammePhase
     required_share: Decimal
-    actual_share: Decimal | None
+    actual_share: Decimal | None  # the weakest column's share (None when the district has no target)
     status: str
+    columns: tuple = ()  # ColumnCheck per Annex 2 column with a target
+
+    @property
+    def failing(self) -> list[ColumnCheck]:
+        return [c for c in self.columns if not c.met]
 
 
-def phase_check(progress: Progress, phase: ProgrammePhase, as_of: dt.date, *, measure="completed") -> PhaseCheck:
-    """On track / at risk before the phase ends, met / missed after (002:477-481).
+def _required_now(phase: ProgrammePhase, as_of: dt.date) -> Decimal:
+    """The share due by the phase's end; before the end, the pro-rata share since its start."""
+    required = phase.completion_share or Decimal(1)
+    if as_of > phase.ends_on:
+        return required
+    length = (phase.ends_on - phase.starts_on).days or 1
+    elapsed = max(0, (as_of - phase.starts_on).days)
+    return required * Decimal(min(elapsed, length)) / Decimal(length)
 
-    Before the end, "on track" means at least the pro-rata share of the phase's required
-    share has been reached (a straight line from the phase start).
+
+def phase_check(progress: DistrictProgress, phase: ProgrammePhase, as_of: dt.date, *,
+                measure="completed") -> PhaseCheck:
+    """Each Annex 2 column checked on its own, never summed (002:477-481).
+
+    002:479 保质保量完成“四大工程”所有建设任务: every column (the km columns, 危桥, 客运站点)
+    of the district, each capped at its own target, so a surplus in one column never hides
+    a shortfall in another. The phase is met only when every column is. Before the end,
+    "on track" means every column has at least the pro-rata share of the phase.
     """
     required = phase.completion_share or Decimal(1)
-    done = getattr(progress, measure)
-    share = (done / progress.target) if progress.target else Decimal(1)
+    required_now = _required_now(phase, as_of)
+    columns = []
+    for name in rules.TARGET_FIELDS:
+        p = progress.by_target[name]
+        if not p.target:
+            continue
+        done = min(getattr(p, measure), p.target)
+        columns.append(ColumnCheck(name, p.target, done, done / p.target, required_now))
+    actual = min((c.share for c in columns), default=None)
+    all_met = all(c.met for c in columns)
     if as_of > phase.ends_on:
-        status = CheckStatus.MET if share >= required else CheckStatus.MISSED
+        status = CheckStatus.MET if all_met else CheckStatus.MISSED
     else:
-        length = (phase.ends_on - phase.starts_on).days or 1
-        elapsed = max(0, (as_of - phase.starts_on).days)
-        expected = required * Decimal(min(elapsed, length)) / Decimal(length)
-        status = CheckStatus.ON_TRACK if share >= expected else CheckStatus.AT_RISK
-    return PhaseCheck(phase, required, share, status)
+        status = CheckStatus.ON_TRACK if all_met else CheckStatus.AT_RISK
+    return PhaseCheck(phase, required, actual, status, tuple(columns))
 
 
 def programme_phases() -> list[ProgrammePhase]:
@@ -128,5 +176,5 @@ def programme_checks(progress: DistrictProgress, as_of: dt.date, phases: list[Pr
     checks = []
     for phase in phases:
         measure = "accepted" if phase.completion_share is None else "completed"
-        checks.append(phase_check(progress.km, phase, as_of, measure=measure))
+        checks.append(phase_check(progress, phase, as_of, measure=measure))
     return checks

@@ -40,7 +40,10 @@ class SubsidyQuoteInputSerializer(serializers.Serializer):
                                             help_text="Approved estimate (概算投资) in 万元.")
     poverty_km = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal(0), default=Decimal(0),
                                           help_text="Km serving 省定贫困村 / 市定经济薄弱村.")
-    excess = serializers.BooleanField(default=False, help_text="Work beyond the annual target (reward rules).")
+    excess = serializers.BooleanField(default=False, help_text="Work beyond the annual target (reward rules): "
+                                      "rewarded only once the district has met that year's plan in the column.")
+    plan_year = serializers.IntegerField(min_value=2018, max_value=2020, required=False,
+                                         help_text="The project's plan year (needed for excess work, 002:503).")
     bays = serializers.IntegerField(min_value=0, max_value=100000, default=0, help_text="港湾车站 (客运站点 only).")
     shelters = serializers.IntegerField(min_value=0, max_value=100000, default=0, help_text="候车亭 (客运站点 only).")
     signs = serializers.IntegerField(min_value=0, max_value=100000, default=0, help_text="站牌 (客运站点 only).")
@@ -125,7 +128,8 @@ class RoadProjectSerializer(serializers.ModelSerializer):
         model = RoadProject
         fields = ["id", "name", "district", "town", "work_type", "quantity", "unit", "pavement_width_m", "surface",
                   "surface_thickness_cm", "base_layer", "passing_bays", "poverty_km", "estimate_wan", "plan_year",
-                  "excess", "responsible_unit", "contact", "manager", "status", "status_label", "completed_km",
+                  "excess", "bus_bays", "bus_shelters", "bus_signs", "responsible_unit", "contact", "manager",
+                  "status", "status_label", "completed_km",
                   "milestones", "allowed_actions", "quote", "quote_error"]
         read_only_fields = fields
 
@@ -173,6 +177,17 @@ class TargetProgressSerializer(serializers.Serializer):
                                                help_text="completed ÷ target (null when the target is 0).")
 
 
+class ColumnCheckSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="Annex 2 column (" + ", ".join(rules.TARGET_FIELDS) + ").")
+    label = serializers.CharField()
+    target = serializers.DecimalField(max_digits=None, decimal_places=2)
+    done = serializers.DecimalField(max_digits=None, decimal_places=2, help_text="Capped at the column's target.")
+    share = serializers.DecimalField(max_digits=None, decimal_places=4)
+    required_share = serializers.DecimalField(max_digits=None, decimal_places=4,
+                                              help_text="Share due now (pro-rata before the phase ends).")
+    met = serializers.BooleanField()
+
+
 class PhaseCheckSerializer(serializers.Serializer):
     phase = serializers.IntegerField(help_text="Phase number (002:477-481).")
     name = serializers.CharField()
@@ -180,8 +195,13 @@ class PhaseCheckSerializer(serializers.Serializer):
     ends_on = serializers.DateField()
     measure = serializers.CharField(help_text="“completed” or “accepted” (the last phase counts acceptance).")
     required_share = serializers.DecimalField(max_digits=None, decimal_places=2)
-    actual_share = serializers.DecimalField(max_digits=None, decimal_places=4, allow_null=True)
-    status = serializers.CharField(help_text="One of: " + ", ".join(CHECK_STATUSES) + ".")
+    actual_share = serializers.DecimalField(max_digits=None, decimal_places=4, allow_null=True,
+                                            help_text="The weakest column's share (each capped at 1).")
+    status = serializers.CharField(help_text="One of: " + ", ".join(CHECK_STATUSES) + ". Met only when every "
+                                   "column is (002:479).")
+    columns = ColumnCheckSerializer(many=True, help_text="Each Annex 2 column with a target, checked on its own.")
+    failing_columns = serializers.ListField(child=serializers.CharField(),
+                                            help_text="The columns that fall short of the share due now.")
 
 
 class DistrictProgressSerializer(serializers.Serializer):

@@ -138,7 +138,7 @@ def adjustment_request(*, district, target_field: str, reason: str, lines: dict[
 
 
 def adjustment_approve(*, adjustment: PlanAdjustment, acting_user, as_of: dt.date, note: str = ""):
-    """Apply the new annual plans; refused, with the numbers, when the total would change."""
+    """Apply the new annual plans; refused, with the numbers, unless the plans add up to the Annex 2 target."""
     try:
         with transaction.atomic(durable=True):
             adjustment.decision_note = note
@@ -149,11 +149,12 @@ def adjustment_approve(*, adjustment: PlanAdjustment, acting_user, as_of: dt.dat
                     defaults={"quantity": line.new_quantity})
     except ConditionFailed:
         # Said with the numbers (read after the rollback), rather than the condition's summary.
-        before, after = adjustment.totals()
-        if before != after:
-            raise InvalidInput(_("The adjustment changes %(district)s's total from %(before)s to %(after)s; "
-                                 "the total task must stay unchanged (002:521)."),
-                               field="lines", district=adjustment.district, before=before, after=after) from None
+        _before, after = adjustment.totals()
+        target = adjustment.annex_target()
+        if after != target:
+            raise InvalidInput(_("The adjusted annual plans of %(district)s add up to %(after)s, not the Annex 2 "
+                                 "target %(target)s; the total task must stay unchanged (002:521)."),
+                               field="lines", district=adjustment.district, after=after, target=target) from None
         raise
     return adjustment
 

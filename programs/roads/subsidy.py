@@ -10,13 +10,17 @@ SubsidyParameter, loaded from seeds/road_subsidy_*.csv); the arithmetic is here:
 - excess work beyond the annual target (reward): 平度市 gets pingdu_reward_multiplier ×
   the standard subsidy capped at pingdu_reward_cap_share of the estimate; other
   districts the standard subsidy within their usual cap; only the reward work types;
-- the excluded district (青岛西海岸新区) receives nothing.
+  the reward is earned, not declared: only once the district has met that year's annual
+  plan in the column (RewardLedger, 002:503), otherwise the standard quote says why;
+- a passenger-stop (客运站点) project is quoted from its bus facilities (002:499);
+- the excluded district (青岛西海岸新区) receives nothing, bus facilities included (002:485).
 
 Decisions where the source is silent: the poverty multiplier is part of the "standard"
 (上述补助标准) that the 1.4× reward multiplies; other districts' rewards keep the usual cap.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -24,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from policyops.errors import InvalidInput
+from programs.roads import rules
 from programs.roads.rules import WorkType
 
 CENT = Decimal("0.01")
@@ -83,10 +88,9 @@ class SubsidyTable:
         group = self.group(name)
         breakdown = {"district": name, "district_group": group, "work_type": work_type,
                      "estimate_wan": str(estimate_wan)}
-        if name in self.names("excluded_districts"):
-            breakdown["excluded"] = _("The city subsidy does not cover %(district)s (002:485).") % {
-                "district": name}
-            return Quote(Decimal("0.00"), breakdown)
+        excluded = self.excluded(name, breakdown)
+        if excluded:
+            return excluded
         if work_type == WorkType.BRIDGE:
             share = self.params["bridge_cap_share"]
             breakdown.update(cap_share=str(share), cap_applied=True)
@@ -118,16 +122,30 @@ class SubsidyTable:
             cap_share=str(cap_share), cap_wan=str(_money(cap)), cap_applied=uncapped > cap)
         return Quote(_money(amount), breakdown)
 
-    def quote_bus_facilities(self, bays=0, shelters=0, signs=0) -> Quote:
+    def excluded(self, name, breakdown) -> Quote | None:
+        """002:485 市级财政补助资金不含青岛西海岸新区: a zero quote with the reason, for every work type."""
+        if name not in self.names("excluded_districts"):
+            return None
+        breakdown["excluded"] = _("The city subsidy does not cover %(district)s (002:485).") % {"district": name}
+        return Quote(Decimal("0.00"), breakdown)
+
+    def quote_bus_facilities(self, bays=0, shelters=0, signs=0, district=None) -> Quote:
+        """002:499: 港湾车站, 候车亭 and 站牌 at their seeded unit amounts (元), in 万元."""
         counts = {"bays": bays, "shelters": shelters, "signs": signs}
         for key, value in counts.items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise InvalidInput(_("%(name)s must be a whole number, not negative."), field=key, name=key)
+        if district is not None:
+            name = getattr(district, "name", district)
+            excluded = self.excluded(name, {"district": name, "work_type": WorkType.BUS_STOP, **counts})
+            if excluded:
+                return excluded
         yuan = (self.params["bus_bay_yuan"] * bays + self.params["bus_shelter_yuan"] * shelters
                 + self.params["bus_sign_yuan"] * signs).quantize(Decimal(1))
         unit = {key: str(self.params[key].quantize(Decimal(1))) for key in ("bus_bay_yuan", "bus_shelter_yuan",
                                                                              "bus_sign_yuan")}
-        breakdown = {**counts, **unit, "total_yuan": str(yuan)}
+        breakdown = {**({"district": getattr(district, "name", district)} if district is not None else {}),
+                     "work_type": WorkType.BUS_STOP, **counts, **unit, "total_yuan": str(yuan)}
         return Quote(_money(yuan / YUAN_PER_WAN), breakdown)
 
 
@@ -149,15 +167,81 @@ def quote(district, work_type, length_km, width_m, estimate_wan, poverty_km=0, e
     return SubsidyTable.load().quote(district, work_type, length_km, width_m, estimate_wan, poverty_km, excess)
 
 
-def quote_bus_facilities(bays=0, shelters=0, signs=0) -> Quote:
-    """港湾车站, 候车亭 and 站牌 (002:499), in 万元."""
-    return SubsidyTable.load().quote_bus_facilities(bays, shelters, signs)
+def quote_bus_facilities(bays=0, shelters=0, signs=0, district=None) -> Quote:
+    """港湾车站, 候车亭 and 站牌 (002:499), in 万元; nothing for the excluded district (002:485)."""
+    return SubsidyTable.load().quote_bus_facilities(bays, shelters, signs, district=district)
+
+
+# --- the reward is earned (002:503) -----------------------------------------------------
+
+NO_ANNUAL_PLAN = _lazy("%(district)s has no %(year)s annual plan for %(column)s: work counts as excess only beyond "
+                       "the year's target (002:503), so the standard rate and cap apply.")
+PLAN_NOT_MET = _lazy("%(district)s has completed %(done)s of its %(year)s annual plan of %(plan)s for %(column)s: "
+                     "work counts as excess only once the year's target is met (002:503), so the standard rate and "
+                     "cap apply.")
+NO_PLAN_YEAR = _lazy("Give the plan year: excess work is rewarded only once that year's target is met (002:503).")
+
+
+class RewardLedger:
+    """Whether a district has met a year's annual plan in an Annex 2 column (002:503).
+
+    002:503 在完成青岛市下达的年度工作任务目标的基础上，超额完成…: a project is rewarded as
+    excess work only when its district's non-excess projects of the same plan year have
+    finished construction (工程验收 or closed) for at least that year's annual plan
+    (AnnualPlan) in the project's column. Two queries, whatever the number of projects.
+    """
+
+    def __init__(self, plans: dict, done: dict):
+        self.plans = plans  # (district name, target field, year) -> planned quantity
+        self.done = done  # (district name, target field, year) -> quantity with construction finished
+
+    @classmethod
+    def load(cls) -> RewardLedger:
+        from django.db.models import Sum
+
+        from programs.roads.models import AnnualPlan, RoadProject
+
+        plans = {(d, f, y): q for d, f, y, q in AnnualPlan.objects.values_list(
+            "district__name", "target_field", "year", "quantity")}
+        done = defaultdict(lambda: Decimal(0))
+        built = (RoadProject.objects.filter(excess=False, state__in=(RoadProject.State.ACCEPTANCE,
+                                                                     RoadProject.State.CLOSED))
+                 .values("district__name", "work_type", "plan_year").annotate(total=Sum("quantity")))
+        for row in built:
+            done[(row["district__name"], rules.TARGET_FIELD[row["work_type"]], row["plan_year"])] += row["total"]
+        return cls(plans, dict(done))
+
+    def refusal(self, district_name, work_type, year) -> str | None:
+        """Why excess work of this district, work type and plan year is not (yet) rewarded; None when earned."""
+        if year is None:
+            return str(NO_PLAN_YEAR)
+        column = rules.TARGET_FIELD[work_type]
+        key = (district_name, column, int(year))
+        names = {"district": district_name, "year": year, "column": rules.TARGET_LABELS[column]}
+        if key not in self.plans:
+            return str(NO_ANNUAL_PLAN % names)
+        plan, done = self.plans[key], self.done.get(key, Decimal(0))
+        if done < plan:
+            return str(PLAN_NOT_MET % {**names, "plan": plan, "done": done})
+        return None
+
+
+def quote_earned(table: SubsidyTable, ledger: RewardLedger, district_name, work_type, length_km, width_m,
+                 estimate_wan, poverty_km=0, excess=False, plan_year=None) -> Quote:
+    """The quote, with the reward only where it is earned (002:503); otherwise the standard one, saying why."""
+    refusal = None
+    if excess and work_type in table.names("reward_work_types"):
+        refusal = ledger.refusal(district_name, work_type, plan_year)
+    result = table.quote(district_name, work_type, length_km, width_m, estimate_wan, poverty_km,
+                         excess and refusal is None)
+    if refusal:
+        result.breakdown["reward_refused"] = refusal
+    return result
 
 
 # --- quoting saved projects (lists, totals, exports) ------------------------------------
 
 NO_WIDTH = _lazy("Give the pavement width to quote the subsidy.")
-PER_FACILITY = _lazy("Passenger stops are subsidised per facility (bays, shelters, signs): quote them separately.")
 TABLE_MISSING = _lazy("The subsidy rates have not been loaded.")
 
 
@@ -180,9 +264,18 @@ class ProjectQuoter:
     def __init__(self, table: SubsidyTable | None):
         self.table = table
         self._memo: dict = {}
+        self._ledger: RewardLedger | None = None
 
-    def quote(self, *, district_name, work_type, quantity, width_m, estimate_wan, poverty_km, excess):
-        key = (district_name, work_type, quantity, width_m, estimate_wan, poverty_km, excess)
+    @property
+    def ledger(self) -> RewardLedger:
+        if self._ledger is None:  # loaded once, at the first excess project
+            self._ledger = RewardLedger.load()
+        return self._ledger
+
+    def quote(self, *, district_name, work_type, quantity, width_m, estimate_wan, poverty_km, excess,
+              bus_bays=0, bus_shelters=0, bus_signs=0, plan_year=None):
+        key = (district_name, work_type, quantity, width_m, estimate_wan, poverty_km, excess,
+               bus_bays or 0, bus_shelters or 0, bus_signs or 0, plan_year if excess else None)
         if key not in self._memo:
             self._memo[key] = self._compute(*key)
         return self._memo[key]
@@ -190,18 +283,25 @@ class ProjectQuoter:
     def quote_project(self, project):
         return self.quote(district_name=project.district.name, work_type=project.work_type,
                           quantity=project.quantity, width_m=project.pavement_width_m,
-                          estimate_wan=project.estimate_wan, poverty_km=project.poverty_km, excess=project.excess)
+                          estimate_wan=project.estimate_wan, poverty_km=project.poverty_km, excess=project.excess,
+                          bus_bays=project.bus_bays, bus_shelters=project.bus_shelters, bus_signs=project.bus_signs,
+                          plan_year=project.plan_year)
 
-    def _compute(self, district_name, work_type, quantity, width_m, estimate_wan, poverty_km, excess):
+    def _compute(self, district_name, work_type, quantity, width_m, estimate_wan, poverty_km, excess,
+                 bus_bays, bus_shelters, bus_signs, plan_year):
         if self.table is None:
             return None, str(TABLE_MISSING)
-        if work_type == WorkType.BUS_STOP:
-            return None, str(PER_FACILITY)
+        if work_type == WorkType.BUS_STOP:  # 002:499: per facility
+            return self.table.quote_bus_facilities(int(bus_bays), int(bus_shelters), int(bus_signs),
+                                                   district=district_name), None
         if work_type == WorkType.BRIDGE:
             width_m = width_m if width_m is not None else Decimal(0)
         elif width_m is None:
             return None, str(NO_WIDTH)
         try:
+            if excess and work_type in self.table.names("reward_work_types"):
+                return quote_earned(self.table, self.ledger, district_name, work_type, quantity, width_m,
+                                    estimate_wan, poverty_km or Decimal(0), excess, plan_year), None
             return self.table.quote(district_name, work_type, quantity, width_m, estimate_wan,
                                     poverty_km or Decimal(0), excess), None
         except InvalidInput as exc:

@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from policyops.charts import grouped_bar_chart
 from policyops.formatting import number, percent
+from policyops.indicators import indicator_met
 from policyops.scoping import visible_districts
 from programs.roads import rules, selectors
 from programs.roads.models import RoadProject
@@ -46,6 +47,10 @@ BREAKDOWN_LABELS = {
     "reward": _("reward for excess work"), "reward_multiplier": _("reward multiplier"),
     "uncapped_wan": _("before the cap (万元)"), "cap_share": _("cap (share of the estimate)"),
     "cap_wan": _("cap (万元)"), "cap_applied": _("cap applied"),
+    "bays": _("bus bays (港湾车站)"), "shelters": _("bus shelters (候车亭)"), "signs": _("bus-stop signs (站牌)"),
+    "bus_bay_yuan": _("per bus bay (元)"), "bus_shelter_yuan": _("per bus shelter (元)"),
+    "bus_sign_yuan": _("per bus-stop sign (元)"), "total_yuan": _("total (元)"),
+    "reward_refused": _("no reward"),
 }
 
 
@@ -102,13 +107,15 @@ def subsidy_totals(user, quoter: ProjectQuoter) -> dict:
     years = set()
     rows = (selectors.project_list(user=user).prefetch_related(None)
             .values_list("district__name", "district__position", "plan_year", "work_type", "quantity",
-                         "pavement_width_m", "estimate_wan", "poverty_km", "excess"))
-    for name, position, year, work_type, quantity, width, estimate, poverty, excess in rows.iterator(
-            chunk_size=2000):
+                         "pavement_width_m", "estimate_wan", "poverty_km", "excess", "bus_bays", "bus_shelters",
+                         "bus_signs"))
+    for (name, position, year, work_type, quantity, width, estimate, poverty, excess, bays, shelters,
+         signs) in rows.iterator(chunk_size=2000):
         order.setdefault(name, (position, name))
         years.add(year)
         quote, _error = quoter.quote(district_name=name, work_type=work_type, quantity=quantity, width_m=width,
-                                     estimate_wan=estimate, poverty_km=poverty, excess=excess)
+                                     estimate_wan=estimate, poverty_km=poverty, excess=excess, bus_bays=bays,
+                                     bus_shelters=shelters, bus_signs=signs, plan_year=year)
         if quote is None:
             unquoted[name] += 1
         else:
@@ -120,8 +127,22 @@ def subsidy_totals(user, quoter: ProjectQuoter) -> dict:
         table.append({"district": name, "cells": cells, "total": sum(amounts[name].values(), ZERO),
                       "unquoted": unquoted[name]})
     totals = [sum((amounts[n][y] for n in amounts if y in amounts[n]), ZERO) for y in years]
-    return {"years": years, "rows": table, "totals": totals,
-            "total": sum(totals, ZERO), "unquoted": sum(unquoted.values())}
+    total = sum(totals, ZERO)
+    return {"years": years, "rows": table, "totals": totals, "total": total, "unquoted": sum(unquoted.values()),
+            "budget": reward_budget(quoter.table, years, totals)}
+
+
+def reward_budget(table, years, totals) -> dict | None:
+    """Committed city subsidy per plan year against the programme's city total (002:485, seeded)."""
+    budget = table.params.get("city_budget_wan") if table is not None else None
+    if budget is None:
+        return None
+    rows, cumulative = [], ZERO
+    for year, amount in zip(years, totals):
+        cumulative += amount
+        rows.append({"year": year, "committed": amount, "cumulative": cumulative,
+                     "share": pct(cumulative / budget) if budget else "", "over": cumulative > budget})
+    return {"budget": budget, "rows": rows, "remaining": budget - cumulative, "over": cumulative > budget}
 
 
 @can_view_roads
@@ -133,7 +154,9 @@ def dashboard(request):
     districts = []
     for progress in progresses:
         checks = [{"check": c, "label": CHECK_LABELS[c.status], "actual": pct(c.actual_share),
-                   "required": pct(c.required_share)}
+                   "required": pct(c.required_share),
+                   "failing": [{"label": rules.TARGET_LABELS[col.field], "done": num(col.done),
+                                "target": num(col.target), "share": pct(col.share)} for col in c.failing]}
                   for c in selectors.programme_checks(progress, as_of, phases)]
         targets = [{"field": f, "label": rules.TARGET_LABELS[f], "unit": TARGET_UNITS.get(f, "km"),
                     "target": num(progress.by_target[f].target), "cells": _measure_cells(progress.by_target[f])}
@@ -142,7 +165,12 @@ def dashboard(request):
         districts.append({"district": progress.district, "checks": checks, "targets": targets,
                           "km_target": num(km.target), "km_cells": _measure_cells(km)})
     table = load_table()
+    indicators = [{"indicator": i, "target": i.target_display, "latest": i.latest_value,
+                   "latest_on": i.latest_period_end,
+                   "met": indicator_met(i, i.latest_value) if i.latest_value is not None else None}
+                  for i in selectors.programme_indicators(user=request.user)]
     context = {
+        "indicators": indicators,
         "as_of": as_of, "today": today, "as_of_error": as_of_error, "phases": phases, "districts": districts,
         "charts": [bar_chart(f, progresses) for f in rules.TARGET_FIELDS] if progresses else [],
         "measures": MEASURES, "subsidy": subsidy_totals(request.user, ProjectQuoter(table)),

@@ -56,6 +56,9 @@ def column_help():
         "estimate_wan": _("万元, without land and relocation costs"),
         "plan_year": "2018、2019、2020",
         "excess": _("是 or 否 (blank: 否)"),
+        "bus_bays": _("passenger-stop projects only; optional column (blank: 0)"),
+        "bus_shelters": _("passenger-stop projects only; optional column (blank: 0)"),
+        "bus_signs": _("passenger-stop projects only; optional column (blank: 0)"),
     }
     return [(column, hints.get(attribute, "")) for attribute, column in PROJECT_COLUMNS.items()]
 

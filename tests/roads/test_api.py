@@ -47,8 +47,11 @@ def test_quote_defaults_and_rewards(seeded):
     client = client_for(make_user())
     data = {k: v for k, v in HAND_CASE.items() if k != "poverty_km"}  # poverty_km defaults to 0
     assert client.post(f"{API}/subsidy-quote/", data, format="json").json()["amount_wan"] == "900.00"
-    rewarded = client.post(f"{API}/subsidy-quote/", {**HAND_CASE, "excess": True}, format="json").json()
-    assert rewarded["amount_wan"] == "1360.80" and rewarded["breakdown"]["reward"] is True
+    # 002:503: the reward is earned only beyond the year's target; with no annual plan met, the standard quote.
+    refused = client.post(f"{API}/subsidy-quote/", {**HAND_CASE, "excess": True, "plan_year": 2019},
+                          format="json").json()
+    assert refused["amount_wan"] == "972.00" and refused["breakdown"]["reward"] is False
+    assert refused["breakdown"]["reward_refused"]
 
 
 def test_quote_a_bridge_needs_only_the_estimate(seeded):
@@ -130,7 +133,8 @@ def test_projects_list_with_quotes_and_milestones(seeded, supervisor):
     assert [m["step"] for m in row["milestones"]] == Step.ORDER
     assert row["milestones"][0]["planned_end"] == "2018-06-30" and row["milestones"][0]["overdue"] is True
     bus = next(r for r in body["results"] if r["name"] == "候车亭")
-    assert bus["quote"] is None and bus["quote_error"]
+    # 002:499: a passenger-stop project is quoted from its bus facilities (none given here: 0).
+    assert bus["quote"]["amount_wan"] == "0.00" and bus["quote_error"] is None
 
 
 def test_projects_filters_and_scoping(seeded, supervisor):
@@ -209,8 +213,13 @@ def test_progress_content(seeded, supervisor):
     assert targets["bus_stops"]["target"] == "300.00"
     assert pingdu["km_total"]["target"] == "990.60" and pingdu["km_total"]["completed"] == "200.00"
     checks = {c["phase"]: c for c in pingdu["phase_checks"]}
-    assert checks[1]["status"] == "met" and checks[1]["required_share"] == "0.20"
-    assert checks[1]["actual_share"] == "0.2019"  # 200 / 990.6
+    # 002:479: each column on its own; 200 km of 大中修 (capped at 180) hide none of the other columns.
+    assert checks[1]["status"] == "missed" and checks[1]["required_share"] == "0.20"
+    assert checks[1]["actual_share"] == "0.0000"  # the weakest column
+    assert checks[1]["failing_columns"] == ["upgrade_km", "village_access_km", "preventive_km",
+                                            "dangerous_bridges", "bus_stops"]
+    repair_check = next(c for c in checks[1]["columns"] if c["field"] == "major_medium_km")
+    assert (repair_check["done"], repair_check["share"], repair_check["met"]) == ("180.00", "1.0000", True)
     assert checks[2]["status"] == "on_track" and checks[3]["measure"] == "accepted"
     laixi = next(d for d in body["districts"] if d["district"] == "莱西市")
     assert laixi["phase_checks"][0]["status"] == "missed"

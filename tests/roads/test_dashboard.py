@@ -76,16 +76,51 @@ def test_progress_is_scoped_to_the_users_district(seeded, supervisor):
 # --- phase checks -------------------------------------------------------------------------------
 
 
-def test_twenty_percent_by_the_end_of_2018_meets_phase_one(seeded):
+# 平度市's Annex 2 columns (002:527-539) and a project of each column's work type.
+PINGDU_COLUMNS = {"upgrade_km": (D("69.7"), {}),
+                  "village_access_km": (D("4.9"), {"work_type": WorkType.VILLAGE_ACCESS}),
+                  "major_medium_km": (D("180.0"), {"major_repair": True}),
+                  "preventive_km": (D("736.0"), {"work_type": WorkType.PREVENTIVE, "estimate_wan": D("100000")}),
+                  "dangerous_bridges": (D("8"), {"bridge": True}), "bus_stops": (D("300"), {"bus_stop": True})}
+
+
+def built_columns(user, share, completed_on, skip=(), district_name="平度市", columns=PINGDU_COLUMNS):
+    """One finished project per Annex 2 column, each of ``share`` of the column's target."""
+    import math
+
+    for name, (target, fields) in columns.items():
+        if name in skip or not target:
+            continue
+        quantity = target * D(share)
+        quantity = D(math.ceil(quantity)) if name in ("dangerous_bridges", "bus_stops") else \
+            D(math.ceil(quantity * 100)) / 100
+        project = new_project(user, district_name, **{"quantity": quantity, **fields})
+        dated(project, survey_design=(dt.date(2018, 4, 10), dt.date(2018, 5, 1)),
+              construction=(dt.date(2018, 6, 1), completed_on))
+
+
+def test_twenty_percent_of_every_column_by_the_end_of_2018_meets_phase_one(seeded):
     user = manager_of()
-    km = (PINGDU_KM_TARGET * D("0.2")).quantize(D("0.01"))  # 198.12
-    built(user, km, dt.date(2018, 12, 31))
+    built_columns(user, "0.2", dt.date(2018, 12, 31))
     checks = checks_for(user, dt.date(2019, 1, 1))
-    assert checks[1].status == selectors.CheckStatus.MET
-    assert checks[1].required_share == D("0.20") and checks[1].actual_share == km / PINGDU_KM_TARGET
+    assert checks[1].status == selectors.CheckStatus.MET and checks[1].failing == []
+    assert checks[1].required_share == D("0.20") and checks[1].actual_share >= D("0.20")
     assert checks[2].status == selectors.CheckStatus.ON_TRACK  # phase 2 has just begun
     # On the last day of the phase it is still running: on track, not met yet.
     assert checks_for(user, dt.date(2018, 12, 31))[1].status == selectors.CheckStatus.ON_TRACK
+
+
+def test_twenty_percent_of_the_km_together_does_not_meet_phase_one(seeded):
+    # 002:477 20% of the four projects; 002:479: per column. 200 km of 大修 alone is 20 % of 990.6 km,
+    # but capped at 180 it hides none of the other columns.
+    user = manager_of()
+    built(user, "200", dt.date(2018, 11, 30))
+    check = checks_for(user, dt.date(2019, 1, 1))[1]
+    assert check.status == selectors.CheckStatus.MISSED and check.actual_share == 0
+    assert [c.field for c in check.failing] == ["upgrade_km", "village_access_km", "preventive_km",
+                                                "dangerous_bridges", "bus_stops"]
+    repair = next(c for c in check.columns if c.field == "major_medium_km")
+    assert (repair.done, repair.share, repair.met) == (D("180.0"), 1, True)
 
 
 def test_nothing_done_by_the_end_of_2018_misses_phase_one(seeded):
@@ -94,35 +129,63 @@ def test_nothing_done_by_the_end_of_2018_misses_phase_one(seeded):
     assert checks[1].status == selectors.CheckStatus.MISSED and checks[1].actual_share == 0
 
 
-def test_just_under_twenty_percent_misses_phase_one(seeded):
+def test_one_column_just_under_twenty_percent_misses_phase_one(seeded):
     user = manager_of()
-    built(user, "198.11", dt.date(2018, 12, 1))
-    assert checks_for(user, dt.date(2019, 3, 1))[1].status == selectors.CheckStatus.MISSED
+    built_columns(user, "0.2", dt.date(2018, 12, 1), skip=("major_medium_km",))
+    built(user, "35.99", dt.date(2018, 12, 1))  # 20 % of 180 is 36
+    check = checks_for(user, dt.date(2019, 3, 1))[1]
+    assert check.status == selectors.CheckStatus.MISSED and [c.field for c in check.failing] == ["major_medium_km"]
+
+
+def test_a_surplus_never_hides_a_shortfall_at_completion(seeded):
+    # 002:479 所有建设任务: 即墨区 with its 347 km of 预防养护 and far more, but 0 of 20.1 km upgrade.
+    user = manager_of("即墨区")
+    columns = {"upgrade_km": (D("20.1"), {}),
+               "village_access_km": (D("0.4"), {"work_type": WorkType.VILLAGE_ACCESS}),
+               "major_medium_km": (D("123.0"), {"major_repair": True}),
+               "preventive_km": (D("347.0"), {"work_type": WorkType.PREVENTIVE, "estimate_wan": D("100000")}),
+               "bus_stops": (D("9"), {"bus_stop": True})}
+    built_columns(user, "1", dt.date(2020, 9, 1), skip=("upgrade_km",), district_name="即墨区", columns=columns)
+    built(user, "100", dt.date(2020, 9, 1), district_name="即墨区", work_type=WorkType.PREVENTIVE)
+    check = checks_for(user, dt.date(2020, 11, 1), "即墨区")[2]
+    assert check.status == selectors.CheckStatus.MISSED and [c.field for c in check.failing] == ["upgrade_km"]
+
+
+def test_dangerous_bridges_count_on_their_own(seeded):
+    # 002:479: 平度市 with every km column done but 0 of its 8 dangerous bridges has not met phase 2.
+    user = manager_of()
+    built_columns(user, "1", dt.date(2020, 9, 1), skip=("dangerous_bridges",))
+    check = checks_for(user, dt.date(2020, 11, 1))[2]
+    assert check.status == selectors.CheckStatus.MISSED
+    assert [c.field for c in check.failing] == ["dangerous_bridges"]
 
 
 def test_work_finished_after_the_date_does_not_count(seeded):
     user = manager_of()
-    built(user, "300", dt.date(2019, 1, 2))
+    built_columns(user, "0.3", dt.date(2019, 1, 2))
     assert checks_for(user, dt.date(2019, 1, 1))[1].status == selectors.CheckStatus.MISSED
     assert checks_for(user, dt.date(2019, 1, 2))[1].status == selectors.CheckStatus.MET
 
 
-@pytest.mark.parametrize("km, status", [("100", "on_track"), ("50", "at_risk")])
-def test_mid_2018_on_track_or_at_risk(seeded, km, status):
-    # 2018-08-01 is 122 of the phase's 274 days: 0.20 × 122 / 274 ≈ 8.9 % (88.2 km) is due.
+@pytest.mark.parametrize("share, status", [("0.1", "on_track"), ("0.05", "at_risk")])
+def test_mid_2018_on_track_or_at_risk(seeded, share, status):
+    # 2018-08-01 is 122 of the phase's 274 days: 0.20 × 122 / 274 ≈ 8.9 % of every column is due.
     user = manager_of()
-    built(user, km, dt.date(2018, 7, 15))
+    built_columns(user, share, dt.date(2018, 7, 15))
     assert checks_for(user, dt.date(2018, 8, 1))[1].status == status
 
 
-def test_acceptance_phase_counts_accepted_km(seeded):
+def test_acceptance_phase_counts_accepted_work(seeded):
     user = manager_of()
-    project = built(user, "990.6", dt.date(2020, 9, 30))
+    built_columns(user, "1", dt.date(2020, 9, 30))
     after = dt.date(2020, 12, 1)
     checks = checks_for(user, after)
     assert checks[2].status == selectors.CheckStatus.MET
     assert checks[3].status == selectors.CheckStatus.MISSED and checks[3].actual_share == 0
-    dated(project, acceptance=(dt.date(2020, 11, 1), dt.date(2020, 11, 20)))
+    from programs.roads.models import RoadProject
+
+    for project in RoadProject.objects.filter(district__name="平度市"):
+        dated(project, acceptance=(dt.date(2020, 11, 1), dt.date(2020, 11, 20)))
     assert checks_for(user, after)[3].status == selectors.CheckStatus.MET
 
 
@@ -148,7 +211,9 @@ def test_dashboard_shows_progress_checks_charts_and_subsidy(seeded, client, supe
     html = response.content.decode()
     assert 'value="2019-01-01"' in html
     pingdu_row = re.search(r"<tr><th>平度市</th>(.*?)</tr>", html, re.S).group(1)
-    assert 'class="badge met"' in pingdu_row
+    # 002:479: 200 km of 大修 meet their own column only; the dashboard names the columns that fail.
+    assert 'class="badge missed"' in pingdu_row and 'class="failing"' in pingdu_row
+    assert "dangerous bridges" in pingdu_row or "危桥" in pingdu_row
     laixi_row = re.search(r"<tr><th>莱西市</th>(.*?)</tr>", html, re.S).group(1)
     assert 'class="badge missed"' in laixi_row
     assert html.count("<svg viewBox=\"0 0 ") == 6 and "<script" not in html and 'src="http' not in html  # no JS, no CDN

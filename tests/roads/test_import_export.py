@@ -36,6 +36,7 @@ def row(**overrides):
         "quantity": "10公里", "pavement_width_m": "6.5", "surface": "沥青混凝土", "surface_thickness_cm": "6",
         "base_layer": "碎石类刚性基层", "passing_bays": "0", "poverty_km": "0", "estimate_wan": "2000万元",
         "plan_year": "2019", "excess": "否", "responsible_unit": "平度市交通运输局", "contact": "张三",
+        "bus_bays": "0", "bus_shelters": "0", "bus_signs": "0",
     }
     values.update(overrides)
     return [values[attribute] for attribute in PROJECT_COLUMNS]

@@ -63,6 +63,6 @@ def test_the_project_list_offers_the_districts_the_user_sees(seeded, client, sup
     assert [d.name for d in districts] == ["莱西市"]
     client.force_login(supervisor)
     districts = client.get(reverse("roads:project-list")).context["districts"]
-    assert len(districts) == 7 and districts[0].name == "崂山区"
+    assert len(districts) == District.objects.count() and districts[0].name == "崂山区"
     client.force_login(make_user(Role.PROGRAMME_MANAGER))  # no district: no district to choose
     assert client.get(reverse("roads:project-list")).context["districts"] == []

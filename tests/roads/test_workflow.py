@@ -124,7 +124,7 @@ def test_adjustment_decisions_are_the_workflows(client, seeded, supervisor, toda
     buttons = [(b["name"], b["ready"], b["reason"]) for b in response.context["workflow_buttons"]]
     offered = workflow.available_actions(changed, supervisor, as_of=today)
     assert buttons == [(a.name, a.ready, a.reason) for a in offered]
-    assert buttons == [("approve", False, condition_message(guards.adjustment_keeps_total)), ("reject", True, "")]
+    assert buttons == [("approve", False, condition_message(guards.adjustment_keeps_annex_total)), ("reject", True, "")]
     assert workflow.available_actions(changed, manager_of(), as_of=today) == []
 
     reject = reverse("admin:roads_planadjustment_workflow_action", args=[changed.pk, "reject"])

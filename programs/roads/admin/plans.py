@@ -26,7 +26,7 @@ from policyops.admin_workflow import WorkflowAdminMixin
 from policyops.errors import NotAllowed, PolicyOpsError
 from programs.roads import rules, services
 from programs.roads.admin.common import plain
-from programs.roads.models import AnnualPlan, PlanAdjustment, PlanAdjustmentLine
+from programs.roads.models import AnnualPlan, PlanAdjustment, PlanAdjustmentLine, RoadTarget
 
 
 def _target_of_plan():
@@ -111,10 +111,16 @@ class PlanAdjustmentChangeList(ChangeList):
                                              target_field__in={a.target_field for a in adjustments})
             for plan in rows.values("district_id", "target_field", "year", "quantity"):
                 plans[(plan["district_id"], plan["target_field"])][plan["year"]] = plan["quantity"]
+        targets = {}
+        if adjustments:
+            for target in RoadTarget.objects.filter(district_id__in={a.district_id for a in adjustments}):
+                targets[target.district_id] = target
         for adjustment in adjustments:
             before = plans[(adjustment.district_id, adjustment.target_field)]
             after = {**before, **{line.year: line.new_quantity for line in adjustment.lines.all()}}
-            adjustment.totals_ = (sum(before.values(), Decimal(0)), sum(after.values(), Decimal(0)))
+            target = targets.get(adjustment.district_id)
+            adjustment.totals_ = (sum(before.values(), Decimal(0)), sum(after.values(), Decimal(0)),
+                                  target.target_for(adjustment.target_field) if target else Decimal(0))
 
 
 @admin.register(PlanAdjustment)
@@ -155,22 +161,22 @@ class PlanAdjustmentAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, HistoryA
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or obj.state == PlanAdjustment.State.REQUESTED)
 
-    @admin.display(description=gettext_lazy("total before → after"))
+    @admin.display(description=gettext_lazy("total before → after / Annex 2 target"))
     def totals(self, obj):
-        before, after = getattr(obj, "totals_", (None, None))
+        before, after, target = getattr(obj, "totals_", (None, None, None))
         if before is None:
             return "—"
-        text = f"{plain(before)} → {plain(after)}"
-        if before != after:
+        text = f"{plain(before)} → {plain(after)} / {plain(target)}"
+        if after != target:  # 002:521: the invariant is the Annex 2 target
             return format_html('<span class="badge overdue" title="{}">{}</span>',
-                               _("The total must stay unchanged (002:521)."), text)
+                               _("The annual plans must add up to the Annex 2 target (002:521)."), text)
         return text
 
-    @admin.display(description=gettext_lazy("total before → after"))
+    @admin.display(description=gettext_lazy("total before → after / Annex 2 target"))
     def totals_detail(self, obj):
         if not obj.pk:
             return "—"
-        obj.totals_ = obj.totals()
+        obj.totals_ = (*obj.totals(), obj.annex_target())
         return self.totals(obj)
 
     @admin.display(description=gettext_lazy("audit trail"))
@@ -207,7 +213,7 @@ class PlanAdjustmentAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, HistoryA
 
     def workflow_head(self, request, obj):
         return [(_("district"), obj.district), (_("target"), obj.get_target_field_display()),
-                (_("total before → after"), self.totals_detail(obj)), (_("reason"), obj.reason)]
+                (_("total before → after / Annex 2 target"), self.totals_detail(obj)), (_("reason"), obj.reason)]
 
     # Decisions: only through the workflow; a refusal shows the service's message with the numbers.
 

@@ -96,6 +96,8 @@ class RoadProjectAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ImportExpor
     save_on_top = True
     fieldsets = [
         (None, {"fields": ("district", "town", "name", "work_type", "quantity", "plan_year", "excess")}),
+        # 002:499: a passenger-stop project's bus facilities, subsidised per piece.
+        (gettext_lazy("Bus facilities"), {"fields": ("bus_bays", "bus_shelters", "bus_signs")}),
         (gettext_lazy("Design"), {"fields": ("pavement_width_m", "surface", "surface_thickness_cm", "base_layer",
                                              "passing_bays", "poverty_km", "technical_check")}),
         (gettext_lazy("Money and responsibility"), {"fields": ("estimate_wan", "subsidy_quote_detail",

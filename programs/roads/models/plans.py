@@ -70,8 +70,16 @@ class PlanAdjustment(StateMachineModel):
     def __str__(self):
         return f"{self.district} {self.get_target_field_display()} #{self.pk}"
 
+    def annex_target(self) -> Decimal:
+        """The invariant of 002:521 (在总任务保持不变的前提下): the district's Annex 2 target for the column."""
+        from programs.roads.models.programme import RoadTarget
+
+        target = RoadTarget.objects.filter(district_id=self.district_id).values_list(self.target_field,
+                                                                                      flat=True).first()
+        return Decimal(target) if target is not None else Decimal(0)
+
     def totals(self):
-        """The district's planned total for the target before and after this adjustment (002:521)."""
+        """The district's planned total for the target before and after this adjustment (shown beside it)."""
         plans = dict(AnnualPlan.objects.filter(district_id=self.district_id, target_field=self.target_field)
                      .values_list("year", "quantity"))
         before = sum(plans.values(), Decimal(0))
@@ -79,7 +87,7 @@ class PlanAdjustment(StateMachineModel):
         return before, sum(after_plans.values(), Decimal(0))
 
     @transition(field=state, source=State.REQUESTED, target=State.APPROVED, permission=g.may_decide_adjustment,
-                conditions=[g.adjustment_keeps_total])
+                conditions=[g.adjustment_keeps_annex_total])
     def approve(self):
         pass
 

@@ -38,7 +38,8 @@ class RoadProjectQuerySet(DistrictScopedQuerySet):
 
 # What a project counts toward and what it is paid (Annex 2 targets, the subsidy), and the
 # natural key project lists are matched by: fixed once survey and design has started.
-PROGRAMME_FACTS = ("district", "name", "plan_year", "work_type", "quantity", "estimate_wan", "poverty_km", "excess")
+PROGRAMME_FACTS = ("district", "name", "plan_year", "work_type", "quantity", "estimate_wan", "poverty_km", "excess",
+                   "bus_bays", "bus_shelters", "bus_signs")
 # The design the technical rules approved (002:376, 002:455-459): fixed once it is approved.
 DESIGN_FACTS = ("pavement_width_m", "surface", "surface_thickness_cm", "base_layer", "passing_bays")
 
@@ -73,6 +74,10 @@ class RoadProject(StateMachineModel):
     # The programme runs 2018-2020 (002:477-481).
     plan_year = models.PositiveSmallIntegerField(_("plan year"), validators=[MinValueValidator(2018),
                                                                             MaxValueValidator(2020)])
+    # 002:499: a passenger-stop (客运站点) project's bus facilities, each subsidised per piece.
+    bus_bays = models.PositiveIntegerField(_("bus bays (港湾车站)"), default=0)
+    bus_shelters = models.PositiveIntegerField(_("bus shelters (候车亭)"), default=0)
+    bus_signs = models.PositiveIntegerField(_("bus-stop signs (站牌)"), default=0)
     excess = models.BooleanField(_("beyond the annual target"), default=False,
                                  help_text=_("Work beyond the year's target (reward rules)."))
     responsible_unit = models.CharField(_("responsible unit"), max_length=100)
@@ -106,6 +111,8 @@ class RoadProject(StateMachineModel):
         if self.quantity is not None and self.poverty_km is not None and self.work_type not in WorkType.COUNTED \
                 and self.poverty_km > self.quantity:
             raise ValidationError({"poverty_km": _("The poverty-village km exceed the project's length.")})
+        if self.work_type != WorkType.BUS_STOP and (self.bus_bays or self.bus_shelters or self.bus_signs):
+            raise ValidationError({"bus_bays": _("Only passenger-stop projects have bus facilities.")})
         if self.work_type in WorkType.COUNTED and self.quantity is not None \
                 and self.quantity != self.quantity.to_integral_value():
             raise ValidationError({"quantity": _("Bridges and stops are counted in whole numbers.")})
