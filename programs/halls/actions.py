@@ -37,10 +37,9 @@ SHIFT_ACTIONS = [
     # The filing form chooses the substitute, so it supplies has_substitute.
     Action("file_substitution", _("File an A/B substitute…"), _at_now(services.shift_file_substitution),
            target="shift", form=f.SubstitutionForm, supplies=(g.has_substitute,)),
-    Action("approve_substitution", _("Approve the A/B substitution"),
-           _at_now(services.shift_decide_substitution, approve=True), target="shift"),
-    Action("reject_substitution", _("Reject the A/B substitution"),
-           _at_now(services.shift_decide_substitution, approve=False), target="shift"),
+    # A filed substitution is in force at once (002:1978 备案); a supervisor may object, with a reason.
+    Action("object_to_substitution", _("Object to the A/B substitution…"),
+           _at_now(services.shift_object_to_substitution), target="shift", form=f.ObjectionForm),
     Action("record_work", _("Work record"), services.work_record_save, target="shift", form=f.WorkRecordForm,
            transition=None, permission=g.may_keep_work_record, takes_as_of=False),
 ]

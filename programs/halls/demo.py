@@ -151,8 +151,6 @@ class _Day:
             eve = _at(shift.date, OPENS) - dt.timedelta(hours=20)
             services.shift_file_substitution(shift=shift, substitute=partner, reason=f"参加上级部门业务培训{MARK}",
                                              acting_user=director.person.user, now=eve)
-            services.shift_decide_substitution(shift=shift, approve=True, acting_user=self.supervisor,
-                                               now=eve + dt.timedelta(hours=2))
             self.counts["substituted"] += 1
         user = shift.on_duty.person.user
         late = rng.choice([0, 1, 2, 3, 5, 8, 10, 12, 20, 35])
@@ -237,7 +235,7 @@ def build_halls_demo(rng, users, log, today: dt.date | None = None) -> None:
         for shift in past:
             day.play(shift, busy_days)
         closed = services.shifts_close_windows(now=now)
-        # One A/B substitution filed for an upcoming shift and waiting for the supervisor.
+        # One A/B substitution filed for an upcoming shift: in force at once; the supervisors see it (002:1978).
         upcoming = (DutyShift.objects.filter(hall__in=rota_halls, starts_at__gt=now + dt.timedelta(days=1),
                                              state=DutyShift.State.PUBLISHED, director__partner__isnull=False)
                     .select_related("director__person__user", "director__partner").order_by("date", "id").first())

@@ -53,6 +53,15 @@ class SubstitutionForm(forms.Form):
             self.fields["substitute"].initial = director.partner_id
 
 
+class ObjectionForm(forms.Form):
+    """A supervisor's objection to a filed A/B substitution: the reason both directors are told."""
+
+    reason = forms.CharField(label=_("reason for the objection"), max_length=200)
+
+    def __init__(self, *args, shift: DutyShift | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
 def substitute_choices(director: Director):
     """Active leaders of the director's department (any hall), the director excluded."""
     return (Director.objects.filter(active=True, person__department_id=director.person.department_id)

@@ -26,7 +26,7 @@ def is_own_shift(shift, user) -> bool:
 
 
 def is_on_duty(shift, user) -> bool:
-    """The director on duty: the approved substitute after a swap, else the rostered director."""
+    """The director on duty: the filed substitute after a swap (002:1978), else the rostered director."""
     return bool(user and user.is_authenticated and shift.on_duty_person_user_id == user.pk)
 
 

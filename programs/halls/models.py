@@ -27,6 +27,10 @@ class HallSettings(models.Model):
     opens_at = models.TimeField(_("opens at"))
     closes_at = models.TimeField(_("closes at"))
     daily_capacity = models.PositiveSmallIntegerField(_("directors per day at most"), default=2)
+    # 002:1978 原则上不得离岗: a served day is the opening hours less this tolerance (rules.minimum_presence).
+    presence_tolerance_minutes = models.PositiveSmallIntegerField(
+        _("tolerated absence per day (minutes)"), default=60,
+        help_text=_("A shift counts as a served day only if the director stayed the opening hours less this."))
     code_secret = models.CharField(_("code secret"), max_length=64, default=new_hall_secret, editable=False)
     history = HistoricalRecords(excluded_fields=["code_secret"])
 
@@ -43,6 +47,10 @@ class HallSettings(models.Model):
     def clean(self):
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
             raise ValidationError({"closes_at": _("The hall must close after it opens.")})
+
+    def minimum_presence(self, starts_at, ends_at):
+        """The presence that makes a shift in this window a served day (002:1978)."""
+        return rules.minimum_presence(ends_at - starts_at, self.presence_tolerance_minutes)
 
 
 class Director(models.Model):
@@ -100,8 +108,8 @@ class DutyShift(StateMachineModel):
     class State(models.TextChoices):
         SCHEDULED = "scheduled", _("scheduled")
         PUBLISHED = "published", _("published")
-        SUBSTITUTION_FILED = "substitution_filed", _("substitution filed")
-        SUBSTITUTED = "substituted", _("substituted (A/B)")
+        # 002:1978 提前报…备案: a filed A/B substitution is in force at once (a filing, not an approval).
+        SUBSTITUTED = "substituted", _("substitute filed (A/B)")
         SIGNED_IN = "signed_in", _("signed in")
         SIGNED_OUT = "signed_out", _("completed")
         MISSED = "missed", _("missed")
@@ -117,10 +125,12 @@ class DutyShift(StateMachineModel):
     substitute = models.ForeignKey(Director, verbose_name=_("substitute"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="substitute_shifts")
     substitution_reason = models.CharField(_("reason for the substitution"), max_length=200, blank=True)
-    substitution_approved = models.BooleanField(_("substitution approved"), default=False)
+    objection_reason = models.CharField(_("supervisor's objection to the last substitution"), max_length=200,
+                                        blank=True)
     signed_in_at = models.DateTimeField(_("signed in at"), null=True, blank=True)
     signed_out_at = models.DateTimeField(_("signed out at"), null=True, blank=True)
     left_without_sign_out = models.BooleanField(_("left without signing out"), default=False)
+    left_early = models.BooleanField(_("left early (not a served day)"), default=False)
     history = HistoricalRecords()
 
     district_lookup = "hall__district"
@@ -134,15 +144,15 @@ class DutyShift(StateMachineModel):
         ordering = ["date", "hall_id", "id"]
         constraints = [models.UniqueConstraint(fields=["director", "date"], name="shift_one_per_director_day")]
         indexes = [models.Index(fields=["hall", "date"])]
-        permissions = [("manage_rota", _("Can generate, edit and publish rotas and approve substitutions"))]
+        permissions = [("manage_rota", _("Can generate, edit and publish rotas and object to substitutions"))]
 
     def __str__(self):
         return f"{self.date} {self.hall} {self.director}"
 
     @property
     def on_duty(self) -> Director:
-        """The substitute once the supervisor approved the swap, else the rostered director."""
-        return self.substitute if self.substitute_id and self.substitution_approved else self.director
+        """The filed substitute (in force once filed, 002:1978), else the rostered director."""
+        return self.substitute if self.substitute_id else self.director
 
     @property
     def on_duty_person_user_id(self):
@@ -154,28 +164,30 @@ class DutyShift(StateMachineModel):
             return int((self.signed_out_at - self.signed_in_at).total_seconds() // 60)
         return None
 
+    @property
+    def served(self) -> bool:
+        """A served day (002:1968, 002:1978): signed out without leaving early (``left_early`` set at sign-out)."""
+        return self.state == self.State.SIGNED_OUT and not self.left_early
+
     # Transitions: permissions and conditions in programs.halls.guards; steps in programs.halls.actions.
 
     @transition(field=state, source=State.SCHEDULED, target=State.PUBLISHED, permission=g.may_manage_rota)
     def publish(self):
         pass
 
-    @transition(field=state, source=State.PUBLISHED, target=State.SUBSTITUTION_FILED, permission=g.is_own_shift,
+    # 002:1978: the filing puts the substitute on duty at once; nobody approves it.
+    @transition(field=state, source=State.PUBLISHED, target=State.SUBSTITUTED, permission=g.is_own_shift,
                 conditions=[g.before_start, g.has_substitute])
     def file_substitution(self):
         pass
 
-    @transition(field=state, source=State.SUBSTITUTION_FILED, target=State.SUBSTITUTED,
-                permission=g.may_manage_rota, conditions=[g.before_start])
-    def approve_substitution(self):
+    # A supervisor may object (with a reason) before the shift: the rostered director is on duty again.
+    @transition(field=state, source=State.SUBSTITUTED, target=State.PUBLISHED, permission=g.may_manage_rota,
+                conditions=[g.before_start])
+    def object_to_substitution(self):
         pass
 
-    @transition(field=state, source=State.SUBSTITUTION_FILED, target=State.PUBLISHED, permission=g.may_manage_rota)
-    def reject_substitution(self):
-        pass
-
-    # A filing not decided by the start lapses when the director comes in person.
-    @transition(field=state, source=[State.PUBLISHED, State.SUBSTITUTION_FILED, State.SUBSTITUTED],
+    @transition(field=state, source=[State.PUBLISHED, State.SUBSTITUTED],
                 target=State.SIGNED_IN, permission=g.is_on_duty, conditions=[g.within_window])
     def sign_in(self):
         pass
@@ -186,7 +198,7 @@ class DutyShift(StateMachineModel):
         pass
 
     # The window sweep's step (no user): an absence nobody covered.
-    @transition(field=state, source=[State.PUBLISHED, State.SUBSTITUTION_FILED, State.SUBSTITUTED],
+    @transition(field=state, source=[State.PUBLISHED, State.SUBSTITUTED],
                 target=State.MISSED, conditions=[g.after_window])
     def mark_missed(self):
         pass

@@ -4,6 +4,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from policyops.calendar import add_working_days
@@ -15,7 +16,7 @@ from policyops.roles import Role
 from programs.halls.models import Director, DutyShift, MonthlyBriefing
 from programs.halls.selectors import monthly_briefing
 
-UPCOMING = (DutyShift.State.PUBLISHED, DutyShift.State.SUBSTITUTION_FILED, DutyShift.State.SUBSTITUTED)
+UPCOMING = (DutyShift.State.PUBLISHED, DutyShift.State.SUBSTITUTED)
 
 
 def _shifts(**filters):
@@ -66,8 +67,9 @@ def briefing_generate(*, year: int, month: int, now: dt.datetime) -> MonthlyBrie
     existing = MonthlyBriefing.objects.filter(year=year, month=month).first()
     if existing:
         return existing
-    b = monthly_briefing(halls=ServiceHall.objects.all(), year=year, month=month)
-    figures = {"due": b.total.due, "done": b.total.done, "missed": b.total.missed,
+    b = monthly_briefing(halls=ServiceHall.objects.all(), year=year, month=month,
+                         as_of=timezone.localtime(now).date())
+    figures = {"due": b.total.due, "done": b.total.done, "missed": b.total.missed, "left_early": b.total.left_early,
                "substituted": b.total.substituted, "punctual": b.total.punctual,
                "attendance_rate": str(b.total.attendance_rate) if b.total.attendance_rate is not None else None,
                "under_quota": b.under_quota, "cases_accepted": b.cases_accepted,

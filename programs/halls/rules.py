@@ -1,8 +1,28 @@
 """Rules of the "百名局长进审批服务大厅" hall duty (青政办字〔2018〕78号, 002:1944-1981)."""
+import datetime as dt
+
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-# 002:1968 每人每月不少于1天.
+# 002:1968 每人每月不少于1天 (served days, see served_a_day).
 MIN_SHIFTS_PER_DIRECTOR_PER_MONTH = 1
+
+
+# 002:1978 原则上不得离岗: a day in the hall is the shift's window less the hall's tolerance.
+def minimum_presence(window: dt.timedelta, tolerance_minutes: int) -> dt.timedelta:
+    return max(window - dt.timedelta(minutes=tolerance_minutes), dt.timedelta(0))
+
+
+# 002:1968 每人每月不少于1天 + 002:1978 不得离岗: signed in and out, and present at least the minimum.
+def served_a_day(signed_in_at, signed_out_at, minimum: dt.timedelta) -> bool:
+    return bool(signed_in_at and signed_out_at and signed_out_at - signed_in_at >= minimum)
+
+
+# 002:1980 出勤情况: a shift is due once its day has passed as of the report's date (a future one is not).
+def due(as_of: dt.date, date_field: str = "date") -> Q:
+    return Q(**{f"{date_field}__lt": as_of})
+
+
 # The hall code changes every minute; a code is accepted in its own minute and the next
 # (so a code read at 09:00:59 still works at 09:01:05), and only once per person.
 CODE_PERIOD_SECONDS = 60

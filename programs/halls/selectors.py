@@ -7,7 +7,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
+from django.db.models.functions import Coalesce
 
 from policyops.months import next_month
 from programs.halls import rules
@@ -15,8 +16,8 @@ from programs.halls.models import Director, DutyShift, Evaluation, Problem, Work
 
 # A sign-in at most this long after the window opens counts as punctual (our reading).
 PUNCTUAL_WITHIN = dt.timedelta(minutes=15)
-DONE_STATES = (DutyShift.State.SIGNED_IN, DutyShift.State.SIGNED_OUT)
-DUE_STATES = (DutyShift.State.PUBLISHED, DutyShift.State.SUBSTITUTION_FILED, DutyShift.State.SUBSTITUTED,
+# Published shifts (a scheduled one is a draft); which of them are due is rules.due (002:1980).
+DUE_STATES = (DutyShift.State.PUBLISHED, DutyShift.State.SUBSTITUTED,
               DutyShift.State.SIGNED_IN, DutyShift.State.SIGNED_OUT, DutyShift.State.MISSED)
 
 
@@ -68,13 +69,20 @@ def rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.001"), ROUND_HALF_UP) if whole else None
 
 
+def per(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP) if whole else None
+
+
 @dataclass
 class Attendance:
+    """出勤情况 (002:1980) of due shifts: ``done`` counts served days (``DutyShift.served``)."""
+
     due: int = 0
     done: int = 0
     punctual: int = 0
     substituted: int = 0
     missed: int = 0
+    left_early: int = 0
 
     @property
     def attendance_rate(self):
@@ -83,6 +91,16 @@ class Attendance:
     @property
     def punctuality_rate(self):
         return rate(self.punctual, self.done)
+
+    def count(self, shift) -> None:
+        self.due += 1
+        if shift.served:
+            self.done += 1
+            if shift.signed_in_at and shift.signed_in_at - shift.starts_at <= PUNCTUAL_WITHIN:
+                self.punctual += 1
+        self.substituted += bool(shift.substitute_id)
+        self.missed += shift.state == DutyShift.State.MISSED
+        self.left_early += shift.left_early
 
 
 @dataclass
@@ -93,7 +111,7 @@ class Briefing:
     total: Attendance = field(default_factory=Attendance)
     by_department: dict = field(default_factory=dict)  # name -> Attendance
     by_director: dict = field(default_factory=dict)  # name -> Attendance
-    under_quota: list = field(default_factory=list)  # director names with no shift done
+    under_quota: list = field(default_factory=list)  # director names with no served day
     cases_accepted: int = 0
     evaluations: dict = field(default_factory=dict)  # level -> count
     problems_raised: int = 0
@@ -109,68 +127,106 @@ class Briefing:
         return rate(satisfied, self.evaluation_count)
 
 
-def monthly_briefing(*, halls, year: int, month: int) -> Briefing:
-    """Every figure of one month for the given halls, in a fixed number of queries."""
+def _department(director) -> str:
+    return director.person.department.name if director.person.department_id else "—"
+
+
+def monthly_briefing(*, halls, year: int, month: int, as_of: dt.date) -> Briefing:
+    """Every figure of one month for the given halls as of ``as_of``, in a fixed number of queries.
+
+    Only due shifts count (rules.due: their day has passed); a director with a shift still to
+    come this month is not under the quota yet.
+    """
     halls = list(halls)
     briefing = Briefing(year=year, month=month, halls=halls)
-    shifts = (DutyShift.objects.filter(hall__in=halls, date__year=year, date__month=month, state__in=DUE_STATES)
-              .select_related("director__person__department", "substitute__person__department"))
-    done_by_director = Counter()
-    for shift in shifts:
+    month_shifts = (DutyShift.objects.filter(hall__in=halls, date__year=year, date__month=month, state__in=DUE_STATES)
+                    .annotate(is_due=ExpressionWrapper(rules.due(as_of), output_field=BooleanField()))
+                    .select_related("director__person__department", "substitute__person__department"))
+    served_by_director, still_to_come = Counter(), set()
+    for shift in month_shifts:
         on_duty = shift.on_duty
-        department = on_duty.person.department.name if on_duty.person.department_id else "—"
-        rows = (briefing.total,
-                briefing.by_department.setdefault(department, Attendance()),
-                briefing.by_director.setdefault(on_duty.person.name, Attendance()))
-        for row in rows:
-            row.due += 1
-            if shift.state in DONE_STATES:
-                row.done += 1
-                if shift.signed_in_at and shift.signed_in_at - shift.starts_at <= PUNCTUAL_WITHIN:
-                    row.punctual += 1
-            if shift.substitution_approved:
-                row.substituted += 1
-            if shift.state == DutyShift.State.MISSED:
-                row.missed += 1
-        if shift.state in DONE_STATES:
-            done_by_director[on_duty.pk] += 1
+        if not shift.is_due:
+            still_to_come.add(on_duty.pk)
+            continue
+        for row in (briefing.total, briefing.by_department.setdefault(_department(on_duty), Attendance()),
+                    briefing.by_director.setdefault(on_duty.person.name, Attendance())):
+            row.count(shift)
+        served_by_director[on_duty.pk] += shift.served
     directors = Director.objects.filter(hall__in=halls, active=True).select_related("person").order_by("person__name")
-    briefing.under_quota = [d.person.name for d in directors
-                            if done_by_director[d.pk] < rules.MIN_SHIFTS_PER_DIRECTOR_PER_MONTH]
-    month_q = Q(shift__hall__in=halls, shift__date__year=year, shift__date__month=month)
+    briefing.under_quota = [d.person.name for d in directors if d.pk not in still_to_come
+                            and served_by_director[d.pk] < rules.MIN_SHIFTS_PER_DIRECTOR_PER_MONTH]
+    month_q = (Q(shift__hall__in=halls, shift__date__year=year, shift__date__month=month)
+               & rules.due(as_of, "shift__date"))
     briefing.cases_accepted = WorkRecord.objects.filter(month_q).aggregate(n=Count("cases"))["n"]
     briefing.evaluations = {level: 0 for level, _label in rules.EVALUATION_LEVELS}
     for row in Evaluation.objects.filter(month_q).values("level").annotate(n=Count("id")):
         briefing.evaluations[row["level"]] = row["n"]
-    problem_q = Q(record__shift__hall__in=halls, record__shift__date__year=year, record__shift__date__month=month)
+    problem_q = (Q(record__shift__hall__in=halls, record__shift__date__year=year, record__shift__date__month=month)
+                 & rules.due(as_of, "record__shift__date"))
     problems = Problem.objects.filter(problem_q).aggregate(
         raised=Count("id"), rectified=Count("id", filter=Q(state=Problem.State.RECTIFIED)))
     briefing.problems_raised, briefing.problems_rectified = problems["raised"], problems["rectified"]
     return briefing
 
 
-def department_assessment(*, halls, year: int) -> dict:
-    """Per department, the year's figures for the annual assessment (年终考核)."""
-    table = defaultdict(Attendance)
-    shifts = (DutyShift.objects.filter(hall__in=halls, date__year=year, state__in=DUE_STATES)
-              .select_related("director__person__department", "substitute__person__department"))
-    for shift in shifts:
-        department = shift.on_duty.person.department
-        row = table[department.name if department else "—"]
-        row.due += 1
-        row.done += shift.state in DONE_STATES
-        row.missed += shift.state == DutyShift.State.MISSED
-        row.substituted += shift.substitution_approved
-        row.punctual += bool(shift.state in DONE_STATES and shift.signed_in_at
-                             and shift.signed_in_at - shift.starts_at <= PUNCTUAL_WITHIN)
+@dataclass
+class Assessment:
+    """A department's year (002:1980): 出勤情况, 工作记实 and 群众评价, quantified."""
+
+    attendance: Attendance = field(default_factory=Attendance)
+    records: int = 0  # work records filed
+    cases: int = 0  # cases accepted on duty (first contact)
+    problems_found: int = 0
+    problems_rectified: int = 0
+    evaluations: int = 0
+    satisfied: int = 0
+
+    @property
+    def records_per_served_day(self):
+        return per(self.records, self.attendance.done)
+
+    @property
+    def rectification_rate(self):
+        return rate(self.problems_rectified, self.problems_found)
+
+    @property
+    def satisfaction_rate(self):
+        return rate(self.satisfied, self.evaluations)
+
+
+def _on_duty_department(prefix: str):
+    """The department of the director on duty (the filed substitute, else the rostered director), in SQL."""
+    return Coalesce(F(f"{prefix}substitute__person__department__name"),
+                    F(f"{prefix}director__person__department__name"))
+
+
+def department_assessment(*, halls, year: int, as_of: dt.date) -> dict[str, Assessment]:
+    """Per department, the year's figures for the annual assessment (年终考核, 002:1980), as of ``as_of``.
+
+    Four queries whatever the number of departments, shifts and records.
+    """
+    halls = list(halls)
+    table = defaultdict(Assessment)
+    for shift in (DutyShift.objects.filter(rules.due(as_of), hall__in=halls, date__year=year, state__in=DUE_STATES)
+                  .select_related("director__person__department", "substitute__person__department")):
+        table[_department(shift.on_duty)].attendance.count(shift)
+    shift_q = Q(shift__hall__in=halls, shift__date__year=year) & rules.due(as_of, "shift__date")
+    for row in (WorkRecord.objects.filter(shift_q).annotate(department=_on_duty_department("shift__"))
+                .values("department").annotate(records=Count("id", distinct=True),
+                                               cases=Count("cases", distinct=True))):
+        entry = table[row["department"] or "—"]
+        entry.records, entry.cases = row["records"], row["cases"]
+    problem_q = (Q(record__shift__hall__in=halls, record__shift__date__year=year)
+                 & rules.due(as_of, "record__shift__date"))
+    for row in (Problem.objects.filter(problem_q).annotate(department=_on_duty_department("record__shift__"))
+                .values("department").annotate(found=Count("id"),
+                                               rectified=Count("id", filter=Q(state=Problem.State.RECTIFIED)))):
+        entry = table[row["department"] or "—"]
+        entry.problems_found, entry.problems_rectified = row["found"], row["rectified"]
     # Ratings count for the department of the director who was on duty (the substitute after a swap).
-    satisfaction = defaultdict(lambda: [0, 0])
-    for evaluation in (Evaluation.objects.filter(shift__hall__in=halls, shift__date__year=year)
-                       .select_related("shift__director__person__department",
-                                       "shift__substitute__person__department")):
-        department = evaluation.shift.on_duty.person.department
-        entry = satisfaction[department.name if department else "—"]
-        entry[1] += 1
-        entry[0] += evaluation.level >= rules.SATISFIED_AT_OR_ABOVE
-    return {name: {"attendance": att, "satisfaction_rate": rate(*satisfaction[name])}
-            for name, att in sorted(table.items())}
+    for row in (Evaluation.objects.filter(shift_q).annotate(department=_on_duty_department("shift__"))
+                .values("department")
+                .annotate(n=Count("id"), satisfied=Count("id", filter=Q(level__gte=rules.SATISFIED_AT_OR_ABOVE)))):
+        entry = table[row["department"] or "—"]
+        entry.evaluations, entry.satisfied = row["n"], row["satisfied"]
+    return dict(sorted(table.items()))

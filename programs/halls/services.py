@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -23,6 +24,9 @@ from policyops.errors import (
     NotAllowed,
     PolicyOpsError,
 )
+from policyops.notifications import notify
+from policyops.recipients import role_members
+from policyops.roles import Role
 from policyops.workflow import run_transition
 from programs.halls import codes, generator, guards, rules
 from programs.halls.models import (
@@ -168,6 +172,9 @@ def shift_sign(*, user, hall, code: str, action: str, now: dt.datetime) -> DutyS
 
     def stamp(signed):
         setattr(signed, "signed_in_at" if action == "sign_in" else "signed_out_at", now)
+        if action == "sign_out":  # an early departure is recorded with the sign-out (002:1978 不得离岗)
+            minimum = settings_.minimum_presence(signed.starts_at, signed.ends_at)
+            signed.left_early = not rules.served_a_day(signed.signed_in_at, now, minimum)
 
     try:
         with transaction.atomic():
@@ -183,29 +190,49 @@ def shift_sign(*, user, hall, code: str, action: str, now: dt.datetime) -> DutyS
 
 def shift_file_substitution(*, shift: DutyShift, substitute: Director, reason: str, acting_user,
                             now: dt.datetime) -> DutyShift:
-    """A/B: filed by the director before the shift starts (002:1976 提前报备)."""
+    """A/B: filed by the director before the shift starts (002:1978 提前报…备案).
+
+    A filing, not a request: the substitute is on duty as soon as it is filed; supervisors
+    see it and may object (``shift_object_to_substitution``), their silence blocks nothing.
+    """
     if substitute.person.department_id != shift.director.person.department_id:
         raise InvalidInput(_("The substitute must be a leader of the same department."), field="substitute")
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for the substitution."), field="reason")
     with transaction.atomic():
-        shift.substitute, shift.substitution_reason = substitute, reason.strip()
+        shift.substitute, shift.substitution_reason, shift.objection_reason = substitute, reason.strip(), ""
         run_transition(shift, "file_substitution", acting_user=acting_user, as_of=now, at=now, reason=reason)
+        # The supervisors see the filing (and may object); the substitute learns they are on duty.
+        notify(recipients=[substitute.person.user, *role_members(Role.SUPERVISOR)], kind="shift.substitution_filed",
+               obj=shift, due_date=shift.date,
+               subject=_("A/B substitution filed: %(substitute)s is on duty for %(director)s on %(date)s at %(hall)s")
+               % {"substitute": substitute, "director": shift.director, "date": shift.date, "hall": shift.hall},
+               url=reverse("halls:my_shifts"), now=now)
     return shift
 
 
-def shift_decide_substitution(*, shift: DutyShift, approve: bool, acting_user, now: dt.datetime) -> DutyShift:
-    """A supervisor approves a filed swap (the substitute is then on duty) or rejects it."""
+def shift_object_to_substitution(*, shift: DutyShift, reason: str, acting_user, now: dt.datetime) -> DutyShift:
+    """A supervisor objects to a filed A/B substitution before the shift starts, with a reason.
 
-    def decide(decided):
-        if approve:
-            decided.substitution_approved = True
-        else:
-            decided.substitute = None
+    The rostered director is on duty again; both directors are told, in the same transaction.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for the objection."), field="reason")
+    substitute = shift.substitute
+
+    def revert(objected):
+        objected.substitute, objected.objection_reason = None, reason[:200]
 
     with transaction.atomic():
-        run_transition(shift, "approve_substitution" if approve else "reject_substitution", acting_user=acting_user,
-                       as_of=now, at=now, before_save=decide)
+        run_transition(shift, "object_to_substitution", acting_user=acting_user, as_of=now, at=now,
+                       reason=reason, before_save=revert)
+        recipients = [shift.director.person.user] + ([substitute.person.user] if substitute else [])
+        notify(recipients=recipients, kind="shift.substitution_objected", obj=shift, due_date=shift.date,
+               subject=_("A supervisor objected to the A/B substitution on %(date)s at %(hall)s: %(reason)s; "
+                         "%(director)s is on duty") % {"date": shift.date, "hall": shift.hall, "reason": reason,
+                                                      "director": shift.director},
+               url=reverse("halls:my_shifts"), now=now)
     return shift
 
 
@@ -217,8 +244,7 @@ def shifts_close_windows(*, now: dt.datetime) -> dict:
     """
     S = DutyShift.State
     missed = 0
-    for shift in DutyShift.objects.filter(ends_at__lte=now, state__in=[S.PUBLISHED, S.SUBSTITUTION_FILED,
-                                                                       S.SUBSTITUTED]):
+    for shift in DutyShift.objects.filter(ends_at__lte=now, state__in=[S.PUBLISHED, S.SUBSTITUTED]):
         with transaction.atomic():
             run_transition(shift, "mark_missed", acting_user=None, as_of=now, at=now)
         missed += 1

@@ -1,4 +1,4 @@
-"""Hall-duty admin: rota generation (and its explanation), publishing, moving, A/B decisions, follow-ups."""
+"""Hall-duty admin: rota generation (and its explanation), publishing, moving, A/B filings and objections, follow-ups."""
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -131,23 +131,37 @@ def filed(hall, three, rota_manager):
     return shift
 
 
-def test_approve_substitution_action(client, filed, rota_manager):
+def test_a_filing_needs_no_decision_and_supervisors_see_it(client, filed, three, rota_manager):
+    # 002:1978 备案: the filing is in force at once; the admin lists it, no approval is offered.
+    assert filed.state == S.SUBSTITUTED and filed.on_duty == three[1]
     client.force_login(rota_manager)
-    client.post(reverse(CHANGELIST), {"action": "workflow_approve_substitution", ACTION_CHECKBOX_NAME: [filed.pk]})
-    filed.refresh_from_db()
-    assert filed.state == S.SUBSTITUTED
+    page = client.get(reverse(CHANGELIST) + f"?state__exact={S.SUBSTITUTED}").content.decode()
+    assert "李局长" in page
+    actions = admin.site._registry[DutyShift].get_actions(type("R", (), {"user": rota_manager, "GET": {}})())
+    assert not any("approve" in name or "reject" in name for name in actions)
 
 
-def test_reject_substitution_button(client, filed, rota_manager):
+def test_object_to_a_filing_with_a_reason_notifies_both_directors(client, filed, three, rota_manager):
+    # 002:1978: a supervisor may object (with a reason); the rostered director is on duty again.
+    from policyops.models import Notification
+
     client.force_login(rota_manager)
     page = client.get(reverse("admin:halls_dutyshift_change", args=[filed.pk])).content.decode()
-    url = reverse(STEP, args=[filed.pk, "reject_substitution"])
+    url = reverse(STEP, args=[filed.pk, "object_to_substitution"])
     assert url in page
-    assert client.get(url).status_code == 200  # the confirmation page; nothing changes yet
-    assert DutyShift.objects.get(pk=filed.pk).state == S.SUBSTITUTION_FILED
-    client.post(url, {"_confirm": "1"})
+    response = client.get(url)
+    assert response.status_code == 200 and set(response.context["form"].fields) == {"reason"}
+    assert DutyShift.objects.get(pk=filed.pk).state == S.SUBSTITUTED
+    client.post(url, {"_confirm": "1", "reason": ""})
+    assert DutyShift.objects.get(pk=filed.pk).state == S.SUBSTITUTED  # a reason is required
+    client.post(url, {"_confirm": "1", "reason": "李局长当天另有值班安排"})
     filed.refresh_from_db()
-    assert filed.state == S.PUBLISHED and filed.substitute is None
+    assert filed.state == S.PUBLISHED and filed.substitute is None and filed.on_duty == three[0]
+    assert filed.objection_reason == "李局长当天另有值班安排"
+    told = set(Notification.objects.filter(kind="shift.substitution_objected", channel=Notification.Channel.INBOX)
+               .values_list("recipient_id", flat=True))
+    assert told == {three[0].person.user_id, three[1].person.user_id}
+    assert entries_for(filed).filter(action="object_to_substitution", reason="李局长当天另有值班安排").exists()
 
 
 def test_kiosk_link_only_for_rota_managers(client, hall, three, rota_manager):

@@ -134,7 +134,6 @@ def test_substitution_filed_in_advance_lets_the_partner_sign_in(rota, hall, rota
     shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
     services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="参加全市会议",
                                      acting_user=rota["a"].person.user, now=at(8, 0, day=DAY - dt.timedelta(days=1)))
-    services.shift_decide_substitution(shift=shift, approve=True, acting_user=rota_manager, now=at(18, 0, day=DAY - dt.timedelta(days=1)))
     services.shift_sign(user=rota["b"].person.user, hall=hall, code=code_at(hall, at(9, 5)), action="sign_in",
                         now=at(9, 5))
     shift.refresh_from_db()
@@ -189,12 +188,15 @@ def test_briefing_figures_on_a_hand_made_month(rota, hall, rota_manager):
                         now=at(9, 5))
     services.shift_sign(user=rota["c"].person.user, hall=hall, code=code_at(hall, at(9, 40)), action="sign_in",
                         now=at(9, 40))
+    for key in ("a", "c"):
+        services.shift_sign(user=rota[key].person.user, hall=hall, code=code_at(hall, at(16, 58)),
+                            action="sign_out", now=at(16, 58))
     services.evaluation_submit(hall=hall, level=1, comment="", device="d1", now=at(10),
                                shift_id=shift_of(rota["a"]).pk)
     services.evaluation_submit(hall=hall, level=4, comment="", device="d2", now=at(10),
                                shift_id=shift_of(rota["c"]).pk)
     services.shifts_close_windows(now=at(17, 30, day=dt.date(2024, 10, 31)))
-    b = monthly_briefing(halls=[hall], year=2024, month=10)
+    b = monthly_briefing(halls=[hall], year=2024, month=10, as_of=dt.date(2024, 11, 1))
     assert (b.total.due, b.total.done, b.total.missed, b.total.punctual) == (3, 2, 1, 1)
     assert b.total.attendance_rate == Decimal("0.667")
     assert b.under_quota == ["李局长"]
@@ -216,13 +218,14 @@ def test_with_two_directors_on_duty_the_rater_chooses(rota, hall, rota_manager):
     assert Evaluation.objects.get().shift.director == rota["a"]
 
 
-def test_a_filed_but_unapproved_swap_leaves_the_director_responsible(rota, rota_manager):
+def test_a_filed_swap_makes_the_substitute_responsible(rota, rota_manager):
+    # 002:1978: once filed, the substitute is on duty; if nobody comes, it is the substitute's miss.
     shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
     services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="开会",
                                      acting_user=rota["a"].person.user, now=at(8, 0, day=DAY - dt.timedelta(days=1)))
     services.shifts_close_windows(now=at(17, 30))
     shift.refresh_from_db()
-    assert shift.state == DutyShift.State.MISSED and shift.on_duty == rota["a"]
+    assert shift.state == DutyShift.State.MISSED and shift.on_duty == rota["b"]
 
 
 def test_a_light_month_is_spread_over_its_days():

@@ -20,7 +20,10 @@ def test_the_kiosk_with_odd_digits_is_a_404(client):
     assert client.get("/halls/kiosk/²:x/").status_code == 404
 
 
-def test_a_director_whose_filing_was_not_decided_can_still_sign_in(hall, rota_manager):
+def test_once_filed_the_substitute_is_on_duty_not_the_rostered_director(hall, rota_manager):
+    # 002:1978 备案: a filed substitution is in force without a decision.
+    from policyops.errors import NotAllowed
+
     a = make_director(hall, "张局长")
     b = make_director(hall, "李局长")
     services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
@@ -30,7 +33,9 @@ def test_a_director_whose_filing_was_not_decided_can_still_sign_in(hall, rota_ma
     services.shift_file_substitution(shift=shift, substitute=b, reason="开会", acting_user=a.person.user,
                                      now=dt.datetime.combine(day - dt.timedelta(days=1), dt.time(8), tzinfo=TZ))
     now = dt.datetime.combine(day, dt.time(9, 5), tzinfo=TZ)
-    services.shift_sign(user=a.person.user, hall=hall, code=codes.current_code(hall.duty_settings.code_secret, now)[0],
-                        action="sign_in", now=now)
+    code = codes.current_code(hall.duty_settings.code_secret, now)[0]
+    with pytest.raises(NotAllowed):
+        services.shift_sign(user=a.person.user, hall=hall, code=code, action="sign_in", now=now)
+    services.shift_sign(user=b.person.user, hall=hall, code=code, action="sign_in", now=now)
     shift.refresh_from_db()
-    assert shift.state == DutyShift.State.SIGNED_IN and shift.on_duty == a
+    assert shift.state == DutyShift.State.SIGNED_IN and shift.on_duty == b

@@ -48,8 +48,7 @@ def world(hall):
     laixi_director = make_director(other_hall, "赵局长")
     mine = DutyShiftFactory(director=zhang, date=DAY)
     theirs = DutyShiftFactory(director=li, date=DAY)
-    covered = DutyShiftFactory(director=laixi_director, date=DAY + dt.timedelta(days=1), substitute=zhang,
-                               substitution_approved=True)
+    covered = DutyShiftFactory(director=laixi_director, date=DAY + dt.timedelta(days=1), substitute=zhang)
     code = codes.current_code(hall.duty_settings.code_secret, at(9, 5))[0]
     services.shift_sign(user=zhang.person.user, hall=hall, code=code, action="sign_in", now=at(9, 5))
     services.evaluation_submit(hall=hall, level=1, comment="", device="d", now=at(10))

@@ -50,8 +50,6 @@ def test_services_leave_no_moment_on_the_shift(pair, hall, rota_manager):
     a, b, shift = pair
     services.shift_file_substitution(shift=shift, substitute=b, reason="开会", acting_user=a.person.user,
                                      now=at(8, day=DAY - dt.timedelta(days=1)))
-    services.shift_decide_substitution(shift=shift, approve=True, acting_user=rota_manager,
-                                       now=at(9, day=DAY - dt.timedelta(days=1)))
     signed = services.shift_sign(user=b.person.user, hall=hall, action="sign_in", now=at(9, 5),
                                  code=codes.current_code(hall.duty_settings.code_secret, at(9, 5))[0])
     for obj in (shift, signed):
@@ -76,8 +74,8 @@ def test_available_steps_for_the_director_and_the_supervisor(pair, rota_manager)
     assert workflow.available_actions(shift, b.person.user, as_of=before) == []  # not their shift
     assert workflow.available_actions(shift, rota_manager, as_of=before) == []  # nothing to decide yet
     services.shift_file_substitution(shift=shift, substitute=b, reason="开会", acting_user=a.person.user, now=before)
-    assert workflow.ready_action_names(shift, rota_manager, as_of=before) == ["approve_substitution",
-                                                                            "reject_substitution"]
+    # A filing is in force at once (002:1978 备案): the supervisor's only step is to object, with a reason.
+    assert workflow.ready_action_names(shift, rota_manager, as_of=before) == ["object_to_substitution"]
     assert workflow.ready_action_names(shift, a.person.user, as_of=before) == []
 
 
@@ -114,4 +112,4 @@ def test_a_director_files_the_substitution_from_the_admin_step_page(client, pair
     assert page.status_code == 200 and set(page.context["form"].fields) == {"substitute", "reason"}
     assert client.post(url, {"_confirm": "1", "substitute": b.pk, "reason": "参加全市会议"}).status_code == 302
     shift.refresh_from_db()
-    assert shift.state == DutyShift.State.SUBSTITUTION_FILED and shift.substitute == b
+    assert shift.state == DutyShift.State.SUBSTITUTED and shift.substitute == b

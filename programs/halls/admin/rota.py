@@ -1,8 +1,8 @@
 """Admin of the rota: duty shifts and the sign-in log.
 
 Nothing is added, edited or deleted here. Generating a month goes through
-``services.rota_generate``; every other step of a shift (publish, move, the A/B decision,
-the work record) is a button that policyops.workflow offers (programs.halls.actions).
+``services.rota_generate``; every other step of a shift (publish, move, the objection to
+an A/B filing, the work record) is a button that policyops.workflow offers (programs.halls.actions).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
-from policyops.admin_workflow import form_page, workflow_bulk_action
+from policyops.admin_workflow import form_page
 from policyops.errors import PolicyOpsError
 from policyops.models import ServiceHall
 from programs.halls import services
@@ -26,10 +26,6 @@ from programs.halls.forms import GenerateRotaForm
 from programs.halls.models import DutyShift, SignAttempt
 
 GENERATE_TEMPLATE = "admin/halls/dutyshift/generate_rota.html"
-
-
-def _rota_bulk(name, description):
-    return workflow_bulk_action(name, description, permissions=("manage_rota",))
 
 
 class SignAttemptInline(admin.TabularInline):
@@ -50,19 +46,19 @@ class SignAttemptInline(admin.TabularInline):
 @admin.register(DutyShift)
 class DutyShiftAdmin(HallWorkflowAdminMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ("date", "hall", "director_name", "department", "substitute_name", "state", "signed_in",
-                    "signed_out", "left_without_sign_out")
-    list_filter = ("hall", "state", "date")
+                    "signed_out", "left_without_sign_out", "left_early")
+    list_filter = ("hall", "state", "date", "left_early")
     list_select_related = ("hall", "director__person__department", "substitute__person")
     date_hierarchy = "date"
     search_fields = ("director__person__name", "substitute__person__name", "hall__name")
     fields = ("hall", "date", "director", "starts_at", "ends_at", "state", "substitute", "substitution_reason",
-              "signed_in_at", "signed_out_at", "left_without_sign_out", "audit_trail")
+              "objection_reason", "signed_in_at", "signed_out_at", "left_without_sign_out", "left_early",
+              "audit_trail")
     readonly_fields = fields
     inlines = [SignAttemptInline]
-    actions = ["publish_months",
-               _rota_bulk("approve_substitution",
-                          gettext_lazy("Approve the A/B substitutions of the selected shifts")),
-               _rota_bulk("reject_substitution", gettext_lazy("Reject the A/B substitutions of the selected shifts"))]
+    # A filed A/B substitution needs no decision (002:1978 备案): filter on 'substitute filed (A/B)' to see the
+    # filings; an objection, with its reason, is the button on the shift's page.
+    actions = ["publish_months"]
     change_list_template = "admin/halls/dutyshift/change_list.html"
 
     def has_manage_rota_permission(self, request):

@@ -19,7 +19,7 @@ from programs.halls.models import Director, HallSettings, Unavailability
 
 @admin.register(HallSettings)
 class HallSettingsAdmin(DistrictScopedAdminMixin, HistoryAdmin):
-    list_display = ("hall", "opens_at", "closes_at", "daily_capacity", "public_pages")
+    list_display = ("hall", "opens_at", "closes_at", "daily_capacity", "presence_tolerance_minutes", "public_pages")
     list_select_related = ("hall",)
     search_fields = ("hall__name",)
     actions = ["renew_code_secret"]

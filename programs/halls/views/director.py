@@ -53,6 +53,9 @@ def sign(request):
                     messages.success(request, _("Signed out at %(time)s; %(minutes)s minutes on duty.") % {
                         "time": f"{timezone.localtime(shift.signed_out_at):%H:%M}",
                         "minutes": shift.minutes_on_duty if shift.minutes_on_duty is not None else "—"})
+                    if shift.left_early:
+                        messages.warning(request, _("You left before the end of your duty: this shift is recorded "
+                                                    "as an early departure and does not count as a served day."))
                 return redirect("halls:my_shifts")
     else:
         initial = {"action": request.GET.get("action") if request.GET.get("action") in ("sign_in", "sign_out")
@@ -105,8 +108,8 @@ def file_substitution(request, shift_id):
     except PolicyOpsError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("The substitution for %(date)s is filed; a supervisor will approve it.")
-                         % {"date": shift.date})
+        messages.success(request, _("The substitution for %(date)s is filed: %(substitute)s is on duty.")
+                         % {"date": shift.date, "substitute": shift.substitute.person.name})
     return redirect("halls:my_shifts")
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -71,7 +72,7 @@ def _level_options(request):
 def attendance_row(name, att) -> dict:
     return {"name": name, "due": att.due, "done": att.done, "attendance_rate": att.attendance_rate,
             "punctual": att.punctual, "punctuality_rate": att.punctuality_rate, "substituted": att.substituted,
-            "missed": att.missed, "attendance": percent(att.attendance_rate),
+            "missed": att.missed, "left_early": att.left_early, "attendance": percent(att.attendance_rate),
             "punctuality": percent(att.punctuality_rate)}
 
 
@@ -84,12 +85,13 @@ def briefing_figures(b: selectors.Briefing) -> dict:
                    for level, _label in rules.EVALUATION_LEVELS]
     summary = [
         (_("shifts due"), b.total.due, None),
-        (_("shifts done (signed in)"), b.total.done, None),
+        (_("served days"), b.total.done, None),
         (_("attendance rate"), percent(b.total.attendance_rate), ratio(b.total.attendance_rate)),
         (_("signed in on time"), b.total.punctual, None),
         (_("punctuality rate"), percent(b.total.punctuality_rate), ratio(b.total.punctuality_rate)),
         (_("A/B substitutions"), b.total.substituted, None),
         (_("missed shifts"), b.total.missed, None),
+        (_("early departures"), b.total.left_early, None),
         (_("directors under the monthly quota"), len(b.under_quota), None),
         (_("cases accepted on duty"), b.cases_accepted, None),
         (_("evaluations"), count, None),
@@ -107,13 +109,13 @@ def briefing_figures(b: selectors.Briefing) -> dict:
 
 
 def _attendance_header(first_column):
-    return [first_column, _("due"), _("done"), _("attendance rate"), _("on time"), _("punctuality rate"),
-            _("A/B substitutions"), _("missed")]
+    return [first_column, _("due"), _("served days"), _("attendance rate"), _("on time"), _("punctuality rate"),
+            _("A/B substitutions"), _("missed"), _("early departures")]
 
 
 def _attendance_cells(row):
     return [row["name"], row["due"], row["done"], share(row["attendance_rate"]), row["punctual"],
-            share(row["punctuality_rate"]), row["substituted"], row["missed"]]
+            share(row["punctuality_rate"]), row["substituted"], row["missed"], row["left_early"]]
 
 
 def _attendance_chart(rows):
@@ -126,7 +128,8 @@ def _attendance_chart(rows):
 def _month_context(request, year, month):
     first = month_or_404(year, month)
     scope = hall_scope(request)
-    return first, scope, selectors.monthly_briefing(halls=scope.halls, year=year, month=month)
+    return first, scope, selectors.monthly_briefing(halls=scope.halls, year=year, month=month,
+                                                    as_of=timezone.localdate())
 
 
 @reporting
@@ -164,13 +167,19 @@ def briefing_xlsx(request, year, month):
 
 
 def _assessment_rows(request, year):
+    """One row per department: 出勤情况, 工作记实 and 群众评价 (002:1980), shared by the page and the XLSX."""
     month_or_404(year, 1)
     scope = hall_scope(request)
     rows = []
-    for name, entry in selectors.department_assessment(halls=scope.halls, year=year).items():
-        row = attendance_row(name, entry["attendance"])
-        row["satisfaction_rate"] = entry["satisfaction_rate"]
-        row["satisfaction"] = percent(entry["satisfaction_rate"])
+    for name, entry in selectors.department_assessment(halls=scope.halls, year=year,
+                                                       as_of=timezone.localdate()).items():
+        row = attendance_row(name, entry.attendance)
+        row.update({
+            "records": entry.records, "records_per_served_day": entry.records_per_served_day,
+            "cases": entry.cases, "problems_found": entry.problems_found,
+            "problems_rectified": entry.problems_rectified, "rectification_rate": entry.rectification_rate,
+            "rectification": percent(entry.rectification_rate), "evaluations": entry.evaluations,
+            "satisfaction_rate": entry.satisfaction_rate, "satisfaction": percent(entry.satisfaction_rate)})
         rows.append(row)
     return scope, rows
 
@@ -186,7 +195,13 @@ def assessment(request, year):
 @reporting
 def assessment_xlsx(request, year):
     scope, rows = _assessment_rows(request, year)
-    header = _attendance_header(_("department")) + [_("satisfaction rate")]
-    cells = [_attendance_cells(row) + [share(row["satisfaction_rate"])] for row in rows]
+    header = _attendance_header(_("department")) + [
+        _("work records filed"), _("work records per served day"), _("cases accepted on duty"),
+        _("problems raised"), _("problems rectified"), _("rectification rate"), _("evaluations"),
+        _("satisfaction rate")]
+    cells = [_attendance_cells(row) + [row["records"], row["records_per_served_day"], row["cases"],
+                                       row["problems_found"], row["problems_rectified"],
+                                       share(row["rectification_rate"]), row["evaluations"],
+                                       share(row["satisfaction_rate"])] for row in rows]
     return xlsx_response(f"halls-assessment-{year}.xlsx",
                          [(_("Assessment %(year)s") % {"year": year}, header, cells)])
