@@ -51,4 +51,6 @@ def _recompute_case_clocks(sender, dates, **kwargs):
     from approvals.services import cases_recompute_after_calendar_change
 
     # The calendar changes now: a submitted case past its correction window keeps its deemed clock.
-    cases_recompute_after_calendar_change(dates, as_of=timezone.localdate())
+    moved = cases_recompute_after_calendar_change(dates, as_of=timezone.localdate())
+    # What the supervisor who changed the calendar is told (policyops.calendar.overrides_changed).
+    return [_("approval case %(number)s") % {"number": number} for number in moved]

@@ -43,6 +43,10 @@ def calendar_warning_years(today: dt.date) -> list[int]:
     return calendar.years_missing_official_calendar([today.year, today.year + 1])
 
 
+# How many moved deadlines the import's message names (the rest are counted).
+MOVED_SHOWN = 50
+
+
 @admin.register(District)
 class DistrictAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [resources.DistrictResource]
@@ -125,6 +129,10 @@ class CalendarOverrideAdmin(ImportExportMixin, HistoryAdmin):
                 messages.success(request, _("The official calendar of %(year)s has been imported (%(count)s dates); "
                                             "open deadlines were recomputed.")
                                  % {"year": form.cleaned_data["year"], "count": len(report.rows())})
+                if report.moved:  # the deadlines that were provisional and have moved now
+                    more = "…" if len(report.moved) > MOVED_SHOWN else ""
+                    messages.warning(request, _("Deadlines moved (%(count)s): %(items)s")
+                                     % {"count": len(report.moved), "items": "、".join(report.moved[:MOVED_SHOWN]) + more})
                 return redirect("admin:policyops_calendaroverride_changelist")
             for problem in report.problems:
                 form.add_error("file", str(problem))

@@ -59,23 +59,25 @@ def changing() -> None:
     _local.changing = True  # after clear_cache, which resets it
 
 
-def overrides_changed(dates) -> None:
+def overrides_changed(dates) -> list[str]:
     """The one hook after any write of calendar overrides: call it inside that transaction.
 
     Clears the calendar cache (until the transaction ends, this thread reads the overrides
     around the cache, so a rollback leaves nothing stale behind) and sends
     ``calendar_changed`` with the changed dates, so every app that stores deadlines computed
-    from the calendar recomputes its open ones, in the same transaction.
+    from the calendar recomputes its open ones, in the same transaction. Returns what the
+    receivers say moved (e.g. "审批案件 PD-2027-000001"), for the person who changed it.
     """
     from django.db import transaction
 
     dates = frozenset(d for d in dates if d)
     if not dates:
-        return
+        return []
     changing()
-    calendar_changed.send(sender="policyops.CalendarOverride", dates=dates)
+    responses = calendar_changed.send(sender="policyops.CalendarOverride", dates=dates)
     # Other threads of this process may have cached the old calendar meanwhile.
     transaction.on_commit(clear_cache)
+    return [str(item) for _receiver, moved in responses for item in (moved or ())]
 
 
 def _atomic_blocks() -> list:

@@ -164,5 +164,5 @@ def _import_official_year(*, year, source, filename, notice, acting_user) -> imp
                      reason=_("%(count)s dates") % {"count": len(after)})
         changed = {d for d in before.keys() | after.keys() if before.get(d) != after.get(d)}
         # The year's "official" mark changes how it counts even when no date changed.
-        calendar_overrides_changed(changed or {dt.date(year, 1, 1)})
+        report.moved = calendar_overrides_changed(changed or {dt.date(year, 1, 1)})
     return report

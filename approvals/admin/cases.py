@@ -183,6 +183,9 @@ class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixi
             (_("working days paused"), clock["days_paused"]),
             (_("working days left"), "—" if clock["days_left"] is None else clock["days_left"]),
         ]
+        if clock["provisional"]:
+            rows.append((_("provisional"), _("The due date lies in a year whose official holiday calendar is not "
+                                             "known yet.")))
         return format_html('<table class="approvals-clock"><tbody>{}</tbody></table>',
                            format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 

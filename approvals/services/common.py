@@ -86,7 +86,8 @@ def _end_suspension(suspension, as_of):
         suspension.save(update_fields=["end"])
 
 
-def _recompute_and_save(cases, as_of) -> int:
+def _recompute_and_save(cases, as_of) -> list[str]:
+    """Recompute and store the clocks of ``cases``; the numbers of those whose clock moved."""
     changed = []
     for case in cases.iterator(chunk_size=500):
         before = tuple(getattr(case, f) for f in CLOCK_FIELDS)
@@ -94,17 +95,17 @@ def _recompute_and_save(cases, as_of) -> int:
         if tuple(getattr(case, f) for f in CLOCK_FIELDS) != before:
             changed.append(case)
     ApprovalCase.objects.bulk_update(changed, CLOCK_FIELDS, batch_size=500)
-    return len(changed)
+    return [case.number for case in changed]
 
 
-def cases_recompute_after_calendar_change(dates, *, as_of: dt.date | None = None) -> int:
-    """Recompute the clocks of the open cases a calendar change can move; returns how many moved.
+def cases_recompute_after_calendar_change(dates, *, as_of: dt.date | None = None) -> list[str]:
+    """Recompute the clocks of the open cases a calendar change can move; the numbers of those that moved.
 
     A case received after the last changed date cannot be affected; every other open
     case is recomputed (open cases are a small share of all cases).
     """
     if not dates:
-        return 0
+        return []
     return _recompute_and_save(ApprovalCase.objects.open().filter(received_on__lte=max(dates))
                                .select_related("power").prefetch_related("suspensions").order_by("pk"), as_of)
 
@@ -112,8 +113,9 @@ def cases_recompute_after_calendar_change(dates, *, as_of: dt.date | None = None
 def cases_start_deemed_clocks(*, as_of: dt.date) -> int:
     """Daily: a submitted case whose correction window passed without a notice is deemed
     accepted on its receipt date (Art. 32(4)); its decision clock shows from ``as_of`` on."""
-    return _recompute_and_save(ApprovalCase.objects.filter(state=ApprovalCase.State.SUBMITTED, legal_due_on=None)
-                               .select_related("power").prefetch_related("suspensions").order_by("pk"), as_of)
+    cases = (ApprovalCase.objects.filter(state=ApprovalCase.State.SUBMITTED, legal_due_on=None)
+             .select_related("power").prefetch_related("suspensions").order_by("pk"))
+    return len(_recompute_and_save(cases, as_of))
 
 
 # --- dates in order -------------------------------------------------------------------

@@ -38,6 +38,8 @@ class ImportReport:
     result: object = None  # import_export.results.Result
     saved: bool = False
     dry_run: bool = False
+    # What a saved import moved elsewhere (deadlines recomputed), as the receivers name it.
+    moved: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

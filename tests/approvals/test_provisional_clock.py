@@ -6,6 +6,7 @@ State Council notice lacks its 调休 days (policyops.calendar.is_provisional).
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from approvals import services
 from approvals.selectors import case_clock_summary
@@ -47,3 +48,12 @@ def test_an_imported_official_year_is_no_longer_provisional(power, entrustment, 
     OfficialCalendarYear.objects.create(year=2027)
     calendar.clear_cache()
     assert case_clock_summary(case, D(2026, 12, 15))["provisional"] is False
+
+
+def test_the_admin_case_page_says_the_due_date_is_provisional(client, power, entrustment, clerk):
+    calendar.clear_cache()
+    case = _accepted(power, clerk, D(2026, 12, 15))
+    client.force_login(clerk)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("admin:approvals_approvalcase_change", args=[case.pk])).content.decode()
+    assert "official holiday calendar is not known yet" in html

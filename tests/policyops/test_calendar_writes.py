@@ -126,6 +126,16 @@ def test_the_official_year_page_imports_through_the_pipeline(client, supervisor,
     assert open_case.legal_due_on == D(2024, 10, 31)
 
 
+def test_the_official_year_page_names_the_cases_whose_deadline_moved(client, supervisor, open_case):
+    # Issue 10 item 17: importing a year's notice lists the deadlines that were provisional and moved.
+    client.force_login(supervisor)
+    content = "date,type,name\n2024-10-08,休,测试\n".encode()
+    response = client.post(reverse("admin:policyops_calendaroverride_import_official_year"),
+                           {"year": "2024", "notice": "测试通知", "file": SimpleUploadedFile("2024.csv", content)},
+                           follow=True)
+    assert any(open_case.number in str(m) for m in response.context["messages"])
+
+
 def test_the_official_year_page_lists_problems_by_line_and_saves_nothing(client, supervisor):
     client.force_login(supervisor)
     content = b"date,type,name\n2027-01-01,\xe4\xbc\x91,x\n2027-13-01,\xe4\xbc\x91,y\n"
