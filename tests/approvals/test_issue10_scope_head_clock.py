@@ -198,7 +198,9 @@ def test_issuance_cannot_precede_the_decision_art_44(case, clerk, head):
 # --- item 16: every "002:NN" reference in approvals/ points at its text --------------------------------
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SOURCE = next((ROOT.parent / "shared" / "sources").glob("002_*.txt")).read_text(encoding="utf-8").splitlines()
+# The sources lie in shared/ beside the checkout (so they do in CI); a checkout alone has none.
+SOURCE_FILE = next((ROOT.parent / "shared" / "sources").glob("002_*.txt"), None)
+SOURCE = SOURCE_FILE.read_text(encoding="utf-8").splitlines() if SOURCE_FILE else []
 # What the comment speaks of → a phrase the cited line of 002 must contain.
 TOPICS = [
     (r"in force from|施行", "起施行"),  # 002:7
@@ -218,6 +220,7 @@ def _line(n):
     return SOURCE[n - 1]
 
 
+@pytest.mark.skipif(SOURCE_FILE is None, reason="needs ../shared/sources beside the checkout")
 def test_every_decree_line_reference_in_approvals_points_at_its_text_002():
     refs = 0
     for path in sorted((ROOT / "approvals").rglob("*.py")):
