@@ -10,6 +10,7 @@ from approvals.models import ApprovalCase, Entrustment
 from policyops.calendar import add_working_days, working_days_between
 from policyops.notifications import NotificationBatch
 from policyops.recipients import role_members, role_members_by_district
+from policyops.reminders import lead_threshold
 from policyops.roles import Role
 
 
@@ -37,17 +38,19 @@ def sweep_cases(*, today: dt.date, now: dt.datetime) -> int:
                           body=f"{case.power.name}\n{case.applicant_name}", url=_url(case))
 
     for case in cases:
-        # Correction notice not yet sent on day 4 of the 5-day limit (Art. 32).
-        if case.state == S.SUBMITTED and working_days_between(case.received_on, today) == lead["case_correction_day"]:
+        # Correction notice not yet sent from day 4 of the 5-day limit (Art. 32), once.
+        if case.state == S.SUBMITTED and case.correction_due_on and today <= case.correction_due_on \
+                and working_days_between(case.received_on, today) >= lead["case_correction_day"]:
             send(case, _responsible(case), "case.correction_window", case.correction_due_on, _(
                 "%(case)s: the correction notice must be sent by %(due)s, or the case counts as accepted")
                 % {"case": case, "due": case.correction_due_on})
         # Promised and legal decision deadlines ahead and on the day.
         if case.state in (S.ACCEPTED, S.UNDER_REVIEW) or (case.state == S.SUBMITTED and case.legal_due_on):
             for label, due in (("promised", case.promised_due_on), ("legal", case.legal_due_on)):
-                if due and due >= today and working_days_between(today, due) in lead["case_decision_days_ahead"]:
-                    left = working_days_between(today, due)
-                    send(case, _responsible(case), f"case.{label}_due_in_{left}", due, _(
+                left = working_days_between(today, due) if due and due >= today else None
+                threshold = None if left is None else lead_threshold(left, lead["case_decision_days_ahead"])
+                if threshold is not None:
+                    send(case, _responsible(case), f"case.{label}_due_in_{threshold}", due, _(
                         "%(case)s: %(which)s deadline %(due)s (%(left)s working days left)")
                         % {"case": case, "which": _("promised") if label == "promised" else _("legal"),
                            "due": due, "left": left})
@@ -55,9 +58,10 @@ def sweep_cases(*, today: dt.date, now: dt.datetime) -> int:
         if case.due_on and case.due_on < today:
             send(case, [*supervisors, *heads.get(case.district_id, []), *_responsible(case)], "case.overdue", today,
                  _("Overdue since %(due)s: %(case)s") % {"case": case, "due": case.due_on})
-        # Licence not issued 2 working days before its 10-day limit (Art. 44).
+        # Licence not issued 2 working days before its 10-day limit (Art. 44), or later: once.
         if case.state == S.APPROVED and case.licence_due_on and case.licence_due_on >= today and \
-                working_days_between(today, case.licence_due_on) == lead["case_licence_days_ahead"]:
+                lead_threshold(working_days_between(today, case.licence_due_on),
+                               [lead["case_licence_days_ahead"]]) is not None:
             send(case, _responsible(case), "case.licence_due", case.licence_due_on,
                  _("%(case)s: issue the licence by %(due)s") % {"case": case, "due": case.licence_due_on})
         # A pause whose announced length has run out (Art. 45).

@@ -11,6 +11,17 @@ from django.utils.translation import gettext as _
 from policyops.calendar import working_days_between
 from policyops.models import PolicyTask
 from policyops.notifications import NotificationBatch
+
+
+def lead_threshold(days_left: int, thresholds) -> int | None:
+    """The reminder threshold ``days_left`` has reached: the smallest one at or above it.
+
+    A reminder is due once per threshold, from the day it is reached on: with thresholds
+    (3, 1, 0), 2 working days left is threshold 3, so a sweep that missed the day with 3
+    left still sends it once (the Notification key holds the threshold). None: too early.
+    """
+    reached = [t for t in thresholds if t >= days_left]
+    return min(reached) if reached else None
 from policyops.recipients import department_members
 
 
@@ -24,9 +35,10 @@ def sweep_policy_tasks(*, today, now) -> int:
             kind, subject = "policy_task.overdue", _("Overdue: %(task)s (deadline %(deadline)s)")
         else:
             left = working_days_between(today, task.deadline)
-            if left not in ahead:
+            threshold = lead_threshold(left, ahead)
+            if threshold is None:
                 continue
-            kind = f"policy_task.due_in_{left}"
+            kind = f"policy_task.due_in_{threshold}"
             subject = (_("Due today: %(task)s") if left == 0
                        else _("Due in %(days)s working days: %(task)s (deadline %(deadline)s)"))
         subject = subject % {"task": task, "deadline": task.deadline, "days": working_days_between(today, task.deadline)}

@@ -41,11 +41,28 @@ def test_correction_window_reminder_on_day_four(power, entrustment, clerk):
     (D(2024, 10, 25), ["case.legal_due_in_3"]),   # 10-30 is 3 working days away
     (D(2024, 10, 29), ["case.legal_due_in_1"]),
     (D(2024, 10, 30), ["case.legal_due_in_0"]),
-    (D(2024, 10, 28), []),
+    (D(2024, 10, 24), []),                        # 4 working days away: not yet
+    (D(2024, 10, 28), ["case.legal_due_in_3"]),   # the run with 3 left was missed: sent late, once
 ])
 def test_decision_deadline_reminders(review_case, today, expected):
     reminders.sweep_cases(today=today, now=now_on(today))
     assert kinds() == expected
+
+
+def test_a_missed_reminder_is_sent_once_by_the_next_sweep(review_case):
+    # Issue 11 #9: "at or below the threshold, not yet sent for this threshold".
+    reminders.sweep_cases(today=D(2024, 10, 25), now=now_on(D(2024, 10, 25)))
+    reminders.sweep_cases(today=D(2024, 10, 28), now=now_on(D(2024, 10, 28)))  # 2 left: threshold 3, sent
+    assert kinds() == ["case.legal_due_in_3"]
+    reminders.sweep_cases(today=D(2024, 10, 29), now=now_on(D(2024, 10, 29)))
+    assert kinds() == ["case.legal_due_in_1", "case.legal_due_in_3"]
+
+
+def test_a_missed_correction_reminder_is_sent_on_day_five(power, entrustment, clerk):
+    register_case(power, clerk=clerk, received_on=D(2024, 9, 27), materials=[("营业执照", False)])
+    assert reminders.sweep_cases(today=D(2024, 10, 10), now=now_on(D(2024, 10, 10))) == 1  # day 5, day 4 missed
+    assert reminders.sweep_cases(today=D(2024, 10, 10), now=now_on(D(2024, 10, 10))) == 0
+    assert kinds() == ["case.correction_window"]
 
 
 def test_overdue_cases_escalate_daily_to_supervisor_and_head(review_case, supervisor, head, clerk):

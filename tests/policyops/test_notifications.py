@@ -77,11 +77,14 @@ def test_policy_task_sweep_reminds_5_days_ahead_today_and_overdue(unit_user):
     ahead = PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 28))  # 5 working days after 10-21
     today = PolicyTaskFactory(lead_unit=unit, deadline=TODAY)
     late = PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 1))
-    PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 25))  # 4 days: nothing
+    # 4 days left and its 5-day reminder never sent (a missed sweep): sent now, once.
+    missed = PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 25))
+    later = PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 29))  # 6 days: nothing yet
     reminders.sweep_policy_tasks(today=TODAY, now=NOW)
     kinds = dict(Notification.objects.filter(channel="inbox").values_list("object_id", "kind"))
     assert kinds == {str(ahead.pk): "policy_task.due_in_5", str(today.pk): "policy_task.due_in_0",
-                     str(late.pk): "policy_task.overdue"}
+                     str(late.pk): "policy_task.overdue", str(missed.pk): "policy_task.due_in_5"}
+    assert str(later.pk) not in kinds
 
 
 def test_running_the_sweep_twice_sends_nothing_new(unit_user):
