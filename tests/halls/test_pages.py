@@ -2,6 +2,7 @@
 import datetime as dt
 import html
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -341,6 +342,23 @@ def test_evaluation_thanks_and_follow_up_for_dissatisfied(client, rota, hall, cl
     response = client.post(evaluate_url(hall), {"level": 5})
     assert "already rated" in response.context["error"] or "已" in response.context["error"]
     assert Evaluation.objects.count() == 1
+
+
+def test_a_browser_can_post_the_rating_form(rota, hall, clock):
+    # Issue 11 #1: the page's Referrer-Policy decides the Origin a browser sends with its form.
+    # "no-referrer" makes Chromium send "Origin: null" (refused by the CSRF check); with
+    # "same-origin" it sends the page's own origin, which passes.
+    from django.test import Client
+
+    sign(rota["a"], hall, "sign_in", at(9, 5))
+    clock(at(10))
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(evaluate_url(hall))
+    assert page["Referrer-Policy"] != "no-referrer"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', text(page)).group(1)
+    response = browser.post(evaluate_url(hall), {"level": 5, "csrfmiddlewaretoken": token},
+                            HTTP_ORIGIN="http://testserver")
+    assert response.status_code == 200 and Evaluation.objects.count() == 1
 
 
 def test_evaluation_without_a_director_on_duty_shows_the_message(client, hall, clock):

@@ -35,4 +35,4 @@ def kiosk(request, token):
         "refresh": min(KIOSK_REFRESH_SECONDS, seconds_left), "qr": qr_svg(sign_url), "on_duty": on_duty,
         "now": timezone.localtime(now)})
     response["X-Robots-Tag"] = "noindex, nofollow"
-    return public_response(response)
+    return public_response(response, referrer_policy="no-referrer")
