@@ -26,17 +26,10 @@ def file_format(filename: str) -> str | None:
     return importing.file_format(filename) if Path(filename).suffix else None
 
 
-def read_project_file(filename: str, content: bytes) -> importing.Table:
-    """The file read as the pipeline reads a project list (raises importing.ImportRefused);
-    ``import_project_table`` takes the Table as well as the file itself."""
-    return importing.read_table(content, filename=filename, max_bytes=PROJECT_UPLOAD_MAX_BYTES,
-                                max_rows=PROJECT_UPLOAD_MAX_ROWS, normalise_header=RoadProjectResource.normalise_header)
-
-
 def import_project_table(file, *, user, dry_run: bool, filename: str = "") -> importing.ImportReport:
     """Import (or, with ``dry_run``, preview) a project list: every row or none.
 
-    ``file``: the file's bytes (or an upload, or a Table from ``read_project_file``). Never
+    ``file``: the file's bytes or an upload (``filename`` gives its format). Never
     raises for a bad file: what is wrong is in the report's problems.
     """
     return importing.import_table(

@@ -11,7 +11,7 @@ from django.urls import reverse
 from policyops.models import District
 from programs.roads import services
 from programs.roads.models import DESIGN_FACTS, PROGRAMME_FACTS, RoadProject
-from programs.roads.project_lists import import_project_table, read_project_file
+from programs.roads.project_lists import import_project_table
 from programs.roads.resources import PROJECT_COLUMNS
 from tests.roads.factories import RoadProjectFactory, manager_of
 
@@ -110,7 +110,7 @@ def csv_of(project, **changes):
 
 
 def import_changes(project, user, **changes):
-    return import_project_table(read_project_file("x.csv", csv_of(project, **changes)), user=user, dry_run=False)
+    return import_project_table(csv_of(project, **changes), filename="x.csv", user=user, dry_run=False)
 
 
 def test_the_import_refuses_a_frozen_fact_under_its_column(seeded):
