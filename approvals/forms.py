@@ -206,6 +206,11 @@ class RevokeEntrustmentForm(forms.Form):
     details = forms.CharField(label=_("revocation details"), widget=forms.Textarea(attrs={"rows": 4}),
                               help_text=_("The facts behind the revocation; the seal is recovered today."))
 
+    def __init__(self, *args, entrustment=None, **kwargs):
+        # One entrustment (its "revoke" step) or several (the bulk action): the same questions.
+        self.entrustment = entrustment
+        super().__init__(*args, **kwargs)
+
 
 # --- Public status page -------------------------------------------------------------
 

@@ -21,6 +21,7 @@ the instance and never read from the wall clock.
 from __future__ import annotations
 
 import contextvars
+import inspect
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -179,6 +180,10 @@ def register(model, actions: Iterable[Action]) -> Workflow:
     for action in workflow.actions.values():
         if action.method_name and not hasattr(getattr(model, action.method_name, None), "_django_fsm"):
             raise TypeError(f"{model.__name__}.{action.method_name} is not a transition")
+        # Every face builds the form as form(data, **{target: obj}): refuse one that cannot take it.
+        if action.form is not None and action.target not in inspect.signature(action.form.__init__).parameters:
+            raise TypeError(f"{action.form.__name__} must accept the keyword {action.target!r} "
+                            f"(the object of the action {model.__name__}.{action.name}).")
     _registry[model] = workflow
     return workflow
 

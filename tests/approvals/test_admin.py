@@ -495,3 +495,17 @@ def test_xlsx_export_has_the_cases_and_no_phone(client, power, entrustment, cler
     client.force_login(other_clerk)
     sheet = load_workbook(io.BytesIO(client.post(url, {"format": "0", "resource": "0", **fields}).content)).active
     assert sheet.max_row == 1
+
+
+def test_the_revoke_button_opens_its_form_and_revokes(client, entrustment, supervisor, today):
+    # The change page's 取消委托 button: its page builds the form with the entrustment.
+    today(D(2024, 10, 10))
+    client.force_login(supervisor)
+    url = reverse("admin:approvals_entrustment_workflow_action", args=[entrustment.pk, "revoke"])
+    page = client.post(url, {"_open": "revoke"})
+    assert page.status_code == 200 and "details" in page.context["form"].fields
+    response = client.post(url, {"_confirm": "1", "reason": "seal_beyond_scope", "details": "专用章用于委托范围以外的事项"})
+    assert response.status_code == 302
+    entrustment.refresh_from_db()
+    assert entrustment.state == Entrustment.State.REVOKED
+    assert entrustment.seals.get().recovered_on == D(2024, 10, 10)
