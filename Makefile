@@ -22,10 +22,10 @@ run: $(STAMP)
 
 # One pytest-xdist worker per CPU. Each worker has its own test database (PostgreSQL:
 # test_<name>_gw0, _gw1, …; SQLite: in memory) with the seeds loaded once, and its own
-# media/static folders; tests/integration share one worker (xdist_group, --dist loadgroup).
+# media/static folders and, for tests/integration, its own Redis database.
 # In a single process: make test PYTEST_ARGS="-n 0".
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # After changing user-facing text: update and compile the zh-hans catalogue.
 messages: $(STAMP)
