@@ -43,6 +43,9 @@ class ApprovalsConfig(AppConfig):
 
         register_all()
         calendar_changed.connect(_recompute_case_clocks, dispatch_uid="approvals-recompute-clocks")
+        from approvals import workspace
+
+        workspace.register()
 
 
 def _recompute_case_clocks(sender, dates, **kwargs):

@@ -31,7 +31,18 @@ class PolicyOpsConfig(AppConfig):
         from policyops.actions import register_all
 
         register_all()
+        _register_workspace()
         post_migrate.connect(_sync_roles, sender=self)
+
+
+def _register_workspace():
+    from policyops.workspaces import MenuEntry, register_menu
+
+    register_menu(
+        MenuEntry("indicators", _("Indicators"), "policyops:indicators", perm="policyops.view_indicator", order=60),
+        MenuEntry("tasks", _("Policy tasks"), "policyops:tasks", perm="policyops.view_policytask", order=70),
+        MenuEntry("admin", _("Administration"), "admin:index", staff_only=True, order=900),
+    )
 
 
 def _sync_roles(sender, **kwargs):

@@ -6,3 +6,11 @@ def notifications(request):
     from policyops.notifications import unread_count
 
     return {"unread_notifications": unread_count(user)}
+
+
+def menu(request):
+    """The front menu: only the pages this user may open (policyops.workspaces)."""
+    from policyops.workspaces import menu_for
+
+    user = getattr(request, "user", None)
+    return {"menu": menu_for(user) if user is not None else []}

@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "policyops.context_processors.notifications",
+                "policyops.context_processors.menu",
             ],
         },
     },

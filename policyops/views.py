@@ -3,14 +3,16 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
-from policyops import indicators, selectors
+from policyops import indicators, selectors, workspaces
 from policyops.models import PolicyTask
 
 PAGE_SIZE = 50
 
 
 def home(request):
-    return render(request, "policyops/home.html")
+    """Each role's home: the panels the apps registered for what needs this user now."""
+    panels = workspaces.panels_for(request, timezone.localdate()) if request.user.is_authenticated else []
+    return render(request, "policyops/home.html", {"panels": panels})
 
 
 @login_required

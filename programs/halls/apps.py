@@ -26,3 +26,6 @@ class HallsConfig(AppConfig):
         from programs.halls.actions import register_all
 
         register_all()
+        from programs.halls import workspace
+
+        workspace.register()

@@ -39,3 +39,6 @@ class RoadsConfig(AppConfig):
         from programs.roads.actions import register_all
 
         register_all()
+        from programs.roads import workspace
+
+        workspace.register()
