@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from policyops import workflow
+from policyops.action_pages import attempt_action, done_message
 from policyops.errors import PolicyOpsError
 
 FORM_PAGE_TEMPLATE = "admin/policyops/form_page.html"
@@ -81,27 +82,16 @@ class WorkflowAdminMixin:
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
         change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
-        form_kwargs = {action.target: obj}
         confirmed = request.method == "POST" and "_confirm" in request.POST
-        form = None
-        if action.form is not None:
-            form = action.form(request.POST if confirmed else None, **form_kwargs)
-        if confirmed and (form is None or form.is_valid()):
-            inputs = form.service_kwargs() if form is not None and hasattr(form, "service_kwargs") else (
-                dict(form.cleaned_data) if form is not None else {})
-            try:
-                workflow.perform(obj, name, acting_user=request.user, as_of=self.workflow_as_of(request), **inputs)
-            except PolicyOpsError as exc:
-                if form is not None and exc.field in form.fields:
-                    form.add_error(exc.field, str(exc))
-                else:
-                    self.message_user(request, str(exc), messages.ERROR)
-                    return redirect(change_url)
-            else:
-                self.message_user(request, _("%(obj)s: “%(action)s” done; now “%(state)s”.")
-                                  % {"obj": obj, "action": action.label, "state": workflow.state_label(obj)},
-                                  messages.SUCCESS)
-                return redirect(change_url)
+        attempt = attempt_action(obj, name, user=request.user, as_of=self.workflow_as_of(request),
+                                 data=request.POST if confirmed else None, files=request.FILES if confirmed else None)
+        form = attempt.form
+        if attempt.error:
+            self.message_user(request, attempt.error, messages.ERROR)
+            return redirect(change_url)
+        if attempt.done:
+            self.message_user(request, done_message(obj, action), messages.SUCCESS)
+            return redirect(change_url)
         return form_page(self, request, title=f"{obj}: {action.label}", form=form, original=obj,
                          submit_label=action.label, cancel_url=change_url, hidden=[("_confirm", "1")],
                          head=self.workflow_head(request, obj), extra_css=self.workflow_css)

@@ -9,9 +9,9 @@ page that would answer 403 (the views use the same ``perm`` through ``entry.perm
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Callable
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
