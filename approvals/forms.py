@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals import rules, services
 from approvals.models import ApprovalCase, DelegatedPower, Entrustment
+from policyops.forms import HtmlDateInput
 from policyops.models import Person, ServiceHall
 
 _BLANK = [("", "—")]
@@ -42,7 +43,7 @@ class CaseRegisterForm(forms.Form):
                                                     "delegated and the application is not accepted."))
     received_hall = forms.ModelChoiceField(label=_("receiving hall"), queryset=ServiceHall.objects.none())
     first_contact = forms.ModelChoiceField(label=_("first-contact person"), queryset=Person.objects.none())
-    received_on = forms.DateField(label=_("received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(label=_("received on"), widget=HtmlDateInput())
     materials_provided = forms.CharField(
         label=_("materials received"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One per line."))

@@ -2,6 +2,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+class HtmlDateInput(forms.DateInput):
+    """A browser date picker. Its value must be ISO (YYYY-MM-DD) whatever the language's
+    date format: Chromium shows ``value="2026/11/29"`` as empty, and an untouched field
+    then fails as required."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class OfficialCalendarImportForm(forms.Form):
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
     notice = forms.CharField(label=_("notice"), max_length=200, required=False,

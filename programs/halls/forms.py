@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from policyops.forms import HtmlDateInput
 from policyops.models import ServiceHall
 from policyops.months import next_month
 from programs.halls import rules
@@ -164,7 +165,7 @@ class GenerateRotaForm(forms.Form):
 
 
 class MoveShiftForm(forms.Form):
-    date = forms.DateField(label=_("new date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("new date"), widget=HtmlDateInput())
 
     def __init__(self, *args, shift: DutyShift | None = None, **kwargs):
         super().__init__(*args, **kwargs)
