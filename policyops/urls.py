@@ -4,13 +4,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from policyops import api, api_tasks, views
+from policyops import api, api_tasks, views, views_tasks
 
 policyops_patterns = [
     path("", views.home, name="home"),
     path("indicators/", views.indicator_list, name="indicators"),
-    path("tasks/", views.policy_task_list, name="tasks"),
+    path("tasks/", views_tasks.policy_task_list, name="tasks"),
+    path("tasks/<int:pk>/", views_tasks.policy_task_detail, name="task-detail"),
+    path("tasks/<int:pk>/<slug:action>/", views_tasks.policy_task_action, name="task-action"),
     path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/open/", views.inbox_open, name="inbox_open"),
 ]
 
 # The policy-task API: /api/policy-tasks/, /api/policy-tasks/{id}/, /api/policy-tasks/{id}/{action}/.

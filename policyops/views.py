@@ -1,10 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from policyops import indicators, selectors, workspaces
-from policyops.models import PolicyTask
 
 PAGE_SIZE = 50
 
@@ -24,21 +24,7 @@ def indicator_list(request):
 
 
 @login_required
-def policy_task_list(request):
-    # ?state=…; ?status=… is the name older links use.
-    state = request.GET.get("state") or request.GET.get("status") or None
-    if state not in PolicyTask.State.values:
-        state = None
-    page = Paginator(selectors.policy_task_list(user=request.user, state=state), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    return render(request, "policyops/task_list.html", {
-        "page": page, "today": timezone.localdate(), "state": state, "states": PolicyTask.State.choices})
-
-
-@login_required
 def inbox(request):
-    from django.shortcuts import redirect
-
     from policyops import notifications
 
     if request.method == "POST":
@@ -48,3 +34,17 @@ def inbox(request):
     page = Paginator(notifications.inbox(request.user).order_by("-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page"))
     return render(request, "policyops/inbox.html", {"page": page})
+
+
+@login_required
+def inbox_open(request, pk: int):
+    """Open one's own notification: it is marked read, then its link is followed."""
+    from policyops import notifications
+
+    notification = get_object_or_404(notifications.inbox(request.user), pk=pk)
+    notifications.mark_read(user=request.user, ids=[notification.pk])
+    # A stored link is our own path; anything pointing elsewhere is not followed.
+    if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()},
+                                                            require_https=request.is_secure()):
+        return redirect(notification.url)
+    return redirect("policyops:inbox")

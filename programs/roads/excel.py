@@ -24,7 +24,10 @@ def plain_number(number) -> str:
 
 
 def cell_text(value) -> str:
-    """A cell as stripped text; integral numbers from Excel lose their ".0"."""
+    """A cell as stripped, NFKC-normalised text; integral numbers from Excel lose their ".0".
+
+    The one reading of a text cell: the import saves it and the preview shows it.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -37,9 +40,8 @@ def cell_text(value) -> str:
 
 class TextCellWidget(widgets.CharWidget):
     def clean(self, value, row=None, **kwargs):
-        if value is None:
-            return ""
-        text = force_str(value).strip() if isinstance(value, str) else cell_text(value)
+        # cell_text, as the preview shows the cell: what is saved is what was previewed.
+        text = cell_text(value)
         if text.startswith("="):
             raise ValueError(_("“%(value)s” looks like a spreadsheet formula; write the text itself.")
                              % {"value": text[:40]})

@@ -7,6 +7,7 @@ shown next to the field it is about.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from policyops.forms import HtmlDateInput
 from programs.roads import guards
 from programs.roads.parsing import UnitKind, parse_quantity
 from programs.roads.project_lists import PROJECT_UPLOAD_MAX_BYTES, file_format
@@ -50,6 +51,9 @@ class StepEvidenceForm(ProjectActionForm):
     """The evidence of the step the project finishes (supplies guards.step_has_evidence)."""
 
     evidence_number = forms.CharField(label=_("evidence document number"), max_length=100, required=False)
+    # The date on the document, not the day it is entered (services.project_advance checks it).
+    evidence_date = forms.DateField(label=_("evidence date"), required=False, widget=HtmlDateInput,
+                                    help_text=_("The date on the evidence document; blank: today."))
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, project=project, **kwargs)

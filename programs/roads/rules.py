@@ -113,3 +113,22 @@ def technical_problems(*, work_type, width_m, surface, thickness_cm, base_layer,
         if base_layer == BaseLayer.NONE:
             problems.append(str(CEMENT_NEEDS_BASE))
     return problems
+
+
+# --- The date of a step's evidence (002:477) ------------------------------------------------
+EVIDENCE_DATE_IN_FUTURE = _("The evidence is dated %(date)s, after today (%(today)s): give the date on the document.")
+EVIDENCE_DATE_BEFORE_PREVIOUS = _("The evidence is dated %(date)s, before the previous step (%(previous)s).")
+
+
+def evidence_date_problem(evidence_date, *, as_of, previous_date) -> str | None:
+    """Why a step cannot be dated ``evidence_date`` when recorded on ``as_of``, or None.
+
+    002:477 勘察设计 → 招标投标 → 建设实施 → 工程验收 follow one another: a step's evidence is
+    dated no earlier than the step before it, and no later than the day it is recorded.
+    """
+    if evidence_date > as_of:
+        return str(EVIDENCE_DATE_IN_FUTURE % {"date": evidence_date.isoformat(), "today": as_of.isoformat()})
+    if previous_date is not None and evidence_date < previous_date:
+        return str(EVIDENCE_DATE_BEFORE_PREVIOUS % {"date": evidence_date.isoformat(),
+                                                     "previous": previous_date.isoformat()})
+    return None

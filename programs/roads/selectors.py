@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 
 from policyops.models import District, Indicator
 from programs.roads import rules
@@ -61,8 +61,12 @@ def _milestone_done(step, as_of):
     return Exists(ProjectMilestone.objects.filter(project=OuterRef("pk"), step=step, actual_end__lte=as_of))
 
 
-def project_list(*, user, district=None, work_type=None, state=None):
+def project_list(*, user, district=None, work_type=None, state=None, search: str = ""):
+    """The projects ``user`` may see; ``search`` matches the project name, the town or the district."""
     qs = RoadProject.objects.visible_to(user).select_related("district", "manager").prefetch_related("milestones")
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(town__icontains=search) | Q(district__name__icontains=search))
     if district:
         qs = qs.filter(district=district)
     if work_type:
@@ -70,6 +74,41 @@ def project_list(*, user, district=None, work_type=None, state=None):
     if state:
         qs = qs.filter(state=state)
     return qs.order_by("district__position", "plan_year", "id")
+
+
+@dataclass
+class StepsDue:
+    """A project's steps that are overdue or due soon (one message, one home-panel row)."""
+
+    project: RoadProject
+    overdue: list = field(default_factory=list)  # ProjectMilestone, planned end before today
+    due: list = field(default_factory=list)  # ProjectMilestone, planned end from today to the horizon
+
+    @property
+    def first_date(self) -> dt.date:
+        return min(m.planned_end for m in self.overdue + self.due)
+
+
+def steps_due(*, today: dt.date, horizon: dt.date, user=None, related=("project__district",)) -> list[StepsDue]:
+    """Projects with a step not done whose planned end is before ``horizon``, earliest first.
+
+    A step counts when it is the project's current one, or when the project is still
+    planned (none of its steps has begun, so each one planned by now is late or near).
+    ``user``: only the projects they may see (None: every project, for the sweeps).
+    """
+    State = RoadProject.State
+    milestones = (ProjectMilestone.objects.filter(actual_end__isnull=True, planned_end__isnull=False,
+                                                  planned_end__lte=horizon)
+                  .exclude(project__state=State.CLOSED)
+                  .filter(Q(step=F("project__state")) | Q(project__state=State.PLANNED))
+                  .select_related(*related).order_by("planned_end", "id"))
+    if user is not None:
+        milestones = milestones.filter(project__in=RoadProject.objects.visible_to(user))
+    grouped: dict[int, StepsDue] = {}
+    for m in milestones:
+        item = grouped.setdefault(m.project_id, StepsDue(m.project))
+        (item.overdue if m.planned_end < today else item.due).append(m)
+    return list(grouped.values())
 
 
 def district_progress(*, as_of: dt.date, user) -> list[DistrictProgress]:
@@ -178,3 +217,14 @@ def programme_checks(progress: DistrictProgress, as_of: dt.date, phases: list[Pr
         measure = "accepted" if phase.completion_share is None else "completed"
         checks.append(phase_check(progress, phase, as_of, measure=measure))
     return checks
+
+
+def districts_at_risk(progresses: list[DistrictProgress], as_of: dt.date) -> list[tuple[District, PhaseCheck]]:
+    """Per district, the first phase whose check is at risk on ``as_of`` (phase_check's rule)."""
+    phases = programme_phases()
+    result = []
+    for progress in progresses:
+        at_risk = [c for c in programme_checks(progress, as_of, phases) if c.status == CheckStatus.AT_RISK]
+        if at_risk:
+            result.append((progress.district, at_risk[0]))
+    return result

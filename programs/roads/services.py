@@ -20,7 +20,7 @@ from policyops import audit
 from policyops.errors import STALE_OBJECT, ConditionFailed, InvalidInput, NotAllowed, StaleObject
 from policyops.scoping import may_touch_district
 from policyops.workflow import run_transition
-from programs.roads import guards
+from programs.roads import guards, rules
 from programs.roads.models import AnnualPlan, PlanAdjustment, PlanAdjustmentLine, ProjectMilestone, RoadProject, Step
 
 # Transition → the step it finishes (its milestone gets the actual end date).
@@ -53,9 +53,11 @@ def project_create(*, acting_user, planned_ends: dict | None = None, **fields) -
 
 
 def project_advance(*, project: RoadProject, action: str, acting_user, as_of: dt.date, evidence_number: str = "",
-                    evidence_file=None) -> RoadProject:
-    """Record the evidence of the current step and move to the next one on ``as_of``.
+                    evidence_file=None, evidence_date: dt.date | None = None) -> RoadProject:
+    """Record the evidence of the current step and move to the next one, recorded on ``as_of``.
 
+    The finished step ends, and the next one starts, on ``evidence_date`` (the date on the
+    evidence document; by default ``as_of``), checked by rules.evidence_date_problem.
     The evidence number is written in the same transaction as the step, before it (the
     step's condition reads it): a refused step (illegal from the state, not permitted, a
     condition unmet) rolls it back. An evidence file is stored only once the step is taken.
@@ -66,6 +68,11 @@ def project_advance(*, project: RoadProject, action: str, acting_user, as_of: dt
     with transaction.atomic(durable=True):
         milestones = {m.step: m for m in project.milestones.all()}
         finished = milestones.get(FINISHES.get(action))
+        on = evidence_date or as_of
+        previous = previous_step_date(milestones, finished.step) if finished is not None else None
+        problem = rules.evidence_date_problem(on, as_of=as_of, previous_date=previous)
+        if problem:
+            raise InvalidInput(problem, field="evidence_date")
         if finished is not None and evidence_number:
             finished.evidence_number = evidence_number
             finished.save(update_fields=["evidence_number"])
@@ -77,15 +84,25 @@ def project_advance(*, project: RoadProject, action: str, acting_user, as_of: dt
                 raise InvalidInput("；".join(project.technical_problems()), field="design") from None
             raise
         if finished is not None:
-            finished.actual_end = as_of
+            finished.actual_end = on
             if evidence_file:
                 finished.evidence_file = evidence_file
             finished.save(update_fields=["actual_end", "evidence_file"] if evidence_file else ["actual_end"])
         started = milestones.get(STARTS.get(action))
         if started is not None and started.actual_start is None:
-            started.actual_start = as_of
+            started.actual_start = on
             started.save(update_fields=["actual_start"])
     return project
+
+
+def previous_step_date(milestones: dict, step: str) -> dt.date | None:
+    """The date of the step before ``step``'s end: its own start, else the previous milestone's end."""
+    milestone = milestones.get(step)
+    if milestone is not None and milestone.actual_start is not None:
+        return milestone.actual_start
+    earlier = [milestones[s].actual_end for s in Step.ORDER[:Step.ORDER.index(step)]
+               if s in milestones and milestones[s].actual_end is not None]
+    return max(earlier, default=None)
 
 
 def project_report_progress(*, project: RoadProject, acting_user, completed_km) -> RoadProject:

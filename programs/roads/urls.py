@@ -14,6 +14,13 @@ urlpatterns += [
     path("projects/<int:pk>/", roads_views.project_detail, name="project-detail"),
 ]
 
+# A project's next step (the workflow kernel's actions), on the front pages.
+from programs.roads import views_actions  # noqa: E402
+
+urlpatterns += [
+    path("projects/<int:pk>/<slug:action>/", views_actions.project_action, name="project-action"),
+]
+
 # Project lists: import (upload → preview → confirm) and export.
 from programs.roads import views_import  # noqa: E402
 

@@ -14,10 +14,12 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from policyops import workflow
 from policyops.charts import grouped_bar_chart
 from policyops.formatting import number, percent
 from policyops.indicators import indicator_met
@@ -195,7 +197,9 @@ def project_list(request):
     state = request.GET.get("status") or None
     if state not in RoadProject.State.values:
         state = None
-    projects = selectors.project_list(user=request.user, district=district, work_type=work_type, state=state)
+    search = (request.GET.get("q") or "").strip()[:100]
+    projects = selectors.project_list(user=request.user, district=district, work_type=work_type, state=state,
+                                      search=search)
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     quoter = ProjectQuoter(load_table())
     rows = []
@@ -203,10 +207,10 @@ def project_list(request):
         quote, error = quoter.quote_project(project)
         rows.append({"project": project, "quote": quote, "quote_error": error,
                      "overdue": [m for m in project.milestones.all() if m.is_overdue(today)]})
-    query = urlencode([(k, v) for k, v in (("district", district.name if district else None),
+    query = urlencode([(k, v) for k, v in (("q", search), ("district", district.name if district else None),
                                            ("work_type", work_type), ("status", state)) if v])
     return render(request, "roads/project_list.html", {
-        "page": page, "rows": rows, "today": today, "districts": districts, "district": district,
+        "page": page, "rows": rows, "today": today, "districts": districts, "district": district, "search": search,
         "work_type": work_type, "state": state, "work_types": WorkType.CHOICES,
         "states": RoadProject.State.choices, "query": query})
 
@@ -220,7 +224,11 @@ def project_detail(request, pk: int):
     breakdown = [(BREAKDOWN_LABELS.get(key, key), value) for key, value in quote.breakdown.items()] if quote else []
     milestones = [{"milestone": m, "overdue": m.is_overdue(today), "current": m.step == project.state}
                   for m in project.milestones.all()]
+    # The next steps are the kernel's (programs.roads.actions), each run on its own page (views_actions).
+    actions = [{"action": a, "url": reverse("roads:project-action", args=[project.pk, a.name])}
+               for a in workflow.available_actions(project, request.user, as_of=today)]
     return render(request, "roads/project_detail.html", {
+        "actions": actions,
         "project": project, "quote": quote, "quote_error": quote_error, "breakdown": breakdown,
         "milestones": milestones, "problems": project.technical_problems(), "today": today,
         "unit": WorkType.unit(project.work_type)})

@@ -10,6 +10,7 @@ random token that the confirm form must send back.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import secrets
 
@@ -104,6 +105,8 @@ def _project_import(request):
     if request.method == "POST" and "token" in request.POST:
         return _confirm(request)
     if request.method != "POST":
+        if "pending" in request.GET:
+            return _pending_preview(request)
         return _render_form(request, ProjectImportForm())
     form = ProjectImportForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -127,6 +130,41 @@ def _project_import(request):
     return _render_preview(request, filename=upload.name, report=report, token=token)
 
 
+def pending_import(session) -> dict | None:
+    """The upload waiting in this session for its confirmation: its file name and upload time."""
+    pending = session.get(SESSION_KEY)
+    if not isinstance(pending, dict) or not pending.get("token"):
+        return None
+    try:
+        uploaded_at = timezone.localtime(dt.datetime.fromisoformat(pending.get("uploaded_at", "")))
+    except (TypeError, ValueError):
+        uploaded_at = None
+    return {"filename": pending.get("filename", ""), "uploaded_at": uploaded_at}
+
+
+def _pending_preview(request):
+    """The waiting upload's preview again (a dry run of the stored file), with its confirm button."""
+    pending = request.session.get(SESSION_KEY)
+    content = _stored_content(pending)
+    if content is None:
+        messages.error(request, _("No import is waiting for confirmation."))
+        return redirect("roads:project-import")
+    report = import_project_table(content, filename=pending["filename"], user=request.user, dry_run=True)
+    # The projects may have changed since the upload: a preview with errors can no longer be confirmed.
+    return _render_preview(request, filename=pending["filename"], report=report,
+                           token=pending["token"] if report.ok else None)
+
+
+def _stored_content(pending) -> bytes | None:
+    if not isinstance(pending, dict):
+        return None
+    try:
+        content = base64.b64decode(pending["data"])
+    except (KeyError, ValueError, TypeError):
+        return None
+    return content if hashlib.sha256(content).hexdigest() == pending.get("sha256") else None
+
+
 def _confirm(request):
     form = ProjectImportConfirmForm(request.POST)
     pending = request.session.get(SESSION_KEY)
@@ -136,11 +174,8 @@ def _confirm(request):
                                   "again."))
         return redirect("roads:project-import")
     request.session.pop(SESSION_KEY, None)
-    try:
-        content = base64.b64decode(pending["data"])
-        if hashlib.sha256(content).hexdigest() != pending["sha256"]:
-            raise ValueError("stored upload changed")
-    except (KeyError, ValueError):
+    content = _stored_content(pending)
+    if content is None:
         messages.error(request, _("The uploaded file could not be read again; upload it again."))
         return redirect("roads:project-import")
     report = import_project_table(content, filename=pending["filename"], user=request.user, dry_run=False)
