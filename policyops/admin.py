@@ -31,6 +31,9 @@ from policyops.models import (
     PolicyTask,
     ServiceHall,
 )
+from policyops.timeline import action_label as audit_action_label
+from policyops.timeline import reason_label as audit_reason_label
+from policyops.timeline import state_label as audit_state_label
 
 admin.site.site_header = gettext_lazy("PolicyOps administration")
 admin.site.site_title = gettext_lazy("PolicyOps")
@@ -253,9 +256,28 @@ class PolicyTaskAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ImportExport
 class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the trail is written by services and never edited."""
 
-    list_display = ("at", "actor", "action", "object_repr", "from_state", "to_state", "reason")
+    list_display = ("at", "actor", "action_label", "object_repr", "from_state_label", "to_state_label",
+                    "reason_label")
     list_filter = ("action", "content_type")
     search_fields = ("object_repr", "reason", "actor__username")
     list_select_related = ("actor", "content_type")
     date_hierarchy = "at"
+
+    # Codes as read (policyops.timeline): the workflow's labels and the states' choices.
+
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def action_label(self, obj):
+        return audit_action_label(obj.content_type.model_class() or AuditEntry, obj.action)
+
+    @admin.display(description=gettext_lazy("from state"))
+    def from_state_label(self, obj):
+        return audit_state_label(obj.content_type.model_class() or AuditEntry, obj.from_state)
+
+    @admin.display(description=gettext_lazy("to state"))
+    def to_state_label(self, obj):
+        return audit_state_label(obj.content_type.model_class() or AuditEntry, obj.to_state)
+
+    @admin.display(description=gettext_lazy("reason"))
+    def reason_label(self, obj):
+        return audit_reason_label(obj.content_type.model_class() or AuditEntry, obj.action, obj.reason)
 

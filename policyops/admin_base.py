@@ -2,11 +2,9 @@
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from policyops.audit import entries_for
+from policyops.timeline import timeline_html
 
 
 def tracks_history(model) -> bool:
@@ -81,12 +79,6 @@ class ReadOnlyAdminMixin:
 
 
 def audit_trail_html(obj, css_class: str = "audit-trail"):
-    """The object's audit entries (time, actor, action, from→to, reason) as a small table."""
-    rows = [(f"{timezone.localtime(e.at):%Y-%m-%d %H:%M}",
-             (e.actor.get_full_name() or e.actor.username) if e.actor else "—", e.action,
-             f"{e.from_state}→{e.to_state}" if e.from_state or e.to_state else "", e.reason)
-            for e in entries_for(obj).order_by("at", "id")] if obj.pk else []
-    if not rows:
-        return "—"
-    return format_html('<table class="{}"><tbody>{}</tbody></table>', css_class, format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows))
+    """The object's audit entries (time, actor, action, state change, reason) as a table with headers,
+    in local time and with labels (policyops.timeline)."""
+    return timeline_html(obj, css_class)

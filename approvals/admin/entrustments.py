@@ -13,8 +13,15 @@ from approvals import forms as approval_forms
 from approvals import rules
 from approvals.actions import ENTRUSTMENT_ACTIONS
 from approvals.admin.common import ApprovalsMedia
-from approvals.models import ApprovalSeal, AuthorityHead, DelegatedPower, Entrustment, SealUse
-from policyops import workflow
+from approvals.models import (
+    ApprovalCase,
+    ApprovalSeal,
+    AuthorityHead,
+    DelegatedPower,
+    Entrustment,
+    SealUse,
+)
+from policyops import timeline, workflow
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, form_page, workflow_bulk_action
@@ -222,15 +229,33 @@ class ApprovalSealAdmin(HistoryAdmin):
         return impression_html(obj)
 
 
+class SealUseActionFilter(admin.SimpleListFilter):
+    """The case step that used the seal, by its label (the log stores the step's code)."""
+
+    title = gettext_lazy("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = SealUse.objects.order_by("action").values_list("action", flat=True).distinct()
+        return [(code, timeline.action_label(ApprovalCase, code)) for code in codes]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(SealUse)
 class SealUseAdmin(DistrictScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the services log every use of a seal."""
 
-    list_display = ("used_on", "seal", "case", "action", "used_by")
-    list_filter = ("action", "seal")
+    list_display = ("used_on", "seal", "case", "action_label", "used_by")
+    list_filter = (SealUseActionFilter, "seal")
     search_fields = ("case__number", "seal__name")
     list_select_related = ("seal", "case", "used_by")
     date_hierarchy = "used_on"
+
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def action_label(self, obj):
+        return timeline.action_label(ApprovalCase, obj.action)  # the case step that used the seal
 
 
 @admin.register(AuthorityHead)

@@ -13,6 +13,7 @@ from approvals.rules import DECREE_NUMBER
 from approvals.models import ApprovalCase, ApprovalSeal, Entrustment
 from policyops.audit import entries_for
 from policyops.roles import Role
+from policyops.timeline import ACTION_LABELS
 from tests.approvals.factories import DelegatedPowerFactory, EntrustmentFactory, register_case
 from tests.conftest import make_user
 from tests.factories import DistrictFactory, PersonFactory, PolicyDocumentFactory
@@ -166,7 +167,7 @@ def test_change_page_shows_clock_buttons_and_trail(client, power, entrustment, c
     assert {"accept", "refuse", "request_correction", "withdraw"} <= names
     assert "approve" not in names and "start_review" not in names
     assert transition_url(case, "accept") in html
-    assert "approvals-clock" in html and "register" in html
+    assert "approvals-clock" in html and str(ACTION_LABELS["register"]) in html  # the trail reads as labels
 
 
 class _FormData(HTMLParser):

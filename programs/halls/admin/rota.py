@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from policyops import timeline
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_workflow import form_page
 from policyops.errors import PolicyOpsError
@@ -31,10 +32,14 @@ GENERATE_TEMPLATE = "admin/halls/dutyshift/generate_rota.html"
 class SignAttemptInline(admin.TabularInline):
     model = SignAttempt
     extra = 0
-    fields = ("at", "user", "action", "success", "reason")
+    fields = ("at", "user", "action_label", "success", "reason")
     readonly_fields = fields
     can_delete = False
     verbose_name_plural = gettext_lazy("sign-in attempts")
+
+    @admin.display(description=gettext_lazy("action"))
+    def action_label(self, obj):
+        return timeline.action_label(SignAttempt, obj.action)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -155,9 +160,13 @@ class DutyShiftAdmin(HallWorkflowAdminMixin, DistrictScopedAdminMixin, ReadOnlyA
 
 @admin.register(SignAttempt)
 class SignAttemptAdmin(ReadOnlyAdminMixin, DistrictScopedAdminMixin, admin.ModelAdmin):
-    list_display = ("at", "user", "hall", "action", "success", "reason", "shift")
+    list_display = ("at", "user", "hall", "action_label", "success", "reason", "shift")
     list_filter = ("success", "action", "hall")
     list_select_related = ("user", "hall", "shift__hall", "shift__director__person")
     search_fields = ("user__username", "reason")
     date_hierarchy = "at"
     exclude = ("code", "code_counter")
+
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def action_label(self, obj):
+        return timeline.action_label(SignAttempt, obj.action)
