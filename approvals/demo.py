@@ -14,7 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals import rules, services
-from approvals.models import ApprovalCase, ApprovalSeal, AuthorityHead, DelegatedPower, Entrustment
+from approvals.models import (
+    ApprovalCase,
+    ApprovalSeal,
+    AuthorityHead,
+    DelegatedPower,
+    Entrustment,
+    PowerMaterial,
+)
 from policyops.calendar import add_working_days, is_working_day
 from policyops.demo import DEMO_SOURCE
 from policyops.models import Department, District, ServiceHall
@@ -41,6 +48,8 @@ MATERIALS = {
     28: ["医师执业注册申请审核表", "医师资格证书", "身份证明", "近6个月健康体检证明"],
     39: ["设置医疗机构申请书", "设置可行性研究报告", "选址报告和建筑设计平面图"],
 }
+# The sources list no materials: a few generic checklist items for the registration page's demo.
+DEMO_CHECKLISTS = {n: ["申请书", "申请人身份证明", "授权委托书（委托他人办理时）"] for n in (3, 7, 28)}
 COMPANY_WORDS = ["蓝海", "胶东", "云山", "大泽", "同和", "新河", "明村", "仁兆", "南村", "凤台"]
 COMPANY_KINDS = {1: "机械制造有限公司", 3: "石油销售有限公司", 7: "职业学校", 16: "律师事务所", 39: "诊所"}
 SURNAMES = "王李张刘陈杨赵黄周吴"
@@ -90,6 +99,12 @@ def _ensure_authority_head(authority, users) -> None:
     person = getattr(user, "person", None) if user is not None else None
     if person is not None:
         AuthorityHead.objects.get_or_create(authority=authority, defaults={"person": person})
+
+
+def _ensure_checklists() -> None:
+    for power in DelegatedPower.objects.filter(number__in=DEMO_CHECKLISTS):
+        for order, name in enumerate(DEMO_CHECKLISTS[power.number], start=1):
+            PowerMaterial.objects.get_or_create(power=power, name=name, defaults={"order": order})
 
 
 def _applicant(rng, power):
@@ -201,6 +216,7 @@ class _Run:
 def build_approvals_demo(rng, users, log, today: dt.date | None = None) -> None:
     """Entrustments in force for powers 1, 3, 7, 16, 28, 39 and ~40 cases received lately."""
     today = today or timezone.localdate()
+    _ensure_checklists()
     if ApprovalCase.objects.exists():
         authority = Department.objects.filter(name=AUTHORITY_NAME).first()
         if authority is not None:

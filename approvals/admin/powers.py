@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
 from approvals import rules
-from approvals.models import DelegatedPower
+from approvals.models import DelegatedPower, PowerMaterial
 from approvals.resources import DelegatedPowerResource
 from policyops.admin_base import HistoryAdmin
 from policyops.admin_import import ImportExportMixin
@@ -18,6 +18,29 @@ SCOPE_RULE_LABELS = {
 }
 
 
+class PowerMaterialInline(admin.TabularInline):
+    """The power's materials checklist: whoever may change the power edits it (supervisors)."""
+
+    model = PowerMaterial
+    extra = 1
+    fields = ("order", "name")
+
+    def _may_edit(self, request):
+        return request.user.has_perm("approvals.change_delegatedpower")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_edit(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_edit(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_edit(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("approvals.view_delegatedpower")
+
+
 @admin.register(DelegatedPower)
 class DelegatedPowerAdmin(ImportExportMixin, HistoryAdmin):
     resource_classes = [DelegatedPowerResource]
@@ -28,6 +51,7 @@ class DelegatedPowerAdmin(ImportExportMixin, HistoryAdmin):
     search_fields = ("name", "remark")
     list_select_related = ("agency",)
     list_per_page = 50
+    inlines = [PowerMaterialInline]
 
     @admin.display(description=gettext_lazy("preliminary review (初审)"), boolean=True)
     def preliminary_review(self, obj):

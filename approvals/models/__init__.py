@@ -20,9 +20,9 @@ from approvals.models.entrustments import (
     _has_revocation_reason,
     validate_seal_image,
 )
-from approvals.models.powers import DelegatedPower
+from approvals.models.powers import DelegatedPower, PowerMaterial
 
 __all__ = [
     "ApprovalCase", "ApprovalSeal", "AuthorityHead", "CaseMaterial", "CaseNotice", "CaseQuerySet", "CaseSuspension", "DelegatedPower",
-    "Entrustment", "EntrustmentQuerySet", "SealUse", "_has_revocation_reason", "validate_seal_image",
+    "Entrustment", "EntrustmentQuerySet", "PowerMaterial", "SealUse", "_has_revocation_reason", "validate_seal_image",
 ]

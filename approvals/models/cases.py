@@ -77,6 +77,8 @@ class ApprovalCase(StateMachineModel):
                                       help_text=_("首问责任人: stays responsible to the end."))
     handler = models.ForeignKey(Person, verbose_name=_("handler"), on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="handled_cases")
+    # The handler's own reminder, set by services.case_set_follow_up; no legal effect.
+    follow_up_on = models.DateField(_("follow-up date"), null=True, blank=True)
     received_on = models.DateField(_("received on"))
     state = FSMField(_("state"), max_length=30, choices=State.choices, default=State.SUBMITTED, protected=True)
     # The clock: start day and budget; suspensions are CaseSuspension rows.

@@ -68,7 +68,12 @@ class DelegatedPower(models.Model):
                     return seal
             return None
 
-        return memoized(("seal_on", self.pk, day, district_id), find)
+        return memoized(self.seal_memo_key(self.pk, day, district_id), find)
+
+    @staticmethod
+    def seal_memo_key(power_id, day: dt.date, district_id) -> tuple:
+        """The memo key of ``seal_on`` (selectors.remember_seals fills it for many cases at once)."""
+        return ("seal_on", power_id, day, district_id)
 
     @property
     def promised_or_legal_days(self) -> int:
@@ -80,3 +85,25 @@ class DelegatedPower(models.Model):
             raise ValidationError({"promised_limit_days": _(
                 "The promised time limit (%(promised)s) must not exceed the legal time limit (%(legal)s).")
                 % {"promised": self.promised_limit_days, "legal": self.legal_limit_days}})
+
+
+class PowerMaterial(models.Model):
+    """One item of a power's materials checklist, ticked at registration.
+
+    The sources list no materials, so the seeds leave the checklists empty; supervisors
+    fill them in the admin (an inline of the power).
+    """
+
+    power = models.ForeignKey(DelegatedPower, verbose_name=_("delegated power"), on_delete=models.CASCADE,
+                              related_name="checklist")
+    name = models.CharField(_("material"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("checklist material")
+        verbose_name_plural = _("materials checklist")
+        ordering = ["power", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["power", "name"], name="powermaterial_unique_name")]
+
+    def __str__(self):
+        return self.name

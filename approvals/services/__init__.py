@@ -14,6 +14,7 @@ from approvals.services.common import (
     cases_start_deemed_clocks,
 )
 from approvals.services.entrustments import entrustment_revoke, entrustment_transition
+from approvals.services.handling import case_claim, case_release, case_set_follow_up
 from approvals.services.intake import (
     case_accept,
     case_refusal_suggestion,
@@ -39,11 +40,34 @@ from approvals.services.review import (
 )
 
 __all__ = [
-    "CASE_NUMBER_PREFIX", "CLOCK_FIELDS", "NOTICE_PREFIX", "case_accept", "case_approve", "case_assign",
-    "case_deny", "case_extend", "case_forward", "case_issue_licence", "case_pause", "case_recompute_clock",
-    "case_record_superior_decision", "case_refusal_suggestion", "case_refuse", "case_register",
-    "case_request_correction", "case_resubmit", "case_resume", "case_scope_problems", "case_start_review",
-    "case_take_first_contact", "case_withdraw", "cases_recompute_after_calendar_change", "cases_start_deemed_clocks",
+    "CASE_NUMBER_PREFIX",
+    "CLOCK_FIELDS",
+    "NOTICE_PREFIX",
+    "case_accept",
+    "case_approve",
+    "case_assign",
+    "case_claim",
+    "case_deny",
+    "case_extend",
+    "case_forward",
+    "case_issue_licence",
+    "case_pause",
+    "case_recompute_clock",
+    "case_record_superior_decision",
+    "case_refusal_suggestion",
+    "case_refuse",
+    "case_register",
+    "case_release",
+    "case_request_correction",
+    "case_resubmit",
+    "case_resume",
+    "case_scope_problems",
+    "case_set_follow_up",
+    "case_start_review",
+    "case_take_first_contact",
+    "case_withdraw",
+    "cases_recompute_after_calendar_change",
+    "cases_start_deemed_clocks",
     "entrustment_revoke",
     "entrustment_transition",
 ]

@@ -1,0 +1,95 @@
+"""Who works a case and when they look at it again: claim, release, follow-up date.
+
+Each locks the case row, checks against the locked copy (two clerks pressing 认领 at
+once: one wins, the other is told), saves one field and writes the audit row, in one
+transaction. None changes the state.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from approvals.models import ApprovalCase
+from policyops import audit
+from policyops.errors import InvalidInput, NotAllowed
+from policyops.scoping import may_touch_district
+
+NOT_OPEN = _("%(case)s is closed; its handler cannot change.")
+
+
+def _person(user):
+    return getattr(user, "person", None) if hasattr(user, "person") else None
+
+
+def _locked(case) -> ApprovalCase:
+    """The case's row, locked until the transaction ends, as it is in the database now."""
+    return ApprovalCase.objects.select_for_update().select_related("handler").get(pk=case.pk)
+
+
+def _save_handler(case, locked, handler, *, action, acting_user):
+    before = str(locked.handler) if locked.handler_id else "—"
+    locked.handler = handler
+    locked.save(update_fields=["handler"])
+    audit.record(obj=locked, action=action, actor=acting_user, reason=f"{before} → {handler or '—'}")
+    case.handler = handler
+
+
+def case_claim(*, case, acting_user) -> ApprovalCase:
+    """A clerk takes an unassigned open case of their own district as its handler (承办人)."""
+    person = _person(acting_user)
+    if not acting_user.has_perm("approvals.process_case") or person is None:
+        raise NotAllowed(_("You may not take cases."))
+    if person.district_id != case.district_id or not may_touch_district(acting_user, case.district_id):
+        raise NotAllowed(_("%(case)s belongs to another district; only its own district's clerks take it."),
+                         case=case)
+    with transaction.atomic():
+        locked = _locked(case)
+        if not locked.is_open:
+            raise InvalidInput(NOT_OPEN, field="case", case=case)
+        if locked.handler_id == person.pk:
+            case.handler = person
+            return case
+        if locked.handler_id is not None:
+            raise InvalidInput(_("%(case)s is already handled by %(person)s."), field="case", case=case,
+                               person=locked.handler)
+        _save_handler(case, locked, person, action="claim", acting_user=acting_user)
+    return case
+
+
+def case_release(*, case, acting_user) -> ApprovalCase:
+    """The handler gives their own case back: it is unassigned again, for a colleague or the head."""
+    person = _person(acting_user)
+    with transaction.atomic():
+        locked = _locked(case)
+        if person is None or locked.handler_id != person.pk:
+            raise NotAllowed(_("Only the case's own handler may give it back."))
+        if not locked.is_open:
+            raise InvalidInput(NOT_OPEN, field="case", case=case)
+        _save_handler(case, locked, None, action="release", acting_user=acting_user)
+    return case
+
+
+def case_set_follow_up(*, case, acting_user, follow_up_on: dt.date | None, as_of: dt.date) -> ApprovalCase:
+    """Set (or clear, with None) the day to look at the case again; never before ``as_of``."""
+    may = (acting_user.has_perm("approvals.process_case") or acting_user.has_perm("approvals.assign_case"))
+    if not may or not may_touch_district(acting_user, case.district_id):
+        raise NotAllowed(_("You may not set the follow-up date of this case."))
+    if follow_up_on is not None and follow_up_on < as_of:
+        raise InvalidInput(_("The follow-up date cannot be before today (%(date)s)."), field="follow_up_on",
+                           date=as_of)
+    with transaction.atomic():
+        locked = _locked(case)
+        if not locked.is_open:
+            raise InvalidInput(_("%(case)s is closed; it needs no follow-up."), field="follow_up_on", case=case)
+        if locked.follow_up_on == follow_up_on:
+            case.follow_up_on = follow_up_on
+            return case
+        before = locked.follow_up_on.isoformat() if locked.follow_up_on else "—"
+        locked.follow_up_on = follow_up_on
+        locked.save(update_fields=["follow_up_on"])
+        audit.record(obj=locked, action="set_follow_up", actor=acting_user,
+                     reason=f"{before} → {follow_up_on.isoformat() if follow_up_on else '—'}")
+        case.follow_up_on = follow_up_on
+    return case
