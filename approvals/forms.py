@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from approvals import rules, services
 from approvals.models import ApprovalCase, DelegatedPower, Entrustment
 from policyops.forms import HtmlDateInput
-from policyops.models import Person, ServiceHall
+from policyops.models import Department, Person, ServiceHall
 
 _BLANK = [("", "—")]
 
@@ -84,6 +84,115 @@ class CaseRegisterForm(forms.Form):
             "hospital_grade": data["hospital_grade"], "inside_pingdu": data["inside_pingdu"],
             "cross_regional": data["cross_regional"],
         }
+
+
+class PowerChoiceForm(forms.Form):
+    """The registration page's first step: the power decides the checklist and the facts asked."""
+
+    power = forms.ModelChoiceField(label=_("delegated power"), queryset=DelegatedPower.objects.order_by("number"))
+
+
+def _valid_halls(user):
+    """Halls the user may register at: only the entrusted authority's district exercises the powers (002:31)."""
+    return (ServiceHall.objects.visible_to(user).filter(
+        district__departments__kind=Department.Kind.APPROVAL_AUTHORITY).distinct().select_related("district"))
+
+
+class CaseRegisterPageForm(CaseRegisterForm):
+    """The front registration page: the power's checklist ticked, other materials as lines, the scope checked."""
+
+    checklist = forms.MultipleChoiceField(
+        label=_("materials checklist"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick what was received; an unticked item is recorded as missing."))
+    confirm_out_of_scope = forms.BooleanField(
+        label=_("Register anyway, to decide not to accept it"), required=False, widget=forms.HiddenInput,
+        help_text=_("The application is outside the delegated scope; it is registered and then not accepted, with "
+                    "the reason and where to apply instead."))
+
+    field_order = ("power", "applicant_name", "applicant_type", "applicant_phone", "school_type", "hospital_grade",
+                   "inside_pingdu", "cross_regional", "received_hall", "first_contact", "received_on", "checklist",
+                   "materials_provided", "materials_missing", "confirm_out_of_scope")
+
+    def __init__(self, *args, user, power, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.power = power
+        self.scope_problems = []
+        self.fields["power"].widget = forms.HiddenInput()
+        self.fields["power"].initial = power.pk
+        self.items = list(power.checklist.all())
+        self.fields["checklist"].choices = [(str(item.pk), item.name) for item in self.items]
+        if not self.items:
+            del self.fields["checklist"]
+        self.fields["materials_provided"].label = _("other materials received")
+        self.fields["materials_missing"].label = _("other materials still missing")
+        # Ask only the facts this power's scope rule needs (rules.scope_violations).
+        if power.scope_rule != rules.ScopeRule.PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL:
+            del self.fields["school_type"]
+        if power.scope_rule not in (rules.ScopeRule.NOT_TERTIARY_PRACTITIONER, rules.ScopeRule.NOT_TERTIARY_HOSPITAL):
+            del self.fields["hospital_grade"]
+        halls = _valid_halls(user)
+        self.fields["received_hall"].queryset = halls
+        only = list(halls[:2])
+        if len(only) == 1:
+            self.fields["received_hall"].initial = only[0].pk
+
+    def clean_power(self):
+        power = self.cleaned_data["power"]
+        if power.pk != self.power.pk:
+            raise forms.ValidationError(_("The delegated power changed; choose it again."))
+        return power
+
+    def materials(self) -> list[tuple[str, bool]]:
+        data = self.cleaned_data
+        ticked = set(data.get("checklist") or ())
+        materials = [(item.name, str(item.pk) in ticked) for item in self.items]
+        materials += [(name, True) for name in _lines(data.get("materials_provided"))]
+        materials += [(name, False) for name in _lines(data.get("materials_missing"))]
+        return materials
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        names = [name for name, _provided in self.materials()]
+        if not names:
+            raise forms.ValidationError(_("List the materials received (at least one)."))
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            self.add_error("materials_provided", _("Listed more than once: %(names)s") % {"names": "、".join(repeated)})
+        self._check_scope(data)
+        return data
+
+    def _check_scope(self, data):
+        """services.case_scope_problems before anything is saved: a missing fact is the field's error; an
+        application outside the scope is registered only when confirmed (then refused, Art. 32)."""
+        case = ApprovalCase(power=self.power, school_type=data.get("school_type", ""),
+                            hospital_grade=data.get("hospital_grade", ""), inside_pingdu=data.get("inside_pingdu"),
+                            cross_regional=data.get("cross_regional"))
+        missing_fact = {str(rules.SCHOOL_TYPE_MISSING): "school_type", str(rules.HOSPITAL_GRADE_MISSING): "hospital_grade"}
+        for problem in services.case_scope_problems(case):
+            if problem in missing_fact:
+                self.add_error(missing_fact[problem], problem)
+            else:
+                self.scope_problems.append(problem)
+        if self.scope_problems:  # the confirmation is asked only now
+            self.fields["confirm_out_of_scope"].widget = forms.CheckboxInput()
+        if self.scope_problems and not data.get("confirm_out_of_scope"):
+            self.add_error(None, _("Outside the delegated scope: %(problems)s Tick the confirmation to register it "
+                                   "and then decide not to accept it.") % {"problems": "".join(self.scope_problems)})
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "power": self.power, "applicant_name": data["applicant_name"], "applicant_type": data["applicant_type"],
+            "applicant_phone": data["applicant_phone"], "received_hall": data["received_hall"],
+            "first_contact": data["first_contact"], "received_on": data["received_on"], "materials": self.materials(),
+            "school_type": data.get("school_type", ""), "hospital_grade": data.get("hospital_grade", ""),
+            "inside_pingdu": data["inside_pingdu"], "cross_regional": data["cross_regional"],
+        }
+
+
+class FollowUpForm(forms.Form):
+    follow_up_on = forms.DateField(label=_("follow-up date"), required=False, widget=HtmlDateInput(),
+                                   help_text=_("Leave empty to clear it."))
 
 
 # --- Case transitions ---------------------------------------------------------------

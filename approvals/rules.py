@@ -163,3 +163,28 @@ class PauseGround:
         ("appraisal", _("appraisal (鉴定)")),
         ("expert_review", _("expert review (专家评审)")),
     ]
+
+
+class Alert:
+    """How a case's row is coloured by its clock (home panels)."""
+
+    RED = "red"
+    YELLOW = "yellow"
+    NONE = ""
+
+
+# Issue 11 (clerk workspace): warn once 90 % of the promised time is used or at most 3 working days are left.
+ALERT_SHARE_USED = 0.9
+
+
+def time_used_alert(*, overdue: bool, days_left: int | None, budget_days: int | None) -> str:
+    """Red when overdue; yellow once ALERT_SHARE_USED of the budget is used or DUE_SOON_DAYS or fewer are left."""
+    if overdue:
+        return Alert.RED
+    if days_left is None:
+        return Alert.NONE  # no running deadline: the clock is stopped
+    if days_left <= DUE_SOON_DAYS:
+        return Alert.YELLOW
+    if budget_days and budget_days - days_left >= ALERT_SHARE_USED * budget_days:
+        return Alert.YELLOW
+    return Alert.NONE

@@ -1,12 +1,17 @@
 """Reads of the approvals app, with their joins right for list pages."""
 import datetime as dt
+import unicodedata
 
-from django.db.models import F
-
-from policyops.calendar import add_working_days
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from approvals import rules
-from approvals.models import ApprovalCase
+from approvals.models import ApprovalCase, ApprovalSeal, DelegatedPower, Entrustment
+from policyops.calendar import add_working_days
+from policyops.scoping import user_district_id
+from policyops.workflow import memoized
+
+CASE_RELATED = ("power", "power__agency", "district", "handler", "first_contact", "received_hall")
 
 
 def seal_for(power, day: dt.date, district_id):
@@ -14,9 +19,16 @@ def seal_for(power, day: dt.date, district_id):
     return power.seal_on(day, district_id)
 
 
-def case_list(*, user, state=None, due=None, today: dt.date | None = None):
-    qs = (ApprovalCase.objects.visible_to(user)
-          .select_related("power", "power__agency", "district", "handler", "first_contact", "received_hall"))
+def normalise_search(text: str | None) -> str:
+    """Full-width letters and digits as ASCII (NFKC), upper case kept for case numbers, trimmed."""
+    return unicodedata.normalize("NFKC", text or "").strip()[:100]
+
+
+def case_list(*, user, state=None, due=None, today: dt.date | None = None, search: str | None = None):
+    qs = ApprovalCase.objects.visible_to(user).select_related(*CASE_RELATED)
+    search = normalise_search(search)
+    if search:
+        qs = qs.filter(Q(number__icontains=search) | Q(applicant_name__icontains=search))
     if state:
         qs = qs.filter(state=state)
     if due and today:
@@ -30,7 +42,7 @@ def case_list(*, user, state=None, due=None, today: dt.date | None = None):
 
 def case_get(*, user, number: str):
     return (ApprovalCase.objects.visible_to(user)
-            .select_related("power", "power__agency", "district", "handler", "first_contact", "received_hall")
+            .select_related(*CASE_RELATED)
             .prefetch_related("materials", "suspensions", "notices")
             .get(number=number))
 
@@ -80,4 +92,143 @@ def case_clock_summary(case, today: dt.date) -> dict:
         "due_state": case_due_state(case, today),
         # The governing or legal due date lies in a year without an official calendar.
         "provisional": any(d and is_provisional(d) for d in (case.due_on, case.legal_due_on)),
+    }
+
+
+# --- the clock's colour and the home panels' queues ------------------------------------------
+
+
+def governing_budget(case) -> int | None:
+    """Working days the deadline that governs now (``due_on``) allows in all; None when none runs."""
+    S = ApprovalCase.State
+    if case.due_on is None:
+        return None
+    if case.state == S.APPROVED:
+        return rules.LICENCE_ISSUE_DAYS
+    if case.legal_due_on is None:  # submitted, correction window still open
+        return rules.CORRECTION_NOTICE_DAYS
+    if case.promised_due_on is not None and case.power.promised_limit_days:
+        return case.power.promised_limit_days
+    return rules.legal_budget_days(case.power.legal_limit_days, preliminary_review=case.power.is_preliminary_review,
+                                   extended=case.extended)
+
+
+def case_alert(case, clock: dict) -> str:
+    """rules.time_used_alert for a case, from its ``case_clock_summary``."""
+    return rules.time_used_alert(overdue=clock["due_state"] == DueState.OVERDUE,
+                                 days_left=clock["days_left"] if clock["due_on"] else None,
+                                 budget_days=governing_budget(case))
+
+
+PANEL_ORDER = (F("legal_due_on").asc(nulls_last=True), F("due_on").asc(nulls_last=True), "id")
+
+
+def _queue(user):
+    return (ApprovalCase.objects.visible_to(user).open().select_related(*CASE_RELATED)
+            .prefetch_related("suspensions", "materials").order_by(*PANEL_ORDER))
+
+
+def my_open_cases(user):
+    """Open cases whose handler is ``user``, by legal due date."""
+    return _queue(user).filter(handler__user=user)
+
+
+def unassigned_district_cases(user):
+    """Open cases of the user's district that nobody handles yet, by legal due date; none without a district."""
+    district_id = user_district_id(user)
+    if district_id is None:
+        return ApprovalCase.objects.none()
+    return _queue(user).filter(handler__isnull=True, district_id=district_id)
+
+
+def overdue_cases(user, today: dt.date):
+    """Open cases past their governing deadline in every district ``user`` sees, the longest overdue first."""
+    return (ApprovalCase.objects.visible_to(user).overdue(today).select_related(*CASE_RELATED)
+            .prefetch_related("suspensions", "materials").order_by("due_on", "id"))
+
+
+def remember_seals(cases, day: dt.date) -> None:
+    """Answer DelegatedPower.seal_on for every (power, district) of ``cases`` on ``day`` in two queries.
+
+    Call it inside ``policyops.workflow.acting_on(day)``: the answers go into that step's
+    memo, so listing the actions of many cases does not ask once per power.
+    """
+    pairs = {(case.power_id, case.district_id) for case in cases}
+    if not pairs:
+        return
+    links = (Entrustment.objects.in_force_on(day).filter(authority__district_id__in={d for _p, d in pairs})
+             .values_list("pk", "authority__district_id", "powers"))
+    entrustments_of = {}
+    for entrustment_id, district_id, power_id in links:
+        entrustments_of.setdefault((power_id, district_id), set()).add(entrustment_id)
+    seals = list(ApprovalSeal.objects.filter(entrustment_id__in={e for ids in entrustments_of.values() for e in ids})
+                 .order_by("-issued_on"))
+    for power_id, district_id in pairs:
+        ids = entrustments_of.get((power_id, district_id), set())
+        seal = next((s for s in seals if s.entrustment_id in ids and s.is_issued_on(day)), None)
+        memoized(DelegatedPower.seal_memo_key(power_id, day, district_id), lambda seal=seal: seal)
+
+
+# --- the clock explained (case page) ---------------------------------------------------------
+
+STOPPED_BECAUSE = {
+    ApprovalCase.State.PAUSED: _("The clock is paused for a special procedure (Art. 45)."),
+    ApprovalCase.State.CORRECTION_REQUESTED: _("Waiting for the applicant's corrections; no deadline runs."),
+    ApprovalCase.State.RESUBMITTED: _("Corrections received; the decision clock starts on acceptance."),
+    ApprovalCase.State.FORWARDED: _("Forwarded; the deciding authority's own time limit runs."),
+}
+
+
+def _governing_field(case) -> str | None:
+    S = ApprovalCase.State
+    if case.due_on is None:
+        return None
+    if case.state == S.APPROVED:
+        return "licence_due_on"
+    if case.legal_due_on is None:
+        return "correction_due_on"
+    return "promised_due_on" if case.promised_due_on else "legal_due_on"
+
+
+def case_clock_detail(case, today: dt.date) -> dict:
+    """The clock as the case page explains it: each due date with why it falls there, the pauses,
+    the extension and which date governs now (with ``case_clock_summary`` and the colour)."""
+    from approvals.clock import Suspension, working_days_paused
+
+    clock = case_clock_summary(case, today)
+    power = case.power
+    start = case.accepted_on or (case.received_on if case.legal_due_on else None)
+    paused = [{"suspension": s, "ground": s.get_ground_display(),
+               "days": working_days_paused(today, [Suspension(s.start, s.end)])} for s in case.suspensions.all()]
+    legal_why = [
+        _("%(days)s working days from %(start)s for the preliminary review (Art. 43)")
+        if power.is_preliminary_review else _("legal time limit of %(days)s working days from %(start)s"),
+    ]
+    if case.extended:
+        legal_why.append(_("extended once by %(extension)s working days (Art. 42)"))
+    if clock["days_paused"]:
+        legal_why.append(_("%(paused)s working days of special procedures not counted (Art. 45)"))
+    params = {"days": power.legal_limit_days if not power.is_preliminary_review else rules.PRELIMINARY_REVIEW_DAYS,
+              "start": start, "extension": rules.EXTENSION_DAYS, "paused": clock["days_paused"],
+              "promised": power.promised_limit_days, "window": rules.CORRECTION_NOTICE_DAYS,
+              "licence": rules.LICENCE_ISSUE_DAYS}
+    rows = [("correction_due_on", _("correction notice due"), case.correction_due_on,
+             _("one complete correction notice within %(window)s working days of receipt (Art. 32)"))]
+    if start:
+        why = (_("no correction notice within %(window)s working days: accepted on the day of receipt (Art. 32)")
+               if case.deemed_accepted or not case.accepted_on else "")
+        rows.append(("accepted_on", _("accepted on"), start, why))
+        rows.append(("legal_due_on", _("legal due date"), case.legal_due_on, "；".join(str(w) for w in legal_why)))
+        if case.promised_due_on:
+            rows.append(("promised_due_on", _("promised due date"), case.promised_due_on,
+                         _("promised time limit of %(promised)s working days from %(start)s")))
+    if case.licence_due_on:
+        rows.append(("licence_due_on", _("licence due"), case.licence_due_on,
+                     _("licence issued within %(licence)s working days of the decision (Art. 44)")))
+    governing = _governing_field(case)
+    return {
+        "clock": clock, "alert": case_alert(case, clock), "budget": governing_budget(case), "paused": paused,
+        "rows": [{"key": key, "label": label, "date": date, "why": str(why) % params if why else "",
+                  "governs": key == governing} for key, label, date, why in rows],
+        "stopped_because": None if governing or not case.is_open else STOPPED_BECAUSE.get(case.state),
     }

@@ -1,12 +1,83 @@
 """What approvals adds to the front menu and to the home pages (policyops.workspaces)."""
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from policyops.workspaces import MenuEntry, register_menu
+from policyops import timeline, workflow
+from policyops.workspaces import MenuEntry, Panel, register_menu, register_panel
+
+PANEL_ROWS = 15  # rows a queue panel shows; the count says how many there are in all
+OVERDUE_ROWS = 10
+
+
+def case_rows(cases, user, today) -> list[dict]:
+    """Each case with its clock, its colour (rules.time_used_alert) and the actions ``user`` may take.
+
+    A fixed number of queries: the cases come with their suspensions and materials, and
+    the seals the actions' conditions ask about are looked up once for all rows.
+    """
+    from approvals import selectors
+
+    cases = list(cases)
+    rows = []
+    with workflow.acting_on(today):
+        selectors.remember_seals(cases, today)
+        for case in cases:
+            clock = selectors.case_clock_summary(case, today)
+            rows.append({"case": case, "clock": clock, "alert": selectors.case_alert(case, clock),
+                         "actions": workflow.available_actions(case, user, as_of=today)})
+    return rows
+
+
+def _queue_panel(cases, request, today, **extra):
+    total = cases.count()
+    if not total:
+        return None
+    return {"rows": case_rows(cases[:PANEL_ROWS], request.user, today), "total": total,
+            "more": total > PANEL_ROWS, "list_url": reverse("approvals:case_list"), **extra}
+
+
+def build_my_cases(request, today):
+    from approvals import selectors
+
+    return _queue_panel(selectors.my_open_cases(request.user), request, today)
+
+
+def build_district_cases(request, today):
+    from approvals import selectors
+
+    return _queue_panel(selectors.unassigned_district_cases(request.user), request, today,
+                        may_claim=request.user.has_perm("approvals.process_case"))
+
+
+def build_overdue(request, today):
+    from approvals import selectors
+
+    cases = selectors.overdue_cases(request.user, today)
+    total = cases.count()
+    if not total:
+        return None
+    return {"rows": case_rows(cases[:OVERDUE_ROWS], request.user, today), "total": total,
+            "more": total > OVERDUE_ROWS, "list_url": reverse("approvals:case_list") + "?due=overdue"}
 
 
 def register() -> None:
+    from approvals import rules
+    from approvals.models import ApprovalCase
+
     register_menu(
         MenuEntry("approvals", _("Approval cases"), "approvals:case_list", perm="approvals.view_approvalcase",
                   order=10),
+        MenuEntry("case-register", _("Register an application"), "approvals:case_register",
+                  perm="approvals.process_case", order=11),
         MenuEntry("case-status", _("Case status"), "approvals:public_status", perm="public", order=80),
     )
+    register_panel(
+        Panel("approvals-mine", _("My cases"), "approvals/panels/case_queue.html", build_my_cases,
+              perm="approvals.process_case", order=10),
+        Panel("approvals-district", _("Unassigned cases of my district"), "approvals/panels/case_queue.html",
+              build_district_cases, perm="approvals.view_approvalcase", order=11),
+        Panel("approvals-overdue", _("Overdue cases"), "approvals/panels/overdue.html", build_overdue,
+              perm="approvals.assign_case", order=12),
+    )
+    # A pause's audit reason is its legal ground's code (services.case_pause).
+    timeline.register_reason_labels(ApprovalCase, "pause", dict(rules.PauseGround.CHOICES))

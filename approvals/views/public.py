@@ -1,70 +1,19 @@
-"""Pages of the approvals app (mounted at /approvals/)."""
+"""Printable notices, the seal impression and the public status page."""
 import hmac
 import re
 import unicodedata
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils import dateformat, timezone
-from django.utils.html import format_html
-from django.utils import translation
-from django.utils.translation import gettext_lazy as _
+from django.utils import dateformat, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from approvals import selectors
 from approvals.forms import StatusLookupForm
 from approvals.models import ApprovalCase, ApprovalSeal, CaseNotice
-from approvals.selectors import DueState
 from policyops import ratelimit
 from policyops.models import Department
-
-PAGE_SIZE = 50
-
-DUE_LABELS = {
-    DueState.OVERDUE: _("overdue"),
-    DueState.SOON: _("due soon"),
-    DueState.ON_TIME: _("on time"),
-    DueState.STOPPED: _("stopped"),
-}
-DUE_FILTERS = {"overdue": _("overdue"), "soon": _("due soon")}
-
-
-def due_badge(due_state: str):
-    """The colour-coded badge of a case's due state (colours in approvals/approvals.css)."""
-    if due_state == DueState.CLOSED:
-        return ""
-    return format_html('<span class="due-badge due-{}">{}</span>', due_state, DUE_LABELS[due_state])
-
-
-# --- Case list ------------------------------------------------------------------------
-
-
-@login_required
-@permission_required("approvals.view_approvalcase", raise_exception=True)
-def case_list(request):
-    today = timezone.localdate()
-    state = request.GET.get("state") or None
-    if state not in ApprovalCase.State.values:
-        state = None
-    due = request.GET.get("due") or None
-    if due not in DUE_FILTERS:
-        due = None
-    cases = selectors.case_list(user=request.user, state=state, due=due, today=today).prefetch_related("suspensions")
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = []
-    for case in page:
-        clock = selectors.case_clock_summary(case, today)
-        rows.append({"case": case, "clock": clock, "badge": due_badge(clock["due_state"])})
-    query = "&".join(f"{k}={v}" for k, v in (("state", state), ("due", due)) if v)
-    return render(request, "approvals/case_list.html", {
-        "page": page, "rows": rows, "today": today, "state": state, "due": due, "query": query,
-        "states": ApprovalCase.State.choices, "due_filters": list(DUE_FILTERS.items()),
-        "show_admin_links": request.user.is_staff,
-    })
-
 
 # --- Printable notices ----------------------------------------------------------------
 

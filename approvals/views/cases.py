@@ -1,0 +1,123 @@
+"""The case list, a case's page and the pages of its steps."""
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from approvals import selectors
+from approvals.forms import AssignHandlerForm, FollowUpForm
+from approvals.models import ApprovalCase
+from approvals.views.common import (
+    DUE_FILTERS,
+    PAGE_SIZE,
+    case_url,
+    due_badge,
+    visible_case,
+)
+from policyops import timeline, workflow
+from policyops.action_pages import action_page
+from policyops.scoping import may_touch_district
+
+CSS = ("approvals/approvals.css",)
+
+
+@login_required
+@permission_required("approvals.view_approvalcase", raise_exception=True)
+def index(request):
+    return redirect("approvals:case_list")
+
+
+@login_required
+@permission_required("approvals.view_approvalcase", raise_exception=True)
+def case_list(request):
+    today = timezone.localdate()
+    state = request.GET.get("state") or None
+    if state not in ApprovalCase.State.values:
+        state = None
+    due = request.GET.get("due") or None
+    if due not in DUE_FILTERS:
+        due = None
+    search = selectors.normalise_search(request.GET.get("q"))
+    cases = selectors.case_list(user=request.user, state=state, due=due, today=today,
+                                search=search).prefetch_related("suspensions")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for case in page:
+        clock = selectors.case_clock_summary(case, today)
+        rows.append({"case": case, "clock": clock, "badge": due_badge(clock["due_state"])})
+    query = urlencode([(k, v) for k, v in (("q", search), ("state", state), ("due", due)) if v])
+    return render(request, "approvals/case_list.html", {
+        "page": page, "rows": rows, "today": today, "state": state, "due": due, "q": search, "query": query,
+        "states": ApprovalCase.State.choices, "due_filters": list(DUE_FILTERS.items()),
+        "filter_state": urlencode([(k, v) for k, v in (("q", search), ("due", due)) if v]),
+        "filter_due": urlencode([(k, v) for k, v in (("q", search), ("state", state)) if v]),
+        "clear_search": urlencode([(k, v) for k, v in (("state", state), ("due", due)) if v]),
+    })
+
+
+def _person(user):
+    return getattr(user, "person", None) if hasattr(user, "person") else None
+
+
+def _may_claim(case, user) -> bool:
+    person = _person(user)
+    return (case.is_open and case.handler_id is None and person is not None and user.has_perm("approvals.process_case")
+            and person.district_id == case.district_id)
+
+
+def _may_assign(case, user) -> bool:
+    return case.is_open and user.has_perm("approvals.assign_case") and may_touch_district(user, case.district_id)
+
+
+def _may_follow_up(case, user) -> bool:
+    return case.is_open and may_touch_district(user, case.district_id) and (
+        user.has_perm("approvals.process_case") or user.has_perm("approvals.assign_case"))
+
+
+def case_head(case, today) -> list:
+    """What the step pages show of the case above their form."""
+    return [(_("case number"), case.number), (_("delegated power"), case.power), (_("applicant"), case.applicant_name),
+            (_("state"), case.get_state_display()), (_("due"), case.due_on or "—")]
+
+
+@login_required
+def case_detail(request, pk):
+    case = visible_case(request, pk)
+    today = timezone.localdate()
+    user = request.user
+    person = _person(user)
+    return render(request, "approvals/case_detail.html", {
+        "case": case, "today": today, "detail": selectors.case_clock_detail(case, today),
+        "notices": case.notices.select_related("seal"), "timeline": timeline.timeline(case),
+        "actions": workflow.available_actions(case, user, as_of=today),
+        "may_claim": _may_claim(case, user),
+        "may_release": case.is_open and person is not None and case.handler_id == person.pk,
+        "follow_up_form": FollowUpForm(initial={"follow_up_on": case.follow_up_on})
+        if _may_follow_up(case, user) else None,
+        "assign_form": AssignHandlerForm(district_id=case.district_id, initial={"handler": case.handler_id})
+        if _may_assign(case, user) else None,
+    })
+
+
+@login_required
+def case_action(request, pk, action):
+    """One step of the case (policyops.action_pages); a step this user cannot take now sends them back."""
+    case = visible_case(request, pk)
+    if workflow.get_action(case, action) is None:
+        raise Http404
+    today = timezone.localdate()
+    offered = {a.name: a for a in workflow.available_actions(case, request.user, as_of=today)}
+    if action not in offered:
+        messages.error(request, _("This step is not possible for %(case)s now.") % {"case": case})
+        return redirect(case_url(case))
+    if not offered[action].ready:
+        messages.error(request, _("“%(action)s” cannot be taken yet: %(reason)s")
+                       % {"action": offered[action].label.rstrip("…"), "reason": offered[action].reason})
+        return redirect(case_url(case))
+    return action_page(request, case, action, as_of=today, back_url=case_url(case), head=case_head(case, today),
+                       extra_css=CSS)

@@ -1,0 +1,47 @@
+"""What the approvals pages share: the due badge and the case a user may see."""
+from django.http import Http404
+from django.shortcuts import get_object_or_404, resolve_url
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+
+from approvals.models import ApprovalCase
+from approvals.selectors import CASE_RELATED, DueState
+
+PAGE_SIZE = 50
+
+DUE_LABELS = {
+    DueState.OVERDUE: _("overdue"),
+    DueState.SOON: _("due soon"),
+    DueState.ON_TIME: _("on time"),
+    DueState.STOPPED: _("stopped"),
+}
+DUE_FILTERS = {"overdue": _("overdue"), "soon": _("due soon")}
+
+
+def due_badge(due_state: str):
+    """The colour-coded badge of a case's due state (colours in approvals/approvals.css)."""
+    if due_state == DueState.CLOSED:
+        return ""
+    return format_html('<span class="due-badge due-{}">{}</span>', due_state, DUE_LABELS[due_state])
+
+
+def visible_case(request, pk) -> ApprovalCase:
+    """The case if this user may see it; 404 otherwise (another district's case is not there for them)."""
+    if not request.user.has_perm("approvals.view_approvalcase"):
+        raise Http404
+    return get_object_or_404(ApprovalCase.objects.visible_to(request.user).select_related(*CASE_RELATED)
+                             .prefetch_related("materials", "suspensions"), pk=pk)
+
+
+def case_url(case) -> str:
+    return resolve_url("approvals:case_detail", case.pk)
+
+
+def next_url(request, default: str) -> str:
+    """Where to go back to after a small form: ``next`` when it is a page of this site."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
