@@ -81,6 +81,10 @@ class ServiceHall(models.Model):
         related_name="children",
     )
     source = models.CharField(_("source"), max_length=100, blank=True)
+    # A practice hall: its duty shifts count in no report, sweep or reminder (programs.halls).
+    is_training = models.BooleanField(
+        _("training hall"), default=False, db_default=False,  # db_default: rows inserted by older code
+        help_text=_("For trying sign-in and sign-out; its shifts are left out of every report."))
     history = HistoricalRecords()
 
     district_lookup = "district"

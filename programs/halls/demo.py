@@ -5,8 +5,9 @@ seeded city and district halls; synthetic directors (names marked 演示) in A/B
 the seeded departments; the demo user ``director_edu`` on duty in the city hall; last
 month's and this month's rotas generated and published through the services; past shifts
 signed in and out with the real hall codes, some substituted, missed or left without
-signing out; evaluations, follow-ups (some answered) and work records. Running it twice
-changes nothing.
+signing out; evaluations, follow-ups (some answered) and work records. The training hall
+(培训大厅（演示）, ``programs.halls.training``) lets any director try the kiosk, sign-in and
+sign-out at any hour; its shifts count nowhere. Running it twice changes nothing.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from programs.halls import codes, services
 from programs.halls.models import Director, DutyShift, HallSettings, Problem, Unavailability
 
 MARK = "（演示）"
+TRAINING_HALL_NAME = f"培训大厅{MARK}"
+TRAINING_DAYS = 7  # shifts made ahead by the demo; the sign-in service makes any later day's on demand
 CITY_HALL_NAME = "市审批服务大厅"
 OPENS, CLOSES, CAPACITY = dt.time(9, 0), dt.time(17, 0), 3
 # (hall: city hall or the district hall of this district, departments with an A/B pair there)
@@ -197,11 +200,31 @@ def build_halls_demo(rng, users, log, today: dt.date | None = None) -> None:
     """``today`` (default: the real date) fixes the months and which shifts are already past."""
     now = timezone.now() if today is None else _at(today, dt.time(12))
     today = timezone.localtime(now).date()
-    if Director.objects.filter(person__name__endswith=MARK).exists():
+    built = Director.objects.filter(person__name__endswith=MARK).exists()
+    if not built:
+        _build_duty(rng, users, log, now, today)
+    _build_training(log, today)  # every run: the practice week moves with today
+    if built:
         log("Halls: demo directors exist already; hall duty demo skipped.")
+
+
+def _build_training(log, today: dt.date) -> None:
+    """The training hall: a week of all-day practice shifts for every demo director (more on demand)."""
+    from programs.halls import training
+
+    if not Director.objects.filter(active=True).exists():
         return
+    hall = training.hall_set_up(name=TRAINING_HALL_NAME, source=DEMO_SOURCE)
+    directors = Director.objects.filter(active=True, person__user__isnull=False)
+    new = training.shifts_ensure(hall=hall, directors=directors,
+                                 days=[today + dt.timedelta(days=n) for n in range(TRAINING_DAYS)])
+    log(f"Halls: training hall {hall.name}: {new} practice shifts added (all day, every day; counted nowhere). "
+        f"Its screen: /halls/kiosk/{codes.kiosk_token(hall.duty_settings)}/")
+
+
+def _build_duty(rng, users, log, now, today) -> None:
     halls = list(ServiceHall.objects.filter(kind__in=[ServiceHall.Kind.CITY_HALL, ServiceHall.Kind.DISTRICT_HALL])
-                 .exclude(source=DEMO_SOURCE).select_related("district"))
+                 .exclude(source=DEMO_SOURCE).filter(is_training=False).select_related("district"))
     city_hall = next((h for h in halls if h.name == CITY_HALL_NAME), None) or next(
         (h for h in halls if h.kind == ServiceHall.Kind.CITY_HALL), None)
     if city_hall is None:

@@ -13,6 +13,7 @@ from policyops.models import Person, ServiceHall
 from policyops.scoping import DistrictScopedQuerySet
 from programs.halls import guards as g
 from programs.halls import rules
+from programs.halls.querysets import HallsQuerySet
 
 
 def new_hall_secret() -> str:
@@ -134,15 +135,19 @@ class DutyShift(StateMachineModel):
     history = HistoricalRecords()
 
     district_lookup = "hall__district"
+    shift_lookup = ""
     # A director sees their own shifts (and those they cover) wherever the hall is.
     owner_lookups = ("director__person__user", "substitute__person__user")
-    objects = DistrictScopedQuerySet.as_manager()
+    objects = HallsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("duty shift")
         verbose_name_plural = _("duty shifts")
         ordering = ["date", "hall_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["director", "date"], name="shift_one_per_director_day")]
+        # Per hall: a director may practise at a training hall on a day they are rostered (a director's
+        # real shifts are all at their own hall, so this still allows one real shift a day).
+        constraints = [models.UniqueConstraint(fields=["director", "hall", "date"],
+                                               name="shift_one_per_director_hall_day")]
         indexes = [models.Index(fields=["hall", "date"])]
         permissions = [("manage_rota", _("Can generate, edit and publish rotas and object to substitutions"))]
 
@@ -249,8 +254,9 @@ class WorkRecord(models.Model):
     history = HistoricalRecords()
 
     district_lookup = "shift__hall__district"
+    shift_lookup = "shift__"
     owner_lookups = ("shift__director__person__user", "shift__substitute__person__user")
-    objects = DistrictScopedQuerySet.as_manager()
+    objects = HallsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("work record")
@@ -276,8 +282,9 @@ class Problem(StateMachineModel):
     history = HistoricalRecords()
 
     district_lookup = "record__shift__hall__district"
+    shift_lookup = "record__shift__"
     owner_lookups = ("record__shift__director__person__user", "record__shift__substitute__person__user")
-    objects = DistrictScopedQuerySet.as_manager()
+    objects = HallsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("problem")
@@ -311,7 +318,8 @@ class Evaluation(models.Model):
     created_at = models.DateTimeField(_("time"))
 
     district_lookup = "shift__hall__district"
-    objects = DistrictScopedQuerySet.as_manager()
+    shift_lookup = "shift__"
+    objects = HallsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("evaluation")
@@ -335,7 +343,8 @@ class FollowUp(models.Model):
     history = HistoricalRecords()
 
     district_lookup = "evaluation__shift__hall__district"
-    objects = DistrictScopedQuerySet.as_manager()
+    shift_lookup = "evaluation__shift__"
+    objects = HallsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("follow-up")

@@ -20,7 +20,7 @@ UPCOMING = (DutyShift.State.PUBLISHED, DutyShift.State.SUBSTITUTED)
 
 
 def _shifts(**filters):
-    return DutyShift.objects.filter(**filters).select_related(
+    return DutyShift.objects.counted().filter(**filters).select_related(
         "hall", "director__person__user", "substitute__person__user")
 
 
@@ -51,7 +51,7 @@ def sweep_monthly_quota(*, today: dt.date, now: dt.datetime) -> int:
     if today.day < settings.POLICYOPS_REMINDERS["shift_quota_check_day_of_month"]:
         return 0
     first = today.replace(day=1)
-    with_shift = set(DutyShift.objects.filter(date__year=today.year, date__month=today.month)
+    with_shift = set(DutyShift.objects.counted().filter(date__year=today.year, date__month=today.month)
                      .values_list("director_id", flat=True))
     supervisors = role_members(Role.SUPERVISOR)
     batch = NotificationBatch(now=now)
@@ -67,7 +67,7 @@ def briefing_generate(*, year: int, month: int, now: dt.datetime) -> MonthlyBrie
     existing = MonthlyBriefing.objects.filter(year=year, month=month).first()
     if existing:
         return existing
-    b = monthly_briefing(halls=ServiceHall.objects.all(), year=year, month=month,
+    b = monthly_briefing(halls=ServiceHall.objects.filter(is_training=False), year=year, month=month,
                          as_of=timezone.localtime(now).date())
     figures = {"due": b.total.due, "done": b.total.done, "missed": b.total.missed, "left_early": b.total.left_early,
                "substituted": b.total.substituted, "punctual": b.total.punctual,

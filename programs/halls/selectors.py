@@ -12,7 +12,8 @@ from django.db.models.functions import Coalesce
 
 from policyops.months import next_month
 from programs.halls import rules
-from programs.halls.models import Director, DutyShift, Evaluation, Problem, WorkRecord
+from programs.halls.models import Director, DutyShift, Evaluation, FollowUp, Problem, WorkRecord
+from programs.halls.querysets import counted_q
 
 # A sign-in at most this long after the window opens counts as punctual (our reading).
 PUNCTUAL_WITHIN = dt.timedelta(minutes=15)
@@ -56,9 +57,23 @@ def public_rota(hall, first: dt.date) -> list[RotaRow]:
     return rows
 
 
-def user_shifts(*, user, since: dt.date) -> list[DutyShift]:
+def _mine(user) -> Q:
+    return Q(director__person__user=user) | Q(substitute__person__user=user)
+
+
+def _on_duty(user) -> Q:
+    """Shifts ``user`` is on duty for: their own unless a substitute is filed, and those they cover."""
+    return Q(director__person__user=user, substitute__isnull=True) | Q(substitute__person__user=user)
+
+
+def _real_or_today(today: dt.date) -> Q:
+    """Real shifts, and of the training hall's endless practice shifts only today's."""
+    return counted_q() | Q(date=today)
+
+
+def user_shifts(*, user, since: dt.date, today: dt.date) -> list[DutyShift]:
     """The published shifts since ``since`` that ``user`` is rostered on or covers as a substitute."""
-    return list(DutyShift.objects.filter(Q(director__person__user=user) | Q(substitute__person__user=user))
+    return list(DutyShift.objects.filter(_mine(user), _real_or_today(today))
                 .filter(date__gte=since).exclude(state=DutyShift.State.SCHEDULED)
                 .select_related("hall", "director__person__department", "substitute__person__department",
                                 "work_record")
@@ -139,7 +154,7 @@ def monthly_briefing(*, halls, year: int, month: int, as_of: dt.date) -> Briefin
     """
     halls = list(halls)
     briefing = Briefing(year=year, month=month, halls=halls)
-    month_shifts = (DutyShift.objects.filter(hall__in=halls, date__year=year, date__month=month, state__in=DUE_STATES)
+    month_shifts = (DutyShift.objects.counted().filter(hall__in=halls, date__year=year, date__month=month, state__in=DUE_STATES)
                     .annotate(is_due=ExpressionWrapper(rules.due(as_of), output_field=BooleanField()))
                     .select_related("director__person__department", "substitute__person__department"))
     served_by_director, still_to_come = Counter(), set()
@@ -157,13 +172,13 @@ def monthly_briefing(*, halls, year: int, month: int, as_of: dt.date) -> Briefin
                             and served_by_director[d.pk] < rules.MIN_SHIFTS_PER_DIRECTOR_PER_MONTH]
     month_q = (Q(shift__hall__in=halls, shift__date__year=year, shift__date__month=month)
                & rules.due(as_of, "shift__date"))
-    briefing.cases_accepted = WorkRecord.objects.filter(month_q).aggregate(n=Count("cases"))["n"]
+    briefing.cases_accepted = WorkRecord.objects.counted().filter(month_q).aggregate(n=Count("cases"))["n"]
     briefing.evaluations = {level: 0 for level, _label in rules.EVALUATION_LEVELS}
-    for row in Evaluation.objects.filter(month_q).values("level").annotate(n=Count("id")):
+    for row in Evaluation.objects.counted().filter(month_q).values("level").annotate(n=Count("id")):
         briefing.evaluations[row["level"]] = row["n"]
     problem_q = (Q(record__shift__hall__in=halls, record__shift__date__year=year, record__shift__date__month=month)
                  & rules.due(as_of, "record__shift__date"))
-    problems = Problem.objects.filter(problem_q).aggregate(
+    problems = Problem.objects.counted().filter(problem_q).aggregate(
         raised=Count("id"), rectified=Count("id", filter=Q(state=Problem.State.RECTIFIED)))
     briefing.problems_raised, briefing.problems_rectified = problems["raised"], problems["rectified"]
     return briefing
@@ -207,26 +222,92 @@ def department_assessment(*, halls, year: int, as_of: dt.date) -> dict[str, Asse
     """
     halls = list(halls)
     table = defaultdict(Assessment)
-    for shift in (DutyShift.objects.filter(rules.due(as_of), hall__in=halls, date__year=year, state__in=DUE_STATES)
+    for shift in (DutyShift.objects.counted().filter(rules.due(as_of), hall__in=halls, date__year=year, state__in=DUE_STATES)
                   .select_related("director__person__department", "substitute__person__department")):
         table[_department(shift.on_duty)].attendance.count(shift)
     shift_q = Q(shift__hall__in=halls, shift__date__year=year) & rules.due(as_of, "shift__date")
-    for row in (WorkRecord.objects.filter(shift_q).annotate(department=_on_duty_department("shift__"))
+    for row in (WorkRecord.objects.counted().filter(shift_q).annotate(department=_on_duty_department("shift__"))
                 .values("department").annotate(records=Count("id", distinct=True),
                                                cases=Count("cases", distinct=True))):
         entry = table[row["department"] or "—"]
         entry.records, entry.cases = row["records"], row["cases"]
     problem_q = (Q(record__shift__hall__in=halls, record__shift__date__year=year)
                  & rules.due(as_of, "record__shift__date"))
-    for row in (Problem.objects.filter(problem_q).annotate(department=_on_duty_department("record__shift__"))
+    for row in (Problem.objects.counted().filter(problem_q).annotate(department=_on_duty_department("record__shift__"))
                 .values("department").annotate(found=Count("id"),
                                                rectified=Count("id", filter=Q(state=Problem.State.RECTIFIED)))):
         entry = table[row["department"] or "—"]
         entry.problems_found, entry.problems_rectified = row["found"], row["rectified"]
     # Ratings count for the department of the director who was on duty (the substitute after a swap).
-    for row in (Evaluation.objects.filter(shift_q).annotate(department=_on_duty_department("shift__"))
+    for row in (Evaluation.objects.counted().filter(shift_q).annotate(department=_on_duty_department("shift__"))
                 .values("department")
                 .annotate(n=Count("id"), satisfied=Count("id", filter=Q(level__gte=rules.SATISFIED_AT_OR_ABOVE)))):
         entry = table[row["department"] or "—"]
         entry.evaluations, entry.satisfied = row["n"], row["satisfied"]
     return dict(sorted(table.items()))
+
+
+# --- Home panels (programs.halls.workspace): a fixed number of queries each -----------------------
+
+NEXT_SHIFTS = 5
+PANEL_ROWS = 10
+RECORD_DAYS = 62
+UPCOMING_STATES = (DutyShift.State.PUBLISHED, DutyShift.State.SUBSTITUTED, DutyShift.State.SIGNED_IN)
+SIGNABLE_STATES = (DutyShift.State.PUBLISHED, DutyShift.State.SUBSTITUTED)
+
+
+def next_shifts(*, user, today: dt.date) -> list[DutyShift]:
+    """``user``'s next shifts (rostered or covering), today's first; a training hall's only today."""
+    return list(DutyShift.objects.filter(_mine(user), _real_or_today(today), date__gte=today,
+                                         state__in=UPCOMING_STATES)
+                .select_related("hall", "director__person", "substitute__person")
+                .order_by("date", "starts_at", "id")[:NEXT_SHIFTS])
+
+
+def on_duty_now(shifts, *, user, now: dt.datetime):
+    """Of ``shifts``, the one ``user`` is on duty for at ``now`` with the step it awaits (sign in or out)."""
+    for shift in shifts:
+        if shift.on_duty_person_user_id == user.pk and shift.starts_at <= now <= shift.ends_at:
+            if shift.state in SIGNABLE_STATES:
+                return shift, "sign_in"
+            if shift.state == DutyShift.State.SIGNED_IN:
+                return shift, "sign_out"
+    return None, None
+
+
+def records_to_write(*, user, today: dt.date) -> list[DutyShift]:
+    """Real shifts ``user`` was on duty for, signed in, with no work record yet (the last two months)."""
+    return list(DutyShift.objects.counted().filter(
+        _on_duty(user), date__gte=today - dt.timedelta(days=RECORD_DAYS), work_record__isnull=True,
+        state__in=(DutyShift.State.SIGNED_IN, DutyShift.State.SIGNED_OUT))
+        .select_related("hall").order_by("-date", "-id")[:PANEL_ROWS])
+
+
+def first_contact_cases(*, user):
+    """The open cases ``user`` is first-contact person of (首问责任制, 002:1970), soonest due first,
+    with how many they hold open and in all."""
+    from approvals.models import ApprovalCase  # read-only: the cases a director took on duty
+
+    mine = ApprovalCase.objects.filter(first_contact__user=user)
+    counts = mine.aggregate(total=Count("id"), open=Count("id", filter=Q(state__in=ApprovalCase.OPEN_STATES)))
+    cases = list(mine.filter(state__in=ApprovalCase.OPEN_STATES).select_related("power")
+                 .order_by(F("due_on").asc(nulls_last=True), "id")[:PANEL_ROWS])
+    return cases, counts
+
+
+def filed_substitutions(*, user, now: dt.datetime):
+    """A/B filings a supervisor may still object to (the shift has not started), soonest first, and their count."""
+    filed = (DutyShift.objects.visible_to(user).counted()
+             .filter(state=DutyShift.State.SUBSTITUTED, starts_at__gt=now))
+    rows = list(filed.select_related("hall", "director__person__department", "substitute__person")
+                .order_by("starts_at", "id")[:PANEL_ROWS])
+    return rows, filed.count()
+
+
+def open_follow_ups(*, user):
+    """Poor ratings not yet answered (回访), oldest first, and their count."""
+    waiting = FollowUp.objects.visible_to(user).counted().filter(answered_at__isnull=True)
+    rows = list(waiting.select_related("evaluation__shift__hall", "evaluation__shift__director__person",
+                                       "evaluation__shift__substitute__person")
+                .order_by("evaluation__created_at", "id")[:PANEL_ROWS])
+    return rows, waiting.count()

@@ -25,10 +25,8 @@ from policyops.errors import (
     PolicyOpsError,
 )
 from policyops.notifications import notify
-from policyops.recipients import role_members
-from policyops.roles import Role
 from policyops.workflow import run_transition
-from programs.halls import codes, generator, guards, rules
+from programs.halls import codes, generator, guards, notices, rules, training
 from programs.halls.models import (
     Director,
     DutyShift,
@@ -152,6 +150,8 @@ def shift_sign(*, user, hall, code: str, action: str, now: dt.datetime) -> DutyS
     settings_ = HallSettings.objects.filter(hall=hall).first()
     counter = codes.match(settings_.code_secret, code, now) if settings_ else None
     today = timezone.localtime(now).date()
+    if counter is not None and hall.is_training:
+        training.shift_for_practice(user=user, hall=hall, day=today)  # any day, any hour
     own = (DutyShift.objects.filter(hall=hall, date=today)
            .select_related("director__person", "substitute__person").order_by("id"))
     shift = next((s for s in own if s.on_duty_person_user_id == user.pk), None)
@@ -202,12 +202,7 @@ def shift_file_substitution(*, shift: DutyShift, substitute: Director, reason: s
     with transaction.atomic():
         shift.substitute, shift.substitution_reason, shift.objection_reason = substitute, reason.strip(), ""
         run_transition(shift, "file_substitution", acting_user=acting_user, as_of=now, at=now, reason=reason)
-        # The supervisors see the filing (and may object); the substitute learns they are on duty.
-        notify(recipients=[substitute.person.user, *role_members(Role.SUPERVISOR)], kind="shift.substitution_filed",
-               obj=shift, due_date=shift.date,
-               subject=_("A/B substitution filed: %(substitute)s is on duty for %(director)s on %(date)s at %(hall)s")
-               % {"substitute": substitute, "director": shift.director, "date": shift.date, "hall": shift.hall},
-               url=reverse("halls:my_shifts"), now=now)
+        notices.substitution_filed(shift=shift, now=now)
     return shift
 
 
@@ -237,19 +232,19 @@ def shift_object_to_substitution(*, shift: DutyShift, reason: str, acting_user, 
 
 
 def shifts_close_windows(*, now: dt.datetime) -> dict:
-    """After a window closes: unfiled absences become missed, no sign-out is flagged.
+    """After a window closes: unfiled absences become missed, no sign-out is flagged (training shifts: never).
 
     A state sweep: re-running it changes nothing more. The flags are written in bulk with
     their history rows (a constant number of queries however many shifts are flagged).
     """
     S = DutyShift.State
     missed = 0
-    for shift in DutyShift.objects.filter(ends_at__lte=now, state__in=[S.PUBLISHED, S.SUBSTITUTED]):
+    for shift in DutyShift.objects.counted().filter(ends_at__lte=now, state__in=[S.PUBLISHED, S.SUBSTITUTED]):
         with transaction.atomic():
             run_transition(shift, "mark_missed", acting_user=None, as_of=now, at=now)
         missed += 1
     with transaction.atomic():
-        unflagged = list(DutyShift.objects.select_for_update().filter(
+        unflagged = list(DutyShift.objects.counted().select_for_update().filter(
             ends_at__lte=now, state=S.SIGNED_IN, left_without_sign_out=False))
         for shift in unflagged:
             shift.left_without_sign_out = True

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from urllib.parse import quote
 
 from django.http import Http404
 from django.utils.safestring import mark_safe
@@ -37,3 +39,18 @@ def qr_svg(data: str) -> str:
         return ""
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2)
     return mark_safe(image.to_string(encoding="unicode"))  # generated markup, no user text in it
+
+
+UNSAFE_IN_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def download(response, *, name: str, fallback: str):
+    """Name the attachment ``name`` (Chinese) with the ASCII ``fallback`` for older clients.
+
+    RFC 6266 / RFC 5987: ``filename="<ascii>"; filename*=UTF-8''<percent-encoded>``; the
+    extension of ``fallback`` is added to ``name``.
+    """
+    extension = fallback[fallback.rfind("."):] if "." in fallback else ""
+    wanted = UNSAFE_IN_FILE_NAME.sub("-", name).strip() + extension
+    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(wanted)}"
+    return response

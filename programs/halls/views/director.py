@@ -53,9 +53,11 @@ def sign(request):
                     messages.success(request, _("Signed out at %(time)s; %(minutes)s minutes on duty.") % {
                         "time": f"{timezone.localtime(shift.signed_out_at):%H:%M}",
                         "minutes": shift.minutes_on_duty if shift.minutes_on_duty is not None else "—"})
-                    if shift.left_early:
+                    if shift.left_early and not shift.hall.is_training:
                         messages.warning(request, _("You left before the end of your duty: this shift is recorded "
                                                     "as an early departure and does not count as a served day."))
+                if shift.hall.is_training:
+                    messages.info(request, _("This was practice at a training hall: it counts in no report."))
                 return redirect("halls:my_shifts")
     else:
         initial = {"action": request.GET.get("action") if request.GET.get("action") in ("sign_in", "sign_out")
@@ -79,7 +81,7 @@ def my_shifts(request):
     director = (Director.objects.filter(person__user=user)
                 .select_related("person__department", "partner__person", "hall").first())
     rows = []
-    for shift in selectors.user_shifts(user=user, since=today - dt.timedelta(days=RECENT_DAYS)):
+    for shift in selectors.user_shifts(user=user, since=today - dt.timedelta(days=RECENT_DAYS), today=today):
         ready = workflow.ready_action_names(shift, user, as_of=now)
         rows.append({"shift": shift, "mine": shift.director.person.user_id == user.pk, "on_duty": shift.on_duty,
                      "can_file": "file_substitution" in ready, "can_record": "record_work" in ready,

@@ -29,9 +29,12 @@ def kiosk(request, token):
     sign_url = request.build_absolute_uri(reverse("halls:sign")) + "?" + urlencode(
         {"hall": hall_settings.hall_id, "code": code})
     seconds_left = max(1, int((changes_at - now).total_seconds()) + 1)
-    on_duty = [row for row in selectors.public_rota(hall_settings.hall, today.replace(day=1)) if row.date == today]
+    hall = hall_settings.hall
+    # A training hall has every director on its practice rota: no names on its screen.
+    on_duty = [] if hall.is_training else [
+        row for row in selectors.public_rota(hall, today.replace(day=1)) if row.date == today]
     response = render(request, "halls/kiosk.html", {
-        "hall": hall_settings.hall, "code": code, "changes_at": timezone.localtime(changes_at),
+        "hall": hall, "code": code, "changes_at": timezone.localtime(changes_at),
         "refresh": min(KIOSK_REFRESH_SECONDS, seconds_left), "qr": qr_svg(sign_url), "on_duty": on_duty,
         "now": timezone.localtime(now)})
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -16,7 +16,7 @@ from policyops import ratelimit
 from policyops.errors import PolicyOpsError
 from policyops.models import ServiceHall
 from policyops.months import next_month, previous_month
-from programs.halls import rules, selectors, services
+from programs.halls import codes, rules, selectors, services
 from programs.halls.forms import EvaluationForm, halls_with_duty
 from programs.halls.views.common import month_or_404, public_response, qr_svg
 
@@ -35,7 +35,11 @@ def _rota_context(hall_id, year, month):
 @require_GET
 def index(request):
     today = timezone.localdate()
-    return render(request, "halls/index.html", {"halls": halls_with_duty(), "today": today})
+    halls = list(halls_with_duty().select_related("duty_settings"))
+    # A training hall's screen is open to all: its codes sign in to practice shifts only.
+    for hall in halls:
+        hall.kiosk_token = codes.kiosk_token(hall.duty_settings) if hall.is_training else ""
+    return render(request, "halls/index.html", {"halls": halls, "today": today})
 
 
 @require_GET

@@ -24,7 +24,7 @@ from policyops.months import next_month, previous_month
 from policyops.scoping import sees_all_districts, visible_districts
 from policyops.xlsx import Share, share, xlsx_response
 from programs.halls import rules, selectors
-from programs.halls.views.common import month_or_404
+from programs.halls.views.common import download, month_or_404
 
 
 def reporting(view):
@@ -45,10 +45,15 @@ def _all_label(user):
     return _("Whole city (every hall)") if sees_all_districts(user) else _("Every hall you supervise")
 
 
+def _report_halls(user):
+    """The halls a report may cover: those the user sees, training halls never (their shifts are practice)."""
+    return ServiceHall.objects.visible_to(user).filter(is_training=False)
+
+
 def hall_scope(request) -> Scope:
     """The halls of ``?level=city|district:<id>|hall:<id>``, within what the user may see (404 beyond)."""
     user = request.user
-    visible = ServiceHall.objects.visible_to(user).select_related("district")
+    visible = _report_halls(user).select_related("district")
     kind, _sep, ident = (request.GET.get("level") or "city").partition(":")
     if kind == "district" and re.fullmatch(r"[0-9]+", ident):
         district = get_object_or_404(visible_districts(user), pk=int(ident))
@@ -61,9 +66,14 @@ def hall_scope(request) -> Scope:
 
 def _level_options(request):
     user = request.user
-    halls = ServiceHall.objects.visible_to(user).filter(duty_settings__isnull=False)
+    halls = _report_halls(user).filter(duty_settings__isnull=False)
     return ([("city", _all_label(user))] + [(f"district:{d.pk}", d.name) for d in visible_districts(user)]
             + [(f"hall:{h.pk}", h.name) for h in halls])
+
+
+def _scoped(name: str, scope: Scope) -> str:
+    """The download's name says whose figures it holds when they are not the whole city's."""
+    return name if scope.level == "city" else f"{name} {scope.label}"
 
 
 # --- Figures as rows -----------------------------------------------------------------------------
@@ -160,7 +170,9 @@ def briefing_xlsx(request, year, month):
         (_("Evaluations"), [_("rating"), _("count")],
          [(row["label"], row["count"]) for row in figures["evaluations"]]),
     ]
-    return xlsx_response(f"halls-briefing-{first:%Y-%m}.xlsx", sheets)
+    name = _("Hall duty briefing %(month)s") % {"month": f"{first:%Y-%m}"}
+    fallback = f"halls-briefing-{first:%Y-%m}.xlsx"
+    return download(xlsx_response(fallback, sheets), name=_scoped(name, scope), fallback=fallback)
 
 
 # --- The annual department assessment ------------------------------------------------------------------
@@ -203,5 +215,7 @@ def assessment_xlsx(request, year):
                                        row["problems_found"], row["problems_rectified"],
                                        share(row["rectification_rate"]), row["evaluations"],
                                        share(row["satisfaction_rate"])] for row in rows]
-    return xlsx_response(f"halls-assessment-{year}.xlsx",
-                         [(_("Assessment %(year)s") % {"year": year}, header, cells)])
+    fallback = f"halls-assessment-{year}.xlsx"
+    response = xlsx_response(fallback, [(_("Assessment %(year)s") % {"year": year}, header, cells)])
+    name = _("Hall duty department assessment %(year)s") % {"year": year}
+    return download(response, name=_scoped(name, scope), fallback=fallback)
