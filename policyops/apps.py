@@ -27,22 +27,19 @@ class PolicyOpsConfig(AppConfig):
                         "indicatorreading", "policytask", "calendaroverride", "officialcalendaryear"),
         )
         roles.grant(Role.SUPERVISOR, "auth.view_user", "auth.add_user", "auth.change_user")
+        # README: supervisors edit the reminder schedules (周期任务) and may run a sweep now. They add
+        # schedules rather than change one in place: a crontab row is shared by several tasks.
+        roles.grant(Role.SUPERVISOR, "django_celery_beat.view_periodictask", "django_celery_beat.change_periodictask",
+                    *[f"django_celery_beat.{action}_{model}" for model in ("crontabschedule", "intervalschedule")
+                      for action in ("view", "add")])
         seeding.register_policyops_seeds()
         from policyops.actions import register_all
 
         register_all()
-        _register_workspace()
+        from policyops import workspace
+
+        workspace.register()
         post_migrate.connect(_sync_roles, sender=self)
-
-
-def _register_workspace():
-    from policyops.workspaces import MenuEntry, register_menu
-
-    register_menu(
-        MenuEntry("indicators", _("Indicators"), "policyops:indicators", perm="policyops.view_indicator", order=60),
-        MenuEntry("tasks", _("Policy tasks"), "policyops:tasks", perm="policyops.view_policytask", order=70),
-        MenuEntry("admin", _("Administration"), "admin:index", staff_only=True, order=900),
-    )
 
 
 def _sync_roles(sender, **kwargs):
