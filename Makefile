@@ -17,15 +17,24 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py demo
+	$(BIN)/python manage.py demo $(ADDRPORT)
 	$(BIN)/python manage.py serve $(ADDRPORT)
 
 # One pytest-xdist worker per CPU. Each worker has its own test database (PostgreSQL:
 # test_<name>_gw0, _gw1, …; SQLite: in memory) with the seeds loaded once, and its own
 # media/static folders and, for tests/integration, its own Redis database.
-# In a single process: make test PYTEST_ARGS="-n 0".
+# Then the real-browser journeys (tests/browser), when Chromium is present; their
+# screenshots go to artefacts/browser/. In a single process: make test PYTEST_ARGS="-n 0".
+CHROMIUM ?= /usr/bin/chromium
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --ignore=tests/browser $(PYTEST_ARGS)
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  echo "== Browser journeys (tests/browser, Chromium at $(CHROMIUM)) =="; \
+	  CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -n auto tests/browser $(PYTEST_ARGS); \
+	else \
+	  echo "SKIPPED: the browser journeys (tests/browser) need Chromium at $(CHROMIUM)."; \
+	  echo "         Install it (apt-get install chromium) or set CHROMIUM=/path/to/chromium."; \
+	fi
 
 # After changing user-facing text: update and compile the zh-hans catalogue.
 messages: $(STAMP)

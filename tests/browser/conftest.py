@@ -1,0 +1,133 @@
+"""Real-browser journeys: Playwright for Python driving Debian's Chromium, headless, against
+pytest-django's live server.
+
+No browser is downloaded: the tests use the Chromium at $CHROMIUM (default
+/usr/bin/chromium) and are skipped, with that reason, when it is missing (`make test` says
+so too). Each journey saves a screenshot of its last page under $BROWSER_ARTEFACTS
+(default artefacts/browser/ in the checkout).
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+ARTEFACTS = Path(os.environ.get("BROWSER_ARTEFACTS", ROOT / "artefacts" / "browser"))
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--no-first-run"]
+
+# Playwright's sync API runs an event loop in the test's thread; the ORM calls the tests
+# make between two page steps are synchronous and safe there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def chromium_missing() -> str | None:
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM=…)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[dev]')"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = chromium_missing()
+    if reason:
+        for item in items:
+            if "tests/browser/" in str(item.path).replace(os.sep, "/"):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Visitor:
+    """One person in one browser context: go to pages, log in, check the layout, keep a screenshot."""
+
+    def __init__(self, context, base_url: str, name: str, viewport: dict):
+        self.context, self.base_url, self.name, self.viewport = context, base_url, name, viewport
+        self.page = context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.failures: list[str] = []
+        self.page.on("response", self._watch)
+
+    def _watch(self, response):
+        # Any page or asset that fails is a defect, whatever the page then shows.
+        if response.status >= 500 or (response.status >= 400 and response.request.resource_type != "document"):
+            self.failures.append(f"{response.status} {response.url}")
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def go(self, path: str, *, expect_status: int = 200):
+        response = self.page.goto(self.url(path))
+        assert response is not None and response.status == expect_status, (path, response and response.status)
+        return response
+
+    def log_in_as(self, user):
+        """Skip the login form: a session made by Django's test client, given to the browser."""
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies["sessionid"]
+        host = re.sub(r"^https?://", "", self.base_url).split(":")[0]
+        self.context.add_cookies([{"name": "sessionid", "value": cookie.value, "domain": host, "path": "/"}])
+
+    def log_in_with_form(self, username: str, password: str):
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        self.page.locator("input[type=submit], button[type=submit]").first.click()
+        self.page.wait_for_load_state()
+
+    def sideways_overflow(self) -> int:
+        """How many CSS pixels the page is wider than the window (0 when nothing scrolls sideways)."""
+        return self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+    def submit(self, button_text: str | None = None, *, form: str = "main form"):
+        """Click a submit button (by its text when given) and wait for the next page."""
+        buttons = self.page.locator(f"{form} button[type=submit], {form} input[type=submit]")
+        if button_text:
+            buttons = buttons.filter(has_text=button_text)
+        with self.page.expect_navigation():
+            buttons.first.click()
+
+    def shot(self, label: str) -> Path:
+        ARTEFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTEFACTS / f"{self.name}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def assert_healthy(self):
+        assert not self.failures, self.failures
+
+
+@pytest.fixture
+def visitor(browser, live_server, transactional_db, request):
+    """``visitor("clerk", phone=True)`` opens a new browser context (desktop or 390 px)."""
+    contexts = []
+
+    def open_visitor(name: str = "visitor", *, phone: bool = False) -> Visitor:
+        viewport = PHONE if phone else DESKTOP
+        context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                      is_mobile=phone, has_touch=phone, device_scale_factor=1)
+        contexts.append(context)
+        return Visitor(context, live_server.url, f"{request.node.name}-{name}", viewport)
+
+    yield open_visitor
+    for context in contexts:
+        context.close()

@@ -1,0 +1,40 @@
+"""Every role opens every page its menu offers, on a 390 px phone: no error, no sideways scroll."""
+import pytest
+
+from policyops.roles import Role
+from tests.approvals.factories import pingdu
+from tests.conftest import make_user
+
+ROLES = [Role.CLERK, Role.PROGRAMME_MANAGER, Role.DIRECTOR, Role.SUPERVISOR]
+
+
+def menu_paths(person) -> list[str]:
+    return person.page.eval_on_selector_all("nav.menu a", "links => links.map(a => a.pathname)")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_page_in_a_roles_menu_opens_and_fits_a_phone(visitor, role):
+    person = visitor(role, phone=True)
+    person.log_in_as(make_user(role, district=pingdu()))
+    person.go("/")
+    paths = ["/", *menu_paths(person)]
+    assert len(paths) > 2, paths
+    too_wide = {}
+    for path in paths:
+        person.go(path)  # asserts 200: a page in the menu never answers 403, 404 or 500
+        if person.sideways_overflow() > 0:
+            too_wide[path] = person.page.evaluate("document.documentElement.scrollWidth")
+            person.shot("too-wide-" + path.strip("/").replace("/", "-"))
+    person.go("/")
+    person.shot("home")
+    assert too_wide == {}, too_wide
+    person.assert_healthy()
+
+
+def test_an_anonymous_visitor_sees_only_public_pages_in_the_menu(visitor):
+    guest = visitor("guest", phone=True)
+    guest.go("/")
+    for path in menu_paths(guest):
+        guest.go(path)
+        assert guest.sideways_overflow() <= 0, path
+    guest.assert_healthy()
