@@ -106,7 +106,8 @@ def test_phone_pages_put_wide_tables_in_a_scrolling_wrapper(client, hall):
     director = make_director(hall, "张局长")
     DutyShiftFactory(director=director, date=dt.date.today() + dt.timedelta(days=2))
     client.force_login(director.person.user)
-    assert '<div class="table-scroll"><table>' in client.get(reverse("halls:my_shifts")).content.decode()
+    my_shifts = client.get(reverse("halls:my_shifts")).content.decode()
+    assert '<div class="table-scroll"><table class="halls-shifts">' in my_shifts
     first = dt.date.today().replace(day=1)
     rota = client.get(reverse("halls:rota", args=[hall.pk, first.year, first.month])).content.decode()
     assert '<div class="table-scroll"><table class="halls-rota">' in rota

@@ -60,15 +60,27 @@ def sign(request):
                     messages.info(request, _("This was practice at a training hall: it counts in no report."))
                 return redirect("halls:my_shifts")
     else:
-        initial = {"action": request.GET.get("action") if request.GET.get("action") in ("sign_in", "sign_out")
-                   else "sign_in"}
+        initial = {}
         if re.fullmatch(r"[0-9]+", request.GET.get("hall") or ""):
             initial["hall"] = request.GET["hall"]
+        action = request.GET.get("action")
+        # The hall's QR link names no step: scanned again after signing in, it offers the sign-out.
+        initial["action"] = action if action in ("sign_in", "sign_out") else (
+            awaited_step(request.user, initial.get("hall"), timezone.now()) or "sign_in")
         code = (request.GET.get("code") or "").strip()
         if re.fullmatch(r"[0-9]{1,12}", code):
             initial["code"] = code
         form = SignForm(initial=initial)
     return render(request, "halls/sign.html", {"form": form, "error": error})
+
+
+def awaited_step(user, hall_id, now) -> str | None:
+    """The step (sign_in or sign_out) ``user``'s shift at ``hall_id`` awaits at ``now``, if they are on duty there."""
+    if not hall_id:
+        return None
+    shifts = [s for s in selectors.next_shifts(user=user, today=timezone.localtime(now).date())
+              if str(s.hall_id) == str(hall_id)]
+    return selectors.on_duty_now(shifts, user=user, now=now)[1]
 
 
 # --- Shifts: A/B filing and work records ------------------------------------------------------
@@ -86,6 +98,9 @@ def my_shifts(request):
         rows.append({"shift": shift, "mine": shift.director.person.user_id == user.pk, "on_duty": shift.on_duty,
                      "can_file": "file_substitution" in ready, "can_record": "record_work" in ready,
                      "record": getattr(shift, "work_record", None)})
+    now_shift, now_step = selectors.on_duty_now([r["shift"] for r in rows], user=user, now=now)
+    for row in rows:  # the shift on duty now offers its sign-in or sign-out, hall chosen
+        row["step"] = now_step if row["shift"] is now_shift else None
     substitutes = list(substitute_choices(director)) if director else []
     return render(request, "halls/my_shifts.html", {
         "director": director, "upcoming": [r for r in rows if r["shift"].date >= today],
