@@ -1,6 +1,6 @@
 import pytest
 
-from policyops import calendar, seeding
+from policyops import calendar, schedules, seeding
 from policyops.roles import Role, group_for
 from tests.factories import PersonFactory, UserFactory
 
@@ -23,6 +23,10 @@ def seeds_present() -> bool:
 def ensure_seeds() -> None:
     if not seeds_present():
         seeding.load_seeds()  # what `manage.py load_seeds` runs, without its report on stdout
+        # A flush also empties what a data migration installed: the reminder schedules.
+        from django.apps import apps
+
+        schedules.install(apps)
     calendar.clear_cache()
 
 

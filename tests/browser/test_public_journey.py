@@ -6,7 +6,12 @@ from django.utils import timezone
 from approvals.models import ApprovalCase
 from policyops.roles import Role
 from programs.halls.models import DutyShift, Evaluation, FollowUp
-from tests.approvals.factories import DelegatedPowerFactory, entrustment_in_force, pingdu, register_case
+from tests.approvals.factories import (
+    DelegatedPowerFactory,
+    entrustment_in_force,
+    pingdu,
+    register_case,
+)
 from tests.conftest import make_user
 from tests.halls.factories import DirectorFactory, DutyShiftFactory, HallFactory
 
