@@ -69,6 +69,14 @@ def test_notice_print_page_for_the_cases_district(client, accepted_case, clerk):
     assert b"".join(image.streaming_content) == PNG
 
 
+def test_notice_print_page_leads_back_to_the_front_case_page(client, accepted_case, clerk):
+    # Whoever may print the notice may see the case's own page; the admin is not every clerk's page.
+    client.force_login(clerk)
+    html = client.get(reverse("approvals:notice_print", args=[accepted_case.notices.get().pk])).content.decode()
+    assert f'href="{reverse("approvals:case_detail", args=[accepted_case.pk])}"' in html
+    assert reverse("admin:approvals_approvalcase_change", args=[accepted_case.pk]) not in html
+
+
 def test_notice_print_page_is_404_for_another_district(client, accepted_case, other_clerk):
     notice = accepted_case.notices.get()
     client.force_login(other_clerk)
