@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals import rules, services
 from approvals.models import ApprovalCase, DelegatedPower, Entrustment
-from policyops.forms import HtmlDateInput
+from policyops.forms import HtmlDateInput, preselect_single_choices
 from policyops.models import Department, Person, ServiceHall
 
 _BLANK = [("", "—")]
@@ -59,6 +59,7 @@ class CaseRegisterForm(forms.Form):
         person = getattr(user, "person", None) if hasattr(user, "person") else None
         self.fields["first_contact"].initial = person.pk if person else None
         self.fields["received_on"].initial = timezone.localdate()
+        preselect_single_choices(self)
 
     def clean_received_on(self):
         day = self.cleaned_data["received_on"]
@@ -132,9 +133,7 @@ class CaseRegisterPageForm(CaseRegisterForm):
             del self.fields["hospital_grade"]
         halls = _valid_halls(user)
         self.fields["received_hall"].queryset = halls
-        only = list(halls[:2])
-        if len(only) == 1:
-            self.fields["received_hall"].initial = only[0].pk
+        preselect_single_choices(self)
 
     def clean_power(self):
         power = self.cleaned_data["power"]

@@ -13,6 +13,17 @@ class HtmlDateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def preselect_single_choices(form) -> None:
+    """A required choice with exactly one valid option is chosen already (a clerk's only hall)."""
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.ModelChoiceField) or not field.required or form.initial.get(name):
+            continue
+        if field.initial is None:
+            only = list(field.queryset[:2])
+            if len(only) == 1:
+                field.initial = only[0].pk
+
+
 class OfficialCalendarImportForm(forms.Form):
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
     notice = forms.CharField(label=_("notice"), max_length=200, required=False,

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from policyops.forms import HtmlDateInput
+from policyops.forms import HtmlDateInput, preselect_single_choices
 from policyops.models import ServiceHall
 from policyops.months import next_month
 from programs.halls import rules
@@ -159,6 +159,7 @@ class GenerateRotaForm(forms.Form):
     def __init__(self, *args, halls, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["hall"].queryset = halls
+        preselect_single_choices(self)
         following = next_month(timezone.localdate())
         self.fields["year"].initial = following.year
         self.fields["month"].initial = following.month

@@ -131,3 +131,34 @@ def test_the_enable_message_of_celery_beat_is_chinese():
     with translation.override("zh-hans"):
         assert translation.ngettext("{0} task was successfully enabled", "{0} tasks were successfully enabled",
                                     10).format(10) == "已启用 10 个任务。"
+
+
+def test_a_required_choice_with_one_option_is_preselected(db):
+    from django import forms
+
+    from policyops.forms import preselect_single_choices
+    from policyops.models import District
+
+    class OneDistrict(forms.Form):
+        district = forms.ModelChoiceField(queryset=District.objects.none())
+
+    only = District.objects.create(name="单一区")
+    form = OneDistrict()
+    form.fields["district"].queryset = District.objects.filter(pk=only.pk)
+    preselect_single_choices(form)
+    assert form.fields["district"].initial == only.pk
+
+
+def test_a_required_choice_with_two_options_is_left_to_the_user(db):
+    from django import forms
+
+    from policyops.forms import preselect_single_choices
+    from policyops.models import District
+
+    class TwoDistricts(forms.Form):
+        district = forms.ModelChoiceField(queryset=District.objects.none())
+
+    form = TwoDistricts()
+    form.fields["district"].queryset = District.objects.all()[:2]
+    preselect_single_choices(form)
+    assert form.fields["district"].initial is None
