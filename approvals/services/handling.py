@@ -36,14 +36,37 @@ def _save_handler(case, locked, handler, *, action, acting_user):
     case.handler = handler
 
 
+def _claim_refusal(case, user) -> NotAllowed | None:
+    """Who may claim: a clerk of the case's own district (the pages ask ``may_claim``)."""
+    person = _person(user)
+    if not user.has_perm("approvals.process_case") or person is None:
+        return NotAllowed(_("You may not take cases."))
+    if person.district_id != case.district_id or not may_touch_district(user, case.district_id):
+        return NotAllowed(_("%(case)s belongs to another district; only its own district's clerks take it."),
+                          case=case)
+    return None
+
+
+def may_claim(case, user) -> bool:
+    return case.is_open and case.handler_id is None and _claim_refusal(case, user) is None
+
+
+def may_release(case, user) -> bool:
+    person = _person(user)
+    return case.is_open and person is not None and case.handler_id == person.pk
+
+
+def may_set_follow_up(case, user) -> bool:
+    return (case.is_open and (user.has_perm("approvals.process_case") or user.has_perm("approvals.assign_case"))
+            and may_touch_district(user, case.district_id))
+
+
 def case_claim(*, case, acting_user) -> ApprovalCase:
     """A clerk takes an unassigned open case of their own district as its handler (承办人)."""
     person = _person(acting_user)
-    if not acting_user.has_perm("approvals.process_case") or person is None:
-        raise NotAllowed(_("You may not take cases."))
-    if person.district_id != case.district_id or not may_touch_district(acting_user, case.district_id):
-        raise NotAllowed(_("%(case)s belongs to another district; only its own district's clerks take it."),
-                         case=case)
+    refusal = _claim_refusal(case, acting_user)
+    if refusal is not None:
+        raise refusal
     with transaction.atomic():
         locked = _locked(case)
         if not locked.is_open:
@@ -73,8 +96,8 @@ def case_release(*, case, acting_user) -> ApprovalCase:
 
 def case_set_follow_up(*, case, acting_user, follow_up_on: dt.date | None, as_of: dt.date) -> ApprovalCase:
     """Set (or clear, with None) the day to look at the case again; never before ``as_of``."""
-    may = (acting_user.has_perm("approvals.process_case") or acting_user.has_perm("approvals.assign_case"))
-    if not may or not may_touch_district(acting_user, case.district_id):
+    if not (acting_user.has_perm("approvals.process_case") or acting_user.has_perm("approvals.assign_case")) \
+            or not may_touch_district(acting_user, case.district_id):
         raise NotAllowed(_("You may not set the follow-up date of this case."))
     if follow_up_on is not None and follow_up_on < as_of:
         raise InvalidInput(_("The follow-up date cannot be before today (%(date)s)."), field="follow_up_on",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from approvals import selectors
 from approvals.forms import AssignHandlerForm, FollowUpForm
 from approvals.models import ApprovalCase
+from approvals.services import handling
 from approvals.views.common import (
     DUE_FILTERS,
     PAGE_SIZE,
@@ -60,23 +61,8 @@ def case_list(request):
     })
 
 
-def _person(user):
-    return getattr(user, "person", None) if hasattr(user, "person") else None
-
-
-def _may_claim(case, user) -> bool:
-    person = _person(user)
-    return (case.is_open and case.handler_id is None and person is not None and user.has_perm("approvals.process_case")
-            and person.district_id == case.district_id)
-
-
 def _may_assign(case, user) -> bool:
     return case.is_open and user.has_perm("approvals.assign_case") and may_touch_district(user, case.district_id)
-
-
-def _may_follow_up(case, user) -> bool:
-    return case.is_open and may_touch_district(user, case.district_id) and (
-        user.has_perm("approvals.process_case") or user.has_perm("approvals.assign_case"))
 
 
 def case_head(case, today) -> list:
@@ -90,15 +76,14 @@ def case_detail(request, pk):
     case = visible_case(request, pk)
     today = timezone.localdate()
     user = request.user
-    person = _person(user)
     return render(request, "approvals/case_detail.html", {
         "case": case, "today": today, "detail": selectors.case_clock_detail(case, today),
         "notices": case.notices.select_related("seal"), "timeline": timeline.timeline(case),
         "actions": workflow.available_actions(case, user, as_of=today),
-        "may_claim": _may_claim(case, user),
-        "may_release": case.is_open and person is not None and case.handler_id == person.pk,
+        "may_claim": handling.may_claim(case, user),
+        "may_release": handling.may_release(case, user),
         "follow_up_form": FollowUpForm(initial={"follow_up_on": case.follow_up_on})
-        if _may_follow_up(case, user) else None,
+        if handling.may_set_follow_up(case, user) else None,
         "assign_form": AssignHandlerForm(district_id=case.district_id, initial={"handler": case.handler_id})
         if _may_assign(case, user) else None,
     })
