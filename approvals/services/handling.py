@@ -25,7 +25,8 @@ def _person(user):
 
 def _locked(case) -> ApprovalCase:
     """The case's row, locked until the transaction ends, as it is in the database now."""
-    return ApprovalCase.objects.select_for_update().select_related("handler").get(pk=case.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the handler.
+    return ApprovalCase.objects.select_for_update(of=("self",)).select_related("handler").get(pk=case.pk)
 
 
 def _save_handler(case, locked, handler, *, action, acting_user):

@@ -244,7 +244,7 @@ def shifts_close_windows(*, now: dt.datetime) -> dict:
             run_transition(shift, "mark_missed", acting_user=None, as_of=now, at=now)
         missed += 1
     with transaction.atomic():
-        unflagged = list(DutyShift.objects.counted().select_for_update().filter(
+        unflagged = list(DutyShift.objects.counted().select_for_update(of=("self",)).filter(
             ends_at__lte=now, state=S.SIGNED_IN, left_without_sign_out=False))
         for shift in unflagged:
             shift.left_without_sign_out = True

@@ -45,6 +45,7 @@ def test_clerks_may_not_open_the_periodic_tasks(client, seeded):
 
 
 def test_run_now_runs_the_sweep_with_the_embedded_broker_and_audits_it(client, supervisor, sweep, monkeypatch):
+    monkeypatch.setattr("policyops.admin_beat.embedded_broker", lambda app: True)  # whatever CI's broker
     from policyops import tasks
 
     ran = []
@@ -71,6 +72,7 @@ def test_run_now_queues_the_task_with_a_real_broker(client, supervisor, sweep, m
 
 
 def test_a_failing_sweep_is_reported_and_audited_as_failed(client, supervisor, sweep, monkeypatch):
+    monkeypatch.setattr("policyops.admin_beat.embedded_broker", lambda app: True)  # whatever CI's broker
     from policyops import tasks
 
     def broken(**kw):
@@ -85,6 +87,7 @@ def test_a_failing_sweep_is_reported_and_audited_as_failed(client, supervisor, s
 
 
 def test_an_unknown_task_runs_nothing(client, supervisor, sweep, monkeypatch):
+    monkeypatch.setattr("policyops.admin_beat.embedded_broker", lambda app: True)  # whatever CI's broker
     from policyops import tasks
 
     ran = []
