@@ -25,10 +25,14 @@ run: $(STAMP)
 # media/static folders and, for tests/integration, its own Redis database.
 # Then the real-browser journeys (tests/browser), when Chromium is present; their
 # screenshots go to artefacts/browser/. In a single process: make test PYTEST_ARGS="-n 0".
+# BROWSER_TESTS=no leaves them out (CI runs them once, in its PostgreSQL pass).
 CHROMIUM ?= /usr/bin/chromium
+BROWSER_TESTS ?= yes
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto --ignore=tests/browser $(PYTEST_ARGS)
-	@if [ -x "$(CHROMIUM)" ]; then \
+	@if [ "$(BROWSER_TESTS)" = no ]; then \
+	  echo "SKIPPED: the browser journeys (tests/browser), as BROWSER_TESTS=no asks."; \
+	elif [ -x "$(CHROMIUM)" ]; then \
 	  echo "== Browser journeys (tests/browser, Chromium at $(CHROMIUM)) =="; \
 	  CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -n auto tests/browser $(PYTEST_ARGS); \
 	else \
