@@ -13,13 +13,21 @@ days (调休). Sources, strongest first:
 
 Convention (DOMAIN.md §1): the day of the triggering event is not counted; the deadline
 is the Nth working day after it.
+
+Counting (``working_days_between``, ``add_working_days``) does not walk day by day: it
+reads per-year tables of working-day ordinals built from the same sources (issue 12: cases
+overdue by years made list pages spend seconds in that walk). The tables belong to the
+overrides snapshot they were built from, so they change whenever the calendar does.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
+import itertools
 import threading
 import time
+from array import array
 
 import chinese_calendar
 from django.dispatch import Signal
@@ -178,12 +186,26 @@ def is_working_day(day: dt.date) -> bool:
     overrides, _official = _load()
     if day in overrides:
         return overrides[day]
+    return _is_working_day_without_overrides(day)
+
+
+def _is_working_day_without_overrides(day: dt.date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         # Beyond the package's data: Monday to Friday without the statutory holidays,
         # plus the overrides above (the imported notice's 调休 days).
         return day.weekday() < 5 and day not in _statutory_holiday_dates(day.year)
+
+
+@functools.lru_cache(maxsize=256)
+def _year_without_overrides(year: int) -> bytes:
+    """``year``'s days as 1 (working) or 0, before overrides: the package and the fallback never
+    change in a process, so only the overrides are applied per snapshot (a package lookup costs
+    ~30 µs, which made rebuilding a year after each reload of the overrides cost ~10 ms)."""
+    jan1 = dt.date(year, 1, 1)
+    days = dt.date(year, 12, 31).toordinal() - jan1.toordinal() + 1
+    return bytes(_is_working_day_without_overrides(jan1 + dt.timedelta(days=i)) for i in range(days))
 
 
 def is_provisional(day: dt.date) -> bool:
@@ -206,28 +228,98 @@ def provisional_years(years=None) -> list[int]:
     return years_missing_official_calendar(years)
 
 
+class _Ordinals:
+    """Working-day ordinals under one overrides snapshot: ord(d) = working days from an epoch to d.
+
+    Only differences of ordinals are used, so the epoch is simply January 1 of the first year
+    asked for. Years are built on demand and kept contiguous, so every built year knows the
+    ordinal of the day before its January 1 (``before``) and ord(d) is two lookups.
+    """
+
+    def __init__(self, overrides: dict):
+        self.overrides = overrides  # held, so ``is`` can't match a new dict at a reused address
+        self.years: dict[int, tuple[int, int, array]] = {}  # year -> (before, Jan 1 ordinal, cumulative)
+        self.by_year: dict[int, list] | None = None  # the overrides by year, made at the first build
+        self.lock = threading.Lock()
+
+    def _build(self, year: int) -> tuple[int, array]:
+        first = dt.date(year, 1, 1).toordinal()
+        days = bytearray(_year_without_overrides(year))
+        if self.by_year is None:
+            self.by_year = {}
+            for day, working in self.overrides.items():
+                self.by_year.setdefault(day.year, []).append((day, working))
+        for day, working in self.by_year.get(year, ()):  # overrides first, as in is_working_day
+            days[day.toordinal() - first] = working
+        return first, array("H", itertools.accumulate(days))  # [i]: working days from Jan 1 to Jan 1 + i
+
+    def year(self, year: int) -> tuple[int, int, array]:
+        entry = self.years.get(year)
+        if entry is not None:
+            return entry
+        with self.lock:
+            if not self.years:
+                first, cumulative = self._build(year)
+                self.years[year] = (0, first, cumulative)
+                return self.years[year]
+            # Extend the contiguous range towards ``year``; a built entry never changes.
+            while (low := min(self.years)) > year:
+                first, cumulative = self._build(low - 1)
+                self.years[low - 1] = (self.years[low][0] - cumulative[-1], first, cumulative)
+            while (high := max(self.years)) < year:
+                before, _first, cumulative = self.years[high]
+                self.years[high + 1] = (before + cumulative[-1], *self._build(high + 1))
+            return self.years[year]
+
+    def ordinal(self, day: dt.date) -> int:
+        before, first, cumulative = self.year(day.year)
+        return before + cumulative[day.toordinal() - first]
+
+
+# The ordinal tables of the last few overrides snapshots (the process cache, threads' own
+# snapshots while they change the calendar), most recently used last: a bounded LRU.
+_ORDINALS_KEPT = 4
+_ordinals_lock = threading.Lock()
+_ordinals: list[_Ordinals] = []
+
+
+def _ordinals_now() -> _Ordinals:
+    """The tables of the overrides ``_load`` returns now: a reload gets new ones, never stale ones."""
+    overrides = _load()[0]
+    with _ordinals_lock:
+        for index, tables in enumerate(_ordinals):
+            if tables.overrides is overrides:
+                if index != len(_ordinals) - 1:
+                    _ordinals.append(_ordinals.pop(index))
+                return tables
+        tables = _Ordinals(overrides)
+        _ordinals.append(tables)
+        del _ordinals[:-_ORDINALS_KEPT]
+        return tables
+
+
 def add_working_days(start: dt.date, n: int) -> dt.date:
     """The Nth working day after ``start`` (``start`` itself is not counted)."""
     if n < 0:
         raise ValueError("n must not be negative")
-    day = start
-    while n:
-        day += dt.timedelta(days=1)
-        if is_working_day(day):
-            n -= 1
-    return day
+    if n == 0:
+        return start
+    tables = _ordinals_now()
+    # The first day whose ordinal reaches ord(start) + n: skip whole years by their totals,
+    # then bisect the year's cumulative counts (the first index reaching it is a working day).
+    target = tables.ordinal(start) + n
+    year = start.year
+    while True:
+        before, first, cumulative = tables.year(year)
+        if target <= before + cumulative[-1]:
+            return dt.date.fromordinal(first + bisect.bisect_left(cumulative, target - before))
+        year += 1
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
     """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
-    if end < start:
-        return -working_days_between(end, start)
-    count = 0
-    day = start
-    while day < end:
-        day += dt.timedelta(days=1)
-        count += is_working_day(day)
-    return count
+    tables = _ordinals_now()
+    return tables.ordinal(end) - tables.ordinal(start)
 
 
 def years_missing_official_calendar(years) -> list[int]:
