@@ -17,7 +17,7 @@ from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspens
 from approvals.resources import ApprovalCaseResource
 from approvals.views import due_badge
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
-from policyops.admin_scoping import DistrictScopedAdminMixin
+from policyops.admin_scoping import DistrictScopedAdminMixin, VisibleDistrictFilter
 from policyops.admin_workflow import WorkflowAdminMixin, form_page
 from policyops.calendar import add_working_days
 from policyops.errors import PolicyOpsError
@@ -103,9 +103,11 @@ class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixi
     export_formats = [base_formats.XLSX]
     list_display = ("number", "power_short", "applicant_name", "state", "handler", "received_on", "due_on",
                     "due_state")
-    list_filter = (("power__agency", admin.RelatedOnlyFieldListFilter),
-                   ("power", admin.RelatedOnlyFieldListFilter), "state",
-                   ("district", admin.RelatedOnlyFieldListFilter), DueFilter)
+    # Plain related filters: a RelatedOnlyFieldListFilter reads every case to find the values in
+    # use (150–470 ms each at a million cases); the agencies, powers and districts are short tables.
+    # The district filter offers only the districts in the user's view.
+    list_filter = ("power__agency", "power", "state", ("district", VisibleDistrictFilter), DueFilter)
+    show_full_result_count = False  # "N of M": the unfiltered total would count the whole table again
     search_fields = ("number", "applicant_name")
     list_select_related = ("power", "power__agency", "district", "handler", "handler__department")
     list_per_page = 50

@@ -114,7 +114,13 @@ class ApprovalCase(StateMachineModel):
         verbose_name = _("approval case")
         verbose_name_plural = _("approval cases")
         ordering = ["-received_on", "-id"]
-        indexes = [models.Index(fields=["district", "state", "due_on"])]
+        indexes = [
+            models.Index(fields=["district", "state", "due_on"]),
+            # The lists' default order (newest first), city-wide and per district (issue 12: without
+            # them PostgreSQL sorts every row of the table to show the first page).
+            models.Index(fields=["-received_on", "-id"], name="case_newest_first"),
+            models.Index(fields=["district", "-received_on", "-id"], name="case_district_newest_first"),
+        ]
         permissions = [
             ("process_case", _("Can register and process approval cases")),
             ("decide_case", _("Can approve, deny and forward approval cases")),
