@@ -17,6 +17,12 @@ from policyops.models import District, Person, ServiceHall
 from policyops.scoping import DistrictScopedQuerySet
 
 
+# The states of a case still being worked (ApprovalCase.OPEN_STATES); also the condition of the
+# work queues' partial index, which Meta cannot read from the class body.
+OPEN_STATE_VALUES = ("submitted", "correction_requested", "resubmitted", "accepted", "under_review", "paused",
+                     "approved", "forwarded")
+
+
 class CaseQuerySet(DistrictScopedQuerySet):
     def open(self):
         return self.filter(state__in=ApprovalCase.OPEN_STATES)
@@ -52,8 +58,7 @@ class ApprovalCase(StateMachineModel):
         APPROVED = "approved", _("approved")
         DENIED = "denied", _("denied")
 
-    OPEN_STATES = (State.SUBMITTED, State.CORRECTION_REQUESTED, State.RESUBMITTED, State.ACCEPTED,
-                   State.UNDER_REVIEW, State.PAUSED, State.APPROVED, State.FORWARDED)
+    OPEN_STATES = tuple(map(State, OPEN_STATE_VALUES))
 
     number = models.CharField(_("case number"), max_length=20, unique=True, editable=False)
     power = models.ForeignKey(DelegatedPower, verbose_name=_("delegated power"), on_delete=models.PROTECT,
@@ -120,6 +125,13 @@ class ApprovalCase(StateMachineModel):
             # them PostgreSQL sorts every row of the table to show the first page).
             models.Index(fields=["-received_on", "-id"], name="case_newest_first"),
             models.Index(fields=["district", "-received_on", "-id"], name="case_district_newest_first"),
+            # The work queues, soonest legal due first: 科室待办 (open, unassigned, per district) and 我的待办
+            # (open, per handler). PostgreSQL orders by an index only after equalities, and IS NULL is
+            # none, hence the handler in the condition rather than among the fields.
+            models.Index(fields=["district", "legal_due_on", "due_on", "id"], name="case_unassigned_queue",
+                         condition=models.Q(state__in=OPEN_STATE_VALUES, handler__isnull=True)),
+            models.Index(fields=["handler", "legal_due_on", "due_on", "id"], name="case_handler_queue",
+                         condition=models.Q(state__in=OPEN_STATE_VALUES)),
         ]
         permissions = [
             ("process_case", _("Can register and process approval cases")),
