@@ -48,7 +48,11 @@ class Notification(models.Model):
             fields=["recipient", "kind", "content_type", "object_id", "due_date", "channel"],
             name="notification_once")]
         indexes = [models.Index(fields=["status", "next_attempt_at"]),
-                   models.Index(fields=["recipient", "channel", "read_at"])]
+                   models.Index(fields=["recipient", "channel", "read_at"]),
+                   # A sweep asks which of its messages exist by object (NotificationBatch.save); the
+                   # unique key leads with the recipient, so without this it scans the table (issue 12).
+                   models.Index(fields=["content_type", "object_id", "kind", "due_date"],
+                                name="notification_by_object")]
 
     def __str__(self):
         return f"{self.recipient} {self.kind} {self.due_date}"

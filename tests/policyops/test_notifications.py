@@ -160,3 +160,10 @@ def test_webhook_payload_is_signed(unit_user, settings, monkeypatch):
     [request] = sent
     expected = hmac.new(b"s3cret", request.data, hashlib.sha256).hexdigest()
     assert request.headers["X-policyops-signature"] == f"sha256={expected}"
+
+
+def test_a_sweeps_lookup_by_object_has_an_index_leading_with_the_object():
+    from policyops.models import Notification
+
+    fields = {tuple(index.fields) for index in Notification._meta.indexes}
+    assert ("content_type", "object_id", "kind", "due_date") in fields
