@@ -26,6 +26,9 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
+from cron_descriptor import ExpressionDescriptor, Options
+from django.utils import translation
+from django_celery_beat import models as beat_models
 from kombu.exceptions import KombuError
 
 from policyops import audit
@@ -133,6 +136,21 @@ class PeriodicTaskInline(beat_admin.PeriodicTaskInline):
     @admin.display(description=TASK_LABEL)
     def celery_task(self, obj):
         return obj.task
+
+
+def describe_crontab(expression: str, options=None) -> str:
+    """A cron expression in the user's language. django-celery-beat asks cron-descriptor for it in
+    English ("At 08:00 AM") wherever it shows a schedule; cron-descriptor itself has Chinese."""
+    options = options or Options()
+    options.use_24hour_time_format = True
+    if (translation.get_language() or "").startswith("zh"):
+        options.locale_code = "zh_CN"
+    return ExpressionDescriptor(expression, options).get_description()
+
+
+# CrontabSchedule.human_readable (the schedule column, the crontab page, the task form's hint)
+# calls the module's get_description: give it the localised one.
+beat_models.get_description = describe_crontab
 
 
 def _reregister(model, admin_class) -> None:

@@ -105,3 +105,15 @@ def test_the_task_field_has_no_english_label(client, supervisor, sweep):
     html += client.get(reverse("admin:django_celery_beat_periodictask_change", args=[sweep.pk])).content.decode()
     html += client.get(reverse("admin:django_celery_beat_crontabschedule_change", args=[sweep.crontab_id])).content.decode()
     assert "Task Name" not in html
+
+
+def test_a_crontab_is_described_in_chinese_when_the_page_is(db):
+    from django.utils import translation
+    from django_celery_beat.models import CrontabSchedule
+
+    schedule = CrontabSchedule(minute="0", hour="8", day_of_week="*", day_of_month="*", month_of_year="*",
+                               timezone="Asia/Shanghai")
+    with translation.override("zh-hans"):
+        assert schedule.human_readable.startswith("在 08:00")
+    with translation.override("en"):
+        assert schedule.human_readable.startswith("At 08:00")
