@@ -15,10 +15,13 @@ replaced here, since neither can be fixed in a catalogue.
 import json
 from pathlib import Path
 
+from cron_descriptor import ExpressionDescriptor, Options
 from django.contrib import admin, messages
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_celery_beat import admin as beat_admin
+from django_celery_beat import models as beat_models
 from django_celery_beat.models import (
     ClockedSchedule,
     CrontabSchedule,
@@ -26,9 +29,6 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
-from cron_descriptor import ExpressionDescriptor, Options
-from django.utils import translation
-from django_celery_beat import models as beat_models
 from kombu.exceptions import KombuError
 
 from policyops import audit
