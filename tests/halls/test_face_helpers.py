@@ -37,7 +37,7 @@ def test_bar_chart_geometry_and_markup():
     counts = charts.bar_chart([("满意", 4), ("不满意", 2)])
     assert [bar["width"] for bar in counts["bars"]] == [320.0, 160.0] and counts["bars"][0]["value"] == "4"
     html = render_to_string("policyops/_bar_chart.html", {"chart": chart, "title": "出勤率"})
-    assert html.startswith("<svg") and "出勤率" in html and 'width="160.0"' in html
+    assert html.startswith("<div class=\"chart-scroll\"><svg") and "出勤率" in html and 'width="160.0"' in html
     assert "<svg" not in render_to_string("policyops/_bar_chart.html", {"chart": charts.bar_chart([])})
 
 
