@@ -3,7 +3,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +21,7 @@ from approvals.views.common import (
 )
 from policyops import timeline, workflow
 from policyops.action_pages import action_page
+from policyops.pagination import CappedPaginator
 from policyops.scoping import may_touch_district
 
 CSS = ("approvals/approvals.css",)
@@ -46,7 +46,7 @@ def case_list(request):
     search = selectors.normalise_search(request.GET.get("q"))
     cases = selectors.case_list(user=request.user, state=state, due=due, today=today,
                                 search=search).prefetch_related("suspensions")
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for case in page:
         clock = selectors.case_clock_summary(case, today)
