@@ -16,6 +16,7 @@ from approvals import rules, services
 from approvals.models import ApprovalCase, DelegatedPower, Entrustment
 from policyops.forms import HtmlDateInput, preselect_single_choices
 from policyops.models import Department, Person, ServiceHall
+from policyops.scoping import person_of
 
 _BLANK = [("", "—")]
 
@@ -56,7 +57,7 @@ class CaseRegisterForm(forms.Form):
         self.fields["received_hall"].queryset = (ServiceHall.objects.visible_to(user)
                                                  .filter(district__isnull=False).select_related("district"))
         self.fields["first_contact"].queryset = Person.objects.visible_to(user).select_related("department")
-        person = getattr(user, "person", None) if hasattr(user, "person") else None
+        person = person_of(user)
         self.fields["first_contact"].initial = person.pk if person else None
         self.fields["received_on"].initial = timezone.localdate()
         preselect_single_choices(self)

@@ -52,7 +52,7 @@ def attempt_action(obj, name: str, *, user, as_of, data=None, files=None) -> Act
 
 def done_message(obj, action) -> str:
     return _("%(obj)s: “%(action)s” done; now “%(state)s”.") % {
-        "obj": obj, "action": str(action.label).rstrip("…"), "state": workflow.state_label(obj)}
+        "obj": obj, "action": action.title, "state": workflow.state_label(obj)}
 
 
 def action_page(request, obj, name: str, *, as_of, back_url: str, head=(), extra_css=()):
@@ -68,5 +68,5 @@ def action_page(request, obj, name: str, *, as_of, back_url: str, head=(), extra
         return redirect(back_url)
     return render(request, ACTION_PAGE_TEMPLATE, {
         "obj": obj, "action": attempt.action, "form": attempt.form, "back_url": back_url, "head": head,
-        "extra_css": extra_css, "title": f"{obj}：{str(attempt.action.label).rstrip('…')}"},
+        "extra_css": extra_css, "title": f"{obj}：{attempt.action.title}"},
         status=400 if posted else 200)

@@ -63,13 +63,18 @@ def sees_all_districts(user) -> bool:
     return bool(user and user.is_active and (user.is_superuser or user.has_perm(VIEW_ALL_DISTRICTS)))
 
 
+def person_of(user):
+    """The user's Person record, or None (an account without one, or anonymous)."""
+    return getattr(user, "person", None)  # a missing one-to-one raises an AttributeError subclass
+
+
 def user_district_id(user):
     """The district id of the user's Person record, or None."""
     if not user or not user.is_authenticated:
         return None
     cached = getattr(user, "_policyops_district_id", ...)
     if cached is ...:
-        person = getattr(user, "person", None) if hasattr(user, "person") else None
+        person = person_of(user)
         cached = person.district_id if person else None
         user._policyops_district_id = cached
     return cached

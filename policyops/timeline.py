@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from policyops import workflow
 from policyops.audit import entries_for
+from policyops.scoping import person_of
 
 # Audit actions that are no workflow transition, by the code their service writes.
 ACTION_LABELS = {
@@ -65,7 +66,7 @@ def action_label(model_or_obj, code: str) -> str:
         actions = ()
     for action in actions:
         if code in (action.name, action.method_name):
-            return str(action.label).rstrip("…")
+            return action.title
     label = ACTION_LABELS.get(code)
     return str(label) if label is not None else code
 
@@ -94,7 +95,7 @@ def local_time(at: dt.datetime) -> dt.datetime:
 def actor_name(user) -> str:
     if user is None:
         return str(_("system"))
-    person = getattr(user, "person", None) if hasattr(user, "person") else None
+    person = person_of(user)
     return (person.name if person is not None else "") or user.get_full_name() or user.username
 
 

@@ -134,6 +134,11 @@ class Action:
         return self.name if self.transition == "" else self.transition
 
     @property
+    def title(self) -> str:
+        """The label without the button's "…" (which says a form follows): for titles and messages."""
+        return str(self.label).rstrip("…")
+
+    @property
     def supplied(self) -> frozenset[str]:
         return frozenset(getattr(c, "__name__", c) for c in self.supplies)
 

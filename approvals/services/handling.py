@@ -14,13 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from approvals.models import ApprovalCase
 from policyops import audit
 from policyops.errors import InvalidInput, NotAllowed
-from policyops.scoping import may_touch_district
+from policyops.scoping import may_touch_district, person_of
 
 NOT_OPEN = _("%(case)s is closed; its handler cannot change.")
-
-
-def _person(user):
-    return getattr(user, "person", None) if hasattr(user, "person") else None
 
 
 def _locked(case) -> ApprovalCase:
@@ -39,7 +35,7 @@ def _save_handler(case, locked, handler, *, action, acting_user):
 
 def _claim_refusal(case, user) -> NotAllowed | None:
     """Who may claim: a clerk of the case's own district (the pages ask ``may_claim``)."""
-    person = _person(user)
+    person = person_of(user)
     if not user.has_perm("approvals.process_case") or person is None:
         return NotAllowed(_("You may not take cases."))
     if person.district_id != case.district_id or not may_touch_district(user, case.district_id):
@@ -53,7 +49,7 @@ def may_claim(case, user) -> bool:
 
 
 def may_release(case, user) -> bool:
-    person = _person(user)
+    person = person_of(user)
     return case.is_open and person is not None and case.handler_id == person.pk
 
 
@@ -64,7 +60,7 @@ def may_set_follow_up(case, user) -> bool:
 
 def case_claim(*, case, acting_user) -> ApprovalCase:
     """A clerk takes an unassigned open case of their own district as its handler (承办人)."""
-    person = _person(acting_user)
+    person = person_of(acting_user)
     refusal = _claim_refusal(case, acting_user)
     if refusal is not None:
         raise refusal
@@ -84,7 +80,7 @@ def case_claim(*, case, acting_user) -> ApprovalCase:
 
 def case_release(*, case, acting_user) -> ApprovalCase:
     """The handler gives their own case back: it is unassigned again, for a colleague or the head."""
-    person = _person(acting_user)
+    person = person_of(acting_user)
     with transaction.atomic():
         locked = _locked(case)
         if person is None or locked.handler_id != person.pk:

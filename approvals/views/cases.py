@@ -102,7 +102,7 @@ def case_action(request, pk, action):
         return redirect(case_url(case))
     if not offered[action].ready:
         messages.error(request, _("“%(action)s” cannot be taken yet: %(reason)s")
-                       % {"action": offered[action].label.rstrip("…"), "reason": offered[action].reason})
+                       % {"action": offered[action].action.title, "reason": offered[action].reason})
         return redirect(case_url(case))
     return action_page(request, case, action, as_of=today, back_url=case_url(case), head=case_head(case, today),
                        extra_css=CSS)
