@@ -18,6 +18,7 @@ from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, workflow_bulk_action
 from policyops.formatting import whole_percent
 from policyops.forms import OfficialCalendarImportForm
+from policyops.pagination import CappedPaginator
 from policyops.models import (
     AuditEntry,
     CalendarOverride,
@@ -262,6 +263,9 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("object_repr", "reason", "actor__username")
     list_select_related = ("actor", "content_type")
     date_hierarchy = "at"
+    # The trail grows by several rows per step: count at most 1,000 and never the whole table twice.
+    paginator = CappedPaginator
+    show_full_result_count = False
 
     # Codes as read (policyops.timeline): the workflow's labels and the states' choices.
 

@@ -1,10 +1,16 @@
 """Pages of lists that may hold a million rows (issue 12)."""
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
 
 # A page counts at most this many rows (Frappe caps exact counts at 1,000 for the same reason):
 # COUNT(*) over a million cases costs more than the page itself; past it, a search or filter helps.
 COUNT_CAP = 1000
+# An API page holds at most this many rows (``?limit=`` beyond it is cut to it).
+MAX_LIMIT = 200
+# Offsets beyond this are past any table here; larger ones would overflow the database's bigint.
+MAX_OFFSET = 10**9
 
 
 class CappedPaginator(Paginator):
@@ -22,3 +28,54 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+
+class CappedLimitOffsetPagination(LimitOffsetPagination):
+    """The API's pages: ``count`` stops at COUNT_CAP (``count_capped`` then says there are more),
+    ``limit`` at MAX_LIMIT, and an offset past what the database can address gives an empty page."""
+
+    max_limit = MAX_LIMIT
+    cap = COUNT_CAP
+
+    def get_count(self, queryset) -> int:
+        try:
+            return queryset[: self.cap + 1].count()
+        except (AttributeError, TypeError):  # a list, not a queryset
+            return len(queryset)
+
+    def get_offset(self, request) -> int:
+        return min(super().get_offset(request), MAX_OFFSET)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit = self.get_limit(request)
+        if self.limit is None:
+            return None
+        self.offset = self.get_offset(request)
+        self.count = self.get_count(queryset)
+        if self.count > self.cap:
+            # Past the cap the total is unknown: one row more than the page says whether there is a next.
+            page = list(queryset[self.offset:self.offset + self.limit + 1])
+            more = len(page) > self.limit
+            page = page[:self.limit]
+            self.count = max(self.cap + 1, self.offset + len(page) + more)
+        elif self.count == 0 or self.offset > self.count:
+            page = []
+        else:
+            page = list(queryset[self.offset:self.offset + self.limit])
+        if self.count > self.limit and self.template is not None:
+            self.display_page_controls = True
+        return page
+
+    def get_paginated_response(self, data):
+        capped = self.count > self.cap
+        return Response({"count": min(self.count, self.cap), "count_capped": capped,
+                         "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        result["properties"]["count"]["description"] = f"Matching rows, counted up to {COUNT_CAP}."
+        result["properties"]["count_capped"] = {
+            "type": "boolean", "description": f"True when more than {COUNT_CAP} rows match."}
+        result["required"] = [*result.get("required", ["count", "results"]), "count_capped"]
+        return result

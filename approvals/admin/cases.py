@@ -21,6 +21,7 @@ from policyops.admin_scoping import DistrictScopedAdminMixin, VisibleDistrictFil
 from policyops.admin_workflow import WorkflowAdminMixin, form_page
 from policyops.calendar import add_working_days
 from policyops.errors import PolicyOpsError
+from policyops.pagination import CappedPaginator
 from policyops.scoping import may_touch_district
 
 S = ApprovalCase.State
@@ -108,6 +109,7 @@ class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixi
     # The district filter offers only the districts in the user's view.
     list_filter = ("power__agency", "power", "state", ("district", VisibleDistrictFilter), DueFilter)
     show_full_result_count = False  # "N of M": the unfiltered total would count the whole table again
+    paginator = CappedPaginator  # counts to 1,000 at most ("more than 1,000 cases")
     search_fields = ("number", "applicant_name")
     list_select_related = ("power", "power__agency", "district", "handler", "handler__department")
     list_per_page = 50

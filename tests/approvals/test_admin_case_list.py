@@ -51,3 +51,16 @@ def test_the_work_queues_partial_indexes_cover_exactly_the_open_states():
     for name in ("case_unassigned_queue", "case_handler_queue"):
         condition = dict(indexes[name].condition.children)
         assert set(condition["state__in"]) == {state.value for state in ApprovalCase.OPEN_STATES}
+
+
+def test_a_list_longer_than_the_cap_says_more_than_the_cap(client, power, entrustment, clerk, supervisor,
+                                                          monkeypatch):
+    from policyops.pagination import CappedPaginator
+
+    for _n in range(3):
+        register_case(power, clerk=clerk)
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    client.force_login(supervisor)
+    response = client.get(reverse(CHANGELIST))
+    assert response.context["cl"].result_count == 3  # counted to one past the cap, no further
+    assert "超过 2" in response.content.decode() or "more than 2" in response.content.decode()
