@@ -1,0 +1,368 @@
+"""Benchmark data and scenarios of delegated approvals (``manage.py benchmark``, issue 12).
+
+The data: ``ctx.scale`` cases spread over the 49 powers, the districts, every state and the
+years since the decree, with clocks computed by the real clock rule, plus one old inbox
+message per case (the notification table a sweep works against).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections import Counter
+
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
+
+from approvals import reminders, services
+from approvals.models import ApprovalCase, CaseMaterial, CaseSuspension, DelegatedPower
+from policyops import benchmarking
+from policyops.calendar import add_working_days
+from policyops.models import AuditEntry, Department, District, Notification, NumberSequence, Person, ServiceHall
+
+S = ApprovalCase.State
+BATCH = 5000
+# The share of each state among the cases of the last 60 days (open work) and among
+# older ones (finished, but for a few forgotten cases that are overdue by years).
+RECENT_STATES = [(S.SUBMITTED, 20), (S.CORRECTION_REQUESTED, 5), (S.RESUBMITTED, 3), (S.ACCEPTED, 10),
+                 (S.UNDER_REVIEW, 25), (S.PAUSED, 2), (S.APPROVED, 10), (S.FORWARDED, 2), (S.CLOSED, 15),
+                 (S.DENIED, 3), (S.REFUSED, 3), (S.WITHDRAWN, 2)]
+OLD_STATES = [(S.CLOSED, 8500), (S.DENIED, 500), (S.REFUSED, 500), (S.WITHDRAWN, 490), (S.UNDER_REVIEW, 5),
+              (S.ACCEPTED, 3), (S.APPROVED, 2)]
+FIRST_CONTACTS_PER_DISTRICT = 20
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _clerk_client(username: str) -> Client:
+    from django.contrib.auth import get_user_model
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+def _people_and_halls(rng):
+    """Per district: a hall and first-contact persons (the Pingdu clerk among Pingdu's)."""
+    halls, people = {}, {}
+    for district in District.objects.order_by("pk"):
+        hall = ServiceHall.objects.filter(district=district).order_by("pk").first()
+        if hall is None:
+            continue
+        halls[district.pk] = hall
+        existing = list(Person.objects.filter(district=district, name__startswith="基准人员"))
+        missing = FIRST_CONTACTS_PER_DISTRICT - len(existing)
+        existing += Person.objects.bulk_create([Person(name=f"基准人员{district.pk}-{n}", district=district)
+                                                for n in range(missing)])
+        clerk = Person.objects.filter(user__username="clerk_pingdu", district=district).first()
+        people[district.pk] = [p.pk for p in existing] + ([clerk.pk] * 2 if clerk else [])
+    return halls, people
+
+
+def _weighted(rng, pairs):
+    states, weights = zip(*pairs)
+    return rng.choices(states, weights)[0]
+
+
+class _Clocks:
+    """The clock rule of a case (services.case_recompute_clock), memoised per power, day and state."""
+
+    def __init__(self, today):
+        self.today, self.memo = today, {}
+
+    def fill(self, case: ApprovalCase, power: DelegatedPower) -> None:
+        key = (power.pk, case.received_on, case.state)
+        if key not in self.memo:
+            case.power = power
+            if case.state not in (S.SUBMITTED, S.CORRECTION_REQUESTED, S.RESUBMITTED, S.REFUSED):
+                case.accepted_on = add_working_days(case.received_on, 2)
+            if case.state in (S.APPROVED, S.CLOSED, S.DENIED):
+                case.approved_on = add_working_days(case.accepted_on, 8)
+            services.case_recompute_clock(case, [], as_of=self.today)
+            self.memo[key] = {f: getattr(case, f) for f in ("accepted_on", "approved_on", *services.CLOCK_FIELDS)}
+        for name, value in self.memo[key].items():
+            setattr(case, name, value)
+
+
+def _case_rows(ctx, rng, today):
+    powers = list(DelegatedPower.objects.order_by("number"))
+    halls, people = _people_and_halls(rng)
+    districts = list(halls)
+    pingdu = District.objects.filter(name="平度市").values_list("pk", flat=True).first()
+    first_day = dt.date(2019, 1, 1)
+    span = (today - first_day).days
+    recent_from = today - dt.timedelta(days=60)  # about the last 40 working days
+    # Numbers continue the demo's yearly sequences (services.case_register draws the next).
+    sequences = Counter(dict(NumberSequence.objects.filter(key="case").values_list("year", "last")))
+    clocks = _Clocks(today)
+    for n in range(ctx.scale):
+        received_on = first_day + dt.timedelta(days=int(span * (n + rng.random()) / ctx.scale))
+        received_on = min(received_on, today)
+        # Most cases come to Pingdu, whose authority holds the entrusted powers; the rest spread.
+        district = pingdu if rng.random() < 0.6 and pingdu else rng.choice(districts)
+        state = _weighted(rng, RECENT_STATES if received_on >= recent_from else OLD_STATES)
+        sequences[received_on.year] += 1
+        first_contact = rng.choice(people[district])
+        case = ApprovalCase(
+            number=f"PD-{received_on.year}-{sequences[received_on.year]:06d}", power_id=None,
+            district_id=district, applicant_name=f"申请人{n}", applicant_type=ApprovalCase.ApplicantType.PERSON,
+            applicant_phone=f"1{rng.randrange(10**9, 10**10)}", received_hall=halls[district],
+            first_contact_id=first_contact, received_on=received_on, state=state,
+            handler_id=first_contact if state not in (S.SUBMITTED, S.CORRECTION_REQUESTED, S.RESUBMITTED)
+            else None)
+        power = powers[n % len(powers)]
+        clocks.fill(case, power)
+        case.power_id = power.pk
+        case.received_hall_id = halls[district].pk
+        if state == S.CLOSED:
+            case.licence_number = f"基准许可{n}"
+        yield case
+    for year, last in sequences.items():
+        NumberSequence.objects.update_or_create(key="case", year=year, defaults={"last": last})
+
+
+def _bulk_insert_cases(ctx, today):
+    rng = random.Random(12)
+    case_type = ContentType.objects.get_for_model(ApprovalCase)
+    supervisor = Person.objects.filter(user__username="supervisor").values_list("user_id", flat=True).first()
+    batch, made, started = [], 0, time.perf_counter()
+
+    def flush():
+        nonlocal batch, made
+        with transaction.atomic():
+            ApprovalCase.objects.bulk_create(batch, batch_size=BATCH)
+            # The table a sweep meets: an old message per case (the unique key's real size).
+            Notification.objects.bulk_create([Notification(
+                recipient_id=supervisor, kind="case.benchmark_history", content_type_id=case_type.pk,
+                object_id=str(case.pk), due_date=case.received_on, channel=Notification.Channel.INBOX,
+                subject=case.number, status=Notification.Status.SENT, created_at=timezone.now())
+                for case in batch], batch_size=BATCH)
+            CaseSuspension.objects.bulk_create([
+                CaseSuspension(case=case, start=add_working_days(case.accepted_on or case.received_on, 3),
+                               ground=_pause_ground(), expected_days=10)
+                for case in batch if case.state == S.PAUSED])
+        made += len(batch)
+        batch = []
+        if made % 100_000 < BATCH:
+            ctx.log(f"  {made:,} cases ({time.perf_counter() - started:.0f} s)")
+
+    for case in _case_rows(ctx, rng, today):
+        batch.append(case)
+        if len(batch) >= BATCH:
+            flush()
+    if batch:
+        flush()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def _pause_ground() -> str:
+    from approvals import rules
+
+    return rules.PauseGround.CHOICES[0][0]
+
+
+@benchmarking.data("approval cases", order=10)
+def build_cases(ctx):
+    _bulk_insert_cases(ctx, _today())
+
+
+# --- the plain counterpart admin --------------------------------------------------------
+
+
+class PlainCaseAdmin(admin.ModelAdmin):
+    """What a plain ModelAdmin of the same list would be: same columns and filters, no tuning."""
+
+    list_display = ("number", "power", "district", "applicant_name", "state", "received_on", "due_on")
+    list_filter = ("state", "district", "power")
+    search_fields = ("number", "applicant_name")
+
+
+benchmarking.plain_admin_site.register(ApprovalCase, PlainCaseAdmin)
+
+
+def _page_scenario(name, *, url, plain_url=None, username, help, target_ms=50, target_ratio=None):
+    target = f"≤ {target_ms} ms" + (f" and ≥ {target_ratio}× faster than plain" if target_ratio else "")
+
+    @benchmarking.scenario(name, help=help, target=target)
+    def measure(ctx):
+        client = _clerk_client(username)
+
+        def get(path):
+            def run():
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+            return run
+
+        ours, queries = benchmarking.median_seconds(get(url), repeat=ctx.repeat)
+        plain = benchmarking.median_seconds(get(plain_url), repeat=ctx.repeat)[0] if plain_url else None
+        result = benchmarking.Result(name, ours, target, passed=None, counterpart=plain, queries=queries)
+        result.passed = ours * 1000 <= target_ms and (not target_ratio or (result.ratio or 0) >= target_ratio)
+        return result
+    return measure
+
+
+_page_scenario("admin_case_list_supervisor", url="/admin/approvals/approvalcase/",
+               plain_url="/plain-admin/approvals/approvalcase/", username="supervisor", target_ratio=5,
+               help="The admin's case list, first page, as the supervisor (all districts); counterpart: a plain "
+                    "ModelAdmin with the same columns and filters on a separate AdminSite.")
+_page_scenario("admin_case_list_clerk", url="/admin/approvals/approvalcase/",
+               plain_url="/plain-admin/approvals/approvalcase/", username="clerk_pingdu", target_ratio=5,
+               help="The same list as the clerk of 平度市 (scoped to the district).")
+_page_scenario("api_case_list_clerk", url="/api/approvals/cases/", username="clerk_pingdu",
+               help="GET /api/approvals/cases/ (first 50) as the clerk of 平度市.")
+_page_scenario("front_case_list_clerk", url="/approvals/cases/", username="clerk_pingdu",
+               help="The front case list /approvals/cases/ as the clerk of 平度市.")
+_page_scenario("clerk_home", url="/", username="clerk_pingdu",
+               help="The clerk's home page with the work queues.")
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+
+def _fresh_cases(count: int, user, today) -> list[ApprovalCase]:
+    """Registered through the service, one material missing, a handler set: ready for 5 steps."""
+    hall = ServiceHall.objects.filter(district__name="平度市",
+                                      district__departments__kind=Department.Kind.APPROVAL_AUTHORITY).first()
+    power = next(p for p in DelegatedPower.objects.order_by("number") if not p.is_preliminary_review)
+    person = user.person
+    cases = []
+    for n in range(count):
+        case = services.case_register(
+            power=power, applicant_name=f"基准申请人{n}", applicant_type=ApprovalCase.ApplicantType.PERSON,
+            applicant_phone="13800000000", received_hall=hall, first_contact=person, received_on=today,
+            materials=[("申请书", True), ("营业执照", False)], acting_user=user)
+        cases.append(case)
+    ApprovalCase.objects.filter(pk__in=[c.pk for c in cases]).update(handler=person)
+    return list(ApprovalCase.objects.filter(pk__in=[c.pk for c in cases]).select_related("power"))
+
+
+def _five_steps(case, user, today):
+    services.case_request_correction(case=case, acting_user=user, as_of=today)
+    services.case_resubmit(case=case, acting_user=user, as_of=today)
+    services.case_accept(case=case, acting_user=user, as_of=today)
+    services.case_start_review(case=case, acting_user=user, as_of=today)
+    services.case_approve(case=case, acting_user=user, as_of=today)
+
+
+TRANSITION_STEPS = ("correction_requested", "resubmitted", "accepted", "under_review", "approved")
+
+
+def _bare_sql_steps(case_ids, user_id, content_type_id):
+    """The counterpart: per step one UPDATE and one audit INSERT, committed, in bare SQL."""
+    table, audit = ApprovalCase._meta.db_table, AuditEntry._meta.db_table
+    with connection.cursor() as cursor:
+        for case_id in case_ids:
+            previous = "submitted"
+            for state in TRANSITION_STEPS:
+                with transaction.atomic():
+                    cursor.execute(f"UPDATE {table} SET state = %s WHERE id = %s", [state, case_id])
+                    cursor.execute(
+                        f"INSERT INTO {audit} (at, actor_id, action, content_type_id, object_id, object_repr, "
+                        "from_state, to_state, reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, '')",
+                        [timezone.now(), user_id, state, content_type_id, str(case_id), str(case_id), previous,
+                         state])
+                previous = state
+
+
+@benchmarking.scenario("transitions", target="≥ 0.5× bare SQL steps/s",
+                       help="Five workflow steps per case (correction, resubmission, acceptance, review, approval) "
+                            "through the services, each committed; counterpart: bare SQL UPDATE + audit INSERT "
+                            "per step, committed, on as many cases.")
+def measure_transitions(ctx):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="clerk_pingdu")
+    today = _today()
+    count = max(10, min(100, ctx.scale // 100))
+    ours_rates, bare_rates, queries = [], [], 0
+    content_type = ContentType.objects.get_for_model(ApprovalCase)
+    for _run in range(ctx.repeat):
+        cases = _fresh_cases(count, user, today)
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            for case in cases:
+                _five_steps(case, user, today)
+            ours_rates.append(5 * count / (time.perf_counter() - start))
+        queries = len(captured) / (5 * count)
+        bare = _fresh_cases(count, user, today)
+        start = time.perf_counter()
+        _bare_sql_steps([c.pk for c in bare], user.pk, content_type.pk)
+        bare_rates.append(5 * count / (time.perf_counter() - start))
+    import statistics
+
+    ours, bare = statistics.median(ours_rates), statistics.median(bare_rates)
+    result = benchmarking.Result("transitions", ours, "≥ 0.5× bare SQL", passed=None, counterpart=bare,
+                                 unit="steps/s", notes=f"{queries:.1f} queries per step")
+    result.passed = (result.ratio or 0) >= 0.5
+    return result
+
+
+# --- the daily sweep --------------------------------------------------------------------------
+
+
+def _sweep():
+    today = _today()
+    services.cases_start_deemed_clocks(as_of=today)
+    return reminders.sweep_cases(today=today, now=timezone.now())
+
+
+@benchmarking.scenario("sweep", target="≤ 2 s and ≤ 200 MB peak RSS",
+                       help="The daily deadline sweep over every case (deemed-acceptance clocks, then the "
+                            "reminders and overdue digests), rolled back after each run; peak memory measured "
+                            "in a forked child.")
+def measure_sweep(ctx):
+    seconds, queries = benchmarking.median_seconds(_sweep, repeat=ctx.repeat)
+    rss = benchmarking.peak_rss_mb_of(_sweep)
+    result = benchmarking.Result("sweep", seconds, "≤ 2 s, ≤ 200 MB", passed=None, queries=queries,
+                                 notes=f"peak RSS {rss:.0f} MB" if rss else "", figures={"peak_rss_mb": rss})
+    result.passed = seconds <= 2 and (rss is None or rss <= 200)
+    return result
+
+
+# --- HTTP under load ------------------------------------------------------------------------------
+
+
+def _clerk_mix() -> list[str]:
+    """What a clerk's browser and tools ask for: home, lists, case pages, the API (newest Pingdu cases)."""
+    cases = list(ApprovalCase.objects.filter(district__name="平度市").order_by("-received_on", "-id")
+                 .values_list("pk", "number")[:20])
+    paths = []
+    for pk, number in cases:
+        paths += ["/", "/approvals/cases/", f"/approvals/cases/{pk}/", "/api/approvals/cases/",
+                  f"/api/approvals/cases/{number}/"]
+    return paths
+
+
+@benchmarking.scenario("http", target="0 errors; 5 clients p95 ≤ 150 ms; 50 clients ≥ 70 % of trivial req/s",
+                       help="gunicorn (2 × cores + 1 sync workers, DEBUG off, persistent connections) on the "
+                            "benchmark database: a clerk's request mix with 5 and with 50 concurrent clients, "
+                            "then 50 clients on a trivial logged-in view (the physical limit of this machine).")
+def measure_http(ctx):
+    paths = _clerk_mix()
+    cookie = benchmarking.session_cookie("clerk_pingdu")
+    with benchmarking.gunicorn() as port:
+        benchmarking.drive(port, paths, cookie, clients=2, seconds=min(3, ctx.http_seconds))  # warm the workers
+        five = benchmarking.drive(port, paths, cookie, clients=5, seconds=ctx.http_seconds)
+        fifty = benchmarking.drive(port, paths, cookie, clients=50, seconds=ctx.http_seconds)
+        trivial = benchmarking.drive(port, ["/benchmark/trivial/"], cookie, clients=50, seconds=ctx.http_seconds)
+    failures = five.errors + five.timeouts + fifty.errors + fifty.timeouts + trivial.errors + trivial.timeouts
+    result = benchmarking.Result(
+        "http", fifty.per_second, "0 errors, p95 ≤ 150 ms at 5, ≥ 0.7× trivial at 50", passed=None,
+        counterpart=trivial.per_second, unit="req/s",
+        notes=(f"5 clients p95 {five.p95 * 1000:.0f} ms ({five.per_second:.0f} req/s); 50 clients p95 "
+               f"{fifty.p95 * 1000:.0f} ms; errors+timeouts {failures}"),
+        figures={"five": five.__dict__, "fifty": fifty.__dict__, "trivial": trivial.__dict__})
+    result.passed = failures == 0 and five.p95 <= 0.150 and (result.ratio or 0) >= 0.7
+    return result

@@ -1,0 +1,390 @@
+"""The benchmark kernel of ``manage.py benchmark`` (issue 12).
+
+Apps register, in their ``benchmarks`` module, the data they add to the benchmark's own
+database (``data``) and their scenarios (``scenario``). A scenario measures our code and,
+where there is one, a plain counterpart in the same run (a plain ``ModelAdmin``, a plain
+``ModelResource``, bare SQL), and says whether the issue's target is met.
+
+Timings are medians of several runs. Everything a scenario writes is rolled back after
+each run unless the scenario is about committing (the transitions), so runs repeat on
+the same data. Nothing here is a test: tests never assert a timing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.management import call_command
+from django.db import connection, connections, reset_queries, transaction
+from django.test.utils import CaptureQueriesContext
+
+
+class Rollback(Exception):
+    """Raised inside a measured run to undo what it wrote."""
+
+
+@dataclass
+class Result:
+    """One row of the table: our median beside the counterpart's, and the target."""
+
+    name: str
+    ours: float  # seconds (or the unit named in ``unit``)
+    target: str
+    passed: bool | None
+    counterpart: float | None = None
+    queries: int | None = None
+    unit: str = "s"
+    notes: str = ""
+    figures: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        """How many times faster than the counterpart (>1: faster); for rates, ours / counterpart."""
+        if not self.counterpart or not self.ours:
+            return None
+        return self.ours / self.counterpart if self.unit.endswith("/s") else self.counterpart / self.ours
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "ratio": self.ratio}
+
+
+@dataclass
+class Context:
+    """What every builder and scenario gets: the scale, repetitions, log and shared objects."""
+
+    scale: int
+    repeat: int
+    log: Callable[[str], None]
+    http_seconds: int = 30
+    shared: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    help: str
+    target: str
+    measure: Callable[[Context], Result]
+
+
+@dataclass(frozen=True)
+class DataBuilder:
+    name: str
+    order: int
+    build: Callable[[Context], None]
+
+
+_scenarios: dict[str, Scenario] = {}
+_builders: list[DataBuilder] = []
+# The plain counterpart of our admin pages: a default AdminSite the apps register plain
+# ModelAdmins on; benchmark_urls serves it beside the real admin.
+plain_admin_site = admin.AdminSite(name="plain_admin")
+
+
+def scenario(name: str, *, help: str, target: str):
+    """Decorator: register ``measure(ctx) -> Result`` as the scenario ``name``."""
+    def register(measure):
+        _scenarios[name] = Scenario(name, help, target, measure)
+        return measure
+    return register
+
+
+def data(name: str, *, order: int):
+    """Decorator: register ``build(ctx)``, run in ``order`` when the data set is built."""
+    def register(build):
+        _builders.append(DataBuilder(name, order, build))
+        return build
+    return register
+
+
+def scenarios() -> dict[str, Scenario]:
+    return dict(_scenarios)
+
+
+def builders() -> list[DataBuilder]:
+    return sorted(_builders, key=lambda b: b.order)
+
+
+# --- measuring ------------------------------------------------------------------------
+
+
+def median_seconds(run: Callable[[], object], *, repeat: int, rollback: bool = True,
+                   warmup: int = 1) -> tuple[float, int]:
+    """Median wall time of ``run`` over ``repeat`` runs, and the queries of the last run.
+
+    With ``rollback`` each run happens in a transaction that is undone afterwards.
+    """
+    times, queries = [], 0
+    for i in range(warmup + repeat):
+        reset_queries()  # the query log is bounded: a full one would count nothing
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            if rollback:
+                try:
+                    with transaction.atomic():
+                        run()
+                        raise Rollback
+                except Rollback:
+                    pass
+            else:
+                run()
+            elapsed = time.perf_counter() - start
+        if i >= warmup:
+            times.append(elapsed)
+            queries = len(captured)
+    return statistics.median(times), queries
+
+
+def peak_rss_mb_of(run: Callable[[], object]) -> float | None:
+    """Peak resident memory (MB) of ``run`` executed in a forked child; None without fork.
+
+    A child measures only this run, not the data set built in this process before.
+    """
+    if not hasattr(os, "fork"):
+        return None
+    import resource
+
+    connections.close_all()  # never share a database socket with the child
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_end)
+        code = 0
+        try:
+            try:
+                with transaction.atomic():
+                    run()
+                    raise Rollback
+            except Rollback:
+                pass
+            rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            os.write(write_end, str(rss_kb).encode())
+        except BaseException:  # noqa: BLE001 — a child must never return into the parent's code
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        text = pipe.read()
+    os.waitpid(pid, 0)
+    return int(text) / 1024 if text else None
+
+
+# --- the benchmark's own database -------------------------------------------------------
+
+
+def bench_database_name() -> str:
+    db = settings.DATABASES["default"]
+    if connection.vendor == "sqlite":
+        return str(Path(settings.VAR_DIR) / "benchmark.sqlite3")
+    return f"{db['NAME']}_benchmark"
+
+
+def _marker_path(name: str) -> Path:
+    return Path(settings.VAR_DIR) / f"benchmark-{Path(name).name}.json"
+
+
+@contextmanager
+def bench_database(*, rebuild: bool, scale: int, log):
+    """Point the default connection at the benchmark's database for the block.
+
+    Yields (built, mark_built): built is True when an earlier run finished building the data
+    set of ``scale`` there; otherwise the database is created empty and the caller builds
+    the data and then calls mark_built().
+    """
+    conn = connections["default"]
+    original = dict(conn.settings_dict)
+    name = bench_database_name()
+    marker = _marker_path(name)
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+    # A data set of another scale, or one whose building did not finish, is built anew.
+    built = not rebuild and marker.exists() and json.loads(marker.read_text()).get("scale") == scale
+    if not built:
+        marker.unlink(missing_ok=True)
+    if conn.vendor == "postgresql":
+        with conn._nodb_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            exists = cursor.fetchone() is not None
+            built = built and exists
+            if exists and not built:
+                cursor.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            if not built:
+                log(f"Creating database {name}")
+                cursor.execute(f'CREATE DATABASE "{name}"')
+    else:
+        built = built and Path(name).exists()
+        if not built:
+            Path(name).unlink(missing_ok=True)
+    conn.close()
+    conn.settings_dict["NAME"] = name
+    settings.DATABASES["default"]["NAME"] = name
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        yield built, (lambda: marker.write_text(json.dumps({"scale": scale})))
+    finally:
+        conn.close()
+        conn.settings_dict.clear()
+        conn.settings_dict.update(original)
+        settings.DATABASES["default"]["NAME"] = original["NAME"]
+
+
+def database_url() -> str:
+    """The URL of the current default database, for a server process started by a scenario."""
+    db = connections["default"].settings_dict
+    if connections["default"].vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    host = db.get("HOST") or "127.0.0.1"
+    auth = db.get("USER") or ""
+    if db.get("PASSWORD"):
+        auth += f":{db['PASSWORD']}"
+    return f"postgres://{auth + '@' if auth else ''}{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+# --- the table --------------------------------------------------------------------------
+
+
+def format_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "s":
+        return f"{value * 1000:.0f} ms" if value < 10 else f"{value:.1f} s"
+    return f"{value:,.1f} {unit}"
+
+
+def table(results: list[Result]) -> str:
+    """A Markdown table: the form README.md shows."""
+    lines = ["| scenario | ours (median) | counterpart, same run | ratio | target | result |",
+             "|---|---|---|---|---|---|"]
+    for r in results:
+        ours = format_value(r.ours, r.unit) + (f" ({r.queries} queries)" if r.queries is not None else "")
+        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else "—"
+        verdict = {True: "pass", False: "FAIL", None: "—"}[r.passed]
+        notes = f" — {r.notes}" if r.notes else ""
+        lines.append(f"| {r.name} | {ours}{notes} | {format_value(r.counterpart, r.unit)} | {ratio} | "
+                     f"{r.target} | {verdict} |")
+    return "\n".join(lines)
+
+
+# --- HTTP under load ------------------------------------------------------------------------
+
+
+@dataclass
+class LoadFigures:
+    requests: int
+    errors: int
+    timeouts: int
+    per_second: float
+    p50: float
+    p95: float
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def drive(port: int, paths: list[str], cookie: str, *, clients: int, seconds: float,
+          timeout: float = 30) -> LoadFigures:
+    """``clients`` threads each GET the ``paths`` in turn for ``seconds``; latencies and errors."""
+    import http.client
+    import socket
+    import threading
+
+    latencies: list[float] = []
+    errors = timeouts = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client(offset: int):
+        nonlocal errors, timeouts
+        n = offset
+        while time.perf_counter() < deadline:
+            path = paths[n % len(paths)]
+            n += 1
+            start = time.perf_counter()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+                conn.request("GET", path, headers={"Cookie": cookie, "Host": "localhost"})
+                response = conn.getresponse()
+                response.read()
+                conn.close()
+                ok = response.status == 200
+            except (TimeoutError, socket.timeout):
+                with lock:
+                    timeouts += 1
+                continue
+            except OSError:
+                ok = False
+            elapsed = time.perf_counter() - start
+            with lock:
+                if ok:
+                    latencies.append(elapsed)
+                else:
+                    errors += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return LoadFigures(len(latencies), errors, timeouts, len(latencies) / wall, percentile(latencies, 0.5),
+                       percentile(latencies, 0.95))
+
+
+@contextmanager
+def gunicorn():
+    """A gunicorn serving this site (and the benchmark's URLs) on the current database; yields its port.
+
+    Production settings (policyops.gunicorn_conf: 2 × cores + 1 sync workers), DEBUG off,
+    persistent database connections, static files from whitenoise.
+    """
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false", "SECRET_KEY": settings.SECRET_KEY,
+           "ALLOWED_HOSTS": "localhost,127.0.0.1", "DB_CONN_MAX_AGE": "600",
+           "DJANGO_SETTINGS_MODULE": "policyops.settings"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:policyops.gunicorn_conf", "--bind", f"127.0.0.1:{port}",
+         "policyops.benchmark_wsgi:application"],
+        env=env, cwd=str(settings.BASE_DIR))
+    try:
+        for _attempt in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError("gunicorn stopped at start") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def session_cookie(username: str) -> str:
+    """A session of ``username`` in the current database, as a Cookie header."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"

@@ -1,0 +1,53 @@
+"""The benchmark kernel's arithmetic and bookkeeping (timings themselves are never asserted)."""
+import pytest
+from django.core.management import call_command
+
+from policyops import benchmarking
+from policyops.models import District
+
+
+def test_ratio_of_a_duration_is_how_many_times_faster_than_the_counterpart():
+    assert benchmarking.Result("x", 0.1, "t", True, counterpart=0.5).ratio == pytest.approx(5)
+
+
+def test_ratio_of_a_rate_is_ours_over_the_counterpart():
+    assert benchmarking.Result("x", 100, "t", True, counterpart=200, unit="steps/s").ratio == pytest.approx(0.5)
+
+
+def test_a_result_without_counterpart_has_no_ratio():
+    assert benchmarking.Result("x", 0.1, "t", None).ratio is None
+
+
+def test_the_table_shows_milliseconds_queries_ratio_and_verdict():
+    row = benchmarking.table([benchmarking.Result("admin", 0.0421, "≤ 50 ms", False, counterpart=0.2,
+                                                  queries=9)]).splitlines()[-1]
+    assert row == "| admin | 42 ms (9 queries) | 200 ms | 4.75× | ≤ 50 ms | FAIL |"
+
+
+def test_percentile_picks_the_value_at_the_share():
+    assert benchmarking.percentile([float(n) for n in range(1, 101)], 0.95) == 96.0
+
+
+@pytest.mark.django_db
+def test_a_measured_run_is_rolled_back_and_its_queries_counted(seeded):
+    before = District.objects.count()
+
+    def run():
+        District.objects.create(name="基准区")
+
+    seconds, queries = benchmarking.median_seconds(run, repeat=2)
+    assert District.objects.count() == before and queries >= 1 and seconds > 0
+
+
+def test_every_scenario_is_listed_with_its_target(capsys):
+    call_command("benchmark", "--list")
+    out = capsys.readouterr().out
+    for name in ("admin_case_list_supervisor", "transitions", "sweep", "rota", "briefing_xlsx", "http"):
+        assert f"{name}:" in out
+
+
+def test_an_unknown_scenario_is_refused_by_name():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="nonsense"):
+        call_command("benchmark", "--only", "nonsense")
