@@ -114,6 +114,11 @@ class CaseDetailSerializer(CaseSerializer):
     # A plain string, not a second enum of the same choices as the ``decision`` input.
     superior_decision = serializers.CharField(read_only=True,
                                               help_text="approved / denied (empty until recorded).")
+    # Empty when the fact does not apply: the schema must allow "" beside the choices (issue 13 #7).
+    school_type = serializers.ChoiceField(choices=rules.SchoolType.CHOICES, allow_blank=True, read_only=True,
+                                          label=ApprovalCase._meta.get_field("school_type").verbose_name)
+    hospital_grade = serializers.ChoiceField(choices=rules.HospitalGrade.CHOICES, allow_blank=True, read_only=True,
+                                             label=ApprovalCase._meta.get_field("hospital_grade").verbose_name)
     allowed_transitions = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):

@@ -179,6 +179,9 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Sessions only: HTTP Basic would take a password on every request with no throttle or lockout
+    # (issue 13 #7); scripts log in once and keep the session cookie.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "policyops.pagination.CappedLimitOffsetPagination",
     "PAGE_SIZE": 50,

@@ -368,6 +368,23 @@ def test_schema_renders(clerk):
     assert b"/api/approvals/cases/{number}/issue_licence/" in response.content
 
 
+@pytest.mark.parametrize("field", ["school_type", "hospital_grade"])
+def test_the_schema_allows_the_empty_value_the_api_returns_for_a_fact_that_does_not_apply(clerk, field):
+    schema = client_for(clerk).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    refs = [item["$ref"] for item in schema["components"]["schemas"]["CaseDetail"]["properties"][field]["oneOf"]]
+    assert "#/components/schemas/BlankEnum" in refs
+
+
+def test_http_basic_credentials_are_not_accepted(client, clerk):
+    import base64
+
+    clerk.set_password("right-password")
+    clerk.save()
+    token = base64.b64encode(f"{clerk.username}:right-password".encode()).decode()
+    response = client.get(f"{API}/cases/", HTTP_AUTHORIZATION=f"Basic {token}")
+    assert response.status_code == 403
+
+
 def test_model_validation_errors_are_400():
     response = policyops_api.exception_handler(
         DjangoValidationError({"applicant_name": ["too long"], "__all__": ["bad"]}), {})
