@@ -18,6 +18,14 @@ def served_a_day(signed_in_at, signed_out_at, minimum: dt.timedelta) -> bool:
     return bool(signed_in_at and signed_out_at and signed_out_at - signed_in_at >= minimum)
 
 
+# The same rule in SQL, for the reports' aggregates: ``DutyShift.served`` is it for one shift
+# (signed out without leaving early; ``left_early`` is served_a_day's verdict, stored at sign-out).
+def served_q(shift_lookup: str = "") -> Q:
+    from programs.halls.models import DutyShift  # the models import this module
+
+    return Q(**{f"{shift_lookup}state": DutyShift.State.SIGNED_OUT, f"{shift_lookup}left_early": False})
+
+
 # 002:1980 出勤情况: a shift is due once its day has passed as of the report's date (a future one is not).
 def due(as_of: dt.date, date_field: str = "date") -> Q:
     return Q(**{f"{date_field}__lt": as_of})

@@ -3,12 +3,12 @@ briefing (简报) and the department annual assessment (002:1978)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
+from django.utils import timezone
 
 from policyops.months import next_month
 from programs.halls import rules
@@ -17,6 +17,13 @@ from programs.halls.querysets import counted_q
 
 # A sign-in at most this long after the window opens counts as punctual (our reading).
 PUNCTUAL_WITHIN = dt.timedelta(minutes=15)
+
+
+def punctual_q() -> Q:
+    """Signed in at most PUNCTUAL_WITHIN after the window opened (no sign-in: not punctual)."""
+    return Q(signed_in_at__lte=F("starts_at") + PUNCTUAL_WITHIN)
+
+
 # Published shifts (a scheduled one is a draft); which of them are due is rules.due (002:1980).
 DUE_STATES = (DutyShift.State.PUBLISHED, DutyShift.State.SUBSTITUTED,
               DutyShift.State.SIGNED_IN, DutyShift.State.SIGNED_OUT, DutyShift.State.MISSED)
@@ -90,7 +97,10 @@ def per(part: int, whole: int) -> Decimal | None:
 
 @dataclass
 class Attendance:
-    """出勤情况 (002:1980) of due shifts: ``done`` counts served days (``DutyShift.served``)."""
+    """出勤情况 (002:1980) of due shifts: ``done`` counts served days (``DutyShift.served``).
+
+    Counted in SQL by ``attendance_counts``, one aggregate per field.
+    """
 
     due: int = 0
     done: int = 0
@@ -107,15 +117,36 @@ class Attendance:
     def punctuality_rate(self):
         return rate(self.punctual, self.done)
 
-    def count(self, shift) -> None:
-        self.due += 1
-        if shift.served:
-            self.done += 1
-            if shift.signed_in_at and shift.signed_in_at - shift.starts_at <= PUNCTUAL_WITHIN:
-                self.punctual += 1
-        self.substituted += bool(shift.substitute_id)
-        self.missed += shift.state == DutyShift.State.MISSED
-        self.left_early += shift.left_early
+    @classmethod
+    def of(cls, row: dict) -> Attendance:
+        """The counts of one row of ``attendance_counts`` aggregates."""
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+    def add(self, other: Attendance) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+def attendance_counts(as_of: dt.date) -> dict:
+    """The ``Attendance`` fields as aggregates over shifts, as of ``as_of``: every rule of 出勤情况 in one place.
+
+    Only due shifts count (rules.due); a served day is rules.served_q, the SQL of ``DutyShift.served``;
+    on time is ``punctual_q`` of a served day.
+    """
+    due = rules.due(as_of)
+    served = due & rules.served_q()
+    return {"due": Count("id", filter=due),
+            "done": Count("id", filter=served),
+            "punctual": Count("id", filter=served & punctual_q()),
+            "substituted": Count("id", filter=due & Q(substitute__isnull=False)),
+            "missed": Count("id", filter=due & Q(state=DutyShift.State.MISSED)),
+            "left_early": Count("id", filter=due & Q(left_early=True))}
+
+
+def on_duty(field: str, shift_lookup: str = ""):
+    """``field`` of the director on duty in SQL: ``DutyShift.on_duty`` (the filed substitute, else the rostered one)."""
+    return Case(When(**{f"{shift_lookup}substitute__isnull": True}, then=F(f"{shift_lookup}director__{field}")),
+                default=F(f"{shift_lookup}substitute__{field}"))
 
 
 @dataclass
@@ -142,42 +173,63 @@ class Briefing:
         return rate(satisfied, self.evaluation_count)
 
 
-def _department(director) -> str:
-    return director.person.department.name if director.person.department_id else "—"
+def _department_label(name) -> str:
+    return "—" if name is None else name
+
+
+def _quota_directors(halls, first: dt.date):
+    """(id, name) of the active directors of ``halls`` on record in the month starting ``first``, by name.
+
+    A Director has no start date. One entered after the month (the creation row of its history) and
+    not rostered in it did not exist yet; one rostered in the month did, whenever it was entered
+    (back-filled data, the demo); one with no history row (loaded raw) counts as always there.
+    """
+    end = timezone.make_aware(dt.datetime.combine(next_month(first), dt.time.min))
+    entered_later = Director.history.filter(history_type="+", history_date__gte=end).values("id")
+    rostered = DutyShift.objects.counted().filter(director=OuterRef("pk"), date__gte=first,
+                                                  date__lt=next_month(first))
+    return (Director.objects.filter(hall__in=halls, active=True)
+            .filter(Q(Exists(rostered)) | ~Q(pk__in=entered_later))
+            .order_by("person__name").values_list("pk", "person__name"))
 
 
 def monthly_briefing(*, halls, year: int, month: int, as_of: dt.date) -> Briefing:
-    """Every figure of one month for the given halls as of ``as_of``, in a fixed number of queries.
+    """Every figure of one month for the given halls as of ``as_of``, in five queries.
 
     Only due shifts count (rules.due: their day has passed); a director with a shift still to
-    come this month is not under the quota yet.
+    come this month is not under the quota yet. Counted in SQL, one row per director on duty:
+    the work grows with the directors, not with their shifts and ratings.
     """
     halls = list(halls)
+    first = dt.date(year, month, 1)
     briefing = Briefing(year=year, month=month, halls=halls)
-    month_shifts = (DutyShift.objects.counted().filter(hall__in=halls, date__year=year, date__month=month, state__in=DUE_STATES)
-                    .annotate(is_due=ExpressionWrapper(rules.due(as_of), output_field=BooleanField()))
-                    .select_related("director__person__department", "substitute__person__department"))
-    served_by_director, still_to_come = Counter(), set()
-    for shift in month_shifts:
-        on_duty = shift.on_duty
-        if not shift.is_due:
-            still_to_come.add(on_duty.pk)
+    month_shifts = DutyShift.objects.counted().filter(hall__in=halls, date__gte=first, date__lt=next_month(first),
+                                                      state__in=DUE_STATES)
+    per_director = (month_shifts.values(director_on_duty=on_duty("id"), name=on_duty("person__name"),
+                                        department=on_duty("person__department__name"))
+                    .annotate(**attendance_counts(as_of), to_come=Count("id", filter=~rules.due(as_of)))
+                    .order_by())
+    served_by_director, still_to_come = {}, set()
+    for row in per_director:
+        if row["to_come"]:
+            still_to_come.add(row["director_on_duty"])
+        if not row["due"]:
             continue
-        for row in (briefing.total, briefing.by_department.setdefault(_department(on_duty), Attendance()),
-                    briefing.by_director.setdefault(on_duty.person.name, Attendance())):
-            row.count(shift)
-        served_by_director[on_duty.pk] += shift.served
-    directors = Director.objects.filter(hall__in=halls, active=True).select_related("person").order_by("person__name")
-    briefing.under_quota = [d.person.name for d in directors if d.pk not in still_to_come
-                            and served_by_director[d.pk] < rules.MIN_SHIFTS_PER_DIRECTOR_PER_MONTH]
-    month_q = (Q(shift__hall__in=halls, shift__date__year=year, shift__date__month=month)
+        attendance = Attendance.of(row)
+        briefing.total.add(attendance)
+        briefing.by_department.setdefault(_department_label(row["department"]), Attendance()).add(attendance)
+        briefing.by_director.setdefault(row["name"], Attendance()).add(attendance)
+        served_by_director[row["director_on_duty"]] = row["done"]
+    briefing.under_quota = [name for pk, name in _quota_directors(halls, first) if pk not in still_to_come
+                            and served_by_director.get(pk, 0) < rules.MIN_SHIFTS_PER_DIRECTOR_PER_MONTH]
+    month_q = (Q(shift__hall__in=halls, shift__date__gte=first, shift__date__lt=next_month(first))
                & rules.due(as_of, "shift__date"))
     briefing.cases_accepted = WorkRecord.objects.counted().filter(month_q).aggregate(n=Count("cases"))["n"]
     briefing.evaluations = {level: 0 for level, _label in rules.EVALUATION_LEVELS}
     for row in Evaluation.objects.counted().filter(month_q).values("level").annotate(n=Count("id")):
         briefing.evaluations[row["level"]] = row["n"]
-    problem_q = (Q(record__shift__hall__in=halls, record__shift__date__year=year, record__shift__date__month=month)
-                 & rules.due(as_of, "record__shift__date"))
+    problem_q = (Q(record__shift__hall__in=halls, record__shift__date__gte=first,
+                   record__shift__date__lt=next_month(first)) & rules.due(as_of, "record__shift__date"))
     problems = Problem.objects.counted().filter(problem_q).aggregate(
         raised=Count("id"), rectified=Count("id", filter=Q(state=Problem.State.RECTIFIED)))
     briefing.problems_raised, briefing.problems_rectified = problems["raised"], problems["rectified"]
@@ -209,12 +261,6 @@ class Assessment:
         return rate(self.satisfied, self.evaluations)
 
 
-def _on_duty_department(prefix: str):
-    """The department of the director on duty (the filed substitute, else the rostered director), in SQL."""
-    return Coalesce(F(f"{prefix}substitute__person__department__name"),
-                    F(f"{prefix}director__person__department__name"))
-
-
 def department_assessment(*, halls, year: int, as_of: dt.date) -> dict[str, Assessment]:
     """Per department, the year's figures for the annual assessment (年终考核, 002:1980), as of ``as_of``.
 
@@ -222,24 +268,28 @@ def department_assessment(*, halls, year: int, as_of: dt.date) -> dict[str, Asse
     """
     halls = list(halls)
     table = defaultdict(Assessment)
-    for shift in (DutyShift.objects.counted().filter(rules.due(as_of), hall__in=halls, date__year=year, state__in=DUE_STATES)
-                  .select_related("director__person__department", "substitute__person__department")):
-        table[_department(shift.on_duty)].attendance.count(shift)
+    for row in (DutyShift.objects.counted().filter(rules.due(as_of), hall__in=halls, date__year=year,
+                                                   state__in=DUE_STATES)
+                .values(department=on_duty("person__department__name")).annotate(**attendance_counts(as_of))
+                .order_by()):
+        table[_department_label(row["department"])].attendance.add(Attendance.of(row))
     shift_q = Q(shift__hall__in=halls, shift__date__year=year) & rules.due(as_of, "shift__date")
-    for row in (WorkRecord.objects.counted().filter(shift_q).annotate(department=_on_duty_department("shift__"))
+    department = on_duty("person__department__name", "shift__")
+    for row in (WorkRecord.objects.counted().filter(shift_q).annotate(department=department)
                 .values("department").annotate(records=Count("id", distinct=True),
                                                cases=Count("cases", distinct=True))):
         entry = table[row["department"] or "—"]
         entry.records, entry.cases = row["records"], row["cases"]
     problem_q = (Q(record__shift__hall__in=halls, record__shift__date__year=year)
                  & rules.due(as_of, "record__shift__date"))
-    for row in (Problem.objects.counted().filter(problem_q).annotate(department=_on_duty_department("record__shift__"))
+    for row in (Problem.objects.counted().filter(problem_q)
+                .annotate(department=on_duty("person__department__name", "record__shift__"))
                 .values("department").annotate(found=Count("id"),
                                                rectified=Count("id", filter=Q(state=Problem.State.RECTIFIED)))):
         entry = table[row["department"] or "—"]
         entry.problems_found, entry.problems_rectified = row["found"], row["rectified"]
     # Ratings count for the department of the director who was on duty (the substitute after a swap).
-    for row in (Evaluation.objects.counted().filter(shift_q).annotate(department=_on_duty_department("shift__"))
+    for row in (Evaluation.objects.counted().filter(shift_q).annotate(department=department)
                 .values("department")
                 .annotate(n=Count("id"), satisfied=Count("id", filter=Q(level__gte=rules.SATISFIED_AT_OR_ABOVE)))):
         entry = table[row["department"] or "—"]

@@ -6,12 +6,14 @@ with no district none.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +24,7 @@ from policyops.formatting import percent, ratio
 from policyops.models import ServiceHall
 from policyops.months import next_month, previous_month
 from policyops.scoping import sees_all_districts, visible_districts
-from policyops.xlsx import Share, share, xlsx_response
+from policyops.xlsx import XLSX_CONTENT_TYPE, Share, share, workbook_bytes, xlsx_response
 from programs.halls import rules, selectors
 from programs.halls.views.common import download, month_or_404
 
@@ -154,12 +156,12 @@ def briefing(request, year, month):
         "query": urlencode({"level": scope.level})})
 
 
-@reporting
-def briefing_xlsx(request, year, month):
-    first, scope, b = _month_context(request, year, month)
+def briefing_workbook(b: selectors.Briefing, *, halls_label: str) -> bytes:
+    """The XLSX of briefing ``b`` over the halls named ``halls_label``: the page's figures, one sheet each."""
     figures = briefing_figures(b)
-    summary = [(_("month"), f"{first:%Y-%m}", None), (_("halls"), scope.label, None)] + figures["summary"]
-    sheets = [
+    summary = [(_("month"), f"{dt.date(b.year, b.month, 1):%Y-%m}", None),
+               (_("halls"), halls_label, None)] + figures["summary"]
+    return workbook_bytes([
         (_("Summary"), [_("figure"), _("value")],
          [(label, Share(share_) if share_ is not None else value) for label, value, share_ in summary]),
         (_("Departments"), _attendance_header(_("department")),
@@ -169,10 +171,15 @@ def briefing_xlsx(request, year, month):
         (_("Under quota"), [_("director")], [[name] for name in figures["under_quota"]]),
         (_("Evaluations"), [_("rating"), _("count")],
          [(row["label"], row["count"]) for row in figures["evaluations"]]),
-    ]
+    ])
+
+
+@reporting
+def briefing_xlsx(request, year, month):
+    first, scope, b = _month_context(request, year, month)
+    response = HttpResponse(briefing_workbook(b, halls_label=scope.label), content_type=XLSX_CONTENT_TYPE)
     name = _("Hall duty briefing %(month)s") % {"month": f"{first:%Y-%m}"}
-    fallback = f"halls-briefing-{first:%Y-%m}.xlsx"
-    return download(xlsx_response(fallback, sheets), name=_scoped(name, scope), fallback=fallback)
+    return download(response, name=_scoped(name, scope), fallback=f"halls-briefing-{first:%Y-%m}.xlsx")
 
 
 # --- The annual department assessment ------------------------------------------------------------------
