@@ -295,10 +295,12 @@ def run_transition(obj, method_name: str, *, acting_user, as_of, reason: str = "
     """Check and run ``obj.<method_name>()``, save the row once, and write one audit row.
 
     ``before_save(obj)`` sets what the step derives from the new state (a clock) so that
-    the row is written once, with one history row. Runs inside the caller's transaction
-    (atomic, without a savepoint of its own); ConcurrentTransitionMixin refuses a stale
-    state (StaleObject). django-fsm evaluates the conditions as it runs the transition; only
-    when it refuses are they evaluated again, to say which ones failed.
+    the row is written once, with one history row; ``update_fields`` names the columns the
+    step writes (a column another service changed meanwhile is not written back). Runs
+    inside the caller's transaction (atomic, without a savepoint of its own);
+    ConcurrentTransitionMixin refuses a stale state (StaleObject). django-fsm evaluates the
+    conditions as it runs the transition; only when it refuses are they evaluated again, to
+    say which ones failed.
     """
     method = getattr(obj, method_name)
     field_name = method._django_fsm.field.name

@@ -4,6 +4,9 @@ Each wraps one transition with its side effects — the clock recomputed, a numb
 notice, the seal use logged, the audit row — in one durable database transaction.
 ``as_of`` is the date the clerk acts on (injected; callers pass today's date). One module
 per part of the procedure; every service is importable from ``approvals.services``.
+
+Every face runs a step by its name through ``policyops.workflow.perform(case, name,
+acting_user=..., as_of=..., **inputs)``, which calls ``case_<name>`` (approvals.actions).
 """
 from approvals.services.common import (
     CASE_NUMBER_PREFIX,

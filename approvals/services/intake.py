@@ -18,7 +18,10 @@ from approvals.services.common import (
     CASE_NUMBER_PREFIX,
     RECEIPT_BEFORE_ACCEPTANCE,
     _act,
+    _fresh_materials,
     _issue_notice,
+    _lock,
+    _mark_materials,
     _use_seal,
     case_recompute_clock,
     require_on_or_after,
@@ -94,29 +97,26 @@ def case_refusal_suggestion(case) -> dict | None:
 def case_request_correction(*, case, acting_user, as_of: dt.date, missing: list[str] | None = None):
     """One-time notice listing every missing item (Art. 32(4))."""
     with transaction.atomic(durable=True), acting_on(as_of):
+        locked = _lock(case)
+        materials = _fresh_materials(case)
         if missing:
-            names = {m.name: m for m in case.materials.all()}
-            unknown = [n for n in missing if n not in names]
+            unknown = [n for n in missing if n not in {m.name for m in materials}]
             if unknown:
                 raise InvalidInput(_("Unknown materials: %(names)s"), field="missing", names="、".join(unknown))
-            for name in missing:
-                names[name].provided = False
-                names[name].save(update_fields=["provided"])
-        _act(case, "request_correction", acting_user=acting_user, as_of=as_of)
-        items = [m.name for m in case.materials.all() if not m.provided]
+            _mark_materials(materials, set(missing), provided=False)
+        _act(locked, "request_correction", acting_user=acting_user, as_of=as_of)
+        items = [m.name for m in materials if not m.provided]
         _issue_notice(case, CaseNotice.Kind.CORRECTION, as_of=as_of, missing=items)
     return case
 
 
 def case_resubmit(*, case, acting_user, as_of: dt.date, provided: list[str] | None = None):
     with transaction.atomic(durable=True), acting_on(as_of):
-        materials = list(case.materials.all())
-        wanted = set(provided) if provided is not None else {m.name for m in materials}
-        for m in materials:
-            if m.name in wanted and not m.provided:
-                m.provided = True
-                m.save(update_fields=["provided"])
-        _act(case, "resubmit", acting_user=acting_user, as_of=as_of)
+        locked = _lock(case)
+        materials = _fresh_materials(case)
+        _mark_materials(materials, set(provided) if provided is not None else {m.name for m in materials},
+                        provided=True)
+        _act(locked, "resubmit", acting_user=acting_user, as_of=as_of)
     return case
 
 
@@ -128,7 +128,10 @@ def case_accept(*, case, acting_user, as_of: dt.date):
                                           correction_requested=case.state != ApprovalCase.State.SUBMITTED)
         case.accepted_on = case.received_on if deemed else as_of
         case.deemed_accepted = deemed
-        _act(case, "accept", acting_user=acting_user, as_of=as_of)
+        locked = _lock(case, inputs=("accepted_on", "deemed_accepted"))
+        # The clock is paused only under review (Art. 45), after acceptance: a case being
+        # accepted has no suspension to read.
+        _act(locked, "accept", acting_user=acting_user, as_of=as_of, suspensions=[])
         seal = _use_seal(case, "accept", as_of=as_of, acting_user=acting_user)
         _issue_notice(case, CaseNotice.Kind.ACCEPTANCE, as_of=as_of, seal=seal)
     return case
@@ -144,7 +147,8 @@ def case_refuse(*, case, acting_user, as_of: dt.date, reason: str = "", refer_to
     if not case.refer_to:
         raise InvalidInput(_("Say where the applicant should apply instead."), field="refer_to")
     with transaction.atomic(durable=True), acting_on(as_of):
-        _act(case, "refuse", acting_user=acting_user, as_of=as_of, reason=case.refusal_reason)
+        locked = _lock(case, inputs=("refusal_reason", "refer_to"))
+        _act(locked, "refuse", acting_user=acting_user, as_of=as_of, reason=case.refusal_reason)
         # A refusal is possible without a seal in force (the applicant must still be told);
         # when the seal is in force, its use is logged like any decision's.
         seal = selectors.seal_for(case.power, as_of, case.district_id)

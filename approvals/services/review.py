@@ -20,9 +20,15 @@ from approvals.services.common import (
     _act,
     _end_suspension,
     _issue_notice,
+    _lock,
+    _open_suspension,
+    _suspension_rows,
     _use_seal,
     require_on_or_after,
 )
+
+
+DECISION = ("decision_reason", "approved_on")  # what approve and deny set besides the state
 
 
 # --- review ---------------------------------------------------------------------------
@@ -81,7 +87,7 @@ def case_take_first_contact(*, case, person, acting_user, hall, day):
 
 def case_start_review(*, case, acting_user, as_of: dt.date):
     with transaction.atomic(durable=True), acting_on(as_of):
-        _act(case, "start_review", acting_user=acting_user, as_of=as_of)
+        _act(_lock(case), "start_review", acting_user=acting_user, as_of=as_of)
     return case
 
 
@@ -96,25 +102,29 @@ def case_pause(*, case, acting_user, as_of: dt.date, ground: str, expected_days:
     if expected_days < 1:
         raise InvalidInput(_("Give the expected length in working days."), field="expected_days")
     with transaction.atomic(durable=True), acting_on(as_of):
-        suspensions = []
+        locked = _lock(case)
+        suspensions = _suspension_rows(case)
 
         def open_suspension(obj):
             suspensions.append(CaseSuspension.objects.create(case=obj, start=as_of, ground=ground,
                                                              expected_days=expected_days, note=note))
 
-        _act(case, "pause", acting_user=acting_user, as_of=as_of, reason=ground, before_save=open_suspension)
-        _issue_notice(case, CaseNotice.Kind.SUSPENSION, as_of=as_of, suspension=suspensions[0],
+        _act(locked, "pause", acting_user=acting_user, as_of=as_of, reason=ground, before_save=open_suspension,
+             suspensions=suspensions)
+        _issue_notice(case, CaseNotice.Kind.SUSPENSION, as_of=as_of, suspension=suspensions[-1],
                       expected_end=add_working_days(as_of, expected_days))
     return case
 
 
 def case_resume(*, case, acting_user, as_of: dt.date):
     with transaction.atomic(durable=True), acting_on(as_of):
-        suspension = case.suspensions.filter(end__isnull=True).first()
+        locked = _lock(case)
+        suspensions = _suspension_rows(case)
+        suspension = _open_suspension(suspensions)
         if suspension and as_of < suspension.start:
             raise InvalidInput(_("The clock cannot resume before it was paused."), field="as_of")
-        _act(case, "resume", acting_user=acting_user, as_of=as_of,
-             before_save=lambda obj: _end_suspension(suspension, as_of))
+        _act(locked, "resume", acting_user=acting_user, as_of=as_of,
+             before_save=lambda obj: _end_suspension(suspension, as_of), suspensions=suspensions)
     return case
 
 
@@ -124,7 +134,7 @@ def case_extend(*, case, acting_user, as_of: dt.date, reason: str):
     if not reason:
         raise InvalidInput(_("Give the reason for the extension."), field="reason")
     with transaction.atomic(durable=True), acting_on(as_of):
-        _act(case, "extend", acting_user=acting_user, as_of=as_of, reason=reason,
+        _act(_lock(case, inputs=("extended",)), "extend", acting_user=acting_user, as_of=as_of, reason=reason,
              before_save=lambda obj: setattr(obj, "extended", True))
         _issue_notice(case, CaseNotice.Kind.EXTENSION, as_of=as_of, reason=reason)
     return case
@@ -135,7 +145,7 @@ def case_approve(*, case, acting_user, as_of: dt.date, reason: str = ""):
     with transaction.atomic(durable=True), acting_on(as_of):
         case.decision_reason = (reason or "").strip()
         case.approved_on = as_of
-        _act(case, "approve", acting_user=acting_user, as_of=as_of, reason=case.decision_reason)
+        _act(_lock(case, inputs=DECISION), "approve", acting_user=acting_user, as_of=as_of, reason=case.decision_reason)
         seal = _use_seal(case, "approve", as_of=as_of, acting_user=acting_user)
         _issue_notice(case, CaseNotice.Kind.APPROVAL, as_of=as_of, seal=seal)
     return case
@@ -149,7 +159,7 @@ def case_deny(*, case, acting_user, as_of: dt.date, reason: str):
     with transaction.atomic(durable=True), acting_on(as_of):
         case.decision_reason = reason
         case.approved_on = as_of
-        _act(case, "deny", acting_user=acting_user, as_of=as_of, reason=reason)
+        _act(_lock(case, inputs=DECISION), "deny", acting_user=acting_user, as_of=as_of, reason=reason)
         seal = _use_seal(case, "deny", as_of=as_of, acting_user=acting_user)
         _issue_notice(case, CaseNotice.Kind.DENIAL, as_of=as_of, seal=seal)
     return case
@@ -163,7 +173,8 @@ def case_issue_licence(*, case, acting_user, as_of: dt.date, licence_number: str
     require_on_or_after(as_of, case.approved_on, DECISION_BEFORE_ISSUE)
     with transaction.atomic(durable=True), acting_on(as_of):
         case.licence_number = licence_number
-        _act(case, "issue_licence", acting_user=acting_user, as_of=as_of, reason=licence_number)
+        _act(_lock(case, inputs=("licence_number",)), "issue_licence", acting_user=acting_user, as_of=as_of,
+             reason=licence_number)
         _use_seal(case, "issue_licence", as_of=as_of, acting_user=acting_user)
     return case
 
@@ -172,7 +183,7 @@ def case_forward(*, case, acting_user, as_of: dt.date, reason: str = ""):
     """Art. 43: a preliminary review is forwarded to the deciding authority within 20 working days."""
     require_on_or_after(as_of, case.accepted_on, ACCEPTANCE_BEFORE_DECISION)
     with transaction.atomic(durable=True), acting_on(as_of):
-        _act(case, "forward", acting_user=acting_user, as_of=as_of, reason=reason)
+        _act(_lock(case), "forward", acting_user=acting_user, as_of=as_of, reason=reason)
         _use_seal(case, "forward", as_of=as_of, acting_user=acting_user)
     return case
 
@@ -185,14 +196,16 @@ def case_record_superior_decision(*, case, acting_user, as_of: dt.date, decision
         raise InvalidInput(_("Give the deciding authority's document number."), field="document")
     with transaction.atomic(durable=True), acting_on(as_of):
         case.superior_decision, case.superior_document = decision, document
-        _act(case, "record_superior_decision", acting_user=acting_user, as_of=as_of,
-             reason=f"{decision} {document}")
+        _act(_lock(case, inputs=("superior_decision", "superior_document")), "record_superior_decision",
+             acting_user=acting_user, as_of=as_of, reason=f"{decision} {document}")
     return case
 
 
 def case_withdraw(*, case, acting_user, as_of: dt.date, reason: str = ""):
     with transaction.atomic(durable=True), acting_on(as_of):
-        open_suspension = case.suspensions.filter(end__isnull=True).first()
-        _act(case, "withdraw", acting_user=acting_user, as_of=as_of, reason=reason,
-             before_save=lambda obj: _end_suspension(open_suspension, as_of))
+        locked = _lock(case)
+        suspensions = _suspension_rows(case)
+        _act(locked, "withdraw", acting_user=acting_user, as_of=as_of, reason=reason,
+             before_save=lambda obj: _end_suspension(_open_suspension(suspensions), as_of),
+             suspensions=suspensions)
     return case
