@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from policyops.calendar import is_working_day
+from policyops.calendar import add_working_days, is_working_day, working_days_between
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -37,6 +37,8 @@ def due_date(start: dt.date, budget: int, suspensions: Iterable[Suspension] = ()
     suspensions = list(suspensions)
     if budget < 0:
         raise ValueError("budget must not be negative")
+    if not suspensions:  # the calendar's ordinal tables: no walk day by day
+        return add_working_days(start, budget)
     day, left = start, budget
     while left:
         day += ONE_DAY
@@ -50,6 +52,8 @@ def due_date(start: dt.date, budget: int, suspensions: Iterable[Suspension] = ()
 def working_days_used(start: dt.date, as_of: dt.date, suspensions: Iterable[Suspension] = ()) -> int:
     """Working days counted against the budget after ``start`` up to and including ``as_of``."""
     suspensions = list(suspensions)
+    if not suspensions:
+        return max(working_days_between(start, as_of), 0)
     used, day = 0, start
     while day < as_of:
         day += ONE_DAY

@@ -186,7 +186,9 @@ def is_working_day(day: dt.date) -> bool:
     overrides, _official = _load()
     if day in overrides:
         return overrides[day]
-    return _is_working_day_without_overrides(day)
+    # The year's table, not the package: chinesecalendar validates each date against every holiday
+    # it knows (~70 µs a call), and the clock asks day by day (issue 12).
+    return bool(_year_without_overrides(day.year)[day.timetuple().tm_yday - 1])
 
 
 def _is_working_day_without_overrides(day: dt.date) -> bool:

@@ -49,3 +49,30 @@ def test_a_pause_never_brings_the_due_date_forward(start, budget, offset, length
 def test_a_negative_budget_is_refused():
     with pytest.raises(ValueError):
         due_date(D(2024, 1, 2), -1)
+
+
+def _walk_due(start, budget):
+    """The rule read literally: count the working days after ``start`` one by one."""
+    from policyops.calendar import is_working_day
+
+    day, left = start, budget
+    while left:
+        day += dt.timedelta(days=1)
+        left -= is_working_day(day)
+    return day
+
+
+@settings(max_examples=100, deadline=None)
+@given(start=dates, budget=st.integers(min_value=0, max_value=40))
+def test_without_suspensions_the_due_date_agrees_with_a_day_by_day_walk(start, budget):
+    assert due_date(start, budget) == _walk_due(start, budget)
+
+
+@settings(max_examples=100, deadline=None)
+@given(start=dates, span=st.integers(min_value=-10, max_value=80))
+def test_without_suspensions_the_used_days_agree_with_a_day_by_day_count(start, span):
+    from policyops.calendar import is_working_day
+
+    as_of = start + dt.timedelta(days=span)
+    walked = sum(is_working_day(start + dt.timedelta(days=i)) for i in range(1, span + 1))
+    assert working_days_used(start, as_of) == walked

@@ -132,3 +132,11 @@ def test_only_a_few_snapshots_keep_tables():
         calendar.clear_cache()
         working_days_between(D(2024, 1, 1), D(2025, 1, 1))
     assert len(calendar._ordinals) == calendar._ORDINALS_KEPT
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.dates(min_value=dt.date(2004, 1, 1), max_value=dt.date(2032, 12, 31)))
+def test_is_working_day_agrees_with_the_package_or_its_fallback(day):
+    from policyops import calendar
+
+    assert calendar.is_working_day(day) == calendar._is_working_day_without_overrides(day)
