@@ -15,7 +15,9 @@ import urllib.request
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from policyops.models import Notification
@@ -33,15 +35,20 @@ def channels() -> list[str]:
 
 
 class NotificationBatch:
-    """Messages a sweep wants to send, saved together in a fixed number of queries.
+    """Messages a sweep wants to send, inserted in a few statements.
 
-    Rows whose key (recipient, kind, object, due date, channel) already exists are left
-    alone, and the insert ignores conflicts, so an overlapping sweep cannot double them.
+    ``add`` queues messages; ``flush`` inserts the queued ones and forgets them, so a sweep
+    over many objects flushes after each chunk and holds one chunk's messages at a time;
+    ``save`` flushes and returns how many rows the batch inserted in all (call it once, at
+    the end; a sweep that never flushes just calls ``save``). A row whose key (recipient,
+    kind, object, due date, channel) exists already, from an earlier or an overlapping
+    sweep, is skipped by the insert itself (ON CONFLICT DO NOTHING): no look-up first.
     """
 
     def __init__(self, *, now: dt.datetime):
         self.now = now
         self.rows: dict[tuple, Notification] = {}
+        self.inserted = 0
 
     def add(self, *, recipients, kind: str, obj, due_date: dt.date, subject: str, body: str = "",
             url: str = "") -> None:
@@ -64,21 +71,47 @@ class NotificationBatch:
                     status=Notification.Status.SENT if is_inbox else Notification.Status.PENDING,
                     sent_at=self.now if is_inbox else None, next_attempt_at=None if is_inbox else self.now)
 
+    def flush(self) -> int:
+        """Insert the queued messages and forget them; returns how many were not there before."""
+        rows, self.rows = list(self.rows.values()), {}
+        inserted = _insert_new(rows) if rows else 0
+        self.inserted += inserted
+        return inserted
+
     def save(self) -> int:
-        """Insert the new messages; returns how many were not there before."""
-        if not self.rows:
-            return 0
-        existing = set()
-        keys = list(self.rows)
-        for start in range(0, len(keys), 2000):
-            chunk = keys[start:start + 2000]
-            existing.update(Notification.objects.filter(
-                kind__in={k[1] for k in chunk}, content_type_id__in={k[2] for k in chunk},
-                object_id__in={k[3] for k in chunk}, due_date__in={k[4] for k in chunk},
-            ).values_list("recipient_id", "kind", "content_type_id", "object_id", "due_date", "channel"))
-        new = [row for key, row in self.rows.items() if key not in existing]
-        Notification.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-        return len(new)
+        """Flush; returns how many rows this batch inserted in all, earlier flushes included."""
+        self.flush()
+        return self.inserted
+
+
+# Rows per INSERT statement (SQLite may allow fewer: its limit of query parameters).
+INSERT_BATCH = 1000
+
+
+def _insert_new(rows: list[Notification]) -> int:
+    """Insert ``rows`` skipping those whose key exists; returns how many were really inserted.
+
+    The statements are the ones bulk_create(ignore_conflicts=True) runs (Django's own insert:
+    ON CONFLICT DO NOTHING with UNNEST on PostgreSQL, INSERT OR IGNORE on SQLite), executed here
+    because bulk_create tells no count. The count is each statement's own row count
+    (PostgreSQL's command tag, SQLite's changes()): the rows that statement inserted, never one
+    another sweep inserted. That holds under concurrent sweeps: on PostgreSQL a row whose key an
+    overlapping, uncommitted sweep has just inserted waits for that sweep, then is skipped if it
+    committed (inserted if it rolled back), so the two counts add up to the rows stored. Counting
+    the table before and after would count the other sweep's committed rows as ours.
+    """
+    db = connections[router.db_for_write(Notification)]
+    fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+    size = max(1, min(INSERT_BATCH, db.ops.bulk_batch_size(fields, rows)))
+    inserted = 0
+    with db.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            query = InsertQuery(Notification, on_conflict=OnConflict.IGNORE)
+            query.insert_values(fields, rows[start:start + size])
+            for sql, params in query.get_compiler(connection=db).as_sql():
+                cursor.execute(sql, params)
+                inserted += cursor.rowcount
+    return inserted
 
 
 def notify(*, recipients, kind: str, obj, due_date: dt.date, subject: str, body: str = "", url: str = "",

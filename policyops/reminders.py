@@ -4,13 +4,16 @@ A sweep is state-based: it asks which tasks need a message on ``today`` and queu
 them under the Notification unique key, so a missed run is caught up by the next one
 and a repeated run sends nothing new.
 """
+import datetime as dt
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from policyops.calendar import working_days_between
+from policyops.calendar import add_working_days, working_days_between
 from policyops.models import PolicyTask
 from policyops.notifications import NotificationBatch
+from policyops.recipients import department_members
 
 
 def lead_threshold(days_left: int, thresholds) -> int | None:
@@ -22,12 +25,25 @@ def lead_threshold(days_left: int, thresholds) -> int | None:
     """
     reached = [t for t in thresholds if t >= days_left]
     return min(reached) if reached else None
-from policyops.recipients import department_members
+
+
+def lead_horizon(today, thresholds):
+    """The last due date that has reached one of ``thresholds`` on ``today`` (None: no thresholds).
+
+    ``lead_threshold`` is not None exactly for the dates up to this one (days left only grow
+    with the date), so a sweep selects ``due <= lead_horizon(...)`` in SQL and still lets
+    ``lead_threshold`` decide per row: the day before the (max + 1)th working day after today.
+    """
+    if not thresholds:
+        return None
+    return add_working_days(today, max(thresholds) + 1) - dt.timedelta(days=1)
 
 
 def sweep_policy_tasks(*, today, now) -> int:
     ahead = set(settings.POLICYOPS_REMINDERS["policy_task_days_ahead"])
-    tasks = list(PolicyTask.objects.open().filter(deadline__isnull=False).select_related("document", "lead_unit"))
+    # Only the tasks a message can be due for: overdue, or within the longest lead time.
+    horizon = lead_horizon(today, ahead) or today - dt.timedelta(days=1)
+    tasks = list(PolicyTask.objects.open().filter(deadline__lte=horizon).select_related("document", "lead_unit"))
     members = department_members(t.lead_unit_id for t in tasks)
     batch = NotificationBatch(now=now)
     for task in tasks:

@@ -66,8 +66,9 @@ def test_a_missed_correction_reminder_is_sent_on_day_five(power, entrustment, cl
 
 
 def test_overdue_cases_escalate_daily_to_supervisor_and_head(review_case, supervisor, head, clerk):
+    # Issue 12: the escalation is one digest per person and day (tests/approvals/test_sweep_digest.py).
     reminders.sweep_cases(today=D(2024, 10, 31), now=now_on(D(2024, 10, 31)))
-    recipients = set(Notification.objects.filter(kind="case.overdue", channel="inbox")
+    recipients = set(Notification.objects.filter(kind="case.overdue_digest", channel="inbox")
                      .values_list("recipient__username", flat=True))
     assert recipients == {supervisor.username, head.username, clerk.username}
     assert reminders.sweep_cases(today=D(2024, 10, 31), now=now_on(D(2024, 10, 31))) == 0

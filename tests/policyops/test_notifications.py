@@ -30,6 +30,83 @@ def test_notify_is_idempotent_per_key(unit_user):
     assert Notification.objects.count() == 2
 
 
+def batch_of(users, task, *, kind="policy_task.due_in_5"):
+    batch = notifications.NotificationBatch(now=NOW)
+    batch.add(recipients=users, kind=kind, obj=task, due_date=TODAY, subject="到期提醒")
+    return batch
+
+
+def test_batch_save_returns_the_new_rows_and_a_second_identical_save_none(unit_user):
+    user, unit = unit_user
+    task = PolicyTaskFactory(lead_unit=unit)
+    assert batch_of([user], task).save() == 2  # inbox + email
+    assert batch_of([user], task).save() == 0
+    assert Notification.objects.count() == 2
+
+
+def test_batch_save_counts_only_what_it_inserted_itself(unit_user):
+    user, unit = unit_user
+    other = make_user(Role.CLERK, department=unit)  # no email: inbox only
+    task = PolicyTaskFactory(lead_unit=unit)
+    batch_of([user], task).save()  # e.g. an overlapping sweep, first
+    assert batch_of([user, other], task).save() == 1
+    assert Notification.objects.count() == 3
+
+
+def test_batch_save_inserts_without_looking_up_existing_rows(unit_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user, unit = unit_user
+    task = PolicyTaskFactory(lead_unit=unit)
+    batch = batch_of([user], task)
+    with CaptureQueriesContext(connection) as queries:
+        batch.save()
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
+
+
+def test_flush_inserts_and_forgets_and_save_returns_the_running_total(unit_user):
+    user, unit = unit_user
+    first, second = PolicyTaskFactory(lead_unit=unit), PolicyTaskFactory(lead_unit=unit)
+    batch = batch_of([user], first)
+    assert batch.flush() == 2
+    assert batch.rows == {}
+    batch.add(recipients=[user], kind="policy_task.due_in_5", obj=second, due_date=TODAY, subject="到期提醒")
+    batch.add(recipients=[user], kind="policy_task.due_in_5", obj=first, due_date=TODAY, subject="到期提醒")
+    assert batch.flush() == 2  # the first task's rows again: there already, not counted
+    assert batch.save() == 4
+    assert Notification.objects.count() == 4
+
+
+def test_an_empty_batch_saves_without_a_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert notifications.NotificationBatch(now=NOW).save() == 0
+
+
+def test_batch_rows_keep_their_values(unit_user):
+    user, unit = unit_user
+    task = PolicyTaskFactory(lead_unit=unit)
+    batch = notifications.NotificationBatch(now=NOW)
+    batch.add(recipients=[user], kind="k", obj=task, due_date=TODAY, subject="主题", body="正文", url="/tasks/")
+    batch.save()
+    inbox = Notification.objects.get(channel="inbox")
+    assert (inbox.recipient, inbox.kind, inbox.content_object, inbox.due_date, inbox.subject, inbox.body, inbox.url,
+            inbox.status, inbox.created_at, inbox.sent_at, inbox.next_attempt_at) == \
+        (user, "k", task, TODAY, "主题", "正文", "/tasks/", "sent", NOW, NOW, None)
+    email = Notification.objects.get(channel="email")
+    assert (email.status, email.sent_at, email.next_attempt_at, email.attempts) == ("pending", None, NOW, 0)
+
+
+def test_a_large_batch_is_inserted_in_several_statements(unit_user, monkeypatch):
+    user, unit = unit_user
+    monkeypatch.setattr(notifications, "INSERT_BATCH", 3)
+    batch = notifications.NotificationBatch(now=NOW)
+    for task in PolicyTaskFactory.create_batch(4, lead_unit=unit):
+        batch.add(recipients=[user], kind="k", obj=task, due_date=TODAY, subject="s")
+    assert batch.save() == 8
+    assert Notification.objects.count() == 8
+
+
 def test_inbox_rows_are_delivered_when_stored_email_rows_wait(unit_user):
     user, unit = unit_user
     notifications.notify(recipients=[user], kind="k", obj=PolicyTaskFactory(lead_unit=unit), due_date=TODAY,
