@@ -1,11 +1,11 @@
 def notifications(request):
-    """The bell's unread count on every page (one COUNT query, only for logged-in users)."""
+    """The bell's unread count on every page (one capped COUNT query, only for logged-in users)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from policyops.notifications import unread_count
+    from policyops.notifications import unread_badge
 
-    return {"unread_notifications": unread_count(user)}
+    return {"unread_notifications": unread_badge(user)}
 
 
 def menu(request):

@@ -176,8 +176,20 @@ def inbox(user):
     return Notification.objects.filter(recipient=user, channel=Notification.Channel.INBOX)
 
 
+# The bell counts at most this many unread messages and shows "99+" past it: a supervisor's
+# inbox may hold a very long unread tail, and each page would count it (issue 12).
+UNREAD_SHOWN = 99
+
+
 def unread_count(user) -> int:
-    return inbox(user).filter(read_at__isnull=True).count()
+    """Unread inbox messages, counted to UNREAD_SHOWN + 1 at most."""
+    return inbox(user).filter(read_at__isnull=True)[:UNREAD_SHOWN + 1].count()
+
+
+def unread_badge(user) -> str:
+    """The bell's text: "" when nothing is unread, "99+" past UNREAD_SHOWN."""
+    count = unread_count(user)
+    return "" if not count else f"{UNREAD_SHOWN}+" if count > UNREAD_SHOWN else str(count)
 
 
 def mark_read(*, user, ids=None, now=None) -> int:

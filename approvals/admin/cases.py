@@ -21,6 +21,7 @@ from policyops.admin_scoping import DistrictScopedAdminMixin, VisibleDistrictFil
 from policyops.admin_workflow import WorkflowAdminMixin, form_page
 from policyops.calendar import add_working_days
 from policyops.errors import PolicyOpsError
+from policyops.models import Department
 from policyops.pagination import CappedPaginator
 from policyops.scoping import may_touch_district
 
@@ -98,6 +99,16 @@ class CaseNoticeInline(_ReadOnlyInline):
                            reverse("approvals:notice_print", args=[obj.pk]), _("Print"))
 
 
+class PowerAgencyFilter(admin.RelatedFieldListFilter):
+    """The implementing agencies of the delegated powers (the decree's annex, public), read from the
+    power table: a clerk's RelatedOnlyFieldListFilter scanned the district's cases for them (568 ms at
+    a million cases)."""
+
+    def field_choices(self, field, request, model_admin):
+        agencies = Department.objects.filter(delegated_powers__isnull=False).distinct().order_by("name")
+        return [(agency.pk, str(agency)) for agency in agencies]
+
+
 @admin.register(ApprovalCase)
 class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixin, HistoryAdmin):
     resource_classes = [ApprovalCaseResource]
@@ -107,7 +118,8 @@ class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixi
     # Plain related filters: a RelatedOnlyFieldListFilter reads every case to find the values in
     # use (150–470 ms each at a million cases); the agencies, powers and districts are short tables.
     # The district filter offers only the districts in the user's view.
-    list_filter = ("power__agency", "power", "state", ("district", VisibleDistrictFilter), DueFilter)
+    list_filter = (("power__agency", PowerAgencyFilter), "power", "state", ("district", VisibleDistrictFilter),
+                   DueFilter)
     show_full_result_count = False  # "N of M": the unfiltered total would count the whole table again
     paginator = CappedPaginator  # counts to 1,000 at most ("more than 1,000 cases")
     search_fields = ("number", "applicant_name")

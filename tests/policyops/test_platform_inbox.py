@@ -129,3 +129,14 @@ def test_the_calendar_panel_goes_once_the_notice_is_imported(client, seeded, sup
     client.force_login(supervisor)
     keys = [panel.key for panel, _context in client.get("/").context["panels"]]
     assert "official-calendar" not in keys
+
+
+def test_the_bell_counts_at_most_99_unread_messages(client, clerk, monkeypatch):
+    from policyops import notifications
+
+    monkeypatch.setattr(notifications, "UNREAD_SHOWN", 2)
+    for n in range(4):
+        notifications.notify(recipients=[clerk], kind=f"test.bell{n}", obj=clerk, due_date=dt.date(2024, 1, 1),
+                             subject=f"message {n}", now=timezone.now())
+    client.force_login(clerk)
+    assert client.get("/inbox/").context["unread_notifications"] == "2+"
