@@ -1,8 +1,10 @@
 """The one import pipeline: a CSV or XLSX table into a django-import-export Resource.
 
 Every import goes through ``import_table`` — seeds (``load_seeds``), the admin's 导入
-buttons (``policyops.admin_import``), the official calendar (``policyops.services``) and
-the road project lists (``programs.roads.project_lists``):
+buttons (``policyops.admin_import``) and the official calendar (``policyops.services``).
+The road project lists (``programs.roads.project_lists``, up to 50,000 rows) take steps 1
+and 2 from here and do 3 to 5 in bulk, with the same cells and messages (``checks``,
+``writing`` and ``NaturalKeyWidget.preloaded`` are for that):
 
 1. **Read** (``reading.read_table``) within limits: at most ``max_bytes``, ``max_rows`` data
    rows and ``max_columns`` columns; an XLSX workbook is refused *before it is parsed* when
@@ -27,9 +29,11 @@ Usage (a page of another app)::
     if report.ok: ...             # show report.result (preview), then import again with dry_run=False
     else: report.problems         # [(line, column, reason), ...]
 
-The modules: ``reading`` (files, limits, encodings: the Table), ``tables`` (the header
-check, the Resource's run and its report; ``StrictModelResource``), ``widgets`` (strict
-cells, whose ``ValueError`` import-export files under the row and the column).
+The modules: ``reading`` (files, limits, encodings: the Table), ``xlsx`` (a workbook's
+first sheet, read fast), ``tables`` (the header check, the Resource's run and its report;
+``StrictModelResource``), ``widgets`` (strict cells, whose ``ValueError`` import-export
+files under the row and the column), ``checks`` (a model's constraints for many rows
+without a query each), ``writing`` (plain rows inserted without the ORM's cost per value).
 """
 from policyops.importing.reading import (
     MAX_BYTES,
@@ -42,6 +46,7 @@ from policyops.importing.reading import (
     Table,
     check_zip,
     file_format,
+    read_bytes,
     read_table,
 )
 from policyops.importing.tables import (
@@ -63,5 +68,5 @@ __all__ = [
     "MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "MAX_UNPACKED_BYTES", "NO_COLUMN", "ImportProblem", "ImportRefused",
     "ImportReport", "IsoDateWidget", "NaturalKeyWidget", "NaturalKeysWidget", "StrictBooleanWidget",
     "StrictDecimalWidget", "StrictIntegerWidget", "StrictModelResource", "Table", "check_zip", "file_format",
-    "import_table", "read_table", "result_problems",
+    "import_table", "read_bytes", "read_table", "result_problems",
 ]

@@ -83,19 +83,27 @@ class Table:
             return None
         return self.rows[row_number - 1][0]
 
+    def records(self, columns: Iterable[str]) -> tuple[list[tuple[int, dict]], list[ImportProblem]]:
+        """Each row as (line, {column: cell}) of ``columns`` (a column the file lacks is left
+        out), and the rows of the wrong shape (cells right of the last column) as problems."""
+        positions = {name: i for i, name in enumerate(self.headers)}
+        present = [(c, positions[c]) for c in columns if c in positions]
+        width = len(self.headers)
+        records, problems = [], []
+        for line, cells in self.rows:
+            if len(cells) > width and any(not _is_blank(c) for c in cells[width:]):
+                problems.append(ImportProblem(line, NO_COLUMN, _("the row has cells to the right of the last column.")))
+                continue
+            records.append((line, {c: cells[i] if i < len(cells) else "" for c, i in present}))
+        return records, problems
+
     def dataset(self, columns: Iterable[str]) -> tuple[tablib.Dataset, list[ImportProblem]]:
         """The rows as a Dataset of ``columns`` (in that order), and the rows of the wrong shape."""
         columns = list(columns)
-        positions = {name: i for i, name in enumerate(self.headers)}
-        width = len(self.headers)
+        records, problems = self.records(columns)
         dataset = tablib.Dataset(headers=columns)
-        problems = []
-        for line, cells in self.rows:
-            if any(not _is_blank(c) for c in cells[width:]):
-                problems.append(ImportProblem(line, NO_COLUMN, _("the row has cells to the right of the last column.")))
-                continue
-            cells = list(cells[:width]) + [""] * (width - len(cells))
-            dataset.append([cells[positions[c]] if c in positions else "" for c in columns])
+        for _line, record in records:
+            dataset.append([record.get(c, "") for c in columns])
         return dataset, problems
 
 
@@ -110,7 +118,7 @@ def _size_text(n: int) -> str:
     return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
-def _read_bytes(file, max_bytes: int | None) -> tuple[bytes, str]:
+def read_bytes(file, max_bytes: int | None) -> tuple[bytes, str]:
     """The file's bytes (never more than ``max_bytes`` + 1 read) and its name if it has one.
 
     ``file``: bytes; a str (the file's *text*, not a path); a ``pathlib.Path``; or a file
@@ -194,25 +202,25 @@ def _xlsx_cell(value):
 
 
 def _xlsx_rows(content: bytes, *, max_columns: int, max_unpacked_bytes: int | None) -> Iterator[tuple[int, list]]:
-    from openpyxl import load_workbook
+    from policyops.importing import xlsx
 
     check_zip(content, max_unpacked_bytes=max_unpacked_bytes)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        workbook = xlsx.Workbook(archive)
     except Exception as exc:  # a damaged or hostile file raises anything from zipfile to XML errors
         raise ImportRefused(_("The Excel workbook cannot be opened; it may be damaged.")) from exc
     try:
-        if not workbook.worksheets:
+        if workbook.sheet is None:
             raise ImportRefused(_("The Excel workbook has no sheet."))
-        sheet = workbook.worksheets[0]
-        for line, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for line, row in workbook.rows(max_columns):
             yield line, [_xlsx_cell(v) for v in row[:max_columns + 1]]
     except ImportRefused:
         raise
     except Exception as exc:
         raise ImportRefused(_("The Excel workbook cannot be read; it may be damaged.")) from exc
     finally:
-        workbook.close()
+        archive.close()
 
 
 def read_table(file, *, filename: str = "", format: str | None = None, max_bytes: int | None = MAX_BYTES,
@@ -224,7 +232,7 @@ def read_table(file, *, filename: str = "", format: str | None = None, max_bytes
     The first non-blank row is the header; ``normalise_header`` (default: the trimmed
     text) turns each header cell into a column name. ``None`` for a limit turns it off.
     """
-    content, own_name = _read_bytes(file, max_bytes)
+    content, own_name = read_bytes(file, max_bytes)
     filename = filename or own_name
     kind = format or file_format(filename, content)
     if kind not in FORMATS:

@@ -5,6 +5,7 @@ row and the column.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
@@ -81,14 +82,41 @@ class StrictBooleanWidget(widgets.BooleanWidget):
         raise ValueError(_("“%(value)s” is not one of 1/0, true/false, 是/否.") % {"value": force_str(value).strip()})
 
 
+_AMBIGUOUS = object()
+
+
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
-    """A foreign key written as the related row's name (or another unique field)."""
+    """A foreign key written as the related row's name (or another unique field).
+
+    ``preloaded()`` is the same widget reading its rows once, for a bulk import: every
+    cell is then a dictionary look-up, with the same message for a name that is not there.
+    """
+
+    def __init__(self, model, field="pk", *args, **kwargs):
+        super().__init__(model, field, *args, **kwargs)
+        self.known = None  # {key: row} once preloaded
+
+    def preloaded(self, queryset=None):
+        widget = copy.copy(self)
+        widget.known = {}
+        for row in queryset if queryset is not None else self.get_queryset(None, None):
+            key = force_str(getattr(row, self.field))
+            # Two rows of one key: the query would have found both (MultipleObjectsReturned).
+            widget.known[key] = _AMBIGUOUS if key in widget.known else row
+        return widget
 
     def clean(self, value, row=None, **kwargs):
         if self.is_empty(value):
             return None
         key = force_str(value).strip()
         try:
+            if self.known is not None:
+                found = self.known.get(key)
+                if found is None:
+                    raise self.model.DoesNotExist
+                if found is _AMBIGUOUS:
+                    raise self.model.MultipleObjectsReturned(key)
+                return found
             return self.get_queryset(value, row, **kwargs).get(**{self.field: key})
         except self.model.DoesNotExist:
             raise ValueError(_("No %(model)s named “%(value)s”.")

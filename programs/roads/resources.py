@@ -2,18 +2,18 @@
 
 The seeded tables (targets, phases, subsidy rates and parameters) are read by
 ``load_seeds`` and the admin's import/export. Project lists are the lists programme
-managers keep in Excel (see ``RoadProjectResource``), imported through the one pipeline
-(policyops.importing.import_table) by the project list page (programs.roads.project_lists)
-and the admin; the generic cell widgets are in programs.roads.excel.
+managers keep in Excel: ``RoadProjectResource`` is their columns and cells (and the
+export), ``add_row_errors`` the rules of a row; programs.roads.project_lists reads, checks
+and saves a whole list at once with them (the import page and the admin). The generic
+cell widgets are in programs.roads.excel.
 """
+import copy
 from decimal import Decimal
 
-from django.core.exceptions import MultipleObjectsReturned, ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields
-from import_export.results import RowResult
 
-from policyops import audit
 from policyops.importing import (
     NaturalKeyWidget,
     StrictDecimalWidget,
@@ -92,9 +92,10 @@ class ProgrammePhaseResource(StrictModelResource):
 #
 # One fixed list of columns for import and export (CSV and XLSX). Numbers may carry their
 # unit ("69.7公里", "8座", "12.5万元"); approximations and ranges are refused (parsing.py).
-# Natural key: (district, name, plan year). Imports are all-or-nothing; new projects are
-# created through services.project_create (with their four milestone rows); the state is
-# never imported, and past planning the facts RoadProject.frozen_facts names are not changed.
+# Natural key: (district, name, plan year). Imports are all-or-nothing; a new project gets
+# what services.project_create gives one (its four milestone rows, its "create" audit row);
+# the state is never imported, and past planning the facts RoadProject.frozen_facts names
+# are not changed.
 
 PROJECT_COLUMNS = {
     "district": "区(市)",
@@ -123,6 +124,7 @@ PROJECT_EXPORT_ONLY_COLUMNS = {
     "subsidy_quote": "市级补助测算(万元)",
 }
 PROGRAMME_YEARS = (2018, 2019, 2020)
+ROW_KEY = ("district", "name", "plan_year")  # a row with a saved project's key updates it
 
 
 class QuantityCellWidget(NumberCellWidget):
@@ -169,105 +171,40 @@ class RoadProjectResource(StrictModelResource):
         model = RoadProject
         fields = (*PROJECT_COLUMNS, *PROJECT_EXPORT_ONLY_COLUMNS)
         export_order = (*PROJECT_COLUMNS, *PROJECT_EXPORT_ONLY_COLUMNS)
-        import_id_fields = ("district", "name", "plan_year")
-        store_row_values = True  # the preview lists each row's cells as written
+        import_id_fields = ("district", "name", "plan_year")  # the natural key (ROW_KEY)
 
     import_optional_columns = (PROJECT_COLUMNS["bus_bays"], PROJECT_COLUMNS["bus_shelters"],
                                PROJECT_COLUMNS["bus_signs"])
 
-    def __init__(self, user=None, line_numbers=None, **kwargs):
+    def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
-        self.line_numbers = list(line_numbers) if line_numbers is not None else None
         self.quoter = None
-        self._duplicates: dict[int, int] = {}
-        self._ambiguous: set[tuple] = set()
 
-    # --- import (through policyops.importing.import_table: all-or-nothing) ----------------------
+    # --- import: the cells here, the rows in programs.roads.project_lists (in bulk) ---------------
 
     @staticmethod
     def normalise_header(cell) -> str:
         """A header cell as a column name: full-width brackets and digits as Excel users type them."""
         return normalise(cell_text(cell))
 
-    def line_of(self, row_number: int) -> int:
-        """The row's line in the file (the header is line 1)."""
-        if self.line_numbers and 0 < row_number <= len(self.line_numbers):
-            return self.line_numbers[row_number - 1]
-        return row_number + 1
+    def bulk_fields(self, districts=None) -> list[fields.Field]:
+        """The import's fields, the district's widget reading every district once (a bulk import
+        looks names up in a dictionary, never a query per row); same cells, same messages."""
+        found = []
+        for f in self.get_import_fields():
+            if f.readonly:
+                continue
+            if f.attribute == "district":
+                f = copy.copy(f)
+                f.widget = f.widget.preloaded(districts)
+            found.append(f)
+        return found
 
-    def before_import(self, dataset, **kwargs):
-        if self.user is None:
-            self.user = kwargs.get("user")
-        if self.user is None:
-            raise ValueError(_("The import has no acting user."))
-        self._duplicates = {}
-        first_seen = {}
-        for number, row in enumerate(dataset.dict, start=1):
-            key = self._row_key(row)
-            if key in first_seen:
-                self._duplicates[number] = first_seen[key]
-            else:
-                first_seen[key] = number
-
-    @staticmethod
-    def _row_key(row):
-        return tuple(cell_text(row.get(PROJECT_COLUMNS[name])) for name in ("district", "name", "plan_year"))
-
-    def get_instance(self, instance_loader, row):
-        try:
-            return super().get_instance(instance_loader, row)
-        except MultipleObjectsReturned:
-            self._ambiguous.add(self._row_key(row))
-            return None
-
-    def check_instance(self, instance, row, errors, **kwargs):
-        user = self.user
-        if instance.district_id and "district" not in errors and not (
-                user is not None and user.has_perm("roads.manage_roadproject")
-                and may_touch_district(user, instance.district_id)):
-            errors["district"] = [ValidationError(
-                _("You may only import projects of your own district; this row is for %(district)s.")
-                % {"district": instance.district.name}, code="forbidden")]
-        if instance.plan_year is not None and "plan_year" not in errors and instance.plan_year not in PROGRAMME_YEARS:
-            errors["plan_year"] = [ValidationError(
-                _("%(year)s is not a year of the programme (2018–2020).") % {"year": instance.plan_year},
-                code="invalid")]
-        number = kwargs.get("row_number")
-        if number in self._duplicates and "name" not in errors:
-            errors["name"] = [ValidationError(
-                _("The same district, project name and plan year as line %(line)s.")
-                % {"line": self.line_of(self._duplicates[number])}, code="duplicate")]
-        if instance.pk and instance.frozen_facts():
-            # Past planning some facts are fixed (RoadProject.frozen_facts, the admin's rule too).
-            saved = RoadProject.objects.get(pk=instance.pk)
-            for name in saved.frozen_facts():
-                if name in PROJECT_COLUMNS and name not in errors and getattr(saved, name) != getattr(instance, name):
-                    errors[name] = [ValidationError(
-                        _("%(project)s is already “%(state)s”; this can no longer change.")
-                        % {"project": saved.name, "state": saved.get_state_display()}, code="frozen")]
-        if self._row_key(row) in self._ambiguous and "name" not in errors:
-            errors["name"] = [ValidationError(
-                _("Several projects of this district and plan year already have this name; correct them in the "
-                  "administration first."), code="ambiguous")]
-
-    def do_instance_save(self, instance, is_create):
-        from programs.roads import services
-
-        if not is_create:
-            instance.save()
-            return
-        created = services.project_create(
-            acting_user=self.user, **{name: getattr(instance, name) for name in PROJECT_COLUMNS})
-        instance.pk = created.pk
-        instance._state.adding = False
-        instance._state.db = created._state.db
-
-    def after_saved(self, report) -> None:
-        """Once the list is saved: each project it changed gets its audit row (a new one has
-        its "create" row from services.project_create)."""
-        for result in report.rows(RowResult.IMPORT_TYPE_UPDATE):
-            audit.record(obj=result.instance, action="import_update", actor=self.user)
+    def import_data(self, *args, **kwargs):
+        # Row by row, import-export takes ~27 queries a row and knows none of the rules below;
+        # programs.roads.project_lists checks and saves a whole list at once with them. One path.
+        raise ImproperlyConfigured("Import project lists through programs.roads.project_lists.")
 
     # --- export -----------------------------------------------------------------------------
 
@@ -284,3 +221,57 @@ class RoadProjectResource(StrictModelResource):
 
     def dehydrate_subsidy_quote(self, project):
         return self.quoter.amount_wan(project) if self.quoter else None
+
+
+# --- the rules of a row of a project list (programs.roads.project_lists applies them) ----------------
+
+
+def may_import_into(user, district_id) -> bool:
+    """Whether ``user`` may create or change, by an import, projects of ``district_id``
+    (services.project_create's rule)."""
+    return bool(user is not None and user.has_perm("roads.manage_roadproject")
+                and may_touch_district(user, district_id))
+
+
+def forbidden_district_error(district_name: str) -> ValidationError:
+    return ValidationError(
+        _("You may only import projects of your own district; this row is for %(district)s.")
+        % {"district": district_name}, code="forbidden")
+
+
+def _saved_value(project: RoadProject, name: str):
+    # A foreign key by its id: comparing the related rows would fetch them, a query per row.
+    return getattr(project, RoadProject._meta.get_field(name).attname)
+
+
+def add_row_errors(instance: RoadProject, errors: dict, *, may_import: bool, saved: RoadProject | None = None,
+                   duplicate_of: int | None = None, ambiguous: bool = False) -> None:
+    """The import's own rules for one row, once its cells are read into ``instance``: each
+    error goes into ``errors`` ({attribute: [ValidationError]}) unless the cell has one already.
+
+    ``may_import``: may_import_into(user, the row's district); ``saved``: the project the row
+    updates, as saved; ``duplicate_of``: the file line of an earlier row with the same
+    district, name and plan year; ``ambiguous``: several saved projects have this row's key.
+    """
+    if instance.district_id and "district" not in errors and not may_import:
+        errors["district"] = [forbidden_district_error(instance.district.name)]
+    if instance.plan_year is not None and "plan_year" not in errors and instance.plan_year not in PROGRAMME_YEARS:
+        errors["plan_year"] = [ValidationError(
+            _("%(year)s is not a year of the programme (2018–2020).") % {"year": instance.plan_year},
+            code="invalid")]
+    if duplicate_of is not None and "name" not in errors:
+        errors["name"] = [ValidationError(
+            _("The same district, project name and plan year as line %(line)s.") % {"line": duplicate_of},
+            code="duplicate")]
+    if saved is not None:
+        # Past planning some facts are fixed (RoadProject.frozen_facts, the admin's rule too).
+        for name in saved.frozen_facts():
+            if name in PROJECT_COLUMNS and name not in errors and \
+                    _saved_value(saved, name) != _saved_value(instance, name):
+                errors[name] = [ValidationError(
+                    _("%(project)s is already “%(state)s”; this can no longer change.")
+                    % {"project": saved.name, "state": saved.get_state_display()}, code="frozen")]
+    if ambiguous and "name" not in errors:
+        errors["name"] = [ValidationError(
+            _("Several projects of this district and plan year already have this name; correct them in the "
+              "administration first."), code="ambiguous")]

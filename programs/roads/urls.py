@@ -26,6 +26,10 @@ from programs.roads import views_import  # noqa: E402
 
 urlpatterns += [
     path("projects/import/", views_import.project_import, name="project-import"),
+    # A large list saved in the background: its page and its progress (JSON, polled by the page).
+    path("projects/import/<str:token>/", views_import.project_import_status, name="project-import-status"),
+    path("projects/import/<str:token>/progress/", views_import.project_import_progress,
+         name="project-import-progress"),
     path("projects/export.xlsx", views_import.project_export, {"file_kind": "xlsx"}, name="project-export-xlsx"),
     path("projects/export.csv", views_import.project_export, {"file_kind": "csv"}, name="project-export-csv"),
 ]

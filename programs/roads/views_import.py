@@ -1,41 +1,42 @@
 """Importing and exporting project lists (CSV / XLSX) for programme managers.
 
-Upload → preview (a dry run: what would be created, updated or left unchanged, and every
-error with its line, column and reason) → confirm (the same file, imported all-or-nothing).
-Both steps run the one import pipeline (policyops.importing.import_table, through
-project_lists.import_project_table): its limits, encodings, header check and transaction.
-Between preview and confirm the file waits in the user's session (at most 5 MB), under a
-random token that the confirm form must send back.
+Upload → preview (the list read and checked: what would be created, updated or left
+unchanged, and every error with its line, column and reason) → confirm (the checked rows
+saved, all or none). programs.roads.project_lists does the work: the preview keeps the
+checked rows under a random token (bound to the user, expiring), which this session
+remembers and the confirm form sends back; the confirm saves them without reading the file
+again. A list of more than project_lists.BACKGROUND_ROWS rows is saved by a Celery task:
+its page shows a progress bar (static/roads/import_progress.js polls a small JSON view).
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import secrets
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
+from kombu.exceptions import OperationalError
 
+from policyops.importing import NO_COLUMN
 from policyops.xlsx import XLSX_CONTENT_TYPE
+from programs.roads import import_store, project_lists
 from programs.roads.forms import ProjectImportConfirmForm, ProjectImportForm
 from programs.roads.models import RoadProject
-from programs.roads.project_lists import (
-    PROJECT_UPLOAD_MAX_BYTES,
-    export_projects,
-    import_project_table,
-    preview_of,
-)
+from programs.roads.project_lists import PROJECT_UPLOAD_MAX_BYTES, export_projects
 from programs.roads.resources import PROJECT_COLUMNS, PROJECT_EXPORT_ONLY_COLUMNS
 from programs.roads.rules import WorkType
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "roads_project_import"
 # Multipart overhead allowed above the file's own limit before the body is refused unread.
@@ -44,6 +45,7 @@ CONTENT_TYPES = {
     "xlsx": XLSX_CONTENT_TYPE,
     "csv": "text/csv; charset=utf-8",
 }
+FINISHED = ("done", "refused", "failed")
 
 
 def column_help():
@@ -74,13 +76,15 @@ def _render_form(request, form, error=None):
     return render(request, "roads/import.html", {
         "form": form, "error": error, "columns": column_help(),
         "export_only": list(PROJECT_EXPORT_ONLY_COLUMNS.values()),
+        "max_rows": project_lists.PROJECT_UPLOAD_MAX_ROWS,
     })
 
 
-def _render_preview(request, *, filename, report, token=None):
+def _render_preview(request, *, report, token=None):
     return render(request, "roads/import_preview.html", {
-        "filename": filename, "report": preview_of(report),
+        "filename": report.filename, "report": report,
         "confirm_form": ProjectImportConfirmForm(initial={"token": token}) if token else None,
+        "in_background": len(report.rows) > project_lists.BACKGROUND_ROWS,
         "form": ProjectImportForm(),
     })
 
@@ -112,28 +116,32 @@ def _project_import(request):
     if not form.is_valid():
         return _render_form(request, form)
     upload = form.cleaned_data["file"]
-    content = _read_upload(upload)
-    report = import_project_table(content, filename=upload.name, user=request.user, dry_run=True)
+    report = project_lists.preview_import(_read_upload(upload), filename=upload.name, user=request.user)
     if not report.ok and all(problem.line is None for problem in report.problems):
         # The file as a whole (its format, size, encoding or limits): said on the form.
         for problem in report.problems:
             form.add_error("file", str(problem))
         return _render_form(request, form)
-    request.session.pop(SESSION_KEY, None)
-    token = None
+    _forget_pending(request)
     if report.ok:
-        token = secrets.token_urlsafe(24)
-        request.session[SESSION_KEY] = {
-            "token": token, "filename": upload.name, "data": base64.b64encode(content).decode("ascii"),
-            "sha256": hashlib.sha256(content).hexdigest(), "uploaded_at": timezone.now().isoformat(),
-        }
-    return _render_preview(request, filename=upload.name, report=report, token=token)
+        request.session[SESSION_KEY] = {"token": report.token, "filename": report.filename,
+                                        "uploaded_at": timezone.now().isoformat()}
+    return _render_preview(request, report=report, token=report.token)
+
+
+def _forget_pending(request) -> None:
+    """A new upload replaces the one waiting in this session: its checked rows are dropped."""
+    pending = request.session.pop(SESSION_KEY, None)
+    if isinstance(pending, dict) and project_lists.waiting_import(
+            str(pending.get("token", "")), user=request.user, now=timezone.now()):
+        import_store.discard(pending["token"])
 
 
 def pending_import(session) -> dict | None:
     """The upload waiting in this session for its confirmation: its file name and upload time."""
     pending = session.get(SESSION_KEY)
-    if not isinstance(pending, dict) or not pending.get("token"):
+    meta = import_store.meta(pending.get("token", "")) if isinstance(pending, dict) else None
+    if meta is None or project_lists.has_expired(meta, timezone.now()):
         return None
     try:
         uploaded_at = timezone.localtime(dt.datetime.fromisoformat(pending.get("uploaded_at", "")))
@@ -143,26 +151,15 @@ def pending_import(session) -> dict | None:
 
 
 def _pending_preview(request):
-    """The waiting upload's preview again (a dry run of the stored file), with its confirm button."""
+    """The waiting upload's preview again (from its checked rows), with its confirm button."""
     pending = request.session.get(SESSION_KEY)
-    content = _stored_content(pending)
-    if content is None:
+    token = str(pending.get("token", "")) if isinstance(pending, dict) else ""
+    report = project_lists.shown_again(token, user=request.user)
+    if not report.rows:
         messages.error(request, _("No import is waiting for confirmation."))
         return redirect("roads:project-import")
-    report = import_project_table(content, filename=pending["filename"], user=request.user, dry_run=True)
     # The projects may have changed since the upload: a preview with errors can no longer be confirmed.
-    return _render_preview(request, filename=pending["filename"], report=report,
-                           token=pending["token"] if report.ok else None)
-
-
-def _stored_content(pending) -> bytes | None:
-    if not isinstance(pending, dict):
-        return None
-    try:
-        content = base64.b64decode(pending["data"])
-    except (KeyError, ValueError, TypeError):
-        return None
-    return content if hashlib.sha256(content).hexdigest() == pending.get("sha256") else None
+    return _render_preview(request, report=report, token=report.token)
 
 
 def _confirm(request):
@@ -170,22 +167,74 @@ def _confirm(request):
     pending = request.session.get(SESSION_KEY)
     if not form.is_valid() or not isinstance(pending, dict) or not constant_time_compare(
             form.cleaned_data["token"], str(pending.get("token", ""))):
-        messages.error(request, _("This preview has expired or was replaced by another upload; upload the file "
-                                  "again."))
+        messages.error(request, str(project_lists.expired_problem().reason))
         return redirect("roads:project-import")
     request.session.pop(SESSION_KEY, None)
-    content = _stored_content(pending)
-    if content is None:
-        messages.error(request, _("The uploaded file could not be read again; upload it again."))
+    token = form.cleaned_data["token"]
+    meta = project_lists.waiting_import(token, user=request.user, now=timezone.now())
+    if meta is not None and project_lists.runs_in_background(meta):
+        return _confirm_in_background(request, token)
+    report = project_lists.confirm_import(token, user=request.user)
+    if report.saved:
+        messages.success(request, _("%(filename)s imported: %(new)s project(s) created, %(update)s updated, "
+                                    "%(skip)s unchanged.") % {"filename": report.filename, **report.totals})
         return redirect("roads:project-import")
-    report = import_project_table(content, filename=pending["filename"], user=request.user, dry_run=False)
-    if not report.saved:
-        messages.error(request, _("Nothing was imported: the projects changed since the preview. Correct the file "
-                                  "and upload it again."))
-        return _render_preview(request, filename=pending["filename"], report=report)
-    messages.success(request, _("%(filename)s imported: %(new)s project(s) created, %(update)s updated, "
-                                "%(skip)s unchanged.") % {"filename": pending["filename"], **report.totals})
-    return redirect("roads:project-import")
+    if not report.rows:  # expired, or confirmed already
+        messages.error(request, str(report.problems[0].reason))
+        return redirect("roads:project-import")
+    messages.error(request, project_lists.changed_since_preview_message())
+    return _render_preview(request, report=report)
+
+
+def _confirm_in_background(request, token):
+    from programs.roads import tasks
+
+    if project_lists.claim_for_background(token, user=request.user) is None:
+        messages.error(request, str(project_lists.expired_problem().reason))
+        return redirect("roads:project-import")
+    try:
+        tasks.import_project_list.delay(token, request.user.pk, translation.get_language())
+    except OperationalError:  # the broker cannot be reached: say so rather than wait forever
+        logger.exception("Project list import %s could not be queued", token)
+        import_store.write_progress(token, {**(import_store.progress(token) or {}), "state": "failed",
+                                            "problems": [[None, NO_COLUMN, _("This import could not be saved.")]]})
+    return redirect("roads:project-import-status", token=token)
+
+
+def _progress_of(request, token) -> dict:
+    progress = import_store.progress(token)
+    if not progress or progress.get("user_id") != request.user.pk:
+        raise Http404
+    total = progress.get("total") or 0
+    done = progress.get("done") or 0
+    return {**progress, "done": done, "total": total,
+            "percent": 100 if progress.get("state") == "done" else (done * 100 // total if total else 0)}
+
+
+@login_required
+@permission_required("roads.manage_roadproject", raise_exception=True)
+@never_cache
+@require_GET
+def project_import_status(request, token):
+    """A list being saved in the background: its progress bar, then what was saved or why not."""
+    progress = _progress_of(request, token)
+    return render(request, "roads/import_status.html", {
+        "progress": progress, "finished": progress["state"] in FINISHED,
+        "progress_url": reverse("roads:project-import-progress", args=[token]),
+        "problems": [{"line": line, "column": column, "reason": reason}
+                     for line, column, reason in progress.get("problems") or []],
+        "form": ProjectImportForm(),
+    })
+
+
+@login_required
+@permission_required("roads.manage_roadproject", raise_exception=True)
+@never_cache
+@require_GET
+def project_import_progress(request, token):
+    """The progress as JSON: {state, done, total, percent} (rows saved of those to save)."""
+    progress = _progress_of(request, token)
+    return JsonResponse({key: progress[key] for key in ("state", "done", "total", "percent")})
 
 
 @require_GET

@@ -284,3 +284,171 @@ def test_the_delegated_power_admin_imports_through_the_pipeline(client, admin_us
     assert refused.context.get("confirm_form") is None
     damaged = admin_import(client, "approvals_delegatedpower", "powers.xlsx", b"PK\x03\x04" + b"\0" * 64)
     assert damaged.context["form"].errors["import_file"]
+
+
+# --- the fast XLSX reader reads what openpyxl reads --------------------------------------------------------
+
+
+def openpyxl_rows(content: bytes) -> list:
+    """What openpyxl's read-only, data-only mode reads: the reference of policyops.importing.xlsx."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        rows = [(n, list(r)) for n, r in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1)]
+    finally:
+        workbook.close()
+    return [(n, r[:max(i + 1 for i, v in enumerate(r) if v is not None)]) for n, r in rows
+            if any(v is not None for v in r)]
+
+
+def fast_rows(content: bytes) -> list:
+    from policyops.importing import xlsx
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        rows = list(xlsx.read_rows(archive))
+    return [(n, r[:max(i + 1 for i, v in enumerate(r) if v is not None)]) for n, r in rows
+            if any(v is not None for v in r)]
+
+
+def every_kind_of_cell(epoch=None) -> bytes:
+    import datetime as dt
+
+    from openpyxl import Workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    workbook = Workbook()
+    if epoch is not None:
+        workbook.epoch = epoch
+    sheet = workbook.active
+    sheet.append(["文本", 1, 2.5, True, False, None, "=1+1", dt.date(2024, 5, 1), dt.datetime(2024, 5, 1, 13, 30)])
+    sheet.append([dt.time(8, 15), dt.timedelta(hours=30), 1e20, -3, "  空格  ", "x005F_y", 0.1 + 0.2, "#N/A"])
+    sheet["C5"] = "稀疏"
+    sheet["AA7"] = 7
+    sheet.cell(row=9, column=2, value=CellRichText(["普通 ", TextBlock(InlineFont(b=True), "加粗")]))
+    sheet["B10"] = 45000
+    sheet["B10"].number_format = "yyyy-mm-dd"
+    sheet["C10"] = 45000.5
+    sheet["C10"].number_format = "[h]:mm:ss"
+    sheet["D10"] = 12
+    sheet["D10"].number_format = "0.00%"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("epoch", [None, "1904"])
+def test_the_xlsx_reader_reads_every_kind_of_cell_as_openpyxl(epoch):
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    content = every_kind_of_cell(CALENDAR_MAC_1904 if epoch else None)
+    assert fast_rows(content) == openpyxl_rows(content)
+
+
+def test_the_xlsx_reader_reads_a_project_list_as_openpyxl():
+    from programs.roads.sample_files import sample_xlsx
+
+    content = sample_xlsx(60)
+    assert fast_rows(content) == openpyxl_rows(content)
+
+
+def rezipped(content: bytes, replace: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, replace.get(item.filename, source.read(item.filename)))
+    return out.getvalue()
+
+
+def test_an_xlsx_part_with_a_dtd_is_refused(seeded):
+    content = xlsx([["name", "position", "source"], ["测试区", 99, "x"]])
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    laughs = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaa">]>' + sheet
+    report = import_table(DistrictResource(), rezipped(content, {"xl/worksheets/sheet1.xml": laughs}),
+                          filename="d.xlsx", dry_run=True)
+    [problem] = report.problems
+    assert problem.line is None and "测试区" not in names()
+
+
+def test_a_cell_far_to_the_right_is_a_row_too_wide_not_a_huge_list(seeded):
+    content = xlsx([["name", "position", "source"], ["测试区", 99, "x"]])
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    far = sheet.replace("</row></sheetData>", '<c r="ZZZZZ2" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')
+    assert far != sheet
+    report = import_table(DistrictResource(), rezipped(content, {"xl/worksheets/sheet1.xml": far.encode()}),
+                          filename="d.xlsx", dry_run=True)
+    [problem] = report.problems
+    assert problem.line is None and str(importing.MAX_COLUMNS) in problem.reason
+
+
+# --- checking many rows without a query per row ------------------------------------------------------------
+
+
+def test_a_check_constraint_is_checked_in_python(django_assert_num_queries):
+    from policyops.importing.checks import ModelRules
+    from programs.roads.models import RoadProject
+
+    rules = ModelRules(RoadProject, checked_unique=[("district", "name", "plan_year")])
+    with django_assert_num_queries(0):
+        errors = rules.errors(RoadProject(quantity=Decimal(0), estimate_wan=Decimal(1)))
+        unknown = rules.errors(RoadProject(quantity=None, estimate_wan=Decimal(1)))  # NULL passes, as in SQL
+        skipped = rules.errors(RoadProject(quantity=Decimal(0), estimate_wan=Decimal(1)), exclude={"quantity"})
+    positive = next(c for c in RoadProject._meta.constraints if c.name == "roadproject_quantity_positive")
+    assert [e.messages for e in errors["__all__"]] == [[positive.get_violation_error_message()]]
+    assert unknown == {} and skipped == {}
+
+
+def test_a_constraint_python_cannot_read_is_asked_of_the_database(seeded):
+    from django.db import models
+
+    from policyops.importing.checks import ModelRules
+    from policyops.models import District as Model
+
+    rules = ModelRules(Model)
+    odd = models.CheckConstraint(condition=models.Q(name__startswith="测"), name="odd")
+    rules.others.append((Model, odd))
+    assert rules.errors(Model(name="别的", position=1))
+    assert not rules.errors(Model(name="测试", position=1))
+
+
+def test_a_preloaded_natural_key_widget_reads_no_row_per_cell(seeded, django_assert_num_queries):
+    widget = importing.NaturalKeyWidget(District, field="name").preloaded()
+    with django_assert_num_queries(0):
+        assert widget.clean("平度市").name == "平度市"
+        with pytest.raises(ValueError, match="火星区"):
+            widget.clean("火星区")
+
+
+# --- plain rows inserted without the ORM's cost per value --------------------------------------------------
+
+
+def test_insert_rows_writes_what_bulk_create_would(seeded):
+    import datetime as dt
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from policyops.importing.writing import insert_rows
+    from policyops.models import AuditEntry
+
+    at = dt.datetime(2019, 3, 1, 9, 30, tzinfo=dt.UTC)
+    district = District.objects.first()
+    kind = ContentType.objects.get_for_model(District)
+    assert insert_rows(AuditEntry, [{"at": at, "action": "测试", "content_type_id": kind.pk,
+                                     "object_id": str(district.pk), "object_repr": str(district)}]) == 1
+    entry = AuditEntry.objects.get(action="测试")
+    assert (entry.at, entry.actor, entry.object_repr, entry.reason, entry.from_state) == (at, None, str(district), "",
+                                                                                           "")
+
+
+def test_the_xlsx_reader_reads_a_sheet_written_with_a_namespace_prefix():
+    import re
+
+    content = every_kind_of_cell()
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    prefixed = re.sub(r"<(/?)(?!\?)([A-Za-z]+)", r"<\1x:\2", sheet).replace(' xmlns="', ' xmlns:x="', 1)
+    assert "<x:c " in prefixed
+    assert fast_rows(rezipped(content, {"xl/worksheets/sheet1.xml": prefixed.encode()})) == fast_rows(content)

@@ -71,6 +71,12 @@ def xlsx_bytes(rows, headers=HEADERS):
     return out.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def import_dir(settings, tmp_path):
+    """Previewed lists wait in a folder of this test (programs.roads.import_store)."""
+    settings.ROADS_IMPORT_DIR = tmp_path / "imports"
+
+
 @pytest.fixture
 def pingdu(seeded):
     return District.objects.get(name="平度市")

@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.formats import base_formats
 
+from policyops import importing
 from policyops.admin_base import HistoryAdmin, audit_trail_html
 from policyops.admin_import import ImportExportMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, workflow_bulk_action
 from policyops.errors import NotAllowed
 from policyops.scoping import may_touch_district
-from programs.roads import rules, services
+from programs.roads import project_lists, rules, services
 from programs.roads.actions import PROJECT_ACTIONS
 from programs.roads.admin.common import plain
 from programs.roads.models import ProjectMilestone, RoadProject
@@ -133,7 +134,13 @@ class RoadProjectAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ImportExpor
                 (_("length (km) or count"), f"{plain(obj.quantity)} {WorkType.unit(obj.work_type)}"),
                 (_("status"), obj.get_state_display())]
 
-    # Import and export go through RoadProjectResource (all-or-nothing, district-scoped).
+    # Import: the project lists' bulk path (programs.roads.project_lists: read once, checked in
+    # bulk, all-or-nothing, district-scoped); export through RoadProjectResource.
+
+    def run_import(self, request, resource, content, *, filename, dry_run):
+        report = project_lists.import_project_table(content, filename=filename, user=request.user, dry_run=dry_run)
+        return importing.ImportReport(filename=report.filename, problems=report.problems, saved=report.saved,
+                                      dry_run=dry_run, result=project_lists.as_import_result(report, dry_run=dry_run))
 
     def has_import_permission(self, request):
         return request.user.has_perm("roads.manage_roadproject") and self.has_add_permission(request)
