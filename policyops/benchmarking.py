@@ -116,6 +116,16 @@ def builders() -> list[DataBuilder]:
 # --- measuring ------------------------------------------------------------------------
 
 
+def rolled_back(run: Callable[[], object]) -> None:
+    """Run ``run`` in a transaction that is undone afterwards."""
+    try:
+        with transaction.atomic():
+            run()
+            raise Rollback
+    except Rollback:
+        pass
+
+
 def median_seconds(run: Callable[[], object], *, repeat: int, rollback: bool = True,
                    warmup: int = 1) -> tuple[float, int]:
     """Median wall time of ``run`` over ``repeat`` runs, and the queries of the last run.
@@ -127,15 +137,7 @@ def median_seconds(run: Callable[[], object], *, repeat: int, rollback: bool = T
         reset_queries()  # the query log is bounded: a full one would count nothing
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
-            if rollback:
-                try:
-                    with transaction.atomic():
-                        run()
-                        raise Rollback
-                except Rollback:
-                    pass
-            else:
-                run()
+            rolled_back(run) if rollback else run()
             elapsed = time.perf_counter() - start
         if i >= warmup:
             times.append(elapsed)
@@ -159,12 +161,7 @@ def peak_rss_mb_of(run: Callable[[], object]) -> float | None:
         os.close(read_end)
         code = 0
         try:
-            try:
-                with transaction.atomic():
-                    run()
-                    raise Rollback
-            except Rollback:
-                pass
+            rolled_back(run)
             rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             os.write(write_end, str(rss_kb).encode())
         except BaseException:  # noqa: BLE001 — a child must never return into the parent's code
