@@ -60,8 +60,10 @@ class Command(BaseCommand):
             raise CommandError("--scale must be at least 100 and --repeat at least 1.")
         ctx = benchmarking.Context(scale=scale, repeat=repeat, log=self.stdout.write, http_seconds=http_seconds)
         results = []
-        # Chinese pages as the users see them; the plain admin served beside the real one.
-        with translation.override("zh-hans"), override_settings(ROOT_URLCONF="policyops.benchmark_urls"), \
+        # Chinese pages as the users see them, DEBUG off as in production (no query log, no template
+        # debug data); the plain admin served beside the real one.
+        with translation.override("zh-hans"), \
+                override_settings(ROOT_URLCONF="policyops.benchmark_urls", DEBUG=False), \
                 benchmarking.bench_database(rebuild=rebuild, scale=scale, log=self.stdout.write) as (built, mark):
             if not built:
                 for builder in benchmarking.builders():
