@@ -65,6 +65,18 @@ def _fresh_calendar_cache():
     calendar.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request in English (LocaleMiddleware) leaves "en" active in the worker's thread;
+    # every test starts in the site's default language, whatever ran before it.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def seeded(db):
     """The seeded database. The seeds are loaded once per session (see above); this only
