@@ -6,7 +6,7 @@ import unicodedata
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils import dateformat, translation
+from django.utils import dateformat, timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -62,11 +62,19 @@ def seal_impression(request, pk):
 
 # --- Public status page ---------------------------------------------------------------
 
-# At most STATUS_LOOKUP_LIMIT lookups per client IP in STATUS_LOOKUP_WINDOW_SECONDS,
-# successful or not: guessing the 4 digits by trying them all must not be possible.
+# At most STATUS_LOOKUP_LIMIT lookups per client in STATUS_LOOKUP_WINDOW_SECONDS,
+# successful or not: one client must not try the 4 digits one after another.
 STATUS_LOOKUP_LIMIT = 10
 STATUS_LOOKUP_WINDOW_SECONDS = 10 * 60
 STATUS_RATE_SCOPE = "approvals:status-lookups"
+# Many clients together must not either: after STATUS_FAILURES_PER_NUMBER wrong answers for
+# one case number, that number answers nobody until the window (from the first wrong answer)
+# ends. The secret has 10,000 values and a case is open about a month (20 working days
+# plus corrections): 5 a day give a guesser under 2 % over that month; 5 an hour would give
+# about a third. An applicant who mistypes 5 times asks the hall or waits a day.
+STATUS_FAILURES_PER_NUMBER = 5
+STATUS_FAILURE_WINDOW_SECONDS = 24 * 3600
+STATUS_FAILURE_SCOPE = "approvals:status-failures"
 
 PUBLIC_LANGUAGE = "zh-hans"  # the public page and the notices are in Chinese
 # What the applicant reads for each state: plain words of the procedure, not the clerks' labels.
@@ -86,6 +94,10 @@ PUBLIC_STATE_LABELS = {
 }
 STATUS_NOT_FOUND = "未查询到与该案件编号和联系电话相符的案件，请核对后重试。"
 STATUS_TOO_MANY = "查询过于频繁，请10分钟后再试。"
+# Said alike for every number, existing or not; never whether the last answer was right.
+STATUS_NUMBER_LOCKED = "该案件编号的查询错误次数过多，已暂停查询，请于{retry_at}后再试。如有急事，请联系受理窗口。"
+# Compared when the number does not exist, so that a wrong number costs what a wrong answer costs.
+NO_SUCH_PHONE = "00000000000"
 
 
 ASCII_DIGITS = "0123456789"
@@ -97,9 +109,14 @@ def _ascii_digits(text: str) -> str:
 
 
 def _phone_matches(phone: str, last4: str) -> bool:
-    if not re.fullmatch(r"[0-9]{4}", last4 or ""):
-        return False
-    return hmac.compare_digest(_ascii_digits(phone)[-4:].encode(), last4.encode())
+    well_formed = re.fullmatch(r"[0-9]{4}", last4 or "") is not None
+    candidate = (last4 if well_formed else "----").encode()
+    return hmac.compare_digest(_ascii_digits(phone)[-4:].encode(), candidate) and well_formed
+
+
+def _locked_message(window, now):
+    retry_at = timezone.localtime(max(window.ends_at, now))
+    return STATUS_NUMBER_LOCKED.format(retry_at=dateformat.format(retry_at, "n月j日 H:i"))
 
 
 @never_cache
@@ -109,24 +126,37 @@ def public_status(request):
     if request.method != "POST":
         context["form"] = StatusLookupForm()
         return render(request, "approvals/public_status.html", context)
+    now = timezone.now()
     form = StatusLookupForm(request.POST)
     context["form"] = form
     if ratelimit.over_limit(request, STATUS_RATE_SCOPE, limit=STATUS_LOOKUP_LIMIT,
                             window_seconds=STATUS_LOOKUP_WINDOW_SECONDS):
         context["error"] = STATUS_TOO_MANY
         return render(request, "approvals/public_status.html", context, status=429)
-    if form.is_valid():
-        case = (ApprovalCase.objects.filter(number=form.cleaned_data["number"]).select_related("power").first())
-        if case is not None and _phone_matches(case.applicant_phone, form.cleaned_data["phone_last4"]):
-            state = PUBLIC_STATE_LABELS.get(case.state)
-            if state is None:
-                with translation.override(PUBLIC_LANGUAGE):
-                    state = str(case.get_state_display())
-            context["result"] = {"number": case.number, "power": case.power.name, "state": state,
-                                 "due_on": case.due_on}
-            context["form"] = StatusLookupForm()
-        else:
-            context["error"] = STATUS_NOT_FOUND
+    form.is_valid()
+    number = form.cleaned_data.get("number")
+    if not number:
+        context["error"] = STATUS_NOT_FOUND
+        return render(request, "approvals/public_status.html", context)
+    failures = ratelimit.current(STATUS_FAILURE_SCOPE, number, now=now)
+    if failures.count >= STATUS_FAILURES_PER_NUMBER:  # even for the right answer: the lock holds
+        context["error"] = _locked_message(failures, now)
+        return render(request, "approvals/public_status.html", context, status=429)
+    case = ApprovalCase.objects.filter(number=number).select_related("power").first()
+    last4 = form.cleaned_data.get("phone_last4", "")
+    if _phone_matches(case.applicant_phone if case else NO_SUCH_PHONE, last4) and case is not None:
+        context["result"] = _public_result(case)
+        context["form"] = StatusLookupForm()
     else:
+        ratelimit.count(STATUS_FAILURE_SCOPE, number, window_seconds=STATUS_FAILURE_WINDOW_SECONDS, now=now)
         context["error"] = STATUS_NOT_FOUND
     return render(request, "approvals/public_status.html", context)
+
+
+def _public_result(case):
+    """What the applicant needs: which application, where it stands, by when it is decided."""
+    state = PUBLIC_STATE_LABELS.get(case.state)
+    if state is None:
+        with translation.override(PUBLIC_LANGUAGE):
+            state = str(case.get_state_display())
+    return {"number": case.number, "power": case.power.name, "state": state, "due_on": case.due_on}

@@ -332,6 +332,7 @@ def test_evaluation_page_sets_a_device_cookie_and_lists_the_five_levels(client, 
 def test_evaluation_thanks_and_follow_up_for_dissatisfied(client, rota, hall, clock):
     sign(rota["a"], hall, "sign_in", at(9, 5))
     clock(at(10))
+    client.get(evaluate_url(hall))  # the form hands out the device token
     response = client.post(evaluate_url(hall), {"level": 2, "comment": "等待时间长"})
     assert response.status_code == 200
     assert "halls/evaluate_thanks.html" in [t.name for t in response.templates]
@@ -363,6 +364,7 @@ def test_a_browser_can_post_the_rating_form(rota, hall, clock):
 
 def test_evaluation_without_a_director_on_duty_shows_the_message(client, hall, clock):
     clock(at(10))
+    client.get(evaluate_url(hall))
     response = client.post(evaluate_url(hall), {"level": 5})
     with translation.override("zh-hans"):
         from django.utils.translation import gettext
@@ -376,14 +378,18 @@ def test_evaluation_rate_limit_gives_429(client, rota, hall, clock):
     clock(at(10))
     for i in range(rules.EVALUATION_RATE_LIMIT):
         client.cookies.pop(public.DEVICE_COOKIE, None)  # a new device each time, same address
+        client.get(evaluate_url(hall))
         assert client.post(evaluate_url(hall), {"level": 5}).status_code == 200, i
     assert Evaluation.objects.count() == rules.EVALUATION_RATE_LIMIT
     client.cookies.pop(public.DEVICE_COOKIE, None)
+    client.get(evaluate_url(hall))
     response = client.post(evaluate_url(hall), {"level": 5})
     assert response.status_code == 429
     assert response.context["error"] == zh(public.TOO_MANY_EVALUATIONS)
     assert Evaluation.objects.count() == rules.EVALUATION_RATE_LIMIT
     # Another address is not limited.
+    client.cookies.pop(public.DEVICE_COOKIE, None)
+    client.get(evaluate_url(hall), REMOTE_ADDR="10.0.0.9")
     assert client.post(evaluate_url(hall), {"level": 4}, REMOTE_ADDR="10.0.0.9").status_code == 200
 
 
