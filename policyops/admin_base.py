@@ -1,9 +1,11 @@
 """What every PolicyOps ModelAdmin shares: history without reverts, the audit trail."""
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from policyops import audit
 from policyops.timeline import timeline_html
 
 
@@ -12,7 +14,62 @@ def tracks_history(model) -> bool:
     return hasattr(model._meta, "simple_history_manager_attribute")
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+def change_message_fields(message) -> str:
+    """The reason of an ``admin_change`` row: what the admin's change message names, in English
+    (Django builds it with translation off): the form's changed fields, then each inline's
+    added, changed (with fields) and deleted rows."""
+    if not isinstance(message, list):
+        return str(message or "")
+    parts = []
+    for item in message:
+        for kind, detail in item.items():
+            fields = ", ".join(detail.get("fields", []))
+            if "name" in detail:
+                parts.append(f"{detail['name']} {detail.get('object', '')} {kind}" + (f": {fields}" if fields else ""))
+            elif fields:
+                parts.append(fields)
+    return "; ".join(parts)
+
+
+class AuditedAdminMixin:
+    """Every add, change and delete made through the admin leaves an audit row, in the admin's
+    transaction: ``admin_add``, ``admin_change`` (reason: the changed fields), ``admin_delete``.
+
+    The rows are written where Django logs the admin's own history (log_addition, log_change,
+    log_deletions), which every save path calls: the change form, list_editable and the
+    delete page and action. A change or deletion a service made for the admin may have its
+    own row besides; an addition a service audited gets no second one.
+    """
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        # An addition made through a service (case registration, an adjustment request) has its row already.
+        if not audit.entries_for(obj).exists():
+            audit.record(obj=obj, action="admin_add", actor=request.user, reason=change_message_fields(message))
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        audit.record(obj=obj, action="admin_change", actor=request.user, reason=change_message_fields(message))
+        return entry
+
+    def log_deletions(self, request, queryset):
+        entries = super().log_deletions(request, queryset)
+        for obj in queryset:
+            audit.record(obj=obj, action="admin_delete", actor=request.user)
+        return entries
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            # Django's action logs the deletions, then deletes, outside a transaction: a delete
+            # that fails would leave the rows claiming it happened. Both commit together here.
+            func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (transaction.atomic(func), name, description)
+        return actions
+
+
+class HistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
     """simple-history's admin with reverts refused and history scoped like the change page.
 
     A revert would write states and fields directly, around the services and their

@@ -7,6 +7,7 @@ late, sends nothing twice.
 # name -> (task, kind, spec): kind "every" = minutes; "daily" = "HH:MM" Asia/Shanghai.
 SCHEDULES = {
     "发送待发通知": ("policyops.tasks.deliver_notifications", "every", 1),
+    "审计记录封链": ("policyops.tasks.seal_audit_chain", "every", 1),  # policyops.audit.seal_audit
     "政策任务到期提醒": ("policyops.tasks.sweep_policy_tasks", "daily", "08:00"),
     "审批案件时限提醒与督办": ("approvals.tasks.sweep_case_deadlines", "daily", "08:00"),
     "委托协议到期提醒": ("approvals.tasks.sweep_entrustments", "daily", "08:10"),

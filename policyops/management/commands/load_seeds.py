@@ -1,7 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from policyops import audit
 from policyops.seeding import SeedsInvalid, load_seeds
+
+
+def counts_summary(counts: dict[str, dict[str, int]]) -> str:
+    """The audit row's reason: per file, its counts as codes (the row stays language-neutral)."""
+    return "; ".join(f"{name} " + " ".join(f"{k}={v}" for k, v in c.items()) for name, c in counts.items())
 
 
 class Command(BaseCommand):
@@ -12,7 +19,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            report = load_seeds(options.get("dir"))
+            with transaction.atomic():  # the load and its audit row commit together
+                report = load_seeds(options.get("dir"))
+                audit.record_event(action="load_seeds", object_repr=str(options.get("dir") or "seeds/"),
+                                   reason=counts_summary(report.counts))
         except SeedsInvalid as exc:
             for problem in exc.problems:
                 self.stderr.write(str(problem))
