@@ -44,6 +44,12 @@ ACTION_LABELS = {
     "import_official_calendar": _("Official calendar imported"),
     "sign_in": _("Sign in"),
     "sign_out": _("Sign out"),
+    # Written by policyops.audit outside the services: admin edits, the calendar, seed loads.
+    "admin_add": _("Added in the admin"),
+    "admin_change": _("Changed in the admin"),
+    "admin_delete": _("Deleted in the admin"),
+    "calendar_change": _("Calendar changed"),
+    "load_seeds": _("Seed files loaded"),
 }
 
 # (model, action) -> {reason code: label}: reasons that are codes, e.g. a pause's legal ground.
