@@ -2,7 +2,8 @@
 
 Output serializers only read; input serializers only validate the shape of a request —
 what a use case allows is decided by approvals.services, never here. The applicant's
-phone number is write-only: no response carries it.
+phone number is masked in every response (policyops.masking) but one: the case's own
+endpoint shows it in full to those who handle the case, and that view is audited.
 """
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -10,8 +11,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from approvals import rules
-from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspension, DelegatedPower
+from approvals.models import (
+    ApprovalCase,
+    CaseMaterial,
+    CaseNotice,
+    CaseSuspension,
+    DelegatedPower,
+)
 from approvals.selectors import DueState, case_clock_summary
+from policyops.masking import mask_phone
 from policyops.models import Person
 from policyops.scoping import with_city_level
 
@@ -87,6 +95,8 @@ class CaseSerializer(serializers.ModelSerializer):
     handler = serializers.CharField(source="handler.name", read_only=True, allow_null=True)
     first_contact = serializers.CharField(source="first_contact.name", read_only=True)
     clock = serializers.SerializerMethodField()
+    applicant_phone = serializers.SerializerMethodField(
+        help_text="Masked (138****5678), except on the case's own endpoint for those who handle the case.")
     materials = CaseMaterialSerializer(many=True, read_only=True)
     suspensions = CaseSuspensionSerializer(many=True, read_only=True)
     notices = CaseNoticeSerializer(many=True, read_only=True)
@@ -94,9 +104,13 @@ class CaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApprovalCase
         fields = ["number", "state", "state_display", "power", "power_name", "applicant_name", "applicant_type",
-                  "received_on", "accepted_on", "deemed_accepted", "extended", "handler", "first_contact", "clock",
+                  "applicant_phone", "received_on", "accepted_on", "deemed_accepted", "extended", "handler", "first_contact", "clock",
                   "materials", "suspensions", "notices"]
         read_only_fields = fields
+
+    def get_applicant_phone(self, case) -> str:
+        # Masked here; CaseViewSet.retrieve puts the full number in for those who handle the case.
+        return mask_phone(case.applicant_phone)
 
     @extend_schema_field(ClockSerializer)
     def get_clock(self, case):

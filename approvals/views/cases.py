@@ -19,7 +19,7 @@ from approvals.views.common import (
     due_badge,
     visible_case,
 )
-from policyops import timeline, workflow
+from policyops import masking, timeline, workflow
 from policyops.action_pages import action_page
 from policyops.pagination import CappedPaginator
 from policyops.scoping import may_touch_district
@@ -50,7 +50,8 @@ def case_list(request):
     rows = []
     for case in page:
         clock = selectors.case_clock_summary(case, today)
-        rows.append({"case": case, "clock": clock, "badge": due_badge(clock["due_state"])})
+        rows.append({"case": case, "clock": clock, "badge": due_badge(clock["due_state"]),
+                     "phone": masking.mask_phone(case.applicant_phone)})
     query = urlencode([(k, v) for k, v in (("q", search), ("state", state), ("due", due)) if v])
     return render(request, "approvals/case_list.html", {
         "page": page, "rows": rows, "today": today, "state": state, "due": due, "q": search, "query": query,
@@ -78,6 +79,8 @@ def case_detail(request, pk):
     user = request.user
     return render(request, "approvals/case_detail.html", {
         "case": case, "today": today, "detail": selectors.case_clock_detail(case, today),
+        # The full phone to those who handle the case, the view audited; masked to anyone else.
+        "applicant_phone": masking.case_phone(user, case, audit=True),
         "notices": case.notices.select_related("seal"), "timeline": timeline.timeline(case),
         "actions": workflow.available_actions(case, user, as_of=today),
         "may_claim": handling.may_claim(case, user),

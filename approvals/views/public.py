@@ -8,11 +8,11 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import dateformat, timezone, translation
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from approvals.forms import StatusLookupForm
 from approvals.models import ApprovalCase, ApprovalSeal, CaseNotice
-from policyops import ratelimit
+from policyops import ratelimit, scoping
 from policyops.models import Department
 
 # --- Printable notices ----------------------------------------------------------------
@@ -44,11 +44,16 @@ def notice_print(request, pk):
     })
 
 
+@require_GET
 @login_required
 @permission_required("approvals.view_approvalseal", raise_exception=True)
 def seal_impression(request, pk):
-    """The impression image, only to logged-in staff: a seal image on a public URL invites forgery."""
-    seal = get_object_or_404(ApprovalSeal, pk=pk)
+    """The impression image, only to staff of the seal's district (every district for supervisors):
+    a seal image on a public URL, or in another district's hands, invites forgery."""
+    seals = ApprovalSeal.objects.all()
+    if not scoping.sees_all_districts(request.user):
+        seals = seals.filter(entrustment__authority__district_id=scoping.user_district_id(request.user))
+    seal = get_object_or_404(seals, pk=pk)
     if not seal.impression:
         raise Http404
     handle = seal.impression.open("rb")
