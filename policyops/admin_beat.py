@@ -13,7 +13,6 @@ django-celery-beat's own run message is pieced together from English plurals ("1
 replaced here, since neither can be fixed in a catalogue.
 """
 import json
-from pathlib import Path
 
 from cron_descriptor import ExpressionDescriptor, Options
 from django.contrib import admin, messages
@@ -32,18 +31,9 @@ from django_celery_beat.models import (
 from kombu.exceptions import KombuError
 
 from policyops import audit
+from policyops.enqueue import enqueue, ensure_broker_folders
 
 TASK_LABEL = gettext_lazy("Celery task")
-
-
-def ensure_broker_folders(app) -> None:
-    """kombu's filesystem transport fails when its folders are missing: create them."""
-    if not str(app.conf.broker_url or "").startswith("filesystem://"):
-        return
-    options = app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
-        if options.get(key):
-            Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
 def embedded_broker(app) -> bool:
@@ -114,7 +104,13 @@ class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
                     continue
                 audit.record(obj=pt, action="run_now", actor=request.user, reason=_("ran in the web process"))
             else:
-                task.apply_async(args=args, kwargs=kwargs, queue=pt.queue or None, headers=headers)
+                # Published now, not after a commit: the supervisor is told whether it was queued,
+                # and only a queued run is audited as one. Unqueued, the sweep runs on its schedule.
+                unreachable = []
+                enqueue(task, args, kwargs, after_commit=False, on_failure=unreachable.append,
+                        queue=pt.queue or None, headers=headers)
+                if unreachable:
+                    raise unreachable[0]
                 audit.record(obj=pt, action="run_now", actor=request.user, reason=_("queued for the worker"))
             done.append(pt)
         return done, failed

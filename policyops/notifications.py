@@ -1,8 +1,11 @@
 """Creating and delivering notifications (in-app inbox, email, SMS webhook).
 
 ``notify`` is idempotent under the Notification unique key; ``deliver_due`` claims
-pending rows (SKIP LOCKED where the database has it), sends them, and on failure keeps
-them pending with exponential backoff until ``MAX_ATTEMPTS``.
+pending rows one at a time (SKIP LOCKED where the database has it), committing each claim
+before sending and each outcome right after, so a crash repeats at most one message; on
+failure a row stays pending with exponential backoff until ``MAX_ATTEMPTS``. Every send
+carries the row's idempotency key (``Idempotency-Key`` header of the webhook, the email's
+Message-ID) so that a gateway can drop that one repeat.
 """
 from __future__ import annotations
 
@@ -10,12 +13,14 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import time
 import urllib.request
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection, connections, router, transaction
+from django.db.models import F
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
@@ -116,10 +121,21 @@ def _insert_new(rows: list[Notification]) -> int:
 
 def notify(*, recipients, kind: str, obj, due_date: dt.date, subject: str, body: str = "", url: str = "",
            now: dt.datetime) -> int:
-    """Queue one message per recipient and channel; returns how many were new."""
+    """Queue one message per recipient and channel; returns how many were new.
+
+    Called by a step of the web (a filed substitution, …): its delivery is queued once the
+    step commits, so the message goes out now rather than at the next minute's delivery.
+    If the broker is down the rows simply wait, pending, for that delivery.
+    """
     batch = NotificationBatch(now=now)
     batch.add(recipients=recipients, kind=kind, obj=obj, due_date=due_date, subject=subject, body=body, url=url)
-    return batch.save()
+    inserted = batch.save()
+    if inserted:
+        from policyops.enqueue import enqueue
+        from policyops.tasks import deliver_notifications
+
+        enqueue(deliver_notifications)
+    return inserted
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -127,48 +143,125 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(base * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
+# One claim lasts this long: a worker that dies while sending leaves its message claimed
+# until then, and the next delivery after it sends the message again (with the same
+# idempotency key). It must outlast a batch plus one send: BATCH_SECONDS + SEND_TIMEOUT.
+LEASE = dt.timedelta(minutes=5)
+# A batch claims no new message after this long (its claims all start from its ``now``);
+# what is left waits for the next run, a minute later.
+BATCH_SECONDS = 120
+# Seconds one email or webhook call may take (socket timeout).
+SEND_TIMEOUT = 30
+
+
+def idempotency_key(notification: Notification) -> str:
+    """The same for every attempt of one message: a gateway drops a second delivery by it."""
+    return f"policyops-notification-{notification.pk}"
+
+
+def _send_email(notification: Notification) -> None:
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+    message = EmailMessage(notification.subject, f"{notification.body}\n\n{notification.url}".strip(),
+                           settings.DEFAULT_FROM_EMAIL, [notification.recipient.email],
+                           headers={"Message-ID": f"<{idempotency_key(notification)}@{domain}>"},
+                           connection=get_connection(fail_silently=False, timeout=SEND_TIMEOUT))
+    message.send(fail_silently=False)
+
+
+def _send_webhook(notification: Notification) -> None:
+    payload = json.dumps({"id": notification.pk, "to": getattr(getattr(notification.recipient, "person", None),
+                                                                "phone", ""),
+                          "text": notification.subject, "kind": notification.kind}, ensure_ascii=False).encode()
+    signature = hmac.new(settings.SMS_WEBHOOK_SECRET.encode(), payload, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(settings.SMS_WEBHOOK_URL, data=payload, method="POST", headers={
+        "Content-Type": "application/json; charset=utf-8", "X-PolicyOps-Signature": f"sha256={signature}",
+        "Idempotency-Key": idempotency_key(notification)})
+    with urllib.request.urlopen(request, timeout=SEND_TIMEOUT) as response:  # noqa: S310 (configured URL)
+        if response.status >= 300:
+            raise OSError(f"webhook answered {response.status}")
+
+
 def _send(notification: Notification) -> None:
     if notification.channel == Notification.Channel.EMAIL:
-        send_mail(notification.subject, f"{notification.body}\n\n{notification.url}".strip(),
-                  settings.DEFAULT_FROM_EMAIL, [notification.recipient.email], fail_silently=False)
+        _send_email(notification)
     elif notification.channel == Notification.Channel.WEBHOOK:
-        payload = json.dumps({"id": notification.pk, "to": getattr(getattr(notification.recipient, "person", None),
-                                                                    "phone", ""),
-                              "text": notification.subject, "kind": notification.kind}, ensure_ascii=False).encode()
-        signature = hmac.new(settings.SMS_WEBHOOK_SECRET.encode(), payload, hashlib.sha256).hexdigest()
-        request = urllib.request.Request(settings.SMS_WEBHOOK_URL, data=payload, method="POST", headers={
-            "Content-Type": "application/json; charset=utf-8", "X-PolicyOps-Signature": f"sha256={signature}"})
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (configured URL)
-            if response.status >= 300:
-                raise OSError(f"webhook answered {response.status}")
+        _send_webhook(notification)
 
 
-def deliver_due(*, now: dt.datetime, limit: int = 200) -> dict:
-    """Send pending messages whose time has come. Safe to run in parallel and to re-run."""
+def _due(now: dt.datetime):
+    return Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
+
+
+def _claim_next(now: dt.datetime) -> Notification | None:
+    """Take the next due message in a short transaction of its own, committed before it is sent.
+
+    Claiming counts the attempt and moves its next attempt to ``now + LEASE``: no other
+    delivery takes it meanwhile, and if this worker dies before recording the outcome, the
+    message is due again when the lease ends. The update is conditional on the attempt count
+    read (a compare-and-set): two deliveries never claim the same attempt, with or without
+    SKIP LOCKED (SQLite has none). A message claimed MAX_ATTEMPTS times without an outcome
+    (its worker died each time) is given up instead of being sent once more.
+    """
+    while True:
+        with transaction.atomic():
+            qs = _due(now).select_related("recipient__person").order_by("next_attempt_at", "id")
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
+            notification = qs.first()
+            if notification is None:
+                return None
+            mine = Notification.objects.filter(pk=notification.pk, status=Notification.Status.PENDING,
+                                               attempts=notification.attempts)
+            if notification.attempts >= MAX_ATTEMPTS:
+                mine.update(status=Notification.Status.FAILED, next_attempt_at=None,
+                            last_error=f"no outcome after {notification.attempts} attempts (worker lost)")
+                continue
+            claimed = mine.update(attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
+        if claimed:
+            notification.attempts += 1
+            return notification
+
+
+def _record_sent(notification: Notification, *, now: dt.datetime) -> None:
+    # Sent whatever happened meanwhile: a later claim of the same message (this one's lease
+    # ran out) sent it too, with the same idempotency key.
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Notification.Status.SENT, sent_at=now, next_attempt_at=None, last_error="")
+
+
+def _record_failure(notification: Notification, error: Exception, *, now: dt.datetime) -> None:
+    gave_up = notification.attempts >= MAX_ATTEMPTS
+    # Only this claim's outcome: never over a later claim's, nor over a message already sent.
+    Notification.objects.filter(pk=notification.pk, status=Notification.Status.PENDING,
+                                attempts=notification.attempts).update(
+        status=Notification.Status.FAILED if gave_up else Notification.Status.PENDING,
+        next_attempt_at=None if gave_up else now + backoff(notification.attempts), last_error=str(error)[:300])
+
+
+def deliver_due(*, now: dt.datetime, limit: int = 200, clock=time.monotonic) -> dict:
+    """Send pending messages whose time has come, each claimed, sent and recorded on its own.
+
+    A worker killed mid-batch loses nothing and repeats at most the one message it was
+    sending (after its LEASE, with the same idempotency key): the ones before are recorded
+    sent, the ones after are still pending. Safe to run in parallel and to re-run.
+    ``clock`` measures the batch's duration only (BATCH_SECONDS); every time written comes from ``now``.
+    """
     sent = failed = 0
-    with transaction.atomic():
-        qs = (Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lte=now)
-              .select_related("recipient__person").order_by("next_attempt_at", "id"))
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True, of=("self",))
-        batch = list(qs[:limit])
-        for notification in batch:
-            try:
-                _send(notification)
-            except Exception as exc:  # any failure of a channel: retry later
-                notification.attempts += 1
-                notification.last_error = str(exc)[:300]
-                if notification.attempts >= MAX_ATTEMPTS:
-                    notification.status = Notification.Status.FAILED
-                else:
-                    notification.next_attempt_at = now + backoff(notification.attempts)
-                failed += 1
-            else:
-                notification.attempts += 1
-                notification.status = Notification.Status.SENT
-                notification.sent_at = now
-                sent += 1
-        Notification.objects.bulk_update(batch, ["attempts", "status", "sent_at", "next_attempt_at", "last_error"])
+    started = clock()
+    for _ in range(limit):
+        if clock() - started > BATCH_SECONDS:
+            break
+        notification = _claim_next(now)
+        if notification is None:
+            break
+        try:
+            _send(notification)
+        except Exception as exc:  # any failure of a channel: retry later
+            _record_failure(notification, exc, now=now)
+            failed += 1
+        else:
+            _record_sent(notification, now=now)
+            sent += 1
     return {"sent": sent, "failed": failed}
 
 

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
-from kombu.exceptions import OperationalError
 
+from policyops.enqueue import broker_reachable, enqueue
 from policyops.importing import NO_COLUMN
 from policyops.xlsx import XLSX_CONTENT_TYPE
 from programs.roads import import_store, project_lists
@@ -173,7 +173,7 @@ def _confirm(request):
     token = form.cleaned_data["token"]
     meta = project_lists.waiting_import(token, user=request.user, now=timezone.now())
     if meta is not None and project_lists.runs_in_background(meta):
-        return _confirm_in_background(request, token)
+        return _confirm_in_background(request, token, pending)
     report = project_lists.confirm_import(token, user=request.user)
     if report.saved:
         messages.success(request, _("%(filename)s imported: %(new)s project(s) created, %(update)s updated, "
@@ -186,18 +186,27 @@ def _confirm(request):
     return _render_preview(request, report=report)
 
 
-def _confirm_in_background(request, token):
+def _confirm_in_background(request, token, pending):
     from programs.roads import tasks
 
+    # A broker that is down: the list stays waiting (not claimed), the manager confirms it again later.
+    if not broker_reachable():
+        request.session[SESSION_KEY] = pending
+        messages.error(request, _("The background service cannot be reached just now, so nothing was saved. "
+                                  "The list is still waiting: confirm it again in a few minutes."))
+        return redirect(reverse("roads:project-import") + "?pending=1")
     if project_lists.claim_for_background(token, user=request.user) is None:
         messages.error(request, str(project_lists.expired_problem().reason))
         return redirect("roads:project-import")
-    try:
-        tasks.import_project_list.delay(token, request.user.pk, translation.get_language())
-    except OperationalError:  # the broker cannot be reached: say so rather than wait forever
-        logger.exception("Project list import %s could not be queued", token)
+
+    def not_queued(_exc):  # the broker went down since the check: say so rather than wait forever
         import_store.write_progress(token, {**(import_store.progress(token) or {}), "state": "failed",
                                             "problems": [[None, NO_COLUMN, _("This import could not be saved.")]]})
+
+    # Published now: the list waits in the import store, outside any transaction, and the
+    # status page must know whether it was queued.
+    enqueue(tasks.import_project_list, (token, request.user.pk, translation.get_language()), after_commit=False,
+            on_failure=not_queued)
     return redirect("roads:project-import-status", token=token)
 
 

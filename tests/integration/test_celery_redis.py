@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from policyops.models import Notification
 from policyops.roles import Role
@@ -184,7 +185,8 @@ def test_a_failed_send_is_retried_then_delivered(broker, start_worker, overdue_t
                             "NOTIFICATION_BACKOFF_SECONDS": "1"})
     broker.send(sweep_policy_tasks)
     webhook = Notification.objects.filter(channel="webhook")
-    assert wait_for(lambda: webhook.filter(attempts=1).exists())
+    # The failure recorded (attempts=1 alone is also the claim, before the send).
+    assert wait_for(lambda: webhook.filter(attempts=1).exclude(last_error="").exists())
     assert webhook.get().status == "pending" and webhook.get().last_error
     time.sleep(1.5)
     broker.send(deliver_notifications)
@@ -206,6 +208,8 @@ def test_a_worker_killed_mid_sweep_loses_nothing(broker, start_worker, tmp_path)
     wait_for(lambda: Notification.objects.exists(), timeout=60)
     os.killpg(worker.pid, signal.SIGKILL)  # wherever it was: sweeping or delivering
     worker.wait(timeout=10)
+    # A message it was sending stays claimed for notifications.LEASE (5 minutes): moved here.
+    Notification.objects.filter(status="pending").update(next_attempt_at=timezone.now())
     start_worker()
     broker.send(sweep_policy_tasks)  # the next scheduled run catches up
     expected = len(users) * 5

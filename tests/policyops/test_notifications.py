@@ -136,7 +136,7 @@ def test_a_failed_send_stays_pending_with_backoff_then_succeeds(unit_user, monke
             raise OSError("smtp down")
         return 1
 
-    monkeypatch.setattr("policyops.notifications.send_mail", flaky)
+    monkeypatch.setattr("policyops.notifications._send_email", flaky)
     assert notifications.deliver_due(now=NOW)["failed"] == 1
     email = Notification.objects.get(channel="email")
     assert email.status == "pending" and email.attempts == 1 and email.next_attempt_at == NOW + dt.timedelta(minutes=2)
