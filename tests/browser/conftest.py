@@ -66,11 +66,18 @@ class Visitor:
         self.page.set_default_timeout(15_000)
         self.failures: list[str] = []
         self.page.on("response", self._watch)
+        self.page.on("console", self._watch_console)
 
     def _watch(self, response):
         # Any page or asset that fails is a defect, whatever the page then shows.
         if response.status >= 500 or (response.status >= 400 and response.request.resource_type != "document"):
             self.failures.append(f"{response.status} {response.url}")
+
+    def _watch_console(self, message):
+        # Something the Content-Security-Policy blocked (an inline script, style or handler)
+        # is a page that half works: a defect of every journey.
+        if "Content Security Policy" in message.text:
+            self.failures.append(f"CSP {self.page.url}: {message.text}")
 
     def url(self, path: str) -> str:
         return self.base_url + path

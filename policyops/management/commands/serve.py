@@ -100,6 +100,10 @@ class Command(BaseCommand):
                     f"A Celery worker and beat of this installation are already running (pid {other}, "
                     f"{pidfile_path()}). Stop that 'manage.py serve' first, or run this one with --no-celery.")
             worker = self._start_worker()
+        # runserver starts a thread per request: a connection kept past its request would stay
+        # open per finished thread and exhaust PostgreSQL (issue 13 #9), whatever DB_CONN_MAX_AGE says.
+        for database in settings.DATABASES.values():
+            database["CONN_MAX_AGE"] = 0
         previous = {sig: signal.signal(sig, _stop_on_signal) for sig in (signal.SIGTERM, signal.SIGHUP)}
         try:
             call_command("runserver", options["addrport"], use_reloader=False)
