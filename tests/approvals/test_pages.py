@@ -1,7 +1,9 @@
 """Pages of the approvals app: printable notices, the public status page, the case list."""
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -61,7 +63,10 @@ def test_notice_print_page_for_the_cases_district(client, accepted_case, clerk):
     assert response.status_code == 200
     assert notice.number in html and "受理通知书" in html and accepted_case.number in html
     assert "平度市行政审批机关" in html and seal.name in html and "2024年9月27日" in html
-    assert "@page" in html and "size:A4" in html
+    # The A4 layout is in the page's own stylesheet (a file: the CSP allows no inline style).
+    assert 'href="/static/approvals/notice_print.css"' in html
+    css = Path(finders.find("approvals/notice_print.css")).read_text()
+    assert "@page" in css and "size:A4" in css
     impression = reverse("approvals:seal_impression", args=[seal.pk])
     assert impression in html
     image = client.get(impression)

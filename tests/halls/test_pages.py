@@ -3,9 +3,11 @@ import datetime as dt
 import html
 import io
 import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
@@ -149,7 +151,10 @@ def test_printable_sign_is_an_a4_page_with_the_evaluation_qr(client, rota, hall)
     response = client.get(reverse("halls:rota_print", args=[hall.pk, 2024, 10]))
     page = text(response)
     assert response.status_code == 200
-    assert "@page" in page and "size:A4" in page and "@media print" in page
+    # The A4 layout is in the page's own stylesheet (a file: the CSP allows no inline style).
+    assert 'href="/static/halls/rota_print.css"' in page
+    css = Path(finders.find("halls/rota_print.css")).read_text()
+    assert "@page" in css and "size:A4" in css and "@media print" in css
     assert "张局长" in page and "市民政局" in page and "<svg" in page
     assert reverse("halls:evaluate", args=[hall.pk]) in page
     assert PHONE not in page and "@example.com" not in page
