@@ -1,10 +1,14 @@
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 
-from policyops.importing import NaturalKeyWidget, StrictIntegerWidget, StrictModelResource
-from policyops.models import Department
-
 from approvals.models import ApprovalCase, DelegatedPower
+from policyops.importing import (
+    NaturalKeyWidget,
+    SafeExportMixin,
+    StrictIntegerWidget,
+    StrictModelResource,
+)
+from policyops.models import Department
 
 
 class DelegatedPowerResource(StrictModelResource):
@@ -21,7 +25,7 @@ def _label(field_name: str):
     return ApprovalCase._meta.get_field(field_name).verbose_name
 
 
-class ApprovalCaseResource(resources.ModelResource):
+class ApprovalCaseResource(SafeExportMixin, resources.ModelResource):
     """Export only (the admin's XLSX). No contact phone: exports leave the system."""
 
     number = fields.Field(attribute="number", column_name=_label("number"))

@@ -42,6 +42,17 @@ class PipelineImportMixin(ie_admin.ImportMixin):
         return importing.import_table(resource, content, filename=filename, dry_run=dry_run, user=request.user,
                                       **self.import_limits(request))
 
+    @staticmethod
+    def problems_shown(resource, report: importing.ImportReport) -> list[str]:
+        """The report's problems as the user reads them; a wrong header also lists the columns
+        the file must have."""
+        shown = [str(problem) for problem in report.problems]
+        header_line = report.table.header_line if report.table is not None else 1
+        if any(p.line == header_line for p in report.problems):  # only the header's problems are there
+            shown.append(_("The file must have the columns: %(columns)s.")
+                         % {"columns": ", ".join(importing.tables.expected_columns(resource))})
+        return shown
+
     def _resource(self, request, form):
         kwargs = self.get_import_resource_kwargs(request, form=form)
         return self.choose_import_resource_class(form, request)(**kwargs)
@@ -78,8 +89,8 @@ class PipelineImportMixin(ie_admin.ImportMixin):
                 context["result"] = report.result
                 context["confirm_form"] = self.create_confirm_form(request, import_form=form)
             else:
-                for problem in report.problems:
-                    form.add_error("import_file", str(problem))
+                for problem in self.problems_shown(resource, report):
+                    form.add_error("import_file", problem)
         if not resources:
             res_kwargs = self.get_import_resource_kwargs(request, form=form, **kwargs)
             resources = [cls(**res_kwargs) for cls in self.get_import_resource_classes(request)]
@@ -119,8 +130,8 @@ class PipelineImportMixin(ie_admin.ImportMixin):
             pass
         if not report.ok:
             messages.error(request, _("Nothing was imported; correct the file and upload it again."))
-            for problem in report.problems:
-                messages.error(request, str(problem))
+            for problem in self.problems_shown(resource, report):
+                messages.error(request, problem)
             return redirect(import_url)
         return self.process_result(report.result, request)
 

@@ -4,8 +4,9 @@ Each app registers its seed files (``register``) with the django-import-export
 Resource that reads them, so the admin imports and exports the same format. Every file
 goes through the one import pipeline (``policyops.importing.import_table``: limits,
 header check, row validation, the Resource's service hook). Loading is all-or-nothing:
-all files load inside one transaction; any error (file, line, column, reason) rolls
-everything back.
+every file is first read and checked (size, header, no natural key twice) before anything
+is written; then all files load inside one transaction; any error (file, line, column,
+reason) rolls everything back.
 """
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ class SeedsInvalid(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+# The largest seed (policy_tasks.csv) is under 40 KB: a seed file 25 times that is a mistake.
+SEED_MAX_BYTES = 1024 * 1024
+
 _registry: dict[str, SeedFile] = {}
 
 
@@ -68,10 +72,29 @@ def seeds_dir() -> Path:
     return Path(getattr(settings, "SEEDS_DIR", settings.BASE_DIR / "seeds"))
 
 
-def load_seed_file(seed: SeedFile, path: Path) -> importing.ImportReport:
-    """Import one seed file through the pipeline (inside the caller's transaction)."""
+def read_seed_file(seed: SeedFile, path: Path) -> tuple[importing.Table | None, list[SeedProblem]]:
+    """One seed file read and checked before anything is written: its size, its header and
+    no natural key twice. The Table, or None and the problems."""
+    def problem(p: importing.ImportProblem) -> SeedProblem:
+        return SeedProblem(seed.filename, p.line or 0, p.column, p.reason)
+
+    try:
+        table = importing.read_table(path, filename=seed.filename, format="csv", max_bytes=SEED_MAX_BYTES)
+    except importing.ImportRefused as exc:
+        return None, [problem(exc.problem)]
+    resource = seed.resource_class()
+    problems = importing.tables.check_columns(table, importing.tables.expected_columns(resource),
+                                              optional=getattr(resource, "import_optional_columns", ()),
+                                              ignored=importing.tables.accepted_columns(resource))
+    problems = problems or importing.tables.check_duplicate_keys(table, importing.tables.key_columns(resource))
+    return (None, [problem(p) for p in problems]) if problems else (table, [])
+
+
+def load_seed_file(seed: SeedFile, path: Path | importing.Table) -> importing.ImportReport:
+    """Import one seed file (or its Table, read already) through the pipeline (inside the
+    caller's transaction)."""
     return importing.import_table(seed.resource_class(), path, filename=seed.filename, format="csv",
-                                  dry_run=False, allow_empty=True)
+                                  dry_run=False, allow_empty=True, max_bytes=SEED_MAX_BYTES)
 
 
 def load_seeds(directory: Path | None = None) -> SeedReport:
@@ -83,13 +106,19 @@ def load_seeds(directory: Path | None = None) -> SeedReport:
     directory = Path(directory or seeds_dir())
     report = SeedReport()
     problems: list[SeedProblem] = []
+    tables = {}
+    for seed in seed_files():
+        path = directory / seed.filename
+        if not path.exists():
+            problems.append(SeedProblem(seed.filename, 0, importing.NO_COLUMN, _("the file is missing.")))
+            continue
+        tables[seed.filename], found = read_seed_file(seed, path)
+        problems.extend(found)
+    if problems:
+        raise SeedsInvalid(problems)
     with transaction.atomic():
         for seed in seed_files():
-            path = directory / seed.filename
-            if not path.exists():
-                problems.append(SeedProblem(seed.filename, 0, importing.NO_COLUMN, _("the file is missing.")))
-                continue
-            result = load_seed_file(seed, path)
+            result = load_seed_file(seed, tables[seed.filename])
             problems.extend(SeedProblem(seed.filename, p.line or 0, p.column, p.reason) for p in result.problems)
             if result.result is not None and result.ok:
                 report.counts[seed.filename] = {k: result.totals[k] for k in ("new", "update", "delete", "skip")}

@@ -3,7 +3,7 @@
     xlsx_response("report.xlsx", [(title, header, rows), ...])
 
 A cell that is a ``Share`` is written as a number with a percentage format; lazy
-translations are written as text.
+translations are written as text; text passes through ``policyops.cells.safe_cell``.
 """
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import io
 import re
 
 from django.http import HttpResponse
-from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
+
+from policyops.cells import ILLEGAL_XML_CHARACTERS, safe_cell
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -30,7 +31,7 @@ def share(value) -> Share | None:
 def _cell(value):
     if isinstance(value, Share):
         return float(value)
-    return str(value) if isinstance(value, Promise) else value
+    return safe_cell(value)  # no live formula, no character XML forbids (policyops.cells)
 
 
 def _styled(sheet, value, **style):
@@ -55,10 +56,11 @@ def workbook_bytes(sheets) -> bytes:
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     for title, header, rows in sheets:
-        sheet = workbook.create_sheet(SHEET_TITLE_FORBIDDEN.sub(" ", str(title))[:SHEET_TITLE_MAX])
+        title = ILLEGAL_XML_CHARACTERS.sub("", str(title))
+        sheet = workbook.create_sheet(SHEET_TITLE_FORBIDDEN.sub(" ", title)[:SHEET_TITLE_MAX])
         for index in range(len(header)):
             sheet.column_dimensions[get_column_letter(index + 1)].width = 16 if index else 28
-        sheet.append([_styled(sheet, str(h), font=bold) for h in header])
+        sheet.append([_styled(sheet, safe_cell(str(h)), font=bold) for h in header])
         for row in rows:
             sheet.append([_styled(sheet, float(v), number_format="0.0%") if isinstance(v, Share) else _cell(v)
                           for v in row])

@@ -10,9 +10,12 @@ and 2 from here and do 3 to 5 in bulk, with the same cells and messages (``check
    rows and ``max_columns`` columns; an XLSX workbook is refused *before it is parsed* when
    its zip members would unpack to more than ``max_unpacked_bytes`` (a zip bomb). CSV is
    read as UTF-8 (with or without BOM) or else as GBK (GB 18030), the encodings Excel
-   writes. Blank lines are skipped; every row keeps the line it has in the file.
+   writes. Blank lines are skipped; every row keeps the line it has in the file. A text cell
+   keeps its text ("+86…", "-"), less the apostrophe our exports put before a formula
+   prefix (``policyops.cells``); an XLSX cell holding a formula is refused.
 2. **Check the header** against the Resource's columns: each missing, unknown or repeated
-   column is reported; nothing is imported.
+   column is reported; then no natural key (``import_id_fields``) may be on two rows
+   (import-export would let the last win); nothing is imported.
 3. **Import** with ``use_transactions=True`` and ``rollback_on_validation_errors=True``,
    inside one transaction: all rows or none. A dry run (a preview) always rolls back.
 4. **Report** every error as (line in the file, column, reason) — ``ImportProblem`` — never
@@ -51,6 +54,7 @@ from policyops.importing.reading import (
 )
 from policyops.importing.tables import (
     ImportReport,
+    SafeExportMixin,
     StrictModelResource,
     import_table,
     result_problems,
@@ -66,7 +70,7 @@ from policyops.importing.widgets import (
 
 __all__ = [
     "MAX_BYTES", "MAX_COLUMNS", "MAX_ROWS", "MAX_UNPACKED_BYTES", "NO_COLUMN", "ImportProblem", "ImportRefused",
-    "ImportReport", "IsoDateWidget", "NaturalKeyWidget", "NaturalKeysWidget", "StrictBooleanWidget",
+    "ImportReport", "IsoDateWidget", "NaturalKeyWidget", "NaturalKeysWidget", "SafeExportMixin", "StrictBooleanWidget",
     "StrictDecimalWidget", "StrictIntegerWidget", "StrictModelResource", "Table", "check_zip", "file_format",
     "import_table", "read_bytes", "read_table", "result_problems",
 ]

@@ -22,6 +22,7 @@ import tablib
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 
+from policyops.cells import imported_text
 from policyops.errors import InvalidInput
 
 # --- limits ------------------------------------------------------------------------------
@@ -29,8 +30,15 @@ from policyops.errors import InvalidInput
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 100
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # an XLSX whose members unpack to more is refused unparsed
+# An XLSX whose members unpack to more is refused unparsed: 5,000 rows of 19 columns unpack to
+# 5 MB; parsing 30 MB takes a few seconds (100 MB of filler: 15 s). Project lists pass their own.
+MAX_UNPACKED_BYTES = 30 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1000
+# Excel's parts deflate 2–15 times (a 5,000-row sheet: 12); a big part that deflates more is
+# filler, whose parsing alone could keep a worker busy for minutes (a 150 KB file of 95 MB of
+# blank rows: 80 s). Parts under RATIO_FREE_BYTES unpacked may deflate as they like.
+MAX_COMPRESSION_RATIO = 100
+RATIO_FREE_BYTES = 1024 * 1024
 FORMATS = ("csv", "xlsx")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without BOM; GBK (and its superset GB 18030)
 NO_COLUMN = "—"
@@ -168,7 +176,7 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
     start = 1
     try:
         for row in reader:
-            yield start, row
+            yield start, [imported_text(cell) for cell in row]
             start = reader.line_num + 1
     except csv.Error as exc:
         raise ImportRefused(_("The CSV file cannot be read near line %(line)s.") % {"line": start}) from exc
@@ -176,7 +184,8 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
 
 def check_zip(content: bytes, *, max_unpacked_bytes: int | None = MAX_UNPACKED_BYTES,
               max_members: int = MAX_ZIP_MEMBERS) -> None:
-    """Refuse a workbook whose zip members would unpack to more than ``max_unpacked_bytes``.
+    """Refuse a workbook whose zip members would unpack to more than ``max_unpacked_bytes``,
+    or a big member deflated more than ``MAX_COMPRESSION_RATIO`` times.
 
     Only the zip's directory is read. Python's zipfile never inflates a member beyond the
     size the directory declares, so the declared sizes bound what parsing can unpack.
@@ -189,11 +198,15 @@ def check_zip(content: bytes, *, max_unpacked_bytes: int | None = MAX_UNPACKED_B
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise ImportRefused(_("The Excel workbook cannot be opened; it may be damaged.")) from exc
     if len(members) > max_members or (
-            max_unpacked_bytes is not None and sum(m.file_size for m in members) > max_unpacked_bytes):
+            max_unpacked_bytes is not None and sum(m.file_size for m in members) > max_unpacked_bytes) or any(
+            m.file_size > RATIO_FREE_BYTES and m.file_size > MAX_COMPRESSION_RATIO * max(1, m.compress_size)
+            for m in members):
         raise ImportRefused(_("The Excel workbook is too large once unpacked."))
 
 
 def _xlsx_cell(value):
+    if isinstance(value, str):
+        return imported_text(value)
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
         return value.date()
     if isinstance(value, float) and value.is_integer():
@@ -215,6 +228,12 @@ def _xlsx_rows(content: bytes, *, max_columns: int, max_unpacked_bytes: int | No
             raise ImportRefused(_("The Excel workbook has no sheet."))
         for line, row in workbook.rows(max_columns):
             yield line, [_xlsx_cell(v) for v in row[:max_columns + 1]]
+        if workbook.formula_cells:
+            # Only a formula's last saved result is in the file, and nobody typed it: refused,
+            # as a live formula would be if it were exported again (policyops.cells).
+            raise ImportRefused(_("The workbook has formulas (cells %(cells)s): copy the sheet and paste it "
+                                  "as values only, then upload it again.")
+                                % {"cells": ", ".join(workbook.formula_cells)})
     except ImportRefused:
         raise
     except Exception as exc:

@@ -17,6 +17,7 @@ from import_export import resources, widgets
 from import_export.results import RowResult
 
 import policyops.importing.reading as reading
+from policyops.cells import safe_cell
 from policyops.errors import PolicyOpsError
 from policyops.importing.reading import NO_COLUMN, ImportProblem, ImportRefused, Table
 
@@ -92,6 +93,41 @@ def check_columns(table: Table, expected: Iterable[str], *, optional: Iterable[s
     problems += [ImportProblem(line, c or _("(blank)"), _("unknown column.")) for c in found if c not in known]
     repeated = sorted({c for c in found if c and found.count(c) > 1})
     problems += [ImportProblem(line, c, _("the column appears twice.")) for c in repeated]
+    return problems
+
+
+def key_columns(resource) -> list[str]:
+    """The columns of ``resource``'s natural key (its ``import_id_fields``), as the file names them."""
+    if hasattr(resource, "key_columns"):
+        return list(resource.key_columns())
+    names = resource.get_import_id_fields()
+    return [resource.fields[name].column_name for name in names if name in resource.fields]
+
+
+def _key_text(cell) -> str:
+    return force_str(cell).strip() if cell is not None else ""
+
+
+def check_duplicate_keys(table: Table, columns: Iterable[str]) -> list[ImportProblem]:
+    """Each row whose natural key (``columns``) a row above it has: import-export would let the
+    last one win without a word. A row whose key is all blank is left to the row's own checks
+    (a blank part, such as a city-wide indicator's district, is part of the key)."""
+    columns = list(columns)
+    if not columns or any(c not in table.headers for c in columns):
+        return []
+    positions = [table.headers.index(c) for c in columns]
+    first_line: dict[tuple, int] = {}
+    problems = []
+    for line, cells in table.rows:
+        key = tuple(_key_text(cells[i]) if i < len(cells) else "" for i in positions)
+        if not any(key):
+            continue
+        if key in first_line:
+            shown = ", ".join(f"{c}={v}" for c, v in zip(columns, key))
+            problems.append(ImportProblem(line, NO_COLUMN, _("the same key as line %(line)s (%(key)s).")
+                                          % {"line": first_line[key], "key": shown}))
+        else:
+            first_line[key] = line
     return problems
 
 
@@ -187,6 +223,9 @@ def import_table(resource, file, *, dry_run: bool, filename: str = "", format: s
     if not table.rows and not allow_empty:
         report.problems = [ImportProblem(None, NO_COLUMN, _("The file has no rows to import."))]
         return report
+    report.problems = check_duplicate_keys(table, key_columns(resource))
+    if report.problems:
+        return report
     dataset, report.problems = table.dataset([c for c in columns if c in table.headers])
     if report.problems:
         return report
@@ -209,7 +248,15 @@ def import_table(resource, file, *, dry_run: bool, filename: str = "", format: s
     return report
 
 
-class StrictModelResource(resources.ModelResource):
+class SafeExportMixin:
+    """A Resource whose exported cells open as text, never as live formulas
+    (``policyops.cells.safe_cell``), in CSV and XLSX alike."""
+
+    def export_field(self, field, instance, **kwargs):
+        return safe_cell(super().export_field(field, instance, **kwargs))
+
+
+class StrictModelResource(SafeExportMixin, resources.ModelResource):
     """A ModelResource that validates every cell, m2m included, and the model's own rules.
 
     A Resource adds its own rules of a row in ``check_instance`` (every error under its

@@ -23,6 +23,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
 CHUNK_BYTES = 1024 * 1024
+FORMULA_CELLS_NAMED = 5  # a refusal names the first few formula cells, not millions
 RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
@@ -100,6 +101,8 @@ class Workbook:
         date1904 = properties is not None and properties.get("date1904", "").lower() in ("1", "true")
         self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
         self.shared_strings = []
+        # The first cells (e.g. "B3") holding a formula, of the rows read so far: the import refuses them.
+        self.formula_cells: list[str] = []
         self.date_styles, self.timedelta_styles = set(), set()
         for _id, kind, path in rels:
             if kind.endswith("/sharedStrings") and path in names:
@@ -175,8 +178,10 @@ class Workbook:
         local_names: dict[str, str] = {}
         value_parts: list[str] = []
         inline_parts: list[str] = []
+        formula_cells = self.formula_cells
         # The cell being read, and the row (closures' variables: the fastest to reach).
         kind, ref, style, inline, has_value, phonetic, into = "n", None, 0, False, False, False, None
+        formula = False
         number, values = 0, []
 
         def local(name: str) -> str:
@@ -186,13 +191,13 @@ class Workbook:
             return found
 
         def start(tag, attrs):
-            nonlocal kind, ref, style, inline, has_value, phonetic, into, number, values
+            nonlocal kind, ref, style, inline, has_value, phonetic, into, number, values, formula
             if tag == "c":
                 kind = attrs.get("t", "n")
                 ref = attrs.get("r")
                 style = attrs.get("s")
                 style = int(style) if style else 0
-                inline = has_value = False
+                inline = has_value = formula = False
                 value_parts.clear()
                 inline_parts.clear()
             elif tag == "v":
@@ -207,18 +212,22 @@ class Workbook:
                 given = attrs.get("r")
                 number = int(given) if given else number + 1
                 values = []
+            elif tag == "f":
+                formula = True
             elif ":" in tag:  # a prefixed name (<x:c>): the same element
                 start(local(tag), attrs)
 
         def end(tag):
             nonlocal into, phonetic
             if tag == "c":
+                if formula and len(formula_cells) < FORMULA_CELLS_NAMED:
+                    formula_cells.append(ref or f"{column_letters(len(values))}{number}")
                 values_end(cell_value())
             elif tag == "v" or tag == "t":
                 into = None
             elif tag == "rPh":
                 phonetic = False
-            elif tag == "row":
+            elif tag == "row" and values:  # an empty <row/> (filler) costs no object
                 done.append((number, values))
             elif ":" in tag:
                 end(local(tag))
@@ -282,6 +291,16 @@ class Workbook:
                 done.clear()
             parser.Parse(b"", True)
         yield from done
+
+
+def column_letters(index: int) -> str:
+    """The letters of the 0-based column ``index`` ("A", …, "Z", "AA", …)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def read_rows(archive: zipfile.ZipFile, *, max_columns: int | None = None) -> Iterator[tuple[int, list]]:

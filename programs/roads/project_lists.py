@@ -62,12 +62,12 @@ from programs.roads.resources import (
 
 logger = logging.getLogger(__name__)
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 # The file's limits: the pipeline's 5 MB (a 50,000-row workbook is some 4 MB); 50,000 rows,
 # which the bulk path checks in under half a minute and saves, in the background, in another.
 PROJECT_UPLOAD_MAX_BYTES = importing.MAX_BYTES
 PROJECT_UPLOAD_MAX_ROWS = 50_000
+# A 50,000-row list's sheet unpacks to some 46 MB (5,000 rows: 4.6 MB).
+PROJECT_UPLOAD_MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 # A confirmed list of more rows is saved by a Celery task; its page shows the progress.
 BACKGROUND_ROWS = 5_000
 # How long a previewed list waits for its confirmation.
@@ -158,7 +158,8 @@ class ProjectImport:
 def read_project_table(file, *, filename: str = "") -> importing.Table:
     """The file as a Table within the project lists' limits; ImportRefused if it cannot be read."""
     return importing.read_table(file, filename=filename, max_bytes=PROJECT_UPLOAD_MAX_BYTES,
-                                max_rows=PROJECT_UPLOAD_MAX_ROWS, normalise_header=RoadProjectResource.normalise_header)
+                                max_rows=PROJECT_UPLOAD_MAX_ROWS, max_unpacked_bytes=PROJECT_UPLOAD_MAX_UNPACKED_BYTES,
+                                normalise_header=RoadProjectResource.normalise_header)
 
 
 def check_file(file, *, filename: str = "", user) -> ProjectImport:
@@ -594,9 +595,7 @@ def export_projects(queryset, file_kind: str) -> bytes:
     resource = RoadProjectResource()
     native = file_kind == "xlsx"
     dataset = resource.export(queryset, force_native_type=native)
+    # The Resource has neutralised formulas and removed XML's forbidden characters (policyops.cells).
     if native:
         return dataset.export("xlsx", escape=True)
-    for index, row in enumerate(dataset):
-        if any(isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in row):
-            dataset[index] = ["'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v for v in row]
     return ("\ufeff" + dataset.export("csv")).encode("utf-8")
