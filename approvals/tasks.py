@@ -3,10 +3,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from approvals import reminders, services
+from policyops.metrics import timed_sweep
 from policyops.tasks import after_sweep
 
 
 @shared_task(acks_late=True, ignore_result=True)
+@timed_sweep
 def sweep_case_deadlines():
     today = timezone.localdate()
     with transaction.atomic():
@@ -16,6 +18,7 @@ def sweep_case_deadlines():
 
 
 @shared_task(acks_late=True, ignore_result=True)
+@timed_sweep
 def sweep_entrustments():
     with transaction.atomic():
         return after_sweep(reminders.sweep_entrustments(today=timezone.localdate(), now=timezone.now()))

@@ -25,8 +25,10 @@ import bisect
 import datetime as dt
 import functools
 import itertools
+import logging
 import threading
 import time
+import uuid
 from array import array
 
 import chinese_calendar
@@ -36,12 +38,18 @@ from lunar_python import Lunar
 # Sent after the calendar changed, with ``dates`` (the changed dates). Apps that store
 # deadlines computed from the calendar recompute their open ones in a receiver.
 calendar_changed = Signal()
+logger = logging.getLogger(__name__)
 
-# Overrides are cached per process for a short time: every deadline computation would
-# otherwise cost a query. Changes made in this process clear the cache at once.
+# Overrides are cached per process: every deadline computation would otherwise cost a query.
+# A committed change stores a new version stamp in the shared Django cache (Redis, or files
+# on one machine); every process compares its copy's stamp with it once per request or task
+# (and at least every _VERSION_CHECK_SECONDS in long ones), so all see a change at once.
+# Past _CACHE_SECONDS a copy is read again anyway: a net should the shared cache lose a stamp.
 _CACHE_SECONDS = 60.0
+_VERSION_CHECK_SECONDS = 1.0
+_VERSION_KEY = "policyops:calendar-version"
 _lock = threading.Lock()
-_cache: dict = {"loaded_at": None, "overrides": {}, "official_years": frozenset()}
+_cache: dict = {"loaded_at": None, "version": None, "overrides": {}, "official_years": frozenset()}
 # Set in a thread whose open transaction changes the calendar (see ``changing``).
 _local = threading.local()
 
@@ -51,8 +59,50 @@ def clear_cache() -> None:
     _local.changing = False
     _local.snapshot = None
     _local.snapshot_block = None
+    _local.checked_at = None
     with _lock:
         _cache["loaded_at"] = None
+
+
+def new_unit_of_work(**_kwargs) -> None:
+    """A request or a Celery task starts: its first lookup compares the version stamp again."""
+    _local.checked_at = None
+
+
+_UNKNOWN = object()  # the shared cache did not answer
+
+
+def _shared_version():
+    """The stamp of the last committed change (None if none is stored), or ``_UNKNOWN``."""
+    from django.core.cache import cache
+
+    try:
+        return cache.get(_VERSION_KEY)
+    except Exception:  # the shared cache is down: the copy holds up to _CACHE_SECONDS
+        logger.warning("Could not read the calendar's version stamp", exc_info=True)
+        return _UNKNOWN
+
+
+def _committed() -> None:
+    """After a calendar change commits: a new stamp for every process, and this one reads at once."""
+    from django.core.cache import cache
+
+    clear_cache()
+    try:
+        cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:  # committed already: other processes see it within _CACHE_SECONDS
+        logger.warning("Could not store the calendar's version stamp", exc_info=True)
+
+
+def _connect_units_of_work() -> None:
+    from celery.signals import task_prerun
+    from django.core.signals import request_started
+
+    request_started.connect(new_unit_of_work, dispatch_uid=f"{__name__}.request_started", weak=False)
+    task_prerun.connect(new_unit_of_work, dispatch_uid=f"{__name__}.task_prerun", weak=False)
+
+
+_connect_units_of_work()
 
 
 def changing() -> None:
@@ -67,7 +117,7 @@ def changing() -> None:
     _local.changing = True  # after clear_cache, which resets it
 
 
-def overrides_changed(dates) -> list[str]:
+def overrides_changed(dates, *, actor=None) -> list[str]:
     """The one hook after any write of calendar overrides: call it inside that transaction.
 
     Clears the calendar cache (until the transaction ends, this thread reads the overrides
@@ -78,13 +128,19 @@ def overrides_changed(dates) -> list[str]:
     """
     from django.db import transaction
 
+    from policyops import audit
+    from policyops.models import CalendarOverride
+
     dates = frozenset(d for d in dates if d)
     if not dates:
         return []
+    # Every calendar change leaves an audit row (which dates), in the same transaction.
+    audit.record_event(action="calendar_change", model=CalendarOverride, actor=actor,
+                       reason=", ".join(d.isoformat() for d in sorted(dates)))
     changing()
     responses = calendar_changed.send(sender="policyops.CalendarOverride", dates=dates)
-    # Other threads of this process may have cached the old calendar meanwhile.
-    transaction.on_commit(clear_cache)
+    # Other threads and processes may have cached the old calendar meanwhile.
+    transaction.on_commit(_committed)
     return [str(item) for _receiver, moved in responses for item in (moved or ())]
 
 
@@ -112,13 +168,22 @@ def _load():
                 _local.snapshot, _local.snapshot_block = _query(), blocks[-1]
             return _local.snapshot
         clear_cache()  # the change was committed or rolled back: cache again
+    now = time.monotonic()
     with _lock:
-        loaded_at = _cache["loaded_at"]
-        if loaded_at is not None and time.monotonic() - loaded_at < _CACHE_SECONDS:
-            return _cache["overrides"], _cache["official_years"]
+        loaded_at, version = _cache["loaded_at"], _cache["version"]
+        cached = _cache["overrides"], _cache["official_years"]
+    fresh = loaded_at is not None and now - loaded_at < _CACHE_SECONDS
+    checked_at = getattr(_local, "checked_at", None)
+    if fresh and checked_at is not None and now - checked_at < _VERSION_CHECK_SECONDS:
+        return cached
+    shared = _shared_version()  # before the query: a change committed in between reloads next time
+    _local.checked_at = now
+    if fresh and (shared is _UNKNOWN or shared == version):
+        return cached
     overrides, official_years = _query()
     with _lock:
-        _cache.update(loaded_at=time.monotonic(), overrides=overrides, official_years=official_years)
+        _cache.update(loaded_at=now, version=None if shared is _UNKNOWN else shared,
+                      overrides=overrides, official_years=official_years)
     return overrides, official_years
 
 

@@ -1,4 +1,10 @@
+import uuid
+
 from django.conf import settings
+
+from policyops.logging_json import request_id_var, sane_request_id
+
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 class DefaultLanguageMiddleware:
@@ -16,3 +22,26 @@ class DefaultLanguageMiddleware:
         if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             request.META["HTTP_ACCEPT_LANGUAGE"] = settings.LANGUAGE_CODE
         return self.get_response(request)
+
+
+class RequestIdMiddleware:
+    """Give each request an id: in every log line written meanwhile and in the response.
+
+    A proxy's X-Request-ID is kept when it is sane (policyops.logging_json), so one id
+    follows a request from the proxy's log to ours; otherwise a new uuid4. First in
+    MIDDLEWARE, so that whatever the others log carries it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = sane_request_id(request.headers.get(REQUEST_ID_HEADER)) or uuid.uuid4().hex
+        request.request_id = request_id  # for records written after this returns (django.request)
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response

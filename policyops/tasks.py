@@ -4,11 +4,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from policyops import notifications, reminders
+from policyops.enqueue import enqueue
+from policyops.metrics import timed_sweep
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_notifications():
-    """Send what is pending; a crash mid-batch leaves the rest pending for the next run."""
+    """Send what is pending. A worker killed mid-batch leaves the rest pending and the message it
+    was sending claimed until its lease ends; a later run sends both (notifications.deliver_due)."""
     return notifications.deliver_due(now=timezone.now())
 
 
@@ -16,13 +19,23 @@ def after_sweep(created: int) -> int:
     """Queue a delivery once the sweep's rows are committed (never before they exist).
 
     Queued even when the sweep found nothing new: messages an earlier, crashed run left
-    pending go out now (the once-a-minute delivery from beat would also catch them).
+    pending go out now. If the broker is down, the rows wait pending for the once-a-minute
+    delivery from beat: nothing is lost, and the sweep (maybe run from the admin) goes on.
     """
-    transaction.on_commit(deliver_notifications.delay)
+    enqueue(deliver_notifications)
     return created
 
 
 @shared_task(acks_late=True, ignore_result=True)
+@timed_sweep
 def sweep_policy_tasks():
     with transaction.atomic():
         return after_sweep(reminders.sweep_policy_tasks(today=timezone.localdate(), now=timezone.now()))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def seal_audit_chain():
+    """Link the audit rows committed since the last run into the hash chain (policyops.audit)."""
+    from policyops.audit import seal_audit
+
+    return seal_audit(wait=False)

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from policyops import api, api_tasks, views, views_tasks
+from policyops import api, api_tasks, health, metrics, views, views_tasks
 
 policyops_patterns = [
     path("", views.home, name="home"),
@@ -27,6 +27,10 @@ policyops_api_patterns = [
 ]
 
 urlpatterns = [
+    # Operations (policyops.health, policyops.metrics): probes open, /metrics by address or token.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("", include((policyops_patterns, "policyops"))),
     path("approvals/", include("approvals.urls")),
     path("api/", include((policyops_api_patterns, "policyops-api"))),
@@ -35,7 +39,9 @@ urlpatterns = [
     path("api/roads/", include("programs.roads.api_urls")),
     path("halls/", include("programs.halls.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view loads its start-up script from /api/docs/?script, not inline: the CSP allows no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="policyops/swagger_ui.html"),
+         name="api-docs"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from policyops.importing import NO_COLUMN
+from policyops.metrics import timed_sweep
 from policyops.tasks import after_sweep
 from programs.roads import import_store, project_lists, reminders
 
@@ -14,12 +15,14 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, ignore_result=True)
+@timed_sweep
 def sweep_milestones():
     with transaction.atomic():
         return after_sweep(reminders.sweep_milestones(today=timezone.localdate(), now=timezone.now()))
 
 
 @shared_task(acks_late=True, ignore_result=True)
+@timed_sweep
 def sweep_phase_risk():
     with transaction.atomic():
         return after_sweep(reminders.sweep_phase_risk(today=timezone.localdate(), now=timezone.now()))
