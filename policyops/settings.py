@@ -5,9 +5,11 @@ project folder and kombu's filesystem broker (no server). Production and CI set
 DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).
 """
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,14 +23,25 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DEBUG", True)
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# The one production switch (README "Production"): POLICYOPS_ENV=production requires
+# SECRET_KEY and turns on HTTPS-only cookies, HSTS and the redirect to https (below).
+# Without it the app serves plain http on a laptop (`make run`).
+PRODUCTION = os.environ.get("POLICYOPS_ENV", "development").strip().lower() == "production"
+# Off unless asked for: the debug page shows settings and tracebacks to anyone (issue 13 #9).
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if PRODUCTION:
         # No production default secret: refuse to start rather than run with a known key.
-        raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "insecure-development-key-only-for-debug"
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
+        raise RuntimeError("SECRET_KEY must be set when POLICYOPS_ENV=production")
+    from policyops.secret_key import load_or_create
+
+    SECRET_KEY = load_or_create(VAR_DIR / "secret_key")  # made once per laptop, kept 0600
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +57,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files served by us: /api/docs/ works offline
+    "axes",  # login lockout (AXES_* below)
+    "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "policyops.apps.PolicyOpsConfig",
     "approvals.apps.ApprovalsConfig",
     "programs.roads.apps.RoadsConfig",
@@ -51,7 +66,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every other middleware's log lines carry the request id, and the latency covers them all.
+    "policyops.middleware.RequestIdMiddleware",
+    "policyops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "policyops.middleware.DefaultLanguageMiddleware",
@@ -62,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lockout into its page
 ]
 
 ROOT_URLCONF = "policyops.urls"
@@ -88,14 +108,20 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        # 0: close at the end of each request. runserver (`make run`, `serve`) starts a thread
+        # per request, and a kept connection per finished thread exhausted PostgreSQL (issue 13
+        # #9). Only gunicorn's sync workers reuse theirs: policyops/gunicorn_conf.py sets it.
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,  # a kept connection the database dropped is replaced, not an error
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # 12, not Django's 8: every account reaches applicants' personal data and the lockout
+    # below slows online guessing only; a long password resists a stolen hash too.
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -122,6 +148,65 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/"
+# Without the production switch, whitenoise serves static files straight from the apps:
+# `make run` needs no collectstatic now that DEBUG is off. Production serves collectstatic's copy.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- Sessions and login lockout -------------------------------------------------------
+# A working day, not Django's two weeks: a browser left logged in on a shared office PC
+# asks again the next morning.
+SESSION_COOKIE_AGE = 10 * 60 * 60
+# A hall's kiosk screen stays open in a public hall for days: a session in the browser that
+# shows it (someone logged in there to open the link) ends this long after (halls kiosk view).
+KIOSK_SESSION_SECONDS = 15 * 60
+
+# django-axes: 5 wrong passwords for one username from one address lock that pair out for
+# 15 minutes. The pair, not the username alone, so a stranger cannot lock a clerk out by
+# typing her name; not the address alone, since a whole office or hall shares one NAT address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful login forgets earlier typos
+# The 15 minutes the lockout page promises hold: trying again meanwhile does not restart them.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "policyops.lockout.lockout_response"  # a Chinese page, status 429
+AXES_CLIENT_IP_CALLABLE = "policyops.ratelimit.client_ip"  # the address the public rate limits use
+
+# --- HTTPS and browser protections ------------------------------------------------------
+# Always (the laptop too): no MIME sniffing, no framing, the referrer only to this site.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")  # e.g. https://policyops.example.gov.cn
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # One year, subdomains included. Preload: the header alone changes nothing until the
+    # domain's owner submits it to the browsers' list; `check --deploy` asks for it.
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 60 * 60)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# django-csp 4: only this site's own scripts, styles and images (data: for the icons inside
+# Swagger UI's and the admin's CSS); never framed; forms post only here. Our pages keep no
+# inline script, event handler or <style>: they are static files (policyops/static/…).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # --- Celery -------------------------------------------------------------------------
 # Redis when CELERY_BROKER_URL says so; otherwise kombu's filesystem transport, which
@@ -138,14 +223,43 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Never schedule countdowns longer than this: Redis would redeliver them.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Never schedule countdowns longer than this: Redis would redeliver them. A Redis that
+    # does not answer fails a publish after 2 s, not the OS's minutes (policyops.enqueue).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# Seconds to connect to the broker (other transports than Redis): a request never waits longer.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+
+# --- Cache (the public pages' rate limits) ------------------------------------------------
+# Shared by every process, or each gunicorn worker would count its own limits: Redis when
+# CACHE_URL or REDIS_URL is set (REDIS_URL is the broker's server; the cache takes its
+# database 1), else files under VAR_DIR, shared by the processes of one machine.
+def redis_database(url: str, database: int) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+
+
+CACHE_URL = os.environ.get("CACHE_URL") or (
+    redis_database(os.environ["REDIS_URL"], 1) if os.environ.get("REDIS_URL") else "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    # MAX_ENTRIES above the default 300: culling would forget live rate-limit counters.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache"), "OPTIONS": {"MAX_ENTRIES": 20000}}}
+# Proxies in front of the app that append to X-Forwarded-For (nginx: 1). 0: the header is
+# the client's own claim and is never read (policyops.ratelimit.client_ip).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# X-Forwarded-Proto likewise: trusted only behind a declared (TLS-terminating) proxy, else any
+# client could claim https.
+if TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Notifications and reminders ---------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -176,6 +290,11 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Exported cells are made safe by policyops.cells (every Resource's export_field). Of the
+# library's own switches, illegal-character escaping stays on as a net for any other Resource;
+# its formula escaping stays off: it drops a leading "=" only, and turns every number into text.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -201,14 +320,35 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Swagger UI's default validator badge is fetched from validator.swagger.io: off.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # The schema and its docs map every staff endpoint: for logged-in staff only (issue 13, access matrix).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
+# --- Logs and metrics (policyops.logging_json, policyops.metrics) ------------------------
+# LOG_FORMAT=json: one JSON object per line, for a log collector (production's default);
+# console: one readable line (the laptop's default). Every line carries the request's id or
+# the Celery task's id.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "console")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # A refused page (403) is routine: one line, not Django's full traceback.
-    "filters": {"forbidden_one_line": {"()": "policyops.logfilters.ForbiddenOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        # A refused page (403) is routine: one line, not Django's full traceback.
+        "forbidden_one_line": {"()": "policyops.logfilters.ForbiddenOneLine"},
+        "context": {"()": "policyops.logging_json.ContextFilter"},
+    },
+    "formatters": {
+        "console": {"format": "%(levelname)s %(name)s%(log_context)s: %(message)s"},
+        "json": {"()": "policyops.logging_json.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "console"}},
     "loggers": {"django.request": {"filters": ["forbidden_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+# Celery workers log through the handler above (with the task id), not a root logger of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Who may read /metrics: these addresses or networks (comma-separated), or a request with
+# "Authorization: Bearer $METRICS_TOKEN". The address is the client's (TRUSTED_PROXY_COUNT).
+METRICS_ALLOWED_IPS = [a.strip() for a in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1").split(",") if a.strip()]
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

@@ -23,3 +23,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# django-axes needs the request in every authenticate(); client.login() gives none. Its
+# lockout is tested with override_settings(AXES_ENABLED=True) (tests/policyops/test_security_settings.py).
+AXES_ENABLED = False
+# The cache is this process's own (a file cache as on a laptop, in a temporary folder): a
+# shared one would let one xdist worker's cache.clear() reset another's rate limits.
+CACHE_DIR = Path(tempfile.mkdtemp(prefix=f"policyops-test-cache-{_worker}-"))
+atexit.register(shutil.rmtree, CACHE_DIR, ignore_errors=True)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": str(CACHE_DIR), "OPTIONS": {"MAX_ENTRIES": 20000}}}
+
+# The audit table's triggers refuse TRUNCATE, but transactional tests flush every table with
+# it: the test database opens the escape hatch (migration 0007; honoured in test_* databases only).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c policyops.audit_maintenance=on".strip()
