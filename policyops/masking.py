@@ -57,6 +57,10 @@ def sees_personal_data(user, case) -> bool:
     return user.has_perm("approvals.process_case") and may_touch_district(user, case.district_id)
 
 
+# The audit action of a read of full personal data: in the audit trail, not in the case's history.
+PERSONAL_DATA_VIEWED = "view_personal_data"
+
+
 def case_phone(user, case, *, audit: bool) -> str:
     """The applicant's phone as ``user`` may read it on one case's page.
 
@@ -68,5 +72,5 @@ def case_phone(user, case, *, audit: bool) -> str:
     if audit:
         from policyops import audit as audit_trail
 
-        audit_trail.record(obj=case, action="view_personal_data", actor=user)
+        audit_trail.record(obj=case, action=PERSONAL_DATA_VIEWED, actor=user)
     return case.applicant_phone

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from policyops import workflow
 from policyops.audit import entries_for
+from policyops.masking import PERSONAL_DATA_VIEWED
 from policyops.scoping import person_of
 
 # Audit actions that are no workflow transition, by the code their service writes.
@@ -50,7 +51,10 @@ ACTION_LABELS = {
     "admin_delete": _("Deleted in the admin"),
     "calendar_change": _("Calendar changed"),
     "load_seeds": _("Seed files loaded"),
+    PERSONAL_DATA_VIEWED: _("Personal data viewed"),
 }
+# Reads, not steps: kept in the audit trail (the admin's 审计记录), left out of an object's history.
+READS = (PERSONAL_DATA_VIEWED,)
 
 # (model, action) -> {reason code: label}: reasons that are codes, e.g. a pause's legal ground.
 _reason_labels: dict[tuple[type, str], dict] = {}
@@ -143,7 +147,8 @@ def timeline(obj) -> list[TimelineRow]:
     if obj.pk is None:
         return []
     model = type(obj)
-    return [row_for(e, model) for e in entries_for(obj).select_related("actor__person").order_by("at", "id")]
+    entries = entries_for(obj).exclude(action__in=READS).select_related("actor__person").order_by("at", "id")
+    return [row_for(e, model) for e in entries]
 
 
 def timeline_html(obj, css_class: str = "audit-trail"):

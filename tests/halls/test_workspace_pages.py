@@ -3,10 +3,12 @@ supervisors told of A/B filings, phone-width markup."""
 import datetime as dt
 import html
 import re
+from pathlib import Path
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -112,7 +114,8 @@ def test_phone_pages_put_wide_tables_in_a_scrolling_wrapper(client, hall):
     rota = client.get(reverse("halls:rota", args=[hall.pk, first.year, first.month])).content.decode()
     assert '<div class="table-scroll"><table class="halls-rota">' in rota
     printed = client.get(reverse("halls:rota_print", args=[hall.pk, 2024, 10])).content.decode()
-    assert 'name="viewport"' in printed and "@media screen and (max-width:820px)" in printed
+    assert 'name="viewport"' in printed and "halls/rota_print.css" in printed
+    assert "@media screen and (max-width:820px)" in Path(finders.find("halls/rota_print.css")).read_text()
 
 
 def test_the_index_links_the_training_screen_and_only_there(client, hall):

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.utils import timezone
 
@@ -167,7 +168,7 @@ def test_a_city_deployment(deployment, tmp_path):
     admin = UserFactory(username="deploy-admin", is_staff=True, is_superuser=True)
     now = timezone.now()
     inbox = Notification.objects.bulk_create(
-        Notification(recipient=admin, kind="deploy", content_type_id=1, object_id=str(i), due_date=dt.date(2026, 1, 5),
+        Notification(recipient=admin, kind="deploy", content_type_id=ContentType.objects.get_for_model(Notification).pk, object_id=str(i), due_date=dt.date(2026, 1, 5),
                      channel="inbox", subject=f"消息 {i}", status="sent", created_at=now, sent_at=now)
         for i in range(120))
     cookie = session_cookie("deploy-admin")

@@ -293,10 +293,21 @@ def other_process_calendar():
     return module
 
 
+def next_request():
+    """request_started as a new request sends it, without Django's close_old_connections
+    (as its test client does): closing the test's connection mid-transaction breaks it."""
+    from django.core.signals import request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    try:
+        request_started.send(sender=None)
+    finally:
+        request_started.connect(close_old_connections)
+
+
 def test_a_calendar_change_in_one_process_is_seen_by_another_on_its_next_request(
         django_capture_on_commit_callbacks):
-    from django.core.signals import request_started
-
     other = other_process_calendar()
     day = dt.date(2031, 3, 5)  # a Wednesday
     assert calendar.is_working_day(day) and other.is_working_day(day)  # both have cached the calendar
@@ -304,19 +315,17 @@ def test_a_calendar_change_in_one_process_is_seen_by_another_on_its_next_request
         CalendarOverride.objects.create(date=day, is_working_day=False, name="测试")
         calendar.overrides_changed([day])
     assert calendar.is_working_day(day) is False  # the process that changed it
-    request_started.send(sender=None)  # the other process's next request
+    next_request()  # the other process's next request
     assert other.is_working_day(day) is False
     assert other.add_working_days(dt.date(2031, 3, 4), 1) == dt.date(2031, 3, 6)
 
 
 def test_within_a_request_the_calendar_asks_for_its_version_once(monkeypatch):
-    from django.core.signals import request_started
-
     calendar.is_working_day(dt.date(2031, 3, 5))
     asked = []
     real = cache.get
     monkeypatch.setattr(cache, "get", lambda key, *a, **k: asked.append(key) or real(key, *a, **k))
-    request_started.send(sender=None)
+    next_request()
     for offset in range(50):
         calendar.add_working_days(dt.date(2031, 3, 2), offset)
     assert asked.count(calendar._VERSION_KEY) == 1
