@@ -70,7 +70,12 @@ def case_phone(user, case, *, audit: bool) -> str:
     if not sees_personal_data(user, case):
         return mask_phone(case.applicant_phone)
     if audit:
-        from policyops import audit as audit_trail
-
-        audit_trail.record(obj=case, action=PERSONAL_DATA_VIEWED, actor=user)
+        record_personal_data_view(user, case)
     return case.applicant_phone
+
+
+def record_personal_data_view(user, case) -> None:
+    """One audit row: ``user`` was shown the full personal data of ``case``."""
+    from policyops import audit as audit_trail
+
+    audit_trail.record(obj=case, action=PERSONAL_DATA_VIEWED, actor=user)

@@ -21,6 +21,7 @@ from policyops.admin_scoping import DistrictScopedAdminMixin, VisibleDistrictFil
 from policyops.admin_workflow import WorkflowAdminMixin, form_page
 from policyops.calendar import add_working_days
 from policyops.errors import PolicyOpsError
+from policyops.masking import mask_phone, record_personal_data_view, sees_personal_data
 from policyops.models import Department
 from policyops.pagination import CappedPaginator
 from policyops.scoping import may_touch_district
@@ -140,7 +141,7 @@ class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixi
             "superior_document")}),
         (gettext_lazy("Audit trail"), {"fields": ("audit_trail",)}),
     ]
-    DISPLAY_FIELDS = ("due_badge", "clock_summary", "audit_trail")
+    DISPLAY_FIELDS = ("due_badge", "clock_summary", "audit_trail", "applicant_phone_masked")
     Media = ApprovalsMedia
 
     # Permissions: processing staff correct intake data; nobody deletes; states move by services.
@@ -166,6 +167,29 @@ class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixi
         if obj is not None and self.has_change_permission(request, obj):
             readonly = [f for f in readonly if f not in EDITABLE_DURING_INTAKE]
         return readonly
+
+    # Personal data (policyops.masking): the full phone only to those who handle the case, each
+    # view of it audited; anyone else who may open the case reads it masked.
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or sees_personal_data(request.user, obj):
+            return fieldsets
+        return [(name, {**options, "fields": tuple("applicant_phone_masked" if f == "applicant_phone" else f
+                                                   for f in options["fields"])})
+                for name, options in fieldsets]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        case = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and case is not None \
+                and sees_personal_data(request.user, case):
+            record_personal_data_view(request.user, case)
+        return response
+
+    @admin.display(description=gettext_lazy("contact phone"))
+    def applicant_phone_masked(self, obj):
+        return mask_phone(obj.applicant_phone)
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).select_related(

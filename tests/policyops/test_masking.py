@@ -94,3 +94,22 @@ def test_the_case_api_masks_the_phone_for_another_role(pingdu, case):
     body = client_of(director).get(f"/api/approvals/cases/{case.number}/").json()
     assert body["applicant_phone"] == MASKED
     assert not views_logged(case).exists()
+
+
+def admin_page(case):
+    return reverse("admin:approvals_approvalcase_change", args=[case.pk])
+
+
+def test_the_admin_case_page_shows_the_head_of_the_authority_the_masked_phone_unlogged(pingdu, case):
+    director = make_user(Role.DIRECTOR, district=pingdu)
+    response = client_of(director).get(admin_page(case))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert MASKED in body and PHONE not in body
+    assert not views_logged(case).exists()
+
+
+def test_the_admin_case_page_shows_the_handling_clerk_the_full_phone_and_logs_it(clerk, case):
+    response = client_of(clerk).get(admin_page(case))
+    assert response.status_code == 200 and PHONE in response.content.decode()
+    assert [(e.actor, e.action) for e in views_logged(case)] == [(clerk, "view_personal_data")]
