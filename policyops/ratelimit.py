@@ -61,6 +61,16 @@ def client_ip(request) -> str:
         return remote
 
 
+def client_address(request) -> str | None:
+    """``client_ip`` as an IP address, or None when the request carries none (a login made
+    outside a request, a unix-socket server without REMOTE_ADDR): django-axes stores it in an
+    address column, which refuses "unknown"."""
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:
+        return None
+
+
 def client_key(request) -> str:
     """Whom a per-client limit counts: the address, or for IPv6 its /64 network."""
     address = client_ip(request)

@@ -174,7 +174,7 @@ AXES_RESET_ON_SUCCESS = True  # a successful login forgets earlier typos
 # The 15 minutes the lockout page promises hold: trying again meanwhile does not restart them.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "policyops.lockout.lockout_response"  # a Chinese page, status 429
-AXES_CLIENT_IP_CALLABLE = "policyops.ratelimit.client_ip"  # the address the public rate limits use
+AXES_CLIENT_IP_CALLABLE = "policyops.ratelimit.client_address"  # the address the public rate limits use
 
 # --- HTTPS and browser protections ------------------------------------------------------
 # Always (the laptop too): no MIME sniffing, no framing, the referrer only to this site.

@@ -12,6 +12,7 @@ urlpatterns += [
     path("", roads_views.dashboard, name="dashboard"),
     path("projects/", roads_views.project_list, name="project-list"),
     path("projects/<int:pk>/", roads_views.project_detail, name="project-detail"),
+    path("milestones/<int:pk>/evidence/", roads_views.milestone_evidence, name="milestone-evidence"),
 ]
 
 # A project's next step (the workflow kernel's actions), on the front pages.

@@ -13,11 +13,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_GET
 
 from policyops import workflow
 from policyops.charts import grouped_bar_chart
@@ -25,7 +27,7 @@ from policyops.formatting import number, percent
 from policyops.indicators import indicator_met
 from policyops.scoping import visible_districts
 from programs.roads import rules, selectors
-from programs.roads.models import RoadProject
+from programs.roads.models import ProjectMilestone, RoadProject
 from programs.roads.rules import WorkType
 from programs.roads.selectors import CheckStatus
 from programs.roads.subsidy import ProjectQuoter, load_table
@@ -232,3 +234,14 @@ def project_detail(request, pk: int):
         "project": project, "quote": quote, "quote_error": quote_error, "breakdown": breakdown,
         "milestones": milestones, "problems": project.technical_problems(), "today": today,
         "unit": WorkType.unit(project.work_type)})
+
+
+@require_GET
+@can_view_roads
+def milestone_evidence(request, pk: int):
+    """A milestone's evidence file, only to those who may see its project: uploads are never
+    served from a public media URL."""
+    milestone = get_object_or_404(ProjectMilestone.objects.filter(
+        project__in=RoadProject.objects.visible_to(request.user)).exclude(evidence_file=""), pk=pk)
+    return FileResponse(milestone.evidence_file.open("rb"), as_attachment=True,
+                        filename=milestone.evidence_file.name.rsplit("/", 1)[-1])

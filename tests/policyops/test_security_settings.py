@@ -184,6 +184,17 @@ def test_five_wrong_passwords_lock_the_username_at_that_address(client, db):
 
 
 @override_settings(AXES_ENABLED=True)
+def test_a_login_without_a_client_address_is_logged_without_one(client, db):
+    """force_login (the benchmark's sessions) and a unix-socket server give no REMOTE_ADDR;
+    axes' address column refused "unknown" on PostgreSQL."""
+    from axes.models import AccessLog
+
+    user = make_user(Role.CLERK)
+    client.force_login(user)
+    assert AccessLog.objects.get(username=user.username).ip_address is None
+
+
+@override_settings(AXES_ENABLED=True)
 def test_four_wrong_passwords_do_not_lock(client, db):
     user = make_user(Role.CLERK)
     for _ in range(4):

@@ -185,6 +185,8 @@ def build_side(label, district, *, clerk, manager, director_user, power):
         acting_user=manager, district=district, town=text("镇"), name=text("道路工程"), work_type="路网提档升级",
         quantity=10, pavement_width_m=6, surface="沥青混凝土", surface_thickness_cm=6, base_layer="碎石类刚性基层",
         estimate_wan=2000, plan_year=2019, responsible_unit=text("交通运输局"))
+    project.milestones.order_by("pk").first().evidence_file.save(f"evidence-{label}.pdf",
+                                                                 ContentFile(b"%PDF-1.4 evidence"))
     director_user.person.name = text("局长")
     director_user.person.save()
     director = Director.objects.create(person=director_user.person, hall=hall)
@@ -270,6 +272,7 @@ FILLERS = {
     "approvals-api:case-assign": lambda s: [{"number": s.case.number}],
     "approvals-api:case-unknown-action": lambda s: [{"number": s.case.number, "action": UNKNOWN_STEP}],
     "roads:project-detail": lambda s: [{"pk": s.project.pk}],
+    "roads:milestone-evidence": lambda s: [{"pk": s.project.milestones.order_by("pk").first().pk}],
     "roads:project-action": lambda s: _steps(PROJECT_ACTIONS, pk=s.project.pk),
     "roads:project-import-status": lambda s: [{"token": s.import_token}],
     "roads:project-import-progress": lambda s: [{"token": s.import_token}],

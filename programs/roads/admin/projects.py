@@ -7,10 +7,13 @@ the rule the import follows too) are read-only on the change form.
 """
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
@@ -28,9 +31,21 @@ from programs.roads import project_lists, rules, services
 from programs.roads.actions import PROJECT_ACTIONS
 from programs.roads.admin.common import plain
 from programs.roads.models import ProjectMilestone, RoadProject
+from programs.roads.models.projects import EVIDENCE_EXTENSIONS
 from programs.roads.resources import RoadProjectResource
 from programs.roads.rules import WorkType
 from programs.roads.subsidy import ProjectQuoter, load_table
+
+
+class EvidenceInput(forms.ClearableFileInput):
+    """Upload only: a stored file is offered through the scoped download view (evidence_link),
+    never by its media URL."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"accept": ",".join(f".{ext}" for ext in EVIDENCE_EXTENSIONS), **(attrs or {})})
+
+    def is_initial(self, value):
+        return False
 
 
 class ProjectMilestoneInline(admin.TabularInline):
@@ -39,8 +54,17 @@ class ProjectMilestoneInline(admin.TabularInline):
     model = ProjectMilestone
     extra = 0
     can_delete = False
-    fields = ("step", "planned_end", "actual_start", "actual_end", "evidence_number", "evidence_file", "overdue")
-    readonly_fields = ("step", "actual_start", "actual_end", "evidence_number", "overdue")
+    fields = ("step", "planned_end", "actual_start", "actual_end", "evidence_number", "evidence_file",
+              "evidence_link", "overdue")
+    readonly_fields = ("step", "actual_start", "actual_end", "evidence_number", "evidence_link", "overdue")
+    formfield_overrides = {models.FileField: {"widget": EvidenceInput}}
+
+    @admin.display(description=gettext_lazy("stored file"))
+    def evidence_link(self, obj):
+        if not obj.pk or not obj.evidence_file:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("roads:milestone-evidence", args=[obj.pk]),
+                           obj.evidence_file.name.rsplit("/", 1)[-1])
 
     def has_add_permission(self, request, obj=None):
         return False

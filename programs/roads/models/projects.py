@@ -2,7 +2,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
@@ -176,6 +176,18 @@ def evidence_upload_to(milestone, filename):
     return f"roads/evidence/{milestone.project_id}/{milestone.step}/{filename}"
 
 
+# An evidence file is a scanned acceptance or completion document: a PDF or a photo, at most
+# EVIDENCE_MAX_BYTES (a scanned multi-page A4 PDF fits; a video or an archive does not belong).
+EVIDENCE_EXTENSIONS = ["pdf", "jpg", "jpeg", "png"]
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+
+
+def validate_evidence_size(file):
+    if file.size > EVIDENCE_MAX_BYTES:
+        raise ValidationError(_("The evidence file is larger than %(mb)s MB."),
+                              params={"mb": EVIDENCE_MAX_BYTES // (1024 * 1024)}, code="too_large")
+
+
 class ProjectMilestone(models.Model):
     project = models.ForeignKey(RoadProject, verbose_name=_("road project"), on_delete=models.CASCADE,
                                 related_name="milestones")
@@ -184,7 +196,8 @@ class ProjectMilestone(models.Model):
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     actual_end = models.DateField(_("actual end"), null=True, blank=True)
     evidence_number = models.CharField(_("evidence document number"), max_length=100, blank=True)
-    evidence_file = models.FileField(_("evidence file"), upload_to=evidence_upload_to, blank=True)
+    evidence_file = models.FileField(_("evidence file"), upload_to=evidence_upload_to, blank=True, validators=[
+        FileExtensionValidator(EVIDENCE_EXTENSIONS), validate_evidence_size])
     history = HistoricalRecords()
 
     class Meta:
