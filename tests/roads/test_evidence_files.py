@@ -64,3 +64,14 @@ def test_the_admin_links_the_evidence_through_the_scoped_view_not_the_media_url(
     html = client.get(reverse("admin:roads_roadproject_change", args=[milestone.project_id])).content.decode()
     assert reverse("roads:milestone-evidence", args=[milestone.pk]) in html
     assert "/media/roads/evidence/" not in html
+
+
+def test_a_file_refused_in_the_form_is_not_offered_for_download(milestone):
+    from django.contrib import admin
+
+    from programs.roads.admin.projects import ProjectMilestoneInline
+
+    inline = ProjectMilestoneInline(type(milestone.project), admin.site)
+    assert reverse("roads:milestone-evidence", args=[milestone.pk]) in inline.evidence_link(milestone)
+    milestone.evidence_file = SimpleUploadedFile("report.exe", b"MZ")  # what a failed form holds
+    assert inline.evidence_link(milestone) == "—"

@@ -61,7 +61,8 @@ class ProjectMilestoneInline(admin.TabularInline):
 
     @admin.display(description=gettext_lazy("stored file"))
     def evidence_link(self, obj):
-        if not obj.pk or not obj.evidence_file:
+        # Not a file just uploaded in a form that failed: only a stored one can be downloaded.
+        if not obj.pk or not obj.evidence_file or not obj.evidence_file._committed:
             return "—"
         return format_html('<a href="{}">{}</a>', reverse("roads:milestone-evidence", args=[obj.pk]),
                            obj.evidence_file.name.rsplit("/", 1)[-1])
