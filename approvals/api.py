@@ -16,11 +16,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from approvals import selectors, services
+from approvals import personal_data, selectors, services
 from approvals import serializers as s
 from approvals.actions import CASE_ACTIONS
 from approvals.models import ApprovalCase, CaseNotice, DelegatedPower
-from policyops import masking
 from policyops.api import (
     PolicyOpsAPIMixin,
     WorkflowViewSetMixin,
@@ -82,8 +81,8 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
     def retrieve(self, request, number=None):
         case = self.get_workflow_object(number)
         data = self.workflow_detail(case)
-        # The one full view of the case: its phone in full to those who handle it, audited (policyops.masking).
-        data["applicant_phone"] = masking.case_phone(request.user, case, audit=True)
+        # The one full view of the case: its phone in full to those who handle it, audited (approvals.personal_data).
+        data["applicant_phone"] = personal_data.case_phone(request.user, case, audit=True)
         return Response(data)
 
     @extend_schema(summary="Register an application", request=s.CaseRegisterSerializer,

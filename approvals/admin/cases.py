@@ -14,6 +14,7 @@ from approvals import forms as approval_forms
 from approvals import rules, selectors, services
 from approvals.admin.common import ApprovalsMedia, selected_action_inputs
 from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspension
+from approvals.personal_data import sees_personal_data
 from approvals.resources import ApprovalCaseResource
 from approvals.views import due_badge
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
@@ -21,7 +22,7 @@ from policyops.admin_scoping import DistrictScopedAdminMixin, VisibleDistrictFil
 from policyops.admin_workflow import WorkflowAdminMixin, form_page
 from policyops.calendar import add_working_days
 from policyops.errors import PolicyOpsError
-from policyops.masking import mask_phone, record_personal_data_view, sees_personal_data
+from policyops.masking import mask_phone, record_personal_data_view
 from policyops.models import Department
 from policyops.pagination import CappedPaginator
 from policyops.scoping import may_touch_district

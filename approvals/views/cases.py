@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals import selectors
+from approvals import personal_data, selectors
 from approvals.forms import AssignHandlerForm, FollowUpForm
 from approvals.models import ApprovalCase
 from approvals.services import handling
@@ -80,7 +80,7 @@ def case_detail(request, pk):
     return render(request, "approvals/case_detail.html", {
         "case": case, "today": today, "detail": selectors.case_clock_detail(case, today),
         # The full phone to those who handle the case, the view audited; masked to anyone else.
-        "applicant_phone": masking.case_phone(user, case, audit=True),
+        "applicant_phone": personal_data.case_phone(user, case, audit=True),
         "notices": case.notices.select_related("seal"), "timeline": timeline.timeline(case),
         "actions": workflow.available_actions(case, user, as_of=today),
         "may_claim": handling.may_claim(case, user),
