@@ -70,7 +70,7 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
         query = s.CaseListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         cases = (selectors.case_list(user=request.user, today=self.today, **query.validated_data)
-                 .prefetch_related("materials", "suspensions",
+                 .prefetch_related("first_contact", "materials", "suspensions",
                                    Prefetch("notices", queryset=CaseNotice.objects.defer("body"))))
         page = self.paginate_queryset(cases)
         if page is None:

@@ -11,7 +11,19 @@ from policyops.calendar import add_working_days
 from policyops.scoping import user_district_id
 from policyops.workflow import memoized
 
+# One case's page joins every relation it shows.
 CASE_RELATED = ("power", "power__agency", "district", "handler", "first_contact", "received_hall")
+
+
+def with_list_relations(cases):
+    """What a list row reads of a case's relations: the handler joined, the power (a table of 49)
+    prefetched in one short query.
+
+    Lists join no more: with the six relations of a case's page joined, PostgreSQL took 16 ms
+    to plan the first page of a million cases and chose a parallel plan that took 15 ms more;
+    with one join, 2 ms in all (issue 12).
+    """
+    return cases.select_related("handler").prefetch_related("power")
 
 
 def seal_for(power, day: dt.date, district_id):
@@ -25,7 +37,7 @@ def normalise_search(text: str | None) -> str:
 
 
 def case_list(*, user, state=None, due=None, today: dt.date | None = None, search: str | None = None):
-    qs = ApprovalCase.objects.visible_to(user).select_related(*CASE_RELATED)
+    qs = with_list_relations(ApprovalCase.objects.visible_to(user))
     search = normalise_search(search)
     if search:
         qs = qs.filter(Q(number__icontains=search) | Q(applicant_name__icontains=search))
@@ -124,7 +136,7 @@ PANEL_ORDER = (F("legal_due_on").asc(nulls_last=True), F("due_on").asc(nulls_las
 
 
 def _queue(user):
-    return (ApprovalCase.objects.visible_to(user).open().select_related(*CASE_RELATED)
+    return (with_list_relations(ApprovalCase.objects.visible_to(user).open())
             .prefetch_related("suspensions", "materials").order_by(*PANEL_ORDER))
 
 
@@ -143,7 +155,7 @@ def unassigned_district_cases(user):
 
 def overdue_cases(user, today: dt.date):
     """Open cases past their governing deadline in every district ``user`` sees, the longest overdue first."""
-    return (ApprovalCase.objects.visible_to(user).overdue(today).select_related(*CASE_RELATED)
+    return (with_list_relations(ApprovalCase.objects.visible_to(user).overdue(today))
             .prefetch_related("suspensions", "materials").order_by("due_on", "id"))
 
 

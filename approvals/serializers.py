@@ -5,6 +5,8 @@ what a use case allows is decided by approvals.services, never here. The applica
 phone number is masked in every response (policyops.masking) but one: the case's own
 endpoint shows it in full to those who handle the case, and that view is audited.
 """
+import datetime as dt
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -114,7 +116,10 @@ class CaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ClockSerializer)
     def get_clock(self, case):
-        return ClockSerializer(case_clock_summary(case, self.context["today"])).data
+        # What ClockSerializer writes (dates as ISO strings), without a serializer instance per
+        # row: building one copied its eleven fields for each case of a list (issue 12).
+        clock = case_clock_summary(case, self.context["today"])
+        return {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in clock.items()}
 
 
 class CaseDetailSerializer(CaseSerializer):

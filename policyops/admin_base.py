@@ -1,8 +1,11 @@
 """What every PolicyOps ModelAdmin shares: history without reverts, the audit trail."""
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from policyops import audit
@@ -31,7 +34,20 @@ def change_message_fields(message) -> str:
     return "; ".join(parts)
 
 
-class AuditedAdminMixin:
+class ListCheckboxMixin:
+    """The list's selection checkbox written directly, as Django's CheckboxInput renders it.
+
+    Django renders it through the form template engine, once per row: a sixth of the
+    case list's time at 50 rows (issue 12).
+    """
+
+    def action_checkbox(self, obj):
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+                           ACTION_CHECKBOX_NAME, obj.pk,
+                           format_html(_("Select this object for an action - {}"), str(obj)))
+
+
+class AuditedAdminMixin(ListCheckboxMixin):
     """Every add, change and delete made through the admin leaves an audit row, in the admin's
     transaction: ``admin_add``, ``admin_change`` (reason: the changed fields), ``admin_delete``.
 

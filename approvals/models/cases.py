@@ -143,6 +143,11 @@ class ApprovalCase(StateMachineModel):
     def __str__(self):
         return self.number
 
+    def get_state_display(self) -> str:
+        # Django's own hashes each lazy label of the choices on every call: twelve translations
+        # per row of a list (issue 12). Django does not replace a get_FOO_display a model defines.
+        return str(dict(self.State.choices).get(self.state, self.state))
+
     @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES

@@ -407,3 +407,12 @@ def test_registering_in_a_hall_the_clerk_does_not_serve_is_a_403(power, entrustm
     assert response.status_code == 403
 
 
+
+
+def test_a_list_rows_clock_is_what_the_clock_serializer_writes(case, clerk, today):
+    """The list writes each clock without a serializer per row (issue 12): the same JSON as ClockSerializer."""
+    from approvals.selectors import case_clock_summary
+    from approvals.serializers import ClockSerializer
+
+    row = client_for(clerk).get(f"{API}/cases/").json()["results"][0]
+    assert row["clock"] == dict(ClockSerializer(case_clock_summary(case, D(2024, 9, 27))).data)
