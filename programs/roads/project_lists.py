@@ -11,8 +11,9 @@ An import reads the file once, checks every row and saves all of them or none:
    (resources.add_row_errors: district scoping, the programme's years, duplicates in the
    file, frozen facts). Districts and the saved projects are read once each, into
    dictionaries: no query per row. Every problem is (line in the file, column, reason).
-3. **Save**, if there is no problem, in one transaction: new projects with
-   simple-history's ``bulk_create_with_history`` (each with its four milestone rows, as
+3. **Save**, if there is no problem, in one transaction: new projects and their history
+   rows as simple-history's ``bulk_create_with_history`` writes them, through COPY on
+   PostgreSQL (policyops.importing.writing.create_with_history; each with its four milestone rows, as
    services.project_create gives them), changed ones with ``bulk_update_with_history``,
    and one audit row per project created (``create``) or changed (``import_update``).
 
@@ -40,13 +41,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from policyops import importing
 from policyops.importing.checks import ModelRules
 from policyops.importing.reading import NO_COLUMN, ImportProblem, ImportRefused
 from policyops.importing.tables import accepted_columns
-from policyops.importing.writing import insert_rows
+from policyops.importing.writing import create_with_history, insert_rows
 from policyops.models import AuditEntry
 from programs.roads import import_store
 from programs.roads.excel import cell_text
@@ -437,9 +438,8 @@ class _Creator:
                                   "object_repr": str(p)[:200], **extra} for p in projects))
 
     def create(self, rows: list[CheckedRow]) -> None:
-        projects = bulk_create_with_history([new_project(r.values) for r in rows], RoadProject,
-                                            default_user=self.user if self.actor_id else None,
-                                            default_date=self.now)
+        projects = create_with_history([new_project(r.values) for r in rows], RoadProject,
+                                       default_user=self.user if self.actor_id else None, default_date=self.now)
         for row, project in zip(rows, projects, strict=True):
             row.project_id = project.pk
         insert_rows(ProjectMilestone, ({"project_id": p.pk, "step": step} for p in projects for step in Step.ORDER))

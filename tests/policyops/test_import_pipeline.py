@@ -452,3 +452,40 @@ def test_the_xlsx_reader_reads_a_sheet_written_with_a_namespace_prefix():
     prefixed = re.sub(r"<(/?)(?!\?)([A-Za-z]+)", r"<\1x:\2", sheet).replace(' xmlns="', ' xmlns:x="', 1)
     assert "<x:c " in prefixed
     assert fast_rows(rezipped(content, {"xl/worksheets/sheet1.xml": prefixed.encode()})) == fast_rows(content)
+
+
+def _road_projects(district, prefix: str, count: int = 3):
+    from programs.roads.models import RoadProject
+
+    return [RoadProject(district=district, town="南村镇", name=f"{prefix}{n}", work_type="upgrade", quantity=Decimal("10.5"),
+                        pavement_width_m=Decimal("6.5") if n else None, estimate_wan=Decimal("5000"), plan_year=2018)
+            for n in range(count)]
+
+
+def test_create_with_history_writes_what_bulk_create_with_history_writes(seeded):
+    """On PostgreSQL through COPY with ids drawn first (issue 12); the same rows as simple-history's helper."""
+    import datetime as dt
+
+    from simple_history.utils import bulk_create_with_history
+
+    from policyops.importing.writing import create_with_history
+    from programs.roads.models import RoadProject
+
+    district, user, at = District.objects.get(name="平度市"), UserFactory(), dt.datetime(2019, 3, 1, 9, tzinfo=dt.UTC)
+    theirs = bulk_create_with_history(_road_projects(district, "甲"), RoadProject, default_user=user,
+                                      default_date=at)
+    ours = create_with_history(_road_projects(district, "乙"), RoadProject, default_user=user, default_date=at)
+
+    def saved(projects, skip=("id", "name")):
+        rows = RoadProject.objects.filter(pk__in=[p.pk for p in projects]).order_by("name").values()
+        return [{k: v for k, v in row.items() if k not in skip} for row in rows]
+
+    def history(projects):
+        rows = RoadProject.history.filter(id__in=[p.pk for p in projects]).order_by("name").values()
+        return [{k: v for k, v in row.items() if k not in ("id", "name", "history_id")} for row in rows]
+
+    assert all(p.pk and not p._state.adding for p in ours)
+    assert saved(ours) == saved(theirs) and len(saved(ours)) == 3
+    assert history(ours) == history(theirs) and history(ours)[0]["history_user_id"] == user.pk
+    assert [p.name for p in RoadProject.objects.filter(pk__in=[p.pk for p in ours]).order_by("pk")] == \
+        [p.name for p in ours]  # each object holds its own row's key
