@@ -9,7 +9,7 @@ from approvals import rules
 from approvals.models import ApprovalCase, ApprovalSeal, DelegatedPower, Entrustment
 from policyops.calendar import add_working_days
 from policyops.scoping import user_district_id
-from policyops.workflow import memoized
+from policyops.workflow import memoized, remembered
 
 # One case's page joins every relation it shows.
 CASE_RELATED = ("power", "power__agency", "district", "handler", "first_contact", "received_hall")
@@ -163,9 +163,12 @@ def remember_seals(cases, day: dt.date) -> None:
     """Answer DelegatedPower.seal_on for every (power, district) of ``cases`` on ``day`` in two queries.
 
     Call it inside ``policyops.workflow.acting_on(day)``: the answers go into that step's
-    memo, so listing the actions of many cases does not ask once per power.
+    memo, so listing the actions of many cases does not ask once per power. Every power
+    entrusted in those districts is answered, not only the rows' own: a second list on the
+    same page (the home page's queues) asks nothing more.
     """
-    pairs = {(case.power_id, case.district_id) for case in cases}
+    pairs = {(case.power_id, case.district_id) for case in cases
+             if not remembered(DelegatedPower.seal_memo_key(case.power_id, day, case.district_id))}
     if not pairs:
         return
     links = (Entrustment.objects.in_force_on(day).filter(authority__district_id__in={d for _p, d in pairs})
@@ -175,7 +178,7 @@ def remember_seals(cases, day: dt.date) -> None:
         entrustments_of.setdefault((power_id, district_id), set()).add(entrustment_id)
     seals = list(ApprovalSeal.objects.filter(entrustment_id__in={e for ids in entrustments_of.values() for e in ids})
                  .order_by("-issued_on"))
-    for power_id, district_id in pairs:
+    for power_id, district_id in pairs | set(entrustments_of):
         ids = entrustments_of.get((power_id, district_id), set())
         seal = next((s for s in seals if s.entrustment_id in ids and s.is_issued_on(day)), None)
         memoized(DelegatedPower.seal_memo_key(power_id, day, district_id), lambda seal=seal: seal)

@@ -74,6 +74,12 @@ def memoized(key, compute):
     return memo[key]
 
 
+def remembered(key) -> bool:
+    """Whether ``memoized`` already holds an answer for ``key`` in the current step."""
+    memo = _memo.get(None)
+    return memo is not None and key in memo
+
+
 def acting_as_of():
     """The date (or moment) the current check or run acts on; never the wall clock."""
     try:

@@ -17,6 +17,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from policyops.workflow import acting_on
+
 
 @dataclass(frozen=True)
 class MenuEntry:
@@ -85,12 +87,15 @@ def menu_for(user) -> list[MenuEntry]:
 
 def panels_for(request, today) -> list[tuple[Panel, dict]]:
     shown = []
-    for panel in sorted(_panels.values(), key=lambda p: (p.order, p.key)):
-        if not panel.visible_to(request.user):
-            continue
-        context = panel.build(request, today)
-        if context is not None:
-            shown.append((panel, context))
+    # One memo for the page (policyops.workflow.memoized): what one panel's rows asked of
+    # the database for ``today`` (a power's seal) another panel's rows do not ask again.
+    with acting_on(today):
+        for panel in sorted(_panels.values(), key=lambda p: (p.order, p.key)):
+            if not panel.visible_to(request.user):
+                continue
+            context = panel.build(request, today)
+            if context is not None:
+                shown.append((panel, context))
     return shown
 
 

@@ -118,3 +118,19 @@ def test_a_power_without_a_seal_in_force_blocks_acceptance_in_the_panel(clerk):
     row = workspace.build_district_cases(request_for(clerk), RECEIVED)["rows"][0]
     accept = next(a for a in row["actions"] if a.name == "accept")
     assert not accept.ready and str(guards.entrusted_with_seal.message) in accept.reason
+
+
+def test_a_second_queue_on_the_page_asks_nothing_more_of_the_seals(power, clerk, supervisor, django_assert_num_queries):
+    """remember_seals answers every power entrusted in the district, so the home page's second queue
+    (another power of the same entrustment) reads no seal again (issue 12)."""
+    from approvals import selectors
+    from policyops.workflow import acting_on
+
+    other = DelegatedPowerFactory(agency=power.agency)
+    entrustment_in_force([power, other], supervisor=supervisor)
+    first, second = register_case(power, clerk=clerk), register_case(other, clerk=clerk)
+    with acting_on(RECEIVED):
+        selectors.remember_seals([first], RECEIVED)
+        with django_assert_num_queries(0):
+            selectors.remember_seals([second], RECEIVED)
+            assert other.seal_on(RECEIVED, second.district_id) is not None
