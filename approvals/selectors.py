@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from approvals import rules
 from approvals.models import ApprovalCase, ApprovalSeal, DelegatedPower, Entrustment
 from policyops.calendar import add_working_days
-from policyops.scoping import user_district_id
+from policyops.scoping import person_of, user_district_id
 from policyops.workflow import memoized, remembered
 
 # One case's page joins every relation it shows.
@@ -23,7 +23,7 @@ def with_list_relations(cases):
     to plan the first page of a million cases and chose a parallel plan that took 15 ms more;
     with one join, 2 ms in all (issue 12).
     """
-    return cases.select_related("handler").prefetch_related("power")
+    return cases.select_related("handler", "power")
 
 
 def seal_for(power, day: dt.date, district_id):
@@ -141,8 +141,14 @@ def _queue(user):
 
 
 def my_open_cases(user):
-    """Open cases whose handler is ``user``, by legal due date."""
-    return _queue(user).filter(handler__user=user)
+    """Open cases whose handler is ``user``, by legal due date; none without a person record."""
+    person = person_of(user)
+    if person is None:
+        return ApprovalCase.objects.none()
+    # By the person's id, not through a join on the user: then PostgreSQL reads the first rows
+    # in order from case_handler_queue instead of sorting all of a handler's open cases
+    # (3,400 of them in the benchmark: 6.7 ms against 0.2 ms; issue 12).
+    return _queue(user).filter(handler_id=person.pk)
 
 
 def unassigned_district_cases(user):

@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from policyops import timeline, workflow
+from policyops.pagination import COUNT_CAP
 from policyops.workspaces import MenuEntry, Panel, register_menu, register_panel
 
 PANEL_ROWS = 15  # rows a queue panel shows; the count says how many there are in all
@@ -28,12 +29,21 @@ def case_rows(cases, user, today) -> list[dict]:
     return rows
 
 
-def _queue_panel(cases, request, today, **extra):
-    total = cases.count()
+def _panel(cases, request, today, *, rows: int, list_url: str, **extra):
+    """A panel of the first ``rows`` of ``cases``, or None when there are none.
+
+    Counted up to COUNT_CAP, as the lists count (policyops.pagination): a queue of thousands
+    says "more than 1000" rather than reading them all on every visit of the home page.
+    """
+    total = cases.order_by()[:COUNT_CAP + 1].count()  # no order: a count needs no sort
     if not total:
         return None
-    return {"rows": case_rows(cases[:PANEL_ROWS], request.user, today), "total": total,
-            "more": total > PANEL_ROWS, "list_url": reverse("approvals:case_list"), **extra}
+    return {"rows": case_rows(cases[:rows], request.user, today), "total": min(total, COUNT_CAP),
+            "capped": total > COUNT_CAP, "more": total > rows, "list_url": list_url, **extra}
+
+
+def _queue_panel(cases, request, today, **extra):
+    return _panel(cases, request, today, rows=PANEL_ROWS, list_url=reverse("approvals:case_list"), **extra)
 
 
 def build_my_cases(request, today):
@@ -52,12 +62,8 @@ def build_district_cases(request, today):
 def build_overdue(request, today):
     from approvals import selectors
 
-    cases = selectors.overdue_cases(request.user, today)
-    total = cases.count()
-    if not total:
-        return None
-    return {"rows": case_rows(cases[:OVERDUE_ROWS], request.user, today), "total": total,
-            "more": total > OVERDUE_ROWS, "list_url": reverse("approvals:case_list") + "?due=overdue"}
+    return _panel(selectors.overdue_cases(request.user, today), request, today, rows=OVERDUE_ROWS,
+                  list_url=reverse("approvals:case_list") + "?due=overdue")
 
 
 def register() -> None:

@@ -134,3 +134,14 @@ def test_a_second_queue_on_the_page_asks_nothing_more_of_the_seals(power, clerk,
         with django_assert_num_queries(0):
             selectors.remember_seals([second], RECEIVED)
             assert other.seal_on(RECEIVED, second.district_id) is not None
+
+
+def test_a_queue_counts_up_to_the_cap_and_says_there_are_more(power, entrustment, clerk, client, monkeypatch):
+    """As the lists do (policyops.pagination.COUNT_CAP): the home page never counts a queue of thousands."""
+    monkeypatch.setattr(workspace, "COUNT_CAP", 2)
+    for _ in range(3):
+        register_case(power, clerk=clerk, received_on=RECEIVED)
+    context = workspace.build_district_cases(request_for(clerk), RECEIVED)
+    assert (context["total"], context["capped"]) == (2, True)
+    client.force_login(clerk)
+    assert "超过2件在办案件" in client.get(reverse("policyops:home")).content.decode()
