@@ -125,9 +125,10 @@ class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixi
     show_full_result_count = False  # "N of M": the unfiltered total would count the whole table again
     paginator = CappedPaginator  # counts to 1,000 at most ("more than 1,000 cases")
     search_fields = ("number", "applicant_name")
-    # The handler and their department joined; the power prefetched (get_queryset): each further
-    # join costs PostgreSQL more planning than the page's reading (selectors.with_list_relations).
-    list_select_related = ("handler", "handler__department")
+    # What the rows show, joined: the power, the handler and their department. No more: each
+    # further join costs PostgreSQL more planning than the page's reading (see
+    # selectors.with_list_relations).
+    list_select_related = ("power", "handler", "handler__department")
     list_per_page = 50
     actions = ["assign_handler"]
     inlines = [CaseMaterialInline, CaseSuspensionInline, CaseNoticeInline]
@@ -193,9 +194,6 @@ class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixi
     @admin.display(description=gettext_lazy("contact phone"))
     def applicant_phone_masked(self, obj):
         return mask_phone(obj.applicant_phone)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("power")
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).select_related(
