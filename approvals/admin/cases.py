@@ -172,7 +172,7 @@ class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixi
             readonly = [f for f in readonly if f not in EDITABLE_DURING_INTAKE]
         return readonly
 
-    # Personal data (policyops.masking): the full phone only to those who handle the case, each
+    # Personal data (approvals.personal_data): the full phone only to those who handle the case, each
     # view of it audited; anyone else who may open the case reads it masked.
 
     def get_fieldsets(self, request, obj=None):

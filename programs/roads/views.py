@@ -244,4 +244,4 @@ def milestone_evidence(request, pk: int):
     milestone = get_object_or_404(ProjectMilestone.objects.filter(
         project__in=RoadProject.objects.visible_to(request.user)).exclude(evidence_file=""), pk=pk)
     return FileResponse(milestone.evidence_file.open("rb"), as_attachment=True,
-                        filename=milestone.evidence_file.name.rsplit("/", 1)[-1])
+                        filename=milestone.evidence_name)

@@ -65,7 +65,7 @@ class ProjectMilestoneInline(admin.TabularInline):
         if not obj.pk or not obj.evidence_file or not obj.evidence_file._committed:
             return "—"
         return format_html('<a href="{}">{}</a>', reverse("roads:milestone-evidence", args=[obj.pk]),
-                           obj.evidence_file.name.rsplit("/", 1)[-1])
+                           obj.evidence_name)
 
     def has_add_permission(self, request, obj=None):
         return False

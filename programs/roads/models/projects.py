@@ -1,4 +1,5 @@
 """Road projects and their milestones (002:477)."""
+import os
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -208,6 +209,11 @@ class ProjectMilestone(models.Model):
 
     def __str__(self):
         return f"{self.project} {self.get_step_display()}"
+
+    @property
+    def evidence_name(self) -> str:
+        """The evidence file's own name, without the storage folders (what a download is called)."""
+        return os.path.basename(self.evidence_file.name)
 
     def is_overdue(self, as_of) -> bool:
         return bool(self.planned_end and self.actual_end is None and self.planned_end < as_of)
