@@ -270,10 +270,23 @@ def ready_action_names(obj, user, *, as_of) -> list[str]:
     return [a.name for a in available_actions(obj, user, as_of=as_of) if a.ready]
 
 
+def action_title(obj, method_name: str) -> str:
+    """What the user calls the step that runs transition ``method_name`` (its action's title)."""
+    try:
+        actions = workflow_for(obj).actions.values()
+    except LookupError:
+        return method_name
+    return next((a.title for a in actions if a.method_name == method_name), method_name)
+
+
+def _illegal(obj, method_name: str) -> IllegalTransition:
+    return IllegalTransition(TRANSITION_ILLEGAL, action=action_title(obj, method_name), state=state_label(obj))
+
+
 def _check_legal_and_permitted(obj, method_name: str, acting_user) -> None:
     method = getattr(obj, method_name)
     if not can_proceed(method, check_conditions=False):
-        raise IllegalTransition(TRANSITION_ILLEGAL, action=method_name, state=state_label(obj))
+        raise _illegal(obj, method_name)
     meta = method._django_fsm
     if not meta.get_transition(meta.field.get_state(obj)).has_perm(obj, acting_user):
         raise NotAllowed(TRANSITION_NOT_ALLOWED)
@@ -316,8 +329,7 @@ def run_transition(obj, method_name: str, *, acting_user, as_of, reason: str = "
         try:
             method()
         except TransitionNotAllowed:
-            raise _condition_failure(obj, method_name) or IllegalTransition(
-                TRANSITION_ILLEGAL, action=method_name, state=state_label(obj)) from None
+            raise _condition_failure(obj, method_name) or _illegal(obj, method_name) from None
         if before_save is not None:
             before_save(obj)
         try:

@@ -2,11 +2,13 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from approvals import services
 from approvals.models import ApprovalCase, CaseNotice, SealUse
 from policyops.audit import entries_for
 from policyops.errors import ConditionFailed, IllegalTransition, InvalidInput, NotAllowed, StaleObject
+from policyops.workflow import get_action
 from tests.approvals.factories import DelegatedPowerFactory, pingdu_hall, register_case
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +69,15 @@ def test_correction_lists_every_missing_item_once(power, entrustment, clerk):
     assert "营业执照" in notice.body and "场地证明" in notice.body and "申请书" not in notice.body.split("全部内容")[1]
     with pytest.raises(IllegalTransition):
         services.case_request_correction(case=case, acting_user=clerk, as_of=D(2024, 9, 30))
+
+
+def test_an_impossible_step_is_named_as_the_user_knows_it(case, clerk):
+    services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
+    with translation.override("zh-hans"), pytest.raises(IllegalTransition) as refused:
+        services.case_refuse(case=case, acting_user=clerk, as_of=D(2024, 9, 27), reason="材料不实", refer_to="市测试委")
+    # The action's label, not the method name: "不予受理", never "refuse".
+    assert "refuse" not in str(refused.value) and "已受理" in str(refused.value)
+    assert str(get_action(case, "refuse").title) in str(refused.value)
 
 
 def test_correction_after_five_working_days_is_refused(power, entrustment, clerk):

@@ -60,12 +60,14 @@ def test_two_clerks_accepting_and_refusing_at_once_leave_one_winner(power, entru
     for _ in range(ROUNDS):
         case = register_case(power, clerk=clerk, received_on=AS_OF)
 
-        def accept(number=case.number):
-            copy = ApprovalCase.objects.get(number=number)
+        # Both clerks opened the case before either acted: each holds a copy in the same
+        # state (read here, not in the threads, where one could read after the other won).
+        accept_copy, refuse_copy = (ApprovalCase.objects.get(pk=case.pk) for _ in range(2))
+
+        def accept(copy=accept_copy):
             return services.case_accept(case=copy, acting_user=clerk, as_of=AS_OF) and "accept"
 
-        def refuse(number=case.number):
-            copy = ApprovalCase.objects.get(number=number)
+        def refuse(copy=refuse_copy):
             return services.case_refuse(case=copy, acting_user=other_clerk, as_of=AS_OF, reason="材料不实",
                                         refer_to="市测试委") and "refuse"
 
