@@ -18,6 +18,7 @@ from approvals.personal_data import sees_personal_data
 from approvals.resources import ApprovalCaseResource
 from approvals.views import due_badge
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_list import PrecomputedResultListMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin, VisibleDistrictFilter
 from policyops.admin_workflow import WorkflowAdminMixin, form_page
 from policyops.calendar import add_working_days
@@ -112,7 +113,8 @@ class PowerAgencyFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(ApprovalCase)
-class ApprovalCaseAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixin, HistoryAdmin):
+class ApprovalCaseAdmin(PrecomputedResultListMixin, WorkflowAdminMixin, DistrictScopedAdminMixin, ExportMixin,
+                        HistoryAdmin):
     resource_classes = [ApprovalCaseResource]
     export_formats = [base_formats.XLSX]
     list_display = ("number", "power_short", "applicant_name", "state", "handler", "received_on", "due_on",

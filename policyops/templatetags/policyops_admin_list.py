@@ -1,0 +1,14 @@
+"""``{% precomputed_result_list cl %}``: Django's ``result_list`` tag, rows from policyops.admin_list."""
+from django import template
+from django.contrib.admin.templatetags.base import InclusionAdminNode
+
+from policyops import admin_list
+
+register = template.Library()
+
+
+@register.tag(name="precomputed_result_list")
+def precomputed_result_list_tag(parser, token):
+    # The same template look-up as Django's tag: admin/<app>/<model>/change_list_results.html first.
+    return InclusionAdminNode(parser, token, func=admin_list.result_list, template_name="change_list_results.html",
+                              takes_context=False)
