@@ -126,12 +126,14 @@ class ApprovalCase(StateMachineModel):
             models.Index(fields=["-received_on", "-id"], name="case_newest_first"),
             models.Index(fields=["district", "-received_on", "-id"], name="case_district_newest_first"),
             # The work queues, soonest legal due first: 科室待办 (open, unassigned, per district) and 我的待办
-            # (open, per handler). PostgreSQL orders by an index only after equalities, and IS NULL is
-            # none, hence the handler in the condition rather than among the fields.
+            # (open, per handler, within the districts the user sees). PostgreSQL orders by an index only
+            # after equalities, and IS NULL is none, hence the handler in the condition rather than among
+            # the fields. The district after the handler lets the scoped count of "my cases" read the
+            # index alone (a BitmapAnd of the district's and the handler's whole history took 5 ms).
             models.Index(fields=["district", "legal_due_on", "due_on", "id"], name="case_unassigned_queue",
                          condition=models.Q(state__in=OPEN_STATE_VALUES, handler__isnull=True)),
-            models.Index(fields=["handler", "legal_due_on", "due_on", "id"], name="case_handler_queue",
-                         condition=models.Q(state__in=OPEN_STATE_VALUES)),
+            models.Index(fields=["handler", "district", "legal_due_on", "due_on", "id"],
+                         name="case_handler_district_queue", condition=models.Q(state__in=OPEN_STATE_VALUES)),
         ]
         permissions = [
             ("process_case", _("Can register and process approval cases")),
