@@ -15,7 +15,6 @@ selection checkbox. Any other list (``list_editable``, a pop-up, a callable in
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote as url_quote
 
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
@@ -34,14 +33,12 @@ from django.contrib.admin.utils import (
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils import dateformat, formats
 from django.utils.html import conditional_escape, escape
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 
-PK_SLOT = "PKSLOT"  # stands for the row's key in the change URL, reversed once per page
-URL_SAFE = RFC3986_SUBDELIMS + "/~:@"  # what reverse() leaves unquoted in an argument
+from policyops.reversing import url_maker
 
 
 @dataclass(frozen=True)
@@ -139,16 +136,16 @@ def _change_url(cl) -> Callable | None:
     """row -> its change URL with the list's filters preserved, from one reverse per page
     (Django reverses and resolves for each row)."""
     try:
-        template = reverse(f"admin:{cl.opts.app_label}_{cl.opts.model_name}_change",
-                           args=(PK_SLOT,), current_app=cl.model_admin.admin_site.name)
+        make = url_maker(f"admin:{cl.opts.app_label}_{cl.opts.model_name}_change", 1,
+                         current_app=cl.model_admin.admin_site.name)
+        sample = make("0")
     except NoReverseMatch:
         return None
-    template = add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts}, template)
-    path, mark, query = template.partition("?")
-    before, _slot, after = path.partition(PK_SLOT)
+    # The preserved filters are the same for every row.
+    _path, mark, query = add_preserved_filters({"preserved_filters": cl.preserved_filters, "opts": cl.opts},
+                                               sample).partition("?")
     pk_attname = cl.lookup_opts.pk.attname
-    # As reverse() quotes an argument.
-    return lambda row: f"{before}{url_quote(str(quote(getattr(row, pk_attname))), safe=URL_SAFE)}{after}{mark}{query}"
+    return lambda row: f"{make(quote(getattr(row, pk_attname)))}{mark}{query}"
 
 
 def precomputed_rows(cl) -> list[ResultList] | None:
