@@ -1,9 +1,12 @@
 """What approvals adds to the front menu and to the home pages (policyops.workspaces)."""
+import functools
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from policyops import timeline, workflow
 from policyops.pagination import COUNT_CAP
+from policyops.reversing import url_maker
 from policyops.workspaces import MenuEntry, Panel, register_menu, register_panel
 
 PANEL_ROWS = 15  # rows a queue panel shows; the count says how many there are in all
@@ -20,13 +23,23 @@ def case_rows(cases, user, today) -> list[dict]:
 
     cases = list(cases)
     rows = []
+    detail_url, action_url, claim_url = _row_urls()
     with workflow.acting_on(today):
         selectors.remember_seals(cases, today)
         for case in cases:
             clock = selectors.case_clock_summary(case, today)
+            actions = workflow.available_actions(case, user, as_of=today)
             rows.append({"case": case, "clock": clock, "alert": selectors.case_alert(case, clock),
-                         "actions": workflow.available_actions(case, user, as_of=today)})
+                         "actions": actions, "url": detail_url(case.pk), "claim_url": claim_url(case.pk),
+                         "links": [(a, action_url(case.pk, a.name) if a.ready else None) for a in actions]})
     return rows
+
+
+@functools.cache
+def _row_urls():
+    """A row's links, each pattern reversed once (policyops.reversing)."""
+    return (url_maker("approvals:case_detail", 1), url_maker("approvals:case_action", 2),
+            url_maker("approvals:case_claim", 1))
 
 
 def _panel(cases, request, today, *, rows: int, list_url: str, **extra):

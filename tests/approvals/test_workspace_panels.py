@@ -136,6 +136,22 @@ def test_a_second_queue_on_the_page_asks_nothing_more_of_the_seals(power, clerk,
             assert other.seal_on(RECEIVED, second.district_id) is not None
 
 
+def test_a_second_queue_with_a_power_entrusted_nowhere_asks_nothing_more(power, clerk, supervisor,
+                                                                          django_assert_num_queries):
+    """The district was answered whole: a power not entrusted there has no seal, without a query."""
+    from approvals import selectors
+    from policyops.workflow import acting_on
+
+    entrustment_in_force([power], supervisor=supervisor)
+    first = register_case(power, clerk=clerk)
+    stray = register_case(DelegatedPowerFactory(), clerk=clerk)
+    with acting_on(RECEIVED):
+        selectors.remember_seals([first], RECEIVED)
+        with django_assert_num_queries(0):
+            selectors.remember_seals([stray], RECEIVED)
+            assert stray.power.seal_on(RECEIVED, stray.district_id) is None
+
+
 def test_a_queue_counts_up_to_the_cap_and_says_there_are_more(power, entrustment, clerk, client, monkeypatch):
     """As the lists do (policyops.pagination.COUNT_CAP): the home page never counts a queue of thousands."""
     monkeypatch.setattr(workspace, "COUNT_CAP", 2)
