@@ -187,6 +187,7 @@ def _load():
     return overrides, official_years
 
 
+@functools.cache  # the installed package does not change in a process; asked for each row of a list
 def package_knows_year(year: int) -> bool:
     """Whether chinesecalendar carries the official calendar of ``year``."""
     try:
