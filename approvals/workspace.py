@@ -29,7 +29,9 @@ def case_rows(cases, user, today) -> list[dict]:
         for case in cases:
             clock = selectors.case_clock_summary(case, today)
             actions = workflow.available_actions(case, user, as_of=today)
+            days_left = clock["days_left"]
             rows.append({"case": case, "clock": clock, "alert": selectors.case_alert(case, clock),
+                         "days_overdue": -days_left if days_left is not None and days_left < 0 else None,
                          "actions": actions, "url": detail_url(case.pk), "claim_url": claim_url(case.pk),
                          "links": [(a, action_url(case.pk, a.name) if a.ready else None) for a in actions]})
     return rows

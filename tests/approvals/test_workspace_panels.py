@@ -161,3 +161,24 @@ def test_a_queue_counts_up_to_the_cap_and_says_there_are_more(power, entrustment
     assert (context["total"], context["capped"]) == (2, True)
     client.force_login(clerk)
     assert "超过2件在办案件" in client.get(reverse("policyops:home")).content.decode()
+
+
+def test_an_overdue_row_says_by_how_many_working_days(power, entrustment, clerk, head):
+    from django.template.loader import render_to_string
+
+    case = accepted(power, clerk, handler=clerk.person, head=head)
+    today = D(2025, 1, 6)  # long past the legal due date
+    row = workspace.build_my_cases(request_for(clerk), today)["rows"][0]
+    assert row["case"] == case and row["days_overdue"] == -row["clock"]["days_left"] > 0
+    html = render_to_string("approvals/panels/_case_row.html", {"row": row})
+    assert f"超期{row['days_overdue']}个工作日" in html and "剩余-" not in html
+
+
+def test_a_row_on_time_says_how_many_working_days_are_left(power, entrustment, clerk, head):
+    from django.template.loader import render_to_string
+
+    accepted(power, clerk, handler=clerk.person, head=head)
+    row = workspace.build_my_cases(request_for(clerk), RECEIVED)["rows"][0]
+    assert row["days_overdue"] is None
+    html = render_to_string("approvals/panels/_case_row.html", {"row": row})
+    assert f"剩余{row['clock']['days_left']}个工作日" in html
