@@ -70,3 +70,22 @@ def test_an_offset_beyond_any_table_gives_an_empty_page_not_an_error(seeded):
     assert rows == [] and pagination.offset == MAX_OFFSET
 
 
+
+
+def test_the_capped_count_reads_without_the_lists_order(seeded):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert SmallCap(District.objects.order_by("-position", "name"), 2).count == 6
+    (count,) = captured.captured_queries
+    assert "COUNT(" in count["sql"] and "ORDER BY" not in count["sql"]
+
+
+def test_a_sliced_list_is_counted_in_its_own_order(seeded):
+    first_three = District.objects.order_by("-position")[:3]
+    assert SmallCap(first_three, 2).count == 3
+
+
+def test_a_plain_list_is_counted_up_to_one_past_the_cap():
+    assert SmallCap(list(range(9)), 2).count == 6 and SmallCap([1, 2], 2).count == 2
