@@ -21,13 +21,14 @@ the instance and never read from the wall clock.
 from __future__ import annotations
 
 import contextvars
+import functools
 import inspect
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django_fsm import ConcurrentTransition, FSMFieldMixin, TransitionNotAllowed, can_proceed
+from django_fsm import ConcurrentTransition, FSMFieldMixin, TransitionNotAllowed
 
 from policyops import audit
 from policyops.errors import (
@@ -217,9 +218,18 @@ def get_action(model_or_obj, name: str) -> Action | None:
 def state_field_name(model_or_obj) -> str:
     """The name of the model's django-fsm state field (``state`` by convention)."""
     model = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
+    return _state_field(model).name
+
+
+def state_field_attname(model) -> str:
+    return _state_field(model).attname
+
+
+@functools.cache
+def _state_field(model):
     for f in model._meta.concrete_fields:
         if isinstance(f, FSMFieldMixin):
-            return f.name
+            return f
     raise LookupError(f"{model.__name__} has no state field.")
 
 
@@ -230,16 +240,23 @@ def state_label(obj) -> str:
     return str(display()) if display else str(getattr(obj, name))
 
 
+@functools.cache
+def legal_transition(model, method_name: str, state):
+    """The django-fsm transition ``method_name`` takes from ``state``, or None when the state
+    allows none: what ``can_proceed(..., check_conditions=False)`` decides, looked up once per
+    state (the transitions are declared on the class). A list row asks it of every action."""
+    meta = getattr(model, method_name)._django_fsm
+    return meta.get_transition(state) if meta.has_transition(state) else None
+
+
 def _assess(obj, action: Action, user) -> tuple[str, tuple]:
     """('illegal' | 'forbidden' | 'hidden' | 'blocked' | 'ready', unmet conditions)."""
     if action.method_name is None:
         allowed = action.permission is None or action.permission(obj, user)
         return ("ready" if allowed else "forbidden"), ()
-    method = getattr(obj, action.method_name)
-    if not can_proceed(method, check_conditions=False):
+    transition = legal_transition(type(obj), action.method_name, getattr(obj, state_field_attname(type(obj))))
+    if transition is None:
         return "illegal", ()
-    meta = method._django_fsm
-    transition = meta.get_transition(meta.field.get_state(obj))
     if not transition.has_perm(obj, user):
         return "forbidden", ()
     unmet = tuple(c for c in transition.conditions if not c(obj))
@@ -284,11 +301,10 @@ def _illegal(obj, method_name: str) -> IllegalTransition:
 
 
 def _check_legal_and_permitted(obj, method_name: str, acting_user) -> None:
-    method = getattr(obj, method_name)
-    if not can_proceed(method, check_conditions=False):
+    transition = legal_transition(type(obj), method_name, getattr(obj, state_field_attname(type(obj))))
+    if transition is None:
         raise _illegal(obj, method_name)
-    meta = method._django_fsm
-    if not meta.get_transition(meta.field.get_state(obj)).has_perm(obj, acting_user):
+    if not transition.has_perm(obj, acting_user):
         raise NotAllowed(TRANSITION_NOT_ALLOWED)
 
 
