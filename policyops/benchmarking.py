@@ -11,6 +11,7 @@ the same data. Nothing here is a test: tests never assert a timing.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import statistics
@@ -114,6 +115,14 @@ def builders() -> list[DataBuilder]:
 
 
 # --- measuring ------------------------------------------------------------------------
+
+
+def settle_like_a_worker() -> None:
+    """Freeze what the process has loaded, as each gunicorn worker does once it has loaded the
+    app (policyops.gunicorn_conf.post_worker_init): the scenarios then pay the garbage
+    collector what a worker pays, not full scans of a benchmark's data-building heap."""
+    gc.collect()
+    gc.freeze()
 
 
 def rolled_back(run: Callable[[], object]) -> None:

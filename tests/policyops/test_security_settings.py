@@ -82,6 +82,13 @@ def test_an_operators_db_conn_max_age_wins_over_gunicorns_default():
     assert done.stdout.strip() == "5"
 
 
+def test_a_gunicorn_worker_freezes_what_it_has_loaded_once_it_is_ready():
+    code = ("import gc, runpy; conf = runpy.run_path('policyops/gunicorn_conf.py'); before = gc.get_freeze_count(); "
+            "conf['post_worker_init'](None); print(before, gc.get_freeze_count() > before)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["0", "True"]
+
+
 def test_serve_keeps_no_connection_past_its_request_whatever_the_environment_says(monkeypatch):
     from policyops.management.commands import serve
 

@@ -70,6 +70,7 @@ class Command(BaseCommand):
                     self.stdout.write(f"Building data: {builder.name} …")
                     builder.build(ctx)
                 mark()
+            benchmarking.settle_like_a_worker()
             for name in wanted:
                 self.stdout.write(f"Running {name} …")
                 result = known[name].measure(ctx)
