@@ -1,6 +1,4 @@
 """What approvals adds to the front menu and to the home pages (policyops.workspaces)."""
-import functools
-
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -37,9 +35,9 @@ def case_rows(cases, user, today) -> list[dict]:
     return rows
 
 
-@functools.cache
 def _row_urls():
-    """A row's links, each pattern reversed once (policyops.reversing)."""
+    """A row's links, each pattern reversed once per list (policyops.reversing); not kept longer,
+    as the URLconf may change (a test's override_settings)."""
     return (url_maker("approvals:case_detail", 1), url_maker("approvals:case_action", 2),
             url_maker("approvals:case_claim", 1))
 

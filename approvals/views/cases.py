@@ -22,6 +22,7 @@ from approvals.views.common import (
 from policyops import masking, timeline, workflow
 from policyops.action_pages import action_page
 from policyops.pagination import CappedPaginator
+from policyops.reversing import url_maker
 from policyops.scoping import may_touch_district
 
 CSS = ("approvals/approvals.css",)
@@ -48,10 +49,11 @@ def case_list(request):
                                 search=search).prefetch_related("suspensions")
     page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
+    detail_url = url_maker("approvals:case_detail", 1)  # one reverse for the page's links
     for case in page:
         clock = selectors.case_clock_summary(case, today)
         rows.append({"case": case, "clock": clock, "badge": due_badge(clock["due_state"]),
-                     "phone": masking.mask_phone(case.applicant_phone)})
+                     "phone": masking.mask_phone(case.applicant_phone), "url": detail_url(case.pk)})
     query = urlencode([(k, v) for k, v in (("q", search), ("state", state), ("due", due)) if v])
     return render(request, "approvals/case_list.html", {
         "page": page, "rows": rows, "today": today, "state": state, "due": due, "q": search, "query": query,

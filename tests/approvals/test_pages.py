@@ -198,6 +198,13 @@ def test_case_list_shows_own_district_with_badges(client, accepted_case, clerk, 
     assert accepted_case.number not in client.get(reverse("approvals:case_list")).content.decode()
 
 
+def test_case_list_links_each_case_to_its_page(client, accepted_case, clerk):
+    client.force_login(clerk)
+    html = client.get(reverse("approvals:case_list")).content.decode()
+    detail = reverse("approvals:case_detail", args=[accepted_case.pk])
+    assert f'<a href="{detail}">{accepted_case.number}</a>' in html
+
+
 def test_case_list_query_count_is_constant(client, power, entrustment, clerk, head, assert_constant_queries):
     def grow(n):
         for i in range(n):
