@@ -3,7 +3,7 @@
 Django's ``items_for_result`` works out, for every cell, which field or method the column
 shows, how to format it and where the row's link goes (a ``reverse`` and a ``resolve`` per
 row for the link and its preserved filters). At 50 rows and nine columns that was about
-half of the case list's time (issue 12). ``PrecomputedResultListMixin`` plans the columns
+a third of the case list's time (issue 12). ``PrecomputedResultListMixin`` plans the columns
 once per page and then only reads and formats each value; ``tests/policyops/
 test_admin_result_list.py`` pins its HTML to Django's, cell for cell.
 
