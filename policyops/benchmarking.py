@@ -187,11 +187,17 @@ def peak_rss_mb_of(run: Callable[[], object]) -> float | None:
 # --- the benchmark's own database -------------------------------------------------------
 
 
-def bench_database_name() -> str:
+DEFAULT_SCALE = 1_000_000
+
+
+def bench_database_name(scale: int = DEFAULT_SCALE) -> str:
+    """The benchmark's database; one per scale, so that a small run (CI's) does not replace
+    the million-case data set that takes ten minutes to build."""
     db = settings.DATABASES["default"]
+    suffix = "" if scale == DEFAULT_SCALE else f"_{scale}"
     if connection.vendor == "sqlite":
-        return str(Path(settings.VAR_DIR) / "benchmark.sqlite3")
-    return f"{db['NAME']}_benchmark"
+        return str(Path(settings.VAR_DIR) / f"benchmark{suffix}.sqlite3")
+    return f"{db['NAME']}_benchmark{suffix}"
 
 
 def _marker_path(name: str) -> Path:
@@ -208,7 +214,7 @@ def bench_database(*, rebuild: bool, scale: int, log):
     """
     conn = connections["default"]
     original = dict(conn.settings_dict)
-    name = bench_database_name()
+    name = bench_database_name(scale)
     marker = _marker_path(name)
     Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
     # A data set of another scale, or one whose building did not finish, is built anew.

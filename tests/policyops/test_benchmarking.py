@@ -51,3 +51,9 @@ def test_an_unknown_scenario_is_refused_by_name():
 
     with pytest.raises(CommandError, match="nonsense"):
         call_command("benchmark", "--only", "nonsense")
+
+
+def test_each_scale_has_its_own_database_and_the_default_keeps_the_plain_name():
+    default = benchmarking.bench_database_name()
+    small = benchmarking.bench_database_name(2000)
+    assert default.endswith(("_benchmark", "benchmark.sqlite3")) and small != default and "2000" in small

@@ -18,7 +18,8 @@ def _discover():
 
 class Command(BaseCommand):
     help = ("Build a data set of --scale approval cases (with halls, directors and road projects) in a "
-            "separate database (<DB>_benchmark on PostgreSQL, var/benchmark.sqlite3 on SQLite), then time "
+            "separate database (<DB>_benchmark on PostgreSQL, var/benchmark.sqlite3 on SQLite; another scale "
+            "than the default gets its own, e.g. <DB>_benchmark_2000), then time "
             "each scenario several times and print our median beside its counterpart's, the ratio, the "
             "target and pass/fail. The data set is kept for the next run of the same scale.")
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         return parser
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=int, default=1_000_000,
+        parser.add_argument("--scale", type=int, default=benchmarking.DEFAULT_SCALE,
                             help="Approval cases to generate (default 1,000,000; CI uses 2,000).")
         parser.add_argument("--only", action="append", default=[], metavar="NAME",
                             help="Run only this scenario (repeatable, or comma-separated).")
