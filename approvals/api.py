@@ -8,7 +8,6 @@ generated from approvals.actions by policyops.api.workflow_endpoints, and
 HTTP statuses once, in policyops.api.exception_handler.
 """
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -19,7 +18,7 @@ from rest_framework.response import Response
 from approvals import personal_data, selectors, services
 from approvals import serializers as s
 from approvals.actions import CASE_ACTIONS
-from approvals.models import ApprovalCase, CaseNotice, DelegatedPower
+from approvals.models import ApprovalCase, CaseNotice, DelegatedPower, prefetched_list
 from policyops.api import (
     PolicyOpsAPIMixin,
     WorkflowViewSetMixin,
@@ -70,8 +69,8 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
         query = s.CaseListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         cases = (selectors.case_list(user=request.user, today=self.today, **query.validated_data)
-                 .prefetch_related("first_contact", "materials", "suspensions",
-                                   Prefetch("notices", queryset=CaseNotice.objects.defer("body"))))
+                 .prefetch_related("first_contact", prefetched_list("materials"), prefetched_list("suspensions"),
+                                   prefetched_list("notices", CaseNotice.objects.defer("body"))))
         page = self.paginate_queryset(cases)
         if page is None:
             return Response(self.get_serializer(cases, many=True).data)

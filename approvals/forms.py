@@ -220,7 +220,7 @@ class CorrectionForm(CaseTransitionForm):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, case=case, **kwargs)
-        materials = list(case.materials.all())
+        materials = case.material_list
         self.fields["missing"].choices = [(m.name, m.name) for m in materials]
         self.fields["missing"].initial = [m.name for m in materials if not m.provided]
 
@@ -231,7 +231,7 @@ class ResubmitForm(CaseTransitionForm):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, case=case, **kwargs)
-        missing = [m.name for m in case.materials.all() if not m.provided]
+        missing = [m.name for m in case.material_list if not m.provided]
         self.fields["provided"].choices = [(name, name) for name in missing]
         self.fields["provided"].initial = missing
 

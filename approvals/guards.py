@@ -48,7 +48,7 @@ def within_correction_period(case) -> bool:
 
 @condition(_("mark the missing materials first; the notice must list every one of them"))
 def has_missing_materials(case) -> bool:
-    return any(not m.provided for m in case.materials.all())
+    return any(not m.provided for m in case.material_list)
 
 
 @condition(_("some materials are still missing; request a correction"))
@@ -58,7 +58,7 @@ def materials_complete(case) -> bool:
     if rules.is_deemed_accepted(received_on=case.received_on, as_of=acting_as_of(),
                                 correction_requested=case.state != case.State.SUBMITTED):
         return True
-    return all(m.provided for m in case.materials.all())
+    return all(m.provided for m in case.material_list)
 
 
 @condition(_("the application is outside the delegated scope; refuse it"))

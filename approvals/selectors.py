@@ -6,7 +6,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from approvals import rules
-from approvals.models import ApprovalCase, ApprovalSeal, DelegatedPower, Entrustment
+from approvals.models import (
+    ApprovalCase,
+    ApprovalSeal,
+    DelegatedPower,
+    Entrustment,
+    prefetched_list,
+)
 from policyops.calendar import add_working_days
 from policyops.scoping import person_of, user_district_id
 from policyops.workflow import memoized, remembered
@@ -54,7 +60,7 @@ def case_list(*, user, state=None, due=None, today: dt.date | None = None, searc
 def case_get(*, user, number: str):
     return (ApprovalCase.objects.visible_to(user)
             .select_related(*CASE_RELATED)
-            .prefetch_related("materials", "suspensions", "notices")
+            .prefetch_related(*(prefetched_list(r) for r in ("materials", "suspensions", "notices")))
             .get(number=number))
 
 
@@ -89,7 +95,7 @@ def case_clock_summary(case, today: dt.date) -> dict:
     from approvals.clock import Suspension, working_days_paused
     from policyops.calendar import is_provisional, working_days_between
 
-    suspensions = [Suspension(s.start, s.end) for s in case.suspensions.all()]
+    suspensions = [Suspension(s.start, s.end) for s in case.suspension_list]
     return {
         "received_on": case.received_on,
         "accepted_on": case.accepted_on,
@@ -136,7 +142,7 @@ PANEL_ORDER = (F("legal_due_on").asc(nulls_last=True), F("due_on").asc(nulls_las
 
 def _queue(user):
     return (with_list_relations(ApprovalCase.objects.visible_to(user).open())
-            .prefetch_related("suspensions", "materials").order_by(*PANEL_ORDER))
+            .prefetch_related(prefetched_list("suspensions"), prefetched_list("materials")).order_by(*PANEL_ORDER))
 
 
 def my_open_cases(user):
@@ -161,7 +167,8 @@ def unassigned_district_cases(user):
 def overdue_cases(user, today: dt.date):
     """Open cases past their governing deadline in every district ``user`` sees, the longest overdue first."""
     return (with_list_relations(ApprovalCase.objects.visible_to(user).overdue(today))
-            .prefetch_related("suspensions", "materials").order_by("due_on", "id"))
+            .prefetch_related(prefetched_list("suspensions"), prefetched_list("materials"))
+            .order_by("due_on", "id"))
 
 
 def remember_seals(cases, day: dt.date) -> None:
@@ -230,7 +237,7 @@ def case_clock_detail(case, today: dt.date) -> dict:
     power = case.power
     start = case.accepted_on or (case.received_on if case.legal_due_on else None)
     paused = [{"suspension": s, "ground": s.get_ground_display(),
-               "days": working_days_paused(today, [Suspension(s.start, s.end)])} for s in case.suspensions.all()]
+               "days": working_days_paused(today, [Suspension(s.start, s.end)])} for s in case.suspension_list]
     legal_why = [
         _("%(days)s working days from %(start)s for the preliminary review (Art. 43)")
         if power.is_preliminary_review else _("legal time limit of %(days)s working days from %(start)s"),

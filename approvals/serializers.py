@@ -99,9 +99,10 @@ class CaseSerializer(serializers.ModelSerializer):
     clock = serializers.SerializerMethodField()
     applicant_phone = serializers.SerializerMethodField(
         help_text="Masked (138****5678), except on the case's own endpoint for those who handle the case.")
-    materials = CaseMaterialSerializer(many=True, read_only=True)
-    suspensions = CaseSuspensionSerializer(many=True, read_only=True)
-    notices = CaseNoticeSerializer(many=True, read_only=True)
+    # From the lists a list prefetched (approvals.models.prefetched_list), or read for one case.
+    materials = CaseMaterialSerializer(many=True, read_only=True, source="material_list")
+    suspensions = CaseSuspensionSerializer(many=True, read_only=True, source="suspension_list")
+    notices = CaseNoticeSerializer(many=True, read_only=True, source="notice_list")
 
     class Meta:
         model = ApprovalCase

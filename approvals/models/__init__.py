@@ -12,6 +12,8 @@ from approvals.models.cases import (
     CaseQuerySet,
     CaseSuspension,
     SealUse,
+    drop_prefetched,
+    prefetched_list,
 )
 from approvals.models.entrustments import (
     ApprovalSeal,
@@ -24,5 +26,5 @@ from approvals.models.powers import DelegatedPower, PowerMaterial
 
 __all__ = [
     "ApprovalCase", "ApprovalSeal", "AuthorityHead", "CaseMaterial", "CaseNotice", "CaseQuerySet", "CaseSuspension", "DelegatedPower",
-    "Entrustment", "EntrustmentQuerySet", "PowerMaterial", "SealUse", "_has_revocation_reason", "validate_seal_image",
+    "Entrustment", "EntrustmentQuerySet", "PowerMaterial", "SealUse", "_has_revocation_reason", "drop_prefetched", "prefetched_list", "validate_seal_image",
 ]

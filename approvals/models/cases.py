@@ -154,6 +154,20 @@ class ApprovalCase(StateMachineModel):
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
 
+    # A case's materials, suspensions and notices, as lists: those a list page prefetched with
+    # ``prefetched_list`` when it did, otherwise read now (or from Django's own prefetch).
+    @property
+    def material_list(self) -> list:
+        return _prefetched_or_read(self, "materials")
+
+    @property
+    def suspension_list(self) -> list:
+        return _prefetched_or_read(self, "suspensions")
+
+    @property
+    def notice_list(self) -> list:
+        return _prefetched_or_read(self, "notices")
+
     # Transitions: pure state changes. Guards live in approvals.guards (named so that a
     # refusal can say which one failed); side effects live in approvals.services.
 
@@ -224,6 +238,31 @@ class ApprovalCase(StateMachineModel):
     @transition(field=state, source=list(OPEN_STATES), target=State.WITHDRAWN, permission=_g.may_process)
     def withdraw(self):
         pass
+
+
+def prefetched_list(relation: str, queryset=None) -> models.Prefetch:
+    """Prefetch a case relation (materials, suspensions, notices) into a plain list, which
+    ``ApprovalCase.material_list``, ``suspension_list`` and ``notice_list`` read.
+
+    Django's own prefetch builds a filtered queryset for each row and relation (so that a
+    ``.filter()`` on it stays right): at 50 rows and three relations, a third of the API
+    list's time (issue 12). The lists serve reading; a step reads afresh under its lock.
+    """
+    return models.Prefetch(relation, queryset=queryset, to_attr=_PREFETCHED.format(relation))
+
+
+_PREFETCHED = "_{}_prefetched"
+
+
+def drop_prefetched(case, relation: str) -> None:
+    """Forget what was prefetched of ``relation``, either way (a step reads it afresh)."""
+    getattr(case, "_prefetched_objects_cache", {}).pop(relation, None)
+    case.__dict__.pop(_PREFETCHED.format(relation), None)
+
+
+def _prefetched_or_read(case, relation: str) -> list:
+    rows = case.__dict__.get(_PREFETCHED.format(relation))
+    return rows if rows is not None else list(getattr(case, relation).all())
 
 
 class CaseMaterial(models.Model):

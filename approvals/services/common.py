@@ -9,7 +9,15 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from approvals import clock, guards, rules, selectors
-from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspension, SealUse
+from approvals.models import (
+    ApprovalCase,
+    CaseMaterial,
+    CaseNotice,
+    CaseSuspension,
+    SealUse,
+    drop_prefetched,
+    prefetched_list,
+)
 from policyops.calendar import add_working_days
 from policyops.errors import STALE_OBJECT, InvalidInput, NotAllowed, StaleObject
 from policyops.numbering import next_number
@@ -126,7 +134,7 @@ def _recompute_and_save(cases, as_of):
         changed = []
         for case in chunk:
             before = tuple(getattr(case, f) for f in CLOCK_FIELDS)
-            case_recompute_clock(case, _as_clock(case.suspensions.all()), as_of=as_of)
+            case_recompute_clock(case, _as_clock(case.suspension_list), as_of=as_of)
             if tuple(getattr(case, f) for f in CLOCK_FIELDS) != before:
                 changed.append(case)
         ApprovalCase.objects.bulk_update(changed, CLOCK_FIELDS)
@@ -142,7 +150,8 @@ def cases_recompute_after_calendar_change(dates, *, as_of: dt.date | None = None
     if not dates:
         return []
     return list(_recompute_and_save(ApprovalCase.objects.open().filter(received_on__lte=max(dates))
-                                    .select_related("power").prefetch_related("suspensions"), as_of))
+                                    .select_related("power").prefetch_related(prefetched_list("suspensions")),
+                                    as_of))
 
 
 def cases_start_deemed_clocks(*, as_of: dt.date) -> int:
@@ -154,7 +163,7 @@ def cases_start_deemed_clocks(*, as_of: dt.date) -> int:
     """
     cases = (ApprovalCase.objects.filter(state=ApprovalCase.State.SUBMITTED, legal_due_on=None,
                                          correction_due_on__lt=as_of)
-             .select_related("power").prefetch_related("suspensions"))
+             .select_related("power").prefetch_related(prefetched_list("suspensions")))
     return sum(1 for _number in _recompute_and_save(cases, as_of))
 
 
@@ -189,9 +198,9 @@ def _fresh_materials(case) -> list[CaseMaterial]:
     """The case's materials as they are now (read under the step's lock), kept on the case so
     that the step's conditions and its notice read them without asking again."""
     # A copy prefetched before the lock may be out of date: drop it.
-    getattr(case, "_prefetched_objects_cache", {}).pop("materials", None)
-    prefetch_related_objects([case], "materials")
-    return list(case.materials.all())
+    drop_prefetched(case, "materials")
+    prefetch_related_objects([case], prefetched_list("materials"))
+    return case.material_list
 
 
 def _mark_materials(materials, names, *, provided: bool) -> None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from approvals import personal_data, selectors
 from approvals.forms import AssignHandlerForm, FollowUpForm
-from approvals.models import ApprovalCase
+from approvals.models import ApprovalCase, prefetched_list
 from approvals.services import handling
 from approvals.views.common import (
     DUE_FILTERS,
@@ -46,7 +46,7 @@ def case_list(request):
         due = None
     search = selectors.normalise_search(request.GET.get("q"))
     cases = selectors.case_list(user=request.user, state=state, due=due, today=today,
-                                search=search).prefetch_related("suspensions")
+                                search=search).prefetch_related(prefetched_list("suspensions"))
     page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     detail_url = url_maker("approvals:case_detail", 1)  # one reverse for the page's links

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from approvals.models import ApprovalCase
+from approvals.models import ApprovalCase, prefetched_list
 from approvals.selectors import CASE_RELATED, DueState
 
 PAGE_SIZE = 50
@@ -31,7 +31,7 @@ def visible_case(request, pk) -> ApprovalCase:
     if not request.user.has_perm("approvals.view_approvalcase"):
         raise Http404
     return get_object_or_404(ApprovalCase.objects.visible_to(request.user).select_related(*CASE_RELATED)
-                             .prefetch_related("materials", "suspensions"), pk=pk)
+                             .prefetch_related(prefetched_list("materials"), prefetched_list("suspensions")), pk=pk)
 
 
 def case_url(case) -> str:

@@ -259,3 +259,14 @@ def test_past_the_correction_window_missing_materials_no_longer_block_acceptance
     services.case_accept(case=ApprovalCase.objects.get(pk=case.pk), acting_user=clerk, as_of=D(2024, 10, 11))
     case.refresh_from_db()
     assert case.deemed_accepted and case.accepted_on == D(2024, 9, 27)
+
+
+def test_a_step_reads_the_materials_afresh_not_as_a_list_prefetched_them(power, entrustment, clerk):
+    from approvals.models import CaseMaterial, prefetched_list
+
+    case = register_case(power, clerk=clerk, materials=[("申请书", True), ("营业执照", False)])
+    listed = ApprovalCase.objects.prefetch_related(prefetched_list("materials")).get(pk=case.pk)
+    CaseMaterial.objects.filter(case=case, name="申请书").update(provided=False)  # changed after the list was read
+    services.case_request_correction(case=listed, acting_user=clerk, as_of=D(2024, 9, 30))
+    body = case.notices.get().body.split("全部内容")[1]
+    assert "申请书" in body and "营业执照" in body

@@ -67,3 +67,19 @@ def test_a_popup_case_list_is_left_to_django(case_list_page, client):
     response = client.get("/admin/approvals/approvalcase/", {"_popup": "1"})
     assert admin_list.precomputed_rows(response.context["cl"]) is None
     assert response.status_code == 200 and 'data-popup-opener="' in response.content.decode()
+
+
+def test_a_list_prefetch_gives_each_case_its_own_rows(power, entrustment, clerk, django_assert_num_queries):
+    """approvals.models.prefetched_list: each case reads its own materials from the list's one
+    query, and a case read on its own reads them itself."""
+    from approvals.models import prefetched_list
+
+    first = register_case(power, clerk=clerk, materials=[("申请书", True), ("营业执照", False)])
+    second = register_case(power, clerk=clerk, materials=[("场地证明", True)])
+    cases = list(ApprovalCase.objects.filter(pk__in=[first.pk, second.pk]).order_by("pk")
+                 .prefetch_related(prefetched_list("materials")))
+    with django_assert_num_queries(0):
+        assert [[m.name for m in case.material_list] for case in cases] == [["申请书", "营业执照"], ["场地证明"]]
+    alone = ApprovalCase.objects.get(pk=second.pk)
+    with django_assert_num_queries(1):
+        assert [m.name for m in alone.material_list] == ["场地证明"]
