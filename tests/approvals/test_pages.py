@@ -255,3 +255,16 @@ def test_demo_builder_creates_cases_through_the_services_once(seeded):
     count = cases.count()
     build_approvals_demo(random.Random(2018), users, log.append, today=D(2024, 11, 20))
     assert ApprovalCase.objects.count() == count
+
+
+def test_the_case_page_reads_materials_and_suspensions_once(client, accepted_case, clerk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(clerk)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(reverse("approvals:case_detail", args=[accepted_case.pk])).content.decode()
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "approvals_casematerial"' in sql for sql in reads) == 1
+    assert sum('FROM "approvals_casesuspension"' in sql for sql in reads) == 1
+    assert accepted_case.materials.first().name in html
