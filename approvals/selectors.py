@@ -140,9 +140,14 @@ def case_alert(case, clock: dict) -> str:
 PANEL_ORDER = (F("legal_due_on").asc(nulls_last=True), F("due_on").asc(nulls_last=True), "id")
 
 
+def _with_queue_lists(cases):
+    """What a queue row reads besides its joins: the case's suspensions (its clock) and
+    materials (its actions' conditions), as lists."""
+    return cases.prefetch_related(prefetched_list("suspensions"), prefetched_list("materials"))
+
+
 def _queue(user):
-    return (with_list_relations(ApprovalCase.objects.visible_to(user).open())
-            .prefetch_related(prefetched_list("suspensions"), prefetched_list("materials")).order_by(*PANEL_ORDER))
+    return _with_queue_lists(with_list_relations(ApprovalCase.objects.visible_to(user).open())).order_by(*PANEL_ORDER)
 
 
 def my_open_cases(user):
@@ -166,9 +171,8 @@ def unassigned_district_cases(user):
 
 def overdue_cases(user, today: dt.date):
     """Open cases past their governing deadline in every district ``user`` sees, the longest overdue first."""
-    return (with_list_relations(ApprovalCase.objects.visible_to(user).overdue(today))
-            .prefetch_related(prefetched_list("suspensions"), prefetched_list("materials"))
-            .order_by("due_on", "id"))
+    cases = with_list_relations(ApprovalCase.objects.visible_to(user).overdue(today))
+    return _with_queue_lists(cases).order_by("due_on", "id")
 
 
 def remember_seals(cases, day: dt.date) -> None:

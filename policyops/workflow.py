@@ -249,12 +249,18 @@ def legal_transition(model, method_name: str, state):
     return meta.get_transition(state) if meta.has_transition(state) else None
 
 
+def _transition_now(obj, method_name: str):
+    """``legal_transition`` from the state ``obj`` is in."""
+    model = type(obj)
+    return legal_transition(model, method_name, getattr(obj, state_field_attname(model)))
+
+
 def _assess(obj, action: Action, user) -> tuple[str, tuple]:
     """('illegal' | 'forbidden' | 'hidden' | 'blocked' | 'ready', unmet conditions)."""
     if action.method_name is None:
         allowed = action.permission is None or action.permission(obj, user)
         return ("ready" if allowed else "forbidden"), ()
-    transition = legal_transition(type(obj), action.method_name, getattr(obj, state_field_attname(type(obj))))
+    transition = _transition_now(obj, action.method_name)
     if transition is None:
         return "illegal", ()
     if not transition.has_perm(obj, user):
@@ -301,7 +307,7 @@ def _illegal(obj, method_name: str) -> IllegalTransition:
 
 
 def _check_legal_and_permitted(obj, method_name: str, acting_user) -> None:
-    transition = legal_transition(type(obj), method_name, getattr(obj, state_field_attname(type(obj))))
+    transition = _transition_now(obj, method_name)
     if transition is None:
         raise _illegal(obj, method_name)
     if not transition.has_perm(obj, acting_user):
@@ -309,8 +315,8 @@ def _check_legal_and_permitted(obj, method_name: str, acting_user) -> None:
 
 
 def _condition_failure(obj, method_name: str) -> ConditionFailed | None:
-    meta = getattr(obj, method_name)._django_fsm
-    unmet = [c for c in meta.get_transition(meta.field.get_state(obj)).conditions if not c(obj)]
+    transition = _transition_now(obj, method_name)
+    unmet = [c for c in transition.conditions if not c(obj)] if transition is not None else []
     if not unmet:
         return None
     return ConditionFailed(TRANSITION_CONDITION_FAILED, what="；".join(condition_message(c) for c in unmet))
