@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from policyops import timeline, workflow
 from policyops.pagination import COUNT_CAP, capped_count
 from policyops.reversing import url_maker
+from policyops.scoping import user_has_perm
 from policyops.workspaces import MenuEntry, Panel, register_menu, register_panel
 
 PANEL_ROWS = 15  # rows a queue panel shows; the count says how many there are in all
@@ -69,7 +70,7 @@ def build_district_cases(request, today):
     from approvals import selectors
 
     return _queue_panel(selectors.unassigned_district_cases(request.user), request, today,
-                        may_claim=request.user.has_perm("approvals.process_case"))
+                        may_claim=user_has_perm(request.user, "approvals.process_case"))
 
 
 def build_overdue(request, today):

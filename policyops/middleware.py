@@ -1,6 +1,8 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.middleware import get_user
+from django.utils.functional import SimpleLazyObject
 
 from policyops.logging_json import request_id_var, sane_request_id
 
@@ -45,3 +47,21 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+class ResolvedUserMiddleware:
+    """``request.user`` as the user object itself, right after AuthenticationMiddleware.
+
+    Django leaves a lazy proxy there, so that a request that never reads the user never
+    loads it. Every page here reads it (the menu, the unread badge, the scoping), and each
+    attribute read through the proxy costs a few microseconds: a list page read it ~1,300
+    times, ~1.5 ms (issue 12). Loading it first changes nothing else: the same user, once.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if isinstance(getattr(request, "user", None), SimpleLazyObject):
+            request.user = get_user(request)  # what the proxy would load, cached on the request
+        return self.get_response(request)

@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from policyops.scoping import user_has_perm
 from policyops.workflow import acting_on
 
 
@@ -36,7 +37,7 @@ class MenuEntry:
             return False
         if self.staff_only and not user.is_staff:
             return False
-        return self.perm is None or user.has_perm(self.perm)
+        return self.perm is None or user_has_perm(user, self.perm)
 
     @property
     def url(self) -> str:
@@ -60,7 +61,7 @@ class Panel:
     order: int = 100
 
     def visible_to(self, user) -> bool:
-        return user.is_authenticated and (self.perm is None or user.has_perm(self.perm))
+        return user.is_authenticated and (self.perm is None or user_has_perm(user, self.perm))
 
 
 _menu: dict[str, MenuEntry] = {}
