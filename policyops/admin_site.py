@@ -55,13 +55,17 @@ class PolicyOpsAdminSite(admin.AdminSite):
             kept = self._app_lists[key] = AppList(super().get_app_list(request, app_label))
         return kept
 
+    def forget_app_lists(self):
+        """Drop what is kept: a model admin registered or unregistered changes every list."""
+        self._app_lists.clear()
+
     def register(self, *args, **kwargs):
         super().register(*args, **kwargs)
-        self._app_lists.clear()
+        self.forget_app_lists()
 
     def unregister(self, *args, **kwargs):
         super().unregister(*args, **kwargs)
-        self._app_lists.clear()
+        self.forget_app_lists()
 
 
 class PolicyOpsAdminConfig(AdminConfig):

@@ -44,7 +44,6 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 INSTALLED_APPS = [
-    "policyops.admin_site.PolicyOpsAdminConfig",  # django.contrib.admin with our AdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +59,9 @@ INSTALLED_APPS = [
     "axes",  # login lockout (AXES_* below)
     "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "policyops.apps.PolicyOpsConfig",
+    # django.contrib.admin with our AdminSite; after policyops, whose admin/nav_sidebar.html
+    # (the kept sidebar, policyops.admin_site) replaces Django's. No other template name is shared.
+    "policyops.admin_site.PolicyOpsAdminConfig",
     "approvals.apps.ApprovalsConfig",
     "programs.roads.apps.RoadsConfig",
     "programs.halls.apps.HallsConfig",

@@ -124,6 +124,16 @@ def test_kept_sidebar_marks_the_current_model_of_each_page(seeded, client):
     assert cases_again == cases
 
 
+def test_the_sidebar_is_rendered_once_per_kept_list_and_page(seeded, client):
+    admin.site.forget_app_lists()  # kept per process: another test may have rendered this one
+    client.force_login(make_user(Role.SUPERVISOR))
+    first = client.get("/admin/approvals/approvalcase/")
+    second = client.get("/admin/approvals/approvalcase/")
+    assert "admin/app_list.html" in [t.name for t in first.templates]
+    assert "admin/app_list.html" not in [t.name for t in second.templates]
+    assert 'id="nav-sidebar"' in second.content.decode()
+
+
 def test_kept_sidebar_equals_djangos_rendering(seeded, client, settings):
     client.force_login(make_user(Role.CLERK))
     kept = _sidebar(client.get("/admin/approvals/approvalcase/").content.decode())
