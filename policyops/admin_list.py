@@ -38,6 +38,7 @@ from django.utils import dateformat, formats
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
+from policyops.admin_base import ListCheckboxMixin
 from policyops.reversing import url_maker
 
 
@@ -89,13 +90,21 @@ def _model_attribute_cell(name, empty):
     return cell
 
 
+def _checkbox_method(model_admin):
+    """The admin's checkbox, written with its label translated once per page where the admin
+    writes it the shared way (policyops.admin_base.ListCheckboxMixin)."""
+    if type(model_admin).action_checkbox is ListCheckboxMixin.action_checkbox:
+        return model_admin.action_checkbox_writer()
+    return model_admin.action_checkbox
+
+
 def _column(model_admin, field_name, empty, linked) -> _Column | None:
     """How one column is read and formatted; ``None`` when only Django's generic path knows."""
     if not isinstance(field_name, str):
         return None  # a callable in list_display: Django's way
     classes = [f"field-{field_name}"]
     if field_name == "action_checkbox":
-        return _Column(field_name, "action-checkbox", _method_cell(model_admin.action_checkbox, empty))
+        return _Column(field_name, "action-checkbox", _method_cell(_checkbox_method(model_admin), empty))
     if LOOKUP_SEP in field_name:
         return None  # a related field's value ("power__number"): Django's way
     try:

@@ -1,8 +1,11 @@
 """What the approvals pages share: the due badge and the case a user may see."""
+import functools
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, resolve_url
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ApprovalCase, prefetched_list
@@ -23,6 +26,12 @@ def due_badge(due_state: str):
     """The colour-coded badge of a case's due state (colours in approvals/approvals.css)."""
     if due_state == DueState.CLOSED:
         return ""
+    return _badge_in(due_state, get_language())
+
+
+@functools.cache
+def _badge_in(due_state: str, language: str | None):
+    # One HTML per state and language, not a translation and a format_html per row of a list.
     return format_html('<span class="due-badge due-{}">{}</span>', due_state, DUE_LABELS[due_state])
 
 
