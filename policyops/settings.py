@@ -168,7 +168,7 @@ KIOSK_SESSION_SECONDS = 15 * 60
 # typing her name; not the address alone, since a whole office or hall shares one NAT address.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any check
-    "django.contrib.auth.backends.ModelBackend",
+    "policyops.auth_backend.PolicyOpsModelBackend",  # ModelBackend in fewer queries
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
