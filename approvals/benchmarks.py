@@ -211,8 +211,10 @@ def _page_scenario(name, *, url, plain_url=None, username, help, target_ms=50, t
                 assert response.status_code == 200, (path, response.status_code)
             return run
 
-        ours, queries = benchmarking.median_seconds(get(url), repeat=ctx.repeat)
-        plain = benchmarking.median_seconds(get(plain_url), repeat=ctx.repeat)[0] if plain_url else None
+        if plain_url:
+            ours, queries, plain = benchmarking.paired_median_seconds(get(url), get(plain_url), repeat=ctx.repeat)
+        else:
+            (ours, queries), plain = benchmarking.median_seconds(get(url), repeat=ctx.repeat), None
         result = benchmarking.Result(name, ours, target, passed=None, counterpart=plain, queries=queries)
         result.passed = ours * 1000 <= target_ms and (not target_ratio or (result.ratio or 0) >= target_ratio)
         return result

@@ -154,6 +154,24 @@ def median_seconds(run: Callable[[], object], *, repeat: int, rollback: bool = T
     return statistics.median(times), queries
 
 
+def paired_median_seconds(ours: Callable[[], object], counterpart: Callable[[], object], *, repeat: int,
+                          warmup: int = 1) -> tuple[float, int, float]:
+    """Medians of ``ours`` and ``counterpart`` run in turns, each rolled back, and our queries.
+
+    This machine's speed drifts by a third within minutes; run one after the other, a drift
+    between the two series moved the ratio. In turns, both meet the same drift.
+    """
+    ours_times, counterpart_times = [], []
+    queries = 0
+    for i in range(warmup + repeat):
+        seconds, queries = median_seconds(ours, repeat=1, warmup=0)
+        counterpart_seconds = median_seconds(counterpart, repeat=1, warmup=0)[0]
+        if i >= warmup:
+            ours_times.append(seconds)
+            counterpart_times.append(counterpart_seconds)
+    return statistics.median(ours_times), queries, statistics.median(counterpart_times)
+
+
 def peak_rss_mb_of(run: Callable[[], object]) -> float | None:
     """Peak resident memory (MB) of ``run`` executed in a forked child; None without fork.
 

@@ -39,6 +39,23 @@ def test_a_measured_run_is_rolled_back_and_its_queries_counted(seeded):
     assert District.objects.count() == before and queries >= 1 and seconds > 0
 
 
+@pytest.mark.django_db
+def test_paired_runs_alternate_and_are_rolled_back(seeded):
+    before = District.objects.count()
+    order = []
+
+    def ours():
+        order.append("ours")
+        District.objects.create(name="基准区")
+
+    def counterpart():
+        order.append("counterpart")
+
+    seconds, queries, counterpart_seconds = benchmarking.paired_median_seconds(ours, counterpart, repeat=2)
+    assert order == ["ours", "counterpart"] * 3  # one warm-up pair, then two
+    assert District.objects.count() == before and queries >= 1 and seconds > 0 and counterpart_seconds > 0
+
+
 def test_every_scenario_is_listed_with_its_target(capsys):
     call_command("benchmark", "--list")
     out = capsys.readouterr().out
