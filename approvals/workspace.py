@@ -1,9 +1,10 @@
 """What approvals adds to the front menu and to the home pages (policyops.workspaces)."""
+import html
+
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.formats import localize
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -59,9 +60,30 @@ def case_row_writer(*, may_claim: bool = False, show_handler: bool = False, csrf
     claim_rest = (f'" class="inline">{csrf_input}<input type="hidden" name="next" value="{escape(next_path)}">'
                   f'<button type="submit" class="small primary">{escape(gettext("Claim"))}</button></form>')
 
+    # What rows share, worked out once per panel: a power's cell, a state's and an action's label.
+    power_cells, state_labels, action_labels = {}, {}, {}
+
+    def power_cell(power):
+        cell = power_cells.get(power.pk)
+        if cell is None:
+            cell = power_cells[power.pk] = (f'<span class="muted power" title="{escape(power.name)}">'
+                                            f'{escape(power.number)}. {escape(Truncator(power.name).chars(32))}</span>')
+        return cell
+
+    def state_label(case):
+        label = state_labels.get(case.state)
+        if label is None:
+            label = state_labels[case.state] = escape(case.get_state_display())
+        return label
+
+    def action_label(action):
+        label = action_labels.get(action.name)
+        if label is None:
+            label = action_labels[action.name] = escape(action.label)
+        return label
+
     def write(row: dict) -> str:
         case = row["case"]
-        power = case.power
         alert = row["alert"]
         alert_label = overdue_label if alert == "red" else nearly_used_label if alert == "yellow" else ""
         days = ""
@@ -74,18 +96,17 @@ def case_row_writer(*, may_claim: bool = False, show_handler: bool = False, csrf
             handler = f"· {handler_label}：{escape((case.handler.name if case.handler_id else '') or '—')}"
         claim = f'<form method="post" action="{escape(row["claim_url"])}{claim_rest}' if may_claim else ""
         actions = "".join(
-            f'<a class="button small" href="{escape(url)}">{escape(action.label)}</a>' if url else
+            f'<a class="button small" href="{escape(url)}">{action_label(action)}</a>' if url else
             f'<span class="button small disabled" title="{escape(action.reason)}" aria-disabled="true">'
-            f'{escape(action.label)}</span>'
+            f'{action_label(action)}</span>'
             for action, url in row["links"])
-        return mark_safe(
+        return SafeString(
             f'\n<li class="case-row alert-{escape(alert or "none")}">\n'
             f'  <div class="case-row-main"><a href="{escape(row["url"])}">{escape(case.number)}</a>\n'
             f"    {alert_label}\n"
             f'    <span class="applicant">{escape(case.applicant_name)}</span>\n'
-            f'    <span class="muted power" title="{escape(power.name)}">{escape(power.number)}. '
-            f"{escape(Truncator(power.name).chars(32))}</span></div>\n"
-            f'  <div class="case-row-clock">{escape(case.get_state_display())}\n'
+            f"    {power_cell(case.power)}</div>\n"
+            f'  <div class="case-row-clock">{state_label(case)}\n'
             f"    · {legal_due}：{_day(case.legal_due_on)}\n"
             f"    · {due}：{_day(case.due_on)}{days}\n"
             f"    · {follow_up}：{_day(case.follow_up_on)}\n"
@@ -95,6 +116,12 @@ def case_row_writer(*, may_claim: bool = False, show_handler: bool = False, csrf
             f"</li>\n")
 
     return write
+
+
+def escape(value) -> str:
+    # django.utils.html.escape's own work (html.escape of the text) without its wrapper for lazy
+    # strings, which cost more than the escaping; lazy labels are made str before they get here.
+    return html.escape(str(value))
 
 
 def _day(value) -> str:
@@ -128,8 +155,8 @@ def _panel(cases, request, today, *, rows: int, list_url: str, show_handler: boo
     csrf = csrf_input(request) if may_claim else ""
     next_path = request.get_full_path()
     write = case_row_writer(may_claim=may_claim, show_handler=show_handler, csrf_input=csrf, next_path=next_path)
-    html = mark_safe("".join(write(row) for row in row_dicts))
-    return {"rows": row_dicts, "rows_html": html, "total": min(total, COUNT_CAP), "capped": total > COUNT_CAP,
+    rows_html = mark_safe("".join(write(row) for row in row_dicts))
+    return {"rows": row_dicts, "rows_html": rows_html, "total": min(total, COUNT_CAP), "capped": total > COUNT_CAP,
             "more": total > rows, "list_url": list_url, **extra}
 
 
