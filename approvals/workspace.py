@@ -1,6 +1,4 @@
 """What approvals adds to the front menu and to the home pages (policyops.workspaces)."""
-import html
-
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.formats import localize
@@ -10,6 +8,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from policyops import timeline, workflow
+from policyops.formatting import escaped as escape
+from policyops.formatting import iso_day
 from policyops.pagination import COUNT_CAP, capped_count
 from policyops.reversing import url_maker
 from policyops.scoping import user_has_perm
@@ -107,26 +107,15 @@ def case_row_writer(*, may_claim: bool = False, show_handler: bool = False, csrf
             f'    <span class="applicant">{escape(case.applicant_name)}</span>\n'
             f"    {power_cell(case.power)}</div>\n"
             f'  <div class="case-row-clock">{state_label(case)}\n'
-            f"    · {legal_due}：{_day(case.legal_due_on)}\n"
-            f"    · {due}：{_day(case.due_on)}{days}\n"
-            f"    · {follow_up}：{_day(case.follow_up_on)}\n"
+            f"    · {legal_due}：{iso_day(case.legal_due_on)}\n"
+            f"    · {due}：{iso_day(case.due_on)}{days}\n"
+            f"    · {follow_up}：{iso_day(case.follow_up_on)}\n"
             f"    {handler}</div>\n"
             f'  <div class="case-row-actions">{actions}\n'
             f"    {claim}</div>\n"
             f"</li>\n")
 
     return write
-
-
-def escape(value) -> str:
-    # django.utils.html.escape's own work (html.escape of the text) without its wrapper for lazy
-    # strings, which cost more than the escaping; lazy labels are made str before they get here.
-    return html.escape(str(value))
-
-
-def _day(value) -> str:
-    # The template's |date:"Y-m-d"|default:"—" on a date field.
-    return value.isoformat() if value else "—"
 
 
 def _count(singular: str, plural: str, n: int) -> str:

@@ -1,0 +1,27 @@
+"""policyops.formatting.escaped and iso_day write what Django's escape and |date:"Y-m-d" write."""
+import datetime as dt
+
+from django.template.defaultfilters import date as date_filter
+from django.utils.html import escape
+from hypothesis import given
+from hypothesis import strategies as st
+
+from policyops.formatting import escaped, iso_day
+
+
+@given(st.one_of(st.text(), st.integers(), st.dates()))
+def test_escaped_is_djangos_escape(value):
+    assert escaped(value) == escape(value)
+
+
+def test_escaped_escapes_every_html_character():
+    assert escaped('<a href="x">&\'</a>') == "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;&lt;/a&gt;"
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1)))
+def test_iso_day_is_the_date_filter(day):
+    assert iso_day(day) == date_filter(day, "Y-m-d")
+
+
+def test_iso_day_of_no_date_is_the_empty_mark():
+    assert iso_day(None) == "—" and iso_day(None, "") == ""
