@@ -6,6 +6,10 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from approvals import personal_data, selectors
@@ -21,6 +25,7 @@ from approvals.views.common import (
 )
 from policyops import masking, timeline, workflow
 from policyops.action_pages import action_page
+from policyops.formatting import escaped, iso_day
 from policyops.pagination import CappedPaginator
 from policyops.reversing import url_maker
 from policyops.scoping import may_touch_district
@@ -54,14 +59,51 @@ def case_list(request):
         clock = selectors.case_clock_summary(case, today)
         rows.append({"case": case, "clock": clock, "badge": due_badge(clock["due_state"]),
                      "phone": masking.mask_phone(case.applicant_phone), "url": detail_url(case.pk)})
+    write = case_list_row_writer()
     query = urlencode([(k, v) for k, v in (("q", search), ("state", state), ("due", due)) if v])
     return render(request, "approvals/case_list.html", {
-        "page": page, "rows": rows, "today": today, "state": state, "due": due, "q": search, "query": query,
+        "page": page, "rows": rows, "rows_html": mark_safe("".join(write(row) for row in rows)),
+        "today": today, "state": state, "due": due, "q": search, "query": query,
         "states": ApprovalCase.State.choices, "due_filters": list(DUE_FILTERS.items()),
         "filter_state": urlencode([(k, v) for k, v in (("q", search), ("due", due)) if v]),
         "filter_due": urlencode([(k, v) for k, v in (("q", search), ("state", state)) if v]),
         "clear_search": urlencode([(k, v) for k, v in (("state", state), ("due", due)) if v]),
     })
+
+
+def case_list_row_writer():
+    """row -> its HTML, written as ``approvals/_case_list_row.html`` renders it.
+
+    That template is the row's reference, read more easily; the template engine took ~170 µs
+    a row, ~8 ms of a 50-row page (issue 12). What rows share (a power's cell, a state's
+    label) is worked out once per page. tests/approvals/test_case_list_row_html.py pins the
+    two together.
+    """
+    power_cells, state_labels = {}, {}
+
+    def write(row: dict) -> str:
+        case, clock = row["case"], row["clock"]
+        power_cell = power_cells.get(case.power_id)
+        if power_cell is None:
+            power = case.power
+            power_cell = power_cells[case.power_id] = (
+                f'<td title="{escaped(power.name)}">{escaped(power.number)}. '
+                f"{escaped(Truncator(power.name).chars(30))}</td>")
+        state = state_labels.get(case.state)
+        if state is None:
+            state = state_labels[case.state] = escaped(case.get_state_display())
+        handler = (case.handler.name if case.handler_id else "") or "—"
+        days_left = "—" if clock["days_left"] is None else escaped(localize(clock["days_left"]))
+        return SafeString(
+            f'\n<tr><td><a href="{escaped(row["url"])}">{escaped(case.number)}</a></td>\n'
+            f"{power_cell}\n"
+            f'<td>{escaped(case.applicant_name)}<br><span class="muted">{escaped(row["phone"])}</span></td>'
+            f"<td>{state}</td><td>{escaped(handler)}</td>\n"
+            f"<td>{iso_day(case.received_on, '')}</td><td>{iso_day(case.due_on)}</td>\n"
+            f'<td class="num">{days_left}</td><td class="num">{escaped(localize(clock["days_paused"]))}</td>\n'
+            f"<td>{conditional_escape(row['badge'])}</td></tr>\n")
+
+    return write
 
 
 def _may_assign(case, user) -> bool:

@@ -55,6 +55,8 @@ def _ours(row, **flags):
 
 @pytest.fixture
 def cases(power, entrustment, clerk, head):
+    # A name long enough to be shortened, with characters that must be escaped.
+    type(power).objects.filter(pk=power.pk).update(name="企业<技术>改造" + "投资项目核准与备案" * 4)
     handled = register_case(power, clerk=clerk, received_on=RECEIVED)
     # A name with characters that must be escaped, set as an old record might hold it.
     type(handled).objects.filter(pk=handled.pk).update(applicant_name='王<五> & "六"')
