@@ -4,11 +4,12 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from policyops import audit
+from policyops.formatting import escaped
 from policyops.timeline import timeline_html
 
 
@@ -50,8 +51,10 @@ class ListCheckboxMixin:
         label = _("Select this object for an action - {}")
 
         def write(obj):
-            return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-                               ACTION_CHECKBOX_NAME, obj.pk, format_html(label, str(obj)))
+            # format_html's result, written out: the label is the translation's own text, the
+            # key and the object's name are escaped (two format_html calls a row cost more).
+            return mark_safe(f'<input type="checkbox" name="{ACTION_CHECKBOX_NAME}" value="{escaped(obj.pk)}" '
+                             f'class="action-select" aria-label="{label.format(escaped(obj))}">')
 
         return write
 

@@ -28,3 +28,34 @@ def test_planned_rows_equal_djangos_on_every_admin_list(seeded, admin_client):
         compared.append(model._meta.label)
     # The seeds give rows to these lists at least; the planned path must cover them.
     assert {"approvals.DelegatedPower", "policyops.District", "policyops.Department"} <= set(compared), compared
+
+
+class _AdminWithWriter:
+    """An admin column whose page-wide work is done by its ``<name>_writer``."""
+
+    def __init__(self):
+        self.writers_made = 0
+
+    def shown(self, obj):
+        return f"每行 {obj}"
+
+    def shown_writer(self):
+        self.writers_made += 1
+        prefix = "每页"
+        return lambda obj: f"{prefix} {obj}"
+
+
+def test_a_column_with_a_writer_asks_for_it_once_per_page_and_shows_what_it_writes():
+    model_admin = _AdminWithWriter()
+    cell = admin_list._admin_method_cell(model_admin, "shown", "-")
+    assert [cell(row)[0] for row in ("甲", "乙", "丙")] == ["每页 甲", "每页 乙", "每页 丙"]
+    assert model_admin.writers_made == 1
+
+
+def test_a_column_without_a_writer_calls_the_admin_method_per_row():
+    class Plain:
+        def shown(self, obj):
+            return f"每行 {obj}"
+
+    cell = admin_list._admin_method_cell(Plain(), "shown", "-")
+    assert cell("甲") == ("每行 甲", False)
