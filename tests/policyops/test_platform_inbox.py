@@ -140,3 +140,15 @@ def test_the_bell_counts_at_most_99_unread_messages(client, clerk, monkeypatch):
                              subject=f"message {n}", now=timezone.now())
     client.force_login(clerk)
     assert client.get("/inbox/").context["unread_notifications"] == "2+"
+
+
+def test_the_bell_counts_without_sorting_the_unread_messages(clerk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from policyops import notifications
+
+    with CaptureQueriesContext(connection) as queries:
+        notifications.unread_count(clerk)
+    # A count stops at UNREAD_SHOWN + 1 rows; sorting first would read the whole unread tail.
+    assert "ORDER BY" not in queries.captured_queries[-1]["sql"]
