@@ -35,7 +35,7 @@ from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.urls import NoReverseMatch
 from django.utils import dateformat, formats
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from policyops.admin_base import ListCheckboxMixin
 from policyops.formatting import escaped
@@ -65,6 +65,9 @@ def _date_cell(attname, empty):
     return cell
 
 
+_TEXT = (str, SafeString)
+
+
 def _method_cell(method, empty, read=None):
     """An admin method's value as Django shows it (``display_for_value``), and whether it is a
     date or time (Django then classes the cell "nowrap"). ``read`` (row -> value) stands in for
@@ -75,6 +78,8 @@ def _method_cell(method, empty, read=None):
 
     def cell(row):
         value = _blank_to_empty(read(row))
+        if not boolean and value and type(value) in _TEXT:
+            return value, False  # what display_for_value gives text: itself
         return display_for_value(value, empty, boolean), isinstance(value, (datetime.date, datetime.time))
 
     return cell
@@ -141,6 +146,13 @@ def _column(model_admin, field_name, empty, linked) -> _Column | None:
     attname = field.attname
     if field.flatchoices:
         return _Column(field_name, classes, _choice_cell(field, attname, empty, linked))
+    if type(field) in (models.CharField, models.TextField):
+        def text(row):
+            # display_for_field of plain text: the text, or ``empty`` when it is blank.
+            value = getattr(row, attname)
+            return (empty if value is None or not value.strip() else value), False
+
+        return _Column(field_name, classes, text)
 
     def value(row):
         return display_for_field(_blank_to_empty(getattr(row, attname)), field, empty, avoid_link=linked), False
@@ -216,9 +228,9 @@ def precomputed_rows(cl) -> list[ResultList] | None:
                 first = False
                 if url_of is not None:
                     content = f'<a href="{escaped(url_of(row))}">{content}</a>'
-                cells.append(mark_safe(f'<{tag} class="{classes}">{content}</{tag}>'))
+                cells.append(SafeString(f'<{tag} class="{classes}">{content}</{tag}>'))
             else:
-                cells.append(mark_safe(f'<td class="{classes}">{content}</td>'))
+                cells.append(SafeString(f'<td class="{classes}">{content}</td>'))
         rows.append(ResultList(None, cells))
     return rows
 
