@@ -13,11 +13,15 @@ selection checkbox. Any other list (``list_editable``, a pop-up, a callable in
 ``list_display``, no linked column) is left to Django's own rendering.
 """
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+import django.contrib.admin
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
+    admin_list_filter,
     result_headers,
     result_hidden_fields,
     results,
@@ -33,9 +37,12 @@ from django.contrib.admin.utils import (
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
+from django.template import Engine
 from django.urls import NoReverseMatch
 from django.utils import dateformat, formats
+from django.utils.encoding import iri_to_uri
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from policyops.admin_base import ListCheckboxMixin
 from policyops.formatting import escaped
@@ -252,6 +259,41 @@ def result_list(cl) -> dict:
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
         "results": rows,
     }
+
+
+# Django's own admin/filter.html, which filter_html writes (a project's override is rendered instead).
+_DJANGO_FILTER_TEMPLATE = (Path(django.contrib.admin.__file__).parent / "templates" / "admin" / "filter.html").resolve()
+
+
+_SELECTED = ' class="selected"'
+
+
+@functools.cache
+def _filter_template_is_djangos(engine) -> bool:
+    origin = engine.get_template("admin/filter.html").origin.name
+    return Path(origin).resolve() == _DJANGO_FILTER_TEMPLATE
+
+
+def filter_html(cl, spec) -> str:
+    """One list filter, as Django's ``admin_list_filter`` renders it with admin/filter.html.
+
+    The template took ~0.4 ms a filter, most of it its loop over the choices (the case list
+    has five filters and ~120 choices); written here, it is a tenth of that.
+    ``tests/policyops/test_admin_list_filters.py`` pins it to Django's output, byte for byte.
+    A filter with a template of its own, or a project that overrides filter.html, is
+    rendered by Django.
+    """
+    engine = Engine.get_default()
+    if spec.template != "admin/filter.html" or not _filter_template_is_djangos(engine):
+        return admin_list_filter(cl, spec)
+    title = escaped(spec.title)
+    heading = gettext(" By %(filter_title)s ") % {"filter_title": title}
+    items = "".join(
+        f'\n    <li{_SELECTED if choice["selected"] else ""}>\n'
+        f'    <a href="{escaped(iri_to_uri(choice["query_string"]))}">{_html(choice["display"])}</a></li>\n  '
+        for choice in spec.choices(cl))
+    return SafeString(f'\n<details data-filter-title="{title}" open>\n  <summary>\n    {heading}\n  </summary>\n'
+                      f'  <ul>\n  {items}\n  </ul>\n</details>\n')
 
 
 class PrecomputedResultListMixin:

@@ -1,4 +1,5 @@
-"""``{% precomputed_result_list cl %}``: Django's ``result_list`` tag, rows from policyops.admin_list."""
+"""``{% precomputed_result_list cl %}``: Django's ``result_list`` tag, rows from policyops.admin_list;
+``{% list_filter cl spec %}``: Django's ``admin_list_filter``, written by policyops.admin_list."""
 from django import template
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 
@@ -12,3 +13,9 @@ def precomputed_result_list_tag(parser, token):
     # The same template look-up as Django's tag: admin/<app>/<model>/change_list_results.html first.
     return InclusionAdminNode(parser, token, func=admin_list.result_list, template_name="change_list_results.html",
                               takes_context=False)
+
+
+@register.simple_tag
+def list_filter(cl, spec):
+    """Django's ``{% admin_list_filter cl spec %}``, admin/filter.html written in Python."""
+    return admin_list.filter_html(cl, spec)

@@ -83,3 +83,15 @@ def test_a_list_prefetch_gives_each_case_its_own_rows(power, entrustment, clerk,
     alone = ApprovalCase.objects.get(pk=second.pk)
     with django_assert_num_queries(1):
         assert [m.name for m in alone.material_list] == ["场地证明"]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_admin_case_filters_with_one_chosen_are_djangos(case_list_page, language):
+    from django.contrib.admin.templatetags.admin_list import admin_list_filter
+
+    response, _case = case_list_page
+    cl = response.context["cl"]
+    with translation.override(language):
+        for spec in cl.filter_specs:
+            assert admin_list.filter_html(cl, spec) == admin_list_filter(cl, spec), spec
+    assert 'class="selected"' in admin_list.filter_html(cl, cl.filter_specs[1])  # the power chosen
