@@ -41,7 +41,7 @@ from django.template import Engine
 from django.urls import NoReverseMatch
 from django.utils import dateformat, formats
 from django.utils.encoding import iri_to_uri
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from policyops.admin_base import ListCheckboxMixin
@@ -243,21 +243,25 @@ def precomputed_rows(cl) -> list[ResultList] | None:
 
 
 def result_list(cl) -> dict:
-    """The context of ``change_list_results.html``, as Django's ``result_list`` tag builds it."""
+    """The context of ``change_list_results.html``, as Django's ``result_list`` tag builds it, and
+    ``rows_html`` for ``precomputed_change_list_results.html``."""
     headers = list(result_headers(cl))
     rows = precomputed_rows(cl)
+    rows_html = None
     if rows is None:
         rows = list(results(cl))
     else:
-        # One item per row: change_list_results.html writes a row's items one after the
-        # other, so a row written at once is the same HTML for a tenth of the template's work.
-        rows = [ResultList(None, [mark_safe("".join(row))]) for row in rows]
+        # The rows as change_list_results.html's loop writes them (planned rows have no form,
+        # so no error line): precomputed_change_list_results.html writes this in place of the
+        # loop, which cost ~15 µs a row.
+        rows_html = SafeString("".join(f"\n\n<tr>{''.join(row)}</tr>\n" for row in rows))
     return {
         "cl": cl,
         "result_hidden_fields": list(result_hidden_fields(cl)),
         "result_headers": headers,
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
         "results": rows,
+        "rows_html": rows_html,
     }
 
 

@@ -10,9 +10,10 @@ register = template.Library()
 
 @register.tag(name="precomputed_result_list")
 def precomputed_result_list_tag(parser, token):
-    # The same template look-up as Django's tag: admin/<app>/<model>/change_list_results.html first.
-    return InclusionAdminNode(parser, token, func=admin_list.result_list, template_name="change_list_results.html",
-                              takes_context=False)
+    # The same template look-up as Django's tag (admin/<app>/<model>/… first), for Django's
+    # change_list_results.html that writes the planned rows at once.
+    return InclusionAdminNode(parser, token, func=admin_list.result_list,
+                              template_name="precomputed_change_list_results.html", takes_context=False)
 
 
 @register.simple_tag

@@ -95,3 +95,16 @@ def test_the_admin_case_filters_with_one_chosen_are_djangos(case_list_page, lang
         for spec in cl.filter_specs:
             assert admin_list.filter_html(cl, spec) == admin_list_filter(cl, spec), spec
     assert 'class="selected"' in admin_list.filter_html(cl, cl.filter_specs[1])  # the power chosen
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_admin_case_results_table_is_djangos(case_list_page, language):
+    from django.contrib.admin.templatetags.admin_list import result_list
+    from django.template.loader import get_template
+
+    response, _case = case_list_page
+    cl = response.context["cl"]
+    with translation.override(language):
+        ours = get_template("admin/precomputed_change_list_results.html").render(admin_list.result_list(cl))
+        djangos = get_template("admin/change_list_results.html").render(result_list(cl))
+    assert ours.count("<tr>") == 4 and ours == djangos  # the header row and three cases

@@ -1,6 +1,8 @@
-"""policyops.admin_list.filter_html writes each list filter as Django's admin/filter.html does.
+"""The parts of the admin's change list that policyops.admin_list writes in Python are Django's:
+its templates where ours stand in, each list filter as admin/filter.html writes it.
 
-The case list, with a filter chosen, is compared in tests/approvals/test_list_rendering.py.
+The case list's rows, results table and filters are compared on a page in
+tests/approvals/test_list_rendering.py.
 """
 import re
 from pathlib import Path
@@ -47,3 +49,19 @@ def test_every_admin_lists_filters_are_djangos(seeded, admin_client, language):
                 assert admin_list.filter_html(cl, spec) == admin_list_filter(cl, spec), (model, spec)
                 compared += 1
     assert compared > 20
+
+
+DJANGOS_ROWS_LOOP = '''{% for result in results %}
+{% if result.form and result.form.non_field_errors %}
+    <tr><td colspan="{{ result|length }}">{{ result.form.non_field_errors }}</td></tr>
+{% endif %}
+<tr>{% for item in result %}{{ item }}{% endfor %}</tr>
+{% endfor %}'''
+
+
+def test_our_results_template_is_djangos_with_the_rows_written_at_once():
+    djangos = (TEMPLATES / "change_list_results.html").read_text()
+    ours = (OURS.parent / "precomputed_change_list_results.html").read_text()
+    assert DJANGOS_ROWS_LOOP in djangos
+    assert ours == djangos.replace(DJANGOS_ROWS_LOOP,
+                                   "{% if rows_html %}{{ rows_html }}{% else %}" + DJANGOS_ROWS_LOOP + "{% endif %}")
