@@ -84,3 +84,24 @@ def test_signing_in_uses_this_backend_and_a_page_loads_the_user_in_one_query(see
     response = client.post("/admin/login/", {"username": user.username, "password": "pw-for-tests"})
     assert response.status_code == 302
     assert client.session["_auth_user_backend"] == "policyops.auth_backend.PolicyOpsModelBackend"
+
+
+def test_a_signed_in_request_reads_its_session_from_the_cache(seeded, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(make_user(Role.CLERK))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/inbox/").status_code == 200
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"]]
+
+
+def test_signing_out_ends_the_session_in_the_cache_too(seeded, client):
+    from django.conf import settings
+
+    client.force_login(make_user(Role.CLERK))
+    stolen = client.cookies[settings.SESSION_COOKIE_NAME].value  # as a copied cookie would be replayed
+    assert client.get("/inbox/").status_code == 200  # the session is in the cache now
+    client.post("/admin/logout/")
+    client.cookies[settings.SESSION_COOKIE_NAME] = stolen
+    assert client.get("/inbox/").status_code == 302  # to the login page
