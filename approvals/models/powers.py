@@ -42,7 +42,12 @@ class DelegatedPower(models.Model):
         permissions = [("set_promised_limit", _("Can set promised time limits"))]
 
     def __str__(self):
-        return f"{self.number}. {self.name}"
+        return self.display_name(self.number, self.name)
+
+    @staticmethod
+    def display_name(number, name) -> str:
+        """How a power is named in lists and choices: "12. 建设工程规划许可"."""
+        return f"{number}. {name}"
 
     @property
     def is_preliminary_review(self) -> bool:

@@ -108,3 +108,17 @@ def test_the_admin_case_results_table_is_djangos(case_list_page, language):
         ours = get_template("admin/precomputed_change_list_results.html").render(admin_list.result_list(cl))
         djangos = get_template("admin/change_list_results.html").render(result_list(cl))
     assert ours.count("<tr>") == 4 and ours == djangos  # the header row and three cases
+
+
+def test_the_power_filter_offers_what_djangos_related_filter_offers(case_list_page):
+    from django.contrib.admin.filters import RelatedFieldListFilter
+
+    from approvals.admin.cases import PowerFilter
+
+    response, _case = case_list_page
+    cl = response.context["cl"]
+    field = ApprovalCase._meta.get_field("power")
+    model_admin = admin.site._registry[ApprovalCase]
+    djangos = RelatedFieldListFilter.field_choices(cl.filter_specs[1], field, response.wsgi_request, model_admin)
+    assert PowerFilter.field_choices(cl.filter_specs[1], field, response.wsgi_request, model_admin) == djangos
+    assert djangos  # the fixture's power at least
