@@ -160,9 +160,10 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # asks again the next morning.
 SESSION_COOKIE_AGE = 10 * 60 * 60
 # Sessions are kept in the database and read from the shared cache (Redis; files on a laptop),
-# the database only when the cache has lost one: every request read its session with a query
-# (~0.6 ms of a 2 ms logged-in request; issue 12). Signing out deletes both copies.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# the database only when the cache has lost one or does not answer: every request read its
+# session with a query (~0.6 ms of a 2 ms logged-in request; issue 12). Django's cached_db
+# engine, made to carry on when the cache is down (policyops.sessions).
+SESSION_ENGINE = "policyops.sessions"
 # A hall's kiosk screen stays open in a public hall for days: a session in the browser that
 # shows it (someone logged in there to open the link) ends this long after (halls kiosk view).
 KIOSK_SESSION_SECONDS = 15 * 60

@@ -105,3 +105,17 @@ def test_signing_out_ends_the_session_in_the_cache_too(seeded, client):
     client.post("/admin/logout/")
     client.cookies[settings.SESSION_COOKIE_NAME] = stolen
     assert client.get("/inbox/").status_code == 302  # to the login page
+
+
+def test_signed_in_pages_keep_working_when_the_session_cache_is_down(seeded, client, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is not answering")
+
+    client.force_login(make_user(Role.CLERK))
+    for method in ("get", "set", "delete", "has_key"):
+        monkeypatch.setattr(cache, method, down)
+    assert client.get("/inbox/").status_code == 200  # the session read from the database
+    client.post("/admin/logout/")
+    assert client.get("/inbox/").status_code == 302  # signed out all the same
