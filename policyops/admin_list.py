@@ -290,7 +290,7 @@ def filter_html(cl, spec) -> str:
     engine = Engine.get_default()
     if spec.template != "admin/filter.html" or not _filter_template_is_djangos(engine):
         return admin_list_filter(cl, spec)
-    title = escaped(spec.title)
+    title = _html(spec.title)
     heading = gettext(" By %(filter_title)s ") % {"filter_title": title}
     items = "".join(
         f'\n    <li{_SELECTED if choice["selected"] else ""}>\n'
