@@ -152,8 +152,10 @@ def _column(model_admin, field_name, empty, linked) -> _Column | None:
         return _Column(field_name, classes, related)
     attname = field.attname
     if field.flatchoices:
-        return _Column(field_name, classes, _choice_cell(field, attname, empty, linked))
-    if type(field) in (models.CharField, models.TextField):
+        cell = _choice_cell(field, attname, empty, linked)
+        if cell is not None:
+            return _Column(field_name, classes, cell)
+    if type(field) in (models.CharField, models.TextField) and not field.flatchoices:
         def text(row):
             # display_for_field of plain text: the text, or ``empty`` when it is blank.
             value = getattr(row, attname)
@@ -167,9 +169,12 @@ def _column(model_admin, field_name, empty, linked) -> _Column | None:
     return _Column(field_name, classes, value)
 
 
-def _choice_cell(field, attname, empty, linked):
+def _choice_cell(field, attname, empty, linked) -> Callable | None:
     """A field with choices shows its label: each label translated once per page, not per row."""
-    labels = {value: str(label) for value, label in field.flatchoices}
+    try:
+        labels = {value: str(label) for value, label in field.flatchoices}
+    except TypeError:  # a choice whose value cannot be a key: the generic cell below
+        return None
 
     def cell(row):
         value = _blank_to_empty(getattr(row, attname))

@@ -59,3 +59,12 @@ def test_a_column_without_a_writer_calls_the_admin_method_per_row():
 
     cell = admin_list._admin_method_cell(Plain(), "shown", "-")
     assert cell("甲") == ("每行 甲", False)
+
+
+def test_a_choice_field_whose_values_cannot_be_keys_is_left_to_djangos_cell():
+    from django.db import models
+
+    unhashable = type("Field", (), {"flatchoices": [(["a"], "甲")]})()  # a list as a choice's value
+    assert admin_list._choice_cell(unhashable, "x", "-", False) is None
+    cell = admin_list._choice_cell(models.CharField(choices=[("a", "甲")]), "x", "-", False)
+    assert cell(type("Row", (), {"x": "a"})()) == ("甲", False)
