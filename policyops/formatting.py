@@ -49,6 +49,12 @@ def escaped(value) -> str:
     return html.escape(str(value))
 
 
+def escaped_unless_safe(value) -> str:
+    """As django.utils.html.conditional_escape: HTML marked safe (``__html__``) as it is,
+    anything else ``escaped`` — without the wrapper for lazy strings."""
+    return value.__html__() if hasattr(value, "__html__") else escaped(value)
+
+
 def iso_day(value, empty: str = EMPTY) -> str:
     """A date as the pages' ``|date:"Y-m-d"`` writes it (2026-12-04), or ``empty``."""
     return value.isoformat() if value else empty

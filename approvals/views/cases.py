@@ -7,7 +7,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -25,7 +24,7 @@ from approvals.views.common import (
 )
 from policyops import masking, timeline, workflow
 from policyops.action_pages import action_page
-from policyops.formatting import escaped, iso_day
+from policyops.formatting import escaped, escaped_unless_safe, iso_day
 from policyops.pagination import CappedPaginator
 from policyops.reversing import url_maker
 from policyops.scoping import may_touch_district
@@ -101,7 +100,7 @@ def case_list_row_writer():
             f"<td>{state}</td><td>{escaped(handler)}</td>\n"
             f"<td>{iso_day(case.received_on, '')}</td><td>{iso_day(case.due_on)}</td>\n"
             f'<td class="num">{days_left}</td><td class="num">{escaped(localize(clock["days_paused"]))}</td>\n'
-            f"<td>{conditional_escape(row['badge'])}</td></tr>\n")
+            f"<td>{escaped_unless_safe(row['badge'])}</td></tr>\n")
 
     return write
 

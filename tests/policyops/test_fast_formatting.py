@@ -1,12 +1,14 @@
-"""policyops.formatting.escaped and iso_day write what Django's escape and |date:"Y-m-d" write."""
+"""policyops.formatting.escaped, escaped_unless_safe and iso_day write what Django's escape,
+conditional_escape and |date:"Y-m-d" write."""
 import datetime as dt
 
 from django.template.defaultfilters import date as date_filter
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import mark_safe
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policyops.formatting import escaped, iso_day
+from policyops.formatting import escaped, escaped_unless_safe, iso_day
 
 
 @given(st.one_of(st.text(), st.integers(), st.dates()))
@@ -16,6 +18,13 @@ def test_escaped_is_djangos_escape(value):
 
 def test_escaped_escapes_every_html_character():
     assert escaped('<a href="x">&\'</a>') == "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;&lt;/a&gt;"
+
+
+@given(st.text(), st.booleans())
+def test_escaped_unless_safe_is_djangos_conditional_escape(text, safe):
+    value = mark_safe(text) if safe else text
+    assert escaped_unless_safe(value) == conditional_escape(value)
+    assert escaped_unless_safe(value) == (text if safe else escape(text))
 
 
 @given(st.dates(min_value=dt.date(1900, 1, 1)))
