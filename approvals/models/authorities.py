@@ -6,8 +6,8 @@ here, on the approvals side, so the core app keeps no approvals-only facts.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from policyops.history import HistoricalRecords
 from policyops.models import Department, Person
 
 

@@ -6,13 +6,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
-from simple_history.models import HistoricalRecords
 
 from approvals import guards as _g
 from approvals import rules
 from approvals.models.entrustments import ApprovalSeal
 from approvals.models.powers import DelegatedPower
 from policyops.fsm import StateMachineModel
+from policyops.history import HistoricalRecords
 from policyops.models import District, Person, ServiceHall
 from policyops.scoping import DistrictScopedQuerySet
 

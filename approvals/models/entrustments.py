@@ -5,10 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
-from simple_history.models import HistoricalRecords
 
 from approvals.models.powers import DelegatedPower
 from policyops.fsm import StateMachineModel
+from policyops.history import HistoricalRecords
 from policyops.models import Department
 from policyops.workflow import condition
 

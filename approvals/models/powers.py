@@ -5,9 +5,9 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from approvals import rules
+from policyops.history import HistoricalRecords
 from policyops.models import Department
 from policyops.workflow import memoized
 

@@ -2,7 +2,8 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from policyops.history import HistoricalRecords
 
 
 class CalendarOverride(models.Model):

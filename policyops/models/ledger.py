@@ -4,9 +4,9 @@ from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
-from simple_history.models import HistoricalRecords
 
 from policyops.fsm import StateMachineModel
+from policyops.history import HistoricalRecords
 from policyops.scoping import DistrictScopedQuerySet
 from policyops.workflow import condition
 

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
-from simple_history.models import HistoricalRecords
 
 from policyops.fsm import StateMachineModel
+from policyops.history import HistoricalRecords
 from policyops.models import Person, ServiceHall
 from policyops.scoping import DistrictScopedQuerySet
 from programs.halls import guards as g

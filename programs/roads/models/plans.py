@@ -5,9 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
-from simple_history.models import HistoricalRecords
 
 from policyops.fsm import StateMachineModel
+from policyops.history import HistoricalRecords
 from policyops.models import District
 from policyops.scoping import DistrictScopedQuerySet
 from programs.roads import guards as g

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from policyops.history import HistoricalRecords
 from policyops.models import District
 from policyops.scoping import DistrictScopedQuerySet
 from programs.roads.rules import WorkType

@@ -1,0 +1,32 @@
+"""policyops.history: simple-history's records, with the history manager's class made once."""
+import pytest
+from django.apps import apps
+from simple_history.manager import HistoryDescriptor
+
+from policyops.history import HistoryManager
+from tests.factories import DistrictFactory
+
+
+def models_with_history():
+    return [model for model in apps.get_models()
+            if isinstance(model.__dict__.get("history"), HistoryDescriptor)]
+
+
+def test_every_model_with_history_keeps_it_through_policyops_history():
+    assert len(models_with_history()) >= 10  # cases, powers, seals, people, projects …
+    for model in models_with_history():
+        assert isinstance(model.history, HistoryManager), model._meta.label
+
+
+def test_the_history_manager_class_is_made_once_per_model():
+    for model in models_with_history():
+        assert type(model.history) is type(model.history), model._meta.label
+
+
+@pytest.mark.django_db
+def test_an_objects_history_still_lists_only_its_own_rows():
+    first, second = DistrictFactory(name="甲区"), DistrictFactory(name="乙区")
+    first.name = "甲区（新）"
+    first.save()
+    assert [row.name for row in first.history.order_by("history_id")] == ["甲区", "甲区（新）"]
+    assert [row.name for row in second.history.all()] == ["乙区"]
