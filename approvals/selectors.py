@@ -8,10 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from approvals import rules
 from approvals.models import (
     ApprovalCase,
-    ApprovalSeal,
     DelegatedPower,
-    Entrustment,
     prefetched_list,
+    seals_by_power_and_district,
 )
 from policyops.calendar import add_working_days
 from policyops.scoping import person_of, user_district_id
@@ -176,39 +175,21 @@ def overdue_cases(user, today: dt.date):
 
 
 def remember_seals(cases, day: dt.date) -> None:
-    """Answer DelegatedPower.seal_on for every (power, district) of ``cases`` on ``day`` in two queries.
+    """Answer DelegatedPower.seal_on for every power in the districts of ``cases`` on ``day``, in one query.
 
     Call it inside ``policyops.workflow.acting_on(day)``: the answers go into that step's
     memo, so listing the actions of many cases does not ask once per power. Every power
     entrusted in those districts is answered, not only the rows' own: a second list on the
     same page (the home page's queues) asks nothing more.
     """
-    pairs = {(case.power_id, case.district_id) for case in cases
-             if not remembered(DelegatedPower.seal_memo_key(case.power_id, day, case.district_id))}
-    # A district already answered had every power entrusted there answered: the others have no seal.
-    for power_id, district_id in [pair for pair in pairs if remembered(_seals_answered_key(pair[1], day))]:
-        memoized(DelegatedPower.seal_memo_key(power_id, day, district_id), lambda: None)
-        pairs.discard((power_id, district_id))
-    if not pairs:
+    districts = {case.district_id for case in cases
+                 if not remembered(DelegatedPower.seals_memo_key(day, case.district_id))}
+    if not districts:
         return
-    districts = {d for _p, d in pairs}
-    links = (Entrustment.objects.in_force_on(day).filter(authority__district_id__in=districts)
-             .values_list("pk", "authority__district_id", "powers"))
-    entrustments_of = {}
-    for entrustment_id, district_id, power_id in links:
-        entrustments_of.setdefault((power_id, district_id), set()).add(entrustment_id)
-    seals = list(ApprovalSeal.objects.filter(entrustment_id__in={e for ids in entrustments_of.values() for e in ids})
-                 .order_by("-issued_on"))
-    for power_id, district_id in pairs | set(entrustments_of):
-        ids = entrustments_of.get((power_id, district_id), set())
-        seal = next((s for s in seals if s.entrustment_id in ids and s.is_issued_on(day)), None)
-        memoized(DelegatedPower.seal_memo_key(power_id, day, district_id), lambda seal=seal: seal)
+    found = seals_by_power_and_district(day, districts)
     for district_id in districts:
-        memoized(_seals_answered_key(district_id, day), lambda: True)
-
-
-def _seals_answered_key(district_id, day: dt.date) -> tuple:
-    return ("seals_answered", district_id, day)
+        memoized(DelegatedPower.seals_memo_key(day, district_id),
+                 lambda district_id=district_id: {key: seal for key, seal in found.items() if key[1] == district_id})
 
 
 # --- the clock explained (case page) ---------------------------------------------------------

@@ -20,11 +20,13 @@ from approvals.models.entrustments import (
     Entrustment,
     EntrustmentQuerySet,
     _has_revocation_reason,
+    seals_by_power_and_district,
     validate_seal_image,
 )
 from approvals.models.powers import DelegatedPower, PowerMaterial
 
 __all__ = [
     "ApprovalCase", "ApprovalSeal", "AuthorityHead", "CaseMaterial", "CaseNotice", "CaseQuerySet", "CaseSuspension", "DelegatedPower",
-    "Entrustment", "EntrustmentQuerySet", "PowerMaterial", "SealUse", "_has_revocation_reason", "drop_prefetched", "prefetched_list", "validate_seal_image",
+    "Entrustment", "EntrustmentQuerySet", "PowerMaterial", "SealUse", "_has_revocation_reason", "drop_prefetched", "prefetched_list", "seals_by_power_and_district",
+    "validate_seal_image",
 ]

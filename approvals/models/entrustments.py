@@ -44,9 +44,17 @@ def _may_manage_entrustments(entrustment, user) -> bool:
     return user.has_perm("approvals.manage_entrustment")
 
 
+# A 委托协议 (002:35) is in force on a day when brought into force and the day is within its
+# implementation period (实施期限).
+def in_force_on(day: dt.date, *, through: str = "") -> models.Q:
+    """The condition that an entrustment (reached through ``through``, a lookup prefix) is in force on ``day``."""
+    return models.Q(**{f"{through}state": Entrustment.State.IN_FORCE, f"{through}period_start__lte": day,
+                       f"{through}period_end__gte": day})
+
+
 class EntrustmentQuerySet(models.QuerySet):
     def in_force_on(self, day: dt.date):
-        return self.filter(state=Entrustment.State.IN_FORCE, period_start__lte=day, period_end__gte=day)
+        return self.filter(in_force_on(day))
 
 
 class Entrustment(StateMachineModel):
@@ -166,3 +174,21 @@ class ApprovalSeal(models.Model):
 
     def is_issued_on(self, day: dt.date) -> bool:
         return self.issued_on <= day and (self.recovered_on is None or day < self.recovered_on)
+
+
+# A decision on a power in a district is stamped only under an entrustment of that power to the
+# district's authority, in force that day, with its seal issued (decree 第264号, 002:31-37).
+def seals_by_power_and_district(day: dt.date, district_ids) -> dict[tuple[int, int], ApprovalSeal]:
+    """The seal that may stamp a decision on each power on ``day`` in each of ``district_ids``,
+    keyed by (power id, district id): the newest issued seal; a pair without one is absent. One query."""
+    # Joined, not a subquery: PostgreSQL planned the subquery's form in 0.7 ms, three times this one.
+    seals = (ApprovalSeal.objects
+             .filter(in_force_on(day, through="entrustment__"), entrustment__authority__district_id__in=district_ids)
+             .annotate(power_key=models.F("entrustment__powers"),
+                       district_key=models.F("entrustment__authority__district_id"))
+             .order_by("-issued_on", "-id"))
+    found = {}
+    for seal in seals:
+        if seal.is_issued_on(day):
+            found.setdefault((seal.power_key, seal.district_key), seal)
+    return found

@@ -1,7 +1,6 @@
 """The 49 powers of the annex of decree 第264号."""
 import datetime as dt
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -58,27 +57,25 @@ class DelegatedPower(models.Model):
         return rules.scope_rule_for(self.remark)
 
     def seal_on(self, day: dt.date, district_id):
-        """The seal that may stamp a decision on this power on ``day`` in ``district_id``, or None.
+        """The seal that may stamp a decision on this power on ``day`` in ``district_id``, or None
+        (``entrustments.seals_by_power_and_district``).
 
-        Only when an entrustment of the power to that district's authority is in force that
-        day and its seal is issued (decree 第264号, 002:31-37: Pingdu, inside its own
-        territory). Asked once per step (policyops.workflow.memoized).
+        Within a step (policyops.workflow.memoized) a district is asked once, for all its powers.
         """
-        def find():
-            entrustments = self.entrustments.in_force_on(day).filter(authority__district_id=district_id)
-            # The seal model comes after this one (entrustments grant seals for powers).
-            seals = apps.get_model("approvals", "ApprovalSeal").objects
-            for seal in seals.filter(entrustment__in=entrustments).order_by("-issued_on"):
-                if seal.is_issued_on(day):
-                    return seal
-            return None
-
-        return memoized(self.seal_memo_key(self.pk, day, district_id), find)
+        return self.seals_in(day, district_id).get((self.pk, district_id))
 
     @staticmethod
-    def seal_memo_key(power_id, day: dt.date, district_id) -> tuple:
-        """The memo key of ``seal_on`` (selectors.remember_seals fills it for many cases at once)."""
-        return ("seal_on", power_id, day, district_id)
+    def seals_in(day: dt.date, district_id) -> dict:
+        """The seals of every power in ``district_id`` on ``day``, remembered for the step."""
+        from approvals.models.entrustments import seals_by_power_and_district  # it imports this module
+
+        return memoized(DelegatedPower.seals_memo_key(day, district_id),
+                        lambda: seals_by_power_and_district(day, [district_id]))
+
+    @staticmethod
+    def seals_memo_key(day: dt.date, district_id) -> tuple:
+        """The memo key of ``seals_in`` (selectors.remember_seals fills it for many districts at once)."""
+        return ("seals_in", day, district_id)
 
     @property
     def promised_or_legal_days(self) -> int:

@@ -83,3 +83,29 @@ def test_a_decision_outside_the_implementation_period_is_refused(power, clerk, s
     case = register_case(power, clerk=clerk, received_on=D(2024, 10, 8))
     with pytest.raises(ConditionFailed):
         services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 10, 9))
+
+
+def test_a_replaced_seal_stamps_until_recovered_and_its_successor_after(power, supervisor):
+    from approvals.models import seals_by_power_and_district
+    from tests.approvals.factories import entrustment_in_force
+
+    entrustment = entrustment_in_force([power], supervisor=supervisor)
+    old = entrustment.seals.get()
+    ApprovalSeal.objects.filter(pk=old.pk).update(recovered_on=D(2024, 10, 10))
+    new = ApprovalSeal.objects.create(entrustment=entrustment, name="新章", issued_on=D(2024, 10, 10))
+    district = entrustment.authority.district_id
+    assert seals_by_power_and_district(D(2024, 10, 9), [district]) == {(power.pk, district): old}
+    assert seals_by_power_and_district(D(2024, 10, 10), [district]) == {(power.pk, district): new}
+
+
+def test_seals_are_answered_for_each_power_of_an_entrustment_and_no_other_district(power, supervisor):
+    from approvals.models import seals_by_power_and_district
+    from tests.approvals.factories import DelegatedPowerFactory, entrustment_in_force
+
+    other = DelegatedPowerFactory(agency=power.agency)
+    entrustment = entrustment_in_force([power, other], supervisor=supervisor)
+    district = entrustment.authority.district_id
+    seal = entrustment.seals.get()
+    assert seals_by_power_and_district(D(2024, 10, 9), [district]) == {(power.pk, district): seal,
+                                                                       (other.pk, district): seal}
+    assert seals_by_power_and_district(D(2024, 10, 9), [district + 1000]) == {}
