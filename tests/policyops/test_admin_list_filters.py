@@ -65,3 +65,48 @@ def test_our_results_template_is_djangos_with_the_rows_written_at_once():
     assert DJANGOS_ROWS_LOOP in djangos
     assert ours == djangos.replace(DJANGOS_ROWS_LOOP,
                                    "{% if rows_html %}{{ rows_html }}{% else %}" + DJANGOS_ROWS_LOOP + "{% endif %}")
+
+
+# --- the action menu ---------------------------------------------------------------------------
+
+MENU = [("", "---------"), ("assign_handler", "指派承办人"), ("export", "导出")]
+
+
+def rendered(form_class, choices, language):
+    form = form_class(auto_id=None)  # as changelist_view builds it
+    form.fields["action"].choices = choices
+    with translation.override(language):
+        return str(form["action"]), str(form["select_across"])
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_action_menu_is_djangos(language):
+    from django.contrib.admin.helpers import ActionForm as DjangosActionForm
+
+    assert rendered(admin_list.ActionForm, MENU, language) == rendered(DjangosActionForm, MENU, language)
+
+
+def test_the_action_menu_is_rendered_through_the_form_templates_once(monkeypatch):
+    from django import forms
+
+    admin_list._remembered_html.clear()
+    calls = []
+    original = forms.Select.render
+    monkeypatch.setattr(forms.Select, "render", lambda self, *args, **kwargs: calls.append(1) or original(self, *args,
+                                                                                                            **kwargs))
+    first = rendered(admin_list.ActionForm, MENU, "zh-hans")
+    assert rendered(admin_list.ActionForm, MENU, "zh-hans") == first
+    assert len(calls) == 1
+
+
+def test_another_menu_is_not_answered_with_a_remembered_one():
+    admin_list._remembered_html.clear()
+    rendered(admin_list.ActionForm, MENU, "zh-hans")
+    other = rendered(admin_list.ActionForm, [("", "---------"), ("close", "办结")], "zh-hans")[0]
+    assert "办结" in other and "指派承办人" not in other
+
+
+def test_the_case_list_offers_its_actions_through_the_remembered_menu():
+    from approvals.models import ApprovalCase
+
+    assert admin.site._registry[ApprovalCase].action_form is admin_list.ActionForm
