@@ -5,6 +5,8 @@ project folder and kombu's filesystem broker (no server). Production and CI set
 DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).
 """
 import os
+import re
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -154,6 +156,11 @@ LOGIN_REDIRECT_URL = "/"
 # Without the production switch, whitenoise serves static files straight from the apps:
 # `make run` needs no collectstatic now that DEBUG is off. Production serves collectstatic's copy.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    # …so collectstatic's folder is missing on a fresh checkout, which whitenoise warns about
+    # once per handler (dozens of times in a benchmark run). In production the warning stands.
+    warnings.filterwarnings("ignore", message=f"No directory at: {re.escape(str(STATIC_ROOT))}/?$",
+                            category=UserWarning)
 
 # --- Sessions and login lockout -------------------------------------------------------
 # A working day, not Django's two weeks: a browser left logged in on a shared office PC

@@ -27,3 +27,19 @@ def test_database_follows_the_environment():
     url = os.environ.get("DATABASE_URL", "")
     expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
     assert connection.vendor == expected
+
+
+
+def test_a_missing_collectstatic_folder_is_not_warned_about_outside_production(tmp_path):
+    """whitenoise warns of a missing STATIC_ROOT once per handler; a fresh checkout has none (the
+    apps' folders are served). Run apart: pytest drops filters installed while it configures."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "policyops.settings", "POLICYOPS_VAR_DIR": str(tmp_path),
+           "POLICYOPS_ENV": "development"}
+    code = ("import django; django.setup(); from whitenoise.middleware import WhiteNoiseMiddleware; "
+            "WhiteNoiseMiddleware(lambda request: None)")
+    done = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", code], env=env, capture_output=True,
+                          text=True, cwd=settings.BASE_DIR)
+    assert done.returncode == 0, done.stderr[-2000:]
