@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django_fsm import ConcurrentTransition, FSMFieldMixin, TransitionNotAllowed
 
-from policyops import audit
+from policyops import audit, history
 from policyops.errors import (
     STALE_OBJECT,
     TRANSITION_CONDITION_FAILED,
@@ -355,7 +355,8 @@ def run_transition(obj, method_name: str, *, acting_user, as_of, reason: str = "
         if before_save is not None:
             before_save(obj)
         try:
-            obj.save(update_fields=update_fields)
+            with history.recorded_by(acting_user):  # the history row names the actor, as the audit row does
+                obj.save(update_fields=update_fields)
         except ConcurrentTransition as exc:
             raise StaleObject(STALE_OBJECT) from exc
         audit.record(obj=obj, action=audit_action or method_name, actor=acting_user, from_state=from_state,

@@ -61,6 +61,13 @@ def test_accept_logs_the_seal_use(case, clerk):
     assert (use.case, use.action, use.used_on, use.used_by) == (case, "accept", D(2024, 9, 27), clerk)
 
 
+def test_a_step_outside_a_request_names_its_actor_in_the_history_row(case, clerk):
+    # As a Celery task or a command runs it: no request, so only the service knows who acts.
+    services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
+    row = case.history.latest("history_id")
+    assert (row.state, row.history_user) == (ApprovalCase.State.ACCEPTED, clerk)
+
+
 def test_correction_lists_every_missing_item_once(power, entrustment, clerk):
     case = register_case(power, clerk=clerk, materials=[("申请书", True), ("营业执照", False), ("场地证明", False)])
     services.case_request_correction(case=case, acting_user=clerk, as_of=D(2024, 9, 30))

@@ -30,3 +30,34 @@ def test_an_objects_history_still_lists_only_its_own_rows():
     first.save()
     assert [row.name for row in first.history.order_by("history_id")] == ["甲区", "甲区（新）"]
     assert [row.name for row in second.history.all()] == ["乙区"]
+
+
+# --- who made the change ---------------------------------------------------------------------------
+
+
+class _Request:
+    def __init__(self, user):
+        self.user = user
+
+
+@pytest.mark.django_db
+def test_recorded_by_names_the_acting_user_over_the_requests():
+    from policyops.history import history_user, recorded_by
+    from tests.factories import UserFactory
+
+    actor, signed_in = UserFactory(), UserFactory()
+    with recorded_by(actor):
+        assert history_user(request=_Request(signed_in)) == actor
+    assert history_user(request=_Request(signed_in)) == signed_in  # the block has ended
+    assert history_user(request=None) is None
+
+
+def test_recorded_by_nobody_leaves_the_requests_user():
+    from django.contrib.auth.models import AnonymousUser
+
+    from policyops.history import history_user, recorded_by
+
+    with recorded_by(AnonymousUser()):
+        assert history_user(request=None) is None
+    with recorded_by(None):
+        assert history_user(request=_Request("the request's user")) == "the request's user"
