@@ -52,8 +52,24 @@ def test_paired_runs_alternate_and_are_rolled_back(seeded):
         order.append("counterpart")
 
     seconds, queries, counterpart_seconds = benchmarking.paired_median_seconds(ours, counterpart, repeat=2)
-    assert order == ["ours", "counterpart"] * 3  # one warm-up pair, then two
+    # One warm-up pair, one run of ours that counts its queries, then two timed pairs.
+    assert order == ["ours", "counterpart", "ours"] + ["ours", "counterpart"] * 2
     assert District.objects.count() == before and queries >= 1 and seconds > 0 and counterpart_seconds > 0
+
+
+@pytest.mark.django_db
+def test_only_an_untimed_run_logs_its_statements(seeded):
+    from django.db import connection
+
+    logging = []
+
+    def run():
+        logging.append(connection.force_debug_cursor)
+        District.objects.count()
+
+    seconds, queries = benchmarking.median_seconds(run, repeat=3, rollback=False)
+    assert logging == [False, True, False, False, False]  # warm-up, counted, three timed
+    assert queries == 1
 
 
 def test_every_scenario_is_listed_with_its_target(capsys):
