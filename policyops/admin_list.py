@@ -316,7 +316,7 @@ class RememberedRenderMixin:
     through Django's form templates once per process and language, then reused.
 
     The action menu above the case list is the same on every load for users of one role, and
-    its select and hidden input took ~0.8 ms a page through the form templates (issue 12).
+    its select and hidden input took ~0.35 ms a page through the form templates (issue 12).
     A value or attribute that cannot be a dictionary key is rendered by Django every time.
     """
 

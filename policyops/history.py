@@ -6,7 +6,7 @@
   step), so the history row names the same person as the audit row, wherever it ran.
 - **Speed.** simple-history's ``Model.history`` descriptor builds a new manager class
   (``HistoryManager.from_queryset(...)``) on every access, and it is accessed for every
-  history row written: a tenth of a workflow step's time went into making the same class
+  history row written: 0.2–0.3 ms of every history row went into making the same class
   again (issue 12). The class depends only on the manager and queryset classes, so it is
   made once per pair here; what the manager does is simple-history's own.
 """
@@ -34,7 +34,7 @@ def recorded_by(user):
 def history_user(request=None, **kwargs):
     """simple-history's ``get_user``: the user of ``recorded_by``, else the request's."""
     user = _recorded_by.get()
-    return user if user is not None else models._default_get_user(request, **kwargs)
+    return user if user is not None else getattr(request, "user", None)
 
 
 class HistoryManager(manager.HistoryManager):
