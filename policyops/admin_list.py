@@ -352,8 +352,34 @@ class ActionForm(helpers.ActionForm):
                                        widget=RememberedHiddenInput({"class": "select-across"}))
 
 
+# --- the page's rows, read with only the columns they show ---------------------------------------
+
+
+@functools.cache
+def _columns_only_changelist(base, columns: tuple):
+    class ColumnsOnlyChangeList(base):
+        def get_results(self, request):
+            super().get_results(request)
+            # The page's rows only: the actions' and the export's querysets (get_queryset) read
+            # whole rows, as the services that take them expect.
+            self.result_list = self.result_list.only(*columns)
+
+    return ColumnsOnlyChangeList
+
+
 class PrecomputedResultListMixin:
     """Use on a ModelAdmin whose list must stay fast at a million rows (see the module's doc)."""
 
     change_list_template = "admin/precomputed_change_list.html"
     action_form = ActionForm
+    # The columns the list's rows read, the joined relations' through "__" (QuerySet.only):
+    # building 50 cases with every column and their relations took ~4 ms, half of it setting
+    # columns no row shows. None reads whole rows. A column missing here costs a query a row,
+    # which the list's query-count tests catch.
+    list_columns = None
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if self.list_columns is None:
+            return changelist
+        return _columns_only_changelist(changelist, tuple(self.list_columns))

@@ -151,6 +151,9 @@ class ApprovalCaseAdmin(PrecomputedResultListMixin, WorkflowAdminMixin, District
     # further join costs PostgreSQL more planning than the page's reading (see
     # selectors.with_list_relations).
     list_select_related = ("power", "handler", "handler__department")
+    # What the columns above read (the due state: the state and due date); the rest stays unread.
+    list_columns = ("number", "power__number", "power__name", "applicant_name", "state", "handler__name",
+                    "handler__department__name", "received_on", "due_on")
     list_per_page = 50
     actions = ["assign_handler"]
     inlines = [CaseMaterialInline, CaseSuspensionInline, CaseNoticeInline]

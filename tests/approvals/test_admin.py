@@ -98,6 +98,23 @@ def test_case_changelist_query_count_is_constant(client, power, entrustment, cle
     assert response.context["cl"].result_count == 28
 
 
+def test_the_case_lists_rows_read_only_the_columns_they_show(client, power, entrustment, clerk):
+    register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
+    client.force_login(clerk)
+    row = client.get(reverse(CHANGELIST)).context["cl"].result_list[0]
+    deferred = row.get_deferred_fields()
+    assert {"applicant_phone", "legal_due_on", "first_contact_id"} <= deferred
+    assert not deferred & {"number", "applicant_name", "state", "received_on", "due_on", "power_id", "handler_id"}
+
+
+def test_the_case_lists_actions_and_export_read_whole_rows(client, power, entrustment, clerk):
+    register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
+    client.force_login(clerk)
+    response = client.get(reverse(CHANGELIST))
+    cl = response.context["cl"]
+    assert not cl.get_queryset(response.wsgi_request).get().get_deferred_fields()
+
+
 def test_due_filter(client, power, entrustment, clerk, today):
     today(D(2024, 10, 28))
     overdue = register_case(power, clerk=clerk, received_on=D(2024, 9, 2))
