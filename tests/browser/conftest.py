@@ -102,8 +102,13 @@ class Visitor:
         self.page.wait_for_load_state()
 
     def sideways_overflow(self) -> int:
-        """How many CSS pixels the page is wider than the window (0 when nothing scrolls sideways)."""
-        return self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        """How many CSS pixels the page is wider than the window (0 when nothing scrolls sideways).
+
+        Measured against the viewport the context was given: on an emulated phone Chromium
+        widens the layout viewport (``window.innerWidth``) to a page that overflows, so
+        comparing with it found nothing.
+        """
+        return self.page.evaluate("document.documentElement.scrollWidth") - self.viewport["width"]
 
     def submit(self, button_text: str | None = None, *, form: str = "main form"):
         """Click a submit button (by its text when given) and wait for the next page."""
