@@ -38,3 +38,18 @@ def test_an_anonymous_visitor_sees_only_public_pages_in_the_menu(visitor):
         guest.go(path)
         assert guest.sideways_overflow() <= 0, path
     guest.assert_healthy()
+
+
+def test_the_admin_case_list_fits_a_phone(visitor):
+    # The admin loads the approvals pages' stylesheet for its badges; its rules for the front
+    # pages' <main> once padded the admin's too, 19 px wider than the phone.
+    from tests.approvals.factories import DelegatedPowerFactory, register_case
+
+    register_case(DelegatedPowerFactory(), clerk=make_user(Role.CLERK, district=pingdu()))  # a row: a wide table
+    person = visitor(Role.SUPERVISOR, phone=True)
+    person.log_in_as(make_user(Role.SUPERVISOR, district=pingdu()))
+    person.go("/admin/approvals/approvalcase/")
+    assert person.page.locator("#result_list tbody tr").count() == 1
+    person.shot("admin-case-list")
+    assert person.sideways_overflow() <= 0
+    person.assert_healthy()
