@@ -5,8 +5,11 @@ Supervisors edit the schedules and may run a sweep at once (README). "Run now":
   alone), so the sweep runs here, in the request, and the message says what it did;
 - with a real broker (Redis) the task is queued for the worker; a broker that is down is
   reported as a message, never a 500.
-Every run is written to the audit trail. The actions that change the tasks (enable,
-disable, toggle, run) need the change permission, not only the view permission.
+Every run is written to the audit trail, and so is every change to a task or a schedule
+(AuditedAdminMixin) and every task the enable, disable and toggle actions switch: switching
+off the deadline sweep stops reminders for the whole city, and the trail must say who did.
+The actions that change the tasks (enable, disable, toggle, run) need the change
+permission, not only the view permission.
 
 django-celery-beat's own run message is pieced together from English plurals ("10 任务s
 将 启动成功") and its model calls the task field 'Task Name' without gettext: both are
@@ -16,6 +19,7 @@ import json
 
 from cron_descriptor import ExpressionDescriptor, Options
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -31,6 +35,7 @@ from django_celery_beat.models import (
 from kombu.exceptions import KombuError
 
 from policyops import audit
+from policyops.admin_base import AuditedAdminMixin
 from policyops.enqueue import enqueue, ensure_broker_folders
 
 TASK_LABEL = gettext_lazy("Celery task")
@@ -47,8 +52,32 @@ class TaskFilter(admin.AllValuesFieldListFilter):
         self.title = TASK_LABEL
 
 
-class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
+class PeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
     list_filter = ("enabled", "one_off", ("task", TaskFilter), "start_time", "last_run_at")
+
+    # django-celery-beat switches tasks with one queryset.update(): each task it switched gets
+    # its audit row in the same transaction ("enable" / "disable", as the task is afterwards).
+
+    def _switched(self, request, queryset, switch):
+        with transaction.atomic():
+            chosen = list(queryset.select_for_update().order_by("pk").values_list("pk", "enabled"))
+            switch(request, queryset)
+            now_enabled = dict(PeriodicTask.objects.filter(pk__in=[pk for pk, _ in chosen])
+                               .values_list("pk", "enabled"))
+            for task in PeriodicTask.objects.filter(pk__in=[pk for pk, was in chosen if now_enabled[pk] != was]):
+                audit.record(obj=task, action="enable" if task.enabled else "disable", actor=request.user)
+
+    @admin.action(description=beat_admin.PeriodicTaskAdmin.enable_tasks.short_description, permissions=["change"])
+    def enable_tasks(self, request, queryset):
+        self._switched(request, queryset, super().enable_tasks)
+
+    @admin.action(description=beat_admin.PeriodicTaskAdmin.disable_tasks.short_description, permissions=["change"])
+    def disable_tasks(self, request, queryset):
+        self._switched(request, queryset, super().disable_tasks)
+
+    @admin.action(description=beat_admin.PeriodicTaskAdmin.toggle_tasks.short_description, permissions=["change"])
+    def toggle_tasks(self, request, queryset):
+        self._switched(request, queryset, super().toggle_tasks)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -158,4 +187,5 @@ def _reregister(model, admin_class) -> None:
 _reregister(PeriodicTask, PeriodicTaskAdmin)
 for _model, _base in ((ClockedSchedule, beat_admin.ClockedScheduleAdmin), (CrontabSchedule, beat_admin.CrontabScheduleAdmin),
                       (SolarSchedule, beat_admin.SolarScheduleAdmin), (IntervalSchedule, beat_admin.IntervalScheduleAdmin)):
-    _reregister(_model, type(_base.__name__, (_base,), {"inlines": [PeriodicTaskInline], "__module__": __name__}))
+    _reregister(_model, type(_base.__name__, (AuditedAdminMixin, _base),
+                             {"inlines": [PeriodicTaskInline], "__module__": __name__}))

@@ -12,14 +12,21 @@ password. Here:
   for other accounts (a user changes their own on the admin's "change password" page);
   the account's owner sets it through a reset link sent to their e-mail address, with
   Django's PasswordResetForm and token generator, and every link sent is audited.
+
+Every account and role added, changed or deleted here leaves an audit row (AuditedAdminMixin);
+a change of an account or a role says what its privileges are after it, so the audit trail
+answers "who made this person a supervisor, and when" without the admin log.
 """
+from axes import admin as axes_admin  # registers axes' admins first; they are re-registered audited below
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import PasswordResetForm, UserChangeForm, UsernameField
+from django.contrib.auth.models import Group
 from django.contrib.auth.views import PasswordResetCompleteView, PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail as deliver_mail
@@ -30,12 +37,26 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from policyops import audit
+from policyops.admin_base import AuditedAdminMixin, audited, change_message_fields
 
 User = get_user_model()
 
 # What only a superuser may set on an account.
 PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 RESET_LINK_ACTION = "send_password_reset_link"
+
+
+def permission_names(permissions) -> str:
+    """``app_label.codename`` of each permission, sorted; "—" for none."""
+    names = permissions.values_list("content_type__app_label", "codename")
+    return ", ".join(sorted(f"{app}.{codename}" for app, codename in names)) or "—"
+
+
+def account_privileges(account) -> str:
+    """What an account may do, as the audit row of its change records it."""
+    groups = "、".join(sorted(account.groups.values_list("name", flat=True))) or "—"
+    return (f"is_active={account.is_active} is_staff={account.is_staff} is_superuser={account.is_superuser} "
+            f"groups={groups} user_permissions={permission_names(account.user_permissions)}")
 
 
 class AccountResetLinkForm(PasswordResetForm):
@@ -111,7 +132,7 @@ class UserChangeWithoutPasswordForm(UserChangeForm):
     password = None
 
 
-class PolicyOpsUserAdmin(UserAdmin):
+class PolicyOpsUserAdmin(AuditedAdminMixin, UserAdmin):
     # Decision: supervisors may add accounts, but a new account gets no role, staff status or password from anyone.
     form = UserChangeWithoutPasswordForm
     add_form = UserAddForm
@@ -124,6 +145,9 @@ class PolicyOpsUserAdmin(UserAdmin):
         (gettext_lazy("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     actions = ["send_password_reset_links"]
+
+    def audit_reason(self, obj, message) -> str:
+        return f"{change_message_fields(message)}; after: {account_privileges(obj)}"
 
     # Who may change what.
 
@@ -151,9 +175,13 @@ class PolicyOpsUserAdmin(UserAdmin):
             if (obj.is_staff, obj.is_superuser) != (before.is_staff, before.is_superuser):
                 raise PermissionDenied
         super().save_model(request, obj, form, change)
-        if not change and obj.email and send_reset_link(request, obj):
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)  # the account's admin_add row first, then the link's
+        if obj.email and send_reset_link(request, obj):
             self.message_user(request, _("A link to set the password was sent to %(email)s.") % {"email": obj.email},
                               messages.SUCCESS)
+        return entry
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -212,6 +240,18 @@ class PolicyOpsUserAdmin(UserAdmin):
         return PasswordResetCompleteView.as_view(extra_context=self.admin_site.each_context(request))(request)
 
 
-if admin.site.is_registered(User):
-    admin.site.unregister(User)
-admin.site.register(User, PolicyOpsUserAdmin)
+class PolicyOpsGroupAdmin(AuditedAdminMixin, GroupAdmin):
+    """Roles (groups) as Django's admin keeps them, audited with the permissions a change leaves."""
+
+    def audit_reason(self, obj, message) -> str:
+        return f"{change_message_fields(message)}; after: permissions={permission_names(obj.permissions)}"
+
+
+# Deleting a login lockout (AccessAttempt) lets the locked-out pair try again: the trail names who did.
+for _model, _admin in ((User, PolicyOpsUserAdmin), (Group, PolicyOpsGroupAdmin),
+                       (AccessAttempt, audited(axes_admin.AccessAttemptAdmin)),
+                       (AccessLog, audited(axes_admin.AccessLogAdmin)),
+                       (AccessFailureLog, audited(axes_admin.AccessFailureLogAdmin))):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)

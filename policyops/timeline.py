@@ -50,6 +50,11 @@ ACTION_LABELS = {
     "admin_change": _("Changed in the admin"),
     "admin_delete": _("Deleted in the admin"),
     "calendar_change": _("Calendar changed"),
+    # The periodic tasks' admin (policyops.admin_beat).
+    "enable": _("Task enabled"),
+    "disable": _("Task disabled"),
+    "run_now": _("Task run now"),
+    "run_now_failed": _("Task run now, failed"),
     "load_seeds": _("Seed files loaded"),
     PERSONAL_DATA_VIEWED: _("Personal data viewed"),
 }

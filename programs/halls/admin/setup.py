@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from policyops.admin_base import HistoryAdmin
+from policyops.admin_base import AuditedAdminMixin, HistoryAdmin
 from programs.halls import codes, services
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from programs.halls.admin.common import MANAGE_ROTA
@@ -117,7 +117,7 @@ class DirectorAdmin(DistrictScopedAdminMixin, HistoryAdmin):
 
 
 @admin.register(Unavailability)
-class UnavailabilityAdmin(DistrictScopedAdminMixin, admin.ModelAdmin):
+class UnavailabilityAdmin(DistrictScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("director", "date", "reason")
     list_filter = ("director__hall",)
     list_select_related = ("director__person",)
