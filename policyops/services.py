@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from policyops import audit, calendar, importing, workflow
 from policyops.errors import InvalidInput
+from policyops.history import recorded_by
 from policyops.models import CalendarOverride, OfficialCalendarYear, PolicyTask
 
 # --- Policy tasks ----------------------------------------------------------------------
@@ -145,7 +146,7 @@ def calendar_import_official_year(*, year: int, rows, notice: str = "", acting_u
 
 
 def _import_official_year(*, year, source, filename, notice, acting_user) -> importing.ImportReport:
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         before = dict(CalendarOverride.objects.filter(date__year=year, official=True)
                       .values_list("date", "is_working_day"))
         CalendarOverride.objects.filter(date__year=year, official=True).delete()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from approvals.models import Entrustment
 from policyops import audit
 from policyops.errors import InvalidInput
+from policyops.history import recorded_by
 from policyops.workflow import run_transition
 
 
@@ -31,7 +32,7 @@ def entrustment_revoke(*, entrustment: Entrustment, acting_user, reason: str, de
         raise InvalidInput(_("Choose the lawful reason for the revocation."), field="reason")
     if not (details or "").strip():
         raise InvalidInput(_("Describe the facts behind the revocation."), field="details")
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         entrustment.revocation_reason, entrustment.revocation_note = reason, details.strip()
         run_transition(entrustment, "revoke", acting_user=acting_user, as_of=as_of,
                        reason=f"{reason}: {details.strip()}")

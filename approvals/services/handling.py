@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from approvals.models import ApprovalCase
 from policyops import audit
 from policyops.errors import InvalidInput, NotAllowed
+from policyops.history import recorded_by
 from policyops.scoping import may_touch_district, person_of
 
 NOT_OPEN = _("%(case)s is closed; its handler cannot change.")
@@ -64,7 +65,7 @@ def case_claim(*, case, acting_user) -> ApprovalCase:
     refusal = _claim_refusal(case, acting_user)
     if refusal is not None:
         raise refusal
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         locked = _locked(case)
         if not locked.is_open:
             raise InvalidInput(NOT_OPEN, field="case", case=case)
@@ -81,7 +82,7 @@ def case_claim(*, case, acting_user) -> ApprovalCase:
 def case_release(*, case, acting_user) -> ApprovalCase:
     """The handler gives their own case back: it is unassigned again, for a colleague or the head."""
     person = person_of(acting_user)
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         locked = _locked(case)
         if person is None or locked.handler_id != person.pk:
             raise NotAllowed(_("Only the case's own handler may give it back."))
@@ -99,7 +100,7 @@ def case_set_follow_up(*, case, acting_user, follow_up_on: dt.date | None, as_of
     if follow_up_on is not None and follow_up_on < as_of:
         raise InvalidInput(_("The follow-up date cannot be before today (%(date)s)."), field="follow_up_on",
                            date=as_of)
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         locked = _locked(case)
         if not locked.is_open:
             raise InvalidInput(_("%(case)s is closed; it needs no follow-up."), field="follow_up_on", case=case)

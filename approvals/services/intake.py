@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from approvals import rules, selectors
 from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, SealUse
 from policyops import audit
+from policyops.history import recorded_by
 from policyops.models import Department
 from policyops.errors import InvalidInput, NotAllowed
 from policyops.numbering import next_number
@@ -55,7 +56,7 @@ def case_register(*, power, applicant_name: str, applicant_type: str, applicant_
     materials = [(str(name).strip(), bool(provided)) for name, provided in materials]
     if not materials or any(not name for name, _p in materials):
         raise InvalidInput(_("List the materials received (at least one, none without a name)."), field="materials")
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         number = f"{CASE_NUMBER_PREFIX}-{received_on.year}-{next_number('case', received_on.year):06d}"
         case = ApprovalCase(number=number, power=power, district_id=received_hall.district_id,
                             applicant_name=applicant_name, applicant_type=applicant_type,

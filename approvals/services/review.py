@@ -12,6 +12,7 @@ from approvals.models import ApprovalCase, CaseNotice, CaseSuspension
 from policyops import audit
 from policyops.calendar import add_working_days
 from policyops.errors import STALE_OBJECT, InvalidInput, NotAllowed, StaleObject
+from policyops.history import recorded_by
 from policyops.scoping import may_touch_district
 from policyops.workflow import acting_on
 from approvals.services.common import (
@@ -41,7 +42,7 @@ def case_assign(*, cases, handler, acting_user):
     if handler.user is None or not handler.user.has_perm("approvals.process_case"):
         raise InvalidInput(_("%(person)s may not process approval cases."), field="handler", person=handler)
     changed = 0
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         for case in cases:
             if not may_touch_district(acting_user, case.district_id):
                 raise NotAllowed(_("You may not assign cases of another district."))
@@ -74,7 +75,7 @@ def case_take_first_contact(*, case, person, acting_user, hall, day):
         return case
     if not case.is_open:
         raise InvalidInput(_("%(case)s is closed."), field="cases", case=case)
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         before = str(case.first_contact)
         case.first_contact = person
         try:

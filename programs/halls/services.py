@@ -24,6 +24,7 @@ from policyops.errors import (
     NotAllowed,
     PolicyOpsError,
 )
+from policyops.history import recorded_by
 from policyops.notifications import notify
 from policyops.workflow import run_transition
 from programs.halls import codes, generator, guards, notices, rules, training
@@ -75,7 +76,7 @@ def rota_generate(*, hall, year: int, month: int, acting_user) -> list[DutyShift
     if not result.feasible:
         raise RotaInfeasible(result.problems)
     month_shifts = DutyShift.objects.filter(hall=hall, date__year=year, date__month=month)
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         if month_shifts.exclude(state=DutyShift.State.SCHEDULED).exists():
             raise ConditionFailed(_("The month's rota has already been published; edit single shifts instead."))
         month_shifts.delete()
@@ -105,7 +106,7 @@ def shift_move(*, shift: DutyShift, day: dt.date, acting_user) -> DutyShift:
         raise InvalidInput(_("%(day)s is already full."), field="date", day=day)
     if shift.director.unavailable_dates.filter(date=day).exists():
         raise InvalidInput(_("The director is unavailable on %(day)s."), field="date", day=day)
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         before = shift.date
         shift.date = day
         shift.starts_at, shift.ends_at = _window(settings_, day)
@@ -312,7 +313,7 @@ def work_record_save(*, shift: DutyShift, acting_user, cases, opinions: str) -> 
     if not guards.may_keep_work_record(shift, acting_user):
         raise ConditionFailed(_("The work record is kept once the director on duty has signed in."))
     cases = list(cases)
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         record, _created = WorkRecord.objects.get_or_create(shift=shift)
         record.opinions = (opinions or "").strip()
         record.save()
@@ -341,7 +342,7 @@ def hall_renew_code_secret(*, hall_settings: HallSettings, acting_user) -> HallS
     """For a leaked kiosk link: codes and the kiosk token both derive from the secret."""
     if not acting_user.has_perm("halls.manage_rota"):
         raise NotAllowed(_("You may not renew hall code secrets."))
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         HallSettings.objects.filter(pk=hall_settings.pk).update(code_secret=new_hall_secret())
         audit.record(obj=hall_settings, action="renew_code_secret", actor=acting_user)
     return hall_settings
@@ -352,7 +353,7 @@ def follow_up_answer(*, follow_up: FollowUp, answer: str, acting_user, now: dt.d
         raise NotAllowed(_("You may not answer follow-ups."))
     if not (answer or "").strip():
         raise InvalidInput(_("Write the answer."), field="answer")
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         follow_up.answer, follow_up.answered_by, follow_up.answered_at = answer.strip(), acting_user, now
         follow_up.save()
         audit.record(obj=follow_up, action="answer", actor=acting_user, reason=answer.strip()[:200], at=now)

@@ -18,6 +18,7 @@ from django_fsm import ConcurrentTransition
 
 from policyops import audit
 from policyops.errors import STALE_OBJECT, ConditionFailed, InvalidInput, NotAllowed, StaleObject
+from policyops.history import recorded_by
 from policyops.scoping import may_touch_district
 from policyops.workflow import run_transition
 from programs.roads import guards, rules
@@ -41,7 +42,7 @@ def project_create(*, acting_user, planned_ends: dict | None = None, **fields) -
     if not acting_user.has_perm("roads.manage_roadproject") or not may_touch_district(
             acting_user, getattr(district, "pk", None)):
         raise NotAllowed(_("You may not add projects for this district."))
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         project = RoadProject(**fields)
         project.full_clean()
         project.save()
@@ -65,7 +66,7 @@ def project_advance(*, project: RoadProject, action: str, acting_user, as_of: dt
     if action not in STEPS:
         raise InvalidInput(_("Unknown action."), field="action")
     evidence_number = (evidence_number or "").strip()
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=True), recorded_by(acting_user):
         milestones = {m.step: m for m in project.milestones.all()}
         finished = milestones.get(FINISHES.get(action))
         on = evidence_date or as_of
@@ -115,7 +116,7 @@ def project_report_progress(*, project: RoadProject, acting_user, completed_km) 
     if completed_km < 0 or completed_km > project.quantity:
         raise InvalidInput(_("Km completed must be between 0 and the project's %(length)s km."),
                            field="completed_km", length=project.quantity)
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=True), recorded_by(acting_user):
         before = project.completed_km
         project.completed_km = completed_km
         try:
@@ -144,7 +145,7 @@ def adjustment_request(*, district, target_field: str, reason: str, lines: dict[
         raise InvalidInput(_("Give at least one year's new plan."), field="lines")
     if not acting_user.has_perm("roads.add_planadjustment") or not may_touch_district(acting_user, district.pk):
         raise NotAllowed(_("You may not adjust this district's plan."))
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by(acting_user):
         adjustment = PlanAdjustment.objects.create(district=district, target_field=target_field,
                                                    reason=reason.strip(), requested_by=acting_user)
         PlanAdjustmentLine.objects.bulk_create([PlanAdjustmentLine(adjustment=adjustment, year=y, new_quantity=q)

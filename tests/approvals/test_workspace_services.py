@@ -34,6 +34,11 @@ def test_claim_makes_the_clerk_the_handler_and_audits_it(case, clerk):
     assert entry.actor == clerk and entry.reason == f"— → {clerk.person}"
 
 
+def test_claim_outside_a_request_names_the_clerk_in_the_history_row(case, clerk):
+    services.case_claim(case=case, acting_user=clerk)  # no request: as a command or a task would
+    assert case.history.latest("history_id").history_user == clerk
+
+
 def test_claim_of_a_case_someone_handles_is_refused_by_name(case, clerk, colleague):
     services.case_claim(case=case, acting_user=colleague)
     stale = ApprovalCase.objects.get(pk=case.pk)
