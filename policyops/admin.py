@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -281,7 +282,12 @@ class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def to_state_label(self, obj):
         return audit_state_label(obj.content_type.model_class() or AuditEntry, obj.to_state)
 
+    # A row of the list shows this much of its reason; the entry's own page shows all of it (a
+    # role's change lists every permission it has afterwards: a 600 px row otherwise).
+    REASON_IN_LIST = 160
+
     @admin.display(description=gettext_lazy("reason"))
     def reason_label(self, obj):
-        return audit_reason_label(obj.content_type.model_class() or AuditEntry, obj.action, obj.reason)
+        reason = audit_reason_label(obj.content_type.model_class() or AuditEntry, obj.action, obj.reason)
+        return Truncator(reason).chars(self.REASON_IN_LIST)
 

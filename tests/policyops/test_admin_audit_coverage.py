@@ -156,3 +156,15 @@ def test_the_trail_reads_a_switched_task_in_chinese():
     with translation.override("zh-hans"):
         assert [action_label(PeriodicTask, code) for code in ("enable", "disable", "run_now")] == [
             "启用任务", "停用任务", "立即运行任务"]
+
+
+def test_the_trail_list_shortens_a_long_reason_and_the_entry_page_keeps_it_whole(web):
+    role = Group.objects.create(name="权限很多的角色")
+    role.permissions.set(Permission.objects.all())
+    web.post(admin_url(Group, "change", role.pk), {"name": role.name,
+                                                    "permissions": list(role.permissions.values_list("pk", flat=True))})
+    row = entries_for(role).get(action="admin_change")
+    assert len(row.reason) > 1000
+    listed = web.get(reverse("admin:policyops_auditentry_changelist")).content.decode()
+    assert row.reason not in listed and row.reason[:100] in listed
+    assert row.reason[-80:] in web.get(admin_url(AuditEntry, "change", row.pk)).content.decode()
