@@ -9,7 +9,8 @@ import-export's; what differs is underneath:
   the upload form as "line, column: reason" — never a traceback;
 * the preview is a dry run; the confirm step reads the stored file again and imports it
   all-or-nothing, and the Resource's service hook (``after_saved``, e.g. recomputing the
-  deadlines a calendar change moves) runs inside that same transaction.
+  deadlines a calendar change moves) runs inside that same transaction, and so do the
+  audit rows of what it saved (``import_add`` / ``import_update`` / ``import_delete``).
 """
 from __future__ import annotations
 
@@ -22,8 +23,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from import_export import admin as ie_admin
 from import_export.formats import base_formats
+from import_export.results import RowResult
 
-from policyops import importing
+from policyops import audit, importing
+
+
+# The audit action of each kind of row an import saved (policyops.timeline labels them).
+IMPORT_AUDIT_ACTIONS = {RowResult.IMPORT_TYPE_NEW: "import_add", RowResult.IMPORT_TYPE_UPDATE: "import_update",
+                        RowResult.IMPORT_TYPE_DELETE: "import_delete"}
+
+
+def audit_import(report: importing.ImportReport, actor) -> None:
+    """One audit row per object the import added, changed or deleted (reason: the file's name),
+    in the import's transaction, as an edit on the change form leaves one."""
+    model = report.resource._meta.model
+    for import_type, action in IMPORT_AUDIT_ACTIONS.items():
+        rows = [(row.object_id, row.object_repr) for row in report.result.rows if row.import_type == import_type]
+        if rows:
+            audit.record_many(model=model, objects=rows, action=action, actor=actor, reason=report.filename)
 
 
 class PipelineImportMixin(ie_admin.ImportMixin):
@@ -40,6 +57,7 @@ class PipelineImportMixin(ie_admin.ImportMixin):
 
     def run_import(self, request, resource, content: bytes, *, filename: str, dry_run: bool) -> importing.ImportReport:
         return importing.import_table(resource, content, filename=filename, dry_run=dry_run, user=request.user,
+                                      after_import=lambda report: audit_import(report, request.user),
                                       **self.import_limits(request))
 
     @staticmethod

@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -43,7 +42,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from policyops import importing
+from policyops import audit, importing
 from policyops.importing.checks import ModelRules
 from policyops.importing.reading import NO_COLUMN, ImportProblem, ImportRefused
 from policyops.importing.tables import accepted_columns
@@ -428,14 +427,13 @@ class _Creator:
 
     def __init__(self, user, now):
         self.user, self.now = user, now
-        self.content_type_id = ContentType.objects.get_for_model(RoadProject).pk
-        self.actor_id = user.pk if getattr(user, "is_authenticated", False) else None
+        self.actor = user if getattr(user, "is_authenticated", False) else None
+        self.actor_id = self.actor.pk if self.actor else None
 
     def _audit(self, projects, action: str, **extra) -> None:
-        # What policyops.audit.record writes for one object.
-        insert_rows(AuditEntry, ({"at": self.now, "actor_id": self.actor_id, "action": action,
-                                  "content_type_id": self.content_type_id, "object_id": str(p.pk),
-                                  "object_repr": str(p)[:200], **extra} for p in projects))
+        insert_rows(AuditEntry, (audit.entry_values(model=RoadProject, object_id=p.pk, object_repr=str(p),
+                                                    action=action, actor=self.actor, at=self.now, **extra)
+                                 for p in projects))
 
     def create(self, rows: list[CheckedRow]) -> None:
         projects = create_with_history([new_project(r.values) for r in rows], RoadProject,

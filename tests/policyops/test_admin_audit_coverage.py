@@ -168,3 +168,14 @@ def test_the_trail_list_shortens_a_long_reason_and_the_entry_page_keeps_it_whole
     listed = web.get(reverse("admin:policyops_auditentry_changelist")).content.decode()
     assert row.reason not in listed and row.reason[:100] in listed
     assert row.reason[-80:] in web.get(admin_url(AuditEntry, "change", row.pk)).content.decode()
+
+
+def test_the_trail_reads_an_imports_rows_in_chinese():
+    from django.utils import translation
+
+    from policyops.models import District
+    from policyops.timeline import action_label
+
+    with translation.override("zh-hans"):
+        assert [action_label(District, code) for code in ("import_add", "import_update", "import_delete")] == [
+            "导入新增", "导入更新", "导入删除"]

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from policyops import importing
 from policyops.importing import ImportProblem, import_table
-from policyops.models import District
+from policyops.models import AuditEntry, District
 from policyops.resources import CalendarOverrideResource, DistrictResource
 from tests.factories import UserFactory
 
@@ -230,6 +230,31 @@ def test_the_confirm_step_imports_again_and_refuses_what_changed_since_the_previ
     errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
     assert any("district" in e and "测试区" in e for e in errors), errors
     assert not Department.objects.filter(name="测试区测试局").exists()
+
+
+def test_the_admin_import_audits_each_row_it_saved_and_the_preview_none(client, admin_user, seeded):
+    from policyops.audit import entries_for
+
+    client.force_login(admin_user)
+    District.objects.create(name="旧区", position=96, source="旧")
+    content = (HEADER + "新区甲,97,x\n旧区,96,改\n").encode()
+    preview = client.post(reverse("admin:policyops_district_import"),
+                          {"format": "0", "resource": "0", "import_file": upload("districts.csv", content)})
+    assert not AuditEntry.objects.filter(action__startswith="import_").exists()
+    confirmed = client.post(reverse("admin:policyops_district_process_import"), preview.context["confirm_form"].initial)
+    assert confirmed.status_code == 302
+    added, changed = District.objects.get(name="新区甲"), District.objects.get(name="旧区")
+    assert [(e.action, e.actor, e.reason) for e in entries_for(added)] == [("import_add", admin_user, "districts.csv")]
+    assert [(e.action, e.actor) for e in entries_for(changed)] == [("import_update", admin_user)]
+
+
+def test_a_refused_admin_import_leaves_no_audit_row(client, admin_user, seeded):
+    client.force_login(admin_user)
+    content = "name,district,kind,source\n某局,无此区,agency,x\n".encode()
+    response = client.post(reverse("admin:policyops_department_import"),
+                           {"format": "0", "resource": "0", "import_file": upload("d.csv", content)})
+    assert response.context["form"].errors
+    assert not AuditEntry.objects.filter(action__startswith="import_").exists()
 
 
 # --- the admins of other apps import through the pipeline too -----------------------------------------
