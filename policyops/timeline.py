@@ -12,11 +12,15 @@ policyops imports no app: apps register what only they know.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMFieldMixin
 
 from policyops import workflow
 from policyops.audit import entries_for
@@ -46,6 +50,7 @@ ACTION_LABELS = {
     "send_password_reset_link": _("Password link sent"),
     "import_official_calendar": _("Official calendar imported"),
     "sign_in": _("Sign in"),
+    "mark_missed": _("Marked missed"),  # the window sweep's step on a shift nobody covered
     "sign_out": _("Sign out"),
     # Written by policyops.audit outside the services: admin edits, the calendar, seed loads.
     "admin_add": _("Added in the admin"),
@@ -75,24 +80,54 @@ def _model(model_or_obj):
     return model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
 
 
+# The labels below depend only on what the apps declared when they loaded and on the
+# language: each is worked out once per (model, code, language), not once per row of a
+# trail (the audit list shows 100 rows of three labels each).
+
+
 def action_label(model_or_obj, code: str) -> str:
     """The label of audit action ``code`` on ``model_or_obj``: the workflow's, else ACTION_LABELS, else the code."""
+    return _action_label(_model(model_or_obj), code, get_language())
+
+
+@functools.cache
+def _action_label(model, code: str, language) -> str:
     try:
-        actions = workflow.workflow_for(_model(model_or_obj)).actions.values()
+        actions = workflow.workflow_for(model).actions.values()
     except LookupError:
         actions = ()
     for action in actions:
         if code in (action.name, action.method_name):
-            return action.title
+            return str(action.title)
     label = ACTION_LABELS.get(code)
     return str(label) if label is not None else code
 
 
+def known_actions() -> list[tuple[str, str]]:
+    """Every audit action code that services write, with its label (an action of several models,
+    such as 受理 and 通过工程验收 for ``accept``, with each of theirs): every django-fsm transition
+    of every model, and ACTION_LABELS. The audit list filters on these without reading the table."""
+    return _known_actions(get_language())
+
+
+@functools.cache
+def _known_actions(language) -> list[tuple[str, str]]:
+    labels: dict[str, set] = {code: {str(label)} for code, label in ACTION_LABELS.items()}
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, FSMFieldMixin):
+                for transition in field.get_all_transitions(model):
+                    labels.setdefault(transition.name, set()).add(action_label(model, transition.name))
+    return sorted(((code, " / ".join(sorted(names))) for code, names in labels.items()), key=lambda item: item[1])
+
+
 def state_label(model_or_obj, value: str) -> str:
     """The label of state ``value`` from the model's state-field choices; the value itself otherwise."""
-    if not value:
-        return ""
-    model = _model(model_or_obj)
+    return _state_label(_model(model_or_obj), value, get_language()) if value else ""
+
+
+@functools.cache
+def _state_label(model, value: str, language) -> str:
     try:
         field = model._meta.get_field(workflow.state_field_name(model))
     except LookupError:

@@ -75,6 +75,9 @@ class AuditEntry(models.Model):
             models.Index(fields=["content_type", "object_id", "at"]),
             # The sealer's work list, in id order; it holds only the rows not sealed yet.
             models.Index(fields=["id"], condition=Q(chain_seq__isnull=True), name="auditentry_unsealed"),
+            # The audit list filtered by an action, newest first: a rare action (取消委托) was found by
+            # reading the whole trail backwards by time (183 ms at 2 M rows; issue 12).
+            models.Index(fields=["action", "at", "id"], name="auditentry_by_action"),
         ]
 
     def __str__(self):
