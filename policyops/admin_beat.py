@@ -62,7 +62,7 @@ class PeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
         with transaction.atomic():
             chosen = list(queryset.select_for_update().order_by("pk").values_list("pk", "enabled"))
             switch(request, queryset)
-            now_enabled = dict(PeriodicTask.objects.filter(pk__in=[pk for pk, _ in chosen])
+            now_enabled = dict(PeriodicTask.objects.filter(pk__in=[pk for pk, _was in chosen])
                                .values_list("pk", "enabled"))
             for task in PeriodicTask.objects.filter(pk__in=[pk for pk, was in chosen if now_enabled[pk] != was]):
                 audit.record(obj=task, action="enable" if task.enabled else "disable", actor=request.user)
