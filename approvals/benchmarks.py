@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from approvals import reminders, services
+from approvals import reminders, rules, services
 from approvals.models import ApprovalCase, CaseSuspension, DelegatedPower
 from policyops import benchmarking
 from policyops.calendar import add_working_days
@@ -122,7 +122,7 @@ def _case_rows(ctx, rng, today):
         sequences[received_on.year] += 1
         first_contact = rng.choice(people[district])
         case = ApprovalCase(
-            number=f"PD-{received_on.year}-{sequences[received_on.year]:06d}", power_id=None,
+            number=rules.case_number(received_on.year, sequences[received_on.year]), power_id=None,
             district_id=district, applicant_name=f"申请人{n}", applicant_type=ApprovalCase.ApplicantType.PERSON,
             applicant_phone=f"1{rng.randrange(10**9, 10**10)}", received_hall=halls[district],
             first_contact_id=first_contact, received_on=received_on, state=state,
@@ -252,6 +252,9 @@ _page_scenario("front_case_list_clerk", url="/approvals/cases/", username="clerk
                help="The front case list /approvals/cases/ as the clerk of 平度市.")
 _page_scenario("clerk_home", url="/", username="clerk_pingdu",
                help="The clerk's home page with the work queues.")
+_page_scenario("front_case_search_clerk", url="/approvals/cases/?q=PD-2024-000123", username="clerk_pingdu",
+               help="The front case list searched for one case number (a word anywhere in the number or the "
+                    "applicant: icontains, served by trigram indexes on PostgreSQL), as the clerk of 平度市.")
 
 
 class PlainAuditAdmin(admin.ModelAdmin):

@@ -3,6 +3,7 @@
 Time limits are counted in working days by policyops.calendar (Art. 82).
 """
 import datetime as dt
+import re
 
 from django.utils.translation import gettext_lazy as _
 
@@ -188,3 +189,15 @@ def time_used_alert(*, overdue: bool, days_left: int | None, budget_days: int | 
     if budget_days and budget_days - days_left >= ALERT_SHARE_USED * budget_days:
         return Alert.YELLOW
     return Alert.NONE
+
+
+# --- case numbers ---------------------------------------------------------------------------
+
+CASE_NUMBER_PREFIX = "PD"  # 平度: the only district the 49 powers are entrusted to
+# A whole case number: the prefix, the year of receipt and the year's serial in six digits.
+WHOLE_CASE_NUMBER = re.compile(rf"{CASE_NUMBER_PREFIX}-\d{{4}}-\d{{6}}", re.IGNORECASE)
+
+
+def case_number(year: int, serial: int) -> str:
+    """The number a case is registered under (services.case_register), e.g. PD-2024-000123."""
+    return f"{CASE_NUMBER_PREFIX}-{year}-{serial:06d}"

@@ -146,7 +146,7 @@ class ApprovalCaseAdmin(PrecomputedResultListMixin, WorkflowAdminMixin, District
                    ("district", VisibleDistrictFilter), DueFilter)
     show_full_result_count = False  # "N of M": the unfiltered total would count the whole table again
     paginator = CappedPaginator  # counts to 1,000 at most ("more than 1,000 cases")
-    search_fields = ("number", "applicant_name")
+    search_fields = ("number", "applicant_name")  # as selectors.case_search reads them (below)
     # What the rows show, joined: the power, the handler and their department. No more: each
     # further join costs PostgreSQL more planning than the page's reading (see
     # selectors.with_list_relations).
@@ -172,6 +172,12 @@ class ApprovalCaseAdmin(PrecomputedResultListMixin, WorkflowAdminMixin, District
     ]
     DISPLAY_FIELDS = ("due_badge", "clock_summary", "audit_trail", "applicant_phone_masked")
     Media = ApprovalsMedia
+
+    def get_search_results(self, request, queryset, search_term):
+        """The front list's search (selectors.case_search): the whole text, in the number or the
+        applicant; a whole case number by the number's index."""
+        term = selectors.normalise_search(search_term)
+        return (selectors.search_cases(queryset, term) if term else queryset), False
 
     # Permissions: processing staff correct intake data; nobody deletes; states move by services.
 

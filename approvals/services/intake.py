@@ -16,7 +16,6 @@ from policyops.numbering import next_number
 from policyops.scoping import may_touch_district
 from policyops.workflow import acting_on
 from approvals.services.common import (
-    CASE_NUMBER_PREFIX,
     RECEIPT_BEFORE_ACCEPTANCE,
     _act,
     _fresh_materials,
@@ -57,7 +56,7 @@ def case_register(*, power, applicant_name: str, applicant_type: str, applicant_
     if not materials or any(not name for name, _p in materials):
         raise InvalidInput(_("List the materials received (at least one, none without a name)."), field="materials")
     with transaction.atomic(), recorded_by(acting_user):
-        number = f"{CASE_NUMBER_PREFIX}-{received_on.year}-{next_number('case', received_on.year):06d}"
+        number = rules.case_number(received_on.year, next_number("case", received_on.year))
         case = ApprovalCase(number=number, power=power, district_id=received_hall.district_id,
                             applicant_name=applicant_name, applicant_type=applicant_type,
                             applicant_phone=applicant_phone, received_hall=received_hall,

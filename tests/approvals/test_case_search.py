@@ -1,0 +1,73 @@
+"""selectors.case_search: the one search of cases (front list, API list, admin)."""
+import datetime as dt
+
+import pytest
+from django.db.models import Q
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from approvals import rules, selectors
+from approvals.models import ApprovalCase
+from tests.approvals.factories import register_case
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+@pytest.fixture
+def cases(power, entrustment, clerk):
+    return [register_case(power, clerk=clerk, received_on=D(2024, 9, 27)) for _ in range(3)]
+
+
+def found(q):
+    return set(ApprovalCase.objects.filter(q).values_list("pk", flat=True))
+
+
+def contains(text):
+    return Q(number__icontains=text) | Q(applicant_name__icontains=text)
+
+
+def test_a_whole_number_finds_what_contains_would_in_any_case(cases):
+    for case in cases:
+        for typed in (case.number, case.number.lower()):
+            assert found(selectors.case_search(typed)) == found(contains(typed)) == {case.pk}
+
+
+def test_a_whole_number_is_looked_up_by_the_number_itself():
+    assert selectors.case_search("pd-2024-000123") == Q(number="PD-2024-000123") | Q(
+        applicant_name__icontains="pd-2024-000123")
+
+
+def test_part_of_a_number_is_still_searched_inside_numbers(cases):
+    assert found(selectors.case_search(cases[1].number[-6:])) == {cases[1].pk}
+    assert found(selectors.case_search("2024-")) == {case.pk for case in cases}
+
+
+@given(year=st.integers(1000, 9999), serial=st.integers(0, 999_999))
+def test_every_number_the_intake_writes_is_a_whole_number(year, serial):
+    assert rules.WHOLE_CASE_NUMBER.fullmatch(rules.case_number(year, serial))
+
+
+def test_the_admin_searches_as_the_front_list_does(client, cases, clerk):
+    client.force_login(clerk)
+    typed = cases[2].number.lower()
+    admin_rows = client.get(reverse("admin:approvals_approvalcase_changelist"), {"q": typed}).context["cl"].result_list
+    front_rows = client.get(reverse("approvals:case_list"), {"q": typed}).context["rows"]
+    assert [case.pk for case in admin_rows] == [row["case"].pk for row in front_rows] == [cases[2].pk]
+
+
+def test_the_list_search_keeps_the_scope_and_the_other_filters(cases, clerk):
+    found_ids = selectors.search_cases(ApprovalCase.objects.filter(pk__in=[cases[0].pk, cases[1].pk]), "2024-")
+    assert set(found_ids.values_list("pk", flat=True)) == {cases[0].pk, cases[1].pk}
+    listed = selectors.case_list(user=clerk, search="2024-", state=ApprovalCase.State.SUBMITTED)
+    assert {case.pk for case in listed} == {case.pk for case in cases if case.state == ApprovalCase.State.SUBMITTED}
+
+
+def test_few_matches_are_read_as_ids_and_many_are_left_to_the_search(cases, monkeypatch):
+    few = selectors.search_cases(ApprovalCase.objects.all(), "2024-")
+    assert "LIKE" not in str(few.query).upper()  # the page orders the matching ids only
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    many = selectors.search_cases(ApprovalCase.objects.all(), "2024-")
+    assert "LIKE" in str(many.query).upper()
+    assert set(few.values_list("pk", flat=True)) == set(many.values_list("pk", flat=True)) == {c.pk for c in cases}
