@@ -71,3 +71,12 @@ def test_few_matches_are_read_as_ids_and_many_are_left_to_the_search(cases, monk
     many = selectors.search_cases(ApprovalCase.objects.all(), "2024-")
     assert "LIKE" in str(many.query).upper()
     assert set(few.values_list("pk", flat=True)) == set(many.values_list("pk", flat=True)) == {c.pk for c in cases}
+
+
+def test_the_lists_filters_narrow_the_ids_the_search_reads(cases, clerk, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)  # three cases match "2024-": more than the cap
+    first = ApprovalCase.objects.get(pk=cases[0].pk)
+    ApprovalCase.objects.filter(pk__in=[cases[1].pk, cases[2].pk]).update(state=ApprovalCase.State.WITHDRAWN)
+    listed = selectors.case_list(user=clerk, search="2024-", state=ApprovalCase.State.SUBMITTED)
+    assert "LIKE" not in str(listed.query).upper()  # one case left by the state: read by its id
+    assert [case.pk for case in listed] == [first.pk]
