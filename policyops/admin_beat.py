@@ -60,12 +60,11 @@ class PeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
 
     def _switched(self, request, queryset, switch):
         with transaction.atomic():
-            chosen = list(queryset.select_for_update().order_by("pk").values_list("pk", "enabled"))
+            was_enabled = dict(queryset.select_for_update().order_by("pk").values_list("pk", "enabled"))
             switch(request, queryset)
-            now_enabled = dict(PeriodicTask.objects.filter(pk__in=[pk for pk, _was in chosen])
-                               .values_list("pk", "enabled"))
-            for task in PeriodicTask.objects.filter(pk__in=[pk for pk, was in chosen if now_enabled[pk] != was]):
-                audit.record(obj=task, action="enable" if task.enabled else "disable", actor=request.user)
+            for task in PeriodicTask.objects.filter(pk__in=was_enabled).order_by("pk"):
+                if task.enabled != was_enabled[task.pk]:
+                    audit.record(obj=task, action="enable" if task.enabled else "disable", actor=request.user)
 
     @admin.action(description=beat_admin.PeriodicTaskAdmin.enable_tasks.short_description, permissions=["change"])
     def enable_tasks(self, request, queryset):

@@ -24,9 +24,10 @@ class StateMachineModel(ConcurrentTransitionMixin, models.Model):
         # django-fsm finds them by testing every field of the model, and asks on every
         # instance it builds (to remember the states read): 50 cases a page tested ~2,000
         # fields (issue 12). A model's fields are fixed once the apps are loaded.
-        return _state_fields_of(type(self))
+        return state_fields_of(type(self))
 
 
 @functools.cache
-def _state_fields_of(model) -> tuple:
+def state_fields_of(model) -> tuple:
+    """The django-fsm state fields of ``model`` (any model; none for a model without a machine)."""
     return tuple(field for field in model._meta.fields if isinstance(field, FSMFieldMixin))

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMFieldMixin
 
 from policyops import workflow
 from policyops.audit import entries_for
+from policyops.fsm import state_fields_of
 from policyops.masking import PERSONAL_DATA_VIEWED
 from policyops.scoping import person_of
 
@@ -114,10 +114,9 @@ def known_actions() -> list[tuple[str, str]]:
 def _known_actions(language) -> list[tuple[str, str]]:
     labels: dict[str, set] = {code: {str(label)} for code, label in ACTION_LABELS.items()}
     for model in apps.get_models():
-        for field in model._meta.concrete_fields:
-            if isinstance(field, FSMFieldMixin):
-                for transition in field.get_all_transitions(model):
-                    labels.setdefault(transition.name, set()).add(action_label(model, transition.name))
+        for field in state_fields_of(model):
+            for transition in field.get_all_transitions(model):
+                labels.setdefault(transition.name, set()).add(action_label(model, transition.name))
     return sorted(((code, " / ".join(sorted(names))) for code, names in labels.items()), key=lambda item: item[1])
 
 

@@ -28,9 +28,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django_fsm import ConcurrentTransition, FSMFieldMixin, TransitionNotAllowed
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from policyops import audit, history
+from policyops.fsm import state_fields_of
 from policyops.errors import (
     STALE_OBJECT,
     TRANSITION_CONDITION_FAILED,
@@ -227,10 +228,10 @@ def state_field_attname(model) -> str:
 
 @functools.cache
 def _state_field(model):
-    for f in model._meta.concrete_fields:
-        if isinstance(f, FSMFieldMixin):
-            return f
-    raise LookupError(f"{model.__name__} has no state field.")
+    fields = state_fields_of(model)
+    if not fields:
+        raise LookupError(f"{model.__name__} has no state field.")
+    return fields[0]
 
 
 def state_label(obj) -> str:

@@ -9,7 +9,6 @@ Every face runs a step by its name through ``policyops.workflow.perform(case, na
 acting_user=..., as_of=..., **inputs)``, which calls ``case_<name>`` (approvals.actions).
 """
 from approvals.services.common import (
-    CASE_NUMBER_PREFIX,
     CLOCK_FIELDS,
     NOTICE_PREFIX,
     case_recompute_clock,
@@ -43,7 +42,6 @@ from approvals.services.review import (
 )
 
 __all__ = [
-    "CASE_NUMBER_PREFIX",
     "CLOCK_FIELDS",
     "NOTICE_PREFIX",
     "case_accept",

@@ -23,8 +23,6 @@ from policyops.errors import STALE_OBJECT, InvalidInput, NotAllowed, StaleObject
 from policyops.numbering import next_number
 from policyops.workflow import condition_message, run_transition
 
-CASE_NUMBER_PREFIX = rules.CASE_NUMBER_PREFIX
-
 NOTICE_PREFIX = {
     CaseNotice.Kind.ACCEPTANCE: "平审受",
     CaseNotice.Kind.REFUSAL: "平审不受",
