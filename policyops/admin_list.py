@@ -368,15 +368,23 @@ class ActionForm(helpers.ActionForm):
 
 
 @functools.cache
-def _columns_only_changelist(base, columns: tuple):
-    class ColumnsOnlyChangeList(base):
+def _planned_changelist(base, columns: tuple | None):
+    class PlannedChangeList(base):
+        def get_ordering_field(self, field_name):
+            # Django sorts by any column named in ?o= whatever sortable_by says; a column left out
+            # (no index orders it) is not sorted by from a typed address either.
+            if self.sortable_by is not None and field_name not in self.sortable_by:
+                return None
+            return super().get_ordering_field(field_name)
+
         def get_results(self, request):
             super().get_results(request)
-            # The page's rows only: the actions' and the export's querysets (get_queryset) read
-            # whole rows, as the services that take them expect.
-            self.result_list = self.result_list.only(*columns)
+            if columns is not None:
+                # The page's rows only: the actions' and the export's querysets (get_queryset) read
+                # whole rows, as the services that take them expect.
+                self.result_list = self.result_list.only(*columns)
 
-    return ColumnsOnlyChangeList
+    return PlannedChangeList
 
 
 class PrecomputedResultListMixin:
@@ -395,7 +403,5 @@ class PrecomputedResultListMixin:
     list_columns = None
 
     def get_changelist(self, request, **kwargs):
-        changelist = super().get_changelist(request, **kwargs)
-        if self.list_columns is None:
-            return changelist
-        return _columns_only_changelist(changelist, tuple(self.list_columns))
+        columns = None if self.list_columns is None else tuple(self.list_columns)
+        return _planned_changelist(super().get_changelist(request, **kwargs), columns)

@@ -155,6 +155,10 @@ class ApprovalCaseAdmin(PrecomputedResultListMixin, WorkflowAdminMixin, District
     list_columns = ("number", "power__number", "power__name", "applicant_name", "state", "handler__name",
                     "handler__department__name", "received_on", "due_on")
     list_per_page = 50
+    # The columns an index orders (the number, the receipt date, the due date). Sorting a million
+    # cases by applicant, handler, state or power read and sorted every row (0.15–0.54 s a page,
+    # issue 12); the filters and the search find those cases instead.
+    sortable_by = ("number", "received_on", "due_on")
     actions = ["assign_handler"]
     inlines = [CaseMaterialInline, CaseSuspensionInline, CaseNoticeInline]
     fieldsets = [

@@ -98,7 +98,7 @@ class ApprovalCase(StateMachineModel):
     legal_due_on = models.DateField(_("legal due date"), null=True, blank=True)
     promised_due_on = models.DateField(_("promised due date"), null=True, blank=True)
     licence_due_on = models.DateField(_("licence due"), null=True, blank=True)
-    due_on = models.DateField(_("due"), null=True, blank=True, db_index=True,
+    due_on = models.DateField(_("due"), null=True, blank=True,
                               help_text=_("The deadline that governs the case in its current state."))
     # Outcomes.
     refusal_reason = models.TextField(_("reason for not accepting"), blank=True)
@@ -120,7 +120,15 @@ class ApprovalCase(StateMachineModel):
         verbose_name_plural = _("approval cases")
         ordering = ["-received_on", "-id"]
         indexes = [
-            models.Index(fields=["district", "state", "due_on"]),
+            # The case list's order (due soonest first, cases with nothing due last, newest first among
+            # equals: selectors.case_list), city-wide, per state and per district and state. Without the id
+            # PostgreSQL sorted every case of a state by it to show a page: the closed cases, all without a
+            # due date, took 1.6 s at a million cases (issue 12).
+            # City-wide by id ascending: scanned backwards it gives the admin's "due, latest first" (due_on
+            # DESC, id DESC) exactly; forwards, only the cases due the same day are sorted by id.
+            models.Index(fields=["due_on", "id"], name="case_by_due"),
+            models.Index(fields=["state", "due_on", "-id"], name="case_state_by_due"),
+            models.Index(fields=["district", "state", "due_on", "-id"], name="case_district_state_by_due"),
             # The lists' default order (newest first), city-wide and per district (issue 12: without
             # them PostgreSQL sorts every row of the table to show the first page).
             models.Index(fields=["-received_on", "-id"], name="case_newest_first"),
