@@ -49,6 +49,10 @@ class Notification(models.Model):
             name="notification_once")]
         indexes = [models.Index(fields=["status", "next_attempt_at"]),
                    models.Index(fields=["recipient", "channel", "read_at"]),
+                   # The inbox, newest first: without it a supervisor's million messages were sorted
+                   # to show a page of them (0.39 s, issue 12).
+                   models.Index(fields=["recipient", "channel", "-created_at", "-id"],
+                                name="notification_inbox_newest"),
                    # A sweep asks which of its messages exist by object (NotificationBatch.save); the
                    # unique key leads with the recipient, so without this it scans the table (issue 12).
                    models.Index(fields=["content_type", "object_id", "kind", "due_date"],

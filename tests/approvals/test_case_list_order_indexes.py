@@ -6,6 +6,7 @@ from django.db import connection
 from django.urls import reverse
 
 from approvals import selectors
+from tests import plans
 from tests.approvals.factories import register_case
 
 pytestmark = [pytest.mark.django_db,
@@ -13,14 +14,7 @@ pytestmark = [pytest.mark.django_db,
 
 
 def plan_of(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        # A test's table is tiny: with scans of the whole table and sorts priced out, a plan
-        # without a sort node is one whose index gives the order itself.
-        for setting in ("enable_seqscan", "enable_sort", "enable_incremental_sort", "enable_bitmapscan"):
-            cursor.execute(f"SET LOCAL {setting} = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    return plans.plan_of(queryset, off=plans.WHOLE_TABLE_OR_SORT)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import itertools
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -152,3 +153,28 @@ def test_the_bell_counts_without_sorting_the_unread_messages(clerk):
         notifications.unread_count(clerk)
     # A count stops at UNREAD_SHOWN + 1 rows; sorting first would read the whole unread tail.
     assert "ORDER BY" not in queries.captured_queries[-1]["sql"]
+
+
+def test_an_inbox_longer_than_the_cap_is_counted_to_the_cap_only(client, clerk, monkeypatch):
+    from policyops import views
+    from policyops.pagination import CappedPaginator
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    for _n in range(4):
+        notification(clerk)
+    client.force_login(clerk)
+    response = client.get(reverse("policyops:inbox"))
+    assert response.context["page"].paginator.count == 3  # one past the cap, no further
+    assert "共3页以上" in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner is asked")
+def test_the_inbox_reads_its_newest_messages_from_an_index(clerk):
+    from policyops import notifications
+    from tests import plans
+
+    notification(clerk)
+    page = notifications.inbox(clerk).order_by("-created_at", "-id")[:50]
+    plan = plans.plan_of(page, off=plans.WHOLE_TABLE_OR_SORT)
+    assert "notification_inbox_newest" in plan and "Sort" not in plan, plan

@@ -9,6 +9,7 @@ from approvals.models import ApprovalCase
 from policyops import audit
 from policyops.models import AuditEntry, District
 from policyops.search_indexes import index_name
+from tests import plans
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,14 +17,9 @@ postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="
 
 
 def plan_of(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        # A test's table is tiny: with plain and index scans off, only an index that serves the
-        # condition itself (a bitmap scan) is left to the planner.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    # With plain and index scans off, only an index that serves the condition itself (a bitmap
+    # scan) is left to the planner.
+    return plans.plan_of(queryset, off=("enable_seqscan", "enable_indexscan"))
 
 
 @postgresql_only
