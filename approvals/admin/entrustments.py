@@ -23,10 +23,12 @@ from approvals.models import (
 )
 from policyops import timeline, workflow
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_list import PrecomputedResultListMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, form_page, workflow_bulk_action
 from policyops.errors import PolicyOpsError
 from policyops.models import Department, PolicyDocument
+from policyops.pagination import CappedPaginator
 
 CONTENT_FIELDS = ("agency", "authority", "powers", "entrusted_content", "management_requirements", "workflow",
                   "period_start", "period_end", "legal_liability", "signed_on")
@@ -236,22 +238,26 @@ class SealUseActionFilter(admin.SimpleListFilter):
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        codes = SealUse.objects.order_by("action").values_list("action", flat=True).distinct()
-        return [(code, timeline.action_label(ApprovalCase, code)) for code in codes]
+        # From the code, not DISTINCT over a log that grows with every decision (issue 12).
+        return [(code, timeline.action_label(ApprovalCase, code)) for code in SealUse.STEPS]
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
 @admin.register(SealUse)
-class SealUseAdmin(DistrictScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Read-only: the services log every use of a seal."""
+class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: the services log every use of a seal — one or two per case, so a list of
+    millions (issue 12): dates as ranges (Django's date_hierarchy read the distinct months of
+    the whole log on every load), counted up to 1,000, never counted whole."""
 
     list_display = ("used_on", "seal", "case", "action_label", "used_by")
-    list_filter = (SealUseActionFilter, "seal")
+    list_filter = (SealUseActionFilter, "seal", ("used_on", admin.DateFieldListFilter))
     search_fields = ("case__number", "seal__name")
     list_select_related = ("seal", "case", "used_by")
-    date_hierarchy = "used_on"
+    paginator = CappedPaginator
+    show_full_result_count = False
+    sortable_by = ("used_on",)  # the order the index gives
 
     @admin.display(description=gettext_lazy("action"), ordering="action")
     def action_label(self, obj):

@@ -340,6 +340,12 @@ class CaseNotice(models.Model):
         return f"{self.get_kind_display()} {self.number}"
 
 
+# The case steps whose notice or decision bears the seal: acceptance and refusal (Art. 32), the
+# decision either way (Art. 38), the licence (Art. 39) and a preliminary review's forwarding
+# (Art. 35). The seal-use admin's filter offers these without reading the log.
+SEALED_STEPS = ("accept", "refuse", "approve", "deny", "issue_licence", "forward")
+
+
 class SealUse(models.Model):
     """Every decision that uses a seal is logged (002:37: the seal only for entrusted powers)."""
 
@@ -350,6 +356,8 @@ class SealUse(models.Model):
     used_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("used by"), on_delete=models.PROTECT,
                                 related_name="+")
 
+    STEPS = SEALED_STEPS
+
     district_lookup = "case__district"
     objects = DistrictScopedQuerySet.as_manager()
 
@@ -357,6 +365,10 @@ class SealUse(models.Model):
         verbose_name = _("seal use")
         verbose_name_plural = _("seal uses")
         ordering = ["-used_on", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(action__in=SEALED_STEPS),
+                                              name="sealuse_action_is_a_sealed_step")]
+        # The log's list, newest first: a use for every acceptance and decision (issue 12).
+        indexes = [models.Index(fields=["-used_on", "-id"], name="sealuse_newest_first")]
 
     def __str__(self):
         return f"{self.seal} {self.case} {self.action}"
