@@ -48,7 +48,8 @@ def test_the_lists_newest_first_order_has_its_indexes():
 
 def test_the_work_queues_partial_indexes_cover_exactly_the_open_states():
     indexes = {index.name: index for index in ApprovalCase._meta.indexes}
-    for name in ("case_unassigned_queue", "case_handler_district_queue"):
+    for name in ("case_unassigned_queue", "case_handler_district_queue", "case_open_by_due",
+                 "case_district_open_by_due"):
         condition = dict(indexes[name].condition.children)
         assert set(condition["state__in"]) == {state.value for state in ApprovalCase.OPEN_STATES}
 

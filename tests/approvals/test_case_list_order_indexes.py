@@ -1,6 +1,8 @@
 """The case lists' orders are read from an index, not sorted (issue 12): a million cases sorted to
 show one page took 0.4–1.6 s (every closed case has no due date, so "due soonest first, newest
 first among equals" sorted all of them by id)."""
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -30,6 +32,13 @@ def test_the_supervisors_list_of_one_state_reads_its_order_from_an_index(cases, 
 def test_the_clerks_list_of_one_state_reads_its_order_from_an_index(cases, clerk):
     plan = plan_of(selectors.case_list(user=clerk, state="closed")[:50])
     assert "case_district_state_by_due" in plan and "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("who, index", [("supervisor", "case_open_by_due"), ("clerk", "case_district_open_by_due")])
+def test_the_home_pages_overdue_cases_are_read_in_order_from_an_index(request, cases, who, index):
+    user = request.getfixturevalue(who)
+    plan = plan_of(selectors.overdue_cases(user, dt.date(2026, 12, 4))[:10])
+    assert index in plan and "Sort" not in plan, plan
 
 
 def test_the_admin_list_latest_due_first_reads_its_index_backwards(client, cases, supervisor):
