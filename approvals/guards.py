@@ -28,9 +28,20 @@ def heads_the_authority(case, user) -> bool:
     district (approvals.AuthorityHead); a director of another department never does."""
     if not user.is_authenticated:
         return False
-    # Through the case's own relations, so that guards import no model (models import guards).
-    return case.power.entrustments.filter(authority__district_id=case.district_id,
-                                          authority__approval_head__person__user_id=user.pk).exists()
+    return (case.power_id, case.district_id) in _headed_powers(user, case.power.entrustments.model)
+
+
+def _headed_powers(user, entrustment_model) -> frozenset:
+    """The (power, district) pairs of the authorities ``user`` heads, read once per user object
+    (a request's user, as Django keeps its permissions): asked per case, a home page's queue
+    cost a query a row (issue 12). The model comes through the case's relations, so that guards
+    import no model (models import guards)."""
+    memo = getattr(user, "_headed_powers", None)
+    if memo is None:
+        memo = user._headed_powers = frozenset(
+            entrustment_model.objects.filter(authority__approval_head__person__user_id=user.pk)
+            .values_list("powers", "authority__district_id"))
+    return memo
 
 
 def may_extend(case, user) -> bool:

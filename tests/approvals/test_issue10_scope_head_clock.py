@@ -99,6 +99,8 @@ def test_only_the_recorded_head_extends_art_42(case, clerk, head):
     with pytest.raises(NotAllowed):
         services.case_extend(case=case, acting_user=head, as_of=D(2024, 10, 28), reason="需要现场核查")
     AuthorityHead.objects.create(authority=case.power.entrustments.get().authority, person=head.person)
+    # As with Django's permissions, a user object keeps what it was answered; the next request's is fresh.
+    head = type(head).objects.get(pk=head.pk)
     services.case_extend(case=case, acting_user=head, as_of=D(2024, 10, 28), reason="需要现场核查")
     assert ApprovalCase.objects.get(pk=case.pk).extended
 
@@ -274,3 +276,13 @@ def test_only_a_superuser_names_the_head_art_42(client, supervisor, head):
     assert client.get(reverse("admin:approvals_authorityhead_add")).status_code == 403
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert client.get(reverse("admin:approvals_authorityhead_add")).status_code == 200
+
+
+def test_whether_a_user_heads_the_authority_is_asked_once_for_many_cases(case, clerk, head,
+                                                                         django_assert_num_queries):
+    from approvals import guards
+
+    other = ApprovalCase(power=case.power, district_id=case.district_id)
+    guards.heads_the_authority(case, head)
+    with django_assert_num_queries(0):
+        assert guards.heads_the_authority(other, head) and guards.heads_the_authority(case, head)
