@@ -256,6 +256,15 @@ _page_scenario("front_case_search_clerk", url="/approvals/cases/?q=PD-2024-00012
                help="The front case list searched for one case number (a word anywhere in the number or the "
                     "applicant: icontains, served by trigram indexes on PostgreSQL), as the clerk of 平度市.")
 
+_page_scenario("api_case_list_closed_supervisor", url="/api/approvals/cases/?state=closed", username="supervisor",
+               help="The API's case list filtered to one state (closed: most cases, none with a due date), first "
+                    "50, as the supervisor: the list's order must come from an index, not a sort.")
+_page_scenario("inbox_supervisor", url="/inbox/", username="supervisor",
+               help="The supervisor's inbox, first page: a message a case (one million).")
+_page_scenario("director_home", url="/", username="director_pingdu",
+               help="The home page of 平度市's director, who heads its approval authority: the district's queues, "
+                    "the overdue cases, the hall's and the roads' panels.")
+
 
 class PlainAuditAdmin(admin.ModelAdmin):
     """The audit list as a plain ModelAdmin would have it: the same columns, a filter on the
