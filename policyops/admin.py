@@ -286,6 +286,9 @@ class AuditEntryAdmin(PrecomputedResultListMixin, ReadOnlyAdminMixin, admin.Mode
     # The trail grows by several rows per step: count at most 1,000 and never the whole table twice.
     paginator = CappedPaginator
     show_full_result_count = False
+    # By time only, the order its index gives: sorted by actor, action or object, two million rows
+    # were read and sorted (1.5 s); the filters and the search find those rows instead.
+    sortable_by = ("at",)
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)

@@ -41,6 +41,7 @@ from django.contrib.admin.utils import (
     display_for_value,
     quote,
 )
+from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
@@ -370,6 +371,23 @@ class ActionForm(helpers.ActionForm):
 @functools.cache
 def _planned_changelist(base, columns: tuple | None):
     class PlannedChangeList(base):
+        def _one_sort_column(self):
+            # One column at a time: Django's admin keeps the previous column as the second sort
+            # key (?o=-7.-6), and a million rows ordered by two columns match no index — the
+            # case list "latest due first, then newest" read and sorted every case (0.4 s).
+            # Ties are broken by the primary key, as Django adds it to any order.
+            value = self.params.get(ORDER_VAR)
+            if value and "." in value:
+                self.params[ORDER_VAR] = value.split(".", 1)[0]
+
+        def get_ordering(self, request, queryset):
+            self._one_sort_column()
+            return super().get_ordering(request, queryset)
+
+        def get_ordering_field_columns(self):
+            self._one_sort_column()
+            return super().get_ordering_field_columns()
+
         def get_ordering_field(self, field_name):
             # Django sorts by any column named in ?o= whatever sortable_by says; a column left out
             # (no index orders it) is not sorted by from a typed address either.
@@ -401,6 +419,9 @@ class PrecomputedResultListMixin:
     # columns no row shows. None reads whole rows. A column missing here costs a query a row,
     # which the list's query-count tests catch.
     list_columns = None
+    # Each such admin names the columns an index orders (sortable_by): sorting a million rows by any
+    # other column reads and sorts them all (tests/policyops/test_admin_result_list.py checks).
+    sortable_by = ()
 
     def get_changelist(self, request, **kwargs):
         columns = None if self.list_columns is None else tuple(self.list_columns)

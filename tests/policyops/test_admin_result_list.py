@@ -74,3 +74,21 @@ def test_a_choice_field_whose_values_cannot_be_keys_is_left_to_djangos_cell():
     assert admin_list._choice_cell(unhashable, "x", "-", False) is None
     cell = admin_list._choice_cell(models.CharField(choices=[("a", "甲")]), "x", "-", False)
     assert cell(type("Row", (), {"x": "a"})()) == ("甲", False)
+
+
+def _leads_an_index(model, column: str) -> bool:
+    field = model._meta.get_field(column)
+    if field.primary_key or field.unique or field.db_index:
+        return True
+    return any(index.fields and index.fields[0].lstrip("-") == column and index.condition is None
+               for index in model._meta.indexes)
+
+
+def test_each_million_row_list_sorts_only_by_columns_an_index_orders():
+    lists = [(model, model_admin) for model, model_admin in admin.site._registry.items()
+             if isinstance(model_admin, admin_list.PrecomputedResultListMixin)]
+    assert lists
+    for model, model_admin in lists:
+        assert model_admin.sortable_by, model
+        for column in model_admin.sortable_by:
+            assert _leads_an_index(model, column), (model, column)
