@@ -198,6 +198,15 @@ CASE_NUMBER_PREFIX = "PD"  # 平度: the only district the 49 powers are entrust
 WHOLE_CASE_NUMBER = re.compile(rf"{CASE_NUMBER_PREFIX}-\d{{4}}-\d{{6}}", re.IGNORECASE)
 
 
+# What a case number is written with (case_number): a search term with any other character is
+# not part of one, and the search then reads only the applicants (selectors.case_search).
+CASE_NUMBER_CHARACTERS = frozenset(f"{CASE_NUMBER_PREFIX}-0123456789")
+
+
+def may_be_in_case_number(text: str) -> bool:
+    return set(text.upper()) <= CASE_NUMBER_CHARACTERS
+
+
 def case_number(year: int, serial: int) -> str:
     """The number a case is registered under (services.case_register), e.g. PD-2024-000123."""
     return f"{CASE_NUMBER_PREFIX}-{year}-{serial:06d}"

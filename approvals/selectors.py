@@ -2,6 +2,7 @@
 import datetime as dt
 import unicodedata
 
+from django.db import connection
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ from approvals.models import (
 from policyops.calendar import add_working_days
 from policyops.pagination import COUNT_CAP
 from policyops.scoping import person_of, user_district_id
+from policyops.search_indexes import short_grams_usable, short_term_contains
 from policyops.workflow import memoized, remembered
 
 # One case's page joins every relation it shows.
@@ -46,25 +48,34 @@ def case_search(text: str) -> Q:
 
     A whole case number (rules.WHOLE_CASE_NUMBER) is contained in one number only, its own,
     and is looked up by the number's unique index: over a million numbers sharing most of its
-    trigrams ("000", "202", "PD-") the trigram index took ~40 ms to answer (issue 12).
+    trigrams ("000", "202", "PD-") the trigram index took ~40 ms to answer (issue 12). A term
+    no case number can contain (a name) asks the applicants alone.
     """
     if rules.WHOLE_CASE_NUMBER.fullmatch(text):
         return Q(number=text.upper()) | Q(applicant_name__icontains=text)
+    if not rules.may_be_in_case_number(text):
+        return Q(applicant_name__icontains=text)
     return Q(number__icontains=text) | Q(applicant_name__icontains=text)
 
 
 def search_cases(cases, text: str):
     """``cases`` narrowed to ``case_search(text)``, for a page in any order.
 
-    When at most COUNT_CAP cases match, their ids are read first (unordered, the trigram
+    When at most COUNT_CAP cases match, their ids are read first (the trigram or the short-term
     indexes find them in about a millisecond) and the page orders only those. Left to itself,
     PostgreSQL, whose estimate for ``LIKE '%…%'`` is far from the few rows a number matches,
     walked the list's order index and filtered a million cases to fill the page (0.5–0.8 s
     for "000123"; issue 12). More matches than that fill a page quickly in any order.
+
+    A name of one or two characters (张伟) holds no trigram: its cases are found by the index of
+    the applicants' short pieces (policyops.search_indexes; 0.2 s -> ~10 ms over a million).
     """
-    matching = cases.filter(case_search(text))
-    ids = list(matching.order_by().values_list("pk", flat=True)[:COUNT_CAP + 1])
-    return cases.filter(pk__in=ids) if len(ids) <= COUNT_CAP else matching
+    if not rules.may_be_in_case_number(text) and short_grams_usable(connection, text):
+        probe = cases.filter(short_term_contains("applicant_name", text))
+    else:
+        probe = cases.filter(case_search(text))
+    ids = list(probe.order_by().values_list("pk", flat=True)[:COUNT_CAP + 1])
+    return cases.filter(pk__in=ids) if len(ids) <= COUNT_CAP else cases.filter(case_search(text))
 
 
 def case_list(*, user, state=None, due=None, today: dt.date | None = None, search: str | None = None):

@@ -11,12 +11,20 @@ exactly that expression.
 extension (PostgreSQL 13 and later): the database's owner may create it. Where it cannot be
 created, the migration says so and goes on without the indexes — searches stay right, only
 slower — and `manage.py migrate` can be run again once it is there.
+
+A term of one or two characters holds no trigram, and pg_trgm then reads its whole index:
+a clerk's search for a two-character name (张伟) took 0.2–0.9 s. ``short_gram_search_indexes``
+indexes every one- and two-character piece of ``UPPER(column)`` (``policyops_short_grams``,
+a plain SQL function: no extension) in a GIN index over that array, and ``ShortGramContains``
+asks it: for a term that short, "contains the term" and "has the term among its pieces" are
+the same question.
 """
 from __future__ import annotations
 
 import logging
 
 from django.db import DatabaseError, transaction
+from django.db.models import F, Lookup, Q
 
 logger = logging.getLogger(__name__)
 
@@ -25,28 +33,95 @@ def index_name(table: str, column: str) -> str:
     return f"{table}_{column}_trgm"[:63]
 
 
-def trigram_search_indexes(table: str, columns: tuple[str, ...]):
-    """(create, drop) for ``migrations.RunPython``: one ``UPPER(column) gin_trgm_ops`` index per column."""
+def _gin_indexes(table: str, columns: tuple[str, ...], *, name_of, indexed, prepare):
+    """(create, drop) for ``migrations.RunPython``: per column a GIN index named ``name_of(table,
+    column)`` over ``indexed(quoted column)``, once ``prepare(schema_editor)`` says the database
+    can have it (PostgreSQL only)."""
 
     def create(apps, schema_editor):
-        connection = schema_editor.connection
-        if connection.vendor != "postgresql":
+        if schema_editor.connection.vendor != "postgresql" or not prepare(schema_editor):
             return
         quote = schema_editor.quote_name
-        try:
-            with transaction.atomic(using=connection.alias):
-                schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        except DatabaseError as exc:
-            logger.warning("pg_trgm could not be created (%s): searches of %s stay unindexed", exc, table)
-            return
         for column in columns:
-            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {quote(index_name(table, column))} ON {quote(table)} "
-                                  f"USING gin (UPPER({quote(column)}) gin_trgm_ops)")
+            schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {quote(name_of(table, column))} ON {quote(table)} "
+                                  f"USING gin ({indexed(quote(column))})")
 
     def drop(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
             return
         for column in columns:
-            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(index_name(table, column))}")
+            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name_of(table, column))}")
 
     return create, drop
+
+
+def trigram_search_indexes(table: str, columns: tuple[str, ...]):
+    """(create, drop) for ``migrations.RunPython``: one ``UPPER(column) gin_trgm_ops`` index per column."""
+
+    def prepare(schema_editor) -> bool:
+        try:
+            with transaction.atomic(using=schema_editor.connection.alias):
+                schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except DatabaseError as exc:
+            logger.warning("pg_trgm could not be created (%s): searches of %s stay unindexed", exc, table)
+            return False
+        return True
+
+    return _gin_indexes(table, columns, name_of=index_name, indexed=lambda column: f"UPPER({column}) gin_trgm_ops",
+                        prepare=prepare)
+
+
+# --- one- and two-character terms ---------------------------------------------------------------
+
+SHORT_TERM = 2  # a term of at most this many characters holds no trigram
+SHORT_GRAMS_FUNCTION = "policyops_short_grams"
+_SHORT_GRAMS_SQL = f"""
+CREATE OR REPLACE FUNCTION {SHORT_GRAMS_FUNCTION}(value text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
+  SELECT coalesce(array_agg(DISTINCT substr(value, i, n)), '{{}}')
+  FROM generate_series(1, {SHORT_TERM}) AS n, generate_series(1, char_length(value)) AS i
+  WHERE i + n - 1 <= char_length(value)
+$$"""
+
+
+def short_gram_index_name(table: str, column: str) -> str:
+    return f"{table}_{column}_grams"[:63]
+
+
+def short_gram_search_indexes(table: str, columns: tuple[str, ...]):
+    """(create, drop) for ``migrations.RunPython``: a GIN index over the one- and two-character
+    pieces of ``UPPER(column)``, for each column."""
+
+    def prepare(schema_editor) -> bool:
+        schema_editor.execute(_SHORT_GRAMS_SQL)
+        return True
+
+    return _gin_indexes(table, columns, name_of=short_gram_index_name,
+                        indexed=lambda column: f"{SHORT_GRAMS_FUNCTION}(UPPER({column}))", prepare=prepare)
+
+
+def short_grams_usable(connection, term: str) -> bool:
+    """Whether ``short_term_contains`` may answer for ``term`` on ``connection``."""
+    return connection.vendor == "postgresql" and 0 < len(term) <= SHORT_TERM
+
+
+def short_term_contains(column: str, term: str) -> Q:
+    """``column__icontains=term`` for a term of at most SHORT_TERM characters, where
+    ``short_grams_usable``, as the index of pieces serves it. For finding the rows by that index:
+    a row's pieces cost ~10 µs to work out, so PostgreSQL must not check this row by row while
+    it reads another index's order (4 s over a million cases); filter the page with ``icontains``
+    (or the ids found) instead."""
+    return Q(ShortGramContains(F(column), term))
+
+
+class ShortGramContains(Lookup):
+    """``UPPER(column)`` contains ``term`` (at most SHORT_TERM characters), as ``icontains`` answers,
+    written as the expression ``short_gram_search_indexes`` indexes."""
+
+    lookup_name = "short_gram"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{SHORT_GRAMS_FUNCTION}(UPPER({lhs})) @> ARRAY[UPPER({rhs})::text]", [*lhs_params, *rhs_params]

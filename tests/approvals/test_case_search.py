@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection  # noqa: F401 (skipif conditions read it)
 from django.db.models import Q
 from django.urls import reverse
 from hypothesis import given
@@ -80,3 +81,52 @@ def test_the_lists_filters_narrow_the_ids_the_search_reads(cases, clerk, monkeyp
     listed = selectors.case_list(user=clerk, search="2024-", state=ApprovalCase.State.SUBMITTED)
     assert "LIKE" not in str(listed.query).upper()  # one case left by the state: read by its id
     assert [case.pk for case in listed] == [first.pk]
+
+
+# --- names of one or two characters (no trigram in them) ---------------------------------------------
+
+NAMES = ["张伟", "王张伟", "李娜", "Zhang Wei 公司", "ab12", "张", "伟张"]
+
+
+@pytest.fixture
+def named_cases(cases):
+    for case, name in zip(cases, NAMES):
+        ApprovalCase.objects.filter(pk=case.pk).update(applicant_name=name)
+    extra = [register_case(cases[0].power, clerk=cases[0].first_contact.user) for _ in range(len(NAMES) - 3)]
+    for case, name in zip(extra, NAMES[3:]):
+        ApprovalCase.objects.filter(pk=case.pk).update(applicant_name=name)
+    return ApprovalCase.objects.all()
+
+
+def short_terms():
+    pieces = {name[i:i + n] for name in NAMES for n in (1, 2) for i in range(len(name) - n + 1)}
+    return sorted(pieces | {"赵", "张李", "AB", "w", "ei", "%", "_"})
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the index of short pieces is PostgreSQL's")
+def test_a_short_term_is_answered_by_its_pieces_exactly_as_icontains_answers(named_cases):
+    from policyops.search_indexes import short_term_contains
+
+    for term in short_terms():
+        assert found(short_term_contains("applicant_name", term)) == found(Q(applicant_name__icontains=term)), term
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the index of short pieces is PostgreSQL's")
+def test_a_two_character_name_is_found_by_the_index_of_short_pieces(named_cases):
+    from policyops.search_indexes import short_gram_index_name, short_term_contains
+    from tests import plans
+
+    plan = plans.plan_of(ApprovalCase.objects.filter(short_term_contains("applicant_name", "张伟")).order_by(),
+                         off=("enable_seqscan", "enable_indexscan"))
+    assert short_gram_index_name("approvals_approvalcase", "applicant_name") in plan, plan
+
+
+def test_a_name_is_searched_among_applicants_and_a_number_part_among_numbers_too():
+    assert "number" not in str(selectors.case_search("张伟"))
+    assert "number__icontains" in str(selectors.case_search("12"))
+    assert rules.may_be_in_case_number("pd-2024") and not rules.may_be_in_case_number("PD 2024")
+
+
+def test_the_list_finds_cases_by_a_two_character_name(named_cases, clerk):
+    listed = selectors.case_list(user=clerk, search="张伟")
+    assert sorted(case.applicant_name for case in listed) == ["张伟", "王张伟"]
