@@ -3,6 +3,8 @@ import datetime as dt
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -21,7 +23,7 @@ from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, workflow_bulk_action
 from policyops.formatting import whole_percent
 from policyops.forms import OfficialCalendarImportForm
-from policyops.pagination import CappedPaginator
+from policyops.pagination import COUNT_CAP, CappedPaginator
 from policyops.models import (
     AuditEntry,
     CalendarOverride,
@@ -35,6 +37,7 @@ from policyops.models import (
     PolicyTask,
     ServiceHall,
 )
+from policyops.search_indexes import narrowed_to_ids, short_grams_usable, short_term_contains
 from policyops.timeline import action_label as audit_action_label
 from policyops.timeline import known_actions as known_audit_actions
 from policyops.timeline import reason_label as audit_reason_label
@@ -291,12 +294,19 @@ class AuditEntryAdmin(PrecomputedResultListMixin, ReadOnlyAdminMixin, admin.Mode
     sortable_by = ("at",)
 
     def get_search_results(self, request, queryset, search_term):
-        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         term = search_term.strip()
         # The ids first (a short query on the users): as a subquery inside the OR, PostgreSQL
         # could not combine the indexes and read the whole trail (1.3 s at 2 M rows).
         actors = list(get_user_model().objects.filter(username__icontains=term).values_list("pk", flat=True)) \
             if term else []
+        if short_grams_usable(connection, term):
+            # One or two characters hold no trigram: the rows by the indexes of short pieces
+            # (policyops.search_indexes; 张伟 read the whole trail, 0.85 s at 2 M rows).
+            found = narrowed_to_ids(queryset, short_term_contains("object_repr", term)
+                                    | short_term_contains("reason", term) | Q(actor__in=actors), COUNT_CAP)
+            if found is not None:
+                return found, False
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if actors:
             found = found | queryset.filter(actor__in=actors)
         return found, may_have_duplicates

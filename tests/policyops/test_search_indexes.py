@@ -59,3 +59,19 @@ def test_the_trail_is_searched_by_object_reason_and_user_name(web):
     assert found("改为 91") == ["admin_change"]
     assert found("AUDITOR_zh") == ["admin_delete"]
     assert found("无此内容") == []
+    # One or two characters (no trigram): on PostgreSQL by the indexes of short pieces, the same rows.
+    assert found("检索") == ["admin_change", "admin_delete", "calendar_change"]
+    assert found("改为") == ["admin_change"]
+    assert found("其") == ["calendar_change"]
+    assert found("无此") == []
+
+
+@postgresql_only
+def test_a_short_term_in_the_trail_is_found_by_the_indexes_of_short_pieces():
+    from policyops.search_indexes import short_gram_index_name, short_term_contains
+
+    plan = plans.plan_of(AuditEntry.objects.filter(short_term_contains("object_repr", "检索")
+                                                   | short_term_contains("reason", "检索")).order_by(),
+                         off=("enable_seqscan", "enable_indexscan"))
+    assert short_gram_index_name("policyops_auditentry", "object_repr") in plan, plan
+    assert short_gram_index_name("policyops_auditentry", "reason") in plan, plan
