@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from approvals import reminders, rules, services
-from approvals.models import ApprovalCase, CaseSuspension, DelegatedPower
+from approvals.models import ApprovalCase, CaseSuspension, DelegatedPower, SealUse
 from policyops import benchmarking
 from policyops.calendar import add_working_days
 from policyops.importing.writing import insert_rows
@@ -139,10 +139,39 @@ def _case_rows(ctx, rng, today):
         NumberSequence.objects.update_or_create(key="case", year=year, defaults={"last": last})
 
 
+# The sealed steps (SealUse.STEPS) behind each state, as services log them: acceptance for every
+# case accepted, then its decision, licence, refusal or forwarding.
+SEALED_STEPS_TO = {S.ACCEPTED: ("accept",), S.UNDER_REVIEW: ("accept",), S.PAUSED: ("accept",),
+                   S.APPROVED: ("accept", "approve"), S.CLOSED: ("accept", "approve", "issue_licence"),
+                   S.DENIED: ("accept", "deny"), S.FORWARDED: ("accept", "forward"), S.REFUSED: ("refuse",)}
+
+
+def _seal_use_rows(cases, seals: dict, clerk_id):
+    """The seal-use log of ``cases`` (one to three rows each where their power's seal exists): the
+    list grows as fast as the case table in real use (COPY: a million rows)."""
+    for case in cases:
+        seal = seals.get((case.power_id, case.district_id))
+        for action in SEALED_STEPS_TO.get(case.state, ()) if seal else ():
+            used_on = case.approved_on if action in ("approve", "deny", "issue_licence") else (
+                case.accepted_on or case.received_on)
+            yield {"seal_id": seal, "case_id": case.pk, "action": action, "used_on": used_on or case.received_on,
+                   "used_by_id": clerk_id}
+
+
+def _seals_by_power_and_district() -> dict:
+    """Each power's special seal where it is entrusted (the demo's agreements), whatever the day."""
+    from approvals.models import ApprovalSeal
+
+    return {(power_id, district_id): seal_id for seal_id, power_id, district_id in ApprovalSeal.objects.values_list(
+        "pk", "entrustment__powers", "entrustment__authority__district_id") if power_id}
+
+
 def _bulk_insert_cases(ctx, today):
     rng = random.Random(12)
     case_type = ContentType.objects.get_for_model(ApprovalCase)
     supervisor = Person.objects.filter(user__username="supervisor").values_list("user_id", flat=True).first()
+    clerk = Person.objects.filter(user__username="clerk_pingdu").values_list("user_id", flat=True).first()
+    seals = _seals_by_power_and_district()
     batch, made, started = [], 0, time.perf_counter()
 
     def flush():
@@ -157,6 +186,7 @@ def _bulk_insert_cases(ctx, today):
                 subject=case.number, status=Notification.Status.SENT, created_at=now, sent_at=now, read_at=now)
                 for case in batch], batch_size=BATCH)
             insert_rows(AuditEntry, _audit_rows(batch, case_type.pk, supervisor))
+            insert_rows(SealUse, _seal_use_rows(batch, seals, clerk))
             CaseSuspension.objects.bulk_create([
                 CaseSuspension(case=case, start=add_working_days(case.accepted_on or case.received_on, 3),
                                ground=_pause_ground(), expected_days=10)
@@ -264,6 +294,25 @@ _page_scenario("inbox_supervisor", url="/inbox/", username="supervisor",
 _page_scenario("director_home", url="/", username="director_pingdu",
                help="The home page of 平度市's director, who heads its approval authority: the district's queues, "
                     "the overdue cases, the hall's and the roads' panels.")
+
+
+class PlainSealUseAdmin(admin.ModelAdmin):
+    """The seal-use log as a plain ModelAdmin would have it (ours until this round): the same
+    columns, a filter on the action's values and the seal, a date hierarchy."""
+
+    list_display = ("used_on", "seal", "case", "action", "used_by")
+    list_filter = ("action", "seal")
+    search_fields = ("case__number", "seal__name")
+    list_select_related = ("seal", "case", "used_by")
+    date_hierarchy = "used_on"
+
+
+benchmarking.plain_admin_site.register(SealUse, PlainSealUseAdmin)
+_page_scenario("admin_seal_use_list_supervisor", url="/admin/approvals/sealuse/",
+               plain_url="/plain-admin/approvals/sealuse/", username="supervisor",
+               help="The admin's seal-use log (用章记录), first page, as the supervisor: one to three uses per case "
+                    "of an entrusted power; counterpart: a plain ModelAdmin with a filter on the action's values "
+                    "and a date hierarchy.")
 
 
 class PlainAuditAdmin(admin.ModelAdmin):
