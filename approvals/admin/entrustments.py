@@ -247,7 +247,7 @@ class SealUseActionFilter(admin.SimpleListFilter):
 
 @admin.register(SealUse)
 class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Read-only: the services log every use of a seal — one or two per case, so a list of
+    """Read-only: the services log every use of a seal — one to three per case, so a list of
     millions (issue 12): dates as ranges (Django's date_hierarchy read the distinct months of
     the whole log on every load), counted up to 1,000, never counted whole."""
 
