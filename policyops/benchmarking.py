@@ -135,6 +135,20 @@ def rolled_back(run: Callable[[], object]) -> None:
         pass
 
 
+def vacuum(*models) -> None:
+    """VACUUM (ANALYZE) the tables of ``models`` and their history (PostgreSQL), after a scenario
+    whose runs were rolled back: its rows stay behind as dead tuples until autovacuum comes,
+    and this machine's server runs without it. Left there, the 60,000 dead rows of the import's
+    rolled-back road projects made the next run's director home read 80,000 rows for 64 (93 ms)."""
+    if connection.vendor != "postgresql":
+        return
+    tables = {model._meta.db_table for model in models}
+    tables |= {model.history.model._meta.db_table for model in models if hasattr(model, "history")}
+    with connection.cursor() as cursor:
+        for table in sorted(tables):
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+
+
 def _once(run: Callable[[], object], rollback: bool) -> None:
     rolled_back(run) if rollback else run()
 
