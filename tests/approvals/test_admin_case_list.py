@@ -65,3 +65,18 @@ def test_a_list_longer_than_the_cap_says_more_than_the_cap(client, power, entrus
     response = client.get(reverse(CHANGELIST))
     assert response.context["cl"].result_count == 3  # counted to one past the cap, no further
     assert "超过 2 " in response.content.decode()
+
+
+def test_a_filtered_list_longer_than_the_cap_does_not_give_its_count_as_the_number_of_results(
+        client, power, entrustment, clerk, supervisor, monkeypatch):
+    from policyops.pagination import CappedPaginator
+
+    for _n in range(3):
+        register_case(power, clerk=clerk)
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    client.force_login(supervisor)
+    html = client.get(reverse(CHANGELIST), {"state__exact": "submitted"}).content.decode()
+    assert "超过 2 条结果" in html and "3 条结果" not in html  # 3 is one past the cap, not the count
+    monkeypatch.setattr(CappedPaginator, "cap", 5)
+    html = client.get(reverse(CHANGELIST), {"state__exact": "submitted"}).content.decode()
+    assert "3 条结果" in html and "超过" not in html.split('id="changelist-search"')[1].split("</form>")[0]
