@@ -158,7 +158,7 @@ def _seal_use_rows(cases, seals: dict, clerk_id):
                    "used_by_id": clerk_id}
 
 
-def _seals_by_power_and_district() -> dict:
+def _entrusted_seals() -> dict:
     """Each power's special seal where it is entrusted (the demo's agreements), whatever the day."""
     from approvals.models import ApprovalSeal
 
@@ -171,7 +171,7 @@ def _bulk_insert_cases(ctx, today):
     case_type = ContentType.objects.get_for_model(ApprovalCase)
     supervisor = Person.objects.filter(user__username="supervisor").values_list("user_id", flat=True).first()
     clerk = Person.objects.filter(user__username="clerk_pingdu").values_list("user_id", flat=True).first()
-    seals = _seals_by_power_and_district()
+    seals = _entrusted_seals()
     batch, made, started = [], 0, time.perf_counter()
 
     def flush():
