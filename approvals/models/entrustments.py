@@ -178,15 +178,20 @@ class ApprovalSeal(models.Model):
 
 # A decision on a power in a district is stamped only under an entrustment of that power to the
 # district's authority, in force that day, with its seal issued (decree 第264号, 002:31-37).
-def seals_by_power_and_district(day: dt.date, district_ids) -> dict[tuple[int, int], ApprovalSeal]:
+def seals_by_power_and_district(day: dt.date, district_ids, power_ids=None) -> dict[tuple[int, int], ApprovalSeal]:
     """The seal that may stamp a decision on each power on ``day`` in each of ``district_ids``,
-    keyed by (power id, district id): the newest issued seal; a pair without one is absent. One query."""
+    keyed by (power id, district id): the newest issued seal; a pair without one is absent. One query.
+
+    ``power_ids``: only these powers (a step asks about its own: a district's 49 seals read
+    for one took a step's third of a millisecond; issue 12)."""
     # Joined, not a subquery: PostgreSQL planned the subquery's form in 0.7 ms, three times this one.
     seals = (ApprovalSeal.objects
              .filter(in_force_on(day, through="entrustment__"), entrustment__authority__district_id__in=district_ids)
              .annotate(power_key=models.F("entrustment__powers"),
                        district_key=models.F("entrustment__authority__district_id"))
              .order_by("-issued_on", "-id"))
+    if power_ids is not None:
+        seals = seals.filter(power_key__in=power_ids)  # the annotation's join, not a second one
     found = {}
     for seal in seals:
         if seal.is_issued_on(day):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from approvals import rules
 from policyops.history import HistoricalRecords
 from policyops.models import Department
-from policyops.workflow import memoized
+from policyops.workflow import memoized, remembered
 
 
 class DelegatedPower(models.Model):
@@ -60,9 +60,16 @@ class DelegatedPower(models.Model):
         """The seal that may stamp a decision on this power on ``day`` in ``district_id``, or None
         (``entrustments.seals_by_power_and_district``).
 
-        Within a step (policyops.workflow.memoized) a district is asked once, for all its powers.
+        Within a step (policyops.workflow.memoized) each question is asked once: from the
+        district's answers when a list asked for them (``seals_in``), else for this power alone.
         """
-        return self.seals_in(day, district_id).get((self.pk, district_id))
+        from approvals.models.entrustments import seals_by_power_and_district  # it imports this module
+
+        key = (self.pk, district_id)
+        if remembered(self.seals_memo_key(day, district_id)):
+            return self.seals_in(day, district_id).get(key)
+        return memoized(("seal_on", day, key),
+                        lambda: seals_by_power_and_district(day, [district_id], [self.pk]).get(key))
 
     @staticmethod
     def seals_in(day: dt.date, district_id) -> dict:

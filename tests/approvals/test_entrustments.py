@@ -109,3 +109,14 @@ def test_seals_are_answered_for_each_power_of_an_entrustment_and_no_other_distri
     assert seals_by_power_and_district(D(2024, 10, 9), [district]) == {(power.pk, district): seal,
                                                                        (other.pk, district): seal}
     assert seals_by_power_and_district(D(2024, 10, 9), [district + 1000]) == {}
+
+
+def test_seals_asked_for_some_powers_answer_those_only(power, supervisor):
+    from approvals.models import seals_by_power_and_district
+    from tests.approvals.factories import DelegatedPowerFactory, entrustment_in_force
+
+    other = DelegatedPowerFactory(agency=power.agency)
+    entrustment = entrustment_in_force([power, other], supervisor=supervisor)
+    district = entrustment.authority.district_id
+    assert seals_by_power_and_district(D(2024, 10, 9), [district], [other.pk]) == {
+        (other.pk, district): entrustment.seals.get()}
