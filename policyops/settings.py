@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -120,6 +121,22 @@ DATABASES = {
         conn_health_checks=True,  # a kept connection the database dropped is replaced, not an error
     )
 }
+# PostgreSQL: parameters bound by the server, and a statement run DB_PREPARE_THRESHOLD times on a
+# connection prepared there (psycopg 3), so PostgreSQL stops parsing and planning it anew. A
+# workflow step's statements took half the time (4.1 → 2.1 ms of database time a step) and
+# psycopg no longer quotes every value in Python (issue 12). "off": Django's default, values
+# quoted into the SQL text by the client — what a PgBouncer in transaction mode needs.
+_prepare_threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
+if DATABASES["default"]["ENGINE"].endswith("postgresql") and _prepare_threshold != "off":
+    try:
+        _prepare_threshold = int(_prepare_threshold)
+        if _prepare_threshold < 1:  # 0 would prepare a migration's multi-statement SQL, which PostgreSQL refuses
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(f'DB_PREPARE_THRESHOLD must be a whole number ≥ 1 or "off", '
+                                   f'not {os.environ["DB_PREPARE_THRESHOLD"]!r}.') from None
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True,
+                                                          prepare_threshold=_prepare_threshold)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -27,7 +27,8 @@ from tests.halls.factories import HallFactory
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "pw-for-tests"  # tests.factories.UserFactory's
 # Settings and environment variables of this machine that would change what a fresh process reads.
-INHERITED = ("DEBUG", "SECRET_KEY", "POLICYOPS_ENV", "TRUSTED_PROXY_COUNT", "DB_CONN_MAX_AGE", "DATABASE_URL",
+INHERITED = ("DEBUG", "SECRET_KEY", "POLICYOPS_ENV", "TRUSTED_PROXY_COUNT", "DB_CONN_MAX_AGE", "DB_PREPARE_THRESHOLD",
+             "DATABASE_URL",
              "CELERY_BROKER_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DJANGO_SETTINGS_MODULE")
 STRONG_KEY = "k" * 20 + "-production-test-key-" + "x9Q2#" * 5  # long and varied: no security.W009
 
@@ -66,6 +67,33 @@ def test_debug_is_off_unless_the_environment_asks_for_it(tmp_path):
 def test_database_connections_close_after_each_request_by_default(tmp_path):
     database = read_settings(tmp_path, "DATABASES")["DATABASES"]["default"]
     assert database["CONN_MAX_AGE"] == 0 and database["CONN_HEALTH_CHECKS"] is True
+
+
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/anything"  # read, never connected to
+
+
+def test_postgresql_binds_values_on_the_server_and_prepares_repeated_statements(tmp_path):
+    database = read_settings(tmp_path, "DATABASES", DATABASE_URL=POSTGRES_URL)["DATABASES"]["default"]
+    assert database["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(tmp_path):
+    database = read_settings(tmp_path, "DATABASES", DATABASE_URL=POSTGRES_URL,
+                             DB_PREPARE_THRESHOLD="off")["DATABASES"]["default"]
+    assert "server_side_binding" not in database.get("OPTIONS", {})
+
+
+def test_sqlite_is_given_no_postgresql_options(tmp_path):
+    database = read_settings(tmp_path, "DATABASES", DB_PREPARE_THRESHOLD="3")["DATABASES"]["default"]
+    assert "prepare_threshold" not in database.get("OPTIONS", {})
+
+
+@pytest.mark.parametrize("value", ["0", "five", "-1"])
+def test_a_prepare_threshold_that_is_no_whole_number_of_at_least_one_is_refused(tmp_path, value):
+    done = subprocess.run([sys.executable, "-c", "from django.conf import settings; settings.DATABASES"], cwd=ROOT,
+                          env=fresh_env(tmp_path, DATABASE_URL=POSTGRES_URL, DB_PREPARE_THRESHOLD=value),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0 and "DB_PREPARE_THRESHOLD must be a whole number" in done.stderr
 
 
 def test_gunicorn_keeps_its_workers_connections_for_a_minute():
