@@ -8,6 +8,7 @@ the project list upload waiting in the manager's session for its confirmation.
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -21,19 +22,18 @@ PANEL_ROWS = 10  # the rest are one click away (the project list, the dashboard)
 
 def build_steps_due(request, today: dt.date):
     from programs.roads import selectors
-    from programs.roads.models import RoadProject
 
     horizon = today + dt.timedelta(days=settings.POLICYOPS_REMINDERS["milestone_calendar_days_ahead"])
     items = selectors.steps_due(today=today, horizon=horizon, user=request.user)
     if not items:
         return None
     shown = items[:PANEL_ROWS]
-    # The kernel reads each project's milestones (its evidence condition): fetched together.
-    projects = RoadProject.objects.select_related("district").prefetch_related("milestones").in_bulk(
-        [item.project.pk for item in shown])
+    # The kernel reads each project's milestones (its evidence condition): fetched together,
+    # onto the projects steps_due already read with their district.
+    prefetch_related_objects([item.project for item in shown], "milestones")
     rows = []
     for item in shown:
-        project = projects[item.project.pk]
+        project = item.project
         rows.append({
             "project": project, "overdue": item.overdue, "due": item.due,
             "url": reverse("roads:project-detail", args=[project.pk]),
