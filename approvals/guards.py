@@ -40,6 +40,7 @@ def _headed_powers(user, entrustment_model) -> frozenset:
     if memo is None:
         memo = user._headed_powers = frozenset(
             entrustment_model.objects.filter(authority__approval_head__person__user_id=user.pk)
+            .order_by()  # a set: no join to the agency for the model's ordering by its name
             .values_list("powers", "authority__district_id"))
     return memo
 
