@@ -90,3 +90,22 @@ def test_each_scale_has_its_own_database_and_the_default_keeps_the_plain_name():
     default = benchmarking.bench_database_name()
     small = benchmarking.bench_database_name(2000)
     assert default.endswith(("_benchmark", "benchmark.sqlite3")) and small != default and "2000" in small
+
+
+@pytest.mark.django_db
+def test_the_transitions_database_wait_counts_the_statements_not_the_python_between(monkeypatch):
+    import time
+
+    from django.db import connection, connections
+
+    from approvals import benchmarks
+
+    def step_of_python_and_one_statement(case, user, today):
+        time.sleep(0.02)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    monkeypatch.setattr(benchmarks, "_five_steps", step_of_python_and_one_statement)
+    step, waiting = benchmarks._database_wait([object()], user=None, today=None)
+    assert 0 < waiting < 0.02 <= 5 * step  # the statement counted, the 20 ms of Python not
+    assert "commit" not in vars(connections["default"])  # the timing wrapper is taken off again
