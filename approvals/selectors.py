@@ -16,7 +16,7 @@ from approvals.models import (
 from policyops.calendar import add_working_days
 from policyops.pagination import COUNT_CAP
 from policyops.scoping import person_of, user_district_id
-from policyops.search_indexes import narrowed_to_ids, short_grams_usable, short_term_contains
+from policyops.search_indexes import narrowed_to_ids, short_grams_usable, short_term_contains, unindexed_contains
 from policyops.workflow import memoized, remembered
 
 # One case's page joins every relation it shows.
@@ -70,12 +70,14 @@ def search_cases(cases, text: str):
     A name of one or two characters (张伟) holds no trigram: its cases are found by the index of
     the applicants' short pieces (policyops.search_indexes; 0.2 s -> ~10 ms over a million).
     """
-    if not rules.may_be_in_case_number(text) and short_grams_usable(connection, text):
-        probe = short_term_contains("applicant_name", text)
-    else:
-        probe = case_search(text)
+    short = not rules.may_be_in_case_number(text) and short_grams_usable(connection, text)
+    probe = short_term_contains("applicant_name", text) if short else case_search(text)
     found = narrowed_to_ids(cases, probe, COUNT_CAP)
-    return cases.filter(case_search(text)) if found is None else found
+    if found is not None:
+        return found
+    if short:
+        return cases.filter(unindexed_contains("applicant_name", text))
+    return cases.filter(case_search(text))
 
 
 def case_list(*, user, state=None, due=None, today: dt.date | None = None, search: str | None = None):

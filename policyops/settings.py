@@ -121,12 +121,12 @@ DATABASES = {
         conn_health_checks=True,  # a kept connection the database dropped is replaced, not an error
     )
 }
-# PostgreSQL: parameters bound by the server, and a statement run DB_PREPARE_THRESHOLD times on a
-# connection prepared there (psycopg 3), so PostgreSQL stops parsing and planning it anew. A
-# workflow step's statements took half the time (4.1 → 2.1 ms of database time a step) and
-# psycopg no longer quotes every value in Python (issue 12). "off": Django's default, values
-# quoted into the SQL text by the client — what a PgBouncer in transaction mode needs.
-_prepare_threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
+# PostgreSQL: DB_PREPARE_THRESHOLD=N binds values on the server and prepares a statement run N
+# times on a connection (psycopg 3), so PostgreSQL stops parsing and planning it anew. Off by
+# default: a prepared statement soon runs on one generic plan for every value, and a search's
+# statement is the same text for every term — a clerk's two-character search went from 41 ms
+# to 2.8 s on the plan another term had left (issue 12). The steps it helps gained 10–35 %.
+_prepare_threshold = os.environ.get("DB_PREPARE_THRESHOLD", "off")
 if DATABASES["default"]["ENGINE"].endswith("postgresql") and _prepare_threshold != "off":
     try:
         _prepare_threshold = int(_prepare_threshold)

@@ -71,15 +71,15 @@ def test_database_connections_close_after_each_request_by_default(tmp_path):
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/anything"  # read, never connected to
 
 
-def test_postgresql_binds_values_on_the_server_and_prepares_repeated_statements(tmp_path):
+def test_postgresql_sends_values_in_the_sql_text_by_default(tmp_path):
     database = read_settings(tmp_path, "DATABASES", DATABASE_URL=POSTGRES_URL)["DATABASES"]["default"]
-    assert database["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
-
-
-def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(tmp_path):
-    database = read_settings(tmp_path, "DATABASES", DATABASE_URL=POSTGRES_URL,
-                             DB_PREPARE_THRESHOLD="off")["DATABASES"]["default"]
     assert "server_side_binding" not in database.get("OPTIONS", {})
+
+
+def test_a_prepare_threshold_binds_values_on_the_server_and_prepares_repeated_statements(tmp_path):
+    database = read_settings(tmp_path, "DATABASES", DATABASE_URL=POSTGRES_URL,
+                             DB_PREPARE_THRESHOLD="5")["DATABASES"]["default"]
+    assert database["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
 
 
 def test_sqlite_is_given_no_postgresql_options(tmp_path):
