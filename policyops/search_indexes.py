@@ -123,33 +123,36 @@ def narrowed_to_ids(queryset, condition: Q, cap: int):
     return queryset.filter(pk__in=ids) if len(ids) <= cap else None
 
 
-class ShortGramContains(Lookup):
-    """``UPPER(column)`` contains ``term`` (at most SHORT_TERM characters), as ``icontains`` answers,
-    written as the expression ``short_gram_search_indexes`` indexes."""
+class _ContainsLookup(Lookup):
+    """``UPPER(column)`` contains ``term``, as ``icontains`` answers, in the SQL of ``template``
+    (``{column}``, ``{term}``)."""
+
+    prepare_rhs = False
+    template = ""
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return self.template.format(column=lhs, term=rhs), [*lhs_params, *rhs_params]
+
+
+class ShortGramContains(_ContainsLookup):
+    """For a term of at most SHORT_TERM characters, written as the expression
+    ``short_gram_search_indexes`` indexes."""
 
     lookup_name = "short_gram"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{SHORT_GRAMS_FUNCTION}(UPPER({lhs})) @> ARRAY[UPPER({rhs})::text]", [*lhs_params, *rhs_params]
+    template = SHORT_GRAMS_FUNCTION + "(UPPER({column})) @> ARRAY[UPPER({term})::text]"
 
 
-class UnindexedContains(Lookup):
-    """``UPPER(column)`` contains ``term``, as ``icontains`` answers, written so that no index
-    serves it: ``STRPOS`` rather than ``LIKE``. For a short term with many matches (the pieces'
-    index found more than a page's cap): ``icontains`` was answered from the trigram index, which
-    holds nothing of a term under three characters, so PostgreSQL read all of it and rechecked
-    every row (0.8 s); this lets it walk the list's own order and stop at a page."""
+class UnindexedContains(_ContainsLookup):
+    """Written so that no index serves it: ``STRPOS`` rather than ``LIKE``. For a short term with
+    many matches (the pieces' index found more than a page's cap): ``icontains`` was answered from
+    the trigram index, which holds nothing of a term under three characters, so PostgreSQL read
+    all of it and rechecked every row (0.8 s); this lets it walk the list's own order and stop at
+    a page."""
 
     lookup_name = "unindexed_contains"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"STRPOS(UPPER({lhs}), UPPER({rhs})) > 0", [*lhs_params, *rhs_params]
+    template = "STRPOS(UPPER({column}), UPPER({term})) > 0"
 
 
 def unindexed_contains(column: str, term: str) -> Q:
