@@ -65,10 +65,12 @@ def search_cases(cases, text: str):
     indexes find them in about a millisecond) and the page orders only those. Left to itself,
     PostgreSQL, whose estimate for ``LIKE '%…%'`` is far from the few rows a number matches,
     walked the list's order index and filtered a million cases to fill the page (0.5–0.8 s
-    for "000123"; issue 12). More matches than that fill a page quickly in any order.
+    for "000123"; issue 12). More matches than that are left to the page's own order.
 
     A name of one or two characters (张伟) holds no trigram: its cases are found by the index of
-    the applicants' short pieces (policyops.search_indexes; 0.2 s -> ~10 ms over a million).
+    the applicants' short pieces (policyops.search_indexes; 0.2 s -> ~10 ms over a million);
+    with more than COUNT_CAP of them, by ``unindexed_contains`` (icontains went to the trigram
+    index, which holds nothing of such a term: 1.6 s).
     """
     short = not rules.may_be_in_case_number(text) and short_grams_usable(connection, text)
     probe = short_term_contains("applicant_name", text) if short else case_search(text)

@@ -109,14 +109,14 @@ def short_term_contains(column: str, term: str) -> Q:
     """``column__icontains=term`` for a term of at most SHORT_TERM characters, where
     ``short_grams_usable``, as the index of pieces serves it. For finding the rows by that index:
     a row's pieces cost ~10 µs to work out, so PostgreSQL must not check this row by row while
-    it reads another index's order (4 s over a million cases); filter the page with ``icontains``
-    (or the ids found) instead."""
+    it reads another index's order (4 s over a million cases); filter the page by the ids found,
+    or with ``unindexed_contains`` when there are more than a page's cap."""
     return Q(ShortGramContains(F(column), term))
 
 
 def narrowed_to_ids(queryset, condition: Q, cap: int):
     """``queryset`` narrowed to the rows matching ``condition`` by their ids, read first — or None
-    when more than ``cap`` match (such a term fills a page quickly in any order). The ids come
+    when more than ``cap`` match (the caller then filters the page another way). The ids come
     from the search's own indexes; left to itself, PostgreSQL often walked the list's order index
     and tested every row instead (issue 12)."""
     ids = list(queryset.filter(condition).order_by().values_list("pk", flat=True)[:cap + 1])
