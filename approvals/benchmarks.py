@@ -269,13 +269,17 @@ def _page_scenario(name, *, url, plain_url=None, username, help, target_ms=50, t
     return measure
 
 
-_page_scenario("admin_case_list_supervisor", url="/admin/approvals/approvalcase/",
-               plain_url="/plain-admin/approvals/approvalcase/", username="supervisor", target_ratio=5,
-               help="The admin's case list, first page, as the supervisor (all districts); counterpart: a plain "
-                    "ModelAdmin with the same columns and filters on a separate AdminSite.")
-_page_scenario("admin_case_list_clerk", url="/admin/approvals/approvalcase/",
-               plain_url="/plain-admin/approvals/approvalcase/", username="clerk_pingdu", target_ratio=5,
-               help="The same list as the clerk of 平度市 (scoped to the district).")
+def _admin_list_scenario(name, model, **kwargs):
+    """A page scenario of ``model``'s admin list beside the plain admin's (benchmarking.plain_admin_site)."""
+    path = f"{model._meta.app_label}/{model._meta.model_name}/"
+    _page_scenario(name, url=f"/admin/{path}", plain_url=f"/plain-admin/{path}", **kwargs)
+
+
+_admin_list_scenario("admin_case_list_supervisor", ApprovalCase, username="supervisor", target_ratio=5,
+                     help="The admin's case list, first page, as the supervisor (all districts); counterpart: a plain "
+                          "ModelAdmin with the same columns and filters on a separate AdminSite.")
+_admin_list_scenario("admin_case_list_clerk", ApprovalCase, username="clerk_pingdu", target_ratio=5,
+                     help="The same list as the clerk of 平度市 (scoped to the district).")
 _page_scenario("api_case_list_clerk", url="/api/approvals/cases/", username="clerk_pingdu",
                help="GET /api/approvals/cases/ (first 50) as the clerk of 平度市.")
 _page_scenario("front_case_list_clerk", url="/approvals/cases/", username="clerk_pingdu",
@@ -308,11 +312,10 @@ class PlainSealUseAdmin(admin.ModelAdmin):
 
 
 benchmarking.plain_admin_site.register(SealUse, PlainSealUseAdmin)
-_page_scenario("admin_seal_use_list_supervisor", url="/admin/approvals/sealuse/",
-               plain_url="/plain-admin/approvals/sealuse/", username="supervisor",
-               help="The admin's seal-use log (用章记录), first page, as the supervisor: one to three uses per case "
-                    "of an entrusted power; counterpart: a plain ModelAdmin with a filter on the action's values "
-                    "and a date hierarchy.")
+_admin_list_scenario("admin_seal_use_list_supervisor", SealUse, username="supervisor",
+                     help="The admin's seal-use log (用章记录), first page, as the supervisor: one to three uses per "
+                          "case of an entrusted power; counterpart: a plain ModelAdmin with a filter on the action's "
+                          "values and a date hierarchy.")
 
 
 class PlainAuditAdmin(admin.ModelAdmin):
@@ -326,11 +329,10 @@ class PlainAuditAdmin(admin.ModelAdmin):
 
 
 benchmarking.plain_admin_site.register(AuditEntry, PlainAuditAdmin)
-_page_scenario("admin_audit_list_supervisor", url="/admin/policyops/auditentry/",
-               plain_url="/plain-admin/policyops/auditentry/", username="supervisor",
-               help="The admin's audit trail (审计记录), first page, as the supervisor: two rows per case (its "
-                    "registration and the step to its state); counterpart: a plain ModelAdmin with a filter on "
-                    "the action's values and a date hierarchy.")
+_admin_list_scenario("admin_audit_list_supervisor", AuditEntry, username="supervisor",
+                     help="The admin's audit trail (审计记录), first page, as the supervisor: two rows per case (its "
+                          "registration and the step to its state); counterpart: a plain ModelAdmin with a filter on "
+                          "the action's values and a date hierarchy.")
 
 
 # --- transitions ----------------------------------------------------------------------------
