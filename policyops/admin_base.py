@@ -3,6 +3,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -128,6 +129,10 @@ class HistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None):
         return True
 
+    def set_history_delta_changes(self, request, historical_records, *args, **kwargs):
+        super().set_history_delta_changes(request, historical_records, *args, **kwargs)
+        label_history_objects(historical_records, self.list_select_related)
+
     def get_urls(self):
         if not tracks_history(self.model):
             return super(SimpleHistoryAdmin, self).get_urls()  # no historical record to show one of
@@ -160,6 +165,26 @@ class HistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
         if not belongs:
             raise Http404
         return super().history_form_view(request, str(obj.pk), version_id, extra_context)
+
+
+def label_history_objects(records, related) -> None:
+    """Each record's ``history_object`` built once, with the relations its label names read
+    for the page at once.
+
+    The history page labels every record with ``str(record.history_object)``, an object
+    simple-history builds anew on each access, so a ``__str__`` naming a related object
+    cost a query a record (an entrustment's ten records: ten reads of its agency). The
+    relations are the admin's ``list_select_related``: the change list labels each row's
+    checkbox with ``str(obj)`` too, and tests/policyops/test_admin_lists_per_row_queries.py
+    holds every list to it.
+    """
+    objects = []
+    for record in records:
+        # The descriptor builds a new object on each access; the instance attribute shadows it.
+        record.history_object = record.history_object
+        objects.append(record.history_object)
+    if objects and isinstance(related, (list, tuple)) and related:
+        prefetch_related_objects(objects, *related)
 
 
 class ReadOnlyAdminMixin:

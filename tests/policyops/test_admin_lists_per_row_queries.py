@@ -1,10 +1,11 @@
-"""No admin list asks the database once per row, on the demo's data set.
+"""No admin page asks the database once per row, on the demo's data set.
 
 Django's change list labels each row's checkbox with ``str(obj)`` (Django 5.1+), so a
 ``__str__`` that names a related object costs a query a row unless the list joins it:
 the indicator list ran 44 statements for 96 indicators (their districts), unseen by its
-query-count test, whose indicators had no district. The demo fills every model with rows
-whose relations are set, so every registered admin is checked as soon as it exists.
+query-count test, whose indicators had no district. A history page labels each record the
+same way, and an inline each of its rows. The demo fills every model with rows whose
+relations are set, so every registered admin is checked as soon as it exists.
 """
 import re
 from collections import Counter
@@ -13,7 +14,7 @@ import pytest
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from tests.conftest import make_user
 
@@ -33,17 +34,55 @@ def test_statement_shape_makes_only_the_values_alike():
     assert statement_shape("SELECT a FROM t1") != statement_shape("SELECT b FROM t1")
 
 
-def test_no_admin_list_repeats_a_statement_per_row(client):
+@pytest.fixture
+def demo_admin(client):
     from policyops.demo import build_demo
 
     build_demo(log=lambda *args: None)
     client.force_login(make_user(is_superuser=True))
+    return client
+
+
+def repeated_statements(client, urls) -> dict:
+    """Per URL, the statement it ran more than twice (a page may read a small table twice,
+    for a filter and a column, but not once a row) and how often."""
     repeated = {}
-    for model in admin.site._registry:
-        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    for url in urls:
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200, url
         shape, times = Counter(statement_shape(q["sql"]) for q in queries.captured_queries).most_common(1)[0]
-        if times > 2:  # a page may read a small table twice (a filter and a column), not once a row
+        if times > 2:
             repeated[url] = (times, shape[:200])
-    assert not repeated
+    return repeated
+
+
+def test_no_admin_list_repeats_a_statement_per_row(demo_admin):
+    urls = [reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            for model in admin.site._registry]
+    assert not repeated_statements(demo_admin, urls)
+
+
+def object_pages(view: str) -> list[str]:
+    """The ``view`` page (change, history) of each admin's newest object, where it has one."""
+    urls = []
+    for model in admin.site._registry:
+        newest = model._default_manager.order_by("-pk").first()
+        if newest is None:
+            continue
+        try:
+            urls.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=[newest.pk]))
+        except NoReverseMatch:
+            continue
+    return urls
+
+
+def test_no_history_page_repeats_a_statement_per_record(demo_admin):
+    urls = object_pages("history")
+    assert "/admin/approvals/entrustment/" in " ".join(urls)  # ten records in the demo: read the agency ten times
+    assert not repeated_statements(demo_admin, urls)
+
+
+def test_no_change_page_repeats_a_statement_per_inline_row(demo_admin):
+    urls = object_pages("change")
+    assert "/admin/roads/roadproject/" in " ".join(urls)  # four milestones: read their project four times
+    assert not repeated_statements(demo_admin, urls)

@@ -67,6 +67,10 @@ class ProjectMilestoneInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', reverse("roads:milestone-evidence", args=[obj.pk]),
                            obj.evidence_name)
 
+    def get_queryset(self, request):
+        # Each row is labelled with str(milestone), which names its project: joined, not read a row.
+        return super().get_queryset(request).select_related("project")
+
     def has_add_permission(self, request, obj=None):
         return False
 
