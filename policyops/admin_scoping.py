@@ -48,6 +48,19 @@ class VisibleDistrictFilter(admin.RelatedFieldListFilter):
         return list(visible_districts(request.user).values_list("pk", "name"))
 
 
+class VisibleRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A filter on a relation to a district-scoped model (a hall), offering the related rows in the
+    user's view, read from that short table. A RelatedOnlyFieldListFilter read every row of the
+    filtered table in view for the values in use: a director's rating list, 182 ms of its 1.1 s
+    over 500,000 ratings."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        related = field.remote_field.model
+        in_view = scope_queryset(related._default_manager.all(), request.user).values("pk")
+        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"pk__in": in_view})
+
+
 class DistrictScopedAdminMixin:
     """For ModelAdmins of models that declare ``district_lookup``."""
 
@@ -70,7 +83,7 @@ class DistrictScopedAdminMixin:
         limit = not sees_all_districts(request.user)
         for spec in super().get_list_filter(request):
             if limit and isinstance(spec, str) and self._points_at_scoped_model(spec):
-                spec = (spec, admin.RelatedOnlyFieldListFilter)
+                spec = (spec, VisibleRelatedFieldListFilter)
             filters.append(spec)
         return filters
 
