@@ -326,6 +326,9 @@ class Evaluation(models.Model):
         verbose_name_plural = _("evaluations")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["shift", "device"], name="evaluation_once_per_device")]
+        # The admin's list, newest first (its order with the id the change list adds): ratings
+        # grow by a hall's every visitor, and a sort of them all took 0.3 s at 500,000.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="evaluation_newest_first")]
 
     def __str__(self):
         return f"{self.shift} {self.get_level_display()}"

@@ -253,3 +253,36 @@ def test_renewing_the_code_secret_revokes_the_kiosk_link(client, hall, rota_mana
     renewed = HallSettings.objects.get(pk=hall.duty_settings.pk)
     assert client.get(reverse("halls:kiosk", args=[codes.kiosk_token(renewed)])).status_code == 200
     assert entries_for(renewed).filter(action="renew_code_secret").exists()
+
+
+def test_the_rating_list_reads_newest_first_in_a_fixed_number_of_queries(client, hall, three, assert_constant_queries):
+    from tests.halls.factories import DutyShiftFactory, EvaluationFactory
+
+    shift = DutyShiftFactory(director=three[0], hall=hall)
+    start = shift.starts_at
+
+    def rate(n):
+        for _ in range(n):
+            EvaluationFactory(shift=shift, created_at=start + dt.timedelta(minutes=Evaluation.objects.count()))
+
+    client.force_login(make_user(Role.DIRECTOR, district=hall.district))
+    response = assert_constant_queries(client, reverse("admin:halls_evaluation_changelist"), rate)
+    listed = [e.created_at for e in response.context["cl"].result_list]
+    assert listed == sorted(listed, reverse=True) and len(listed) == 28
+
+
+def test_the_rating_list_never_counts_or_scans_every_rating(client, hall, three):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.halls.factories import DutyShiftFactory, EvaluationFactory
+
+    EvaluationFactory.create_batch(3, shift=DutyShiftFactory(director=three[0], hall=hall))
+    client.force_login(make_user(Role.DIRECTOR, district=hall.district))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("admin:halls_evaluation_changelist")).status_code == 200
+    reading_ratings = [q["sql"] for q in queries.captured_queries if '"halls_evaluation"' in q["sql"]]
+    # The count capped at 1,001 rows and the page: no full count, no date hierarchy's DISTINCT months.
+    counts = [sql for sql in reading_ratings if "COUNT(" in sql]
+    assert len(reading_ratings) == 2 and len(counts) == 1 and "LIMIT 1001" in counts[0]
+    assert not any("DISTINCT" in sql or "MIN(" in sql for sql in reading_ratings)
