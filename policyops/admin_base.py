@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from policyops import audit
 from policyops.formatting import escaped
@@ -126,8 +127,14 @@ class HistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
     (the admin log) instead of a 500.
     """
 
+    # simple-history's list of records with a dash for no reason and no inline style (see the template).
+    object_history_list_template = "admin/policyops/object_history_list.html"
+
     def revert_disabled(self, request, obj=None):
         return True
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ChoiceLabelContextHelper(self.model, historical_record)
 
     def set_history_delta_changes(self, request, historical_records, *args, **kwargs):
         super().set_history_delta_changes(request, historical_records, *args, **kwargs)
@@ -165,6 +172,17 @@ class HistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
         if not belongs:
             raise Http404
         return super().history_form_view(request, str(obj.pk), version_id, extra_context)
+
+
+class ChoiceLabelContextHelper(HistoricalRecordContextHelper):
+    """A change of a field with choices reads as its labels (状态：已签署 → 已备案), not its codes
+    (signed → filed), as every other page shows a state."""
+
+    def prepare_delta_change_value(self, change, value):
+        labels = dict(self.model._meta.get_field(change.field).flatchoices)
+        if labels and value in labels:
+            return labels[value]
+        return super().prepare_delta_change_value(change, value)
 
 
 def label_history_objects(records, related) -> None:

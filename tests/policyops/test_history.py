@@ -61,3 +61,28 @@ def test_recorded_by_nobody_leaves_the_requests_user():
         assert history_user(request=None) is None
     with recorded_by(None):
         assert history_user(request=_Request("the request's user")) == "the request's user"
+
+
+# --- the admin's history page ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_history_page_reads_states_as_labels_in_chinese(client):
+    from django.urls import reverse
+    from django.utils import translation
+
+    from approvals.models import Entrustment
+    from tests.approvals.factories import DelegatedPowerFactory, entrustment_in_force
+    from tests.conftest import make_user
+
+    supervisor = make_user(is_superuser=True)
+    entrustment = entrustment_in_force([DelegatedPowerFactory()], supervisor=supervisor)
+    client.force_login(supervisor)
+    html = client.get(reverse("admin:approvals_entrustment_history", args=[entrustment.pk])).content.decode()
+    with translation.override("zh-hans"):
+        signed, filed = (str(dict(Entrustment.State.choices)[code]) for code in ("signed", "filed"))
+    changes = " ".join(html.split())
+    assert f"{signed} &nbsp;&rarr;&nbsp;&nbsp;{filed}" in changes and "signed &nbsp;" not in changes
+    assert "<th scope=\"col\">变更</th>" in html
+    # No reason given: a dash, not Python's None; and no inline style for the CSP to refuse.
+    assert "None" not in html and 'style="' not in html.split('id="change-history"')[1]
