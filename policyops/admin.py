@@ -164,6 +164,10 @@ class IndicatorInline(admin.TabularInline):
     fields = ("name", "unit", "baseline_year", "baseline_value", "target_year", "comparator", "target_value",
               "attribute")
 
+    class Media:
+        # Eight columns are wider than the form at desktop width: the table scrolls, not the page.
+        css = {"all": ("policyops/admin.css",)}
+
 
 @admin.register(PolicyDocument)
 class PolicyDocumentAdmin(ImportExportMixin, HistoryAdmin):

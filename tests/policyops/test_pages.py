@@ -151,3 +151,17 @@ def test_every_admin_page_opens_for_a_superuser(client, seeded):
         if obj is not None:
             change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
             assert client.get(change).status_code == 200, change
+
+
+def test_a_documents_indicator_table_scrolls_inside_its_box(client, seeded):
+    # Eight columns are wider than the form at 1366 px: the page widened by 458 px in Chromium.
+    from django.contrib.staticfiles import finders
+
+    from policyops.models import PolicyDocument
+
+    client.force_login(make_user(is_superuser=True))
+    document = PolicyDocument.objects.filter(indicators__isnull=False).first()
+    html = client.get(reverse("admin:policyops_policydocument_change", args=[document.pk])).content.decode()
+    assert "policyops/admin.css" in html
+    with open(finders.find("policyops/admin.css"), encoding="utf-8") as css:
+        assert ".inline-group .tabular{overflow-x:auto}" in css.read()
