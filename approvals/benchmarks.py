@@ -15,12 +15,12 @@ from collections import Counter
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
-from django.test import Client
 from django.utils import timezone
 
 from approvals import reminders, rules, services
 from approvals.models import ApprovalCase, CaseSuspension, DelegatedPower, SealUse
 from policyops import benchmarking
+from policyops.benchmarking import admin_list_scenario, page_scenario
 from policyops.calendar import add_working_days
 from policyops.importing.writing import insert_rows
 from policyops.models import AuditEntry, Department, District, Notification, NumberSequence, Person, ServiceHall
@@ -43,14 +43,6 @@ STEP_TO = {S.CORRECTION_REQUESTED: "request_correction", S.RESUBMITTED: "resubmi
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _clerk_client(username: str) -> Client:
-    from django.contrib.auth import get_user_model
-
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
 
 
 # --- data -------------------------------------------------------------------------------
@@ -246,58 +238,29 @@ class PlainCaseAdmin(admin.ModelAdmin):
 benchmarking.plain_admin_site.register(ApprovalCase, PlainCaseAdmin)
 
 
-def _page_scenario(name, *, url, plain_url=None, username, help, target_ms=50, target_ratio=None):
-    target = f"≤ {target_ms} ms" + (f" and ≥ {target_ratio}× faster than plain" if target_ratio else "")
+admin_list_scenario("admin_case_list_supervisor", ApprovalCase, username="supervisor", target_ratio=5,
+                    help="The admin's case list, first page, as the supervisor (all districts); counterpart: a plain "
+                         "ModelAdmin with the same columns and filters on a separate AdminSite.")
+admin_list_scenario("admin_case_list_clerk", ApprovalCase, username="clerk_pingdu", target_ratio=5,
+                    help="The same list as the clerk of 平度市 (scoped to the district).")
+page_scenario("api_case_list_clerk", url="/api/approvals/cases/", username="clerk_pingdu",
+              help="GET /api/approvals/cases/ (first 50) as the clerk of 平度市.")
+page_scenario("front_case_list_clerk", url="/approvals/cases/", username="clerk_pingdu",
+              help="The front case list /approvals/cases/ as the clerk of 平度市.")
+page_scenario("clerk_home", url="/", username="clerk_pingdu",
+              help="The clerk's home page with the work queues.")
+page_scenario("front_case_search_clerk", url="/approvals/cases/?q=PD-2024-000123", username="clerk_pingdu",
+              help="The front case list searched for one case number (a word anywhere in the number or the "
+                   "applicant: icontains, served by trigram indexes on PostgreSQL), as the clerk of 平度市.")
 
-    @benchmarking.scenario(name, help=help, target=target)
-    def measure(ctx):
-        client = _clerk_client(username)
-
-        def get(path):
-            def run():
-                response = client.get(path)
-                assert response.status_code == 200, (path, response.status_code)
-            return run
-
-        if plain_url:
-            ours, queries, plain = benchmarking.paired_median_seconds(get(url), get(plain_url), repeat=ctx.repeat)
-        else:
-            (ours, queries), plain = benchmarking.median_seconds(get(url), repeat=ctx.repeat), None
-        result = benchmarking.Result(name, ours, target, passed=None, counterpart=plain, queries=queries)
-        result.passed = ours * 1000 <= target_ms and (not target_ratio or (result.ratio or 0) >= target_ratio)
-        return result
-    return measure
-
-
-def _admin_list_scenario(name, model, **kwargs):
-    """A page scenario of ``model``'s admin list beside the plain admin's (benchmarking.plain_admin_site)."""
-    path = f"{model._meta.app_label}/{model._meta.model_name}/"
-    _page_scenario(name, url=f"/admin/{path}", plain_url=f"/plain-admin/{path}", **kwargs)
-
-
-_admin_list_scenario("admin_case_list_supervisor", ApprovalCase, username="supervisor", target_ratio=5,
-                     help="The admin's case list, first page, as the supervisor (all districts); counterpart: a plain "
-                          "ModelAdmin with the same columns and filters on a separate AdminSite.")
-_admin_list_scenario("admin_case_list_clerk", ApprovalCase, username="clerk_pingdu", target_ratio=5,
-                     help="The same list as the clerk of 平度市 (scoped to the district).")
-_page_scenario("api_case_list_clerk", url="/api/approvals/cases/", username="clerk_pingdu",
-               help="GET /api/approvals/cases/ (first 50) as the clerk of 平度市.")
-_page_scenario("front_case_list_clerk", url="/approvals/cases/", username="clerk_pingdu",
-               help="The front case list /approvals/cases/ as the clerk of 平度市.")
-_page_scenario("clerk_home", url="/", username="clerk_pingdu",
-               help="The clerk's home page with the work queues.")
-_page_scenario("front_case_search_clerk", url="/approvals/cases/?q=PD-2024-000123", username="clerk_pingdu",
-               help="The front case list searched for one case number (a word anywhere in the number or the "
-                    "applicant: icontains, served by trigram indexes on PostgreSQL), as the clerk of 平度市.")
-
-_page_scenario("api_case_list_closed_supervisor", url="/api/approvals/cases/?state=closed", username="supervisor",
-               help="The API's case list filtered to one state (closed: most cases, none with a due date), first "
-                    "50, as the supervisor: the list's order must come from an index, not a sort.")
-_page_scenario("inbox_supervisor", url="/inbox/", username="supervisor",
-               help="The supervisor's inbox, first page: a message a case (one million).")
-_page_scenario("director_home", url="/", username="director_pingdu",
-               help="The home page of 平度市's director, who heads its approval authority: the district's queues, "
-                    "the overdue cases, the hall's and the roads' panels.")
+page_scenario("api_case_list_closed_supervisor", url="/api/approvals/cases/?state=closed", username="supervisor",
+              help="The API's case list filtered to one state (closed: most cases, none with a due date), first "
+                   "50, as the supervisor: the list's order must come from an index, not a sort.")
+page_scenario("inbox_supervisor", url="/inbox/", username="supervisor",
+              help="The supervisor's inbox, first page: a message a case (one million).")
+page_scenario("director_home", url="/", username="director_pingdu",
+              help="The home page of 平度市's director, who heads its approval authority: the district's queues, "
+                   "the overdue cases, the hall's and the roads' panels.")
 
 
 class PlainSealUseAdmin(admin.ModelAdmin):
@@ -312,10 +275,10 @@ class PlainSealUseAdmin(admin.ModelAdmin):
 
 
 benchmarking.plain_admin_site.register(SealUse, PlainSealUseAdmin)
-_admin_list_scenario("admin_seal_use_list_supervisor", SealUse, username="supervisor",
-                     help="The admin's seal-use log (用章记录), first page, as the supervisor: one to three uses per "
-                          "case of an entrusted power; counterpart: a plain ModelAdmin with a filter on the action's "
-                          "values and a date hierarchy.")
+admin_list_scenario("admin_seal_use_list_supervisor", SealUse, username="supervisor",
+                    help="The admin's seal-use log (用章记录), first page, as the supervisor: one to three uses per "
+                         "case of an entrusted power; counterpart: a plain ModelAdmin with a filter on the action's "
+                         "values and a date hierarchy.")
 
 
 class PlainAuditAdmin(admin.ModelAdmin):
@@ -329,10 +292,10 @@ class PlainAuditAdmin(admin.ModelAdmin):
 
 
 benchmarking.plain_admin_site.register(AuditEntry, PlainAuditAdmin)
-_admin_list_scenario("admin_audit_list_supervisor", AuditEntry, username="supervisor",
-                     help="The admin's audit trail (审计记录), first page, as the supervisor: two rows per case (its "
-                          "registration and the step to its state); counterpart: a plain ModelAdmin with a filter on "
-                          "the action's values and a date hierarchy.")
+admin_list_scenario("admin_audit_list_supervisor", AuditEntry, username="supervisor",
+                    help="The admin's audit trail (审计记录), first page, as the supervisor: two rows per case (its "
+                         "registration and the step to its state); counterpart: a plain ModelAdmin with a filter on "
+                         "the action's values and a date hierarchy.")
 
 
 # --- transitions ----------------------------------------------------------------------------

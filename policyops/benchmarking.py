@@ -234,6 +234,49 @@ def peak_rss_mb_of(run: Callable[[], object]) -> float | None:
     return int(text) / 1024 if text else None
 
 
+# --- page scenarios ---------------------------------------------------------------------
+
+
+def logged_in_client(username: str):
+    """A test client logged in as ``username`` (a user of the data set's demo)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def page_scenario(name, *, url, plain_url=None, username, help, target_ms=50, target_ratio=None):
+    """Register a scenario timing GET ``url`` as ``username`` (and ``plain_url`` in turns with it)."""
+    target = f"≤ {target_ms} ms" + (f" and ≥ {target_ratio}× faster than plain" if target_ratio else "")
+
+    @scenario(name, help=help, target=target)
+    def measure(ctx):
+        client = logged_in_client(username)
+
+        def get(path):
+            def run():
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+            return run
+
+        if plain_url:
+            ours, queries, plain = paired_median_seconds(get(url), get(plain_url), repeat=ctx.repeat)
+        else:
+            (ours, queries), plain = median_seconds(get(url), repeat=ctx.repeat), None
+        result = Result(name, ours, target, passed=None, counterpart=plain, queries=queries)
+        result.passed = ours * 1000 <= target_ms and (not target_ratio or (result.ratio or 0) >= target_ratio)
+        return result
+    return measure
+
+
+def admin_list_scenario(name, model, **kwargs):
+    """A page scenario of ``model``'s admin list beside the plain admin's (``plain_admin_site``)."""
+    path = f"{model._meta.app_label}/{model._meta.model_name}/"
+    page_scenario(name, url=f"/admin/{path}", plain_url=f"/plain-admin/{path}", **kwargs)
+
+
 # --- the benchmark's own database -------------------------------------------------------
 
 
