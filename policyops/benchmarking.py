@@ -293,6 +293,20 @@ def bench_database_name(scale: int = DEFAULT_SCALE) -> str:
     return f"{db['NAME']}_benchmark{suffix}"
 
 
+def data_recipe() -> list[str]:
+    """What the data set holds, by its builders' names: a data set built before a builder was
+    added (or renamed for what it now adds) is built anew rather than measured without it."""
+    return [builder.name for builder in builders()]
+
+
+def built_before(marker: Path, stamp: dict) -> bool:
+    """Whether ``marker`` says a finished build of this scale and recipe (``stamp``) is there."""
+    try:
+        return json.loads(marker.read_text()) == stamp
+    except (OSError, ValueError):
+        return False
+
+
 def _marker_path(name: str) -> Path:
     return Path(settings.VAR_DIR) / f"benchmark-{Path(name).name}.json"
 
@@ -310,8 +324,9 @@ def bench_database(*, rebuild: bool, scale: int, log):
     name = bench_database_name(scale)
     marker = _marker_path(name)
     Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
-    # A data set of another scale, or one whose building did not finish, is built anew.
-    built = not rebuild and marker.exists() and json.loads(marker.read_text()).get("scale") == scale
+    # A data set of another scale or recipe, or one whose building did not finish, is built anew.
+    stamp = {"scale": scale, "recipe": data_recipe()}
+    built = not rebuild and built_before(marker, stamp)
     if not built:
         marker.unlink(missing_ok=True)
     if conn.vendor == "postgresql":
@@ -333,7 +348,7 @@ def bench_database(*, rebuild: bool, scale: int, log):
     settings.DATABASES["default"]["NAME"] = name
     try:
         call_command("migrate", verbosity=0, interactive=False)
-        yield built, (lambda: marker.write_text(json.dumps({"scale": scale})))
+        yield built, (lambda: marker.write_text(json.dumps(stamp)))
     finally:
         conn.close()
         conn.settings_dict.clear()

@@ -1,4 +1,6 @@
 """The benchmark kernel's arithmetic and bookkeeping (timings themselves are never asserted)."""
+import json
+
 import pytest
 from django.core.management import call_command
 
@@ -109,3 +111,17 @@ def test_the_transitions_database_wait_counts_the_statements_not_the_python_betw
     step, waiting = benchmarks._database_wait([object()], user=None, today=None)
     assert 0 < waiting < 0.02 <= 5 * step  # the statement counted, the 20 ms of Python not
     assert "commit" not in vars(connections["default"])  # the timing wrapper is taken off again
+
+
+def test_a_data_set_of_another_scale_or_recipe_is_not_taken_as_built(tmp_path):
+    marker = tmp_path / "benchmark-test_benchmark.json"
+    stamp = {"scale": 2000, "recipe": benchmarking.data_recipe()}
+    assert not benchmarking.built_before(marker, stamp)  # never built
+    marker.write_text(json.dumps({"scale": 2000}))  # built before the recipe was recorded
+    assert not benchmarking.built_before(marker, stamp)
+    marker.write_text(json.dumps({**stamp, "recipe": stamp["recipe"][:-1]}))  # a builder added since
+    assert not benchmarking.built_before(marker, stamp)
+    marker.write_text("{")  # a build interrupted while writing its marker
+    assert not benchmarking.built_before(marker, stamp)
+    marker.write_text(json.dumps(stamp))
+    assert benchmarking.built_before(marker, stamp)
