@@ -175,7 +175,7 @@ class HistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
 
 
 class ChoiceLabelContextHelper(HistoricalRecordContextHelper):
-    """A change of a field with choices reads as its labels (状态：已签署 → 已备案), not its codes
+    """A change of a field with choices reads as its labels (状态：已签订 → 已备案), not its codes
     (signed → filed), as every other page shows a state."""
 
     def prepare_delta_change_value(self, change, value):
