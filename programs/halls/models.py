@@ -4,6 +4,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -352,6 +353,9 @@ class FollowUp(models.Model):
     class Meta:
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
+        # The admin's order: open ones first (no answer yet), then the latest answered. PostgreSQL
+        # puts NULLs first in a descending index unasked (SQLite refuses NULLS FIRST in one).
+        indexes = [models.Index(F("answered_at").desc(), F("id").desc(), name="followup_open_first")]
 
     def __str__(self):
         return str(self.evaluation)

@@ -286,3 +286,19 @@ def test_the_rating_list_never_counts_or_scans_every_rating(client, hall, three)
     counts = [sql for sql in reading_ratings if "COUNT(" in sql]
     assert len(reading_ratings) == 2 and len(counts) == 1 and "LIMIT 1001" in counts[0]
     assert not any("DISTINCT" in sql or "MIN(" in sql for sql in reading_ratings)
+
+
+def test_the_follow_up_list_counts_to_the_cap_once(client, hall, three):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.halls.factories import DutyShiftFactory, EvaluationFactory
+
+    for evaluation in EvaluationFactory.create_batch(3, shift=DutyShiftFactory(director=three[0], hall=hall), level=1):
+        FollowUp.objects.create(evaluation=evaluation)
+    client.force_login(make_user(Role.DIRECTOR, district=hall.district))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:halls_followup_changelist"))
+    assert response.status_code == 200 and len(response.context["cl"].result_list) == 3
+    counts = [q["sql"] for q in queries.captured_queries if '"halls_followup"' in q["sql"] and "COUNT(" in q["sql"]]
+    assert len(counts) == 1 and "LIMIT 1001" in counts[0]

@@ -68,7 +68,13 @@ class FollowUpAdmin(DistrictScopedAdminMixin, HistoryAdmin):
     list_filter = (FollowUpStatusFilter, "evaluation__shift__hall")
     list_select_related = ("evaluation__shift__hall", "evaluation__shift__director__person",
                            "evaluation__shift__substitute__person")
-    ordering = (F("answered_at").desc(nulls_first=True), "-id")
+    ordering = (F("answered_at").desc(nulls_first=True), "-id")  # followup_open_first
+    # A follow-up for every poor rating: 25,000 beside 500,000 ratings took a director's list
+    # 330 ms (two full counts and a sort of them all); counted to 1,000, in the index's order,
+    # fifty a page as the case list (Django writes each of its seven cells through templates).
+    paginator = CappedPaginator
+    show_full_result_count = False
+    list_per_page = 50
     fields = ("rated_at", "hall", "director", "level", "comment", "answer", "answered_by", "answered_at")
 
     def has_add_permission(self, request, obj=None):
