@@ -20,7 +20,7 @@ from policyops import benchmarking
 from policyops.models import District, Person, ServiceHall
 from programs.halls import rules, services
 from programs.halls.demo import CLOSES, OPENS
-from programs.halls.models import Director, DutyShift, Evaluation, HallSettings
+from programs.halls.models import Director, DutyShift, Evaluation, FollowUp, HallSettings
 
 DIRECTORS = 1000
 HALL_NAME = "基准大厅（1000名局长）"
@@ -72,9 +72,11 @@ def build_hall(ctx):
         for shift in shifts if shift.pk in served for n in range(RATINGS_PER_SHIFT)], batch_size=5000)
 
 
-@benchmarking.data("earlier months of the 1,000-director hall: served shifts and their ratings", order=21)
+@benchmarking.data("earlier months of the 1,000-director hall: served shifts, their ratings and follow-ups",
+                   order=21)
 def build_earlier_ratings(ctx):
-    """Ratings grow by every visitor of a hall (好差评): the fastest-growing table of the rota."""
+    """Ratings grow by every visitor of a hall (好差评): the fastest-growing table of the rota.
+    Each poor one has its follow-up (回访), nine in ten answered the next day."""
     rng = random.Random(21)
     hall = _hall()
     directors = list(Director.objects.filter(hall=hall).order_by("pk").values_list("pk", flat=True))
@@ -93,11 +95,18 @@ def build_earlier_ratings(ctx):
     shifts = DutyShift.objects.bulk_create(shifts, batch_size=5000)
     levels = [level for level, _label in rules.EVALUATION_LEVELS]
     minutes = int((dt.datetime.combine(dt.date.min, CLOSES) - dt.datetime.combine(dt.date.min, OPENS)).seconds / 60)
+    supervisor = _supervisor()
     for chunk in range(0, len(shifts), 1000):
-        Evaluation.objects.bulk_create([
+        ratings = Evaluation.objects.bulk_create([
             Evaluation(shift_id=shift.pk, level=rng.choices(levels, [60, 25, 10, 3, 2])[0], device=f"e{shift.pk}-{n}",
                        created_at=shift.starts_at + dt.timedelta(minutes=rng.randrange(minutes)))
             for shift in shifts[chunk:chunk + 1000] for n in range(RATINGS_PER_EARLIER_SHIFT)], batch_size=5000)
+        answered = [rng.random() < 0.9 for _rating in ratings]
+        FollowUp.objects.bulk_create([
+            FollowUp(evaluation_id=rating.pk, answer="已回访" if done else "", answered_by=supervisor if done else None,
+                     answered_at=rating.created_at + dt.timedelta(days=1) if done else None)
+            for rating, done in zip(ratings, answered) if rating.level <= rules.FOLLOW_UP_AT_OR_BELOW],
+            batch_size=5000)
 
 
 class PlainEvaluationAdmin(admin.ModelAdmin):
@@ -115,6 +124,24 @@ benchmarking.admin_list_scenario(
     "admin_rating_list_director", Evaluation, username="director_pingdu",
     help="The admin's rating list (评价), first page, as 平度市's director (the district's halls): half a "
          "million ratings; counterpart: a plain ModelAdmin with the same filters and a date hierarchy.")
+
+
+
+class PlainFollowUpAdmin(admin.ModelAdmin):
+    """The follow-up list as a plain ModelAdmin would have it (ours until this round): open ones
+    first, a filter on the hall, every follow-up counted."""
+
+    list_display = ("evaluation", "answer", "answered_at")
+    list_filter = ("evaluation__shift__hall",)
+    list_select_related = ("evaluation__shift__hall", "evaluation__shift__director__person")
+    ordering = (F("answered_at").desc(nulls_first=True), "-id")
+
+
+benchmarking.plain_admin_site.register(FollowUp, PlainFollowUpAdmin)
+benchmarking.admin_list_scenario(
+    "admin_follow_up_list_director", FollowUp, username="director_pingdu",
+    help="The admin's follow-ups of poor ratings (回访), first page, as 平度市's director: one per rating of "
+         "不满意 or worse (about 25,000 at a million); counterpart: a plain ModelAdmin, every follow-up counted.")
 
 
 @benchmarking.scenario("rota", target="≤ 1 s", help="Generate next month's rota of the 1,000-director hall "
