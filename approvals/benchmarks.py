@@ -194,12 +194,6 @@ def _bulk_insert_cases(ctx, today):
             flush()
     if batch:
         flush()
-    if connection.vendor == "postgresql":
-        # As autovacuum leaves a table of years of work: statistics, and the visibility map set.
-        # Without it the plain admin's full COUNT(*) read the heap (~200 ms) until autovacuum
-        # came by, and then an index alone (~100 ms): the counterpart moved under the ratio.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE)")
 
 
 def _audit_rows(cases, content_type_id: int, actor_id):

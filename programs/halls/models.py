@@ -4,7 +4,6 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -355,7 +354,7 @@ class FollowUp(models.Model):
         verbose_name_plural = _("follow-ups")
         # The admin's order: open ones first (no answer yet), then the latest answered. PostgreSQL
         # puts NULLs first in a descending index unasked (SQLite refuses NULLS FIRST in one).
-        indexes = [models.Index(F("answered_at").desc(), F("id").desc(), name="followup_open_first")]
+        indexes = [models.Index(fields=["-answered_at", "-id"], name="followup_open_first")]
 
     def __str__(self):
         return str(self.evaluation)

@@ -8,6 +8,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_list import results
 from django.urls import reverse
+from django.utils import timezone
 
 from policyops import admin_list, audit
 from policyops.models import District
@@ -19,6 +20,13 @@ def test_planned_rows_equal_djangos_on_every_admin_list(seeded, admin_client, ad
     district = District.objects.order_by("pk").first()
     audit.record(obj=district, action="admin_change", actor=admin_user, reason="<b>位置</b>")
     audit.record(obj=district, action="import_update", reason="")
+    # A poor rating's follow-up, one open and one answered (seeds hold no ratings).
+    from programs.halls.models import FollowUp
+    from tests.halls.factories import EvaluationFactory
+
+    for level, answered_at in ((1, None), (2, timezone.now())):
+        FollowUp.objects.create(evaluation=EvaluationFactory(level=level, comment="<i>慢</i>"), answer="已回访",
+                                answered_by=admin_user if answered_at else None, answered_at=answered_at)
     compared = []
     for model in admin.site._registry:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
@@ -33,7 +41,7 @@ def test_planned_rows_equal_djangos_on_every_admin_list(seeded, admin_client, ad
     # The seeds give rows to these lists at least; the planned path must cover them.
     # (the audit rows above: a list whose first column is a date-time, in local time)
     assert {"approvals.DelegatedPower", "policyops.District", "policyops.Department",
-            "policyops.AuditEntry"} <= set(compared), compared
+            "policyops.AuditEntry", "halls.FollowUp", "halls.Evaluation"} <= set(compared), compared
 
 
 class _AdminWithWriter:

@@ -70,6 +70,8 @@ class Command(BaseCommand):
                 for builder in benchmarking.builders():
                     self.stdout.write(f"Building data: {builder.name} …")
                     builder.build(ctx)
+                self.stdout.write("Building data: VACUUM (ANALYZE) …")
+                benchmarking.settle_data_set()
                 mark()
             benchmarking.settle_like_a_worker()
             for name in wanted:
