@@ -94,7 +94,7 @@ def build_earlier_ratings(ctx):
                                 signed_out_at=ends_at))
     shifts = DutyShift.objects.bulk_create(shifts, batch_size=5000)
     levels = [level for level, _label in rules.EVALUATION_LEVELS]
-    minutes = int((dt.datetime.combine(dt.date.min, CLOSES) - dt.datetime.combine(dt.date.min, OPENS)).seconds / 60)
+    minutes = (CLOSES.hour - OPENS.hour) * 60 + CLOSES.minute - OPENS.minute  # the hall's opening hours
     supervisor = _supervisor()
     for chunk in range(0, len(shifts), 1000):
         ratings = Evaluation.objects.bulk_create([

@@ -13,7 +13,7 @@ from policyops.roles import Role
 from programs.halls import codes, generator, services
 from programs.halls.models import Director, DutyShift, Evaluation, FollowUp, HallSettings
 from tests.conftest import make_user
-from tests.halls.conftest import make_director
+from tests.halls.conftest import make_director, statements_reading
 from tests.halls.factories import HallFactory, ProblemFactory, UnavailabilityFactory, WorkRecordFactory
 
 pytestmark = pytest.mark.django_db
@@ -272,16 +272,13 @@ def test_the_rating_list_reads_newest_first_in_a_fixed_number_of_queries(client,
 
 
 def test_the_rating_list_never_counts_or_scans_every_rating(client, hall, three):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from tests.halls.factories import DutyShiftFactory, EvaluationFactory
 
     EvaluationFactory.create_batch(3, shift=DutyShiftFactory(director=three[0], hall=hall))
     client.force_login(make_user(Role.DIRECTOR, district=hall.district))
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(reverse("admin:halls_evaluation_changelist")).status_code == 200
-    reading_ratings = [q["sql"] for q in queries.captured_queries if '"halls_evaluation"' in q["sql"]]
+    response, reading_ratings = statements_reading(client, reverse("admin:halls_evaluation_changelist"),
+                                                   "halls_evaluation")
+    assert response.status_code == 200
     # The count capped at 1,001 rows and the page: no full count, no date hierarchy's DISTINCT months.
     counts = [sql for sql in reading_ratings if "COUNT(" in sql]
     assert len(reading_ratings) == 2 and len(counts) == 1 and "LIMIT 1001" in counts[0]
@@ -289,16 +286,12 @@ def test_the_rating_list_never_counts_or_scans_every_rating(client, hall, three)
 
 
 def test_the_follow_up_list_counts_to_the_cap_once(client, hall, three):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from tests.halls.factories import DutyShiftFactory, EvaluationFactory
 
     for evaluation in EvaluationFactory.create_batch(3, shift=DutyShiftFactory(director=three[0], hall=hall), level=1):
         FollowUp.objects.create(evaluation=evaluation)
     client.force_login(make_user(Role.DIRECTOR, district=hall.district))
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("admin:halls_followup_changelist"))
+    response, reading = statements_reading(client, reverse("admin:halls_followup_changelist"), "halls_followup")
     assert response.status_code == 200 and len(response.context["cl"].result_list) == 3
-    counts = [q["sql"] for q in queries.captured_queries if '"halls_followup"' in q["sql"] and "COUNT(" in q["sql"]]
+    counts = [sql for sql in reading if "COUNT(" in sql]
     assert len(counts) == 1 and "LIMIT 1001" in counts[0]
