@@ -129,6 +129,9 @@ class HistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
 
     # simple-history's list of records with a dash for no reason and no inline style (see the template).
     object_history_list_template = "admin/policyops/object_history_list.html"
+    # The relations the records' labels (str of the object) name, read for the page at once;
+    # None: the list's (list_select_related), for an admin whose list reads them otherwise.
+    history_select_related = None
 
     def revert_disabled(self, request, obj=None):
         return True
@@ -138,7 +141,7 @@ class HistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
 
     def set_history_delta_changes(self, request, historical_records, *args, **kwargs):
         super().set_history_delta_changes(request, historical_records, *args, **kwargs)
-        label_history_objects(historical_records, self.list_select_related)
+        label_history_objects(historical_records, self.history_select_related or self.list_select_related)
 
     def get_urls(self):
         if not tracks_history(self.model):

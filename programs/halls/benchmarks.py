@@ -103,7 +103,8 @@ def build_earlier_ratings(ctx):
             for shift in shifts[chunk:chunk + 1000] for n in range(RATINGS_PER_EARLIER_SHIFT)], batch_size=5000)
         answered = [rng.random() < 0.9 for _rating in ratings]
         FollowUp.objects.bulk_create([
-            FollowUp(evaluation_id=rating.pk, answer="已回访" if done else "", answered_by=supervisor if done else None,
+            FollowUp(evaluation_id=rating.pk, shift_id=rating.shift_id, answer="已回访" if done else "",
+                     answered_by=supervisor if done else None,
                      answered_at=rating.created_at + dt.timedelta(days=1) if done else None)
             for rating, done in zip(ratings, answered) if rating.level <= rules.FOLLOW_UP_AT_OR_BELOW],
             batch_size=5000)

@@ -177,6 +177,7 @@ def test_evaluation_once_per_device_and_follow_up_for_dissatisfied(rota, hall, r
     assert Evaluation.objects.count() == 2
     follow_up = FollowUp.objects.get()
     assert follow_up.is_open
+    assert follow_up.shift_id == Evaluation.objects.get(level=2).shift_id == shift_of(rota["a"]).pk
     services.follow_up_answer(follow_up=follow_up, answer="已增开窗口", acting_user=rota_manager, now=at(11))
     assert not FollowUp.objects.get().is_open
 
