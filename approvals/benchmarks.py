@@ -255,6 +255,9 @@ page_scenario("inbox_supervisor", url="/inbox/", username="supervisor",
 page_scenario("director_home", url="/", username="director_pingdu",
               help="The home page of 平度市's director, who heads its approval authority: the district's queues, "
                    "the overdue cases, the hall's and the roads' panels.")
+page_scenario("supervisor_home", url="/", username="supervisor",
+              help="The supervisor's home page (every district): the overdue cases, the roads' panels, the A/B "
+                   "filings and the poor ratings awaiting their follow-up among half a million ratings.")
 
 
 class PlainSealUseAdmin(admin.ModelAdmin):
