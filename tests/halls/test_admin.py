@@ -295,3 +295,32 @@ def test_the_follow_up_list_counts_to_the_cap_once(client, hall, three):
     assert response.status_code == 200 and len(response.context["cl"].result_list) == 3
     counts = [sql for sql in reading if "COUNT(" in sql]
     assert len(counts) == 1 and "LIMIT 1001" in counts[0]
+
+
+def _shifts_of(directors, hall):
+    """grow(n): n more shifts, on days after the last, each with a substitute filed."""
+    from tests.halls.factories import DutyShiftFactory
+
+    def grow(n):
+        start = dt.date(2024, 1, 1) + dt.timedelta(days=DutyShift.objects.count())
+        for day in range(n):
+            DutyShiftFactory(director=directors[day % 2], substitute=directors[2], hall=hall,
+                             date=start + dt.timedelta(days=day))
+    return grow
+
+
+def test_the_shift_list_reads_in_date_order_in_a_fixed_number_of_queries(client, hall, three, assert_constant_queries):
+    client.force_login(make_user(Role.DIRECTOR, district=hall.district))
+    response = assert_constant_queries(client, reverse(CHANGELIST), _shifts_of(three, hall))
+    listed = [shift.date for shift in response.context["cl"].result_list]
+    assert listed == sorted(listed) and len(listed) == 28
+
+
+def test_the_shift_list_never_counts_every_shift_nor_reads_their_months(client, hall, three):
+    _shifts_of(three, hall)(3)
+    client.force_login(make_user(Role.DIRECTOR, district=hall.district))
+    response, reading = statements_reading(client, reverse(CHANGELIST), "halls_dutyshift")
+    assert response.status_code == 200 and len(response.context["cl"].result_list) == 3
+    counts = [sql for sql in reading if "COUNT(" in sql]
+    assert len(counts) == 1 and "LIMIT 1001" in counts[0]
+    assert not any("DISTINCT" in sql or "MIN(" in sql for sql in reading)

@@ -17,9 +17,11 @@ from django.utils.translation import gettext_lazy
 
 from policyops import timeline
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_list import PrecomputedResultListMixin
 from policyops.admin_workflow import form_page
 from policyops.errors import PolicyOpsError
 from policyops.models import ServiceHall
+from policyops.pagination import CappedPaginator
 from programs.halls import services
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from programs.halls.admin.common import MANAGE_ROTA, HallWorkflowAdminMixin
@@ -49,12 +51,21 @@ class SignAttemptInline(admin.TabularInline):
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(HallWorkflowAdminMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
+class DutyShiftAdmin(PrecomputedResultListMixin, HallWorkflowAdminMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin,
+                     HistoryAdmin):
+    """A year of a 1,000-director hall is some 13,000 shifts: a director's list took 72 ms (two
+    full counts, a sort of every shift in view, the date hierarchy's MIN/MAX and DISTINCT months,
+    100 rows through Django's cells). Built as the ratings' list (policyops.admin_list): in the
+    order of an index, counted to 1,000, fifty a page, dates as ranges (the date filter)."""
+
     list_display = ("date", "hall", "director_name", "department", "substitute_name", "state", "signed_in",
                     "signed_out", "left_without_sign_out", "left_early")
     list_filter = ("hall", "state", "date", "left_early")
     list_select_related = ("hall", "director__person__department", "substitute__person")
-    date_hierarchy = "date"
+    paginator = CappedPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    sortable_by = ("date",)  # dutyshift_by_date
     search_fields = ("director__person__name", "substitute__person__name", "hall__name")
     fields = ("hall", "date", "director", "starts_at", "ends_at", "state", "substitute", "substitution_reason",
               "objection_reason", "signed_in_at", "signed_out_at", "left_without_sign_out", "left_early",
