@@ -2,7 +2,7 @@
 
 Every way the admin reaches rows of a district-scoped model goes through ``get_queryset``
 (changelist, search, change/delete/history pages, autocomplete, RelatedOnly filters). The
-mixin scopes it, scopes search results again (an override of ``get_search_results`` may
+mixin scopes it, scopes a search's results again (an override of ``get_search_results`` may
 start from the model's manager), refuses an object of another district in ``get_object``
 even if a subclass's ``get_queryset`` forgot to call ``super()``, and limits the choices
 of foreign keys and list filters that point at other district-scoped models.
@@ -68,8 +68,13 @@ class DistrictScopedAdminMixin:
         return scope_queryset(super().get_queryset(request), request.user)
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        return scope_queryset(queryset, request.user), may_have_duplicates
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if found is queryset:
+            # Nothing searched: the list's own rows, scoped by get_queryset. Scoped twice, an owner's
+            # OR (district, or my shifts) counted twice in PostgreSQL's estimate: 13,500 visible
+            # shifts taken for 200, and all of them joined and sorted for a page (18 ms -> 0.6 ms).
+            return found, may_have_duplicates
+        return scope_queryset(found, request.user), may_have_duplicates
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

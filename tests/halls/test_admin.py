@@ -324,3 +324,32 @@ def test_the_shift_list_never_counts_every_shift_nor_reads_their_months(client, 
     counts = [sql for sql in reading if "COUNT(" in sql]
     assert len(counts) == 1 and "LIMIT 1001" in counts[0]
     assert not any("DISTINCT" in sql or "MIN(" in sql for sql in reading)
+
+
+def test_the_shift_list_asks_for_the_directors_district_once(client, hall, three):
+    # Scoped twice, the district-or-own condition was counted twice in PostgreSQL's estimate.
+    _shifts_of(three, hall)(2)
+    client.force_login(make_user(Role.DIRECTOR, district=hall.district))
+    _response, reading = statements_reading(client, reverse(CHANGELIST), "halls_dutyshift")
+    rows = next(sql for sql in reading if "COUNT(" not in sql)
+    assert rows.count(f'"district_id" = {hall.district_id}') == 1
+
+
+def test_a_search_that_starts_from_the_manager_is_scoped_again(rf, hall, three):
+    from policyops.admin_scoping import DistrictScopedAdminMixin
+
+    class SearchingEverything(admin.ModelAdmin):
+        def get_search_results(self, request, queryset, search_term):
+            return DutyShift.objects.all(), False  # an override that forgets the list's own rows
+
+    class Scoped(DistrictScopedAdminMixin, SearchingEverything):
+        pass
+
+    other = HallFactory(district=District.objects.exclude(pk=hall.district_id).first())
+    _shifts_of(three, hall)(1)
+    _shifts_of([make_director(other, "外区甲"), make_director(other, "外区乙"), make_director(other, "外区丙")],
+               other)(1)
+    request = rf.get("/")
+    request.user = make_user(Role.DIRECTOR, district=hall.district)
+    found, _duplicates = Scoped(DutyShift, admin.site).get_search_results(request, DutyShift.objects.none(), "甲")
+    assert {shift.hall_id for shift in found} == {hall.pk}
