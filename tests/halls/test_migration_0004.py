@@ -2,21 +2,14 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 TZ = ZoneInfo("Asia/Shanghai")
 BEFORE = [("halls", "0003_problem_state")]
 AFTER = [("halls", "0004_substitution_filing_served_days")]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_migration_keeps_who_was_on_duty_and_records_early_departures():
+def test_migration_keeps_who_was_on_duty_and_records_early_departures(migrate_to):
     # 002:1978 备案 (a filing is in force) and 原则上不得离岗 (an early departure is no served day).
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    old = executor.loader.project_state(BEFORE).apps
+    old = migrate_to(BEFORE)
     hall = old.get_model("policyops", "ServiceHall").objects.create(name="迁移测试大厅", kind="district_hall")
     old.get_model("halls", "HallSettings").objects.create(hall=hall, opens_at=dt.time(9), closes_at=dt.time(17))
     Person, Director = old.get_model("policyops", "Person"), old.get_model("halls", "Director")
@@ -36,12 +29,8 @@ def test_migration_keeps_who_was_on_duty_and_records_early_departures():
                   signed_out_at=dt.datetime(2024, 10, 17, 9, 20, tzinfo=TZ))
     full = shift(18, state="signed_out", signed_in_at=dt.datetime(2024, 10, 18, 9, tzinfo=TZ),
                  signed_out_at=dt.datetime(2024, 10, 18, 16, 30, tzinfo=TZ))
-    executor = MigrationExecutor(connection)
-    executor.migrate(AFTER)
-    new = executor.loader.project_state(AFTER).apps.get_model("halls", "DutyShift").objects
+    new = migrate_to(AFTER).get_model("halls", "DutyShift").objects
     assert new.filter(pk=filed).values_list("state", "substitute_id").get() == ("substituted", b.pk)
     assert new.get(pk=lapsed).substitute_id is None
     assert new.get(pk=approved).substitute_id == b.pk
     assert new.get(pk=early).left_early and not new.get(pk=full).left_early
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -2,20 +2,13 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 TZ = ZoneInfo("Asia/Shanghai")
 BEFORE = [("halls", "0007_followup_open_first")]
 AFTER = [("halls", "0009_followup_shift_required")]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_existing_follow_ups_and_their_history_get_the_rated_shift():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    old = executor.loader.project_state(BEFORE).apps
+def test_existing_follow_ups_and_their_history_get_the_rated_shift(migrate_to):
+    old = migrate_to(BEFORE)
     hall = old.get_model("policyops", "ServiceHall").objects.create(name="迁移测试大厅", kind="district_hall")
     director = old.get_model("halls", "Director").objects.create(
         person=old.get_model("policyops", "Person").objects.create(name="甲"), hall=hall)
@@ -30,12 +23,8 @@ def test_existing_follow_ups_and_their_history_get_the_rated_shift():
         follow_ups.append(old.get_model("halls", "FollowUp").objects.create(evaluation=rating).pk)
         old.get_model("halls", "HistoricalFollowUp").objects.create(
             id=follow_ups[-1], evaluation=rating, answer="", history_date=rating.created_at, history_type="+")
-    executor = MigrationExecutor(connection)
-    executor.migrate(AFTER)
-    new = executor.loader.project_state(AFTER).apps
+    new = migrate_to(AFTER)
     assert [new.get_model("halls", "FollowUp").objects.get(pk=pk).shift_id for pk in follow_ups] == \
         [shift.pk for shift in shifts]
     assert sorted(new.get_model("halls", "HistoricalFollowUp").objects.values_list("shift_id", flat=True)) == \
         sorted(shift.pk for shift in shifts)
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
