@@ -148,7 +148,7 @@ class DutyShift(StateMachineModel):
         # real shifts are all at their own hall, so this still allows one real shift a day).
         constraints = [models.UniqueConstraint(fields=["director", "hall", "date"],
                                                name="shift_one_per_director_hall_day")]
-        # The admin's list, in the model's order (the hall's rota: by hall and date).
+        # A hall's rota by (hall, date); the admin's list in the model's order by dutyshift_by_date.
         indexes = [models.Index(fields=["hall", "date"]),
                    models.Index(fields=["date", "hall", "id"], name="dutyshift_by_date")]
         permissions = [("manage_rota", _("Can generate, edit and publish rotas and object to substitutions"))]
