@@ -235,6 +235,7 @@ class SignAttempt(models.Model):
         verbose_name = _("sign-in attempt")
         verbose_name_plural = _("sign-in attempts")
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["-at", "-id"], name="signattempt_newest_first")]  # the admin's list
         constraints = [
             # A code works once per person and action: a replay is refused by the database too.
             models.UniqueConstraint(fields=["hall", "code_counter", "user", "action"], condition=models.Q(success=True),

@@ -11,7 +11,7 @@ from policyops.audit import entries_for
 from policyops.models import District, ServiceHall
 from policyops.roles import Role
 from programs.halls import codes, generator, services
-from programs.halls.models import Director, DutyShift, Evaluation, FollowUp, HallSettings
+from programs.halls.models import Director, DutyShift, Evaluation, FollowUp, HallSettings, SignAttempt
 from tests.conftest import make_user
 from tests.halls.conftest import make_director, statements_reading
 from tests.halls.factories import HallFactory, ProblemFactory, UnavailabilityFactory, WorkRecordFactory
@@ -353,3 +353,77 @@ def test_a_search_that_starts_from_the_manager_is_scoped_again(rf, hall, three):
     request.user = make_user(Role.DIRECTOR, district=hall.district)
     found, _duplicates = Scoped(DutyShift, admin.site).get_search_results(request, DutyShift.objects.none(), "甲")
     assert {shift.hall_id for shift in found} == {hall.pk}
+
+
+def _records_of(directors, hall):
+    """grow(n): n more work records, of shifts on days after the last, each with one problem."""
+    from tests.halls.factories import DutyShiftFactory, ProblemFactory, WorkRecordFactory
+
+    def grow(n):
+        start = dt.date(2024, 1, 1) + dt.timedelta(days=DutyShift.objects.count())
+        for day in range(n):
+            shift = DutyShiftFactory(director=directors[day % 3], hall=hall, date=start + dt.timedelta(days=day))
+            ProblemFactory(record=WorkRecordFactory(shift=shift))
+    return grow
+
+
+def test_the_work_record_list_reads_newest_first_in_a_fixed_number_of_queries(client, hall, three,
+                                                                              assert_constant_queries):
+    client.force_login(make_user(Role.DIRECTOR, district=hall.district))
+    response = assert_constant_queries(client, reverse("admin:halls_workrecord_changelist"),
+                                       _records_of(three, hall))
+    rows = response.context["cl"].result_list
+    assert [r.shift.date for r in rows] == sorted((r.shift.date for r in rows), reverse=True) and len(rows) == 28
+    assert {(r.n_cases, r.n_problems) for r in rows} == {(0, 1)}
+
+
+def test_the_work_record_list_counts_cases_and_problems_per_record(client, hall, three, rota_manager):
+    from tests.halls.factories import DutyShiftFactory, ProblemFactory, WorkRecordFactory
+
+    from tests.halls.test_doors import register_case
+
+    busy = WorkRecordFactory(shift=DutyShiftFactory(director=three[0], hall=hall, date=dt.date(2024, 10, 14)))
+    ProblemFactory.create_batch(2, record=busy)
+    busy.cases.add(register_case(hall, name="甲"), register_case(hall, name="乙"), register_case(hall, name="丙"))
+    quiet = WorkRecordFactory(shift=DutyShiftFactory(director=three[1], hall=hall, date=dt.date(2024, 10, 15)))
+    client.force_login(rota_manager)
+    response, reading = statements_reading(client, reverse("admin:halls_workrecord_changelist"), "halls_workrecord")
+    counts = {r.pk: (r.n_cases, r.n_problems) for r in response.context["cl"].result_list}
+    assert counts == {busy.pk: (3, 2), quiet.pk: (0, 0)}
+    assert not any("GROUP BY" in sql and "LIMIT" not in sql for sql in reading)  # counted per page row
+    count_sql = [sql for sql in reading if sql.startswith("SELECT COUNT(")]
+    assert len(count_sql) == 1 and "LIMIT 1001" in count_sql[0]
+
+
+def _attempts_of(directors, hall):
+    """grow(n): n more successful sign-ins, a minute apart."""
+    from policyops.models import Person
+
+    def grow(n):
+        start = dt.datetime(2024, 10, 14, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+        done = SignAttempt.objects.count()
+        user = Person.objects.get(pk=directors[0].person_id).user
+        SignAttempt.objects.bulk_create([
+            SignAttempt(at=start + dt.timedelta(minutes=done + k), user=user, hall=hall, action="sign_in",
+                        code_counter=done + k, success=True) for k in range(n)])
+    return grow
+
+
+def test_the_sign_in_log_reads_newest_first_in_a_fixed_number_of_queries(client, hall, three,
+                                                                         assert_constant_queries):
+    client.force_login(make_user(Role.DIRECTOR, district=hall.district))
+    response = assert_constant_queries(client, reverse("admin:halls_signattempt_changelist"), _attempts_of(three, hall))
+    listed = [attempt.at for attempt in response.context["cl"].result_list]
+    assert listed == sorted(listed, reverse=True) and len(listed) == 28
+
+
+def test_the_sign_in_log_never_counts_every_attempt_nor_reads_its_values(client, hall, three):
+    _attempts_of(three, hall)(3)
+    client.force_login(make_user(Role.DIRECTOR, district=hall.district))
+    url = reverse("admin:halls_signattempt_changelist")
+    response, reading = statements_reading(client, url, "halls_signattempt")
+    assert response.status_code == 200 and len(response.context["cl"].result_list) == 3
+    counts = [sql for sql in reading if "COUNT(" in sql]
+    assert len(counts) == 1 and "LIMIT 1001" in counts[0]
+    assert not any("DISTINCT" in sql or "MIN(" in sql for sql in reading)
+    assert len(client.get(url, {"action": "sign_out"}).context["cl"].result_list) == 0
