@@ -401,6 +401,9 @@ def _planned_changelist(base, columns: tuple | None):
                 # The page's rows only: the actions' and the export's querysets (get_queryset) read
                 # whole rows, as the services that take them expect.
                 self.result_list = self.result_list.only(*columns)
+            # What only the page's rows need (counts of their related rows, say): the capped count
+            # and the actions' querysets do not compute it.
+            self.result_list = self.model_admin.page_rows(self.result_list)
 
     return PlannedChangeList
 
@@ -426,3 +429,7 @@ class PrecomputedResultListMixin:
     def get_changelist(self, request, **kwargs):
         columns = None if self.list_columns is None else tuple(self.list_columns)
         return _planned_changelist(super().get_changelist(request, **kwargs), columns)
+
+    def page_rows(self, rows):
+        """The page's rows (a sliced queryset) as the list shows them; override to annotate them."""
+        return rows

@@ -393,6 +393,7 @@ def test_the_work_record_list_counts_cases_and_problems_per_record(client, hall,
     assert not any("GROUP BY" in sql and "LIMIT" not in sql for sql in reading)  # counted per page row
     count_sql = [sql for sql in reading if sql.startswith("SELECT COUNT(")]
     assert len(count_sql) == 1 and "LIMIT 1001" in count_sql[0]
+    assert '"halls_problem"' not in count_sql[0]  # the page's counts, not the list's
 
 
 def _attempts_of(directors, hall):

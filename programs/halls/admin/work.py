@@ -43,8 +43,7 @@ class ProblemInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 def _count_of(related, column: str):
-    """The number of ``related`` rows whose ``column`` is the row's id: a subquery PostgreSQL runs
-    for the page's rows only, after the sort."""
+    """The number of ``related`` rows whose ``column`` is the row's id, as a subquery per row."""
     return Subquery(related.objects.filter(**{column: OuterRef("pk")}).order_by().values(column)
                     .annotate(n=Count("*")).values("n")[:1], output_field=IntegerField())
 
@@ -52,9 +51,9 @@ def _count_of(related, column: str):
 @admin.register(WorkRecord)
 class WorkRecordAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
     """One record a served shift: a big hall writes some 13,000 a year. The cases and problems
-    are counted for the page's rows only (counted for every record and grouped, the list read
-    them all), and the list is built as the shifts' (policyops.admin_list): newest shift first,
-    in the order of the shifts' date index, counted to 1,000, fifty a page."""
+    are counted for the page's rows only (page_rows; counted for every record and grouped, the
+    list read them all), and the list is built as the shifts' (policyops.admin_list): newest
+    shift first, in the order of the shifts' date index, counted to 1,000, fifty a page."""
 
     list_display = ("shift", "hall", "case_count", "problem_count")
     list_filter = ("shift__hall",)
@@ -70,10 +69,9 @@ class WorkRecordAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, Read
     inlines = [ProblemInline]
     change_form_template = "admin/policyops/workflow_change_form.html"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            n_cases=Coalesce(_count_of(WorkRecord.cases.through, "workrecord_id"), 0),
-            n_problems=Coalesce(_count_of(Problem, "record_id"), 0))
+    def page_rows(self, rows):
+        return rows.annotate(n_cases=Coalesce(_count_of(WorkRecord.cases.through, "workrecord_id"), 0),
+                             n_problems=Coalesce(_count_of(Problem, "record_id"), 0))
 
     @admin.display(description=gettext_lazy("service hall"))
     def hall(self, obj):
