@@ -335,6 +335,25 @@ def test_the_shift_list_asks_for_the_directors_district_once(client, hall, three
     assert rows.count(f'"district_id" = {hall.district_id}') == 1
 
 
+def test_a_list_whose_get_queryset_skips_the_scoping_is_still_scoped(rf, hall, three):
+    from policyops.admin_scoping import DistrictScopedAdminMixin
+
+    class Forgetful(DistrictScopedAdminMixin, admin.ModelAdmin):
+        def get_queryset(self, request):
+            return DutyShift.objects.all()  # forgets super(): the mixin's scoping never runs
+
+    other = HallFactory(district=District.objects.exclude(pk=hall.district_id).first())
+    _shifts_of(three, hall)(1)
+    _shifts_of([make_director(other, "外区甲"), make_director(other, "外区乙"), make_director(other, "外区丙")],
+               other)(1)
+    request = rf.get("/")
+    request.user = make_user(Role.DIRECTOR, district=hall.district)
+    model_admin = Forgetful(DutyShift, admin.site)
+    rows = model_admin.get_queryset(request)
+    found, _duplicates = model_admin.get_search_results(request, rows, "")
+    assert {shift.hall_id for shift in found} == {hall.pk}
+
+
 def test_a_search_that_starts_from_the_manager_is_scoped_again(rf, hall, three):
     from policyops.admin_scoping import DistrictScopedAdminMixin
 
