@@ -23,7 +23,7 @@ from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, workflow_bulk_action
 from policyops.formatting import whole_percent
 from policyops.forms import OfficialCalendarImportForm
-from policyops.pagination import COUNT_CAP, CappedPaginator
+from policyops.pagination import COUNT_CAP
 from policyops.models import (
     AuditEntry,
     CalendarOverride,
@@ -292,9 +292,6 @@ class AuditEntryAdmin(PrecomputedResultListMixin, ReadOnlyAdminMixin, admin.Mode
     # searched apart (get_search_results), not through a join, so the indexes serve the OR.
     search_fields = ("object_repr", "reason")
     list_select_related = ("actor", "content_type")
-    # The trail grows by several rows per step: count at most 1,000 and never the whole table twice.
-    paginator = CappedPaginator
-    show_full_result_count = False
     # By time only, the order its index gives: sorted by actor, action or object, two million rows
     # were read and sorted (1.5 s); the filters and the search find those rows instead.
     sortable_by = ("at",)

@@ -27,7 +27,6 @@ from policyops.calendar import add_working_days
 from policyops.errors import PolicyOpsError
 from policyops.masking import mask_phone, record_personal_data_view
 from policyops.models import Department
-from policyops.pagination import CappedPaginator
 from policyops.scoping import may_touch_district
 
 S = ApprovalCase.State
@@ -144,8 +143,6 @@ class ApprovalCaseAdmin(PrecomputedResultListMixin, WorkflowAdminMixin, District
     # The district filter offers only the districts in the user's view.
     list_filter = (("power__agency", PowerAgencyFilter), ("power", PowerFilter), "state",
                    ("district", VisibleDistrictFilter), DueFilter)
-    show_full_result_count = False  # "N of M": the unfiltered total would count the whole table again
-    paginator = CappedPaginator  # counts to 1,000 at most ("more than 1,000 cases")
     search_fields = ("number", "applicant_name")  # as selectors.case_search reads them (below)
     # What the rows show, joined: the power, the handler and their department. No more: each
     # further join costs PostgreSQL more planning than the page's reading (see

@@ -28,7 +28,6 @@ from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, form_page, workflow_bulk_action
 from policyops.errors import PolicyOpsError
 from policyops.models import Department, PolicyDocument
-from policyops.pagination import CappedPaginator
 
 CONTENT_FIELDS = ("agency", "authority", "powers", "entrusted_content", "management_requirements", "workflow",
                   "period_start", "period_end", "legal_liability", "signed_on")
@@ -255,8 +254,6 @@ class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnl
     list_filter = (SealUseActionFilter, "seal", ("used_on", admin.DateFieldListFilter))
     search_fields = ("case__number", "seal__name")
     list_select_related = ("seal", "case", "used_by")
-    paginator = CappedPaginator
-    show_full_result_count = False
     sortable_by = ("used_on",)  # the order the index gives
 
     @admin.display(description=gettext_lazy("action"), ordering="action")

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy
 
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin
 from policyops.admin_list import PrecomputedResultListMixin
-from policyops.pagination import CappedPaginator
 from policyops.errors import PolicyOpsError
 from programs.halls import selectors, services
 from policyops.admin_scoping import DistrictScopedAdminMixin
@@ -43,8 +42,6 @@ class EvaluationAdmin(PrecomputedResultListMixin, ReadOnlyAdminMixin, DistrictSc
     list_filter = ("level", "shift__hall", ("created_at", admin.DateFieldListFilter))
     list_select_related = ("shift__hall",)  # the directors: ShiftDirectorsMixin
     exclude = ("device",)
-    paginator = CappedPaginator
-    show_full_result_count = False
     sortable_by = ("created_at",)  # evaluation_newest_first
 
     @admin.display(description=gettext_lazy("service hall"))
@@ -84,8 +81,6 @@ class FollowUpAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ShiftD
     # A follow-up for every poor rating: 25,000 beside 500,000 ratings took a director's list
     # 330 ms (two full counts and a sort of them all); counted to 1,000, in the index's order,
     # fifty a page as the case list, its rows planned once per page (policyops.admin_list).
-    paginator = CappedPaginator
-    show_full_result_count = False
     list_per_page = 50
     sortable_by = ("answered_at",)  # followup_open_first
     fields = ("rated_at", "hall", "director", "level", "comment", "answer", "answered_by", "answered_at")

@@ -21,7 +21,6 @@ from policyops.admin_list import PrecomputedResultListMixin
 from policyops.admin_workflow import form_page
 from policyops.errors import PolicyOpsError
 from policyops.models import ServiceHall
-from policyops.pagination import CappedPaginator
 from programs.halls import services
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from programs.halls.admin.common import MANAGE_ROTA, HallWorkflowAdminMixin
@@ -62,8 +61,6 @@ class DutyShiftAdmin(PrecomputedResultListMixin, HallWorkflowAdminMixin, Distric
                     "signed_out", "left_without_sign_out", "left_early")
     list_filter = ("hall", "state", "date", "left_early")
     list_select_related = ("hall", "director__person__department", "substitute__person")
-    paginator = CappedPaginator
-    show_full_result_count = False
     list_per_page = 50
     sortable_by = ("date",)  # dutyshift_by_date
     search_fields = ("director__person__name", "substitute__person__name", "hall__name")
@@ -194,8 +191,6 @@ class SignAttemptAdmin(PrecomputedResultListMixin, ReadOnlyAdminMixin, DistrictS
     list_select_related = ("user", "hall", "shift__hall", "shift__director__person")
     search_fields = ("user__username", "reason")
     exclude = ("code", "code_counter")
-    paginator = CappedPaginator
-    show_full_result_count = False
     list_per_page = 50
     sortable_by = ("at",)  # signattempt_newest_first
 

@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_list import PrecomputedResultListMixin
-from policyops.pagination import CappedPaginator
 from policyops.admin_workflow import workflow_bulk_action
 from programs.halls.actions import PROBLEM_ACTIONS
 from policyops.admin_scoping import DistrictScopedAdminMixin
@@ -60,8 +59,6 @@ class WorkRecordAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, Read
     list_select_related = ("shift__hall", "shift__director__person")
     search_fields = ("shift__director__person__name", "opinions")
     ordering = ("-shift", "-id")  # the shift's own order, newest first: dutyshift_by_date backwards
-    paginator = CappedPaginator
-    show_full_result_count = False
     list_per_page = 50
     sortable_by = ("shift",)
     fields = ("shift", "case_list", "opinions", "audit_trail")
