@@ -1,6 +1,15 @@
 """The shared part of the benchmark's data set: the seeds and the demo (users of every role,
-halls, entrustments and seals), on which the apps add their volume."""
+halls, entrustments and seals), on which the apps add their volume, and the logins django-axes
+keeps."""
+import datetime as dt
+import random
+
+from axes import admin as axes_admin
+from axes.models import AccessFailureLog, AccessLog
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
 
 from policyops import benchmarking
 from policyops.demo import build_demo
@@ -11,3 +20,60 @@ def build_base(ctx):
     call_command("load_seeds", verbosity=0)
     build_demo(log=lambda line: None)
     # The demo's users are the benchmark's actors; their passwords are never needed (force_login).
+
+
+# A year of logins: about one a working day for each of the city's ~2,000 users at a million
+# cases (scale / 2), and one mistyped password in twenty-five (scale / 50). django-axes writes a
+# row per login (AccessLog) and per failure (AccessFailureLog) and never deletes them itself.
+LOGINS_PER_CASE = 0.5
+FAILURES_PER_CASE = 0.02
+_BROWSERS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
+             "Safari/537.36",
+             "Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko",
+             "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 "
+             "MicroMessenger/8.0")
+
+
+@benchmarking.data("a year of logins and mistyped passwords (django-axes' logs)", order=30)
+def build_login_logs(ctx):
+    rng = random.Random(30)
+    usernames = list(get_user_model().objects.order_by("pk").values_list("username", flat=True))
+    now = timezone.now()
+    year = dt.timedelta(days=365).total_seconds()
+    login_path = reverse("admin:login")
+
+    def seen(index, count):
+        """The index-th of count moments spread over the past year, the oldest first."""
+        return now - dt.timedelta(seconds=year * (count - index) / count)
+
+    def visit(model, at, **fields):
+        return model(username=rng.choice(usernames), ip_address=f"10.{rng.randrange(256)}.{rng.randrange(256)}.1",
+                     user_agent=rng.choice(_BROWSERS), http_accept="text/html", path_info=login_path,
+                     attempt_time=at, **fields)
+
+    logins = int(ctx.scale * LOGINS_PER_CASE)
+    failures = int(ctx.scale * FAILURES_PER_CASE)
+    # attempt_time is auto_now_add: bulk_create would stamp every row with now.
+    for model in (AccessLog, AccessFailureLog):
+        model._meta.get_field("attempt_time").auto_now_add = False
+    try:
+        for start in range(0, logins, 20_000):
+            AccessLog.objects.bulk_create(
+                [visit(AccessLog, at, logout_time=at + dt.timedelta(hours=2) if rng.random() < 0.6 else None,
+                       session_hash=f"{i:064x}")
+                 for i in range(start, min(start + 20_000, logins)) for at in (seen(i, logins),)],
+                batch_size=5000)
+        AccessFailureLog.objects.bulk_create([visit(AccessFailureLog, seen(i, failures)) for i in range(failures)],
+                                             batch_size=5000)
+    finally:
+        for model in (AccessLog, AccessFailureLog):
+            model._meta.get_field("attempt_time").auto_now_add = True
+
+
+# The counterpart is django-axes' own admin, as the admin showed the login log before.
+benchmarking.plain_admin_site.register(AccessLog, axes_admin.AccessLogAdmin)
+benchmarking.admin_list_scenario(
+    "admin_login_log_superuser", AccessLog, username="admin",
+    help="The admin's login log (django-axes' access logs), first page, as the superuser: a year of logins "
+         "(half a million at a million cases); counterpart: django-axes' own admin (a date hierarchy, a filter "
+         "on the paths in use, every login counted).")
