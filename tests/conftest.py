@@ -97,6 +97,16 @@ def supervisor(db):
     return make_user(Role.SUPERVISOR)
 
 
+def statements_reading(client, url: str, table: str):
+    """GET ``url``: (the response, the SQL of its statements that read ``table``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, [q["sql"] for q in queries.captured_queries if f'"{table}"' in q["sql"]]
+
+
 @pytest.fixture
 def assert_constant_queries(django_assert_num_queries):
     """Fetch ``url`` at two table sizes and prove the query count does not grow.

@@ -11,16 +11,6 @@ def hall(db):
     return HallFactory(name="测试审批服务大厅")
 
 
-def statements_reading(client, url: str, table: str):
-    """GET ``url``: (the response, the SQL of its statements that read ``table``)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    return response, [q["sql"] for q in queries.captured_queries if f'"{table}"' in q["sql"]]
-
-
 def make_director(hall, name, department_name="市教育局", *, with_user=True):
     return DirectorFactory(hall=hall, name=name, department_name=department_name, with_user=with_user)
 

@@ -12,8 +12,8 @@ from policyops.models import District, ServiceHall
 from policyops.roles import Role
 from programs.halls import codes, generator, services
 from programs.halls.models import Director, DutyShift, Evaluation, FollowUp, HallSettings, SignAttempt
-from tests.conftest import make_user
-from tests.halls.conftest import make_director, statements_reading
+from tests.conftest import make_user, statements_reading
+from tests.halls.conftest import make_director
 from tests.halls.factories import HallFactory, ProblemFactory, UnavailabilityFactory, WorkRecordFactory
 
 pytestmark = pytest.mark.django_db

@@ -25,8 +25,8 @@ from programs.halls.models import (
     Unavailability,
     WorkRecord,
 )
-from tests.conftest import make_user
-from tests.halls.conftest import make_director, statements_reading
+from tests.conftest import make_user, statements_reading
+from tests.halls.conftest import make_director
 from tests.halls.factories import DutyShiftFactory, HallFactory
 
 pytestmark = pytest.mark.django_db
