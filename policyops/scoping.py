@@ -107,8 +107,29 @@ def visibility_q(model, user) -> models.Q | None:
     if district_id is not None:
         conditions.append(models.Q(**{model.district_lookup: district_id}))
     if user is not None and user.is_authenticated:
-        conditions += [models.Q(**{path: user}) for path in getattr(model, "owner_lookups", ())]
+        conditions += [owned_q(model, path, user) for path in getattr(model, "owner_lookups", ())]
     return reduce(or_, conditions) if conditions else None
+
+
+def owned_q(model, path: str, user) -> models.Q:
+    """``Q(path=user)``, with the owning rows read first where the path ends in two relations
+    (``record__shift__director__person__user``: the ids of the user's directors, then
+    ``record__shift__director__in``). Written as joins, the owner's OR took the director's
+    lists through eight tables, and PostgreSQL spent 8–11 ms planning each of a page's
+    statements for a 5 ms answer (issue 12); a user owns a handful of such rows, read once per
+    user object (a request) and model."""
+    parts = path.split("__")
+    if len(parts) < 3:
+        return models.Q(**{path: user})
+    head, tail = "__".join(parts[:-2]), "__".join(parts[-2:])
+    owner_model = model
+    for name in parts[:-2]:
+        owner_model = owner_model._meta.get_field(name).related_model
+    known = user.__dict__.setdefault("_policyops_owned_ids", {})
+    key = (owner_model._meta.label, tail)
+    if key not in known:
+        known[key] = list(owner_model._base_manager.filter(**{tail: user}).values_list("pk", flat=True))
+    return models.Q(**{f"{head}__in": known[key]})
 
 
 class DistrictScopedQuerySet(models.QuerySet):

@@ -145,3 +145,24 @@ def test_the_hall_filter_offers_the_halls_in_view_without_reading_the_ratings(cl
     assert {hall.pk, quiet_hall.pk} <= offered and world["other_hall"].pk not in offered
     # The ratings are read twice (the capped count and the page), never for the filter's choices.
     assert len(reading_ratings) == 2
+
+
+def test_an_owners_rows_are_found_by_their_directors_ids_not_through_joins(client, world):
+    from tests.halls.factories import ProblemFactory
+
+    mine = ProblemFactory(record=WorkRecord.objects.get(shift=world["mine"]))
+    client.force_login(world["zhang"].person.user)
+    response, reading = statements_reading(client, reverse("admin:halls_problem_changelist"), "halls_problem")
+    assert {problem.pk for problem in response.context["cl"].result_list} == {mine.pk}
+    count = next(sql for sql in reading if "COUNT(" in sql)
+    assert '"halls_director"' not in count and '"policyops_person"' not in count
+
+
+def test_the_owners_ids_are_read_once_per_user_object(world, django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=world["zhang"].person.user_id)
+    record = WorkRecord.objects.get(shift=world["mine"])
+    assert set(DutyShift.objects.visible_to(user)) == {world["mine"], world["covered"]}
+    with django_assert_num_queries(1):  # the list itself: the ids and the district are known
+        assert set(WorkRecord.objects.visible_to(user)) == {record}
