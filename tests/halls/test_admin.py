@@ -447,3 +447,15 @@ def test_the_sign_in_log_never_counts_every_attempt_nor_reads_its_values(client,
     assert len(counts) == 1 and "LIMIT 1001" in counts[0]
     assert not any("DISTINCT" in sql or "MIN(" in sql for sql in reading)
     assert len(client.get(url, {"action": "sign_out"}).context["cl"].result_list) == 0
+
+
+def test_the_problem_list_reads_newest_record_first_in_a_fixed_number_of_queries(client, hall, three,
+                                                                                 assert_constant_queries):
+    client.force_login(make_user(Role.DIRECTOR, district=hall.district))
+    response = assert_constant_queries(client, reverse("admin:halls_problem_changelist"), _records_of(three, hall))
+    rows = response.context["cl"].result_list
+    assert [problem.record.shift.date for problem in rows] == sorted((p.record.shift.date for p in rows),
+                                                                     reverse=True)
+    assert len(rows) == 28
+    # The work record column names the shift: its date, hall and director on duty.
+    assert str(rows[0].record.shift) in response.content.decode()

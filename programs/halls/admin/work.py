@@ -106,12 +106,22 @@ class WorkRecordAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, Read
 
 
 @admin.register(Problem)
-class ProblemAdmin(HallWorkflowAdminMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
-    list_display = ("short_description", "hall", "date", "state")
+class ProblemAdmin(PrecomputedResultListMixin, HallWorkflowAdminMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin,
+                   HistoryAdmin):
+    """Problems found on duty, newest work record first. Built as the work records' list
+    (policyops.admin_list): Django wrote its hundred rows in ~33 ms of the director's 54 ms at a
+    million cases, and counted them twice. The work record column names the shift (date, hall,
+    director on duty), joined, so no row reads it apart."""
+
+    list_display = ("short_description", "record", "state")
     list_filter = ("state", "record__shift__hall")
-    list_select_related = ("record__shift__hall",)
+    list_select_related = ("record__shift__hall", "record__shift__director__person")
     search_fields = ("description", "proposal")
-    ordering = ("-record__shift__date", "-id")
+    # Records are written as shifts are served, so their ids keep the shifts' order; the record's
+    # index gives it without reading the shifts' dates.
+    ordering = ("-record", "-id")
+    sortable_by = ("record",)
+    list_per_page = 50
     fields = ("record", "description", "proposal", "state", "audit_trail")
     readonly_fields = fields
     actions = [workflow_bulk_action(a.name, a.label, permissions=("follow_up",)) for a in PROBLEM_ACTIONS]
@@ -122,14 +132,6 @@ class ProblemAdmin(HallWorkflowAdminMixin, DistrictScopedAdminMixin, ReadOnlyAdm
     @admin.display(description=gettext_lazy("problem found"))
     def short_description(self, obj):
         return str(obj)
-
-    @admin.display(description=gettext_lazy("service hall"), ordering="record__shift__hall__name")
-    def hall(self, obj):
-        return obj.record.shift.hall
-
-    @admin.display(description=gettext_lazy("date"), ordering="record__shift__date")
-    def date(self, obj):
-        return obj.record.shift.date
 
     @admin.display(description=gettext_lazy("audit trail"))
     def audit_trail(self, obj):
