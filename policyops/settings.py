@@ -207,6 +207,9 @@ AXES_RESET_ON_SUCCESS = True  # a successful login forgets earlier typos
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "policyops.lockout.lockout_response"  # a Chinese page, status 429
 AXES_CLIENT_IP_CALLABLE = "policyops.ratelimit.client_address"  # the address the public rate limits use
+# Every mistyped password is kept (Admin → 登录失败: who, from where, whether it locked the pair out),
+# not only the pair's running count that a successful login clears; axes keeps the newest 1,000 a name.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
 # --- HTTPS and browser protections ------------------------------------------------------
 # Always (the laptop too): no MIME sniffing, no framing, the referrer only to this site.

@@ -229,6 +229,19 @@ def test_a_login_without_a_client_address_is_logged_without_one(client, db):
 
 
 @override_settings(AXES_ENABLED=True)
+def test_each_wrong_password_is_kept_after_the_right_one_clears_the_count(client, db):
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    user = make_user(Role.CLERK)
+    for _ in range(5):
+        log_in(client, user.username, "wrong-password", ip="10.0.0.7")
+    log_in(client, user.username, PASSWORD, ip="10.0.0.8")
+    AccessAttempt.objects.all().delete()  # the lockout lifted in the admin
+    failures = AccessFailureLog.objects.filter(username=user.username).order_by("attempt_time", "id")
+    assert [(f.ip_address, f.locked_out) for f in failures] == [("10.0.0.7", False)] * 4 + [("10.0.0.7", True)]
+
+
+@override_settings(AXES_ENABLED=True)
 def test_four_wrong_passwords_do_not_lock(client, db):
     user = make_user(Role.CLERK)
     for _ in range(4):
