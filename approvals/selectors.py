@@ -43,19 +43,27 @@ def normalise_search(text: str | None) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()[:100]
 
 
-def case_search(text: str) -> Q:
-    """The cases whose number or applicant contains ``text`` (every list's and the admin's search).
+def case_number_contains(text: str, *, prefix: str = "") -> Q | None:
+    """The cases whose number contains ``text``; None when no case number can contain it.
+    ``prefix`` is the path to the case from another model ("case__").
 
     A whole case number (rules.WHOLE_CASE_NUMBER) is contained in one number only, its own,
     and is looked up by the number's unique index: over a million numbers sharing most of its
-    trigrams ("000", "202", "PD-") the trigram index took ~40 ms to answer (issue 12). A term
-    no case number can contain (a name) asks the applicants alone.
+    trigrams ("000", "202", "PD-") the trigram index took ~40 ms to answer (issue 12).
     """
     if rules.WHOLE_CASE_NUMBER.fullmatch(text):
-        return Q(number=text.upper()) | Q(applicant_name__icontains=text)
+        return Q(**{f"{prefix}number": text.upper()})
     if not rules.may_be_in_case_number(text):
-        return Q(applicant_name__icontains=text)
-    return Q(number__icontains=text) | Q(applicant_name__icontains=text)
+        return None
+    return Q(**{f"{prefix}number__icontains": text})
+
+
+def case_search(text: str) -> Q:
+    """The cases whose number or applicant contains ``text`` (every list's and the admin's
+    search); a term no case number can contain (a name) asks the applicants alone."""
+    number = case_number_contains(text)
+    applicant = Q(applicant_name__icontains=text)
+    return applicant if number is None else number | applicant
 
 
 def search_cases(cases, text: str):

@@ -13,16 +13,17 @@ MAX_LIMIT = 200
 MAX_OFFSET = 10**9
 
 
-def capped_count(rows, cap: int) -> int:
+def capped_count(rows, cap: int, *, in_list_order: bool = False) -> int:
     """How many of ``rows`` there are, counted up to ``cap`` + 1.
 
-    Without the list's order: the count of the first cap + 1 rows is the same in any order,
-    and PostgreSQL then reads any cap + 1 entries of an index instead of sorting its way to
-    the first ones (the front list of a district with 638,000 cases: 4.7 ms -> 0.8 ms).
+    Without the list's order unless ``in_list_order``: the count of the first cap + 1 rows is
+    the same in any order, and PostgreSQL then reads any cap + 1 entries of an index instead
+    of sorting its way to the first ones (the front list of a district with 638,000 cases:
+    4.7 ms -> 0.8 ms).
     """
     if not hasattr(rows, "order_by"):  # a list, not a queryset
         return min(len(rows), cap + 1)
-    if not rows.query.is_sliced:  # a slice's rows depend on the order: keep it
+    if not rows.query.is_sliced and not in_list_order:  # a slice's rows depend on the order: keep it
         rows = rows.order_by()
     return rows[: cap + 1].count()  # SELECT COUNT(*) FROM (… LIMIT cap + 1)
 
@@ -34,14 +35,24 @@ class CappedPaginator(Paginator):
     """
 
     cap = COUNT_CAP
+    count_in_list_order = False
 
     @cached_property
     def count(self) -> int:
-        return capped_count(self.object_list, self.cap)
+        return capped_count(self.object_list, self.cap, in_list_order=self.count_in_list_order)
 
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+
+class CappedInListOrderPaginator(CappedPaginator):
+    """For a log whose order an index gives (newest first): counted in that order, the count
+    reads the index as far as the page would. Free to count in any order, PostgreSQL chose
+    to merge the seal uses with the cases matching "PD-2025" by case id, from the oldest
+    case, and read 800,000 of them (0.25 s against 34 ms; issue 12)."""
+
+    count_in_list_order = True
 
 
 class CappedLimitOffsetPagination(LimitOffsetPagination):

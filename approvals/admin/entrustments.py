@@ -2,7 +2,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Subquery
+from django.db.models import Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from approvals import forms as approval_forms
-from approvals import rules
+from approvals import rules, selectors
 from approvals.actions import ENTRUSTMENT_ACTIONS
 from approvals.admin.common import ApprovalsMedia
 from approvals.models import (
@@ -28,6 +28,8 @@ from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, form_page, workflow_bulk_action
 from policyops.errors import PolicyOpsError
 from policyops.models import Department, PolicyDocument
+from policyops.pagination import COUNT_CAP, CappedInListOrderPaginator
+from policyops.search_indexes import narrowed_to_ids
 
 CONTENT_FIELDS = ("agency", "authority", "powers", "entrusted_content", "management_requirements", "workflow",
                   "period_start", "period_end", "legal_liability", "signed_on")
@@ -253,8 +255,28 @@ class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnl
     list_display = ("used_on", "seal", "case", "action_label", "used_by")
     list_filter = (SealUseActionFilter, "seal", ("used_on", admin.DateFieldListFilter))
     search_fields = ("case__number", "seal__name")
+    search_help_text = gettext_lazy("Case number (or a part of it), or the seal's text.")
     list_select_related = ("seal", "case", "used_by")
     sortable_by = ("used_on",)  # the order the index gives
+    paginator = CappedInListOrderPaginator
+
+    def get_search_results(self, request, queryset, search_term):
+        """The uses of the seals whose text holds the term, or of the cases whose number does,
+        both found first by their own indexes (the seals are few; the numbers are
+        trigram-indexed). Django's OR over the two joined tables used no index: PostgreSQL
+        walked the log newest first, joining each use's case and seal, 0.4-0.8 s a search
+        at a million cases (issue 12). More than 1,000 matching numbers ("PD-2025") are
+        joined as before, as they fill a page quickly."""
+        term = selectors.normalise_search(search_term)
+        if not term:
+            return super().get_search_results(request, queryset, search_term)
+        found = Q(seal__in=list(ApprovalSeal.objects.filter(name__icontains=term).values_list("pk", flat=True)))
+        number = selectors.case_number_contains(term)
+        if number is not None:
+            cases = narrowed_to_ids(ApprovalCase.objects.all(), number, COUNT_CAP)
+            found |= Q(case__in=cases) if cases is not None else selectors.case_number_contains(term, prefix="case__")
+        # The rows come from the scoped queryset; the mixin then leaves them as they are.
+        return super().get_search_results(request, queryset.filter(found), "")
 
     @admin.display(description=gettext_lazy("action"), ordering="action")
     def action_label(self, obj):

@@ -44,3 +44,50 @@ def test_the_log_is_counted_up_to_the_cap_only(client, supervisor):
 def test_the_log_reads_its_newest_rows_from_an_index():
     plan = plans.plan_of(SealUse.objects.order_by("-used_on", "-id")[:100], off=plans.WHOLE_TABLE_OR_SORT)
     assert "sealuse_newest_first" in plan and "Sort" not in plan, plan
+
+
+def _use(case, seal, clerk):
+    return SealUse.objects.create(seal=seal, case=case, action=SealUse.STEPS[0], used_on=case.received_on,
+                                  used_by=clerk)
+
+
+def _found(client, term) -> list:
+    response = client.get(reverse(CHANGELIST), {"q": term})
+    assert response.status_code == 200
+    return [use.pk for use in response.context["cl"].result_list]
+
+
+def test_a_search_finds_a_cases_uses_by_its_number_or_a_part_of_it(client, supervisor, power, entrustment, clerk):
+    seal = entrustment.seals.first()
+    case, other = register_case(power, clerk=clerk), register_case(power, clerk=clerk)
+    mine = _use(case, seal, clerk)
+    _use(other, seal, clerk)
+    client.force_login(supervisor)
+    for term in (case.number, case.number.lower(), case.number[-6:]):
+        assert _found(client, term) == [mine.pk], term
+    assert _found(client, "审批事项") == []  # no seal's text, and no number holds it
+
+
+def test_a_search_finds_a_seals_uses_by_its_text(client, supervisor, power, entrustment, clerk):
+    seal = entrustment.seals.first()
+    uses = {_use(register_case(power, clerk=clerk), seal, clerk).pk for _ in range(2)}
+    client.force_login(supervisor)
+    assert set(_found(client, seal.name[1:5])) == uses
+
+
+def test_a_search_finds_the_cases_and_seals_before_it_reads_the_log(client, supervisor, power, entrustment, clerk):
+    case = register_case(power, clerk=clerk)
+    _use(case, entrustment.seals.first(), clerk)
+    client.force_login(supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse(CHANGELIST), {"q": case.number[-6:]})
+    reading_log = [q["sql"] for q in queries.captured_queries if '"approvals_sealuse"' in q["sql"]]
+    assert reading_log and not any("LIKE" in sql for sql in reading_log), reading_log
+
+
+def test_the_log_is_counted_in_its_own_order(client, supervisor):
+    client.force_login(supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse(CHANGELIST))
+    (count,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] and "approvals_sealuse" in q["sql"]]
+    assert "ORDER BY" in count and "LIMIT 1001" in count

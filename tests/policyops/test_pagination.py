@@ -89,3 +89,18 @@ def test_a_sliced_list_is_counted_in_its_own_order(seeded):
 
 def test_a_plain_list_is_counted_up_to_one_past_the_cap():
     assert SmallCap(list(range(9)), 2).count == 6 and SmallCap([1, 2], 2).count == 2
+
+
+def test_a_list_counted_in_its_order_keeps_it(seeded):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from policyops.pagination import CappedInListOrderPaginator
+
+    class SmallCapInOrder(CappedInListOrderPaginator):
+        cap = 5
+
+    with CaptureQueriesContext(connection) as captured:
+        assert SmallCapInOrder(District.objects.order_by("-position", "name"), 2).count == 6
+    (count,) = captured.captured_queries
+    assert "ORDER BY" in count["sql"]
