@@ -50,6 +50,7 @@ from django.urls import NoReverseMatch
 from django.utils import dateformat, formats, timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.safestring import SafeString
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import get_language, gettext
 
 from policyops.admin_base import ListCheckboxMixin
@@ -437,3 +438,69 @@ class PrecomputedResultListMixin:
     def page_rows(self, rows):
         """The page's rows (a sliced queryset) as the list shows them; override to annotate them."""
         return rows
+
+
+# --- searches through small related tables ------------------------------------------------------
+
+
+class RelatedFirstSearchMixin:
+    """A list's search through a relation to a small table (a shift's director or hall, an
+    attempt's user) finds that table's matching rows first, then filters the list by their ids.
+
+    Django writes each search field as ``icontains`` over the joined tables, OR'd: no index
+    serves such an OR, so every search, even one matching nothing, joined and read every row
+    in view (a supervisor's shift list: 45-54 ms for any term at a year of a 1,000-director
+    hall; issue 12). Here the directors, halls or users whose name holds the term are a short
+    query each, and the list asks ``director__in`` / ``hall__in``: no join.
+
+    ``search_relations_first`` names the relations (paths from the model) whose rows are few;
+    a search field through one of them (``director__person__name``) is looked up there, any
+    other field (``reason``) as Django does. Terms are split and AND-ed as Django splits them.
+    """
+
+    search_relations_first: tuple[str, ...] = ()
+
+    def _relation_of(self, field_name: str):
+        for path in self.search_relations_first:
+            if field_name.startswith(f"{path}{LOOKUP_SEP}"):
+                return path, field_name[len(path) + len(LOOKUP_SEP):]
+        return None, field_name
+
+    def get_search_results(self, request, queryset, search_term):
+        fields = self.get_search_fields(request)
+        if not search_term or not fields:
+            return super().get_search_results(request, queryset, search_term)
+        found_ids: dict = {}
+        for word in _search_words(search_term):
+            matches = models.Q()
+            for field_name in fields:
+                path, rest = self._relation_of(field_name)
+                if path is None:
+                    matches |= models.Q(**{f"{field_name}__icontains": word})
+                    continue
+                related = _model_at(self.model, path)
+                key = (related, rest, word)
+                if key not in found_ids:
+                    found_ids[key] = list(related._base_manager.filter(**{f"{rest}__icontains": word})
+                                          .values_list("pk", flat=True))
+                matches |= models.Q(**{f"{path}__in": found_ids[key]})
+            queryset = queryset.filter(matches)
+        # Rows of the list's own queryset: the admin's scoping leaves them as they are.
+        return super().get_search_results(request, queryset, "")
+
+
+def _search_words(search_term: str) -> list[str]:
+    """The words of a search, as Django's admin splits them (quoted phrases kept whole)."""
+    words = []
+    for bit in smart_split(search_term):
+        if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+            bit = unescape_string_literal(bit)
+        if bit:
+            words.append(bit)
+    return words
+
+
+def _model_at(model, path: str):
+    for name in path.split(LOOKUP_SEP):
+        model = model._meta.get_field(name).related_model
+    return model

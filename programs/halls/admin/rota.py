@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from policyops import timeline
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
-from policyops.admin_list import PrecomputedResultListMixin
+from policyops.admin_list import PrecomputedResultListMixin, RelatedFirstSearchMixin
 from policyops.admin_workflow import form_page
 from policyops.errors import PolicyOpsError
 from policyops.models import ServiceHall
@@ -50,8 +50,8 @@ class SignAttemptInline(admin.TabularInline):
 
 
 @admin.register(DutyShift)
-class DutyShiftAdmin(PrecomputedResultListMixin, HallWorkflowAdminMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin,
-                     HistoryAdmin):
+class DutyShiftAdmin(PrecomputedResultListMixin, RelatedFirstSearchMixin, HallWorkflowAdminMixin,
+                     DistrictScopedAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
     """A year of a 1,000-director hall is some 13,000 shifts: a director's list took 72 ms (two
     full counts, a sort of every shift in view, the date hierarchy's MIN/MAX and DISTINCT months,
     100 rows through Django's cells). Built as the ratings' list (policyops.admin_list): in the
@@ -64,6 +64,7 @@ class DutyShiftAdmin(PrecomputedResultListMixin, HallWorkflowAdminMixin, Distric
     list_per_page = 50
     sortable_by = ("date",)  # dutyshift_by_date
     search_fields = ("director__person__name", "substitute__person__name", "hall__name")
+    search_relations_first = ("director", "substitute", "hall")
     fields = ("hall", "date", "director", "starts_at", "ends_at", "state", "substitute", "substitution_reason",
               "objection_reason", "signed_in_at", "signed_out_at", "left_without_sign_out", "left_early",
               "audit_trail")
@@ -181,7 +182,8 @@ class SignActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(SignAttempt)
-class SignAttemptAdmin(PrecomputedResultListMixin, ReadOnlyAdminMixin, DistrictScopedAdminMixin, admin.ModelAdmin):
+class SignAttemptAdmin(PrecomputedResultListMixin, RelatedFirstSearchMixin, ReadOnlyAdminMixin,
+                       DistrictScopedAdminMixin, admin.ModelAdmin):
     """Every attempt, two or three a served shift: tens of thousands a year for a big hall. Built as
     the shifts' list (policyops.admin_list): newest first in an index's order, counted to 1,000,
     fifty a page, times as ranges (the date filter)."""
@@ -190,6 +192,7 @@ class SignAttemptAdmin(PrecomputedResultListMixin, ReadOnlyAdminMixin, DistrictS
     list_filter = ("success", SignActionFilter, "hall", ("at", admin.DateFieldListFilter))
     list_select_related = ("user", "hall", "shift__hall", "shift__director__person")
     search_fields = ("user__username", "reason")
+    search_relations_first = ("user",)
     exclude = ("code", "code_counter")
     list_per_page = 50
     sortable_by = ("at",)  # signattempt_newest_first

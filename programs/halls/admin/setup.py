@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from policyops.admin_base import AuditedAdminMixin, HistoryAdmin
+from policyops.admin_list import RelatedFirstSearchMixin
 from programs.halls import codes, services
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from programs.halls.admin.common import MANAGE_ROTA
@@ -117,11 +118,12 @@ class DirectorAdmin(DistrictScopedAdminMixin, HistoryAdmin):
 
 
 @admin.register(Unavailability)
-class UnavailabilityAdmin(DistrictScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class UnavailabilityAdmin(RelatedFirstSearchMixin, DistrictScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("director", "date", "reason")
     list_filter = ("director__hall",)
     list_select_related = ("director__person",)
     search_fields = ("director__person__name", "reason")
+    search_relations_first = ("director",)
     date_hierarchy = "date"
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
-from policyops.admin_list import PrecomputedResultListMixin
+from policyops.admin_list import PrecomputedResultListMixin, RelatedFirstSearchMixin
 from policyops.admin_workflow import workflow_bulk_action
 from programs.halls.actions import PROBLEM_ACTIONS
 from policyops.admin_scoping import DistrictScopedAdminMixin
@@ -48,7 +48,8 @@ def _count_of(related, column: str):
 
 
 @admin.register(WorkRecord)
-class WorkRecordAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin, HistoryAdmin):
+class WorkRecordAdmin(PrecomputedResultListMixin, RelatedFirstSearchMixin, DistrictScopedAdminMixin, ReadOnlyAdminMixin,
+                      HistoryAdmin):
     """One record a served shift: a big hall writes some 13,000 a year. The cases and problems
     are counted for the page's rows only (page_rows; counted for every record and grouped, the
     list read them all), and the list is built as the shifts' (policyops.admin_list): newest
@@ -58,6 +59,7 @@ class WorkRecordAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, Read
     list_filter = ("shift__hall",)
     list_select_related = ("shift__hall", "shift__director__person")
     search_fields = ("shift__director__person__name", "opinions")
+    search_relations_first = ("shift__director",)
     ordering = ("-shift", "-id")  # the shift's own order, newest first: dutyshift_by_date backwards
     list_per_page = 50
     sortable_by = ("shift",)
