@@ -57,6 +57,7 @@ from policyops.admin_base import ListCheckboxMixin
 from policyops.formatting import escaped, escaped_unless_safe
 from policyops.pagination import CappedPaginator
 from policyops.reversing import url_maker
+from policyops.scoping import model_at
 
 
 @dataclass(frozen=True)
@@ -478,7 +479,7 @@ class RelatedFirstSearchMixin:
                 if path is None:
                     matches |= models.Q(**{f"{field_name}__icontains": word})
                     continue
-                related = _model_at(self.model, path)
+                related = model_at(self.model, path)
                 key = (related, rest, word)
                 if key not in found_ids:
                     found_ids[key] = list(related._base_manager.filter(**{f"{rest}__icontains": word})
@@ -498,9 +499,3 @@ def _search_words(search_term: str) -> list[str]:
         if bit:
             words.append(bit)
     return words
-
-
-def _model_at(model, path: str):
-    for name in path.split(LOOKUP_SEP):
-        model = model._meta.get_field(name).related_model
-    return model

@@ -122,9 +122,7 @@ def owned_q(model, path: str, user) -> models.Q:
     if len(parts) < 3:
         return models.Q(**{path: user})
     head, tail = "__".join(parts[:-2]), "__".join(parts[-2:])
-    owner_model = model
-    for name in parts[:-2]:
-        owner_model = owner_model._meta.get_field(name).related_model
+    owner_model = model_at(model, head)
     known = user.__dict__.setdefault("_policyops_owned_ids", {})
     key = (owner_model._meta.label, tail)
     if key not in known:
@@ -173,6 +171,13 @@ def visible_districts(user):
     if sees_all_districts(user):
         return District.objects.all()
     return District.objects.filter(pk=user_district_id(user))
+
+
+def model_at(model, lookup: str):
+    """The model a chain of relations (``a__b``) from ``model`` arrives at."""
+    for name in lookup.split("__"):
+        model = model._meta.get_field(name).related_model
+    return model
 
 
 def follow(obj, lookup: str):
