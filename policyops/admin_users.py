@@ -276,7 +276,7 @@ class LoginLogListMixin(PrecomputedResultListMixin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        names = [term, *get_user_model().objects.filter(username__icontains=term).values_list("username", flat=True)]
+        names = [term, *User.objects.filter(username__icontains=term).values_list("username", flat=True)]
         found = Q(username__in=names)
         try:
             found |= Q(ip_address=str(ipaddress.ip_address(term)))

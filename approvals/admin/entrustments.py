@@ -265,8 +265,9 @@ class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnl
         both found first by their own indexes (the seals are few; the numbers are
         trigram-indexed). Django's OR over the two joined tables used no index: PostgreSQL
         walked the log newest first, joining each use's case and seal, 0.4-0.8 s a search
-        at a million cases (issue 12). More than 1,000 matching numbers ("PD-2025") are
-        joined as before, as they fill a page quickly."""
+        at a million cases (issue 12). More than 1,000 matching numbers (a year's, "PD-2025")
+        are joined as before: 80 ms for a recent year, whose uses lead the log, 0.4 s for the
+        oldest."""
         term = selectors.normalise_search(search_term)
         if not term:
             return super().get_search_results(request, queryset, search_term)
