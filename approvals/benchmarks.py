@@ -276,6 +276,10 @@ admin_list_scenario("admin_seal_use_list_supervisor", SealUse, username="supervi
                     help="The admin's seal-use log (用章记录), first page, as the supervisor: one to three uses per "
                          "case of an entrusted power; counterpart: a plain ModelAdmin with a filter on the action's "
                          "values and a date hierarchy.")
+page_scenario("admin_seal_use_search_supervisor", url="/admin/approvals/sealuse/?q=000123",
+              plain_url="/plain-admin/approvals/sealuse/?q=000123", username="supervisor",
+              help="The seal-use log searched for a part of a case number (000123: one case a year), as the "
+                   "supervisor; counterpart: the plain ModelAdmin's search over the joined case and seal.")
 
 
 class PlainAuditAdmin(admin.ModelAdmin):
