@@ -153,7 +153,12 @@ class CalendarOverrideAdmin(ImportExportMixin, HistoryAdmin):
 
 
 @admin.register(OfficialCalendarYear)
-class OfficialCalendarYearAdmin(HistoryAdmin):
+class OfficialCalendarYearAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+    """Read-only: a year is marked official only by importing its notice (日历调整 → 导入年度官方日历),
+    which writes its dates, recomputes the deadlines they move and names who imported it. Added,
+    changed or deleted here, the mark made a year count as official with none of its holidays
+    and moved no deadline, and anyone could be named as its importer (a select of every account)."""
+
     list_display = ("year", "notice", "imported_at", "imported_by")
     list_select_related = ("imported_by",)
 

@@ -24,7 +24,10 @@ class PolicyOpsConfig(AppConfig):
             Role.SUPERVISOR,
             "policyops.view_all_districts", "policyops.review_policytask", "policyops.view_auditentry",
             *crud_perms("policyops", "person", "department", "servicehall", "policydocument", "indicator",
-                        "indicatorreading", "policytask", "calendaroverride", "officialcalendaryear"),
+                        "indicatorreading", "policytask", "calendaroverride"),
+            # Written only by the official calendar's import (policyops.services), which the
+            # overrides' add permission opens.
+            "policyops.view_officialcalendaryear",
         )
         roles.grant(Role.SUPERVISOR, "auth.view_user", "auth.add_user", "auth.change_user")
         # README: supervisors edit the reminder schedules (周期任务) and may run a sweep now. They add

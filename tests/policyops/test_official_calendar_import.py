@@ -106,3 +106,21 @@ def test_a_failing_recompute_rolls_the_import_back(supervisor):
         calendar.calendar_changed.disconnect(broken)
     assert not CalendarOverride.objects.exists()
     assert not OfficialCalendarYear.objects.exists()
+
+
+def test_the_official_year_mark_is_only_read_in_the_admin(client, supervisor):
+    from django.urls import reverse
+
+    marker = services.calendar_import_official_year(year=2027, rows=[(D(2027, 1, 1), False, "元旦")],
+                                                    acting_user=supervisor)
+    client.force_login(supervisor)
+    assert client.get(reverse("admin:policyops_officialcalendaryear_changelist")).status_code == 200
+    assert client.get(reverse("admin:policyops_officialcalendaryear_change", args=[marker.pk])).status_code == 200
+    assert client.get(reverse("admin:policyops_officialcalendaryear_add")).status_code == 403
+    client.post(reverse("admin:policyops_officialcalendaryear_change", args=[marker.pk]),
+                {"year": 2027, "notice": "改", "imported_by": ""})
+    client.post(reverse("admin:policyops_officialcalendaryear_delete", args=[marker.pk]), {"post": "yes"})
+    marker.refresh_from_db()
+    assert (marker.notice, marker.imported_by) == ("", supervisor)
+    # The import itself stays open to the supervisor (the overrides' add permission).
+    assert client.get(reverse("admin:policyops_calendaroverride_import_official_year")).status_code == 200
