@@ -241,9 +241,10 @@ benchmarking.admin_list_scenario(
     help="The admin's work records (工作记实), first page, as 平度市's director: one a served shift, with its "
          "cases and problems counted; counterpart: a plain ModelAdmin counting them for every record.")
 
+
 class PlainProblemAdmin(admin.ModelAdmin):
-    """The problem list as ours was: hall and date columns, a hundred rows through Django's
-    cells, every problem counted twice."""
+    """The problem list as ours was, less its district scoping (plain admins show every row):
+    hall and date columns, a hundred rows through Django's cells, every problem counted twice."""
 
     list_display = ("description", "hall", "date", "state")
     list_filter = ("state", "record__shift__hall")
