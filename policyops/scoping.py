@@ -122,12 +122,17 @@ def owned_q(model, path: str, user) -> models.Q:
     if len(parts) < 3:
         return models.Q(**{path: user})
     head, tail = "__".join(parts[:-2]), "__".join(parts[-2:])
-    owner_model = model_at(model, head)
+    return models.Q(**{f"{head}__in": owner_ids(model_at(model, head), tail, user)})
+
+
+def owner_ids(model, lookup: str, user) -> list:
+    """The ids of ``model``'s rows whose ``lookup`` is ``user`` (a user's directors: ``Director``,
+    ``"person__user"``), read once per user object (a request) and kept on it."""
     known = user.__dict__.setdefault("_policyops_owned_ids", {})
-    key = (owner_model._meta.label, tail)
+    key = (model._meta.label, lookup)
     if key not in known:
-        known[key] = list(owner_model._base_manager.filter(**{tail: user}).values_list("pk", flat=True))
-    return models.Q(**{f"{head}__in": known[key]})
+        known[key] = list(model._base_manager.filter(**{lookup: user}).values_list("pk", flat=True))
+    return known[key]
 
 
 class DistrictScopedQuerySet(models.QuerySet):

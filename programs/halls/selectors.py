@@ -11,6 +11,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, When
 from django.utils import timezone
 
 from policyops.months import next_month
+from policyops.scoping import owner_ids
 from programs.halls import rules
 from programs.halls.models import Director, DutyShift, Evaluation, FollowUp, Problem, WorkRecord
 from programs.halls.querysets import counted_q
@@ -64,10 +65,11 @@ def public_rota(hall, first: dt.date) -> list[RotaRow]:
     return rows
 
 
-def _directors_of(user):
-    # As a subquery: joined to the directors and their persons, the user's shifts were found by
-    # reading every upcoming shift of every director (issue 12).
-    return Director.objects.filter(person__user=user).values("pk")
+def _directors_of(user) -> list:
+    # By their ids, read once per request as district scoping reads them (scoping.owner_ids):
+    # joined to the directors and their persons, the user's shifts were found by reading every
+    # upcoming shift of every director (issue 12).
+    return owner_ids(Director, "person__user", user)
 
 
 def _mine(user) -> Q:
