@@ -335,6 +335,18 @@ def test_the_shift_list_asks_for_the_directors_district_once(client, hall, three
     assert rows.count(f'"district_id" = {hall.district_id}') == 1
 
 
+def _director_beside_another_districts_shifts(rf, hall, three):
+    """A request of the hall's district director, with a shift at that hall and one at another
+    district's hall."""
+    other = HallFactory(district=District.objects.exclude(pk=hall.district_id).first())
+    _shifts_of(three, hall)(1)
+    _shifts_of([make_director(other, "外区甲"), make_director(other, "外区乙"), make_director(other, "外区丙")],
+               other)(1)
+    request = rf.get("/")
+    request.user = make_user(Role.DIRECTOR, district=hall.district)
+    return request
+
+
 def test_a_list_whose_get_queryset_skips_the_scoping_is_still_scoped(rf, hall, three):
     from policyops.admin_scoping import DistrictScopedAdminMixin
 
@@ -342,12 +354,7 @@ def test_a_list_whose_get_queryset_skips_the_scoping_is_still_scoped(rf, hall, t
         def get_queryset(self, request):
             return DutyShift.objects.all()  # forgets super(): the mixin's scoping never runs
 
-    other = HallFactory(district=District.objects.exclude(pk=hall.district_id).first())
-    _shifts_of(three, hall)(1)
-    _shifts_of([make_director(other, "外区甲"), make_director(other, "外区乙"), make_director(other, "外区丙")],
-               other)(1)
-    request = rf.get("/")
-    request.user = make_user(Role.DIRECTOR, district=hall.district)
+    request = _director_beside_another_districts_shifts(rf, hall, three)
     model_admin = Forgetful(DutyShift, admin.site)
     rows = model_admin.get_queryset(request)
     found, _duplicates = model_admin.get_search_results(request, rows, "")
@@ -364,12 +371,7 @@ def test_a_search_that_starts_from_the_manager_is_scoped_again(rf, hall, three):
     class Scoped(DistrictScopedAdminMixin, SearchingEverything):
         pass
 
-    other = HallFactory(district=District.objects.exclude(pk=hall.district_id).first())
-    _shifts_of(three, hall)(1)
-    _shifts_of([make_director(other, "外区甲"), make_director(other, "外区乙"), make_director(other, "外区丙")],
-               other)(1)
-    request = rf.get("/")
-    request.user = make_user(Role.DIRECTOR, district=hall.district)
+    request = _director_beside_another_districts_shifts(rf, hall, three)
     found, _duplicates = Scoped(DutyShift, admin.site).get_search_results(request, DutyShift.objects.none(), "甲")
     assert {shift.hall_id for shift in found} == {hall.pk}
 
