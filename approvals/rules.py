@@ -194,19 +194,63 @@ def time_used_alert(*, overdue: bool, days_left: int | None, budget_days: int | 
 # --- case numbers ---------------------------------------------------------------------------
 
 CASE_NUMBER_PREFIX = "PD"  # 平度: the only district the 49 powers are entrusted to
+CASE_SERIAL_DIGITS = 6
 # A whole case number: the prefix, the year of receipt and the year's serial in six digits.
-WHOLE_CASE_NUMBER = re.compile(rf"{CASE_NUMBER_PREFIX}-\d{{4}}-\d{{6}}", re.IGNORECASE)
+WHOLE_CASE_NUMBER = re.compile(rf"{CASE_NUMBER_PREFIX}-\d{{4}}-\d{{{CASE_SERIAL_DIGITS}}}", re.IGNORECASE)
+
+
+def case_number(year: int, serial: int) -> str:
+    """The number a case is registered under (services.case_register), e.g. PD-2024-000123."""
+    return f"{CASE_NUMBER_PREFIX}-{year}-{serial:0{CASE_SERIAL_DIGITS}d}"
 
 
 # What a case number is written with (case_number): a search term with any other character is
 # not part of one, and the search then reads only the applicants (selectors.case_search).
 CASE_NUMBER_CHARACTERS = frozenset(f"{CASE_NUMBER_PREFIX}-0123456789")
+# case_number's layout, a character a place ("#" a digit); a serial past six digits goes on in digits.
+_CASE_NUMBER_LAYOUT = f"{CASE_NUMBER_PREFIX}-####-" + "#" * CASE_SERIAL_DIGITS
+_CASE_NUMBER_FIXED_START = f"{CASE_NUMBER_PREFIX}-"  # what every number begins with
+
+
+def _fits_layout_at(text: str, place: int) -> bool:
+    for offset, char in enumerate(text, start=place):
+        expected = _CASE_NUMBER_LAYOUT[offset] if offset < len(_CASE_NUMBER_LAYOUT) else "#"
+        if not (char.isdigit() if expected == "#" else char == expected):
+            return False
+    return True
+
+
+def _places_in_case_number(text: str) -> list[int]:
+    """Where in a number ``text`` (upper case) may sit."""
+    if not text or not set(text) <= CASE_NUMBER_CHARACTERS:
+        return []
+    return [place for place in range(len(_CASE_NUMBER_LAYOUT)) if _fits_layout_at(text, place)]
 
 
 def may_be_in_case_number(text: str) -> bool:
-    return set(text.upper()) <= CASE_NUMBER_CHARACTERS
+    """Whether a number of case_number's layout can contain ``text`` (``PD-2024``, ``0123``; not
+    ``P-``, ``--`` or ``PD 2024``)."""
+    return bool(_places_in_case_number(text.upper()))
 
 
-def case_number(year: int, serial: int) -> str:
-    """The number a case is registered under (services.case_register), e.g. PD-2024-000123."""
-    return f"{CASE_NUMBER_PREFIX}-{year}-{serial:06d}"
+def case_number_start(text: str) -> str | None:
+    """The start that every case number containing ``text`` has, when the layout leaves ``text``
+    one place only, inside or just after the fixed "PD-" (``2025-01`` -> ``PD-2025-01``: a dash
+    sits after the prefix or the year only). Else None: digits alone fit many places.
+
+    "Contains" is then "starts with", which the number's own B-tree answers by a range (issue 12).
+    """
+    text = text.upper()
+    places = _places_in_case_number(text)
+    if len(places) != 1 or places[0] > len(_CASE_NUMBER_FIXED_START):
+        return None
+    return _CASE_NUMBER_FIXED_START[:places[0]] + text
+
+
+def case_numbers_starting_with(start: str) -> int | None:
+    """How many numbers the layout allows that begin with ``start``, a year's at most; None while
+    the year is open (``PD-20``). ``PD-2025-01`` -> 10,000: no more cases than that match it."""
+    year_ends = len(_CASE_NUMBER_FIXED_START) + 4  # "PD-" and the year
+    if len(start) < year_ends:
+        return None
+    return 10 ** max(0, len(_CASE_NUMBER_LAYOUT) - max(len(start), year_ends + 1))
