@@ -385,7 +385,7 @@ def _planned_changelist(base, columns: tuple | None):
 
         def get_ordering(self, request, queryset):
             self._one_sort_column()
-            return super().get_ordering(request, queryset)
+            return self.model_admin.list_ordering(request, super().get_ordering(request, queryset))
 
         def get_ordering_field_columns(self):
             self._one_sort_column()
@@ -439,6 +439,11 @@ class PrecomputedResultListMixin:
     def page_rows(self, rows):
         """The page's rows (a sliced queryset) as the list shows them; override to annotate them."""
         return rows
+
+    def list_ordering(self, request, ordering: list) -> list:
+        """The order the changelist asks for (Django's, the primary key last); override to say how
+        the database should reach it (search_indexes.ordered_apart for a search's few matches)."""
+        return ordering
 
 
 # --- searches through small related tables ------------------------------------------------------

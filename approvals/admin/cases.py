@@ -14,7 +14,12 @@ from import_export.formats import base_formats
 
 from approvals import forms as approval_forms
 from approvals import rules, selectors, services
-from approvals.admin.common import ApprovalsMedia, selected_action_inputs
+from approvals.admin.common import (
+    ApprovalsMedia,
+    ordering_for_search,
+    searches_a_months_numbers,
+    selected_action_inputs,
+)
 from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspension, DelegatedPower
 from approvals.personal_data import sees_personal_data
 from approvals.resources import ApprovalCaseResource
@@ -179,6 +184,19 @@ class ApprovalCaseAdmin(PrecomputedResultListMixin, WorkflowAdminMixin, District
         applicant; a whole case number by the number's index."""
         term = selectors.normalise_search(search_term)
         return (selectors.search_cases(queryset, term) if term else queryset), False
+
+    # A month's numbers (PD-2025-01) are sorted once found, their relations read for the page's
+    # rows only, as on the front list (selectors.case_list): 0.29 s -> ~60 ms for the supervisor.
+
+    def list_ordering(self, request, ordering):
+        return ordering_for_search(request, ordering)
+
+    def get_list_select_related(self, request):
+        return () if searches_a_months_numbers(request) else self.list_select_related
+
+    def page_rows(self, rows):
+        # Not joined (a month's numbers): the page's powers and handlers, a query each.
+        return rows if rows.query.select_related else rows.prefetch_related("power", "handler__department")
 
     # Permissions: processing staff correct intake data; nobody deletes; states move by services.
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from approvals import forms as approval_forms
 from approvals import rules, selectors
 from approvals.actions import ENTRUSTMENT_ACTIONS
-from approvals.admin.common import ApprovalsMedia
+from approvals.admin.common import ApprovalsMedia, ordering_for_search
 from approvals.models import (
     ApprovalCase,
     ApprovalSeal,
@@ -278,6 +278,9 @@ class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnl
             found |= Q(case__in=cases) if cases is not None else selectors.case_number_contains(term, prefix="case__")
         # The rows come from the scoped queryset; the mixin then leaves them as they are.
         return super().get_search_results(request, queryset.filter(found), "")
+
+    def list_ordering(self, request, ordering):
+        return ordering_for_search(request, ordering)  # a month's uses (PD-2025-01), as the case lists
 
     @admin.display(description=gettext_lazy("action"), ordering="action")
     def action_label(self, obj):
