@@ -246,13 +246,13 @@ page_scenario("clerk_home", url="/", username="clerk_pingdu",
 page_scenario("front_case_search_clerk", url="/approvals/cases/?q=PD-2024-000123", username="clerk_pingdu",
               help="The front case list searched for one case number (a word anywhere in the number or the "
                    "applicant: icontains, served by trigram indexes on PostgreSQL), as the clerk of 平度市.")
-page_scenario("front_case_search_month_clerk", url="/approvals/cases/?q=PD-2025-01", username="clerk_pingdu",
-              help="The front case list searched for a month's numbers (PD-2025-01: up to 10,000 cases, all at the "
+page_scenario("front_case_search_block_clerk", url="/approvals/cases/?q=PD-2025-01", username="clerk_pingdu",
+              help="The front case list searched for a block of numbers (PD-2025-01: up to 10,000 cases, all at the "
                    "end of the list's order), as the clerk of 平度市: the matches are read and sorted, not walked to.")
-page_scenario("admin_case_search_month_supervisor", url="/admin/approvals/approvalcase/?q=PD-2025-01",
+page_scenario("admin_case_search_block_supervisor", url="/admin/approvals/approvalcase/?q=PD-2025-01",
               plain_url="/plain-admin/approvals/approvalcase/?q=PD-2025-01", username="supervisor",
-              help="The admin's case list searched for a month's numbers (PD-2025-01), as the supervisor; counterpart: "
-                   "the plain ModelAdmin's search of the number and the applicant.")
+              help="The admin's case list searched for a block of numbers (PD-2025-01), as the supervisor; "
+                   "counterpart: the plain ModelAdmin's search of the number and the applicant.")
 
 page_scenario("api_case_list_closed_supervisor", url="/api/approvals/cases/?state=closed", username="supervisor",
               help="The API's case list filtered to one state (closed: most cases, none with a due date), first "

@@ -129,7 +129,7 @@ def unindexed(field: str) -> Coalesce:
 
     Ordered by it, PostgreSQL finds a search's matches through the search's own index and
     sorts them. Ordered by the column, it walked the column's index and tested every row,
-    trusting the matches to be spread evenly — a month of old cases sits at one end (issue 12).
+    trusting the matches to be spread evenly — 10,000 old cases sit at one end (issue 12).
     Only for matches known to be few: sorting a million rows takes longer than the walk.
     """
     return Coalesce(F(field), F(field))

@@ -14,7 +14,7 @@ def selected_action_inputs(action, pk):
     return [("action", action), ("_selected_action", str(pk))]
 
 
-def searches_a_months_numbers(request) -> bool:
+def searches_a_block_of_numbers(request) -> bool:
     """Whether the list's search finds few enough cases to sort (selectors.few_enough_to_sort:
     ``PD-2025-01``), as the front list does."""
     term = selectors.normalise_search(request.GET.get(SEARCH_VAR))
@@ -22,6 +22,6 @@ def searches_a_months_numbers(request) -> bool:
 
 
 def ordering_for_search(request, ordering):
-    """``ordering``, its matches sorted apart for a month's numbers (search_indexes.ordered_apart):
+    """``ordering``, its matches sorted apart for a block of numbers (search_indexes.ordered_apart):
     walking the list's order, PostgreSQL tested every row for the few thousand at its end."""
-    return ordered_apart(ordering) if searches_a_months_numbers(request) else ordering
+    return ordered_apart(ordering) if searches_a_block_of_numbers(request) else ordering

@@ -280,7 +280,7 @@ class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnl
         return super().get_search_results(request, queryset.filter(found), "")
 
     def list_ordering(self, request, ordering):
-        return ordering_for_search(request, ordering)  # a month's uses (PD-2025-01), as the case lists
+        return ordering_for_search(request, ordering)  # a block of numbers' uses (PD-2025-01), as the case lists
 
     @admin.display(description=gettext_lazy("action"), ordering="action")
     def action_label(self, obj):

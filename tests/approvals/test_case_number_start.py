@@ -107,7 +107,7 @@ def test_a_list_sorting_its_few_matches_keeps_the_lists_order(dated_cases, clerk
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="asks PostgreSQL's planner")
-def test_a_month_of_numbers_is_sorted_and_not_walked_along_the_deadlines_index(dated_cases, clerk, monkeypatch):
+def test_a_block_of_numbers_is_sorted_and_not_walked_along_the_deadlines_index(dated_cases, clerk, monkeypatch):
     monkeypatch.setattr(selectors, "COUNT_CAP", 2)  # more matches than the ids read first
     # With whole sorts priced out, the list's usual order is read along the deadlines' index
     # (presorted by the due date); apart, no index gives the order, and the matches are sorted.
@@ -124,7 +124,7 @@ def admin_rows(client, user, changelist, term):
 
 
 @pytest.mark.django_db
-def test_the_admin_case_list_sorts_a_months_matches_newest_first(client, dated_cases, supervisor):
+def test_the_admin_case_list_sorts_a_blocks_matches_newest_first(client, dated_cases, supervisor):
     ApprovalCase.objects.filter(pk=dated_cases[1].pk).update(received_on=D(2024, 9, 30))
     rows = admin_rows(client, supervisor, "admin:approvals_approvalcase_changelist", "2024-00")
     assert "COALESCE" in str(rows.query).upper()
@@ -133,7 +133,7 @@ def test_the_admin_case_list_sorts_a_months_matches_newest_first(client, dated_c
 
 
 @pytest.mark.django_db
-def test_the_seal_use_log_sorts_a_months_uses_newest_first(client, dated_cases, entrustment, supervisor):
+def test_the_seal_use_log_sorts_a_blocks_uses_newest_first(client, dated_cases, entrustment, supervisor):
     seal = entrustment.seals.first()
     used_on = (D(2024, 10, 9), D(2024, 11, 2), D(2024, 10, 1), D(2024, 10, 9))
     uses = [SealUse.objects.create(seal=seal, case=case, action=SealUse.STEPS[0], used_on=day, used_by=supervisor)
@@ -153,7 +153,7 @@ def test_ordered_apart_changes_the_first_column_only():
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name, user_fixture", [("approvals:case_list", "clerk"),
                                                     ("admin:approvals_approvalcase_changelist", "supervisor")])
-def test_a_list_sorting_a_months_matches_reads_their_relations_in_a_fixed_number_of_queries(
+def test_a_list_sorting_a_blocks_matches_reads_their_relations_in_a_fixed_number_of_queries(
         client, power, entrustment, clerk, request, url_name, user_fixture, assert_constant_queries):
     def grow(n):  # cases of September 2024, every other one with a handler
         for i in range(n):
