@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from approvals import forms as approval_forms
 from approvals import rules, selectors
 from approvals.actions import ENTRUSTMENT_ACTIONS
-from approvals.admin.common import ApprovalsMedia, ordering_for_search
+from approvals.admin.common import ApprovalsMedia, ordering_for_search, searches_a_block_of_numbers
 from approvals.models import (
     ApprovalCase,
     ApprovalSeal,
@@ -28,7 +28,7 @@ from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, form_page, workflow_bulk_action
 from policyops.errors import PolicyOpsError
 from policyops.models import Department, PolicyDocument
-from policyops.pagination import COUNT_CAP, CappedInListOrderPaginator
+from policyops.pagination import COUNT_CAP, CappedInListOrderPaginator, CappedPaginator
 from policyops.search_indexes import narrowed_to_ids
 
 CONTENT_FIELDS = ("agency", "authority", "powers", "entrusted_content", "management_requirements", "workflow",
@@ -281,6 +281,12 @@ class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnl
 
     def list_ordering(self, request, ordering):
         return ordering_for_search(request, ordering)  # a block of numbers' uses (PD-2025-01), as the case lists
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # A block of numbers' uses are sorted apart (list_ordering): counted in that order too,
+        # PostgreSQL sorted every match only to count them (~20 ms of a 0.1 s page at a million cases).
+        paginator = CappedPaginator if searches_a_block_of_numbers(request) else self.paginator
+        return paginator(queryset, per_page, orphans, allow_empty_first_page)
 
     @admin.display(description=gettext_lazy("action"), ordering="action")
     def action_label(self, obj):

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.db import connection
 from django.db.models import F, Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
@@ -141,6 +142,27 @@ def test_the_seal_use_log_sorts_a_blocks_uses_newest_first(client, dated_cases, 
     rows = admin_rows(client, supervisor, "admin:approvals_sealuse_changelist", "2024-00")
     assert "COALESCE" in str(rows.query).upper()
     assert [use.pk for use in rows] == [uses[1].pk, uses[3].pk, uses[0].pk, uses[2].pk]
+
+
+def seal_use_counts(client, user, term):
+    """The COUNT statements the seal-use log runs for a search of ``term``."""
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("admin:approvals_sealuse_changelist"), {SEARCH_VAR: term})
+    return [query["sql"] for query in captured.captured_queries
+            if query["sql"].startswith("SELECT COUNT(") and "approvals_sealuse" in query["sql"]]
+
+
+@pytest.mark.django_db
+def test_the_seal_use_log_counts_a_blocks_uses_without_sorting_them(client, dated_cases, supervisor):
+    (count,) = seal_use_counts(client, supervisor, "2024-00")
+    assert "ORDER BY" not in count.upper()
+
+
+@pytest.mark.django_db
+def test_the_seal_use_log_counts_a_years_uses_in_its_order(client, dated_cases, supervisor):
+    (count,) = seal_use_counts(client, supervisor, "2024")
+    assert "ORDER BY" in count.upper()
 
 
 def test_ordered_apart_changes_the_first_column_only():
