@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import F, FilteredRelation, Q, Sum
 
 from policyops.models import District, Indicator
 from programs.roads import rules
@@ -57,8 +57,14 @@ def programme_indicators(*, user):
                 .select_related("document", "district").with_latest_reading().order_by("district__position", "id"))
 
 
-def _milestone_done(step, as_of):
-    return Exists(ProjectMilestone.objects.filter(project=OuterRef("pk"), step=step, actual_end__lte=as_of))
+def _step_milestone(step) -> FilteredRelation:
+    return FilteredRelation("milestones", condition=Q(milestones__step=step))
+
+
+def _milestone_reached(alias: str, date_field: str, as_of: dt.date) -> Q:
+    """The project's milestone joined as ``alias`` (one step's: at most one, milestone_unique_step)
+    has its ``date_field`` (actual start or end) on or before ``as_of``."""
+    return Q(**{f"{alias}__{date_field}__lte": as_of})
 
 
 def project_list(*, user, district=None, work_type=None, state=None, search: str = ""):
@@ -115,16 +121,20 @@ def district_progress(*, as_of: dt.date, user) -> list[DistrictProgress]:
     """Targets, planned, under way, completed and accepted quantities per district and target."""
     districts = list(District.objects.filter(road_target__isnull=False).filter(
         pk__in=RoadTarget.objects.visible_to(user).values("district")).select_related("road_target"))
-    started = Exists(ProjectMilestone.objects.filter(project=OuterRef("pk"), step=Step.SURVEY_DESIGN,
-                                                     actual_start__lte=as_of))
+    # Each project's survey, construction and acceptance milestones joined (one row each at most):
+    # PostgreSQL reads the milestones once, where an EXISTS per project and flag probed their index
+    # four times a project (10,000 projects: 73 ms with JIT compiling the plan; issue 12).
+    started = _milestone_reached("survey", "actual_start", as_of)
+    done = _milestone_reached("construction", "actual_end", as_of)
+    accepted = _milestone_reached("acceptance", "actual_end", as_of)
     rows = (RoadProject.objects.filter(district__in=districts)
-            .annotate(started=started, done=_milestone_done(Step.CONSTRUCTION, as_of),
-                      accepted_=_milestone_done(Step.ACCEPTANCE, as_of))
+            .annotate(survey=_step_milestone(Step.SURVEY_DESIGN), construction=_step_milestone(Step.CONSTRUCTION),
+                      acceptance=_step_milestone(Step.ACCEPTANCE))
             .values("district_id", "work_type")
             .annotate(planned=Sum("quantity"),
-                      under_way=Sum("quantity", filter=Q(started=True, done=False)),
-                      completed=Sum("quantity", filter=Q(done=True)),
-                      accepted=Sum("quantity", filter=Q(accepted_=True))))
+                      under_way=Sum("quantity", filter=started & ~done),
+                      completed=Sum("quantity", filter=done),
+                      accepted=Sum("quantity", filter=accepted)))
     result = {d.pk: DistrictProgress(d, {f: Progress(target=Decimal(getattr(d.road_target, f)))
                                          for f in rules.TARGET_FIELDS}) for d in districts}
     for row in rows:
