@@ -24,12 +24,11 @@ def build_steps_due(request, today: dt.date):
     from programs.roads import selectors
 
     horizon = today + dt.timedelta(days=settings.POLICYOPS_REMINDERS["milestone_calendar_days_ahead"])
-    items = selectors.steps_due(today=today, horizon=horizon, user=request.user)
-    if not items:
+    shown, projects = selectors.first_steps_due(today=today, horizon=horizon, user=request.user, rows=PANEL_ROWS)
+    if not shown:
         return None
-    shown = items[:PANEL_ROWS]
     # The kernel reads each project's milestones (its evidence condition): fetched together,
-    # onto the projects steps_due already read with their district.
+    # onto the projects first_steps_due already read with their district.
     prefetch_related_objects([item.project for item in shown], "milestones")
     rows = []
     for item in shown:
@@ -40,7 +39,7 @@ def build_steps_due(request, today: dt.date):
             "actions": [{"label": a.label, "url": reverse("roads:project-action", args=[project.pk, a.name])}
                         for a in workflow.available_actions(project, request.user, as_of=today) if a.ready],
         })
-    return {"rows": rows, "more": len(items) - len(shown), "list_url": reverse("roads:project-list")}
+    return {"rows": rows, "more": projects - len(shown), "list_url": reverse("roads:project-list")}
 
 
 def build_phase_risk(request, today: dt.date):

@@ -206,6 +206,10 @@ class ProjectMilestone(models.Model):
         verbose_name_plural = _("milestones")
         ordering = ["project_id", "id"]
         constraints = [models.UniqueConstraint(fields=["project", "step"], name="milestone_unique_step")]
+        # The steps not done by their planned end, earliest first (the home panel's first rows,
+        # selectors.first_steps_due): read in order and stopped, not all sorted (issue 12).
+        indexes = [models.Index(fields=["planned_end", "id"], name="milestone_open_by_planned_end",
+                                condition=models.Q(actual_end__isnull=True, planned_end__isnull=False))]
 
     def __str__(self):
         return f"{self.project} {self.get_step_display()}"
