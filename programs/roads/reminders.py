@@ -9,7 +9,7 @@ from policyops.notifications import NotificationBatch
 from policyops.recipients import role_members_by_district
 from policyops.roles import Role
 from policyops.scoping import SYSTEM
-from programs.roads.selectors import district_progress, districts_at_risk, steps_due
+from programs.roads.selectors import districts_at_risk, steps_due
 
 
 def sweep_milestones(*, today: dt.date, now: dt.datetime) -> int:
@@ -47,7 +47,7 @@ def sweep_phase_risk(*, today: dt.date, now: dt.datetime) -> int:
     first_of_month = today.replace(day=1)
     batch = NotificationBatch(now=now)
     # The sweep reads every district's progress as the system, not as a user.
-    for district, check in districts_at_risk(district_progress(as_of=today, user=SYSTEM), today):
+    for district, check in districts_at_risk(as_of=today, user=SYSTEM):
         batch.add(recipients=managers.get(district.pk, []), kind="roads.phase_at_risk",
                   obj=district, due_date=first_of_month,
                   subject=_("%(district)s is at risk in phase %(phase)s of the road programme")

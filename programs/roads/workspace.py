@@ -45,7 +45,7 @@ def build_steps_due(request, today: dt.date):
 def build_phase_risk(request, today: dt.date):
     from programs.roads import rules, selectors
 
-    at_risk = selectors.districts_at_risk(selectors.district_progress(as_of=today, user=request.user), today)
+    at_risk = selectors.districts_at_risk(as_of=today, user=request.user)
     if not at_risk:
         return None
     rows = [{"district": district, "check": check, "actual": percent(check.actual_share, empty="—"),

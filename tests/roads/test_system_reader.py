@@ -45,13 +45,13 @@ def test_services_and_steps_refuse_the_system_reader(seeded):
 
 def test_the_phase_risk_sweep_reads_as_the_system(seeded, monkeypatch):
     readers = []
-    original = reminders.district_progress
+    original = selectors.district_progress
 
     def spy(*, as_of, user):
         readers.append(user)
         return original(as_of=as_of, user=user)
 
-    monkeypatch.setattr(reminders, "district_progress", spy)
+    monkeypatch.setattr(selectors, "district_progress", spy)
     make_user(Role.PROGRAMME_MANAGER, district=District.objects.get(name="平度市"))
     assert reminders.sweep_phase_risk(today=dt.date(2018, 9, 1), now=NOW) == 1
     assert readers == [SYSTEM]

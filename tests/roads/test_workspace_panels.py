@@ -111,3 +111,15 @@ def test_a_clerk_sees_no_road_panel(client, pingdu, manager, today):
     late_project(manager)
     client.force_login(make_user(Role.CLERK, district=pingdu))
     assert not {key for key in panels(client) if key.startswith("roads-")}
+
+
+def test_once_every_phase_has_ended_the_progress_is_not_read(client, manager, monkeypatch):
+    from programs.roads import selectors
+
+    def not_read(**kwargs):
+        raise AssertionError("no phase can be at risk after the last one's end")
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2021, 1, 1))
+    monkeypatch.setattr(selectors, "district_progress", not_read)
+    client.force_login(manager)
+    assert "roads-phase-risk" not in panels(client)
