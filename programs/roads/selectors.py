@@ -104,9 +104,9 @@ def _due_milestones(*, horizon: dt.date, user=None):
                                                   planned_end__lte=horizon)
                   .exclude(project__state=State.CLOSED)
                   .filter(Q(step=F("project__state")) | Q(project__state=State.PLANNED)))
-    if user is not None:
-        milestones = milestones.filter(project__in=RoadProject.objects.visible_to(user))
-    return milestones
+    # Scoped through the project's own district (a semi-join over the visible projects read every
+    # project, 2-3 ms at 10,000).
+    return milestones if user is None else milestones.visible_to(user)
 
 
 def _by_project(milestones, today: dt.date) -> list[StepsDue]:

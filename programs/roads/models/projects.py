@@ -201,6 +201,10 @@ class ProjectMilestone(models.Model):
         FileExtensionValidator(EVIDENCE_EXTENSIONS), validate_evidence_size])
     history = HistoricalRecords()
 
+    # A milestone is its project's: seen by whoever sees the project (policyops.scoping).
+    district_lookup = "project__district"
+    objects = DistrictScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
