@@ -9,6 +9,11 @@ WHOLE_TABLE_OR_SORT = ("enable_seqscan", "enable_sort", "enable_incremental_sort
 
 def plan_of(queryset, *, off=WHOLE_TABLE) -> str:
     sql, params = queryset.query.sql_with_params()
+    return plan_of_sql(sql, params, off=off)
+
+
+def plan_of_sql(sql: str, params=(), *, off=WHOLE_TABLE) -> str:
+    """The plan of one statement (a queryset's, or one a read ran: CaptureQueriesContext's ``sql``)."""
     with connection.cursor() as cursor:
         for setting in off:
             cursor.execute(f"SET LOCAL {setting} = off")

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from programs.halls import selectors
 from programs.halls.models import FollowUp
+from tests import plans
 
 pytestmark = [pytest.mark.django_db,
               pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner is asked")]
@@ -23,15 +24,9 @@ def plans_of_statements(read, table: str) -> list[str]:
     """The plan of each statement ``read()`` runs from ``table``, sequential scans priced out."""
     with CaptureQueriesContext(connection) as captured:
         read()
-    plans = []
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        for query in captured.captured_queries:
-            if f'FROM "{table}"' not in query["sql"]:
-                continue  # the user's scope, read once
-            cursor.execute("EXPLAIN " + query["sql"])
-            plans.append("\n".join(row[0] for row in cursor.fetchall()))
-    return plans
+    # Statements from other tables are the user's scope, read once.
+    return [plans.plan_of_sql(query["sql"]) for query in captured.captured_queries
+            if f'FROM "{table}"' in query["sql"]]
 
 
 def test_filed_substitutions_are_read_from_their_own_index(rota_manager):

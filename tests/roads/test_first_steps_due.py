@@ -85,9 +85,5 @@ def test_past_the_first_steps_more_projects_cost_no_more_queries(manager):
 def test_the_first_steps_are_read_in_order_from_their_own_index(manager):
     projects_due(manager, MIXED * 2)
     first = next(q["sql"] for q in queries_of_first_rows(manager) if "LIMIT" in q["sql"])
-    with connection.cursor() as cursor:
-        for setting in plans.WHOLE_TABLE_OR_SORT:
-            cursor.execute(f"SET LOCAL {setting} = off")
-        cursor.execute("EXPLAIN " + first)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plans.plan_of_sql(first, off=plans.WHOLE_TABLE_OR_SORT)
     assert "milestone_open_by_planned_end" in plan and "Sort" not in plan, plan
