@@ -90,7 +90,8 @@ def build_programme(ctx):
         reached = sum(1 for _step, begins, _ends in schedule if begins <= today)  # steps begun by plan
         reached = max(0, reached - (rng.random() < 0.25))
         finished = reached == len(schedule) and schedule[-1][2] < today
-        state = "planned" if reached == 0 else "closed" if finished else Step.ORDER[reached - 1]
+        State = RoadProject.State
+        state = State.PLANNED if reached == 0 else State.CLOSED if finished else Step.ORDER[reached - 1]
         projects.append((state, pk))
         for number, (step, begins, ends) in enumerate(schedule, start=1):
             done = state == "closed" or number < reached

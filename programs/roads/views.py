@@ -241,7 +241,6 @@ def project_detail(request, pk: int):
 def milestone_evidence(request, pk: int):
     """A milestone's evidence file, only to those who may see its project: uploads are never
     served from a public media URL."""
-    milestone = get_object_or_404(ProjectMilestone.objects.filter(
-        project__in=RoadProject.objects.visible_to(request.user)).exclude(evidence_file=""), pk=pk)
+    milestone = get_object_or_404(ProjectMilestone.objects.visible_to(request.user).exclude(evidence_file=""), pk=pk)
     return FileResponse(milestone.evidence_file.open("rb"), as_attachment=True,
                         filename=milestone.evidence_name)
