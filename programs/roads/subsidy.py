@@ -49,6 +49,8 @@ class Quote:
 class SubsidyTable:
     rates: dict  # (work_type, wide, group) -> Decimal 万元/km
     params: dict  # key -> Decimal or str
+    # Each list parameter split once: a dashboard's totals ask them for every project.
+    _names: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def load(cls) -> SubsidyTable:
@@ -60,8 +62,10 @@ class SubsidyTable:
             raise InvalidInput(_("The subsidy rates have not been loaded (python manage.py load_seeds)."))
         return cls(rates=rates, params=params)
 
-    def names(self, key) -> set[str]:
-        return {n.strip() for n in str(self.params.get(key, "")).split("、") if n.strip()}
+    def names(self, key) -> frozenset[str]:
+        if key not in self._names:
+            self._names[key] = frozenset(n.strip() for n in str(self.params.get(key, "")).split("、") if n.strip())
+        return self._names[key]
 
     def group(self, district_name: str) -> str:
         return "PL" if district_name in self.names("pl_districts") else "other"
