@@ -1,10 +1,13 @@
 """Hall-duty admin: rota generation (and its explanation), publishing, moving, A/B filings and objections, follow-ups."""
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from policyops.audit import entries_for
@@ -13,6 +16,7 @@ from policyops.roles import Role
 from programs.halls import codes, generator, services
 from programs.halls.models import Director, DutyShift, Evaluation, FollowUp, HallSettings, SignAttempt
 from tests.conftest import make_user, statements_reading
+from tests.factories import PersonFactory
 from tests.halls.conftest import make_director
 from tests.halls.factories import HallFactory, ProblemFactory, UnavailabilityFactory, WorkRecordFactory
 
@@ -178,6 +182,56 @@ def test_director_partner_choices_are_the_same_department(client, hall, three, r
     response = client.get(reverse("admin:halls_director_change", args=[three[0].pk]))
     choices = list(response.context["adminform"].form.fields["partner"].queryset)
     assert choices == [three[1]]
+
+
+def options_of(page, name):
+    """The option values of the select called ``name`` in the HTML ``page``."""
+    select = re.search(rf'<select name="{name}".*?</select>', page, re.S)
+    assert select, name
+    return re.findall(r'<option value="([^"]*)"', select.group(0))
+
+
+def director_search(client, model_name, field_name, term=""):
+    """The names the admin's director search (autocomplete) offers for ``model_name.field_name``."""
+    response = client.get(reverse("admin:autocomplete"), {"app_label": "halls", "model_name": model_name,
+                                                          "field_name": field_name, "term": term})
+    assert response.status_code == 200
+    return [row["text"] for row in response.json()["results"]]
+
+
+def test_a_new_directors_partner_is_searched_not_listed(client, hall, three, rota_manager):
+    client.force_login(rota_manager)
+    page = client.get(reverse("admin:halls_director_add")).content.decode()
+    assert options_of(page, "partner") == [""]  # a city's 1,000 directors are not rendered
+    assert 'data-field-name="partner"' in page  # the search box instead
+    assert director_search(client, "director", "partner", "李") == ["李局长"]
+
+
+def test_a_new_director_is_saved_with_the_partner_found(client, hall, three, rota_manager):
+    colleague = PersonFactory(name="赵局长", department=three[0].person.department)
+    client.force_login(rota_manager)
+    response = client.post(reverse("admin:halls_director_add"),
+                           {"person": colleague.pk, "hall": hall.pk, "partner": three[0].pk, "active": "on"})
+    assert response.status_code == 302
+    assert Director.objects.get(person=colleague).partner == three[0]
+
+
+def test_the_director_search_reads_a_fixed_number_of_statements(client, hall, three, rota_manager):
+    client.force_login(rota_manager)
+    with CaptureQueriesContext(connection) as few:
+        director_search(client, "director", "partner")
+    for n in range(5):
+        make_director(hall, f"新局长{n}", "市民政局")
+    with CaptureQueriesContext(connection) as more:
+        assert len(director_search(client, "director", "partner")) == 8
+    assert len(more.captured_queries) == len(few.captured_queries)
+
+
+def test_an_unavailable_date_names_its_director_by_search(client, hall, three, rota_manager):
+    client.force_login(rota_manager)
+    page = client.get(reverse("admin:halls_unavailability_add")).content.decode()
+    assert options_of(page, "director") == []  # required: not even an empty choice
+    assert director_search(client, "unavailability", "director", "局长") == ["张局长", "李局长", "王局长"]
 
 
 def test_follow_up_answered_through_the_service_and_open_ones_first(client, hall, three, rota_manager):

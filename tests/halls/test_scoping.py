@@ -98,6 +98,13 @@ def test_a_city_level_director_adds_their_own_unavailable_date(client, world):
     assert not Unavailability.objects.filter(director=li, date=dt.date(2024, 11, 5)).exists()
 
 
+def test_a_city_level_directors_search_for_a_director_finds_only_themselves(client, world):
+    client.force_login(world["zhang"].person.user)
+    response = client.get(reverse("admin:autocomplete"), {"app_label": "halls", "model_name": "unavailability",
+                                                          "field_name": "director", "term": "局长"})
+    assert [row["id"] for row in response.json()["results"]] == [str(world["zhang"].pk)]
+
+
 def test_district_staff_see_their_districts_rows_and_their_own(client, world, hall):
     insider = make_user(Role.DIRECTOR, district=hall.district)
     client.force_login(insider)
