@@ -165,3 +165,22 @@ def test_a_documents_indicator_table_scrolls_inside_its_box(client, seeded):
     assert "policyops/admin.css" in html
     with open(finders.find("policyops/admin.css"), encoding="utf-8") as css:
         assert ".inline-group .tabular{overflow-x:auto}" in css.read()
+
+
+def test_a_documents_change_page_reads_its_districts_targets_in_fixed_statements(client, django_assert_num_queries):
+    # Each inline row is labelled with str(indicator), which names a district's own target's district.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from policyops.models import District
+
+    document = IndicatorFactory(district=District.objects.create(name="测试区甲", position=90)).document
+    url = reverse("admin:policyops_policydocument_change", args=[document.pk])
+    client.force_login(make_user(is_superuser=True))
+    client.get(url)  # the session and the permissions, read once
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for n in range(4):
+        IndicatorFactory(document=document, district=District.objects.create(name=f"测试区{n}", position=91 + n))
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert client.get(url).status_code == 200
