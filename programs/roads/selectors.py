@@ -5,11 +5,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, FilteredRelation, Q, Sum
 
 from policyops.models import District, Indicator
 from programs.roads import rules
-from programs.roads.models import ProgrammePhase, ProjectMilestone, RoadProject, RoadTarget, Step
+from programs.roads.models import AnnualPlan, ProgrammePhase, ProjectMilestone, RoadProject, RoadTarget, Step
+from programs.roads.subsidy import QUOTED_FIELDS
 
 ZERO = Decimal(0)
 KM_FIELDS = ("upgrade_km", "village_access_km", "major_medium_km", "preventive_km")
@@ -65,6 +67,30 @@ def _milestone_reached(alias: str, date_field: str, as_of: dt.date) -> Q:
     """The project's milestone joined as ``alias`` (one step's: at most one, milestone_unique_step)
     has its ``date_field`` (actual start or end) on or before ``as_of``."""
     return Q(**{f"{alias}__{date_field}__lte": as_of})
+
+
+def quote_inputs_digest() -> str | None:
+    """A digest of what the saved projects' quotes read besides the subsidy table: each project's
+    quoted columns (subsidy.QUOTED_FIELDS), its district's name and place, and its state, with
+    the annual plans (the reward ledger reads the other projects' states, 002:503). Equal
+    digests, equal quotes: totals kept under it are never stale, whatever changed the rows
+    (services, imports, the admin, SQL). One statement, ~12 ms at 10,000 projects against
+    ~130 ms to quote them. None off PostgreSQL: there the totals are quoted each time."""
+    if connection.vendor != "postgresql":
+        return None
+    qn = connection.ops.quote_name
+    projects, districts, plans = (qn(m._meta.db_table) for m in (RoadProject, District, AnnualPlan))
+    columns = ", ".join(f"p.{qn(RoadProject._meta.get_field(name).column)}" for name in (*QUOTED_FIELDS, "state"))
+    # A row's text, (1,x,,5), keeps an empty column in its place, as concat_ws would not.
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT md5(concat(
+                (SELECT string_agg((p.id, d.name, d.position, {columns})::text, ',' ORDER BY p.id)
+                   FROM {projects} p JOIN {districts} d ON d.id = p.district_id),
+                '#',
+                (SELECT string_agg((a.id, a.district_id, a.target_field, a.year, a.quantity)::text, ',' ORDER BY a.id)
+                   FROM {plans} a)))""")
+        return cursor.fetchone()[0]
 
 
 def project_list(*, user, district=None, work_type=None, state=None, search: str = ""):

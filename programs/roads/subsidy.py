@@ -62,6 +62,11 @@ class SubsidyTable:
             raise InvalidInput(_("The subsidy rates have not been loaded (python manage.py load_seeds)."))
         return cls(rates=rates, params=params)
 
+    @property
+    def version(self) -> str:
+        """The table's content as text: equal text, equal rules."""
+        return repr((sorted(self.rates.items()), sorted(self.params.items())))
+
     def names(self, key) -> frozenset[str]:
         if key not in self._names:
             self._names[key] = frozenset(n.strip() for n in str(self.params.get(key, "")).split("、") if n.strip())
@@ -244,6 +249,11 @@ def quote_earned(table: SubsidyTable, ledger: RewardLedger, district_name, work_
 
 
 # --- quoting saved projects (lists, totals, exports) ------------------------------------
+
+# The columns of a saved project that its quote reads (ProjectQuoter.quote_project), besides
+# its district's name; selectors.quote_inputs_digest hashes them.
+QUOTED_FIELDS = ("plan_year", "work_type", "quantity", "pavement_width_m", "estimate_wan", "poverty_km", "excess",
+                 "bus_bays", "bus_shelters", "bus_signs")
 
 NO_WIDTH = _lazy("Give the pavement width to quote the subsidy.")
 TABLE_MISSING = _lazy("The subsidy rates have not been loaded.")
