@@ -87,3 +87,15 @@ def test_the_first_steps_are_read_in_order_from_their_own_index(manager):
     first = next(q["sql"] for q in queries_of_first_rows(manager) if "LIMIT" in q["sql"])
     plan = plans.plan_of_sql(first, off=plans.WHOLE_TABLE_OR_SORT)
     assert "milestone_open_by_planned_end" in plan and "Sort" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner is asked")
+def test_the_projects_with_a_step_due_are_counted_from_two_indexes_alone(manager, supervisor):
+    projects_due(manager, MIXED * 2)
+    with CaptureQueriesContext(connection) as captured:
+        selectors.first_steps_due(today=TODAY, horizon=HORIZON, user=supervisor, rows=2)
+    count = next(q["sql"] for q in captured.captured_queries if "COUNT" in q["sql"])
+    plan = plans.plan_of_sql(count, off=plans.WHOLE_TABLE_OR_SORT)
+    # Not the wide project table: its open rows' ids and states, and the open steps' projects.
+    assert "Index Only Scan using milestone_open_by_planned_end" in plan, plan
+    assert "Index Only Scan using roadproject_open_state" in plan, plan

@@ -96,7 +96,13 @@ class RoadProject(StateMachineModel):
         verbose_name = _("road project")
         verbose_name_plural = _("road projects")
         ordering = ["district__position", "plan_year", "id"]
-        indexes = [models.Index(fields=["district", "work_type", "state"])]
+        indexes = [
+            models.Index(fields=["district", "work_type", "state"]),
+            # The projects not closed, with their state: the steps-due count (selectors.first_steps_due)
+            # joins each open step to its project from this index alone, not from the wide table
+            # (the homes' count 6.6 -> 1.6 ms with 10,000 projects, issue 12).
+            models.Index(fields=["id", "state"], name="roadproject_open_state", condition=~models.Q(state="closed")),
+        ]
         permissions = [("manage_roadproject", _("Can manage the road projects of their district"))]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="roadproject_quantity_positive"),
@@ -211,8 +217,10 @@ class ProjectMilestone(models.Model):
         ordering = ["project_id", "id"]
         constraints = [models.UniqueConstraint(fields=["project", "step"], name="milestone_unique_step")]
         # The steps not done by their planned end, earliest first (the home panel's first rows,
-        # selectors.first_steps_due): read in order and stopped, not all sorted (issue 12).
-        indexes = [models.Index(fields=["planned_end", "id"], name="milestone_open_by_planned_end",
+        # selectors.first_steps_due): read in order and stopped, not all sorted (issue 12). The
+        # project and the step ride along, so that counting the projects with a step due reads
+        # this index alone.
+        indexes = [models.Index(fields=["planned_end", "id", "project", "step"], name="milestone_open_by_planned_end",
                                 condition=models.Q(actual_end__isnull=True, planned_end__isnull=False))]
 
     def __str__(self):
