@@ -210,6 +210,18 @@ AXES_CLIENT_IP_CALLABLE = "policyops.ratelimit.client_address"  # the address th
 # Every mistyped password is kept (Admin → 登录失败: who, from where, whether it locked the pair out),
 # not only the pair's running count that a successful login clears; axes keeps the newest 1,000 a name.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Axes writes a row a login and a row a mistyped password, and deletes none: the daily 登录日志清理
+# (policyops.login_logs) deletes those older than LOGIN_LOGS_KEPT_DAYS (default a year).
+# 《网络安全法》第二十一条: network logs are kept no fewer than six months.
+LOGIN_LOGS_MINIMUM_DAYS = 183
+try:
+    LOGIN_LOGS_KEPT_DAYS = int(os.environ.get("LOGIN_LOGS_KEPT_DAYS", "365"))
+except ValueError:
+    LOGIN_LOGS_KEPT_DAYS = 0
+if LOGIN_LOGS_KEPT_DAYS < LOGIN_LOGS_MINIMUM_DAYS:
+    raise ImproperlyConfigured(f"LOGIN_LOGS_KEPT_DAYS must be a whole number of days ≥ {LOGIN_LOGS_MINIMUM_DAYS} "
+                               "(the Cybersecurity Law keeps network logs six months at least), "
+                               f"not {os.environ.get('LOGIN_LOGS_KEPT_DAYS')!r}.")
 
 # --- HTTPS and browser protections ------------------------------------------------------
 # Always (the laptop too): no MIME sniffing, no framing, the referrer only to this site.

@@ -1,4 +1,4 @@
-"""Celery tasks of the core: delivery and the policy-task sweep. Tasks call services."""
+"""Celery tasks of the core: delivery, the policy-task sweep, the audit chain, the login logs. Tasks call services."""
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
@@ -39,3 +39,12 @@ def seal_audit_chain():
     from policyops.audit import seal_audit
 
     return seal_audit(wait=False)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+@timed_sweep
+def prune_login_logs():
+    """Delete the login logs older than they are kept (policyops.login_logs)."""
+    from policyops import login_logs
+
+    return login_logs.prune_login_logs(now=timezone.now())

@@ -63,6 +63,7 @@ ACTION_LABELS = {
     "run_now": _("Task run now"),
     "run_now_failed": _("Task run now, failed"),
     "load_seeds": _("Seed files loaded"),
+    "prune_login_logs": _("Login logs past their keeping deleted"),  # policyops.login_logs
     PERSONAL_DATA_VIEWED: _("Personal data viewed"),
 }
 # Reads, not steps: kept in the audit trail (the admin's 审计记录), left out of an object's history.

@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "pw-for-tests"  # tests.factories.UserFactory's
 # Settings and environment variables of this machine that would change what a fresh process reads.
 INHERITED = ("DEBUG", "SECRET_KEY", "POLICYOPS_ENV", "TRUSTED_PROXY_COUNT", "DB_CONN_MAX_AGE", "DB_PREPARE_THRESHOLD",
-             "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "DJANGO_SETTINGS_MODULE")
+             "LOGIN_LOGS_KEPT_DAYS", "DATABASE_URL", "CELERY_BROKER_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS",
+             "DJANGO_SETTINGS_MODULE")
 STRONG_KEY = "k" * 20 + "-production-test-key-" + "x9Q2#" * 5  # long and varied: no security.W009
 
 
