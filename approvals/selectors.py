@@ -115,7 +115,8 @@ def search_cases(cases, text: str):
 
 def few_enough_to_sort(text: str) -> bool:
     """Whether the cases ``text`` finds are at most SORTED_SEARCH_CAP by the numbers' layout alone
-    (``PD-2025-01``: at most 10,000), so that a list may read them all and sort them."""
+    (``PD-2025-01``: at most 10,000), so that a list may read them all and sort them. Not for no
+    text at all: that finds every case."""
     start = rules.case_number_start(text)
     bound = rules.case_numbers_starting_with(start) if start else None
     return bound is not None and bound <= SORTED_SEARCH_CAP
@@ -126,7 +127,7 @@ def case_list(*, user, state=None, due=None, today: dt.date | None = None, searc
     # A search of a block of numbers (PD-2025-01) reads its matches and sorts them: walking the
     # deadlines' index, PostgreSQL tested all million cases for the few thousand PD-2025-01xxxx
     # at its end (1.1 s; ~40 ms so).
-    sort_apart = bool(search) and few_enough_to_sort(search)
+    sort_apart = few_enough_to_sort(search)
     qs = with_list_relations(ApprovalCase.objects.visible_to(user), joined=not sort_apart)
     if state:
         qs = qs.filter(state=state)

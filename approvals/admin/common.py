@@ -17,8 +17,7 @@ def selected_action_inputs(action, pk):
 def searches_a_block_of_numbers(request) -> bool:
     """Whether the list's search finds few enough cases to sort (selectors.few_enough_to_sort:
     ``PD-2025-01``), as the front list does."""
-    term = selectors.normalise_search(request.GET.get(SEARCH_VAR))
-    return bool(term) and selectors.few_enough_to_sort(term)
+    return selectors.few_enough_to_sort(selectors.normalise_search(request.GET.get(SEARCH_VAR)))
 
 
 def ordering_for_search(request, ordering):

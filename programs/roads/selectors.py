@@ -173,8 +173,8 @@ def first_steps_due(*, today: dt.date, horizon: dt.date, user, rows: int) -> tup
         "project__district")), today)
     if len(steps) < read:
         return shown, len(projects)
-    # Counted whole, in SQL (capped at 1,000 as the lists count, it would cost the same: PostgreSQL
-    # hashes every step due to count distinct projects): 9-12 ms with 10,000 projects due.
+    # Counted whole, in SQL, from two indexes alone (milestone_open_by_planned_end and
+    # roadproject_open_state): 1.6 ms with 2,465 of 10,000 projects due.
     return shown, due.order_by().values("project_id").distinct().count()
 
 

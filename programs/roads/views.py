@@ -38,9 +38,10 @@ from programs.roads.subsidy import QUOTED_FIELDS, ProjectQuoter, load_table
 PAGE_SIZE = 50
 # Totals under a digest of their inputs are never stale; the time only drops those of old digests.
 SUMS_KEPT_SECONDS = 24 * 3600
-# The rules' code is an input too: after a deploy that changes them, no totals of the old code are read.
-RULES_CODE_DIGEST = hashlib.sha256(b"".join(Path(module.__file__).read_bytes()
-                                            for module in (rules, subsidy))).hexdigest()
+# The code is an input too: the rules' (rules, subsidy) and this module's, which shapes the kept
+# sums (_quoted_sums). After a deploy that changes any of them, no sums of the old code are read.
+CODE_DIGEST = hashlib.sha256(b"".join(Path(path).read_bytes()
+                                      for path in (rules.__file__, subsidy.__file__, __file__))).hexdigest()
 ZERO = Decimal(0)
 # "road progress": planned/accepted here are quantities of work, not project or case states.
 MEASURES = [("planned", pgettext_lazy("road progress", "planned")),
@@ -118,7 +119,7 @@ def subsidy_totals(user, quoter: ProjectQuoter) -> dict:
     sums = _kept_sums(rows, quoter)
     amounts, unquoted, years = sums["amounts"], sums["unquoted"], sums["years"]
     table = []
-    for name, _position in sorted(sums["order"], key=lambda pair: pair[::-1]):
+    for name in sums["districts"]:
         quoted = amounts.get(name, {})  # none, when none of its projects can be quoted
         cells = [quoted.get(y) for y in years]
         table.append({"district": name, "cells": cells, "total": sum(quoted.values(), ZERO),
@@ -131,17 +132,18 @@ def subsidy_totals(user, quoter: ProjectQuoter) -> dict:
 
 def _kept_sums(rows, quoter: ProjectQuoter) -> dict:
     """_quoted_sums of ``rows``, kept in the cache under everything they depend on: the digest of
-    the quotes' inputs (selectors.quote_inputs_digest), the subsidy table, the rules' code and
+    the quotes' inputs (selectors.quote_inputs_digest), the subsidy table, the code and
     the rows' query (the user's scope). The dashboard quoted every project on every view:
     130 ms of 156 at 10,000 projects (issue 12). The first view after a change to any project
     or annual plan quotes them again."""
-    if rows.query.is_empty():  # a user who sees no district: nothing to quote, and no SQL to key by
+    # Nothing to keep for a user who sees no district (no SQL to key by) or without the rates.
+    if rows.query.is_empty() or quoter.table is None:
         return _quoted_sums(rows, quoter)
     digest = selectors.quote_inputs_digest()
-    if digest is None or quoter.table is None:
+    if digest is None:
         return _quoted_sums(rows, quoter)
     key = "roads:subsidy-sums:" + hashlib.sha256(
-        "\n".join((digest, quoter.table.version, RULES_CODE_DIGEST, str(rows.query))).encode()).hexdigest()
+        "\n".join((digest, quoter.table.version, CODE_DIGEST, str(rows.query))).encode()).hexdigest()
     sums = cache.get(key)
     if sums is None:
         sums = _quoted_sums(rows, quoter)
@@ -150,14 +152,15 @@ def _kept_sums(rows, quoter: ProjectQuoter) -> dict:
 
 
 def _quoted_sums(rows, quoter: ProjectQuoter) -> dict:
-    """Each district's quotes summed per plan year, and its projects that cannot be quoted."""
+    """Each district's quotes summed per plan year, and its projects that cannot be quoted; the
+    districts in their place's order."""
     amounts = defaultdict(dict)
     unquoted = defaultdict(int)
-    order = set()
+    districts = set()  # (place, name)
     years = set()
     for name, position, year, work_type, quantity, width, estimate, poverty, excess, bays, shelters, signs in \
             rows.iterator(chunk_size=2000):
-        order.add((name, position))
+        districts.add((position, name))
         years.add(year)
         quote, _error = quoter.quote(district_name=name, work_type=work_type, quantity=quantity, width_m=width,
                                      estimate_wan=estimate, poverty_km=poverty, excess=excess, bus_bays=bays,
@@ -167,7 +170,8 @@ def _quoted_sums(rows, quoter: ProjectQuoter) -> dict:
         else:
             amounts[name][year] = amounts[name].get(year, ZERO) + quote.amount_wan
     # Plain dicts and lists: the cache keeps them.
-    return {"amounts": dict(amounts), "unquoted": dict(unquoted), "order": sorted(order), "years": sorted(years)}
+    return {"amounts": dict(amounts), "unquoted": dict(unquoted), "years": sorted(years),
+            "districts": [name for _position, name in sorted(districts)]}
 
 
 def reward_budget(table, years, totals) -> dict | None:
