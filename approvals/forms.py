@@ -9,12 +9,13 @@ import unicodedata
 from django import forms
 from django.contrib.auth.models import Permission
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from approvals import rules, services
 from approvals.models import ApprovalCase, DelegatedPower, Entrustment
-from policyops.forms import HtmlDateInput, preselect_single_choices
+from policyops.forms import HtmlDateInput, SearchedSelect, preselect_single_choices
 from policyops.models import Department, Person, ServiceHall
 from policyops.scoping import person_of
 
@@ -26,6 +27,15 @@ def _lines(text: str) -> list[str]:
 
 
 # --- Registration -----------------------------------------------------------------
+
+
+def first_contact_choices(user):
+    """Who may be recorded as a case's first contact: any person ``user`` sees (the form's
+    choices and the search's answers, views.register.first_contact_search)."""
+    return Person.objects.visible_to(user).select_related("department")
+
+
+FIRST_CONTACT_SEARCH_FIELDS = ("name", "department__name")
 
 
 class CaseRegisterForm(forms.Form):
@@ -43,7 +53,9 @@ class CaseRegisterForm(forms.Form):
                                         help_text=_("The project crosses Pingdu's border; such approvals are not "
                                                     "delegated and the application is not accepted."))
     received_hall = forms.ModelChoiceField(label=_("receiving hall"), queryset=ServiceHall.objects.none())
-    first_contact = forms.ModelChoiceField(label=_("first-contact person"), queryset=Person.objects.none())
+    first_contact = forms.ModelChoiceField(
+        label=_("first-contact person"), queryset=Person.objects.none(),
+        widget=SearchedSelect(search_url=reverse_lazy("approvals:first_contact_search")))
     received_on = forms.DateField(label=_("received on"), widget=HtmlDateInput())
     materials_provided = forms.CharField(
         label=_("materials received"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
@@ -56,7 +68,7 @@ class CaseRegisterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["received_hall"].queryset = (ServiceHall.objects.visible_to(user)
                                                  .filter(district__isnull=False).select_related("district"))
-        self.fields["first_contact"].queryset = Person.objects.visible_to(user).select_related("department")
+        self.fields["first_contact"].queryset = first_contact_choices(user)
         person = person_of(user)
         self.fields["first_contact"].initial = person.pk if person else None
         self.fields["received_on"].initial = timezone.localdate()

@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("", views.index, name="index"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_register, name="case_register"),
+    path("cases/new/first-contacts/", views.first_contact_search, name="first_contact_search"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/claim/", views.case_claim, name="case_claim"),
     path("cases/<int:pk>/release/", views.case_release, name="case_release"),

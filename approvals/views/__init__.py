@@ -18,11 +18,11 @@ from approvals.views.public import (
     public_status,
     seal_impression,
 )
-from approvals.views.register import case_register
+from approvals.views.register import case_register, first_contact_search
 
 __all__ = [
     "DUE_FILTERS", "DUE_LABELS", "PAGE_SIZE", "PUBLIC_STATE_LABELS", "STATUS_LOOKUP_LIMIT",
     "STATUS_LOOKUP_WINDOW_SECONDS", "STATUS_NOT_FOUND", "STATUS_RATE_SCOPE", "STATUS_TOO_MANY", "case_action",
     "case_assign", "case_claim", "case_detail", "case_follow_up", "case_list", "case_register", "case_release",
-    "due_badge", "index", "notice_print", "public_status", "seal_impression",
+    "due_badge", "first_contact_search", "index", "notice_print", "public_status", "seal_impression",
 ]

@@ -3,11 +3,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from approvals import services
-from approvals.forms import CaseRegisterPageForm, PowerChoiceForm
+from approvals.forms import (
+    FIRST_CONTACT_SEARCH_FIELDS,
+    CaseRegisterPageForm,
+    PowerChoiceForm,
+    first_contact_choices,
+)
 from approvals.views.common import case_url
 from policyops.errors import PolicyOpsError
+from policyops.forms import searched_choices
 
 # The service's field names for what the page asks under another name.
 SERVICE_FIELDS = {"materials": "materials_provided", "power": None}
@@ -34,3 +41,13 @@ def case_register(request):
             return redirect(case_url(case))
     return render(request, "approvals/case_register.html", {"chooser": chooser, "form": form, "power": power},
                   status=400 if posted else 200)
+
+
+@login_required
+@permission_required("approvals.process_case", raise_exception=True)
+@require_GET
+def first_contact_search(request):
+    """The first-contact select's search (policyops.forms.SearchedSelect): who the register form
+    would accept, found by part of a name or a department."""
+    return searched_choices(first_contact_choices(request.user).order_by("name", "pk"), request.GET.get("q", ""),
+                            fields=FIRST_CONTACT_SEARCH_FIELDS)

@@ -12,6 +12,7 @@ from tests.approvals.factories import (
     register_case,
 )
 from tests.conftest import make_user
+from tests.factories import DistrictFactory, PersonFactory
 
 MISSING = "营业执照副本"
 
@@ -186,3 +187,32 @@ def test_a_clerk_registers_an_application_on_a_phone_and_lands_on_its_page(visit
     assert case.received_on == timezone.localdate()
     assert case.district == pingdu() and case.first_contact == clerk.person
     assert list(case.materials.order_by("id").values_list("name", "provided")) == [("申请书", True), (MISSING, False)]
+
+
+def test_a_clerk_finds_a_colleague_as_the_first_contact_by_typing_part_of_the_name(visitor):
+    """The first-contact select draws only the clerk; the search box finds the rest (issue 12)."""
+    clerk, power = clerk_with_power()
+    power.checklist.create(name="申请书", order=1)
+    colleague = PersonFactory(name="王晓明", district=pingdu())
+    PersonFactory(name="外区王晓明", district=DistrictFactory())  # another district's: never offered
+    person = visitor("clerk", phone=True)
+    person.log_in_as(clerk)
+
+    person.go(f"/approvals/cases/new/?power={power.pk}")
+    first_contact = person.page.locator("select[name=first_contact]")
+    assert first_contact.locator("option").count() == 2  # the blank and the clerk
+    person.page.fill("input.select-search", "晓明")
+    person.page.locator(".select-search-status", has_text="找到").wait_for()  # the answer has come
+    assert person.page.locator(".select-search-status").inner_text() == "找到 1 人。"
+    assert first_contact.input_value() == str(colleague.pk)
+    assert person.sideways_overflow() <= 0
+    person.page.fill("input[name=applicant_name]", "平度市云山食品有限公司")
+    person.page.fill("input[name=applicant_phone]", "0532-87365678")
+    person.page.check("input[name=checklist] >> nth=0")
+    person.submit("登记")
+
+    case = ApprovalCase.objects.get(applicant_name="平度市云山食品有限公司")
+    assert person.page.url == person.url(f"/approvals/cases/{case.pk}/")
+    assert case.first_contact == colleague
+    person.shot("last")
+    person.assert_healthy()
