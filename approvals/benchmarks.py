@@ -243,6 +243,16 @@ page_scenario("front_case_list_clerk", url="/approvals/cases/", username="clerk_
               help="The front case list /approvals/cases/ as the clerk of 平度市.")
 page_scenario("clerk_home", url="/", username="clerk_pingdu",
               help="The clerk's home page with the work queues.")
+
+
+def _register_page():
+    """The registration form of the first power, as a clerk opens it after choosing the power."""
+    return f"/approvals/cases/new/?power={DelegatedPower.objects.order_by('number').values_list('pk', flat=True)[0]}"
+
+
+page_scenario("case_register_page_clerk", url=_register_page, username="clerk_pingdu",
+              help="The registration form (/approvals/cases/new/?power=…) as the clerk of 平度市, whose district "
+                   "holds the data set's 1,000 hall directors: the first-contact select draws only the clerk.")
 page_scenario("front_case_search_clerk", url="/approvals/cases/?q=PD-2024-000123", username="clerk_pingdu",
               help="The front case list searched for one case number (a word anywhere in the number or the "
                    "applicant: icontains, served by trigram indexes on PostgreSQL), as the clerk of 平度市.")

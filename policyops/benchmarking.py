@@ -261,12 +261,16 @@ def logged_in_client(username: str):
 
 
 def page_scenario(name, *, url, plain_url=None, username, help, target_ms=50, target_ratio=None):
-    """Register a scenario timing GET ``url`` as ``username`` (and ``plain_url`` in turns with it)."""
+    """Register a scenario timing GET ``url`` as ``username`` (and ``plain_url`` in turns with it).
+
+    ``url`` may be a function of no arguments that returns the path, asked once the data set is
+    there (a path that names a row by its key)."""
     target = f"≤ {target_ms} ms" + (f" and ≥ {target_ratio}× faster than plain" if target_ratio else "")
 
     @scenario(name, help=help, target=target)
     def measure(ctx):
         client = logged_in_client(username)
+        path = url() if callable(url) else url
 
         def get(path):
             def run():
@@ -275,9 +279,9 @@ def page_scenario(name, *, url, plain_url=None, username, help, target_ms=50, ta
             return run
 
         if plain_url:
-            ours, queries, plain = paired_median_seconds(get(url), get(plain_url), repeat=ctx.repeat)
+            ours, queries, plain = paired_median_seconds(get(path), get(plain_url), repeat=ctx.repeat)
         else:
-            (ours, queries), plain = median_seconds(get(url), repeat=ctx.repeat), None
+            (ours, queries), plain = median_seconds(get(path), repeat=ctx.repeat), None
         result = Result(name, ours, target, passed=None, counterpart=plain, queries=queries)
         result.passed = ours * 1000 <= target_ms and (not target_ratio or (result.ratio or 0) >= target_ratio)
         return result

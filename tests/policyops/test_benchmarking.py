@@ -125,3 +125,20 @@ def test_a_data_set_of_another_scale_or_recipe_is_not_taken_as_built(tmp_path):
     assert not benchmarking.built_before(marker, stamp)
     marker.write_text(json.dumps(stamp))
     assert benchmarking.built_before(marker, stamp)
+
+
+@pytest.mark.django_db
+def test_a_page_scenario_asks_its_path_once_the_data_set_is_there(monkeypatch):
+    from tests.factories import UserFactory
+
+    UserFactory(username="bench_reader")
+    asked = []
+
+    def path():
+        asked.append(District.objects.count())  # reads the database it is measured on
+        return "/healthz"
+
+    monkeypatch.setattr(benchmarking, "_scenarios", {})
+    measure = benchmarking.page_scenario("probe", url=path, username="bench_reader", help="")
+    result = measure(benchmarking.Context(scale=1, repeat=1, log=print))
+    assert asked == [District.objects.count()] and result.queries is not None
