@@ -65,7 +65,7 @@ class ObjectionForm(forms.Form):
 
 def substitute_choices(director: Director):
     """Active leaders of the director's department (any hall), the director excluded."""
-    return (Director.objects.filter(active=True, person__department_id=director.person.department_id)
+    return (Director.objects.filter(rules.same_department_q(director.person), active=True)
             .exclude(pk=director.pk).select_related("person__department").order_by("person__name"))
 
 

@@ -82,7 +82,10 @@ class Director(models.Model):
         if self.partner_id and self.person_id:
             if self.partner_id == self.pk:
                 raise ValidationError({"partner": _("A director cannot be their own partner.")})
-            if self.partner.person.department_id != self.person.department_id:
+            if self.person.department_id is None:
+                raise ValidationError({"partner": _("Record the director's department first: the A/B partner is "
+                                                    "a leader of the same department.")})
+            if not rules.same_department(self.person, self.partner.person):
                 raise ValidationError({"partner": _("The A/B partner must be a leader of the same department.")})
 
 

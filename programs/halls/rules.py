@@ -26,6 +26,21 @@ def served_q(shift_lookup: str = "") -> Q:
     return Q(**{f"{shift_lookup}state": DutyShift.State.SIGNED_OUT, f"{shift_lookup}left_early": False})
 
 
+# 002:1978 落实工作AB角制度，协调其他分管同志参加: the stand-in (A/B partner, substitute) is another
+# leader of the same department. A person whose department is not recorded has none to share:
+# compared as keys, two unknown departments were "the same" and any such director could stand in
+# for any other.
+def same_department(person, other) -> bool:
+    return person.department_id is not None and person.department_id == other.department_id
+
+
+def same_department_q(person, person_lookup: str = "person") -> Q:
+    """``same_department`` as a filter on the rows whose ``person_lookup`` is the other person."""
+    if person.department_id is None:
+        return Q(pk__in=[])
+    return Q(**{f"{person_lookup}__department_id": person.department_id})
+
+
 # 002:1980 出勤情况: a shift is due once its day has passed as of the report's date (a future one is not).
 def due(as_of: dt.date, date_field: str = "date") -> Q:
     return Q(**{f"{date_field}__lt": as_of})

@@ -196,7 +196,7 @@ def shift_file_substitution(*, shift: DutyShift, substitute: Director, reason: s
     A filing, not a request: the substitute is on duty as soon as it is filed; supervisors
     see it and may object (``shift_object_to_substitution``), their silence blocks nothing.
     """
-    if substitute.person.department_id != shift.director.person.department_id:
+    if not rules.same_department(shift.director.person, substitute.person):
         raise InvalidInput(_("The substitute must be a leader of the same department."), field="substitute")
     if not (reason or "").strip():
         raise InvalidInput(_("Give the reason for the substitution."), field="reason")

@@ -207,6 +207,17 @@ def test_a_new_directors_partner_is_searched_not_listed(client, hall, three, rot
     assert director_search(client, "director", "partner", "李") == ["李局长"]
 
 
+def test_a_director_without_a_department_is_offered_no_partner(client, hall, rota_manager):
+    loners = [Director.objects.create(person=PersonFactory(name=f"无部门局长{n}"), hall=hall) for n in range(3)]
+    client.force_login(rota_manager)
+    page = client.get(reverse("admin:halls_director_change", args=[loners[0].pk])).content.decode()
+    assert options_of(page, "partner") == [""]  # not every other director without a department
+    response = client.post(reverse("admin:halls_director_change", args=[loners[0].pk]),
+                           {"person": loners[0].person_id, "hall": hall.pk, "partner": loners[1].pk, "active": "on"})
+    assert response.status_code == 200 and "partner" in response.context["adminform"].form.errors
+    assert Director.objects.get(pk=loners[0].pk).partner is None
+
+
 def test_a_new_director_is_saved_with_the_partner_found(client, hall, three, rota_manager):
     colleague = PersonFactory(name="赵局长", department=three[0].person.department)
     client.force_login(rota_manager)

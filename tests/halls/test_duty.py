@@ -154,6 +154,34 @@ def test_substitute_from_another_department_is_refused(rota, rota_manager):
                                          acting_user=rota["a"].person.user, now=at(8, 0))
 
 
+def test_no_substitute_stands_in_for_a_director_without_a_department(rota, rota_manager):
+    from policyops.models import Person
+
+    Person.objects.filter(pk__in=[rota["a"].person_id, rota["b"].person_id]).update(department=None)
+    rota["a"].person.refresh_from_db()
+    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    with pytest.raises(InvalidInput) as refused:
+        services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="x",
+                                         acting_user=rota["a"].person.user, now=at(8, 0))
+    assert refused.value.field == "substitute"
+
+
+def test_a_director_without_a_department_is_offered_no_substitute(rota, rota_manager):
+    from policyops.models import Person
+    from programs.halls.forms import SubstitutionForm
+
+    Person.objects.filter(pk__in=[rota["a"].person_id, rota["b"].person_id]).update(department=None)
+    shift = shift_of(rota["a"])
+    shift.director.person.refresh_from_db()
+    assert not SubstitutionForm(shift=shift).fields["substitute"].queryset.exists()
+
+
+def test_a_director_is_offered_the_active_leaders_of_the_department(rota):
+    from programs.halls.forms import SubstitutionForm
+
+    assert list(SubstitutionForm(shift=shift_of(rota["a"])).fields["substitute"].queryset) == [rota["b"]]
+
+
 def test_unfiled_absence_is_missed_and_no_sign_out_flagged(rota, hall, rota_manager):
     move_to(shift_of(rota["a"]), DAY, rota_manager)
     move_to(shift_of(rota["b"]), dt.date(2024, 10, 31), rota_manager)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from policyops.admin_base import AuditedAdminMixin, HistoryAdmin
 from policyops.admin_list import RelatedFirstSearchMixin
-from programs.halls import codes, services
+from programs.halls import codes, rules, services
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from programs.halls.admin.common import MANAGE_ROTA
 from programs.halls.models import Director, HallSettings, Unavailability
@@ -126,7 +126,7 @@ class DirectorAdmin(DistrictScopedAdminMixin, HistoryAdmin):
             obj = getattr(request, "_halls_director", None)
             if obj is not None:
                 # A/B: another leader of the same department (002:1976).
-                partners = partners.filter(person__department_id=obj.person.department_id).exclude(pk=obj.pk)
+                partners = partners.filter(rules.same_department_q(obj.person)).exclude(pk=obj.pk)
             kwargs["queryset"] = partners.order_by("person__name")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
