@@ -53,3 +53,21 @@ def test_the_admin_case_list_fits_a_phone(visitor):
     person.shot("admin-case-list")
     assert person.sideways_overflow() <= 0
     person.assert_healthy()
+
+
+def test_the_admin_register_form_keeps_a_long_select_inside_the_form_at_desktop_width(visitor):
+    # A power's full name made its select as wide as the name: it ran past the form's right
+    # edge with its arrow cut off, and nothing scrolled sideways to show it.
+    from tests.approvals.factories import DelegatedPowerFactory
+
+    DelegatedPowerFactory(name="关于企业投资项目核准及其变更、延期、转让事项的审批（含跨区域重大项目前期工作）" * 2)
+    person = visitor(Role.CLERK)
+    person.log_in_as(make_user(Role.CLERK, district=pingdu()))
+    person.go("/admin/approvals/approvalcase/add/")
+    form_right = person.page.eval_on_selector("#content-main form", "f => f.getBoundingClientRect().right")
+    overflowing = person.page.eval_on_selector_all(
+        "#content-main select", f"els => els.filter(s => s.getBoundingClientRect().right > {form_right} + 1)"
+                                 ".map(s => s.name)")
+    person.shot("admin-register")
+    assert overflowing == []
+    person.assert_healthy()
