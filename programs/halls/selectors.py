@@ -282,7 +282,7 @@ class Assessment:
 def department_assessment(*, halls, year: int, as_of: dt.date) -> dict[str, Assessment]:
     """Per department, the year's figures for the annual assessment (年终考核, 002:1980), as of ``as_of``.
 
-    Four queries whatever the number of departments, shifts and records.
+    Five queries whatever the number of departments, shifts, records and ratings.
     """
     halls = list(halls)
     table = defaultdict(Assessment)
@@ -306,12 +306,21 @@ def department_assessment(*, halls, year: int, as_of: dt.date) -> dict[str, Asse
                                                rectified=Count("id", filter=Q(state=Problem.State.RECTIFIED)))):
         entry = table[row["department"] or "—"]
         entry.problems_found, entry.problems_rectified = row["found"], row["rectified"]
-    # Ratings count for the department of the director who was on duty (the substitute after a swap).
-    for row in (Evaluation.objects.counted().filter(shift_q).annotate(department=department)
-                .values("department")
-                .annotate(n=Count("id"), satisfied=Count("id", filter=Q(level__gte=rules.SATISFIED_AT_OR_ABOVE)))):
-        entry = table[row["department"] or "—"]
-        entry.evaluations, entry.satisfied = row["n"], row["satisfied"]
+    # Ratings count for the department of the director who was on duty (the substitute after a swap):
+    # counted per director on duty, then added up by department. Grouped by the department's name,
+    # each of half a million ratings was joined through four more tables and sorted by the name
+    # (268 ms at a million cases, 50 departments); by the on-duty director's key it is the shifts'
+    # own columns (121 ms), and the directors' departments are one short read.
+    ratings = list(Evaluation.objects.counted().filter(shift_q)
+                   .values(director_on_duty=on_duty("id", "shift__"))
+                   .annotate(n=Count("id"), satisfied=Count("id", filter=Q(level__gte=rules.SATISFIED_AT_OR_ABOVE)))
+                   .order_by())
+    department_of = dict(Director.objects.filter(pk__in=[row["director_on_duty"] for row in ratings])
+                         .values_list("pk", "person__department__name"))
+    for row in ratings:
+        entry = table[_department_label(department_of.get(row["director_on_duty"]))]
+        entry.evaluations += row["n"]
+        entry.satisfied += row["satisfied"]
     return dict(sorted(table.items()))
 
 

@@ -531,6 +531,21 @@ def test_assessment_page_and_xlsx(client, hand_made_month, hall, supervisor, ass
     assert cells["市教育局"][1] == 2 and cells["市教育局"][-1] == 0 and cells["市民政局"][-1] == 1
 
 
+def test_assessment_adds_up_each_departments_directors_ratings(hall):
+    from programs.halls.selectors import department_assessment
+
+    zhang, li = (DirectorFactory(hall=hall, name=name, department_name="市教育局", with_user=False)
+                 for name in ("张局长", "李局长"))
+    loner = Director.objects.create(person=Person.objects.create(name="无部门局长"), hall=hall)
+    for director, levels in ((zhang, (4, 1)), (li, (5,)), (loner, (2,))):
+        shift = DutyShiftFactory(director=director, state=S.SIGNED_OUT)
+        for level in levels:
+            EvaluationFactory(shift=shift, level=level)
+    table = department_assessment(halls=[hall], year=2024, as_of=dt.date(2024, 12, 31))
+    assert (table["市教育局"].evaluations, table["市教育局"].satisfied) == (3, 2)
+    assert (table["—"].evaluations, table["—"].satisfied) == (1, 0)
+
+
 def test_assessment_query_count_is_constant(client, hall, supervisor, assert_constant_queries):
     client.force_login(supervisor)
     assert_constant_queries(client, reverse("halls:assessment", args=[2024]), _grow_month(hall))
