@@ -292,11 +292,11 @@ def department_assessment(*, halls, year: int, as_of: dt.date) -> dict[str, Asse
                 .order_by()):
         table[_department_label(row["department"])].attendance.add(Attendance.of(row))
     shift_q = Q(shift__hall__in=halls, shift__date__year=year) & rules.due(as_of, "shift__date")
-    department = on_duty("person__department__name", "shift__")
-    for row in (WorkRecord.objects.counted().filter(shift_q).annotate(department=department)
+    for row in (WorkRecord.objects.counted().filter(shift_q)
+                .annotate(department=on_duty("person__department__name", "shift__"))
                 .values("department").annotate(records=Count("id", distinct=True),
                                                cases=Count("cases", distinct=True))):
-        entry = table[row["department"] or "—"]
+        entry = table[_department_label(row["department"])]
         entry.records, entry.cases = row["records"], row["cases"]
     problem_q = (Q(record__shift__hall__in=halls, record__shift__date__year=year)
                  & rules.due(as_of, "record__shift__date"))
@@ -304,7 +304,7 @@ def department_assessment(*, halls, year: int, as_of: dt.date) -> dict[str, Asse
                 .annotate(department=on_duty("person__department__name", "record__shift__"))
                 .values("department").annotate(found=Count("id"),
                                                rectified=Count("id", filter=Q(state=Problem.State.RECTIFIED)))):
-        entry = table[row["department"] or "—"]
+        entry = table[_department_label(row["department"])]
         entry.problems_found, entry.problems_rectified = row["found"], row["rectified"]
     # Ratings count for the department of the director who was on duty (the substitute after a swap):
     # counted per director on duty, then added up by department. Grouped by the department's name,

@@ -85,16 +85,16 @@ def build_programme(ctx):
                                                     filename="programme.csv", user=admin_user, dry_run=False)
         assert report.saved, report.problems[:3]
     projects, milestones = [], []
+    State = RoadProject.State
     for pk in RoadProject.objects.filter(name__startswith="规划路").order_by("pk").values_list("pk", flat=True):
         schedule = _schedule(today - dt.timedelta(days=rng.randint(-120, 4 * 365)))
         reached = sum(1 for _step, begins, _ends in schedule if begins <= today)  # steps begun by plan
         reached = max(0, reached - (rng.random() < 0.25))
         finished = reached == len(schedule) and schedule[-1][2] < today
-        State = RoadProject.State
         state = State.PLANNED if reached == 0 else State.CLOSED if finished else Step.ORDER[reached - 1]
         projects.append((state, pk))
         for number, (step, begins, ends) in enumerate(schedule, start=1):
-            done = state == "closed" or number < reached
+            done = state == State.CLOSED or number < reached
             started = done or number == reached
             milestones.append((ends, begins if started else None, min(ends, today) if done else None,
                                f"规划路〔{ends.year}〕{pk}号" if done else "", pk, step))
