@@ -250,10 +250,12 @@ def quote_earned(table: SubsidyTable, ledger: RewardLedger, district_name, work_
 
 # --- quoting saved projects (lists, totals, exports) ------------------------------------
 
-# The columns of a saved project that its quote reads (ProjectQuoter.quote_project), besides
-# its district's name; selectors.quote_inputs_digest hashes them.
-QUOTED_FIELDS = ("plan_year", "work_type", "quantity", "pavement_width_m", "estimate_wan", "poverty_km", "excess",
-                 "bus_bays", "bus_shelters", "bus_signs")
+# The columns of a saved project that its quote reads, besides its district's name, each with the
+# ProjectQuoter.quote keyword it fills; selectors.quote_inputs_digest hashes them.
+QUOTE_ARGUMENTS = {"plan_year": "plan_year", "work_type": "work_type", "quantity": "quantity",
+                   "pavement_width_m": "width_m", "estimate_wan": "estimate_wan", "poverty_km": "poverty_km",
+                   "excess": "excess", "bus_bays": "bus_bays", "bus_shelters": "bus_shelters", "bus_signs": "bus_signs"}
+QUOTED_FIELDS = tuple(QUOTE_ARGUMENTS)
 
 NO_WIDTH = _lazy("Give the pavement width to quote the subsidy.")
 TABLE_MISSING = _lazy("The subsidy rates have not been loaded.")
@@ -295,11 +297,13 @@ class ProjectQuoter:
         return self._memo[key]
 
     def quote_project(self, project):
-        return self.quote(district_name=project.district.name, work_type=project.work_type,
-                          quantity=project.quantity, width_m=project.pavement_width_m,
-                          estimate_wan=project.estimate_wan, poverty_km=project.poverty_km, excess=project.excess,
-                          bus_bays=project.bus_bays, bus_shelters=project.bus_shelters, bus_signs=project.bus_signs,
-                          plan_year=project.plan_year)
+        return self.quote_columns(project.district.name, {name: getattr(project, name) for name in QUOTED_FIELDS})
+
+    def quote_columns(self, district_name, columns: dict):
+        """The quote of a saved project read as its QUOTED_FIELDS' values (``columns``, by column
+        name): a list that reads the columns alone (values_list) quotes through here."""
+        return self.quote(district_name=district_name,
+                          **{QUOTE_ARGUMENTS[name]: value for name, value in columns.items()})
 
     def _compute(self, district_name, work_type, quantity, width_m, estimate_wan, poverty_km, excess,
                  bus_bays, bus_shelters, bus_signs, plan_year):

@@ -158,13 +158,12 @@ def _quoted_sums(rows, quoter: ProjectQuoter) -> dict:
     unquoted = defaultdict(int)
     districts = set()  # (place, name)
     years = set()
-    for name, position, year, work_type, quantity, width, estimate, poverty, excess, bays, shelters, signs in \
-            rows.iterator(chunk_size=2000):
+    for name, position, *values in rows.iterator(chunk_size=2000):  # subsidy_totals' columns
+        columns = dict(zip(QUOTED_FIELDS, values))
+        year = columns["plan_year"]
         districts.add((position, name))
         years.add(year)
-        quote, _error = quoter.quote(district_name=name, work_type=work_type, quantity=quantity, width_m=width,
-                                     estimate_wan=estimate, poverty_km=poverty, excess=excess, bus_bays=bays,
-                                     bus_shelters=shelters, bus_signs=signs, plan_year=year)
+        quote, _error = quoter.quote_columns(name, columns)
         if quote is None:
             unquoted[name] += 1
         else:

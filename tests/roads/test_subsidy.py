@@ -1,4 +1,5 @@
 """City subsidy cases worked out by hand from 002:485-507."""
+import inspect
 from decimal import Decimal
 
 import pytest
@@ -6,7 +7,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policyops.errors import InvalidInput
-from programs.roads.subsidy import SubsidyTable, quote, quote_bus_facilities
+from programs.roads.subsidy import (
+    QUOTE_ARGUMENTS,
+    QUOTED_FIELDS,
+    ProjectQuoter,
+    SubsidyTable,
+    quote,
+    quote_bus_facilities,
+)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -130,3 +138,12 @@ def test_monotone_in_km(table, district, work_type, length, extra, width_m, esti
     shorter = table.quote(district, work_type, length, width_m, estimate).amount_wan
     longer = table.quote(district, work_type, length + extra, width_m, estimate).amount_wan
     assert shorter <= longer
+
+
+def test_every_quoted_column_fills_one_keyword_of_the_quote():
+    """QUOTE_ARGUMENTS ties the columns a list reads (values_list over QUOTED_FIELDS) to the
+    quote's keywords: a column added without its keyword, or a keyword left unfilled, fails here."""
+    keywords = set(inspect.signature(ProjectQuoter.quote).parameters) - {"self", "district_name"}
+    assert sorted(QUOTE_ARGUMENTS.values()) == sorted(keywords)
+    assert QUOTED_FIELDS == tuple(QUOTE_ARGUMENTS)
+
