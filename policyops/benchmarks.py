@@ -14,6 +14,47 @@ from django.utils import timezone
 from policyops import benchmarking
 from policyops.demo import build_demo
 
+# --- the machine ------------------------------------------------------------------------------
+
+
+def python_yardstick() -> None:
+    """A fixed piece of pure Python (arithmetic, a dict, strings): what the interpreter does in
+    every view, without Django or the database."""
+    seen = {}
+    for i in range(200_000):
+        seen[i % 997] = f"{i}:{i * i % 101}"
+    assert len(seen) == 997
+
+
+@benchmarking.scenario("machine", target="— (a yardstick)",
+                       help="What this machine gives any code, measured first: a logged-in trivial view in process "
+                            "(session, user, middleware: the least a page costs), one PostgreSQL round trip "
+                            "(SELECT 1) and a fixed piece of pure Python. No target: the absolute ones (≤ 50 ms) "
+                            "were set on one machine, and machines here differ by up to twice; compare these "
+                            "before comparing two runs' pages.")
+def measure_machine(ctx):
+    from django.db import connection
+
+    client = benchmarking.logged_in_client("clerk_pingdu")
+
+    def trivial():
+        assert client.get("/benchmark/trivial/").status_code == 200
+
+    def round_trip():
+        with connection.cursor() as cursor:
+            for _ in range(100):
+                cursor.execute("SELECT 1")
+
+    repeat = max(5, ctx.repeat)
+    page, _queries = benchmarking.median_seconds(trivial, repeat=repeat, rollback=False, count_queries=False)
+    trip, _queries = benchmarking.median_seconds(round_trip, repeat=repeat, rollback=False, count_queries=False)
+    python, _queries = benchmarking.median_seconds(python_yardstick, repeat=repeat, rollback=False,
+                                                   count_queries=False)
+    return benchmarking.Result("machine", page, "—", passed=None,
+                               notes=f"SELECT 1 {trip * 10_000:.0f} µs a round trip; "
+                                     f"pure Python {python * 1000:.0f} ms",
+                               figures={"round_trip_s": trip / 100, "python_s": python})
+
 
 @benchmarking.data("seeds and demo users", order=0)
 def build_base(ctx):

@@ -142,3 +142,17 @@ def test_a_page_scenario_asks_its_path_once_the_data_set_is_there(monkeypatch):
     measure = benchmarking.page_scenario("probe", url=path, username="bench_reader", help="")
     result = measure(benchmarking.Context(scale=1, repeat=1, log=print))
     assert asked == [District.objects.count()] and result.queries is not None
+
+
+@pytest.mark.django_db
+def test_the_machine_yardstick_times_the_trivial_view_a_round_trip_and_python_without_a_verdict(settings):
+    from policyops.benchmarks import measure_machine
+    from tests.factories import UserFactory
+
+    UserFactory(username="clerk_pingdu")
+    settings.ROOT_URLCONF = "policyops.benchmark_urls"  # the trivial view, as the command serves it
+    result = measure_machine(benchmarking.Context(scale=1, repeat=1, log=print))
+    assert result.passed is None and result.ours > 0
+    assert result.figures["round_trip_s"] > 0 and result.figures["python_s"] > 0
+    assert benchmarking.table([result]).endswith("| — | — | — |")
+
