@@ -3,6 +3,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from policyops import benchmarking
 from policyops.models import District
@@ -156,3 +157,24 @@ def test_the_machine_yardstick_times_the_trivial_view_a_round_trip_and_python_wi
     assert result.figures["round_trip_s"] > 0 and result.figures["python_s"] > 0
     assert benchmarking.table([result]).endswith("| — | — | — |")
 
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="REINDEX is PostgreSQL's here")
+def test_rebuilt_indexes_shed_the_pages_of_rows_written_and_rolled_back():
+    from axes.models import AccessLog
+    from django.db import transaction
+    from django.utils import timezone
+
+    def pkey_pages():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_relation_size(%s::regclass) / 8192", [f"{AccessLog._meta.db_table}_pkey"])
+            return cursor.fetchone()[0]
+
+    before = pkey_pages()
+    with pytest.raises(benchmarking.Rollback), transaction.atomic():
+        AccessLog.objects.bulk_create([AccessLog(username=f"u{i}", attempt_time=timezone.now())
+                                       for i in range(20_000)], batch_size=5000)
+        raise benchmarking.Rollback
+    assert pkey_pages() > before + 10  # the undone rows' entries still fill pages
+    benchmarking.rebuild_indexes(AccessLog)
+    assert pkey_pages() <= before + 1
