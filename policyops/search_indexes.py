@@ -18,6 +18,14 @@ indexes every one- and two-character piece of ``UPPER(column)`` (``policyops_sho
 a plain SQL function: no extension) in a GIN index over that array, and ``ShortGramContains``
 asks it: for a term that short, "contains the term" and "has the term among its pieces" are
 the same question.
+
+Every such index is written at once (``WITH (fastupdate = off)``, ``GIN_STORAGE``). By default
+GIN keeps new entries in a pending list, merged into the index only when it passes
+``gin_pending_list_limit`` (4 MB) or when VACUUM or ANALYZE visits the table, and every search
+reads the whole list. A case gets new entries at each step (a step changes indexed columns, so
+the row is written anew), and a million-case table is analysed only after 100,000 changes: a
+clerk's search of one case number took 58 ms with 440 pending pages against 17 ms with none.
+Written at once, a step took no measurably longer (9.5-10.1 ms a step against 8.6-10.0).
 """
 from __future__ import annotations
 
@@ -34,6 +42,9 @@ def index_name(table: str, column: str) -> str:
     return f"{table}_{column}_trgm"[:63]
 
 
+GIN_STORAGE = "fastupdate = off"  # no pending list for searches to read (module docstring)
+
+
 def _gin_indexes(table: str, columns: tuple[str, ...], *, name_of, indexed, prepare):
     """(create, drop) for ``migrations.RunPython``: per column a GIN index named ``name_of(table,
     column)`` over ``indexed(quoted column)``, once ``prepare(schema_editor)`` says the database
@@ -45,7 +56,7 @@ def _gin_indexes(table: str, columns: tuple[str, ...], *, name_of, indexed, prep
         quote = schema_editor.quote_name
         for column in columns:
             schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {quote(name_of(table, column))} ON {quote(table)} "
-                                  f"USING gin ({indexed(quote(column))})")
+                                  f"USING gin ({indexed(quote(column))}) WITH ({GIN_STORAGE})")
 
     def drop(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
@@ -99,6 +110,29 @@ def short_gram_search_indexes(table: str, columns: tuple[str, ...]):
 
     return _gin_indexes(table, columns, name_of=short_gram_index_name,
                         indexed=lambda column: f"{SHORT_GRAMS_FUNCTION}(UPPER({column}))", prepare=prepare)
+
+
+def written_at_once(table: str, *, trigram_columns=(), short_gram_columns=()):
+    """(forward, backward) for ``migrations.RunPython``: the search indexes of ``table``, made
+    before GIN_STORAGE, are written at once from now on, and what their pending lists held is
+    merged now (PostgreSQL only; an index that pg_trgm's absence left out is skipped)."""
+    names = [index_name(table, column) for column in trigram_columns]
+    names += [short_gram_index_name(table, column) for column in short_gram_columns]
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for name in names:
+            schema_editor.execute(f"ALTER INDEX IF EXISTS {schema_editor.quote_name(name)} SET ({GIN_STORAGE})")
+            schema_editor.execute("SELECT gin_clean_pending_list(to_regclass(%s))", [name])
+
+    def backward(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for name in names:
+            schema_editor.execute(f"ALTER INDEX IF EXISTS {schema_editor.quote_name(name)} RESET (fastupdate)")
+
+    return forward, backward
 
 
 def short_grams_usable(connection, term: str) -> bool:

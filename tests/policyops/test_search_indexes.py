@@ -75,3 +75,40 @@ def test_a_short_term_in_the_trail_is_found_by_the_indexes_of_short_pieces():
                          off=("enable_seqscan", "enable_indexscan"))
     assert short_gram_index_name("policyops_auditentry", "object_repr") in plan, plan
     assert short_gram_index_name("policyops_auditentry", "reason") in plan, plan
+
+
+def gin_indexes_and_options() -> dict[str, list[str]]:
+    """Every GIN index of this database's tables, with its storage options."""
+    with connection.cursor() as cursor:
+        cursor.execute("""SELECT c.relname, coalesce(c.reloptions, '{}') FROM pg_class c
+                          JOIN pg_am a ON a.oid = c.relam
+                          WHERE a.amname = 'gin' AND c.relnamespace = 'public'::regnamespace""")
+        return dict(cursor.fetchall())
+
+
+@postgresql_only
+def test_every_search_index_is_written_at_once_without_a_pending_list():
+    indexes = gin_indexes_and_options()
+    assert len(indexes) >= 7  # the cases' three and the audit trail's four
+    assert {name for name, options in indexes.items() if "fastupdate=off" not in options} == set()
+
+
+@postgresql_only
+@pytest.mark.parametrize("app, migration", [("approvals", "0012_case_search_indexes_written_at_once"),
+                                            ("policyops", "0014_audit_search_indexes_written_at_once")])
+def test_the_migration_writes_the_indexes_made_before_at_once(app, migration):
+    """The migration names the indexes as the earlier ones made them: each one it should reach,
+    reset to a pending list, is written at once again."""
+    import importlib
+
+    from django.apps import apps
+
+    module = importlib.import_module(f"{app}.migrations.{migration}")
+    with connection.schema_editor() as editor:
+        module.backward(apps, editor)
+    reset = {name for name, options in gin_indexes_and_options().items() if "fastupdate=off" not in options}
+    assert len(reset) >= 3
+    with connection.schema_editor() as editor:
+        module.forward(apps, editor)
+    assert not reset & {name for name, options in gin_indexes_and_options().items()
+                        if "fastupdate=off" not in options}
