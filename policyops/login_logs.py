@@ -12,13 +12,9 @@ import datetime as dt
 
 from axes.models import AccessFailureLog, AccessLog
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from policyops import audit
-
-# Rows deleted per transaction: the first run after an upgrade may find years of logins.
-BATCH = 10_000
+from policyops import audit, pruning
 
 
 def kept_since(now: dt.datetime) -> dt.datetime:
@@ -29,15 +25,8 @@ def kept_since(now: dt.datetime) -> dt.datetime:
 def prune_login_logs(*, now: dt.datetime) -> int:
     """Delete the login and failed-login rows from before ``kept_since(now)``; how many were deleted."""
     cutoff = kept_since(now)
-    deleted = 0
-    for model in (AccessLog, AccessFailureLog):
-        while True:
-            with transaction.atomic():
-                ids = list(model.objects.filter(attempt_time__lt=cutoff).order_by()
-                           .values_list("pk", flat=True)[:BATCH])
-                if not ids:
-                    break
-                deleted += model.objects.filter(pk__in=ids).delete()[0]
+    deleted = sum(pruning.delete_in_batches(model.objects.filter(attempt_time__lt=cutoff))
+                  for model in (AccessLog, AccessFailureLog))
     if deleted:  # how many, and from before when (Beijing time)
         audit.record_event(action="prune_login_logs", model=AccessLog,
                            reason=f"{deleted} (< {timezone.localtime(cutoff):%Y-%m-%d %H:%M})")

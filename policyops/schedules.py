@@ -18,6 +18,7 @@ SCHEDULES = {
     "每月值班天数提醒": ("programs.halls.tasks.sweep_monthly_quota", "daily", "09:00"),
     "月度简报生成": ("programs.halls.tasks.sweep_briefing", "daily", "07:00"),
     "登录日志清理": ("policyops.tasks.prune_login_logs", "daily", "03:00"),  # policyops.login_logs
+    "过期会话清理": ("policyops.tasks.clear_expired_sessions", "daily", "03:10"),  # policyops.sessions
 }
 
 

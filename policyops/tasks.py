@@ -1,4 +1,5 @@
-"""Celery tasks of the core: delivery, the policy-task sweep, the audit chain, the login logs. Tasks call services."""
+"""Celery tasks of the core: delivery, the policy-task sweep, the audit chain, the login logs, the ended
+sessions. Tasks call services."""
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
@@ -48,3 +49,12 @@ def prune_login_logs():
     from policyops import login_logs
 
     return login_logs.prune_login_logs(now=timezone.now())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+@timed_sweep
+def clear_expired_sessions():
+    """Delete the sessions that have ended (policyops.sessions.clear_expired)."""
+    from policyops import sessions
+
+    return sessions.clear_expired(now=timezone.now())

@@ -8,7 +8,7 @@ from axes.models import AccessFailureLog, AccessLog
 from django.test import override_settings
 from django_celery_beat.models import PeriodicTask
 
-from policyops import login_logs, tasks
+from policyops import login_logs, pruning, tasks
 from policyops.models import AuditEntry
 from tests.policyops.test_security_settings import ROOT, fresh_env
 
@@ -38,7 +38,7 @@ def test_rows_older_than_the_kept_days_are_deleted_and_the_rest_kept():
 
 
 def test_a_backlog_is_deleted_a_batch_at_a_time(monkeypatch):
-    monkeypatch.setattr(login_logs, "BATCH", 2)
+    monkeypatch.setattr(pruning, "BATCH", 2)
     for n in range(5):
         logged(AccessLog, NOW - dt.timedelta(days=400 + n), f"old{n}")
     assert login_logs.prune_login_logs(now=NOW) == 5 and not AccessLog.objects.exists()
