@@ -58,13 +58,22 @@ def _gin_indexes(table: str, columns: tuple[str, ...], *, name_of, indexed, prep
             schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {quote(name_of(table, column))} ON {quote(table)} "
                                   f"USING gin ({indexed(quote(column))}) WITH ({GIN_STORAGE})")
 
-    def drop(apps, schema_editor):
+    drop = _on_postgresql(lambda quote: [f"DROP INDEX IF EXISTS {quote(name_of(table, column))}"
+                                         for column in columns])
+    return create, drop
+
+
+def _on_postgresql(statements):
+    """A ``RunPython`` function that executes ``statements(quote_name)`` — SQL strings, or
+    (SQL, parameters) pairs — on PostgreSQL, and does nothing elsewhere."""
+
+    def run(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
             return
-        for column in columns:
-            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name_of(table, column))}")
+        for statement in statements(schema_editor.quote_name):
+            schema_editor.execute(*((statement,) if isinstance(statement, str) else statement))
 
-    return create, drop
+    return run
 
 
 def trigram_search_indexes(table: str, columns: tuple[str, ...]):
@@ -119,19 +128,12 @@ def written_at_once(table: str, *, trigram_columns=(), short_gram_columns=()):
     names = [index_name(table, column) for column in trigram_columns]
     names += [short_gram_index_name(table, column) for column in short_gram_columns]
 
-    def forward(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for name in names:
-            schema_editor.execute(f"ALTER INDEX IF EXISTS {schema_editor.quote_name(name)} SET ({GIN_STORAGE})")
-            schema_editor.execute("SELECT gin_clean_pending_list(to_regclass(%s))", [name])
-
-    def backward(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for name in names:
-            schema_editor.execute(f"ALTER INDEX IF EXISTS {schema_editor.quote_name(name)} RESET (fastupdate)")
-
+    forward = _on_postgresql(lambda quote: [
+        statement for name in names
+        for statement in (f"ALTER INDEX IF EXISTS {quote(name)} SET ({GIN_STORAGE})",
+                          ("SELECT gin_clean_pending_list(to_regclass(%s))", [name]))])
+    backward = _on_postgresql(lambda quote: [f"ALTER INDEX IF EXISTS {quote(name)} RESET (fastupdate)"
+                                             for name in names])
     return forward, backward
 
 
