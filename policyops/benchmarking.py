@@ -168,9 +168,9 @@ def _tables_with_history(models) -> list[str]:
 
 
 def rebuild_indexes(*models) -> None:
-    """REINDEX the tables of ``models`` and their history (PostgreSQL), after a scenario that wrote and rolled back
-    many of their rows: VACUUM frees the dead rows but leaves the indexes' emptied pages, so
-    every run of the benchmark on the same data set found them larger. After two runs the
+    """REINDEX the tables of ``models`` and their history (PostgreSQL), after a scenario that
+    wrote and rolled back many of their rows: VACUUM frees the dead rows but leaves the indexes'
+    emptied pages, so every run of the benchmark on the same data set found them larger. After two runs the
     import's 10,000 projects and 40,000 milestones a run had left the road indexes 15 to 28
     times their size (roadproject_open_state 692 pages for 4,814 projects, 25 rebuilt), and
     PostgreSQL counted the home panel's road steps from a table scan instead."""

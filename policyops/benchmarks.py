@@ -1,6 +1,6 @@
-"""The shared part of the benchmark's data set: the seeds and the demo (users of every role,
-halls, entrustments and seals), on which the apps add their volume, and the logins django-axes
-keeps."""
+"""The shared part of the benchmark: the machine's yardstick (the first row), and of the data
+set the seeds and the demo (users of every role, halls, entrustments and seals), on which the
+apps add their volume, and the logins django-axes keeps."""
 import datetime as dt
 import random
 
@@ -8,6 +8,7 @@ from axes import admin as axes_admin
 from axes.models import AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,8 +34,6 @@ def python_yardstick() -> None:
                             "were set on one machine, and machines here differ by up to twice; compare these "
                             "before comparing two runs' pages.")
 def measure_machine(ctx):
-    from django.db import connection
-
     client = benchmarking.logged_in_client("clerk_pingdu")
 
     def trivial():
