@@ -247,6 +247,15 @@ def case_number_start(text: str) -> str | None:
     return _CASE_NUMBER_FIXED_START[:places[0]] + text
 
 
+def case_number_year(start: str) -> int | None:
+    """The year of receipt of every number beginning with ``start`` (case_number writes it after
+    the prefix: ``PD-2019`` and ``PD-2019-01`` -> 2019), or None while the year is open (``PD-20``)."""
+    year_ends = len(_CASE_NUMBER_FIXED_START) + 4
+    if len(start) < year_ends or not start.startswith(_CASE_NUMBER_FIXED_START):
+        return None
+    return int(start[len(_CASE_NUMBER_FIXED_START):year_ends])
+
+
 def case_numbers_starting_with(start: str) -> int | None:
     """How many numbers the layout allows that begin with ``start``, a year's at most; None while
     the year is open (``PD-20``). ``PD-2025-01`` -> 10,000: no more cases than that match it."""

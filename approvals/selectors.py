@@ -122,6 +122,21 @@ def few_enough_to_sort(text: str) -> bool:
     return bound is not None and bound <= SORTED_SEARCH_CAP
 
 
+def numbers_of_an_earlier_year(text: str, today: dt.date) -> bool:
+    """Whether every number ``text`` finds was given before last year (``PD-2019`` in 2026).
+
+    A number holds its case's year of receipt (rules.case_number), so a list walked newest
+    first passes at least a whole year's cases before the first of them, and more each year
+    back; reading the year's matches by the number's B-tree and sorting them reads one year's
+    cases however old: the admin's list "PD-2019" 342 -> ~70 ms, "PD-2022" 175 -> ~70 ms at a
+    million cases (issue 12). This year's and last year's are walked: their matches lead the
+    walk (PD-2026: 18 ms; PD-2025: 54 ms, sorted ~70 ms).
+    """
+    start = rules.case_number_start(text)
+    year = rules.case_number_year(start) if start else None
+    return year is not None and year < today.year - 1
+
+
 def case_list(*, user, state=None, due=None, today: dt.date | None = None, search: str | None = None):
     search = normalise_search(search)
     # A search of a block of numbers (PD-2025-01) reads its matches and sorts them: walking the

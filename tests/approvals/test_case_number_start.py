@@ -1,10 +1,11 @@
 """A part of a case number that can only sit at a number's start (2025-01 -> PD-2025-01) is searched
-as that start, and a list whose search finds few enough cases sorts them rather than walking its
-order index (rules.case_number_start, selectors.few_enough_to_sort; issue 12)."""
+as that start, and a list whose search finds few enough cases, or in the admin's newest-first order
+a year before last's, sorts them rather than walking its order index (rules.case_number_start,
+selectors.few_enough_to_sort, selectors.numbers_of_an_earlier_year; issue 12)."""
 import datetime as dt
 
 import pytest
-from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR
 from django.db import connection
 from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
@@ -61,6 +62,20 @@ def test_a_term_the_layout_refuses_is_in_no_number(number, typed):
                                          ("PD-2025", 10 ** 6), ("PD-20", None)])
 def test_a_start_bounds_how_many_numbers_begin_with_it(start, most):
     assert rules.case_numbers_starting_with(start) == most
+
+
+@pytest.mark.parametrize("start, year", [("PD-2019", 2019), ("PD-2019-01", 2019), ("PD-2019-", 2019),
+                                         ("PD-20", None), ("PD-", None), ("PD", None)])
+def test_a_start_gives_its_numbers_year_once_the_year_is_whole(start, year):
+    assert rules.case_number_year(start) == year
+
+
+@pytest.mark.parametrize("typed, today, earlier", [
+    ("PD-2019", D(2026, 12, 5), True), ("2024-01", D(2026, 12, 5), True), ("pd-2024", D(2026, 1, 2), True),
+    ("PD-2025", D(2026, 12, 5), False), ("PD-2026", D(2026, 12, 5), False), ("PD-2025", D(2027, 1, 1), True),
+    ("2019", D(2026, 12, 5), False), ("PD-20", D(2026, 12, 5), False), ("张伟", D(2026, 12, 5), False)])
+def test_only_the_numbers_of_a_year_before_last_are_of_an_earlier_year(typed, today, earlier):
+    assert selectors.numbers_of_an_earlier_year(typed, today) is earlier
 
 
 def test_only_a_start_that_bounds_its_matches_to_the_cap_is_sorted_apart():
@@ -153,6 +168,37 @@ def seal_use_counts(client, user, term):
             if query["sql"].startswith("SELECT COUNT(") and "approvals_sealuse" in query["sql"]]
 
 
+@pytest.fixture
+def in_2026(monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: D(2026, 12, 5))
+
+
+@pytest.mark.django_db
+def test_the_admin_case_list_sorts_the_numbers_of_a_year_before_last_newest_first(
+        client, dated_cases, supervisor, in_2026):
+    ApprovalCase.objects.filter(pk=dated_cases[1].pk).update(received_on=D(2024, 9, 30))
+    rows = admin_rows(client, supervisor, "admin:approvals_approvalcase_changelist", "PD-2024")
+    assert "COALESCE" in str(rows.query).upper()
+    assert [case.pk for case in rows] == [dated_cases[1].pk] + [case.pk for case in reversed(dated_cases)
+                                                                if case != dated_cases[1]]
+
+
+@pytest.mark.django_db
+def test_the_admin_case_list_walks_the_numbers_of_last_year(client, dated_cases, supervisor, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: D(2025, 12, 5))
+    rows = admin_rows(client, supervisor, "admin:approvals_approvalcase_changelist", "PD-2024")
+    assert "COALESCE" not in str(rows.query).upper() and len(rows) == 4
+
+
+@pytest.mark.django_db
+def test_the_admin_case_list_sorted_by_a_column_walks_that_columns_order(client, dated_cases, supervisor, in_2026):
+    client.force_login(supervisor)
+    response = client.get(reverse("admin:approvals_approvalcase_changelist"), {SEARCH_VAR: "PD-2024", ORDER_VAR: "1"})
+    rows = response.context["cl"].result_list
+    assert "COALESCE" not in str(rows.query).upper()
+    assert [case.number for case in rows] == sorted(case.number for case in dated_cases)
+
+
 @pytest.mark.django_db
 def test_the_seal_use_log_counts_a_blocks_uses_without_sorting_them(client, dated_cases, supervisor):
     (count,) = seal_use_counts(client, supervisor, "2024-00")
@@ -173,10 +219,11 @@ def test_ordered_apart_changes_the_first_column_only():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url_name, user_fixture", [("approvals:case_list", "clerk"),
-                                                    ("admin:approvals_approvalcase_changelist", "supervisor")])
-def test_a_list_sorting_a_blocks_matches_reads_their_relations_in_a_fixed_number_of_queries(
-        client, power, entrustment, clerk, request, url_name, user_fixture, assert_constant_queries):
+@pytest.mark.parametrize("url_name, user_fixture, term", [
+    ("approvals:case_list", "clerk", "2024-00"), ("admin:approvals_approvalcase_changelist", "supervisor", "2024-00"),
+    ("admin:approvals_approvalcase_changelist", "supervisor", "PD-2024")])  # a year before last (in_2026)
+def test_a_list_sorting_its_matches_apart_reads_their_relations_in_a_fixed_number_of_queries(
+        client, power, entrustment, clerk, request, url_name, user_fixture, term, in_2026, assert_constant_queries):
     def grow(n):  # cases of September 2024, every other one with a handler
         for i in range(n):
             case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
@@ -184,6 +231,6 @@ def test_a_list_sorting_a_blocks_matches_reads_their_relations_in_a_fixed_number
                 ApprovalCase.objects.filter(pk=case.pk).update(handler=clerk.person)
 
     client.force_login(request.getfixturevalue(user_fixture))
-    response = assert_constant_queries(client, reverse(url_name) + "?q=2024-00", grow)
+    response = assert_constant_queries(client, reverse(url_name) + "?q=" + term, grow)
     html = response.content.decode()
     assert html.count("PD-2024-0000") >= 28 and clerk.person.name in html
