@@ -92,6 +92,9 @@ class _Clocks:
             setattr(case, name, value)
 
 
+FIRST_YEAR = 2019  # the cases are received from its first day on
+
+
 def _case_rows(ctx, rng, today):
     powers = list(DelegatedPower.objects.order_by("number"))
     # What the clock reads of a power: its limits and whether it is a preliminary review.
@@ -99,7 +102,7 @@ def _case_rows(ctx, rng, today):
     halls, people = _people_and_halls(rng)
     districts = list(halls)
     pingdu = District.objects.filter(name="平度市").values_list("pk", flat=True).first()
-    first_day = dt.date(2019, 1, 1)
+    first_day = dt.date(FIRST_YEAR, 1, 1)
     span = (today - first_day).days
     recent_from = today - dt.timedelta(days=60)  # about the last 40 working days
     # Numbers continue the demo's yearly sequences (services.case_register draws the next).
@@ -263,6 +266,11 @@ page_scenario("admin_case_search_block_supervisor", url="/admin/approvals/approv
               plain_url="/plain-admin/approvals/approvalcase/?q=PD-2025-01", username="supervisor",
               help="The admin's case list searched for a block of numbers (PD-2025-01), as the supervisor; "
                    "counterpart: the plain ModelAdmin's search of the number and the applicant.")
+page_scenario("admin_case_search_year_supervisor", url=f"/admin/approvals/approvalcase/?q=PD-{FIRST_YEAR}",
+              plain_url=f"/plain-admin/approvals/approvalcase/?q=PD-{FIRST_YEAR}", username="supervisor",
+              help=f"The admin's case list searched for the oldest year's numbers (PD-{FIRST_YEAR}: a year's cases, "
+                   "behind every later year's in the list's newest-first order), as the supervisor; counterpart: "
+                   "the plain ModelAdmin's search of the number and the applicant.")
 
 page_scenario("api_case_list_closed_supervisor", url="/api/approvals/cases/?state=closed", username="supervisor",
               help="The API's case list filtered to one state (closed: most cases, none with a due date), first "

@@ -2,7 +2,6 @@
 import functools
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -17,6 +16,7 @@ from approvals import forms as approval_forms
 from approvals import rules, selectors, services
 from approvals.admin.common import (
     ApprovalsMedia,
+    ordering_for_search,
     searches_a_block_of_numbers,
     selected_action_inputs,
 )
@@ -33,7 +33,6 @@ from policyops.errors import PolicyOpsError
 from policyops.masking import mask_phone, record_personal_data_view
 from policyops.models import Department
 from policyops.scoping import may_touch_district
-from policyops.search_indexes import ordered_apart
 
 S = ApprovalCase.State
 INTAKE_STATES = (S.SUBMITTED, S.CORRECTION_REQUESTED, S.RESUBMITTED)
@@ -182,29 +181,30 @@ class ApprovalCaseAdmin(PrecomputedResultListMixin, WorkflowAdminMixin, District
 
     def get_search_results(self, request, queryset, search_term):
         """The front list's search (selectors.case_search): the whole text, in the number or the
-        applicant; a whole case number by the number's index."""
+        applicant; a whole case number by the number's index; a year's numbers within that year."""
         term = selectors.normalise_search(search_term)
-        return (selectors.search_cases(queryset, term) if term else queryset), False
+        if not term:
+            return queryset, False
+        if not searches_a_block_of_numbers(request):  # a block's few matches are sorted (below)
+            # A year's numbers (PD-2019) are read within that year: newest first, from the year's end
+            # rather than past every later case (342 ms -> ~20 ms at a million cases; issue 12); in
+            # the other orders as fast or faster (by due date, latest first: 320 -> 180 ms).
+            found = selectors.numbers_within_their_year(queryset, term)
+            if found is not None:
+                return found, False
+        return selectors.search_cases(queryset, term), False
 
-    def sorts_search_apart(self, request) -> bool:
-        """Whether the search's matches are read by the number's B-tree and sorted, their relations
-        read for the page's rows only (search_indexes.ordered_apart): a block of numbers (PD-2025-01:
-        010000 to 019999), as on the front list (0.29 s -> ~60 ms for the supervisor), and, in the
-        list's own newest-first order, the numbers of a year before last (PD-2019: walked from the
-        newest case, 342 -> ~70 ms; selectors.numbers_of_an_earlier_year)."""
-        if searches_a_block_of_numbers(request):
-            return True
-        term = selectors.normalise_search(request.GET.get(SEARCH_VAR))
-        return ORDER_VAR not in request.GET and selectors.numbers_of_an_earlier_year(term, timezone.localdate())
+    # A block of numbers (PD-2025-01: 010000 to 019999) is sorted once found, its relations read
+    # for the page's rows only, as on the front list (selectors.case_list): 0.29 s -> ~60 ms for the supervisor.
 
     def list_ordering(self, request, ordering):
-        return ordered_apart(ordering) if self.sorts_search_apart(request) else ordering
+        return ordering_for_search(request, ordering)
 
     def get_list_select_related(self, request):
-        return () if self.sorts_search_apart(request) else self.list_select_related
+        return () if searches_a_block_of_numbers(request) else self.list_select_related
 
     def page_rows(self, rows):
-        # Not joined (sorts_search_apart): the page's powers and handlers, a query each.
+        # Not joined (a block of numbers): the page's powers and handlers, a query each.
         return rows if rows.query.select_related else rows.prefetch_related("power", "handler__department")
 
     # Permissions: processing staff correct intake data; nobody deletes; states move by services.

@@ -3,6 +3,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Cast, ExtractYear, Substr
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
@@ -15,7 +17,6 @@ from policyops.fsm import StateMachineModel
 from policyops.history import HistoricalRecords
 from policyops.models import District, Person, ServiceHall
 from policyops.scoping import DistrictScopedQuerySet
-
 
 # The states of a case still being worked (ApprovalCase.OPEN_STATES); also the condition of the
 # work queues' partial index, which Meta cannot read from the class body.
@@ -149,6 +150,15 @@ class ApprovalCase(StateMachineModel):
                          condition=models.Q(state__in=OPEN_STATE_VALUES)),
             models.Index(fields=["district", "due_on", "id"], name="case_district_open_by_due",
                          condition=models.Q(state__in=OPEN_STATE_VALUES)),
+        ]
+        constraints = [
+            # A number holds its case's year of receipt (rules.case_number; the receipt date is not
+            # edited after registration): the admin's search of a year's numbers reads only that
+            # year's cases along the newest-first index (selectors.numbers_within_their_year).
+            models.CheckConstraint(
+                condition=Exact(Substr("number", len(rules.CASE_NUMBER_PREFIX) + 2, 4),
+                                Cast(ExtractYear("received_on"), models.CharField())),
+                name="case_number_holds_year_of_receipt"),
         ]
         permissions = [
             ("process_case", _("Can register and process approval cases")),

@@ -1,12 +1,12 @@
 """A part of a case number that can only sit at a number's start (2025-01 -> PD-2025-01) is searched
-as that start, and a list whose search finds few enough cases, or in the admin's newest-first order
-a year before last's, sorts them rather than walking its order index (rules.case_number_start,
-selectors.few_enough_to_sort, selectors.numbers_of_an_earlier_year; issue 12)."""
+as that start; a list whose search finds few enough cases sorts them, and the admin's newest-first
+list reads a year's numbers within that year of receipt, rather than walking its order index
+(rules.case_number_start, selectors.few_enough_to_sort, selectors.numbers_within_their_year; issue 12)."""
 import datetime as dt
 
 import pytest
 from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -68,14 +68,6 @@ def test_a_start_bounds_how_many_numbers_begin_with_it(start, most):
                                          ("PD-20", None), ("PD-", None), ("PD", None)])
 def test_a_start_gives_its_numbers_year_once_the_year_is_whole(start, year):
     assert rules.case_number_year(start) == year
-
-
-@pytest.mark.parametrize("typed, today, earlier", [
-    ("PD-2019", D(2026, 12, 5), True), ("2024-01", D(2026, 12, 5), True), ("pd-2024", D(2026, 1, 2), True),
-    ("PD-2025", D(2026, 12, 5), False), ("PD-2026", D(2026, 12, 5), False), ("PD-2025", D(2027, 1, 1), True),
-    ("2019", D(2026, 12, 5), False), ("PD-20", D(2026, 12, 5), False), ("张伟", D(2026, 12, 5), False)])
-def test_only_the_numbers_of_a_year_before_last_are_of_an_earlier_year(typed, today, earlier):
-    assert selectors.numbers_of_an_earlier_year(typed, today) is earlier
 
 
 def test_only_a_start_that_bounds_its_matches_to_the_cap_is_sorted_apart():
@@ -168,34 +160,55 @@ def seal_use_counts(client, user, term):
             if query["sql"].startswith("SELECT COUNT(") and "approvals_sealuse" in query["sql"]]
 
 
-@pytest.fixture
-def in_2026(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: D(2026, 12, 5))
+@pytest.mark.django_db
+def test_a_years_numbers_are_asked_within_that_year_of_receipt(dated_cases):
+    found = selectors.numbers_within_their_year(ApprovalCase.objects.all(), "PD-2024")
+    assert "received_on" in str(found.query) and set(found) == set(dated_cases)
 
 
 @pytest.mark.django_db
-def test_the_admin_case_list_sorts_the_numbers_of_a_year_before_last_newest_first(
-        client, dated_cases, supervisor, in_2026):
+@pytest.mark.parametrize("typed", ["2024", "000001", "PD-20", "张伟"])
+def test_a_term_that_fixes_no_year_is_not_asked_within_one(dated_cases, typed):
+    assert selectors.numbers_within_their_year(ApprovalCase.objects.all(), typed) is None
+
+
+@pytest.mark.django_db
+def test_a_years_numbers_are_not_bounded_when_an_applicant_holds_the_term(dated_cases, power, clerk):
+    named = register_case(power, clerk=clerk, received_on=D(2025, 3, 3))
+    ApprovalCase.objects.filter(pk=named.pk).update(applicant_name="PD-2024工程有限公司")
+    assert selectors.numbers_within_their_year(ApprovalCase.objects.all(), "PD-2024") is None
+
+
+@pytest.mark.django_db
+def test_a_number_must_hold_its_year_of_receipt(dated_cases):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ApprovalCase.objects.filter(pk=dated_cases[0].pk).update(received_on=D(2025, 1, 2))
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="asks PostgreSQL's planner")
+def test_a_years_numbers_are_read_from_the_years_end_along_the_newest_first_index(dated_cases):
+    newest_first = selectors.numbers_within_their_year(ApprovalCase.objects.all(), "PD-2024").order_by(
+        "-received_on", "-id")
+    plan = plans.plan_of(newest_first, off=("enable_seqscan", "enable_bitmapscan", "enable_sort"))
+    assert "case_newest_first" in plan and "Index Cond: ((received_on >= '2024-01-01'::date)" in plan, plan
+
+
+@pytest.mark.django_db
+def test_the_admin_case_list_reads_a_years_numbers_newest_first_within_the_year(client, dated_cases, supervisor):
     ApprovalCase.objects.filter(pk=dated_cases[1].pk).update(received_on=D(2024, 9, 30))
     rows = admin_rows(client, supervisor, "admin:approvals_approvalcase_changelist", "PD-2024")
-    assert "COALESCE" in str(rows.query).upper()
+    assert "received_on" in str(rows.query).split("WHERE")[1].split("ORDER BY")[0]
     assert [case.pk for case in rows] == [dated_cases[1].pk] + [case.pk for case in reversed(dated_cases)
                                                                 if case != dated_cases[1]]
 
 
 @pytest.mark.django_db
-def test_the_admin_case_list_walks_the_numbers_of_last_year(client, dated_cases, supervisor, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: D(2025, 12, 5))
-    rows = admin_rows(client, supervisor, "admin:approvals_approvalcase_changelist", "PD-2024")
-    assert "COALESCE" not in str(rows.query).upper() and len(rows) == 4
-
-
-@pytest.mark.django_db
-def test_the_admin_case_list_sorted_by_a_column_walks_that_columns_order(client, dated_cases, supervisor, in_2026):
+def test_the_admin_case_list_sorted_by_a_column_reads_a_years_numbers_within_the_year(client, dated_cases, supervisor):
     client.force_login(supervisor)
     response = client.get(reverse("admin:approvals_approvalcase_changelist"), {SEARCH_VAR: "PD-2024", ORDER_VAR: "1"})
     rows = response.context["cl"].result_list
-    assert "COALESCE" not in str(rows.query).upper()
+    assert "received_on" in str(rows.query).split("WHERE")[1].split("ORDER BY")[0]
     assert [case.number for case in rows] == sorted(case.number for case in dated_cases)
 
 
@@ -221,9 +234,9 @@ def test_ordered_apart_changes_the_first_column_only():
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name, user_fixture, term", [
     ("approvals:case_list", "clerk", "2024-00"), ("admin:approvals_approvalcase_changelist", "supervisor", "2024-00"),
-    ("admin:approvals_approvalcase_changelist", "supervisor", "PD-2024")])  # a year before last (in_2026)
-def test_a_list_sorting_its_matches_apart_reads_their_relations_in_a_fixed_number_of_queries(
-        client, power, entrustment, clerk, request, url_name, user_fixture, term, in_2026, assert_constant_queries):
+    ("admin:approvals_approvalcase_changelist", "supervisor", "PD-2024")])  # a year's numbers, within the year
+def test_a_list_searching_numbers_reads_their_relations_in_a_fixed_number_of_queries(
+        client, power, entrustment, clerk, request, url_name, user_fixture, term, assert_constant_queries):
     def grow(n):  # cases of September 2024, every other one with a handler
         for i in range(n):
             case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
