@@ -1,6 +1,6 @@
 """A part of a case number that can only sit at a number's start (2025-01 -> PD-2025-01) is searched
-as that start; a list whose search finds few enough cases sorts them, and the admin's newest-first
-list reads a year's numbers within that year of receipt, rather than walking its order index
+as that start; a list whose search finds few enough cases sorts them, and the admin's case list
+reads a year's numbers within that year of receipt, rather than walking its order index
 (rules.case_number_start, selectors.few_enough_to_sort, selectors.numbers_within_their_year; issue 12)."""
 import datetime as dt
 
