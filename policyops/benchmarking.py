@@ -176,8 +176,14 @@ def rebuild_indexes(*models) -> None:
     PostgreSQL counted the home panel's road steps from a table scan instead."""
     if connection.vendor != "postgresql":
         return
+    reindex_tables(_tables_with_history(models))
+
+
+def reindex_tables(tables) -> None:
+    """REINDEX each of ``tables`` (PostgreSQL): its indexes rebuilt from the live rows alone.
+    Inside a transaction, undone with it (the tests' planner helper, tests/plans.py)."""
     with connection.cursor() as cursor:
-        for table in _tables_with_history(models):
+        for table in tables:
             cursor.execute(f"REINDEX TABLE {connection.ops.quote_name(table)}")
 
 

@@ -3,6 +3,8 @@ import re
 
 from django.db import connection
 
+from policyops.benchmarking import reindex_tables
+
 # A test's table is tiny: the planner reads it whole unless these are priced out.
 WHOLE_TABLE = ("enable_seqscan",)
 # With sorts priced out as well, a plan without a sort node is one whose index gives the order.
@@ -29,10 +31,16 @@ def plan_of_sql(sql: str, params=(), *, off=WHOLE_TABLE) -> str:
     test_first_steps_due.py); the benchmark rebuilds its indexes for the same reason
     (policyops.benchmarking.rebuild_indexes).
     """
+    reindex_tables(tables_read(sql))
     with connection.cursor() as cursor:
-        for table in tables_read(sql):
-            cursor.execute(f'REINDEX TABLE "{table}"')
         for setting in off:
             cursor.execute(f"SET LOCAL {setting} = off")
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def index_pages(name: str) -> int:
+    """How many pages the index ``name`` takes on disk."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int", [name])
+        return cursor.fetchone()[0]

@@ -17,12 +17,6 @@ class RolledBack(Exception):
     pass
 
 
-def index_pages(name: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int", [name])
-        return cursor.fetchone()[0]
-
-
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")
 def test_a_plan_is_asked_of_the_tables_indexes_rebuilt():
@@ -30,7 +24,7 @@ def test_a_plan_is_asked_of_the_tables_indexes_rebuilt():
     with pytest.raises(RolledBack), transaction.atomic():
         NumberSequence.objects.bulk_create(NumberSequence(key=f"k{n}", year=2026) for n in range(20_000))
         raise RolledBack
-    bloated = index_pages("numbersequence_unique_key_year")
+    bloated = plans.index_pages("numbersequence_unique_key_year")
     plan = plans.plan_of(NumberSequence.objects.filter(key="notice-acceptance", year=2026))
     assert "numbersequence_unique_key_year" in plan, plan
-    assert bloated > 20 and index_pages("numbersequence_unique_key_year") < 5
+    assert bloated > 20 and plans.index_pages("numbersequence_unique_key_year") < 5
