@@ -210,6 +210,9 @@ CASE_NUMBER_CHARACTERS = frozenset(f"{CASE_NUMBER_PREFIX}-0123456789")
 # case_number's layout, a character a place ("#" a digit); a serial past six digits goes on in digits.
 _CASE_NUMBER_LAYOUT = f"{CASE_NUMBER_PREFIX}-####-" + "#" * CASE_SERIAL_DIGITS
 _CASE_NUMBER_FIXED_START = f"{CASE_NUMBER_PREFIX}-"  # what every number begins with
+# Where the year of receipt sits in a number (PD-2019-000123[3:7]); the constraint
+# case_number_holds_year_of_receipt reads it there too.
+CASE_NUMBER_YEAR = slice(len(_CASE_NUMBER_FIXED_START), len(_CASE_NUMBER_FIXED_START) + 4)
 
 
 def _fits_layout_at(text: str, place: int) -> bool:
@@ -250,16 +253,15 @@ def case_number_start(text: str) -> str | None:
 def case_number_year(start: str) -> int | None:
     """The year of receipt of every number beginning with ``start`` (case_number writes it after
     the prefix: ``PD-2019`` and ``PD-2019-01`` -> 2019), or None while the year is open (``PD-20``)."""
-    year_ends = len(_CASE_NUMBER_FIXED_START) + 4
-    if len(start) < year_ends or not start.startswith(_CASE_NUMBER_FIXED_START):
+    if len(start) < CASE_NUMBER_YEAR.stop or not start.startswith(_CASE_NUMBER_FIXED_START):
         return None
-    return int(start[len(_CASE_NUMBER_FIXED_START):year_ends])
+    return int(start[CASE_NUMBER_YEAR])
 
 
 def case_numbers_starting_with(start: str) -> int | None:
     """How many numbers the layout allows that begin with ``start``, a year's at most; None while
     the year is open (``PD-20``). ``PD-2025-01`` -> 10,000: no more cases than that match it."""
-    year_ends = len(_CASE_NUMBER_FIXED_START) + 4  # "PD-" and the year
+    year_ends = CASE_NUMBER_YEAR.stop  # "PD-" and the year
     if len(start) < year_ends:
         return None
     return 10 ** max(0, len(_CASE_NUMBER_LAYOUT) - max(len(start), year_ends + 1))

@@ -156,7 +156,8 @@ class ApprovalCase(StateMachineModel):
             # edited after registration): the admin's search of a year's numbers reads only that
             # year's cases along the newest-first index (selectors.numbers_within_their_year).
             models.CheckConstraint(
-                condition=Exact(Substr("number", len(rules.CASE_NUMBER_PREFIX) + 2, 4),
+                condition=Exact(Substr("number", rules.CASE_NUMBER_YEAR.start + 1,  # SQL counts from 1
+                                       rules.CASE_NUMBER_YEAR.stop - rules.CASE_NUMBER_YEAR.start),
                                 Cast(ExtractYear("received_on"), models.CharField())),
                 name="case_number_holds_year_of_receipt"),
         ]
