@@ -1,6 +1,13 @@
 # The two commands of README.md: `make run` (the app with demo data) and `make test`.
 # Both create .venv and install pyproject.toml's pinned dependencies on first use.
-PYTHON ?= python3
+# The interpreter of .venv: the system's own Python where it is 3.11 or newer and can make a venv
+# (Debian's, Ubuntu's and Fedora's are built with profile-guided and link-time optimisation),
+# else python3. A version manager's default build (pyenv's: neither, and a shared libpython)
+# ran pure Python 1.8 times and the pages 1.2-1.3 times slower on the same machine (README,
+# *Performance at city scale*). `make install PYTHON=/path/to/python3` chooses another.
+SYSTEM_PYTHON := $(shell /usr/bin/python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' \
+                   2>/dev/null && echo /usr/bin/python3)
+PYTHON ?= $(or $(SYSTEM_PYTHON),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
