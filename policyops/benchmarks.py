@@ -2,7 +2,9 @@
 set the seeds and the demo (users of every role, halls, entrustments and seals), on which the
 apps add their volume, and the logins django-axes keeps."""
 import datetime as dt
+import platform
 import random
+import sys
 
 from axes import admin as axes_admin
 from axes.models import AccessFailureLog, AccessLog
@@ -18,6 +20,13 @@ from policyops.demo import build_demo
 # --- the machine ------------------------------------------------------------------------------
 
 
+def interpreter() -> str:
+    """Which Python runs the benchmark: its version and where it is installed (/usr for Debian's,
+    ~/.pyenv/versions/… for pyenv's). Builds of one version differ by 1.2-1.8 times in speed on
+    one machine (README, *Performance at city scale*), so a run names its own."""
+    return f"Python {platform.python_version()} from {sys.base_prefix}"
+
+
 def python_yardstick() -> None:
     """A fixed piece of pure Python (arithmetic, a dict, strings): what the interpreter does in
     every view, without Django or the database."""
@@ -30,9 +39,9 @@ def python_yardstick() -> None:
 @benchmarking.scenario("machine", target="— (a yardstick)",
                        help="What this machine gives any code, measured first: a logged-in trivial view in process "
                             "(session, user, middleware: the least a page costs), one PostgreSQL round trip "
-                            "(SELECT 1) and a fixed piece of pure Python. No target: the absolute ones (≤ 50 ms) "
-                            "were set on one machine, and machines here differ by up to twice; compare these "
-                            "before comparing two runs' pages.")
+                            "(SELECT 1) and a fixed piece of pure Python, and which Python ran them. No target: "
+                            "the absolute ones (≤ 50 ms) were set on one machine, and machines here differ by up "
+                            "to three times; compare these before comparing two runs' pages.")
 def measure_machine(ctx):
     client = benchmarking.logged_in_client("clerk_pingdu")
 
@@ -51,8 +60,8 @@ def measure_machine(ctx):
                                                    count_queries=False)
     return benchmarking.Result("machine", page, "—", passed=None,
                                notes=f"trivial view {page * 1000:.1f} ms; SELECT 1 {trip * 10_000:.0f} µs a round "
-                                     f"trip; pure Python {python * 1000:.0f} ms",
-                               figures={"round_trip_s": trip / 100, "python_s": python})
+                                     f"trip; pure Python {python * 1000:.0f} ms; {interpreter()}",
+                               figures={"round_trip_s": trip / 100, "python_s": python, "interpreter": interpreter()})
 
 
 @benchmarking.data("seeds and demo users", order=0)

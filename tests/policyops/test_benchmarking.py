@@ -1,5 +1,7 @@
 """The benchmark kernel's arithmetic and bookkeeping (timings themselves are never asserted)."""
 import json
+import platform
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -147,7 +149,8 @@ def test_a_page_scenario_asks_its_path_once_the_data_set_is_there(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_the_machine_yardstick_times_the_trivial_view_a_round_trip_and_python_without_a_verdict(settings):
+def test_the_machine_yardstick_times_the_trivial_view_a_round_trip_and_python_names_the_interpreter_no_verdict(
+        settings):
     from policyops.benchmarks import measure_machine
     from tests.factories import UserFactory
 
@@ -155,6 +158,8 @@ def test_the_machine_yardstick_times_the_trivial_view_a_round_trip_and_python_wi
     settings.ROOT_URLCONF = "policyops.benchmark_urls"  # the trivial view, as the command serves it
     result = measure_machine(benchmarking.Context(scale=1, repeat=1, log=print))
     assert result.passed is None and result.ours > 0
+    # Which Python ran it: builds of one version differ by up to 1.8 times on one machine.
+    assert result.notes.endswith(f"Python {platform.python_version()} from {sys.base_prefix}")
     assert result.figures["round_trip_s"] > 0 and result.figures["python_s"] > 0
     assert benchmarking.table([result]).endswith("| — | — | — |")
 
