@@ -5,7 +5,8 @@
 # else python3. A version manager's default build (pyenv's: neither, and a shared libpython)
 # ran pure Python 1.8 times and the pages 1.2-1.3 times slower on the same machine (README,
 # *Performance at city scale*). `make install PYTHON=/path/to/python3` chooses another.
-SYSTEM_PYTHON := $(shell /usr/bin/python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' \
+# Expanded only where .venv is created (the recipe below), not on every make.
+SYSTEM_PYTHON = $(shell /usr/bin/python3 -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' \
                    2>/dev/null && echo /usr/bin/python3)
 PYTHON ?= $(or $(SYSTEM_PYTHON),python3)
 VENV := .venv
