@@ -58,10 +58,11 @@ def measure_machine(ctx):
     trip, _queries = benchmarking.median_seconds(round_trip, repeat=repeat, rollback=False, count_queries=False)
     python, _queries = benchmarking.median_seconds(python_yardstick, repeat=repeat, rollback=False,
                                                    count_queries=False)
+    python_build = interpreter()
     return benchmarking.Result("machine", page, "—", passed=None,
                                notes=f"trivial view {page * 1000:.1f} ms; SELECT 1 {trip * 10_000:.0f} µs a round "
-                                     f"trip; pure Python {python * 1000:.0f} ms; {interpreter()}",
-                               figures={"round_trip_s": trip / 100, "python_s": python, "interpreter": interpreter()})
+                                     f"trip; pure Python {python * 1000:.0f} ms; {python_build}",
+                               figures={"round_trip_s": trip / 100, "python_s": python, "interpreter": python_build})
 
 
 @benchmarking.data("seeds and demo users", order=0)
