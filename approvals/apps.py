@@ -42,6 +42,11 @@ class ApprovalsConfig(AppConfig):
         from approvals.actions import register_all
 
         register_all()
+        from policyops.search_indexes import register_narrowing_part
+
+        from approvals.rules import case_number_serial
+
+        register_narrowing_part(case_number_serial)  # the audit trail's search for a case number
         calendar_changed.connect(_recompute_case_clocks, dispatch_uid="approvals-recompute-clocks")
         from approvals import workspace
 

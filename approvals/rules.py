@@ -204,6 +204,13 @@ def case_number(year: int, serial: int) -> str:
     return f"{CASE_NUMBER_PREFIX}-{year}-{serial:0{CASE_SERIAL_DIGITS}d}"
 
 
+def case_number_serial(text: str) -> str | None:
+    """The serial of a whole case number (PD-2024-000123 → 000123), else None: the part of it
+    that few texts hold — its prefix and year every number of the year shares — registered with
+    policyops.search_indexes for the audit trail's search (issue 12)."""
+    return text[-CASE_SERIAL_DIGITS:] if WHOLE_CASE_NUMBER.fullmatch(text) else None
+
+
 # What a case number is written with (case_number): a search term with any other character is
 # not part of one, and the search then reads only the applicants (selectors.case_search).
 CASE_NUMBER_CHARACTERS = frozenset(f"{CASE_NUMBER_PREFIX}-0123456789")

@@ -37,7 +37,8 @@ from policyops.models import (
     PolicyTask,
     ServiceHall,
 )
-from policyops.search_indexes import narrowed_to_ids, short_grams_usable, short_term_contains
+from policyops.search_indexes import (contains_through, narrowed_to_ids, narrowing_part, short_grams_usable,
+                                     short_term_contains)
 from policyops.timeline import action_label as audit_action_label
 from policyops.timeline import known_actions as known_audit_actions
 from policyops.timeline import reason_label as audit_reason_label
@@ -311,6 +312,14 @@ class AuditEntryAdmin(PrecomputedResultListMixin, ReadOnlyAdminMixin, admin.Mode
         # could not combine the indexes and read the whole trail (1.3 s at 2 M rows).
         actors = list(get_user_model().objects.filter(username__icontains=term).values_list("pk", flat=True)) \
             if term else []
+        part = narrowing_part(term) if connection.vendor == "postgresql" else None
+        if part is not None:
+            # A whole case number through its serial (search_indexes.contains_through): its
+            # other trigrams are in nearly every row (a page 77 → 15 ms at 2 M rows).
+            found = Q(actor__in=actors)
+            for field in self.search_fields:
+                found |= contains_through(field, term, part)
+            return queryset.filter(found), False
         if short_grams_usable(connection, term):
             # One or two characters hold no trigram: the rows by the indexes of short pieces
             # (policyops.search_indexes; 张伟 read the whole trail, 0.85 s at 2 M rows).

@@ -50,6 +50,18 @@ def test_every_number_the_intake_writes_is_a_whole_number(year, serial):
     assert rules.WHOLE_CASE_NUMBER.fullmatch(rules.case_number(year, serial))
 
 
+@given(year=st.integers(1000, 9999), serial=st.integers(0, 999_999))
+def test_a_whole_numbers_serial_is_a_part_of_it_that_its_year_does_not_share(year, serial):
+    number = rules.case_number(year, serial)
+    assert rules.case_number_serial(number) == f"{serial:06d}" and number.endswith(rules.case_number_serial(number))
+    assert rules.case_number_serial(number.lower()) == f"{serial:06d}"
+
+
+@pytest.mark.parametrize("typed", ["PD-2024-00012", "PD-2024", "000123", "PD-2024-000123 张三", "张三", ""])
+def test_only_a_whole_number_has_a_serial_to_be_found_by(typed):
+    assert rules.case_number_serial(typed) is None
+
+
 def test_the_admin_searches_as_the_front_list_does(client, cases, clerk):
     client.force_login(clerk)
     typed = cases[2].number.lower()

@@ -66,6 +66,50 @@ def test_the_trail_is_searched_by_object_reason_and_user_name(web):
     assert found("无此") == []
 
 
+def test_a_whole_case_number_in_the_trail_finds_every_row_holding_it(web):
+    for text in ("PD-2026-000123", "PD-2025-000123", "PD-2026-0001234", "PD-2026-000124"):
+        audit.record_event(action="calendar_change", object_repr=text)
+    audit.record_event(action="admin_change", object_repr="日历", reason="见 pd-2026-000123 的补正")
+
+    def found(term):
+        response = web.get(reverse("admin:policyops_auditentry_changelist"), {"q": term})
+        return sorted((entry.object_repr, entry.reason) for entry in response.context["cl"].result_list)
+
+    # What icontains finds: the number, a longer text holding it, a reason naming it in any case.
+    holding = [("PD-2026-000123", ""), ("PD-2026-0001234", ""), ("日历", "见 pd-2026-000123 的补正")]
+    assert found("PD-2026-000123") == found("pd-2026-000123") == holding
+    assert found("PD-2027-000123") == []
+
+
+def test_a_whole_case_number_is_narrowed_by_its_serial_and_nothing_else_is():
+    from policyops.search_indexes import narrowing_part
+
+    assert narrowing_part("PD-2026-000123") == "000123"  # approvals registers rules.case_number_serial
+    assert narrowing_part("000123") is None and narrowing_part("张三") is None
+
+
+@postgresql_only
+def test_a_whole_case_number_in_the_trail_is_found_through_its_serials_trigrams():
+    from policyops.search_indexes import contains_through
+
+    plan = plan_of(AuditEntry.objects.filter(contains_through("object_repr", "PD-2026-000123", "000123")
+                                             | contains_through("reason", "PD-2026-000123", "000123")).order_by())
+    asked_of_indexes = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert len(asked_of_indexes) == 2 and all("~~ '%000123%'" in line for line in asked_of_indexes), plan
+    assert index_name("policyops_auditentry", "object_repr") in plan, plan
+
+
+@postgresql_only
+def test_the_trails_admin_asks_a_whole_case_number_through_its_serial(web):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        web.get(reverse("admin:policyops_auditentry_changelist"), {"q": "PD-2026-000123"})
+    listed = [query["sql"] for query in captured if 'FROM "policyops_auditentry"' in query["sql"]]
+    assert listed and all("LIKE UPPER('%000123%')" in sql and "LIKE UPPER('%PD-2026" not in sql
+                          for sql in listed), listed
+
+
 @postgresql_only
 def test_a_short_term_in_the_trail_is_found_by_the_indexes_of_short_pieces():
     from policyops.search_indexes import short_gram_index_name, short_term_contains
