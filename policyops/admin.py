@@ -2,6 +2,7 @@
 import datetime as dt
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
@@ -37,8 +38,9 @@ from policyops.models import (
     PolicyTask,
     ServiceHall,
 )
-from policyops.search_indexes import (contains_through, narrowed_to_ids, narrowing_part, short_grams_usable,
-                                     short_term_contains)
+from policyops.search_indexes import (SHORT_TERM, contains_through, matches_lie_further_back, narrowed_to_ids,
+                                     narrowing_part, ordered_apart, short_grams_usable, short_term_contains,
+                                     unindexed_contains)
 from policyops.timeline import action_label as audit_action_label
 from policyops.timeline import known_actions as known_audit_actions
 from policyops.timeline import reason_label as audit_reason_label
@@ -331,6 +333,28 @@ class AuditEntryAdmin(PrecomputedResultListMixin, ReadOnlyAdminMixin, admin.Mode
         if actors:
             found = found | queryset.filter(actor__in=actors)
         return found, may_have_duplicates
+
+    def list_ordering(self, request, ordering, queryset):
+        if ordering[0] == "-at" and self.search_matches_lie_further_back(request, queryset):
+            return ordered_apart(ordering)  # the search's matches read whole and sorted
+        return ordering
+
+    def search_matches_lie_further_back(self, request, queryset) -> bool:
+        """Whether the newest rows hold no page of the search's matches (search_indexes.
+        matches_lie_further_back): walking the trail newest first read all of it for a year's
+        numbers (PD-2019: 0.73 s a page at two million rows). For one word of three characters
+        or more on PostgreSQL; a whole case number's few rows (get_search_results) are sorted
+        by the planner itself."""
+        term = request.GET.get(SEARCH_VAR, "").strip()
+        if (connection.vendor != "postgresql" or len(term) <= SHORT_TERM or len(term.split()) != 1
+                or narrowing_part(term) is not None):
+            return False
+        # Read along the time index over the newest rows only: no search index, and the users
+        # in a subquery, not asked apart.
+        searched = Q(actor__in=get_user_model().objects.filter(username__icontains=term).values("pk"))
+        for field in self.search_fields:
+            searched |= unindexed_contains(field, term)
+        return matches_lie_further_back(queryset, searched, newest_first="at", page=self.list_per_page)
 
     # Codes as read (policyops.timeline): the workflow's labels and the states' choices.
 

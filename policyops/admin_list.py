@@ -385,7 +385,7 @@ def _planned_changelist(base, columns: tuple | None):
 
         def get_ordering(self, request, queryset):
             self._one_sort_column()
-            return self.model_admin.list_ordering(request, super().get_ordering(request, queryset))
+            return self.model_admin.list_ordering(request, super().get_ordering(request, queryset), queryset)
 
         def get_ordering_field_columns(self):
             self._one_sort_column()
@@ -440,9 +440,10 @@ class PrecomputedResultListMixin:
         """The page's rows (a sliced queryset) as the list shows them; override to annotate them."""
         return rows
 
-    def list_ordering(self, request, ordering: list) -> list:
+    def list_ordering(self, request, ordering: list, queryset) -> list:
         """The order the changelist asks for (Django's, the primary key last); override to say how
-        the database should reach it (search_indexes.ordered_apart for a search's few matches)."""
+        the database should reach it (search_indexes.ordered_apart for a search's few matches).
+        ``queryset``: the list's rows after its filters, before its search (Django orders first)."""
         return ordering
 
 

@@ -161,13 +161,38 @@ def narrowed_to_ids(queryset, condition: Q, cap: int):
     return queryset.filter(pk__in=ids) if len(ids) <= cap else None
 
 
+# How many of a list's newest rows matches_lie_further_back reads: at 10,000 of the audit trail's,
+# 6 ms at two million rows.
+NEWEST_ROWS_READ_FIRST = 10_000
+
+
+def matches_lie_further_back(queryset, condition: Q, *, newest_first: str, page: int) -> bool:
+    """Whether fewer than ``page`` rows of ``queryset`` that match ``condition`` are among the
+    table's NEWEST_ROWS_READ_FIRST newest by ``newest_first`` (a date or time field), so that a
+    list walked newest first would read past them to fill its page — as far as the whole table
+    when the matches lie at its old end: a year's case numbers in the audit trail (PD-2019: 1.0 s in SQL
+    at two million rows, against 0.13 s with the matches sorted apart; issue 12). Then the
+    caller sorts the matches apart (``ordered_apart``), which reads all of them instead.
+
+    ``condition`` should be one no index serves (``unindexed_contains``), so that the window is
+    read along the field's index; a table of fewer rows is walked (False)."""
+    window = NEWEST_ROWS_READ_FIRST
+    newest = list(queryset.model._default_manager.order_by(f"-{newest_first}")
+                  .values_list(newest_first, flat=True)[window - 1:window])
+    if not newest:
+        return False
+    found = queryset.filter(condition, **{f"{newest_first}__gte": newest[0]}).order_by()[:page].count()
+    return found < page
+
+
 def unindexed(field: str) -> Coalesce:
     """``field``'s values, in an expression no index serves (``COALESCE(field, field)``).
 
     Ordered by it, PostgreSQL finds a search's matches through the search's own index and
     sorts them. Ordered by the column, it walked the column's index and tested every row,
     trusting the matches to be spread evenly — 10,000 old cases sit at one end (issue 12).
-    Only for matches known to be few: sorting a million rows takes longer than the walk.
+    Only for matches known to be few, or known to lie past the newest rows
+    (``matches_lie_further_back``): sorting a million rows takes longer than the walk.
     """
     return Coalesce(F(field), F(field))
 

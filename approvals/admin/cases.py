@@ -197,7 +197,7 @@ class ApprovalCaseAdmin(PrecomputedResultListMixin, WorkflowAdminMixin, District
     # A block of numbers (PD-2025-01: 010000 to 019999) is sorted once found, its relations read
     # for the page's rows only, as on the front list (selectors.case_list): 0.29 s -> ~60 ms for the supervisor.
 
-    def list_ordering(self, request, ordering):
+    def list_ordering(self, request, ordering, queryset):
         return ordering_for_search(request, ordering)
 
     def get_list_select_related(self, request):

@@ -279,7 +279,7 @@ class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnl
         # The rows come from the scoped queryset; the mixin then leaves them as they are.
         return super().get_search_results(request, queryset.filter(found), "")
 
-    def list_ordering(self, request, ordering):
+    def list_ordering(self, request, ordering, queryset):
         return ordering_for_search(request, ordering)  # a block of numbers' uses (PD-2025-01), as the case lists
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):

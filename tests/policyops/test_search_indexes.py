@@ -1,9 +1,12 @@
 """The admin's and the lists' searches over million-row tables: trigram indexes on PostgreSQL
 that serve the very expression Django writes for ``icontains`` (policyops.search_indexes)."""
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from approvals.models import ApprovalCase
 from policyops import audit
@@ -108,6 +111,64 @@ def test_the_trails_admin_asks_a_whole_case_number_through_its_serial(web):
     listed = [query["sql"] for query in captured if 'FROM "policyops_auditentry"' in query["sql"]]
     assert listed and all("LIKE UPPER('%000123%')" in sql and "LIKE UPPER('%PD-2026" not in sql
                           for sql in listed), listed
+
+
+@pytest.fixture
+def trail_of_years(monkeypatch):
+    """Twelve rows after every other: the three oldest name an old year's case, the nine newest a
+    recent one's; the newest five are what the search reads first, a page two rows."""
+    from policyops import search_indexes
+    from policyops.admin import AuditEntryAdmin
+
+    monkeypatch.setattr(search_indexes, "NEWEST_ROWS_READ_FIRST", 5)
+    monkeypatch.setattr(AuditEntryAdmin, "list_per_page", 2)
+    start = timezone.make_aware(dt.datetime(2090, 1, 1))
+    return [audit.record_event(action="calendar_change", object_repr=f"旧年号 PD-2019-{i}" if i < 3 else f"新近案 {i}",
+                               at=start + dt.timedelta(minutes=i)) for i in range(12)]
+
+
+def test_matches_past_the_newest_rows_lie_further_back(trail_of_years):
+    from policyops.search_indexes import matches_lie_further_back
+
+    def further_back(term, page=2):
+        return matches_lie_further_back(AuditEntry.objects.all(), Q(object_repr__icontains=term),
+                                        newest_first="at", page=page)
+
+    assert further_back("旧年号") is True
+    assert further_back("新近案") is False
+    assert further_back("新近案", page=6) is True  # five newest rows hold five, not a page of six
+
+
+def test_a_table_smaller_than_the_rows_read_first_is_walked(trail_of_years, monkeypatch):
+    from policyops import search_indexes
+
+    monkeypatch.setattr(search_indexes, "NEWEST_ROWS_READ_FIRST", AuditEntry.objects.count() + 1)
+    assert search_indexes.matches_lie_further_back(AuditEntry.objects.all(), Q(object_repr__icontains="旧年号"),
+                                                   newest_first="at", page=2) is False
+
+
+def listed(web, term):
+    """The trail's page for ``term``: its rows' objects, and the SQL that read them."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = web.get(reverse("admin:policyops_auditentry_changelist"), {"q": term})
+    page = [sql["sql"] for sql in captured if sql["sql"].startswith('SELECT "policyops_auditentry"."id"')]
+    return [entry.object_repr for entry in response.context["cl"].result_list], page
+
+
+@postgresql_only
+def test_the_trail_sorts_apart_the_matches_that_lie_further_back(web, trail_of_years):
+    rows, page = listed(web, "旧年号")
+    assert rows == ["旧年号 PD-2019-2", "旧年号 PD-2019-1"]  # newest first, as walked
+    assert len(page) == 1 and 'ORDER BY COALESCE("policyops_auditentry"."at"' in page[0], page
+
+
+@postgresql_only
+def test_the_trail_walks_to_matches_among_its_newest_rows(web, trail_of_years):
+    rows, page = listed(web, "新近案")
+    assert rows == ["新近案 11", "新近案 10"]
+    assert len(page) == 1 and 'ORDER BY "policyops_auditentry"."at" DESC' in page[0], page
 
 
 @postgresql_only
