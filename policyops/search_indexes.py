@@ -170,9 +170,9 @@ def matches_lie_further_back(queryset, condition: Q, *, newest_first: str, page:
     """Whether fewer than ``page`` rows of ``queryset`` that match ``condition`` are among the
     table's NEWEST_ROWS_READ_FIRST newest by ``newest_first`` (a date or time field), so that a
     list walked newest first would read past them to fill its page — as far as the whole table
-    when the matches lie at its old end: a year's case numbers in the audit trail (PD-2019: 1.0 s in SQL
-    at two million rows, against 0.13 s with the matches sorted apart; issue 12). Then the
-    caller sorts the matches apart (``ordered_apart``), which reads all of them instead.
+    when the matches lie at its old end: a year's case numbers in the audit trail (PD-2019:
+    1.0 s in SQL at two million rows, against 0.13 s with the matches sorted apart; issue 12).
+    Then the caller sorts the matches apart (``ordered_apart``), which reads all of them instead.
 
     ``condition`` should be one no index serves (``unindexed_contains``), so that the window is
     read along the field's index; a table of fewer rows is walked (False)."""

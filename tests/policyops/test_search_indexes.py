@@ -115,8 +115,8 @@ def test_the_trails_admin_asks_a_whole_case_number_through_its_serial(web):
 
 @pytest.fixture
 def trail_of_years(monkeypatch):
-    """Twelve rows after every other: the three oldest name an old year's case, the nine newest a
-    recent one's; the newest five are what the search reads first, a page two rows."""
+    """Twelve rows newer than any other: the three oldest of them name an old year's case, the
+    nine newest a recent one's; the newest five are what the search reads first, a page two rows."""
     from policyops import search_indexes
     from policyops.admin import AuditEntryAdmin
 
