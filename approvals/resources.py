@@ -59,13 +59,13 @@ class ApprovalCaseResource(SafeExportMixin, resources.ModelResource):
         export_order = fields
 
     def dehydrate_applicant_type(self, case):
-        return str(case.get_applicant_type_display())
+        return self.choice_label(case, "applicant_type")
 
     def dehydrate_state(self, case):
-        return str(case.get_state_display())
+        return self.choice_label(case, "state")
 
     def dehydrate_superior_decision(self, case):
-        return str(case.get_superior_decision_display()) if case.superior_decision else ""
+        return self.choice_label(case, "superior_decision") if case.superior_decision else ""
 
     def dehydrate_extended(self, case):
         return str(_("yes")) if case.extended else ""

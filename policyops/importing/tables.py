@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.encoding import force_str
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.results import RowResult
@@ -254,6 +255,20 @@ class SafeExportMixin:
 
     def export_field(self, field, instance, **kwargs):
         return safe_cell(super().export_field(field, instance, **kwargs))
+
+    def choice_label(self, instance, name: str) -> str:
+        """The label of ``instance``'s choice in the field ``name``, as ``str(get_FOO_display())``
+        gives it, each label translated once an export: get_FOO_display rebuilds the field's
+        choices and translates every label on each call (~80 µs a cell; 0.8 s of a
+        10,000-row export, issue 12)."""
+        labels_by_field = self.__dict__.setdefault("_choice_labels", {})
+        key = (name, get_language())
+        labels = labels_by_field.get(key)
+        if labels is None:
+            field = instance._meta.get_field(name)
+            labels = labels_by_field[key] = {value: str(label) for value, label in field.flatchoices}
+        value = getattr(instance, name)
+        return labels[value] if value in labels else str(value)
 
 
 class StrictModelResource(SafeExportMixin, resources.ModelResource):

@@ -217,7 +217,7 @@ class RoadProjectResource(StrictModelResource):
         return queryset.select_related("district")
 
     def dehydrate_state(self, project):
-        return str(project.get_state_display())
+        return self.choice_label(project, "state")
 
     def dehydrate_subsidy_quote(self, project):
         return self.quoter.amount_wan(project) if self.quoter else None
