@@ -26,7 +26,7 @@ from import_export.formats import base_formats
 from import_export.results import RowResult
 
 from policyops import audit, importing
-
+from policyops.exporting import ExportLimitMixin
 
 # The audit action of each kind of row an import saved (policyops.timeline labels them).
 IMPORT_AUDIT_ACTIONS = {RowResult.IMPORT_TYPE_NEW: "import_add", RowResult.IMPORT_TYPE_UPDATE: "import_update",
@@ -154,5 +154,6 @@ class PipelineImportMixin(ie_admin.ImportMixin):
         return self.process_result(report.result, request)
 
 
-class ImportExportMixin(PipelineImportMixin, ie_admin.ImportExportMixin):
-    """导入 / 导出 for a PolicyOps admin: import-export's, importing through the pipeline."""
+class ImportExportMixin(ExportLimitMixin, PipelineImportMixin, ie_admin.ImportExportMixin):
+    """导入 / 导出 for a PolicyOps admin: import-export's, importing through the pipeline and
+    exporting within the row limit (policyops.exporting)."""

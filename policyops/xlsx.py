@@ -44,7 +44,7 @@ def _styled(sheet, value, **style):
 
 
 def workbook_bytes(sheets) -> bytes:
-    """``sheets``: [(title, header, rows)] → the bytes of an XLSX workbook (bold header row).
+    """``sheets``: [(title, header, rows)] → the bytes of an XLSX workbook (bold, frozen header row).
 
     openpyxl's write-only mode streams each row once; the normal mode re-read the sheet for
     every row it styled (a 1,000-director briefing took most of a second, issue 12).
@@ -58,6 +58,7 @@ def workbook_bytes(sheets) -> bytes:
     for title, header, rows in sheets:
         title = ILLEGAL_XML_CHARACTERS.sub("", str(title))
         sheet = workbook.create_sheet(SHEET_TITLE_FORBIDDEN.sub(" ", title)[:SHEET_TITLE_MAX])
+        sheet.freeze_panes = "A2"  # the header row stays in view as the rows scroll
         for index in range(len(header)):
             sheet.column_dimensions[get_column_letter(index + 1)].width = 16 if index else 28
         sheet.append([_styled(sheet, safe_cell(str(h)), font=bold) for h in header])

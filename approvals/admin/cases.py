@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
 from approvals import forms as approval_forms
@@ -30,6 +29,7 @@ from policyops.admin_scoping import DistrictScopedAdminMixin, VisibleDistrictFil
 from policyops.admin_workflow import WorkflowAdminMixin, form_page
 from policyops.calendar import add_working_days
 from policyops.errors import PolicyOpsError
+from policyops.exporting import ExportMixin
 from policyops.masking import mask_phone, record_personal_data_view
 from policyops.models import Department
 from policyops.scoping import may_touch_district

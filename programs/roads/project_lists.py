@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from policyops import audit, importing
+from policyops.exporting import dataset_xlsx
 from policyops.importing.checks import ModelRules
 from policyops.importing.reading import NO_COLUMN, ImportProblem, ImportRefused
 from policyops.importing.tables import accepted_columns
@@ -595,5 +596,5 @@ def export_projects(queryset, file_kind: str) -> bytes:
     dataset = resource.export(queryset, force_native_type=native)
     # The Resource has neutralised formulas and removed XML's forbidden characters (policyops.cells).
     if native:
-        return dataset.export("xlsx", escape=True)
+        return dataset_xlsx(dataset, RoadProject._meta.verbose_name_plural)
     return ("\ufeff" + dataset.export("csv")).encode("utf-8")

@@ -27,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
 from policyops.enqueue import broker_reachable, enqueue
+from policyops.exporting import ExportRefused, refuse_too_many_rows
 from policyops.importing import NO_COLUMN
 from policyops.xlsx import XLSX_CONTENT_TYPE
 from programs.roads import import_store, project_lists
@@ -252,6 +253,11 @@ def project_import_progress(request, token):
 def project_export(request, file_kind):
     projects = (RoadProject.objects.visible_to(request.user).select_related("district")
                 .order_by("district__position", "plan_year", "id"))
+    try:
+        refuse_too_many_rows(projects)
+    except ExportRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("roads:project-import")  # the page that links the exports
     content = export_projects(projects, file_kind)
     filename = f"农村公路项目清单-{timezone.localdate():%Y%m%d}.{file_kind}"
     response = HttpResponse(content, content_type=CONTENT_TYPES[file_kind])

@@ -516,6 +516,43 @@ def test_xlsx_export_has_the_cases_and_no_phone(client, power, entrustment, cler
     assert sheet.max_row == 1
 
 
+def export_fields():
+    from approvals.resources import ApprovalCaseResource
+    from import_export.forms import SelectableFieldsExportForm
+
+    return {SelectableFieldsExportForm.create_boolean_field_name(ApprovalCaseResource, f): "on"
+            for f in ApprovalCaseResource().get_export_order()}
+
+
+EXPORT_REFUSED_ZH = "一次最多导出 1 条"
+
+
+def test_an_export_past_the_row_limit_is_refused_on_its_page(client, power, entrustment, clerk, monkeypatch):
+    monkeypatch.setattr("policyops.exporting.EXPORT_MAX_ROWS", 1)
+    register_case(power, clerk=clerk)
+    register_case(power, clerk=clerk)
+    client.force_login(clerk)
+    url = reverse("admin:approvals_approvalcase_export")
+    page = client.get(url)
+    assert any(EXPORT_REFUSED_ZH in m for m in messages_of(page))  # said before a format is chosen
+    response = client.post(url, {"format": "0", "resource": "0", **export_fields()})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert any(EXPORT_REFUSED_ZH in m for m in messages_of(response))
+
+
+def test_a_list_narrowed_to_the_row_limit_exports(client, power, entrustment, clerk, monkeypatch):
+    monkeypatch.setattr("policyops.exporting.EXPORT_MAX_ROWS", 1)
+    wanted = register_case(power, clerk=clerk)
+    register_case(power, clerk=clerk)
+    client.force_login(clerk)
+    url = reverse("admin:approvals_approvalcase_export") + f"?q={wanted.number}"  # the list's search, kept
+    assert not any(EXPORT_REFUSED_ZH in m for m in messages_of(client.get(url)))
+    response = client.post(url, {"format": "0", "resource": "0", **export_fields()})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [wanted.number]
+
+
 def test_the_revoke_button_opens_its_form_and_revokes(client, entrustment, supervisor, today):
     # The change page's 取消委托 button: its page builds the form with the entrustment.
     today(D(2024, 10, 10))

@@ -102,3 +102,21 @@ def test_formulas_are_not_exported_live(manager, supervisor):
     assert "'=HYPERLINK" in content
     sheet = load_workbook(io.BytesIO(export_projects(RoadProject.objects.all(), "xlsx"))).active
     assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
+
+
+def test_an_export_past_the_row_limit_returns_to_the_import_page_saying_so(client, manager, monkeypatch):
+    import_good(manager)  # three projects
+    monkeypatch.setattr("policyops.exporting.EXPORT_MAX_ROWS", 2)
+    client.force_login(manager)
+    response = client.get(reverse("roads:project-export-xlsx"))
+    assert response.status_code == 302 and response.url == reverse("roads:project-import")
+    page = client.get(response.url)
+    assert "一次最多导出 2 条" in page.content.decode()
+
+
+def test_the_xlsx_export_names_its_sheet_and_freezes_its_header(manager):
+    import_good(manager)
+    from programs.roads.project_lists import export_projects
+
+    sheet = load_workbook(io.BytesIO(export_projects(RoadProject.objects.all(), "xlsx"))).active
+    assert sheet.title == "农村公路项目" and sheet.freeze_panes == "A2"

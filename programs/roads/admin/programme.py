@@ -1,11 +1,11 @@
 """Admin of the programme's data: district targets (Annex 2), phases and the subsidy tables."""
 from django.contrib import admin
-from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
 from policyops.admin_base import HistoryAdmin
 from policyops.admin_import import ImportExportMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
+from policyops.exporting import ExportMixin
 from programs.roads.models import ProgrammePhase, RoadTarget, SubsidyParameter, SubsidyRate
 from programs.roads.resources import (
     ProgrammePhaseResource,

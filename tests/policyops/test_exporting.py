@@ -1,0 +1,102 @@
+"""Exports within their row limit (policyops.exporting): refused past it with the limit named,
+counted no further than one row past it; every admin with 导出 keeps the limit; the admin's
+XLSX written row by row with a frozen header and native cells; choice labels as the model
+gives them, in each language."""
+import io
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from import_export import admin as ie_admin
+from import_export.formats import base_formats
+from openpyxl import load_workbook
+
+from approvals.models import ApprovalCase
+from approvals.resources import ApprovalCaseResource
+from policyops import exporting
+from policyops.exporting import ExportLimitMixin, ExportRefused, refuse_too_many_rows
+from policyops.models import District
+from tests.policyops.test_export_formulas import admin_export
+
+
+@pytest.fixture
+def limit(monkeypatch):
+    """Set the export's row limit for the test."""
+    def set_limit(rows: int) -> None:
+        monkeypatch.setattr(exporting, "EXPORT_MAX_ROWS", rows)
+
+    return set_limit
+
+
+@pytest.mark.django_db
+def test_as_many_rows_as_the_limit_may_be_exported(seeded, limit):
+    limit(District.objects.count())
+    refuse_too_many_rows(District.objects.all())  # refuses nothing
+
+
+@pytest.mark.django_db
+def test_one_row_past_the_limit_is_refused_naming_the_limit(seeded, limit):
+    limit(District.objects.count() - 1)
+    with pytest.raises(ExportRefused) as refused:
+        refuse_too_many_rows(District.objects.all())
+    assert f"一次最多导出 {District.objects.count() - 1} 条" in str(refused.value)
+
+
+@pytest.mark.django_db
+def test_the_rows_are_counted_no_further_than_one_past_the_limit(seeded, limit):
+    limit(2)
+    with CaptureQueriesContext(connection) as captured, pytest.raises(ExportRefused):
+        refuse_too_many_rows(District.objects.order_by("name"))
+    [count] = captured.captured_queries
+    assert "LIMIT 3" in count["sql"] and "ORDER BY" not in count["sql"]
+
+
+def test_every_admin_with_an_export_keeps_the_row_limit():
+    exporting_admins = [model_admin for model_admin in admin.site._registry.values()
+                        if isinstance(model_admin, ie_admin.ExportMixin)]
+    assert exporting_admins  # the seeded tables, the cases, the road projects
+    assert [a for a in exporting_admins if not isinstance(a, ExportLimitMixin)] == []
+
+
+@pytest.mark.django_db
+def test_the_admins_xlsx_has_a_bold_frozen_header_and_native_cells(seeded):
+    districts = District.objects.order_by("position")
+    sheet = load_workbook(io.BytesIO(admin_export(base_formats.XLSX(), districts))).active
+    assert sheet.title == str(District._meta.verbose_name_plural)
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    header = [c.value for c in sheet[1]]
+    positions = [row[header.index("position")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert positions == list(districts.values_list("position", flat=True))  # numbers, not text
+
+
+@pytest.mark.django_db
+def test_the_admins_export_refuses_past_the_limit(seeded, limit):
+    limit(1)
+    with pytest.raises(ExportRefused):
+        admin_export(base_formats.CSV(), District.objects.all())
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_choice_label_is_the_models_own_in_each_language(language):
+    resource = ApprovalCaseResource()
+    case = ApprovalCase(state=ApprovalCase.State.UNDER_REVIEW, applicant_type=ApprovalCase.ApplicantType.PERSON)
+    with translation.override(language):
+        assert resource.choice_label(case, "state") == str(case.get_state_display())
+        assert resource.choice_label(case, "applicant_type") == str(case.get_applicant_type_display())
+
+
+def test_a_choice_label_follows_the_language_within_one_export():
+    resource = ApprovalCaseResource()
+    case = ApprovalCase(state=ApprovalCase.State.UNDER_REVIEW)
+    with translation.override("zh-hans"):
+        chinese = resource.choice_label(case, "state")
+    with translation.override("en"):
+        english = resource.choice_label(case, "state")
+    assert chinese != english and english == "under review"
+
+
+def test_a_value_outside_the_choices_is_shown_as_it_is():
+    case = ApprovalCase(state="no-such-state")
+    assert ApprovalCaseResource().choice_label(case, "state") == "no-such-state" == case.get_state_display()
