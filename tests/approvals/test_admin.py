@@ -371,6 +371,31 @@ def test_bulk_assign_handler(client, power, entrustment, clerk, head):
         assert entries_for(case).filter(action="assign").count() == 1
 
 
+ACTION_REFUSED_ZH = "每次操作最多 1 条记录"
+
+
+def test_an_action_on_more_rows_than_its_limit_is_refused(client, power, entrustment, clerk, head, monkeypatch):
+    monkeypatch.setattr("policyops.admin_base.ACTION_MAX_ROWS", 1)
+    cases = [register_case(power, clerk=clerk) for _ in range(2)]
+    client.force_login(head)
+    # "Select all": the list as filtered, whatever the ids posted.
+    response = client.post(reverse(CHANGELIST), {"action": "assign_handler", "select_across": "1", "index": "0",
+                                                 "_selected_action": [cases[0].pk]}, follow=True)
+    assert any(ACTION_REFUSED_ZH in m for m in messages_of(response))
+    assert response.redirect_chain and "cl" in response.context  # back on the list, no form asked
+    assert not ApprovalCase.objects.filter(pk__in=[c.pk for c in cases], handler__isnull=False).exists()
+
+
+def test_an_action_within_its_limit_asks_for_its_input(client, power, entrustment, clerk, head, monkeypatch):
+    monkeypatch.setattr("policyops.admin_base.ACTION_MAX_ROWS", 2)
+    cases = [register_case(power, clerk=clerk) for _ in range(2)]
+    client.force_login(head)
+    page = client.post(reverse(CHANGELIST), {"action": "assign_handler", "select_across": "1", "index": "0",
+                                             "_selected_action": [cases[0].pk]})
+    assert page.status_code == 200 and "handler" in page.context["form"].fields
+    assert {obj.pk for obj in page.context["objects"]} == {c.pk for c in cases}
+
+
 def test_a_clerk_has_no_assign_action(client, power, entrustment, clerk):
     case = register_case(power, clerk=clerk)
     client.force_login(clerk)
