@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from import_export import admin as ie_admin
 from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
 
 from policyops.pagination import capped_count
 from policyops.xlsx import workbook_bytes
@@ -43,12 +44,26 @@ def dataset_xlsx(dataset, title) -> bytes:
     return workbook_bytes([(title, dataset.headers, dataset)])
 
 
+class ExportForm(SelectableFieldsExportForm):
+    """import-export's form choosing the columns to export, each labelled as the file's header
+    names it ("案件编号"), not as its attribute in English beside it ("Number (案件编号)")."""
+
+    @staticmethod
+    def _get_field_label(resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return str(field.column_name) if field is not None else field_name
+
+
 class ExportLimitMixin:
     """import-export's admin export, within EXPORT_MAX_ROWS and writing XLSX with ``dataset_xlsx``.
 
     Every PolicyOps admin with 导出 has it (``ExportMixin`` below, and
     policyops.admin_import.ImportExportMixin); a test checks that none is without it.
     """
+
+    # The library's page, its "select all" box working under the Content Security Policy.
+    export_template_name = "admin/policyops/export.html"
+    export_form_class = ExportForm
 
     def export_action(self, request):
         # Said on the page where the format is chosen, before anything is exported.

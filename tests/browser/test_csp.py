@@ -42,3 +42,24 @@ def test_the_language_menu_still_switches_without_an_inline_handler(visitor):
         guest.page.select_option("select[name=language]", "en")
     assert guest.page.locator("html").get_attribute("lang") == "en"
     guest.assert_healthy()
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_the_export_pages_select_all_box_works_under_the_csp(visitor, phone):
+    # import-export's own page toggled the fields from an inline handler, which the CSP blocked.
+    person = visitor("supervisor", phone=phone)
+    person.log_in_as(make_user(Role.SUPERVISOR, district=pingdu()))
+    person.go("/admin/approvals/approvalcase/export/")
+    fields = person.page.locator('.selectable-field-export-row input[type="checkbox"]:not(.select-toggle)')
+    ticked = lambda: [fields.nth(i).is_checked() for i in range(fields.count())]  # noqa: E731
+    assert fields.count() > 10 and all(ticked())
+    person.page.locator("label[for=select-all-toggle]").click()  # 全选, by its label
+    assert not any(ticked())
+    person.page.locator("#select-all-toggle").check()
+    assert all(ticked())
+    assert person.sideways_overflow() <= 0
+    person.shot("export")
+    with person.page.expect_download() as download:
+        person.page.locator("input[type=submit].default").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    person.assert_healthy()

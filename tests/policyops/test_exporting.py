@@ -100,3 +100,14 @@ def test_a_choice_label_follows_the_language_within_one_export():
 def test_a_value_outside_the_choices_is_shown_as_it_is():
     case = ApprovalCase(state="no-such-state")
     assert ApprovalCaseResource().choice_label(case, "state") == "no-such-state" == case.get_state_display()
+
+
+@pytest.mark.django_db
+def test_the_export_page_names_each_column_as_its_file_does_and_runs_no_inline_code(client, seeded):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    html = client.get("/admin/approvals/approvalcase/export/").content.decode()
+    assert ">案件编号</label>" in html and "Number (" not in html
+    assert ">全选</label>" in html
+    assert " onchange=" not in html and ' style="' not in html.split("<form", 1)[1]
