@@ -515,16 +515,21 @@ def test_seal_upload_must_be_an_image(client, supervisor, power, entrustment):
 # --- Export ------------------------------------------------------------------------------------
 
 
-def test_xlsx_export_has_the_cases_and_no_phone(client, power, entrustment, clerk, other_clerk):
+def export_fields():
+    """The export form's boxes, every column ticked."""
     from approvals.resources import ApprovalCaseResource
     from import_export.forms import SelectableFieldsExportForm
 
+    return {SelectableFieldsExportForm.create_boolean_field_name(ApprovalCaseResource, f): "on"
+            for f in ApprovalCaseResource().get_export_order()}
+
+
+def test_xlsx_export_has_the_cases_and_no_phone(client, power, entrustment, clerk, other_clerk):
     case = register_case(power, clerk=clerk)
     client.force_login(clerk)
     url = reverse("admin:approvals_approvalcase_export")
     assert client.get(url).status_code == 200
-    fields = {SelectableFieldsExportForm.create_boolean_field_name(ApprovalCaseResource, f): "on"
-              for f in ApprovalCaseResource().get_export_order()}
+    fields = export_fields()
     response = client.post(url, {"format": "0", "resource": "0", **fields})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -539,14 +544,6 @@ def test_xlsx_export_has_the_cases_and_no_phone(client, power, entrustment, cler
     client.force_login(other_clerk)
     sheet = load_workbook(io.BytesIO(client.post(url, {"format": "0", "resource": "0", **fields}).content)).active
     assert sheet.max_row == 1
-
-
-def export_fields():
-    from approvals.resources import ApprovalCaseResource
-    from import_export.forms import SelectableFieldsExportForm
-
-    return {SelectableFieldsExportForm.create_boolean_field_name(ApprovalCaseResource, f): "on"
-            for f in ApprovalCaseResource().get_export_order()}
 
 
 EXPORT_REFUSED_ZH = "一次最多导出 1 条"
