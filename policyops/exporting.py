@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from import_export import admin as ie_admin
 from import_export.formats import base_formats
@@ -72,7 +74,16 @@ class ExportLimitMixin:
                 refuse_too_many_rows(self.get_export_queryset(request))
             except ExportRefused as refused:
                 messages.warning(request, str(refused))
-        return super().export_action(request)
+        response = super().export_action(request)
+        disposition = response.get("Content-Disposition")
+        if disposition:
+            # The file named in Chinese, as the road lists' are (审批案件-20261205.xlsx): import-export
+            # names it after the model's class and writes the header unencoded, which holds ASCII only.
+            extension = disposition.rsplit(".", 1)[-1].strip('"')
+            response["Content-Disposition"] = content_disposition_header(
+                as_attachment=True,
+                filename=f"{self.model._meta.verbose_name_plural}-{timezone.localdate():%Y%m%d}.{extension}")
+        return response
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         """The library's, the row limit checked first; an XLSX written by ``dataset_xlsx``."""

@@ -111,3 +111,24 @@ def test_the_export_page_names_each_column_as_its_file_does_and_runs_no_inline_c
     assert ">案件编号</label>" in html and "Number (" not in html
     assert ">全选</label>" in html
     assert " onchange=" not in html and ' style="' not in html.split("<form", 1)[1]
+
+
+@pytest.mark.django_db
+def test_the_exported_file_is_named_in_chinese(client, seeded, monkeypatch):
+    import datetime as dt
+    from urllib.parse import quote
+
+    from tests.factories import UserFactory
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: dt.date(2026, 12, 5))
+    from import_export.forms import SelectableFieldsExportForm
+
+    from policyops.resources import DistrictResource
+
+    fields = {SelectableFieldsExportForm.create_boolean_field_name(DistrictResource, f): "on"
+              for f in DistrictResource().get_export_order()}
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post("/admin/policyops/district/export/", {"format": "0", "resource": "0", **fields})
+    assert response["Content-Type"].startswith("text/csv")  # the first format offered
+    name = f"{District._meta.verbose_name_plural}-20261205.csv"
+    assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
