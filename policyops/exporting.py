@@ -57,7 +57,8 @@ class ExportForm(SelectableFieldsExportForm):
 
 
 class ExportLimitMixin:
-    """import-export's admin export, within EXPORT_MAX_ROWS and writing XLSX with ``dataset_xlsx``.
+    """import-export's admin export within EXPORT_MAX_ROWS: XLSX written by ``dataset_xlsx``, the
+    columns chosen on a page that runs under the CSP, the file named in Chinese.
 
     Every PolicyOps admin with 导出 has it (``ExportMixin`` below, and
     policyops.admin_import.ImportExportMixin); a test checks that none is without it.
