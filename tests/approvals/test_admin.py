@@ -18,6 +18,7 @@ from policyops.timeline import ACTION_LABELS
 from tests.approvals.factories import DelegatedPowerFactory, EntrustmentFactory, register_case
 from tests.conftest import make_user
 from tests.factories import DistrictFactory, PersonFactory, PolicyDocumentFactory
+from tests.policyops.test_export_formulas import every_column_ticked
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -516,12 +517,10 @@ def test_seal_upload_must_be_an_image(client, supervisor, power, entrustment):
 
 
 def export_fields():
-    """The export form's boxes, every column ticked."""
+    """The case export form's boxes, every column ticked."""
     from approvals.resources import ApprovalCaseResource
-    from import_export.forms import SelectableFieldsExportForm
 
-    return {SelectableFieldsExportForm.create_boolean_field_name(ApprovalCaseResource, f): "on"
-            for f in ApprovalCaseResource().get_export_order()}
+    return every_column_ticked(ApprovalCaseResource)
 
 
 def test_xlsx_export_has_the_cases_and_no_phone(client, power, entrustment, clerk, other_clerk):

@@ -35,6 +35,14 @@ def hostile(seeded):
     return District.objects.filter(name__startswith="测试").order_by("position")
 
 
+def every_column_ticked(resource_class) -> dict:
+    """The admin export form's boxes for ``resource_class``, every column ticked (as its page opens)."""
+    from import_export.forms import SelectableFieldsExportForm
+
+    return {SelectableFieldsExportForm.create_boolean_field_name(resource_class, f): "on"
+            for f in resource_class().get_export_order()}
+
+
 def admin_export(file_format, queryset):
     """What the admin's 导出 writes for ``queryset`` (its own method, as its view calls it)."""
     request = RequestFactory().get("/")

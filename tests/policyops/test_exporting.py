@@ -18,7 +18,7 @@ from approvals.resources import ApprovalCaseResource
 from policyops import exporting
 from policyops.exporting import ExportLimitMixin, ExportRefused, refuse_too_many_rows
 from policyops.models import District
-from tests.policyops.test_export_formulas import admin_export
+from tests.policyops.test_export_formulas import admin_export, every_column_ticked
 
 
 @pytest.fixture
@@ -121,12 +121,9 @@ def test_the_exported_file_is_named_in_chinese(client, seeded, monkeypatch):
     from tests.factories import UserFactory
 
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: dt.date(2026, 12, 5))
-    from import_export.forms import SelectableFieldsExportForm
-
     from policyops.resources import DistrictResource
 
-    fields = {SelectableFieldsExportForm.create_boolean_field_name(DistrictResource, f): "on"
-              for f in DistrictResource().get_export_order()}
+    fields = every_column_ticked(DistrictResource)
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     response = client.post("/admin/policyops/district/export/", {"format": "0", "resource": "0", **fields})
     assert response["Content-Type"].startswith("text/csv")  # the first format offered
