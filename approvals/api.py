@@ -26,6 +26,7 @@ from policyops.api import (
     workflow_errors,
 )
 from policyops.errors import InvalidInput
+from policyops.pagination import KeysetPagination
 
 NO_PERSON = _("Your login account is not linked to a person record, so it cannot be the first-contact person "
               "of a case. Ask a supervisor to link it.")
@@ -47,9 +48,16 @@ class DelegatedPowerViewSet(PolicyOpsAPIMixin, mixins.ListModelMixin, viewsets.G
     serializer_class = s.DelegatedPowerSerializer
 
 
+class CaseListPagination(KeysetPagination):
+    """The case list's pages, read from a case's due date and id (selectors.case_list's order)."""
+
+    position_field = "due_on"
+
+
 class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewSet):
     """Approval cases of the user's district (every district for supervisors)."""
 
+    pagination_class = CaseListPagination
     permission_classes = [permissions.IsAuthenticated, CanViewCases]
     serializer_class = s.CaseSerializer
     detail_serializer_class = s.CaseDetailSerializer

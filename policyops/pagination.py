@@ -1,8 +1,17 @@
 """Pages of lists that may hold a million rows (issue 12)."""
+import base64
+import binascii
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F, Q
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from policyops.errors import InvalidInput
 
 # A page counts at most this many rows (Frappe caps exact counts at 1,000 for the same reason):
 # COUNT(*) over a million cases costs more than the page itself; past it, a search or filter helps.
@@ -101,3 +110,132 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
             "type": "boolean", "description": f"True when more than {COUNT_CAP} rows match."}
         result["required"] = [*result.get("required", ["count", "results"]), "count_capped"]
         return result
+
+
+OFFSET_PAST_THE_CAP = _("An offset goes at most to %(cap)s. Further pages are reached through the "
+                        "“next” link of the page before.")
+CURSOR_INVALID = _("This page link is not valid. Start again from the first page.")
+
+
+class KeysetPagination(CappedLimitOffsetPagination):
+    """Pages of a list ordered by ``position_field`` ascending (rows without one last), then
+    newest id first, read from the position of a row rather than counted to (issue 12).
+
+    An offset reads and drops every row before its page: 0.5 s at offset 100,000 of a district's
+    cases, 0.66 s at 600,000, so a client following ``next`` through a million cases would
+    wait hours. ``next`` and ``previous`` carry the position of the page's last or first row
+    (``?cursor=``), and each page costs what the first does. ``offset`` still reaches the first
+    ``cap`` rows (the pages a person pages through) and is refused past them. The queryset must
+    be in the keyset's order (checked: another order would skip or repeat rows).
+    """
+
+    position_field: str
+    cursor_query_param = "cursor"
+    template = "rest_framework/pagination/previous_and_next.html"
+    AFTER, BEFORE = "a", "b"
+
+    def ordering(self):
+        return (F(self.position_field).asc(nulls_last=True), "-id")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.limit = self.get_limit(request)
+        if tuple(queryset.query.order_by) != self.ordering():
+            raise ImproperlyConfigured(f"{type(self).__name__} pages a list ordered by {self.ordering()}, "
+                                       f"not by {queryset.query.order_by}.")
+        self.model = queryset.model
+        self.count = self.get_count(queryset)
+        self.cursor = self.decode_cursor(request)
+        if self.cursor is None:
+            self.offset = self.get_offset(request)
+            if self.offset > self.cap:
+                raise InvalidInput(OFFSET_PAST_THE_CAP, field=self.offset_query_param, cap=self.cap)
+            rows = list(queryset[self.offset:self.offset + self.limit + 1])
+            self.has_next, self.has_previous = len(rows) > self.limit, self.offset > 0
+            rows = rows[:self.limit]
+        elif self.cursor[0] == self.AFTER:
+            rows = self._rows_after(queryset, *self.cursor[1:])
+            self.has_next, self.has_previous = len(rows) > self.limit, True
+            rows = rows[:self.limit]
+        else:
+            rows = self._rows_before(queryset, *self.cursor[1:])
+            self.has_next, self.has_previous = True, len(rows) > self.limit
+            rows = rows[:self.limit][::-1]
+        self.rows = rows
+        self.display_page_controls = self.has_next or self.has_previous
+        return rows
+
+    # Each segment is read in one index range: an OR across the empty and the set positions
+    # sends PostgreSQL back to the start of the index. The rows without a position are read by
+    # their id alone (they all share the empty position): ordered by the position as well,
+    # PostgreSQL sorted all of them — half a million closed cases — for every page.
+
+    def _rows_after(self, queryset, position, pk) -> list:
+        """The rows after (position, pk) in the list's order, one more than a page at most."""
+        field, wanted = self.position_field, self.limit + 1
+        without_position = queryset.filter(**{f"{field}__isnull": True}).order_by("-id")
+        if position is None:
+            return list(without_position.filter(id__lt=pk)[:wanted])
+        rows = list(queryset.filter(**{f"{field}__gte": position})
+                    .filter(Q(**{f"{field}__gt": position}) | Q(id__lt=pk))[:wanted])
+        if len(rows) < wanted:
+            rows += without_position[:wanted - len(rows)]
+        return rows
+
+    def _rows_before(self, queryset, position, pk) -> list:
+        """The rows before (position, pk), nearest first, one more than a page at most."""
+        field, wanted = self.position_field, self.limit + 1
+        with_position = queryset.filter(**{f"{field}__isnull": False}).order_by(F(field).desc(), "id")
+        if position is not None:
+            return list(with_position.filter(**{f"{field}__lte": position})
+                        .filter(Q(**{f"{field}__lt": position}) | Q(id__gt=pk))[:wanted])
+        rows = list(queryset.filter(**{f"{field}__isnull": True, "id__gt": pk}).order_by("id")[:wanted])
+        if len(rows) < wanted:
+            rows += with_position[:wanted - len(rows)]
+        return rows
+
+    # --- the cursor: direction, position and id of a row, base64 in the link ---
+
+    def encode_cursor(self, direction: str, row) -> str:
+        position = getattr(row, self.position_field)
+        text = f"{direction}|{'' if position is None else position}|{row.pk}"
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is None:
+            return None
+        try:
+            direction, position, pk = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode().split("|")
+            field = self.model._meta.get_field(self.position_field)
+            position = field.to_python(position) if position else None
+            pk = int(pk)
+        except (ValueError, UnicodeDecodeError, binascii.Error, ValidationError):
+            raise InvalidInput(CURSOR_INVALID, field=self.cursor_query_param) from None
+        if direction not in (self.AFTER, self.BEFORE) or not 0 < pk < 2**63:  # a bigint
+            raise InvalidInput(CURSOR_INVALID, field=self.cursor_query_param)
+        return direction, position, pk
+
+    def _link(self, direction, row):
+        url = remove_query_param(self.request.build_absolute_uri(), self.offset_query_param)
+        return replace_query_param(url, self.cursor_query_param, self.encode_cursor(direction, row))
+
+    def get_next_link(self):
+        return self._link(self.AFTER, self.rows[-1]) if self.has_next and self.rows else None
+
+    def get_previous_link(self):
+        if not self.has_previous:
+            return None
+        if self.cursor is None:  # an offset page: the page before by its offset
+            return super().get_previous_link()
+        # An empty page (its rows gone since the link was made) has no row to go back from.
+        return self._link(self.BEFORE, self.rows[0]) if self.rows else None
+
+    def get_html_context(self):
+        return {"previous_url": self.get_previous_link(), "next_url": self.get_next_link()}
+
+    def get_schema_operation_parameters(self, view):
+        return [*super().get_schema_operation_parameters(view), {
+            "name": self.cursor_query_param, "required": False, "in": "query",
+            "description": "The position a page starts from, as the next and previous links carry it.",
+            "schema": {"type": "string"}}]
