@@ -11,13 +11,17 @@ import datetime as dt
 import random
 import time
 from collections import Counter
+from functools import cache
 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.urls import path
 from django.utils import timezone
+from rest_framework.pagination import LimitOffsetPagination
 
-from approvals import reminders, rules, services
+from approvals import reminders, rules, selectors, services
+from approvals.api import CaseListPagination, CaseViewSet
 from approvals.models import ApprovalCase, CaseSuspension, DelegatedPower, SealUse
 from policyops import benchmarking
 from policyops.benchmarking import admin_list_scenario, page_scenario
@@ -272,6 +276,41 @@ page_scenario("admin_case_search_year_supervisor", url=f"/admin/approvals/approv
                    "behind every later year's in the list's newest-first order), as the supervisor; counterpart: "
                    "the plain ModelAdmin's search of the number and the applicant.")
 
+class PlainCaseListView(CaseViewSet):
+    """The case API's list paged by DRF's own LimitOffsetPagination (ours until this round):
+    every page counted whole and reached by its offset."""
+
+    pagination_class = LimitOffsetPagination
+
+
+benchmarking.plain_urlpatterns.append(path("plain-api/approvals/cases/", PlainCaseListView.as_view({"get": "list"})))
+
+
+@cache
+def _middle_of_the_clerks_list():
+    """(offset, case) halfway down the clerk's API list: where a client following ``next`` is
+    after reading half of the district's cases."""
+    from django.contrib.auth import get_user_model
+
+    clerk = get_user_model().objects.get(username="clerk_pingdu")
+    cases = selectors.case_list(user=clerk)
+    offset = cases.count() // 2
+    return offset, cases[offset]
+
+
+def _deep_page():
+    case = _middle_of_the_clerks_list()[1]
+    return f"/api/approvals/cases/?cursor={CaseListPagination().encode_cursor(CaseListPagination.AFTER, case)}"
+
+
+def _deep_page_by_offset():
+    return f"/plain-api/approvals/cases/?offset={_middle_of_the_clerks_list()[0] + 1}"
+
+
+page_scenario("api_case_list_deep_clerk", url=_deep_page, plain_url=_deep_page_by_offset, username="clerk_pingdu",
+              help="A page of the API's case list halfway down the clerk's district (the page a client following "
+                   "the next links reaches after half of it), read from the position in its link; counterpart: "
+                   "the same page by its offset with DRF's plain LimitOffsetPagination.")
 page_scenario("api_case_list_closed_supervisor", url="/api/approvals/cases/?state=closed", username="supervisor",
               help="The API's case list filtered to one state (closed: most cases, none with a due date), first "
                    "50, as the supervisor: the list's order must come from an index, not a sort.")

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.urls import path
 from django.utils.module_loading import autodiscover_modules
 
-from policyops.benchmarking import plain_admin_site
+from policyops.benchmarking import plain_admin_site, plain_urlpatterns
 from policyops.urls import urlpatterns as site_urlpatterns
 
 autodiscover_modules("benchmarks")  # the apps register their plain admins
@@ -17,4 +17,4 @@ def trivial(request):
 
 
 urlpatterns = [path("plain-admin/", plain_admin_site.urls), path("benchmark/trivial/", trivial),
-               *site_urlpatterns]
+               *plain_urlpatterns, *site_urlpatterns]

@@ -88,6 +88,8 @@ _builders: list[DataBuilder] = []
 # The plain counterpart of our admin pages: a default AdminSite the apps register plain
 # ModelAdmins on; benchmark_urls serves it beside the real admin.
 plain_admin_site = admin.AdminSite(name="plain_admin")
+# Other plain counterparts (a plain API view), which apps append and benchmark_urls serves too.
+plain_urlpatterns: list = []
 
 
 def scenario(name: str, *, help: str, target: str):
@@ -288,14 +290,15 @@ def logged_in_client(username: str):
 def page_scenario(name, *, url, plain_url=None, username, help, target_ms=50, target_ratio=None):
     """Register a scenario timing GET ``url`` as ``username`` (and ``plain_url`` in turns with it).
 
-    ``url`` may be a function of no arguments that returns the path, asked once the data set is
-    there (a path that names a row by its key)."""
+    ``url`` and ``plain_url`` may be functions of no arguments that return the path, asked once
+    the data set is there (a path that names a row by its key)."""
     target = f"≤ {target_ms} ms" + (f" and ≥ {target_ratio}× faster than plain" if target_ratio else "")
 
     @scenario(name, help=help, target=target)
     def measure(ctx):
         client = logged_in_client(username)
         path = url() if callable(url) else url
+        plain_path = plain_url() if callable(plain_url) else plain_url
 
         def get(path):
             def run():
@@ -303,8 +306,8 @@ def page_scenario(name, *, url, plain_url=None, username, help, target_ms=50, ta
                 assert response.status_code == 200, (path, response.status_code)
             return run
 
-        if plain_url:
-            ours, queries, plain = paired_median_seconds(get(path), get(plain_url), repeat=ctx.repeat)
+        if plain_path:
+            ours, queries, plain = paired_median_seconds(get(path), get(plain_path), repeat=ctx.repeat)
         else:
             (ours, queries), plain = median_seconds(get(path), repeat=ctx.repeat), None
         result = Result(name, ours, target, passed=None, counterpart=plain, queries=queries)
