@@ -265,17 +265,23 @@ class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnl
         both found first by their own indexes (the seals are few; the numbers are
         trigram-indexed). Django's OR over the two joined tables used no index: PostgreSQL
         walked the log newest first, joining each use's case and seal, 0.4-0.8 s a search
-        at a million cases (issue 12). More than 1,000 matching numbers (a year's, "PD-2025")
-        are joined as before: 80 ms for a recent year, whose uses lead the log, 0.4 s for the
-        oldest."""
+        at a million cases (issue 12). A term that fixes a year ("PD-2019", "2025-01") reads
+        that year's uses by the number each records (0.33 s -> 15 ms for the oldest year); more
+        than 1,000 other matching numbers are read from that copy too."""
         term = selectors.normalise_search(search_term)
         if not term:
             return super().get_search_results(request, queryset, search_term)
-        found = Q(seal__in=list(ApprovalSeal.objects.filter(name__icontains=term).values_list("pk", flat=True)))
+        seals = list(ApprovalSeal.objects.filter(name__icontains=term).values_list("pk", flat=True))
+        within_year = selectors.seal_uses_within_their_year(queryset, term)
+        if within_year is not None and not seals:  # a year's numbers: that year's uses, newest first
+            return super().get_search_results(request, within_year, "")
+        found = Q(seal__in=seals)
         number = selectors.case_number_contains(term)
         if number is not None:
             cases = narrowed_to_ids(ApprovalCase.objects.all(), number, COUNT_CAP)
-            found |= Q(case__in=cases) if cases is not None else selectors.case_number_contains(term, prefix="case__")
+            # Past the cap, the log's own copy of the numbers, not a join to every case ("2019": 0.43 -> 0.14 s).
+            found |= (Q(case__in=cases) if cases is not None
+                      else selectors.case_number_contains(term, field="case_number"))
         # The rows come from the scoped queryset; the mixin then leaves them as they are.
         return super().get_search_results(request, queryset.filter(found), "")
 

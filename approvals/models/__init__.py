@@ -14,6 +14,7 @@ from approvals.models.cases import (
     SealUse,
     drop_prefetched,
     prefetched_list,
+    year_in_case_number,
 )
 from approvals.models.entrustments import (
     ApprovalSeal,
@@ -28,5 +29,5 @@ from approvals.models.powers import DelegatedPower, PowerMaterial
 __all__ = [
     "ApprovalCase", "ApprovalSeal", "AuthorityHead", "CaseMaterial", "CaseNotice", "CaseQuerySet", "CaseSuspension", "DelegatedPower",
     "Entrustment", "EntrustmentQuerySet", "PowerMaterial", "SealUse", "_has_revocation_reason", "drop_prefetched", "prefetched_list", "seals_by_power_and_district",
-    "validate_seal_image",
+    "validate_seal_image", "year_in_case_number",
 ]

@@ -36,6 +36,12 @@ class CaseQuerySet(DistrictScopedQuerySet):
         return self.open().filter(due_on__gte=today, due_on__lte=soon_until)
 
 
+def year_in_case_number(field: str) -> Substr:
+    """The year of receipt as a case number in ``field`` writes it (rules.CASE_NUMBER_YEAR), in SQL."""
+    return Substr(field, rules.CASE_NUMBER_YEAR.start + 1,  # SQL counts from 1
+                  rules.CASE_NUMBER_YEAR.stop - rules.CASE_NUMBER_YEAR.start)
+
+
 class ApprovalCase(StateMachineModel):
     class State(models.TextChoices):
         SUBMITTED = "submitted", pgettext_lazy("approval case", "submitted")
@@ -156,9 +162,7 @@ class ApprovalCase(StateMachineModel):
             # edited after registration): the admin's search of a year's numbers reads only that
             # year's cases along the newest-first index (selectors.numbers_within_their_year).
             models.CheckConstraint(
-                condition=Exact(Substr("number", rules.CASE_NUMBER_YEAR.start + 1,  # SQL counts from 1
-                                       rules.CASE_NUMBER_YEAR.stop - rules.CASE_NUMBER_YEAR.start),
-                                Cast(ExtractYear("received_on"), models.CharField())),
+                condition=Exact(year_in_case_number("number"), Cast(ExtractYear("received_on"), models.CharField())),
                 name="case_number_holds_year_of_receipt"),
         ]
         permissions = [
@@ -369,6 +373,9 @@ class SealUse(models.Model):
 
     seal = models.ForeignKey(ApprovalSeal, verbose_name=_("seal"), on_delete=models.PROTECT, related_name="uses")
     case = models.ForeignKey(ApprovalCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="seal_uses")
+    # The number the seal stamped, as a paper log would record it (a case's number never changes):
+    # the log's search for a year's numbers reads its own rows, newest first (issue 12).
+    case_number = models.CharField(_("case number"), max_length=20, editable=False)
     action = models.CharField(_("action"), max_length=40)
     used_on = models.DateField(_("used on"))
     used_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("used by"), on_delete=models.PROTECT,
@@ -384,9 +391,21 @@ class SealUse(models.Model):
         verbose_name_plural = _("seal uses")
         ordering = ["-used_on", "-id"]
         constraints = [models.CheckConstraint(condition=models.Q(action__in=SEALED_STEPS),
-                                              name="sealuse_action_is_a_sealed_step")]
-        # The log's list, newest first: a use for every acceptance and decision (issue 12).
-        indexes = [models.Index(fields=["-used_on", "-id"], name="sealuse_newest_first")]
+                                              name="sealuse_action_is_a_sealed_step"),
+                       models.CheckConstraint(condition=~models.Q(case_number=""),
+                                              name="sealuse_records_the_case_number")]
+        indexes = [
+            # The log's list, newest first: a use for every acceptance and decision (issue 12).
+            models.Index(fields=["-used_on", "-id"], name="sealuse_newest_first"),
+            # A year's numbers searched (selectors.seal_uses_within_their_year): that year's uses, newest first.
+            models.Index(year_in_case_number("case_number"), models.F("used_on").desc(), models.F("id").desc(),
+                         name="sealuse_case_year_newest_first"),
+        ]
 
     def __str__(self):
         return f"{self.seal} {self.case} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self.case_number:
+            self.case_number = self.case.number
+        super().save(*args, **kwargs)

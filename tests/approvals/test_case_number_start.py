@@ -89,7 +89,8 @@ def dated_cases(power, entrustment, clerk):
 
 def test_a_part_with_a_start_is_asked_by_that_start():
     assert selectors.case_number_contains("2024-09") == Q(number__startswith="PD-2024-09")
-    assert selectors.case_number_contains("2024-09", prefix="case__") == Q(case__number__startswith="PD-2024-09")
+    assert (selectors.case_number_contains("2024-09", field="case_number")
+            == Q(case_number__startswith="PD-2024-09"))
     assert selectors.case_number_contains("P-") is None  # a name then: the applicants only
 
 

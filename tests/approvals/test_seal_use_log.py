@@ -91,3 +91,83 @@ def test_the_log_is_counted_in_its_own_order(client, supervisor):
         client.get(reverse(CHANGELIST))
     (count,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"] and "approvals_sealuse" in q["sql"]]
     assert "ORDER BY" in count and "LIMIT 1001" in count
+
+
+# --- the number each use records, and a year's numbers searched (issue 12) ---------------------
+
+
+def test_a_use_records_the_number_of_the_case_it_stamped(power, entrustment, clerk):
+    from approvals import services
+
+    case = register_case(power, clerk=clerk)
+    services.case_accept(case=case, acting_user=clerk, as_of=case.received_on)
+    assert list(SealUse.objects.filter(case=case).values_list("case_number", flat=True)) == [case.number]
+
+
+def test_the_log_refuses_a_use_without_its_case_number(power, entrustment, clerk):
+    use = _use(register_case(power, clerk=clerk), entrustment.seals.first(), clerk)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SealUse.objects.filter(pk=use.pk).update(case_number="")
+
+
+def _conditions_reading_the_log(queries) -> list[str]:
+    """The WHERE clauses of the statements that read the log."""
+    return [q["sql"].split(" WHERE ", 1)[1] for q in queries.captured_queries
+            if 'FROM "approvals_sealuse"' in q["sql"] and " WHERE " in q["sql"]]
+
+
+def _case_of_year(power, clerk, year):
+    import datetime as dt
+
+    return register_case(power, clerk=clerk, received_on=dt.date(year, 9, 27))
+
+
+def test_a_years_numbers_find_that_years_uses_newest_first(client, supervisor, power, entrustment, clerk):
+    seal = entrustment.seals.first()
+    older, newer = _case_of_year(power, clerk, 2023), _case_of_year(power, clerk, 2023)
+    _use(_case_of_year(power, clerk, 2024), seal, clerk)
+    first = _use(older, seal, clerk)
+    later = SealUse.objects.create(seal=seal, case=newer, action=SealUse.STEPS[0],
+                                   used_on=newer.received_on.replace(month=12), used_by=clerk)
+    client.force_login(supervisor)
+    for term in ("PD-2023", "pd-2023", "2023-0"):
+        assert _found(client, term) == [later.pk, first.pk], term
+
+
+def test_a_years_numbers_are_read_from_the_log_alone(client, supervisor, power, entrustment, clerk):
+    _use(_case_of_year(power, clerk, 2023), entrustment.seals.first(), clerk)
+    client.force_login(supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse(CHANGELIST), {"q": "PD-2023"})
+    conditions = _conditions_reading_the_log(queries)
+    assert conditions and all('"approvals_approvalcase"' not in where for where in conditions), conditions
+
+
+def test_numbers_matching_past_the_cap_are_read_from_the_logs_copy(
+        client, supervisor, power, entrustment, clerk, monkeypatch):
+    monkeypatch.setattr("approvals.admin.entrustments.COUNT_CAP", 1)
+    seal = entrustment.seals.first()
+    uses = [_use(register_case(power, clerk=clerk), seal, clerk) for _ in range(3)]
+    client.force_login(supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        found = _found(client, "00")  # digits alone: every number holds them, more than the cap
+    assert sorted(found) == sorted(use.pk for use in uses)
+    conditions = _conditions_reading_the_log(queries)
+    assert conditions and all('"approvals_sealuse"."case_number"' in where and '"approvals_approvalcase"' not in where
+                              for where in conditions), conditions
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner is asked")
+def test_a_years_uses_are_read_newest_first_from_their_own_index():
+    from approvals import selectors
+
+    found = selectors.seal_uses_within_their_year(SealUse.objects.order_by("-used_on", "-id"), "PD-2019")[:100]
+    plan = plans.plan_of(found, off=plans.WHOLE_TABLE_OR_SORT)
+    assert "sealuse_case_year_newest_first" in plan and "Sort" not in plan, plan
+
+
+def test_a_term_that_fixes_no_year_is_not_bounded_by_one():
+    from approvals import selectors
+
+    assert selectors.seal_uses_within_their_year(SealUse.objects.all(), "2019") is None
+    assert selectors.seal_uses_within_their_year(SealUse.objects.all(), "PD-20") is None
