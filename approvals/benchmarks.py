@@ -153,8 +153,8 @@ def _seal_use_rows(cases, seals: dict, clerk_id):
         for action in SEALED_STEPS_TO.get(case.state, ()) if seal else ():
             used_on = case.approved_on if action in ("approve", "deny", "issue_licence") else (
                 case.accepted_on or case.received_on)
-            yield {"seal_id": seal, "case_id": case.pk, "action": action, "used_on": used_on or case.received_on,
-                   "used_by_id": clerk_id}
+            yield {"seal_id": seal, "case_id": case.pk, "case_number": case.number, "action": action,
+                   "used_on": used_on or case.received_on, "used_by_id": clerk_id}
 
 
 def _entrusted_seals() -> dict:
@@ -344,6 +344,11 @@ page_scenario("admin_seal_use_search_supervisor", url="/admin/approvals/sealuse/
               plain_url="/plain-admin/approvals/sealuse/?q=000123", username="supervisor",
               help="The seal-use log searched for a part of a case number (000123: one case a year), as the "
                    "supervisor; counterpart: the plain ModelAdmin's search over the joined case and seal.")
+page_scenario("admin_seal_use_search_year_supervisor", url=f"/admin/approvals/sealuse/?q=PD-{FIRST_YEAR}",
+              plain_url=f"/plain-admin/approvals/sealuse/?q=PD-{FIRST_YEAR}", username="supervisor",
+              help=f"The seal-use log searched for the oldest year's numbers (PD-{FIRST_YEAR}: its uses lie behind "
+                   "every later year's in the log's newest-first order), as the supervisor; counterpart: the plain "
+                   "ModelAdmin's search over the joined case and seal.")
 
 
 class PlainAuditAdmin(admin.ModelAdmin):
