@@ -276,6 +276,7 @@ page_scenario("admin_case_search_year_supervisor", url=f"/admin/approvals/approv
                    "behind every later year's in the list's newest-first order), as the supervisor; counterpart: "
                    "the plain ModelAdmin's search of the number and the applicant.")
 
+
 class PlainCaseListView(CaseViewSet):
     """The case API's list paged by DRF's own LimitOffsetPagination (ours until this round):
     every page counted whole and reached by its offset."""
