@@ -350,6 +350,9 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "policyops.pagination.CappedLimitOffsetPagination",
+    # JSON, and the browsable API with its code colours from a file (the CSP blocks inline styles).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "policyops.api_renderers.BrowsableAPIRenderer"],
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

@@ -6,8 +6,9 @@ from tests.approvals.factories import pingdu
 from tests.conftest import make_user
 from tests.halls.factories import HallFactory
 
-# The home page, a case list, an admin change list, Swagger UI and a public page.
-STAFF_PAGES = ["/", "/approvals/cases/", "/admin/approvals/approvalcase/", "/api/docs/", "/tasks/", "/indicators/"]
+# The home page, a case list, an admin change list, Swagger UI, the browsable API and a public page.
+STAFF_PAGES = ["/", "/approvals/cases/", "/admin/approvals/approvalcase/", "/api/docs/", "/api/approvals/cases/",
+               "/tasks/", "/indicators/"]
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
@@ -17,6 +18,8 @@ def test_staff_pages_run_under_the_csp(visitor, phone):
     for path in STAFF_PAGES:
         person.go(path)
         person.page.wait_for_load_state("networkidle")
+    person.go("/api/approvals/cases/")  # the browsable API, its code colours from a file
+    person.shot("browsable-api")
     # Swagger UI drew the API from its start-up script (loaded from /api/docs/?script).
     person.go("/api/docs/")
     person.page.wait_for_selector(".opblock", timeout=30_000)
