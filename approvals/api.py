@@ -65,6 +65,10 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
     # For the schema's introspection only; every read goes through approvals.selectors.
     queryset = ApprovalCase.objects.none()
 
+    def get_serializer_class(self):
+        # Registration reads its own body; the browsable API draws its form from here.
+        return s.CaseRegisterSerializer if self.action == "create" else super().get_serializer_class()
+
     def get_workflow_object(self, number) -> ApprovalCase:
         try:
             return selectors.case_get(user=self.request.user, number=number)
@@ -95,7 +99,7 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
     @extend_schema(summary="Register an application", request=s.CaseRegisterSerializer,
                    responses={201: s.CaseDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]})
     def create(self, request):
-        body = s.CaseRegisterSerializer(data=request.data, context=self.get_serializer_context())
+        body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
             first_contact = request.user.person
@@ -114,10 +118,10 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
     @extend_schema(summary="Assign or reassign the handler",
                    description=(services.case_assign.__doc__ or "").strip(), request=s.AssignInputSerializer,
                    responses={200: s.CaseDetailSerializer, **ERRORS})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=s.AssignInputSerializer)
     def assign(self, request, number=None):
         case = self.get_workflow_object(number)
-        body = s.AssignInputSerializer(data=request.data, context=self.get_serializer_context())
+        body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.case_assign(cases=[case], handler=body.validated_data["handler"], acting_user=request.user)
         return Response(self.workflow_detail(self.get_workflow_object(number)))

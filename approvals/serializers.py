@@ -249,4 +249,6 @@ class HandlerField(serializers.PrimaryKeyRelatedField):
 
 
 class AssignInputSerializer(serializers.Serializer):
-    handler = HandlerField(help_text="The id of the person who will handle the case (承办人).")
+    # A number box in the browsable API's form: a select would list a district's thousand people.
+    handler = HandlerField(help_text="The id of the person who will handle the case (承办人).",
+                           style={"base_template": "input.html", "input_type": "number"})

@@ -181,6 +181,10 @@ class WorkflowViewSetMixin:
         return Response(self.workflow_detail(self.get_workflow_object(lookup)))
 
 
+class NoBodySerializer(serializers.Serializer):
+    """The body of a step that reads none: the browsable API's form is its button alone."""
+
+
 def workflow_endpoints(actions, *, detail_serializer, noun: str) -> dict:
     """One ``POST /<object>/<action.name>/`` endpoint per action, for a viewset's class body.
 
@@ -192,14 +196,19 @@ def workflow_endpoints(actions, *, detail_serializer, noun: str) -> dict:
             return self.run_workflow_action(request, kwargs[self.lookup_url_kwarg or self.lookup_field], action)
 
         run.__name__ = action.name
-        run = extend_schema(
+        # The body's serializer is the endpoint's (DRF's per-action override): the browsable
+        # API draws its form from it, and a step without a body gets a form of a button only.
+        run = decorators.action(detail=True, methods=["post"], url_path=action.name,
+                                url_name=action.name.replace("_", "-"),
+                                serializer_class=action.serializer or NoBodySerializer)(run)
+        # Outside @action, which replaces what extend_schema put on the function: applied
+        # inside it, every step's schema was lost (a Case body, a Case answer).
+        return extend_schema(
             summary=f"{noun.capitalize()} step: {action.name}",
             description=(action.service.__doc__ or "").strip() or None,
             request=action.serializer,
             responses={200: detail_serializer, **workflow_errors(noun)},
         )(run)
-        return decorators.action(detail=True, methods=["post"], url_path=action.name,
-                                 url_name=action.name.replace("_", "-"))(run)
 
     return {action.name: endpoint(action) for action in actions}
 

@@ -37,11 +37,13 @@ class SubsidyQuoteView(PolicyOpsAPIMixin, APIView):
     """The city subsidy (市级补助) of one project, with its breakdown (002:485-507)."""
 
     permission_classes = [permissions.IsAuthenticated]
+    # The body read below; the browsable API draws its form from it.
+    serializer_class = s.SubsidyQuoteInputSerializer
 
     @extend_schema(summary="Quote the city subsidy", request=s.SubsidyQuoteInputSerializer,
                    responses={200: s.SubsidyQuoteSerializer, **ERRORS})
     def post(self, request):
-        body = s.SubsidyQuoteInputSerializer(data=request.data)
+        body = self.serializer_class(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         table = SubsidyTable.load()

@@ -369,6 +369,16 @@ def test_schema_renders(clerk):
     assert b"/api/approvals/cases/{number}/issue_licence/" in response.content
 
 
+def test_the_schema_gives_each_step_its_own_body_and_the_case_as_its_answer(clerk):
+    schema = client_for(clerk).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    step = schema["paths"]["/api/approvals/cases/{number}/refuse/"]["post"]
+    assert step["summary"] == "Case step: refuse"
+    assert step["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/RefuseInput")
+    answer = step["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert answer == "#/components/schemas/CaseDetail" and "409" in step["responses"]
+    assert "requestBody" not in schema["paths"]["/api/approvals/cases/{number}/accept/"]["post"]
+
+
 @pytest.mark.parametrize("field", ["school_type", "hospital_grade"])
 def test_the_schema_allows_the_empty_value_the_api_returns_for_a_fact_that_does_not_apply(clerk, field):
     schema = client_for(clerk).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()

@@ -27,3 +27,10 @@ def test_the_code_colours_file_holds_pygments_own_colours():
     # After a pygments or DRF upgrade: write pygments_css(BrowsableAPIRenderer.code_style) below its first line.
     css = Path(finders.find(CODE_STYLE_CSS)).read_text().split("\n", 1)[1]
     assert css == pygments_css(BrowsableAPIRenderer.code_style)
+
+
+def test_the_browsable_api_fits_a_phone(client, supervisor):
+    client.force_login(supervisor)
+    html = client.get("/api/approvals/powers/", HTTP_ACCEPT="text/html").content.decode()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+

@@ -272,3 +272,14 @@ def test_a_huge_facility_count_is_a_400_not_a_500(seeded, supervisor):
     response = client_for(supervisor).post(f"{API}/subsidy-quote/", {"district": "平度市", "work_type": "客运站点",
                                                                        "bays": 10 ** 30}, format="json")
     assert response.status_code == 400 and response.json()["field"] == "bays"
+
+
+def test_the_browsable_quote_page_draws_the_quote_form_and_its_post_answers(seeded):
+    client = client_for(make_user())
+    html = client.get(f"{API}/subsidy-quote/", HTTP_ACCEPT="text/html").content.decode()
+    assert 'name="estimate_wan"' in html and 'name="work_type"' in html
+    # What the HTML form sends: multipart, the unused boxes empty.
+    form = {**HAND_CASE, "plan_year": "", "bays": "", "shelters": "", "signs": ""}
+    response = client.post(f"{API}/subsidy-quote/", form, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["amount_wan"] == "972.00"
