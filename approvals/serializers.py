@@ -175,14 +175,16 @@ class CaseRegisterSerializer(serializers.ModelSerializer):
 
     power = serializers.SlugRelatedField(slug_field="number", queryset=DelegatedPower.objects.all(),
                                          help_text="The number of the delegated power (1–49).")
-    received_on = serializers.DateField(required=False, help_text="Defaults to today; never in the future.")
+    # The initial values are the defaults: the browsable API's raw-data form starts from them.
+    received_on = serializers.DateField(required=False, allow_null=True,
+                                        help_text="Defaults to today (when left out or null); never in the future.")
     applicant_phone = serializers.CharField(max_length=20, write_only=True)
     materials = MaterialInputSerializer(many=True)
     school_type = serializers.ChoiceField(choices=rules.SchoolType.CHOICES, required=False, allow_blank=True,
-                                          default="")
+                                          default="", initial="")
     hospital_grade = serializers.ChoiceField(choices=rules.HospitalGrade.CHOICES, required=False,
-                                             allow_blank=True, default="")
-    inside_pingdu = serializers.BooleanField(default=True)
+                                             allow_blank=True, default="", initial="")
+    inside_pingdu = serializers.BooleanField(default=True, initial=True)
     cross_regional = serializers.BooleanField(default=False, help_text="The project crosses Pingdu's border "
                                               "(not delegated: the application is not accepted).")
 
@@ -192,7 +194,7 @@ class CaseRegisterSerializer(serializers.ModelSerializer):
                   "materials", "school_type", "hospital_grade", "inside_pingdu", "cross_regional"]
 
     def validate_received_on(self, value):
-        if value > self.context["today"]:
+        if value is not None and value > self.context["today"]:
             raise serializers.ValidationError(_("The date of receipt cannot be in the future."))
         return value
 

@@ -1,20 +1,38 @@
 """The browsable API's page under the Content-Security-Policy.
 
-DRF writes the colours of its highlighted JSON into the page as an inline ``<style>``, which
-the policy (``style-src 'self'``) blocks: Chromium reported it on every API page and showed the
-responses uncoloured. The same colours come from a static file here.
+The policy (``style-src 'self'``) blocks inline styles, and DRF's page has three kinds:
+the colours of its highlighted JSON in a ``<style>``, the float of its "Extra Actions"
+menu (a case's steps) and the rules of a list field's box in ``style`` attributes.
+Chromium reported each as a console error and drew the page without them. Here the colours
+come from a static file, and the menu and the list box are drawn by our templates with
+classes from ``browsable-api.css``.
 """
-from rest_framework import renderers
+from rest_framework import renderers, serializers
+from rest_framework.utils.field_mapping import ClassLookupDict
 
 # DRF's own style (BrowsableAPIRenderer.code_style), as pygments writes it; a test keeps the
 # file equal to pygments' output.
 CODE_STYLE_CSS = "policyops/api-code.css"
+PAGE_CSS = "policyops/browsable-api.css"
+
+
+class HTMLFormRenderer(renderers.HTMLFormRenderer):
+    """DRF's form renderer; a list of objects (a case's materials) drawn without inline styles."""
+
+    default_style = ClassLookupDict({
+        **renderers.HTMLFormRenderer.default_style.mapping,
+        serializers.ListSerializer: {"template": "policyops/api_list_fieldset.html"},
+    })
 
 
 class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
     template = "policyops/browsable_api.html"
+    form_renderer_class = HTMLFormRenderer
 
     def get_context(self, *args, **kwargs):
         context = super().get_context(*args, **kwargs)
         context["code_style_css"] = CODE_STYLE_CSS
+        context["page_css"] = PAGE_CSS
+        # The menu of an object's other endpoints, drawn by our template (its float a class).
+        context["other_endpoints"] = context.pop("extra_actions", None)
         return context

@@ -1,10 +1,13 @@
 """The browsable API's forms are drawn from the body each POST reads (DRF's "HTML form" tab):
 the case list's registration, each step's own input (policyops.api.workflow_endpoints)."""
+import json
 import re
+from html import unescape
 
 import pytest
+from django.utils import timezone
 
-from tests.approvals.factories import register_case
+from tests.approvals.factories import pingdu_hall, register_case
 
 pytestmark = pytest.mark.django_db
 
@@ -39,3 +42,36 @@ def test_assigning_draws_the_form_of_the_handler(client, head, power, entrustmen
     case = register_case(power, clerk=clerk)
     client.force_login(head)
     assert post_form_inputs(client, f"/api/approvals/cases/{case.number}/assign/") == {"handler"}
+
+
+def raw_data_template(client, path) -> dict:
+    """The body DRF's "Raw data" tab starts from, as JSON."""
+    html = client.get(path, HTTP_ACCEPT="text/html").content.decode()
+    form = re.search(r'id="post-generic-content-form".*?<textarea[^>]*>(.*?)</textarea>', html, re.S)
+    return json.loads(unescape(form.group(1)))
+
+
+def test_the_registration_template_holds_the_defaults_and_registers_once_filled(client, clerk, power, entrustment):
+    client.force_login(clerk)
+    template = raw_data_template(client, "/api/approvals/cases/")
+    assert template["inside_pingdu"] is True and template["cross_regional"] is False
+    assert template["received_on"] is None and template["school_type"] == "" and template["hospital_grade"] == ""
+    filled = {**template, "power": power.number, "applicant_name": "青岛测试有限公司", "applicant_type": "organisation",
+              "applicant_phone": "0532-88881234", "received_hall": pingdu_hall().pk,
+              "materials": [{"name": "申请书", "provided": True}]}
+    response = client.post("/api/approvals/cases/", filled, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["received_on"] == str(timezone.localdate())
+
+
+@pytest.mark.parametrize("page", ["list", "case"])
+def test_the_pages_carry_no_inline_style_for_the_csp_to_block(client, clerk, power, entrustment, page):
+    # The list's form holds the materials (a list field); the case's page its menu of steps.
+    case = register_case(power, clerk=clerk)
+    client.force_login(clerk)
+    path = "/api/approvals/cases/" + (f"{case.number}/" if page == "case" else "")
+    html = client.get(path, HTTP_ACCEPT="text/html").content.decode()
+    assert "Materials" in html or "materials" in html
+    assert " style=" not in html and "<style" not in html
+    if page == "case":
+        assert 'class="dropdown api-other-endpoints"' in html
