@@ -2,6 +2,7 @@
 counted no further than one row past it; every admin with 导出 keeps the limit; the admin's
 XLSX written row by row with a frozen header and native cells; choice labels as the model
 gives them, in each language."""
+import datetime as dt
 import io
 
 import pytest
@@ -18,6 +19,7 @@ from approvals.resources import ApprovalCaseResource
 from policyops import exporting
 from policyops.exporting import ExportLimitMixin, ExportRefused, refuse_too_many_rows
 from policyops.models import District
+from policyops.xlsx import Share, workbook_bytes
 from tests.policyops.test_export_formulas import admin_export, every_column_ticked
 
 
@@ -129,3 +131,29 @@ def test_the_exported_file_is_named_in_chinese(client, seeded, monkeypatch):
     assert response["Content-Type"].startswith("text/csv")  # the first format offered
     name = f"{District._meta.verbose_name_plural}-20261205.csv"
     assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(name)}"
+
+
+# --- the workbook itself (policyops.xlsx) ------------------------------------------------------
+
+
+def test_text_that_looks_like_a_link_a_number_or_a_formula_stays_the_text_it_is():
+    texts = ["http://www.pingdu.gov.cn", "00123", "=SUM(A1:A2)"]
+    sheet = load_workbook(io.BytesIO(workbook_bytes([("t", ["text"], [[t] for t in texts])]))).active
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    assert [c.value for c in cells] == ["http://www.pingdu.gov.cn", "00123", "'=SUM(A1:A2)"]  # disarmed
+    assert all(c.data_type == "s" and c.hyperlink is None for c in cells)
+
+
+def test_dates_times_and_shares_keep_their_kind():
+    row = [dt.date(2026, 12, 5), dt.datetime(2026, 12, 5, 9, 30), Share(0.125), None, 3]
+    sheet = load_workbook(io.BytesIO(workbook_bytes([("t", list("abcde"), [row])]))).active
+    day, moment, share_cell, empty, number = sheet[2]
+    assert (day.value, day.number_format) == (dt.datetime(2026, 12, 5), "yyyy-mm-dd")
+    assert moment.value == dt.datetime(2026, 12, 5, 9, 30) and share_cell.number_format == "0.0%"
+    assert share_cell.value == 0.125 and empty.value is None and number.value == 3
+
+
+@pytest.mark.parametrize(("title", "name"), [("'办理/情况'", "办理 情况"), ("[]", "Sheet"),
+                                             ("很" * 40, "很" * 31)])
+def test_a_sheet_title_excel_would_refuse_is_mended(title, name):
+    assert load_workbook(io.BytesIO(workbook_bytes([(title, ["a"], [])]))).active.title == name
