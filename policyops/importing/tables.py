@@ -256,6 +256,26 @@ class SafeExportMixin:
     def export_field(self, field, instance, **kwargs):
         return safe_cell(super().export_field(field, instance, **kwargs))
 
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        """One row, as import-export's ``export_field`` writes each cell (the field's dehydrate
+        method, else ``field.export``), each field's way found once an export: import-export
+        found it again for every cell, its name by a scan of all fields (a quarter of a 10,000-row
+        export's time, issue 12)."""
+        return [safe_cell(field.export(instance, **kwargs) if dehydrate is None else dehydrate(instance))
+                for field, dehydrate in self._export_plan(selected_fields)]
+
+    def _export_plan(self, selected_fields) -> list:
+        """[(field, its dehydrate method or None)] of the exported columns, in their order."""
+        key = tuple(selected_fields) if selected_fields else None
+        plans = self.__dict__.setdefault("_export_plans", {})
+        if key not in plans:
+            plan = []
+            for field in self.get_export_fields(selected_fields):
+                method = field.get_dehydrate_method(self.get_field_name(field))
+                plan.append((field, method if callable(method) else getattr(self, method, None)))
+            plans[key] = plan
+        return plans[key]
+
     def choice_label(self, instance, name: str) -> str:
         """The label of ``instance``'s choice in the field ``name``, as ``str(get_FOO_display())``
         gives it, each label translated once an export: get_FOO_display rebuilds the field's
