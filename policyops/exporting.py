@@ -21,8 +21,8 @@ from policyops.pagination import capped_count
 from policyops.xlsx import workbook_bytes
 
 # Rows one export may hold: a road project list's import takes back as many
-# (programs.roads.project_lists.PROJECT_UPLOAD_MAX_ROWS), and 50,000 cases were written in 9 s
-# (12–17 s with openpyxl's writer) on the benchmark's machines (2026-12-05), within the web
+# (programs.roads.project_lists.PROJECT_UPLOAD_MAX_ROWS), and 50,000 cases were written in 8 s
+# (12–17 s before round 18) on the benchmark's machines (2026-12-05), within the web
 # worker's 60 s (policyops/gunicorn_conf.py).
 EXPORT_MAX_ROWS = 50_000
 

@@ -41,9 +41,10 @@ def workbook_bytes(sheets) -> bytes:
 
     Written by XlsxWriter, row by row (``constant_memory``: a row is on disk once written):
     10,000 cases took 0.7 s and 50,000 3.7 s, where openpyxl's write-only mode took 1.0 and
-    5.0 s (issue 12; the benchmark's data set, 2026-12-05). Text is
-    written as text — a formula (safe_cell has disarmed it anyway), a URL or a number in
-    text stays the text it is; dates as dates, a ``Share`` as a percentage.
+    5.0 s (issue 12; the benchmark's data set, 2026-12-05). Text is written as text — a
+    formula (safe_cell has disarmed it anyway), a URL or a number in text stays the text it
+    is; dates as dates, a ``Share`` as a percentage. A text past Excel's 32,767 characters
+    is cut there (Excel would refuse the file).
     """
     import xlsxwriter
 
