@@ -1,5 +1,5 @@
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields, resources, widgets
 
 from approvals.models import ApprovalCase, DelegatedPower
 from policyops.importing import (
@@ -25,11 +25,18 @@ def _label(field_name: str):
     return ApprovalCase._meta.get_field(field_name).verbose_name
 
 
+def _date(field_name: str) -> fields.Field:
+    """A date column: a date in the XLSX (sortable, filterable as one), ``2026-12-05`` in the CSV.
+    Without its widget import-export wrote every date as text."""
+    return fields.Field(attribute=field_name, column_name=_label(field_name), widget=widgets.DateWidget())
+
+
 class ApprovalCaseResource(SafeExportMixin, resources.ModelResource):
     """Export only (the admin's XLSX). No contact phone: exports leave the system."""
 
     number = fields.Field(attribute="number", column_name=_label("number"))
-    power_number = fields.Field(attribute="power__number", column_name=_("power number"))
+    power_number = fields.Field(attribute="power__number", column_name=_("power number"),
+                                widget=widgets.IntegerWidget())  # a number in the XLSX
     power = fields.Field(attribute="power__name", column_name=_label("power"))
     agency = fields.Field(attribute="power__agency__name", column_name=_("implementing agency"))
     district = fields.Field(attribute="district__name", column_name=_label("district"))
@@ -39,13 +46,13 @@ class ApprovalCaseResource(SafeExportMixin, resources.ModelResource):
     handler = fields.Field(attribute="handler__name", column_name=_label("handler"))
     first_contact = fields.Field(attribute="first_contact__name", column_name=_label("first_contact"))
     received_hall = fields.Field(attribute="received_hall__name", column_name=_label("received_hall"))
-    received_on = fields.Field(attribute="received_on", column_name=_label("received_on"))
-    accepted_on = fields.Field(attribute="accepted_on", column_name=_label("accepted_on"))
-    legal_due_on = fields.Field(attribute="legal_due_on", column_name=_label("legal_due_on"))
-    promised_due_on = fields.Field(attribute="promised_due_on", column_name=_label("promised_due_on"))
-    due_on = fields.Field(attribute="due_on", column_name=_label("due_on"))
+    received_on = _date("received_on")
+    accepted_on = _date("accepted_on")
+    legal_due_on = _date("legal_due_on")
+    promised_due_on = _date("promised_due_on")
+    due_on = _date("due_on")
     extended = fields.Field(attribute="extended", column_name=_label("extended"))
-    approved_on = fields.Field(attribute="approved_on", column_name=_label("approved_on"))
+    approved_on = _date("approved_on")
     licence_number = fields.Field(attribute="licence_number", column_name=_label("licence_number"))
     superior_decision = fields.Field(attribute="superior_decision", column_name=_label("superior_decision"))
     superior_document = fields.Field(attribute="superior_document", column_name=_label("superior_document"))

@@ -545,6 +545,20 @@ def test_xlsx_export_has_the_cases_and_no_phone(client, power, entrustment, cler
     assert sheet.max_row == 1
 
 
+def test_the_xlsx_export_holds_dates_as_dates_and_the_powers_number_as_a_number(client, power, entrustment,
+                                                                               clerk):
+    case = register_case(power, clerk=clerk, received_on=dt.date(2024, 9, 27))
+    client.force_login(clerk)
+    url = reverse("admin:approvals_approvalcase_export")
+    response = client.post(url, {"format": "0", "resource": "0", **export_fields()})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    row = dict(zip([c.value for c in sheet[1]], [c for c in sheet[2]]))
+    received, number = row["收件日期"], row["事项序号"]
+    assert received.value == dt.datetime(2024, 9, 27) and received.is_date
+    assert number.value == power.number and number.data_type == "n"
+    assert row["案件编号"].value == case.number
+
+
 EXPORT_REFUSED_ZH = "一次最多导出 1 条"
 
 
