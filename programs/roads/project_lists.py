@@ -271,6 +271,7 @@ class _RowChecker:
         if saved is None:
             instance = new_project(row.values)
         else:
+            keep_saved_spelling(row.values, saved)
             instance = copy_of(saved)
             for attribute, value in row.values.items():
                 setattr(instance, attribute, value)
@@ -314,10 +315,27 @@ def saved_projects(keys, *, lock: bool = False) -> dict[tuple, list[RoadProject]
     if lock:
         projects = projects.select_for_update()
     for project in projects:
-        key = (project.district_id, project.name, project.plan_year)
+        key = (project.district_id, name_as_read(project.name), project.plan_year)
         if key in keys:
             found.setdefault(key, []).append(project)
     return found
+
+
+def name_as_read(name: str) -> str:
+    """A saved project's name as a list's cell of it is read (``cell_text``: NFKC, stripped), so
+    that a list finds the project it names however the name was typed: a project named in the
+    admin as 平度…路（演示） came back from its own export read as 平度…路(演示), and the import
+    took it for a new project (round 18)."""
+    return cell_text(name)
+
+
+def keep_saved_spelling(values: dict, saved: RoadProject) -> None:
+    """Text of ``values`` that reads as the saved text (``cell_text``: 东（北） as 东(北)) takes
+    the saved spelling: the list names the project and leaves unchanged what it did not change."""
+    for attribute, value in values.items():
+        before = getattr(saved, attribute, None)
+        if isinstance(value, str) and isinstance(before, str) and value != before and value == cell_text(before):
+            values[attribute] = before
 
 
 def copy_of(project: RoadProject) -> RoadProject:

@@ -15,6 +15,7 @@ from programs.roads.project_lists import import_project_table
 from programs.roads.resources import PROJECT_COLUMNS, PROJECT_EXPORT_ONLY_COLUMNS
 from tests.conftest import make_user
 from tests.roads.test_import_export import HEADERS, csv_bytes, good_rows, row
+from tests.roads.test_projects import new_project
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -43,6 +44,20 @@ def test_export_xlsx_round_trips_unchanged(client, manager):
     report = import_project_table(content, filename="export.xlsx", user=manager, dry_run=False)
     assert report.ok, report.problems
     assert report.totals == {"new": 0, "update": 0, "delete": 0, "skip": 3, "invalid": 0, "error": 0}
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_project_named_in_full_width_comes_back_from_its_own_export_as_itself(client, manager, kind):
+    # Typed in the admin with full-width brackets; a list's cells are read NFKC (half-width).
+    project = new_project(manager, name="平度演示乙镇旅游路（演示）", town="演示乙镇（东）")
+    client.force_login(manager)
+    response = client.get(reverse(f"roads:project-export-{kind}"))
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    report = import_project_table(content, filename=f"export.{kind}", user=manager, dry_run=False)
+    assert report.ok, report.problems
+    assert report.totals["new"] == 0 and report.totals["skip"] == 1  # found, and nothing changed
+    saved = RoadProject.objects.get()
+    assert (saved.name, saved.town) == ("平度演示乙镇旅游路（演示）", "演示乙镇（东）") == (project.name, project.town)
 
 
 def test_export_csv_round_trips_unchanged_and_quotes_the_subsidy(client, manager, monkeypatch):
