@@ -75,3 +75,18 @@ def test_the_pages_carry_no_inline_style_for_the_csp_to_block(client, clerk, pow
     assert " style=" not in html and "<style" not in html
     if page == "case":
         assert 'class="dropdown api-other-endpoints"' in html
+
+
+def test_after_a_registration_the_form_is_the_registrations_again_not_the_answers(client, clerk, power,
+                                                                                entrustment):
+    client.force_login(clerk)
+    body = {**raw_data_template(client, "/api/approvals/cases/"), "power": power.number,
+            "applicant_name": "青岛测试有限公司", "applicant_type": "organisation", "applicant_phone": "0532-88881234",
+            "received_hall": pingdu_hall().pk, "materials": [{"name": "申请书", "provided": True}]}
+    page = client.post("/api/approvals/cases/", body, content_type="application/json", HTTP_ACCEPT="text/html")
+    assert page.status_code == 201
+    html = page.content.decode()
+    form = re.search(r'<form action="[^"]*" method="POST" enctype="multipart/form-data".*?</form>', html, re.S)
+    assert {"power", "applicant_name", "received_hall"} <= set(re.findall(r'name="([a-z_]+)"', form.group(0)))
+    raw = re.search(r'id="post-generic-content-form".*?<textarea[^>]*>(.*?)</textarea>', html, re.S).group(1)
+    assert "inside_pingdu" in unescape(raw) and "state_display" not in unescape(raw)

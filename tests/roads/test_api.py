@@ -283,3 +283,11 @@ def test_the_browsable_quote_page_draws_the_quote_form_and_its_post_answers(seed
     response = client.post(f"{API}/subsidy-quote/", form, HTTP_ACCEPT="application/json")
     assert response.status_code == 200, response.json()
     assert response.json()["amount_wan"] == "972.00"
+
+
+def test_after_a_quote_the_browsable_form_asks_for_a_project_again(seeded):
+    client = client_for(make_user())
+    page = client.post(f"{API}/subsidy-quote/", HAND_CASE, format="json", HTTP_ACCEPT="text/html")
+    html = page.content.decode()
+    assert page.status_code == 200 and "972.00" in html
+    assert 'name="estimate_wan"' in html and 'name="amount_wan"' not in html  # the body's fields, not the answer's
