@@ -105,17 +105,63 @@ class IndicatorResource(StrictModelResource):
         import_id_fields = ("document", "name", "district", "target_year")
 
 
-class IndicatorReadingResource(StrictModelResource):
-    """Readings: for the admin (supervisors and managers keep them in spreadsheets)."""
+class IndicatorKeyWidget(NaturalKeyWidget):
+    """An indicator named as it is unique: its name, and where the row has them, its document,
+    district (blank: city-wide) and target year. A name alone is shared by the districts' own
+    targets (002:1796–1808) and by a target set for two years (002:368): a reading of one of
+    those by its name was refused as ambiguous, and the readings' own export could not be
+    imported back (its rows' keys repeated)."""
 
-    indicator = fields.Field(attribute="indicator", column_name="indicator",
-                             widget=NaturalKeyWidget(Indicator, field="name"))
+    def __init__(self, **kwargs):
+        super().__init__(Indicator, field="name", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if self.is_empty(value):
+            return None
+        name, row = force_str(value).strip(), row or {}
+        found = list(Indicator.objects.filter(name=name).select_related("document", "district"))
+        if "document" in row and not self.is_empty(row["document"]):
+            document = force_str(row["document"]).strip()
+            found = [i for i in found if i.document.key == document]
+        if "district" in row:
+            district = "" if self.is_empty(row["district"]) else force_str(row["district"]).strip()
+            found = [i for i in found if (i.district.name if i.district else "") == district]
+        if "target_year" in row and not self.is_empty(row["target_year"]):
+            year = StrictIntegerWidget().clean(row["target_year"])
+            found = [i for i in found if i.target_year == year]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise ValueError(_("No indicator “%(name)s” of this document, district and target year.") % {"name": name})
+        raise ValueError(_("“%(name)s” names %(count)s indicators: fill in the columns document, district and "
+                           "target_year to say which.") % {"name": name, "count": len(found)})
+
+
+class IndicatorReadingResource(StrictModelResource):
+    """Readings: for the admin (supervisors and managers keep them in spreadsheets). Each names
+    its indicator by the indicator's own key (``IndicatorKeyWidget``); a file may leave out the
+    document, district and target year of an indicator whose name is its own."""
+
+    document = fields.Field(attribute="indicator__document", column_name="document",
+                            widget=PolicyDocumentKeyWidget(), readonly=True)
+    indicator = fields.Field(attribute="indicator", column_name="indicator", widget=IndicatorKeyWidget())
+    district = fields.Field(attribute="indicator__district", column_name="district",
+                            widget=NaturalKeyWidget(District, field="name"), readonly=True)
+    target_year = fields.Field(attribute="indicator__target_year", column_name="target_year",
+                               widget=StrictIntegerWidget(), readonly=True)
     value = fields.Field(attribute="value", column_name="value", widget=StrictDecimalWidget())
 
     class Meta(StrictModelResource.Meta):
         model = IndicatorReading
-        fields = ("indicator", "period_end", "value", "source")
+        fields = ("document", "indicator", "district", "target_year", "period_end", "value", "source")
         import_id_fields = ("indicator", "period_end")
+
+    # Export-only columns the indicator's widget reads from each row (policyops.importing).
+    import_context_columns = ("document", "district", "target_year")
+
+    def key_columns(self):
+        # Two readings of one period may share an indicator's name (the districts' own targets).
+        return ["document", "indicator", "district", "target_year", "period_end"]
 
 
 class PolicyTaskResource(StrictModelResource):

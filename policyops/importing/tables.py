@@ -113,8 +113,10 @@ def check_duplicate_keys(table: Table, columns: Iterable[str]) -> list[ImportPro
     """Each row whose natural key (``columns``) a row above it has: import-export would let the
     last one win without a word. A row whose key is all blank is left to the row's own checks
     (a blank part, such as a city-wide indicator's district, is part of the key)."""
-    columns = list(columns)
-    if not columns or any(c not in table.headers for c in columns):
+    # A key column the file leaves out is blank on every row (a required one was reported
+    # missing before this runs; an optional one, such as a reading's district, may be absent).
+    columns = [c for c in columns if c in table.headers]
+    if not columns:
         return []
     positions = [table.headers.index(c) for c in columns]
     first_line: dict[tuple, int] = {}
@@ -227,7 +229,10 @@ def import_table(resource, file, *, dry_run: bool, filename: str = "", format: s
     report.problems = check_duplicate_keys(table, key_columns(resource))
     if report.problems:
         return report
-    dataset, report.problems = table.dataset([c for c in columns if c in table.headers])
+    # Columns no field imports but a widget reads from its row (the other parts of a key):
+    # a Resource's ``import_context_columns``.
+    context = [c for c in getattr(resource, "import_context_columns", ()) if c in table.headers and c not in columns]
+    dataset, report.problems = table.dataset([*(c for c in columns if c in table.headers), *context])
     if report.problems:
         return report
     with transaction.atomic():
