@@ -40,11 +40,11 @@ def test_the_readings_export_imports_back_unchanged(twins):
     assert {r.import_type for r in report.result.rows} == {"skip"} and len(report.result.rows) == 3
 
 
-def test_a_reading_finds_its_indicator_by_document_district_and_year(twins):
+def test_a_reading_finds_its_indicator_by_document_district_and_year_the_document_by_number_or_title(twins):
     header = "document,indicator,district,target_year,period_end,value,source\n"
     second_document = twins[1].document.title  # it has no number: its title is its key
     content = (header + f"{second_document},技术合同交易额,,2020,2020-12-31,7,统计公报\n"
-                        f"{twins[2].document.number},技术合同交易额,平度市,2020,2020-12-31,8,统计公报\n").encode()
+                        f"{twins[2].document.title},技术合同交易额,平度市,2020,2020-12-31,8,统计公报\n").encode()
     report = imported(content)
     assert report.ok, report.problems
     assert IndicatorReading.objects.get(indicator=twins[1]).value == 7
