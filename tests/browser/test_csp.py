@@ -67,3 +67,20 @@ def test_the_export_pages_select_all_box_works_under_the_csp(visitor, phone):
     name = download.value.suggested_filename
     assert name.startswith("审批案件-") and name.endswith(".xlsx")  # named in Chinese, as the header encodes it
     person.assert_healthy()
+
+
+def test_the_admin_import_preview_shows_its_changes_under_the_csp(visitor):
+    # diff-match-patch coloured each changed cell in a style attribute: a CSP report a cell.
+    from policyops.models import District
+
+    district = District.objects.order_by("position").first()
+    person = visitor("admin")
+    person.log_in_as(make_user(is_superuser=True))
+    person.go("/admin/policyops/district/import/")
+    content = f"name,position,source\n{district.name},{district.position},改过的出处\n".encode()
+    person.page.set_input_files("input[type=file]", files=[{"name": "d.csv", "mimeType": "text/csv",
+                                                             "buffer": content}])
+    person.submit(form="#content form")
+    assert person.page.locator("table.import-preview ins", has_text="改过的出处").count() == 1
+    person.shot("import-preview")
+    person.assert_healthy()

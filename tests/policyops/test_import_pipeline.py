@@ -193,6 +193,18 @@ def test_the_admin_import_reports_a_missing_column_on_the_form_not_a_500(client,
     assert "confirm_form" not in response.context
 
 
+def test_the_admin_import_preview_marks_a_change_without_an_inline_style(client, admin_user, seeded):
+    # diff-match-patch colours each change in a style attribute, which the CSP refuses.
+    district = District.objects.order_by("position").first()
+    client.force_login(admin_user)
+    content = (HEADER + f"{district.name},{district.position},改过的出处\n").encode()
+    preview = client.post(reverse("admin:policyops_district_import"),
+                          {"format": "0", "resource": "0", "import_file": upload("d.csv", content)})
+    html = preview.content.decode()
+    assert "<ins>改过的出处</ins>" in html and "<del>" in html
+    assert " style=" not in html
+
+
 def test_the_admin_import_previews_then_saves_a_gbk_file(client, admin_user, seeded):
     client.force_login(admin_user)
     content = (HEADER + "测试区,99,测试\n").encode("gbk")
