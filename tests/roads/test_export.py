@@ -135,3 +135,16 @@ def test_the_xlsx_export_names_its_sheet_and_freezes_its_header(manager):
 
     sheet = load_workbook(io.BytesIO(export_projects(RoadProject.objects.all(), "xlsx"))).active
     assert sheet.title == "农村公路项目" and sheet.freeze_panes == "A2"
+
+
+def test_a_name_that_reads_as_another_projects_of_its_district_and_year_is_refused(manager):
+    from django.core.exceptions import ValidationError
+
+    first = new_project(manager, name="平度演示乙镇旅游路（演示）")
+    twin = RoadProject(district=first.district, name="平度演示乙镇旅游路(演示)", plan_year=first.plan_year,
+                       work_type=first.work_type, quantity=first.quantity)
+    with pytest.raises(ValidationError) as refused:
+        twin.validate_unique()
+    assert "平度演示乙镇旅游路（演示）" in str(refused.value.message_dict["name"])
+    twin.plan_year = first.plan_year + 1  # another year: another project
+    twin.validate_unique()

@@ -124,6 +124,28 @@ class RoadProject(StateMachineModel):
                 and self.quantity != self.quantity.to_integral_value():
             raise ValidationError({"quantity": _("Bridges and stops are counted in whole numbers.")})
 
+    def validate_unique(self, exclude=None):
+        super().validate_unique(exclude)
+        self.validate_name_as_read(exclude)
+
+    def validate_name_as_read(self, exclude=None) -> None:
+        """Refuse a name that reads as another project's of the district and year (路（演示）
+        and 路(演示)): a list's row would name both (project_lists.name_as_read). Asked by the
+        forms' full_clean; the import finds the saved project by the name as read instead."""
+        if exclude and {"name", "district", "plan_year"} & set(exclude):
+            return
+        if not self.name or self.district_id is None or self.plan_year is None:
+            return
+        from programs.roads.project_lists import name_as_read  # the lists' reading of a name
+
+        mine = name_as_read(self.name)
+        others = (RoadProject.objects.filter(district_id=self.district_id, plan_year=self.plan_year)
+                  .exclude(pk=self.pk).values_list("name", flat=True))
+        same = next((name for name in others if name != self.name and name_as_read(name) == mine), None)
+        if same is not None:
+            raise ValidationError({"name": _("“%(other)s” of this district and year reads as the same name; a "
+                                             "project list could not tell the two apart.") % {"other": same}})
+
     @property
     def target_field(self) -> str:
         return rules.TARGET_FIELD[self.work_type]
