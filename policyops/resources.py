@@ -122,7 +122,7 @@ class IndicatorKeyWidget(NaturalKeyWidget):
         found = list(Indicator.objects.filter(name=name).select_related("document", "district"))
         if "document" in row and not self.is_empty(row["document"]):
             document = force_str(row["document"]).strip()
-            found = [i for i in found if document in (i.document.number, i.document.title)]  # as documents are named
+            found = [i for i in found if i.document.is_named(document)]
         if "district" in row:
             district = "" if self.is_empty(row["district"]) else force_str(row["district"]).strip()
             found = [i for i in found if (i.district.name if i.district else "") == district]

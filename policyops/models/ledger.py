@@ -41,6 +41,11 @@ class PolicyDocument(models.Model):
         """How seeds and imports name the document: its number, or its title if it has none."""
         return self.number or self.title
 
+    def is_named(self, text: str) -> bool:
+        """Whether a file naming a document as ``text`` names this one: by its number or its title
+        (policyops.resources.PolicyDocumentKeyWidget reads the same)."""
+        return text in (self.number, self.title) if text else False
+
 
 class Comparator(models.TextChoices):
     """How a target is stated. Kept beside the value so "3 以上" never becomes a bare 3."""
