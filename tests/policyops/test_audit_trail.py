@@ -338,3 +338,12 @@ def test_admin_add_leaves_an_audit_row(client):
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     district = District.objects.get(name="测试新区")
     assert [(e.action, e.actor) for e in audit.entries_for(district)] == [("admin_add", admin_user)]
+
+
+def test_the_object_type_is_indexed_once_at_the_head_of_the_objects_index():
+    # Every audit row written (two a step) paid for a second index of the same column (issue 12).
+    with connection.cursor() as cursor:
+        indexes = [c["columns"] for c in connection.introspection.get_constraints(cursor, TABLE).values()
+                   if c["index"] and not c["primary_key"]]
+    assert ["content_type_id"] not in indexes
+    assert ["content_type_id", "object_id", "at"] in indexes
