@@ -128,3 +128,20 @@ def assert_constant_queries(django_assert_num_queries):
         return response
 
     return check
+
+
+@pytest.fixture
+def migrate_to(transactional_db):
+    """``migrate_to(targets)``: the database migrated to ``targets``, and the apps as they were
+    then; back to the latest migrations afterwards."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(targets):
+        executor = MigrationExecutor(connection)
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    yield migrate
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
