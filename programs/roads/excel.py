@@ -5,7 +5,6 @@ fixed list of names, a number with its unit (programs.roads.parsing), 是/否 an
 district by its name. The road programme's resources (programs.roads.resources) build on
 them.
 """
-import unicodedata
 from decimal import Decimal
 
 from django.utils.encoding import force_str
@@ -13,7 +12,7 @@ from django.utils.translation import gettext as _
 from import_export import widgets
 
 from policyops.importing import NaturalKeyWidget, StrictIntegerWidget
-from programs.roads.parsing import parse_quantity, parse_whole
+from programs.roads.parsing import parse_quantity, parse_whole, text_as_read
 
 
 def plain_number(number) -> str:
@@ -34,8 +33,7 @@ def cell_text(value) -> str:
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", force_str(value)).strip() if isinstance(value, str) else force_str(
-        value).strip()
+    return text_as_read(value) if isinstance(value, str) else force_str(value).strip()
 
 
 class TextCellWidget(widgets.CharWidget):

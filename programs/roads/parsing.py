@@ -13,6 +13,13 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 
+def text_as_read(text: str) -> str:
+    """Typed text as a list reads it: NFKC (full-width brackets, digits and letters as their
+    half-width forms) and stripped. The one reading of a text cell (excel.cell_text) and of a
+    saved project's name (RoadProject.name_as_read)."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 class UnitKind:
     KM = "km"
     BRIDGES = "bridges"

@@ -216,7 +216,9 @@ class _RowChecker:
     def __init__(self, resource, fields, user):
         self.resource, self.fields, self.user = resource, fields, user
         self.columns = {f.attribute: f.column_name for f in resource.get_import_fields() if f.attribute}
-        self.model_rules = ModelRules(RoadProject, checked_unique=[ROW_KEY])
+        # The row's key is checked here, across the file and the saved projects, by the name as
+        # read: both unique rules of a project's name.
+        self.model_rules = ModelRules(RoadProject, checked_unique=[ROW_KEY, ("district", "name_as_read", "plan_year")])
         self.first_line_of_raw_key: dict[tuple, int] = {}
         self.first_line_of_key: dict[tuple, int] = {}
         self.saved: dict[tuple, list[RoadProject]] = {}
@@ -303,9 +305,13 @@ class _RowChecker:
 
 
 def saved_projects(keys, *, lock: bool = False) -> dict[tuple, list[RoadProject]]:
-    """The saved projects by key (district_id, name, plan_year) among ``keys``: one query (of
-    the keys' districts and years: a list has few of either). ``lock``: select them for
-    update (a confirm writes what it compared)."""
+    """The saved projects by key (district_id, name as read, plan_year) among ``keys``: one
+    query (of the keys' districts and years: a list has few of either). A row's name is read
+    as its cell (cell_text) and a saved project is found by its name as read, so that a list
+    finds the project it names however the name was typed: a project named in the admin as
+    平度…路（演示） came back from its own export read as 平度…路(演示), and the import took it
+    for a new project (round 18). ``lock``: select them for update (a confirm writes what it
+    compared)."""
     keys = set(keys)
     if not keys:
         return {}
@@ -315,18 +321,10 @@ def saved_projects(keys, *, lock: bool = False) -> dict[tuple, list[RoadProject]
     if lock:
         projects = projects.select_for_update()
     for project in projects:
-        key = (project.district_id, name_as_read(project.name), project.plan_year)
+        key = (project.district_id, project.name_as_read, project.plan_year)
         if key in keys:
             found.setdefault(key, []).append(project)
     return found
-
-
-def name_as_read(name: str) -> str:
-    """A saved project's name as a list's cell of it is read (``cell_text``: NFKC, stripped), so
-    that a list finds the project it names however the name was typed: a project named in the
-    admin as 平度…路（演示） came back from its own export read as 平度…路(演示), and the import
-    took it for a new project (round 18)."""
-    return cell_text(name)
 
 
 def keep_saved_spelling(values: dict, saved: RoadProject) -> None:
@@ -353,6 +351,7 @@ def new_project(values: dict) -> RoadProject:
     project = copy.copy(_FRESH[0])
     for name, value in values.items():
         setattr(project, name, value)
+    project.read_name()  # as save() would: the rows are written without it
     return project
 
 
@@ -469,7 +468,10 @@ class _Creator:
             for name, value in row.values.items():
                 setattr(project, name, value)
                 changed.add(RoadProject._meta.get_field(name).name)
+            project.read_name()
             projects.append(project)
+        if "name" in changed:
+            changed.add("name_as_read")
         bulk_update_with_history(projects, RoadProject, sorted(changed),
                                  default_user=self.user if self.actor_id else None, default_date=self.now)
         self._audit(projects, "import_update")

@@ -430,9 +430,10 @@ def test_a_check_constraint_is_checked_in_python(django_assert_num_queries):
 
     rules = ModelRules(RoadProject, checked_unique=[("district", "name", "plan_year")])
     with django_assert_num_queries(0):
-        errors = rules.errors(RoadProject(quantity=Decimal(0), estimate_wan=Decimal(1)))
-        unknown = rules.errors(RoadProject(quantity=None, estimate_wan=Decimal(1)))  # NULL passes, as in SQL
-        skipped = rules.errors(RoadProject(quantity=Decimal(0), estimate_wan=Decimal(1)), exclude={"quantity"})
+        errors = rules.errors(RoadProject(quantity=Decimal(0), estimate_wan=Decimal(1), name_as_read="甲"))
+        unknown = rules.errors(RoadProject(quantity=None, estimate_wan=Decimal(1), name_as_read="甲"))  # NULL passes
+        skipped = rules.errors(RoadProject(quantity=Decimal(0), estimate_wan=Decimal(1), name_as_read="甲"),
+                               exclude={"quantity"})
     positive = next(c for c in RoadProject._meta.constraints if c.name == "roadproject_quantity_positive")
     assert [e.messages for e in errors["__all__"]] == [[positive.get_violation_error_message()]]
     assert unknown == {} and skipped == {}
@@ -494,7 +495,8 @@ def test_the_xlsx_reader_reads_a_sheet_written_with_a_namespace_prefix():
 def _road_projects(district, prefix: str, count: int = 3):
     from programs.roads.models import RoadProject
 
-    return [RoadProject(district=district, town="南村镇", name=f"{prefix}{n}", work_type="upgrade", quantity=Decimal("10.5"),
+    return [RoadProject(district=district, town="南村镇", name=f"{prefix}{n}", name_as_read=f"{prefix}{n}",
+                        work_type="路网提档升级", quantity=Decimal("10.5"),
                         pavement_width_m=Decimal("6.5") if n else None, estimate_wan=Decimal("5000"), plan_year=2018)
             for n in range(count)]
 
@@ -513,7 +515,7 @@ def test_create_with_history_writes_what_bulk_create_with_history_writes(seeded)
                                       default_date=at)
     ours = create_with_history(_road_projects(district, "乙"), RoadProject, default_user=user, default_date=at)
 
-    def saved(projects, skip=("id", "name")):
+    def saved(projects, skip=("id", "name", "name_as_read")):
         rows = RoadProject.objects.filter(pk__in=[p.pk for p in projects]).order_by("name").values()
         return [{k: v for k, v in row.items() if k not in skip} for row in rows]
 

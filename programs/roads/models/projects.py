@@ -14,6 +14,7 @@ from policyops.models import District
 from policyops.scoping import DistrictScopedQuerySet
 from programs.roads import guards as g
 from programs.roads import rules
+from programs.roads.parsing import text_as_read
 from programs.roads.rules import BaseLayer, Surface, WorkType
 
 
@@ -58,6 +59,10 @@ class RoadProject(StateMachineModel):
                                  related_name="road_projects")
     town = models.CharField(_("town/street"), max_length=50)
     name = models.CharField(_("project name"), max_length=200)
+    # The name as a project list reads it (parsing.text_as_read), kept by save() and the list's
+    # import: 路（演示） and 路(演示) are one name to a list, so one project of a district and year
+    # (the unique constraint below). Text: NFKC may lengthen a name.
+    name_as_read = models.TextField(_("project name as read"), editable=False, default="")
     work_type = models.CharField(_("work type"), max_length=10, choices=WorkType.CHOICES)
     quantity = models.DecimalField(_("length (km) or count"), max_digits=10, decimal_places=2,
                                    help_text=_("km; for dangerous bridges and passenger stops, the number."))
@@ -87,7 +92,7 @@ class RoadProject(StateMachineModel):
                                 on_delete=models.SET_NULL, related_name="road_projects")
     state = FSMField(_("status"), max_length=20, choices=State.choices, default=State.PLANNED, protected=True)
     completed_km = models.DecimalField(_("km completed"), max_digits=10, decimal_places=2, default=Decimal(0))
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["name_as_read"])  # derived from the name, which is kept
 
     district_lookup = "district"
     objects = RoadProjectQuerySet.as_manager()
@@ -108,13 +113,32 @@ class RoadProject(StateMachineModel):
             models.CheckConstraint(condition=models.Q(quantity__gt=0), name="roadproject_quantity_positive"),
             # The natural key of project lists (imports update by it).
             models.UniqueConstraint(fields=["district", "name", "plan_year"], name="roadproject_unique_name_year"),
+            # ... and by the name as a list reads it, whoever writes the row (validate_name_as_read says why).
+            models.UniqueConstraint(fields=["district", "name_as_read", "plan_year"],
+                                    name="roadproject_unique_name_as_read"),
+            # A writer that skips save() (a bulk write) must read the name too: a blank one would
+            # hide the project from the lists' look-up. A name never reads as blank (it is required).
+            models.CheckConstraint(condition=~models.Q(name_as_read=""), name="roadproject_name_as_read_kept"),
             models.CheckConstraint(condition=models.Q(estimate_wan__gte=0), name="roadproject_estimate_nonneg"),
         ]
 
     def __str__(self):
         return self.name
 
+    def read_name(self) -> None:
+        """Keep ``name_as_read``: asked by clean() (before the constraints are checked), save()
+        and the list import, which writes its rows without save()."""
+        self.name_as_read = text_as_read(self.name or "")
+
+    def save(self, *args, **kwargs):
+        self.read_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_as_read"}
+        super().save(*args, **kwargs)
+
     def clean(self):
+        self.read_name()
         if self.quantity is not None and self.poverty_km is not None and self.work_type not in WorkType.COUNTED \
                 and self.poverty_km > self.quantity:
             raise ValidationError({"poverty_km": _("The poverty-village km exceed the project's length.")})
@@ -130,18 +154,15 @@ class RoadProject(StateMachineModel):
 
     def validate_name_as_read(self, exclude=None) -> None:
         """Refuse a name that reads as another project's of the district and year (路（演示）
-        and 路(演示)): a list's row would name both (project_lists.name_as_read). Asked by the
-        forms' full_clean; the import finds the saved project by the name as read instead."""
+        and 路(演示)): a list's row would name both. The same name exactly is the name's own
+        constraint's to refuse; the database refuses both whoever writes the row."""
         if exclude and {"name", "district", "plan_year"} & set(exclude):
             return
         if not self.name or self.district_id is None or self.plan_year is None:
             return
-        from programs.roads.project_lists import name_as_read  # the lists' reading of a name
-
-        mine = name_as_read(self.name)
-        others = (RoadProject.objects.filter(district_id=self.district_id, plan_year=self.plan_year)
-                  .exclude(pk=self.pk).values_list("name", flat=True))
-        same = next((name for name in others if name != self.name and name_as_read(name) == mine), None)
+        same = (RoadProject.objects.filter(district_id=self.district_id, plan_year=self.plan_year,
+                                           name_as_read=text_as_read(self.name))
+                .exclude(pk=self.pk).exclude(name=self.name).order_by("pk").values_list("name", flat=True).first())
         if same is not None:
             raise ValidationError({"name": _("“%(other)s” of this district and year reads as the same name; a "
                                              "project list could not tell the two apart.") % {"other": same}})
