@@ -3,7 +3,7 @@
 The preview checks a list and keeps what it found here under a random token: the checked
 rows, who uploaded the file, its name and sha256, and when the token expires. The confirm
 takes the token and saves those rows; it never reads the file again. Each token is a
-folder under ``settings.ROADS_IMPORT_DIR`` (default ``VAR_DIR/roads-imports``), readable by
+folder (policyops.job_files) under ``settings.ROADS_IMPORT_DIR`` (default ``VAR_DIR/roads-imports``), readable by
 the web server and the Celery worker alike (the default cache is per process):
 
 * ``meta.json``: who, which file, when it expires (small: the home page's panel reads it);
@@ -19,22 +19,16 @@ module only keeps files. A folder past its expiry is removed by the next preview
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import pickle
-import re
-import secrets
 import shutil
 import tempfile
 from pathlib import Path
 
 from django.conf import settings
 
-TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(24)
+from policyops import job_files
+from policyops.job_files import new_token  # noqa: F401 (a list's token, for project_lists)
 
 
 def root() -> Path:
@@ -43,29 +37,7 @@ def root() -> Path:
 
 def _folder(token: str) -> Path | None:
     """The token's folder; None for anything that is not a token (never a path outside root())."""
-    if not isinstance(token, str) or not TOKEN.fullmatch(token):
-        return None
-    return root() / token
-
-
-def _write_json(path: Path, data) -> None:
-    # Written aside, then renamed: a reader never sees half a file.
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False, separators=(",", ":"))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _read_json(path: Path):
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return None
+    return job_files.folder(root(), token)
 
 
 def save(token: str, meta: dict, rows: list) -> None:
@@ -77,18 +49,18 @@ def save(token: str, meta: dict, rows: list) -> None:
     with os.fdopen(handle, "wb") as out:
         pickle.dump(rows, out, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temporary, folder / "rows.pickle")
-    _write_json(folder / "meta.json", meta)  # last: a folder with meta.json is complete
+    job_files.write_json(folder / "meta.json", meta)  # last: a folder with meta.json is complete
 
 
 def meta(token: str) -> dict | None:
     """The waiting list's meta data; None once claimed, removed or for an unknown token."""
     folder = _folder(token)
-    return None if folder is None else _read_json(folder / "meta.json")
+    return None if folder is None else job_files.read_json(folder / "meta.json")
 
 
 def claimed_meta(token: str) -> dict | None:
     folder = _folder(token)
-    return None if folder is None else _read_json(folder / "claimed.json")
+    return None if folder is None else job_files.read_json(folder / "claimed.json")
 
 
 def rows(token: str) -> list | None:
@@ -134,34 +106,14 @@ def write_progress(token: str, progress: dict) -> None:
     if folder is None:
         raise ValueError("not a token")
     folder.mkdir(parents=True, mode=0o700, exist_ok=True)
-    _write_json(folder / "progress.json", progress)
+    job_files.write_json(folder / "progress.json", progress)
 
 
 def progress(token: str) -> dict | None:
     folder = _folder(token)
-    return None if folder is None else _read_json(folder / "progress.json")
+    return None if folder is None else job_files.read_json(folder / "progress.json")
 
 
 def purge(now: dt.datetime) -> None:
     """Remove every folder whose expiry (in its meta data or progress) is past ``now``."""
-    try:
-        folders = [f for f in root().iterdir() if f.is_dir() and TOKEN.fullmatch(f.name)]
-    except OSError:
-        return
-    for folder in folders:
-        for name in ("meta.json", "claimed.json", "progress.json"):
-            data = _read_json(folder / name)
-            if data and data.get("expires_at"):
-                break
-        else:
-            data = None
-        try:
-            expired = data is None or dt.datetime.fromisoformat(data["expires_at"]) < now
-        except (TypeError, ValueError):
-            expired = True
-        if expired and data is None:
-            # A folder being written (no meta data yet) is young; only an old one is a leftover.
-            age = now.timestamp() - folder.stat().st_mtime
-            expired = age > 24 * 3600
-        if expired:
-            shutil.rmtree(folder, ignore_errors=True)
+    job_files.purge(root(), now, names=("meta.json", "claimed.json", "progress.json"))

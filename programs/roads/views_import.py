@@ -6,7 +6,7 @@ saved, all or none). programs.roads.project_lists does the work: the preview kee
 checked rows under a random token (bound to the user, expiring), which this session
 remembers and the confirm form sends back; the confirm saves them without reading the file
 again. A list of more than project_lists.BACKGROUND_ROWS rows is saved by a Celery task:
-its page shows a progress bar (static/roads/import_progress.js polls a small JSON view).
+its page shows a progress bar (policyops/static/policyops/job_progress.js polls a small JSON view).
 """
 from __future__ import annotations
 

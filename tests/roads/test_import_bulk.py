@@ -322,7 +322,7 @@ def test_the_progress_page_shows_a_bar_with_no_inline_script(client, manager, sm
     import_store.write_progress(token, {**import_store.progress(token), "state": "running", "done": 12})
     page = client.get(reverse("roads:project-import-status", args=[token])).content.decode()
     assert '<progress id="import-progress-bar" max="30" value="12">' in page
-    assert 'src="/static/roads/import_progress.js"' in page and "<script>" not in page
+    assert 'src="/static/policyops/job_progress.js"' in page and "<script>" not in page
     assert reverse("roads:project-import-progress", args=[token]) in page
 
 

@@ -1,6 +1,7 @@
-// The progress bar of a project list saved in the background (roads/import_status.html).
+// The progress bar of work done in the background: a project list being saved
+// (roads/import_status.html), an admin list being exported (admin/policyops/export_job.html).
 // Polls the page's JSON view (data-progress-url) every second and moves the bar; once the
-// import has finished, reloads the page, which then says what was saved or why not.
+// work has finished, reloads the page, which then says what was done or why not.
 // No inline script: the page works under a Content-Security-Policy without 'unsafe-inline'.
 (function () {
   "use strict";
