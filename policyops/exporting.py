@@ -2,14 +2,22 @@
 rows, an XLSX written row by row (policyops.xlsx).
 
 A supervisor's case list holds a million cases: exported whole, one web worker would have
-built every row in memory for minutes (10,000 cases took 4.2 s and 170 MB; issue 12). Past the
-limit the export is refused with a message; the admin exports the list as its filters and
-search leave it, so narrowing the list is the way to export a part.
+built every row in memory for minutes (10,000 cases took 4.2 s and 170 MB; issue 12). The
+admin exports the list as its filters and search leave it; past the limit it is exported in
+the background (policyops.background_exports: a Celery worker writes the file a chunk at a
+time, and the export's page offers it). The road project lists' own export (programs.roads)
+and the admin's export of rows chosen in the list refuse past the limit instead.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -17,8 +25,10 @@ from import_export import admin as ie_admin
 from import_export.formats import base_formats
 from import_export.forms import SelectableFieldsExportForm
 
+from policyops import background_exports
+from policyops.enqueue import broker_reachable, enqueue
 from policyops.pagination import capped_count
-from policyops.xlsx import workbook_bytes
+from policyops.xlsx import XLSX_CONTENT_TYPE, workbook_bytes
 
 # Rows one export may hold: a road project list's import takes back as many
 # (programs.roads.project_lists.PROJECT_UPLOAD_MAX_ROWS), and 50,000 cases were written in 8 s
@@ -71,12 +81,16 @@ class ExportLimitMixin:
     export_form_class = ExportForm
 
     def export_action(self, request):
-        # Said on the page where the format is chosen, before anything is exported.
-        if request.method == "GET" and self.has_export_permission(request):
+        if self.has_export_permission(request) and "export_items" not in request.POST:
             try:
                 refuse_too_many_rows(self.get_export_queryset(request))
-            except ExportRefused as refused:
-                messages.warning(request, str(refused))
+            except ExportRefused:
+                if request.method == "POST":
+                    return self.export_in_background(request)
+                # Said on the page where the format is chosen, before anything is exported.
+                messages.info(request, _("This list has more than %(limit)s rows: it will be exported in the "
+                                         "background, and its page will offer the file when it is written.")
+                              % {"limit": f"{EXPORT_MAX_ROWS:,}"})
         response = super().export_action(request)
         disposition = response.get("Content-Disposition")
         if disposition:
@@ -87,6 +101,105 @@ class ExportLimitMixin:
                 as_attachment=True,
                 filename=f"{self.model._meta.verbose_name_plural}-{timezone.localdate():%Y%m%d}.{extension}")
         return response
+
+    def init_request_context_data(self, request, form):
+        context = super().init_request_context_data(request, form)
+        context["background_exports"] = [
+            {**job, "url": self._reverse("_job", job["token"])}
+            for job in background_exports.recent_for(request.user, self)]
+        return context
+
+    # --- past the limit: in the background (policyops.background_exports) ----------------------
+
+    def _export_url_name(self, suffix: str = "") -> str:
+        """The URL name of the export page (import-export's) or, with a suffix, of its job's views."""
+        opts = self.model._meta
+        return f"{opts.app_label}_{opts.model_name}_export{suffix}"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("export/<str:token>/", view(self.export_job_view), name=self._export_url_name("_job")),
+            path("export/<str:token>/progress/", view(self.export_job_progress),
+                 name=self._export_url_name("_progress")),
+            path("export/<str:token>/file/", view(self.export_job_file), name=self._export_url_name("_file")),
+            *super().get_urls(),
+        ]
+
+    def _reverse(self, suffix: str, *args) -> str:
+        return reverse(f"{self.admin_site.name}:{self._export_url_name(suffix)}", args=args)
+
+    def export_in_background(self, request):
+        """The export form, posted for a list past EXPORT_MAX_ROWS: queued for a Celery worker,
+        then its page. Said on the form, and nothing queued, when the form is not valid, the
+        format is not XLSX or CSV, the list is too long for a sheet or the worker's queue
+        cannot be reached."""
+        back = request.get_full_path()
+        formats = self.get_export_formats()
+        form = self.get_export_form_class()(formats, self.get_export_resource_classes(request), data=request.POST)
+        if not form.is_valid():
+            return super().export_action(request)
+        file_format = formats[int(form.cleaned_data["format"])]()
+        extension = background_exports.extension_of(file_format)
+        if extension is None:
+            messages.error(request, _("A list this long is exported as XLSX or CSV only."))
+            return redirect(back)
+        total = self.get_export_queryset(request).count()
+        refused = background_exports.too_long_for(extension, total)
+        if refused:
+            messages.error(request, refused)
+            return redirect(back)
+        if not broker_reachable():
+            messages.error(request, _("The background service cannot be reached just now, so nothing was "
+                                      "exported. Export the list again in a few minutes."))
+            return redirect(back)
+        now = timezone.now()
+        title = str(self.model._meta.verbose_name_plural)
+        token = background_exports.start(self, request, file_format=file_format, title=title, total=total,
+                                         filename=f"{title}-{timezone.localdate(now):%Y%m%d}.{extension}", now=now)
+        from policyops import tasks
+
+        # Published now: the export waits in its folder, outside any transaction, and its page
+        # must know whether it was queued.
+        enqueue(tasks.export_admin_list, (token,), after_commit=False,
+                on_failure=lambda _exc: background_exports.mark_failed(
+                    token, _("The background service could not be reached; export the list again.")))
+        return redirect(self._reverse("_job", token))
+
+    def _export_job(self, request, token) -> dict:
+        meta = background_exports.meta_for(token, request.user) if self.has_export_permission(request) else None
+        if meta is None or meta.get("admin") != self.model._meta.label_lower:
+            raise Http404
+        return meta
+
+    def export_job_view(self, request, token):
+        """An export running in the background: its progress, then its file or why there is none."""
+        meta = self._export_job(request, token)
+        progress = background_exports.progress(token)
+        export_url = self._reverse("")
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Export"),
+            "job": meta, "progress": progress, "finished": progress["state"] in background_exports.FINISHED,
+            "expires_at": dt.datetime.fromisoformat(meta["expires_at"]),
+            "progress_url": self._reverse("_progress", token), "file_url": self._reverse("_file", token),
+            "export_url": f"{export_url}?{meta['query']}" if meta["query"] else export_url,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/policyops/export_job.html", context)
+
+    def export_job_progress(self, request, token):
+        """The progress as JSON: {state, done, total, percent} (rows written of all)."""
+        self._export_job(request, token)
+        progress = background_exports.progress(token)
+        return JsonResponse({key: progress[key] for key in ("state", "done", "total", "percent")})
+
+    def export_job_file(self, request, token):
+        meta = self._export_job(request, token)
+        path = background_exports.file_path(token, meta)
+        if path is None:
+            raise Http404
+        return FileResponse(path.open("rb"), as_attachment=True, filename=meta["filename"],
+                            content_type=XLSX_CONTENT_TYPE if meta["extension"] == "xlsx" else "text/csv")
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         """The library's, the row limit checked first; an XLSX written by ``dataset_xlsx``."""

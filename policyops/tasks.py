@@ -58,3 +58,11 @@ def clear_expired_sessions():
     from policyops import sessions
 
     return sessions.clear_expired(now=timezone.now())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def export_admin_list(token: str):
+    """Write an admin list's export too long for a web request (policyops.background_exports)."""
+    from policyops import background_exports
+
+    background_exports.run(token)

@@ -37,7 +37,16 @@ def _sheet_name(title) -> str:
 
 
 def workbook_bytes(sheets) -> bytes:
-    """``sheets``: [(title, header, rows)] → the bytes of an XLSX workbook (bold, frozen header row).
+    """``sheets``: [(title, header, rows)] → the bytes of an XLSX workbook (``write_workbook``)."""
+    buffer = io.BytesIO()
+    write_workbook(buffer, sheets)
+    return buffer.getvalue()
+
+
+def write_workbook(target, sheets) -> None:
+    """``sheets``: [(title, header, rows)] → an XLSX workbook (bold, frozen header row) written
+    to ``target``, a path or a binary file; ``rows`` may be any iterable (a generator: a
+    background export's million rows, read a chunk at a time).
 
     Written by XlsxWriter, row by row (``constant_memory``: a row is on disk once written):
     10,000 cases took 0.7 s and 50,000 3.7 s, where openpyxl's write-only mode took 1.0 and
@@ -48,8 +57,7 @@ def workbook_bytes(sheets) -> bytes:
     """
     import xlsxwriter
 
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {
+    workbook = xlsxwriter.Workbook(target, {
         "constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
         "strings_to_numbers": False})
     bold = workbook.add_format({"bold": True})
@@ -76,7 +84,6 @@ def workbook_bytes(sheets) -> bytes:
                 else:
                     sheet.write(number, column, safe_cell(value))  # an empty text: an empty cell
     workbook.close()
-    return buffer.getvalue()
 
 
 def xlsx_response(filename: str, sheets) -> HttpResponse:

@@ -17,7 +17,8 @@ _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix=f"policyops-test-media-{_worker}-"))
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix=f"policyops-test-static-{_worker}-"))
 ROADS_IMPORT_DIR = Path(tempfile.mkdtemp(prefix=f"policyops-test-imports-{_worker}-"))  # previewed lists
-for _folder in (MEDIA_ROOT, STATIC_ROOT, ROADS_IMPORT_DIR):
+EXPORT_JOB_DIR = Path(tempfile.mkdtemp(prefix=f"policyops-test-exports-{_worker}-"))  # background exports
+for _folder in (MEDIA_ROOT, STATIC_ROOT, ROADS_IMPORT_DIR, EXPORT_JOB_DIR):
     atexit.register(shutil.rmtree, _folder, ignore_errors=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

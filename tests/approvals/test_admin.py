@@ -562,15 +562,15 @@ def test_the_xlsx_export_holds_dates_as_dates_and_the_powers_number_as_a_number(
 EXPORT_REFUSED_ZH = "一次最多导出 1 条"
 
 
-def test_an_export_past_the_row_limit_is_refused_on_its_page(client, power, entrustment, clerk, monkeypatch):
+def test_rows_chosen_in_the_list_past_the_row_limit_are_refused(client, power, entrustment, clerk, monkeypatch):
+    # The list's action "export the chosen rows" is exported in the request only (a list past
+    # the limit is exported in the background: tests/approvals/test_background_export.py).
     monkeypatch.setattr("policyops.exporting.EXPORT_MAX_ROWS", 1)
-    register_case(power, clerk=clerk)
-    register_case(power, clerk=clerk)
+    cases = [register_case(power, clerk=clerk), register_case(power, clerk=clerk)]
     client.force_login(clerk)
     url = reverse("admin:approvals_approvalcase_export")
-    page = client.get(url)
-    assert any(EXPORT_REFUSED_ZH in m for m in messages_of(page))  # said before a format is chosen
-    response = client.post(url, {"format": "0", "resource": "0", **export_fields()})
+    response = client.post(url, {"format": "0", "resource": "0", "export_items": [c.pk for c in cases],
+                                 **export_fields()})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     assert any(EXPORT_REFUSED_ZH in m for m in messages_of(response))
 
