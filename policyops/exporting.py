@@ -102,6 +102,15 @@ class ExportLimitMixin:
                 filename=f"{self.model._meta.verbose_name_plural}-{timezone.localdate():%Y%m%d}.{extension}")
         return response
 
+    def get_export_queryset(self, request):
+        """import-export's, built once a request: the limit's check, the background export's
+        count and import-export's view each ask for it, and each build made a ChangeList,
+        whose filters read their choices (three queries more a page for the case list)."""
+        built = request.__dict__.setdefault("_policyops_export_querysets", {})
+        if self not in built:
+            built[self] = super().get_export_queryset(request)
+        return built[self]._chain()
+
     def init_request_context_data(self, request, form):
         context = super().init_request_context_data(request, form)
         context["background_exports"] = [

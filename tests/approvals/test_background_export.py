@@ -154,3 +154,16 @@ def _case_admin():
     from approvals.models import ApprovalCase
 
     return admin.site._registry[ApprovalCase]
+
+
+def test_the_export_page_builds_the_list_once(client, power, entrustment, clerk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    register_case(power, clerk=clerk)
+    client.force_login(clerk)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(EXPORT_URL).status_code == 200
+    # The list's power filter reads its choices when the list is built: once, not for each asker.
+    assert sum('FROM "approvals_delegatedpower"' in q["sql"] and "ORDER BY" in q["sql"]
+               for q in captured.captured_queries) == 1
