@@ -11,7 +11,8 @@ and form, and writes the rows a chunk at a time through the admin's own
 order — into an XLSX (at most Excel's 1,048,575 rows) or a CSV, so that its memory does not
 grow with the list (a supervisor's million cases). The page shows the progress and then the
 file; only the user who asked may see either. A folder is kept two days from its start (the
-file may be downloaded again meanwhile), then removed by the next export started.
+file may be downloaded again meanwhile), then removed by the daily 后台导出文件清理 or the next
+export started, whichever comes first.
 
 Folder: ``meta.json`` (who, which admin, the request, the file's name, when it expires),
 ``progress.json`` (state queued/running/done/failed, rows done of all, a message) and the
@@ -70,9 +71,14 @@ def too_long_for(extension: str, total: int) -> str | None:
     return None
 
 
+def purge(now: dt.datetime) -> int:
+    """Remove the exports kept past their two days (the next export started does too); how many."""
+    return job_files.purge(root(), now, names=JSON_NAMES)
+
+
 def start(model_admin, request, *, file_format, filename: str, title: str, total: int, now: dt.datetime) -> str:
     """Keep the export ``request`` names in a new folder; its token. The caller queues it."""
-    job_files.purge(root(), now, names=JSON_NAMES)
+    purge(now)
     token = job_files.new_token()
     folder = _folder(token)
     folder.mkdir(parents=True, mode=0o700)

@@ -63,9 +63,10 @@ def folders(root: Path) -> list[Path]:
         return []
 
 
-def purge(root: Path, now: dt.datetime, *, names: tuple[str, ...]) -> None:
+def purge(root: Path, now: dt.datetime, *, names: tuple[str, ...]) -> int:
     """Remove every folder under ``root`` whose expiry (``expires_at`` in the first of its JSON
-    files ``names`` that has one) is past ``now``, and leftovers that never got one."""
+    files ``names`` that has one) is past ``now``, and leftovers that never got one; how many."""
+    removed = 0
     for found in folders(root):
         data = next((d for d in (read_json(found / name) for name in names) if d and d.get("expires_at")), None)
         try:
@@ -77,3 +78,5 @@ def purge(root: Path, now: dt.datetime, *, names: tuple[str, ...]) -> None:
             expired = now.timestamp() - found.stat().st_mtime > UNFINISHED_FOLDER_MAX_AGE.total_seconds()
         if expired:
             shutil.rmtree(found, ignore_errors=True)
+            removed += 1
+    return removed

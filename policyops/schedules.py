@@ -19,6 +19,8 @@ SCHEDULES = {
     "月度简报生成": ("programs.halls.tasks.sweep_briefing", "daily", "07:00"),
     "登录日志清理": ("policyops.tasks.prune_login_logs", "daily", "03:00"),  # policyops.login_logs
     "过期会话清理": ("policyops.tasks.clear_expired_sessions", "daily", "03:10"),  # policyops.sessions
+    "后台导出文件清理": ("policyops.tasks.purge_background_exports", "daily", "03:20"),  # policyops.background_exports
+    "项目清单暂存清理": ("programs.roads.tasks.purge_waiting_lists", "daily", "03:25"),  # programs.roads.import_store
 }
 
 

@@ -61,6 +61,15 @@ def clear_expired_sessions():
 
 
 @shared_task(acks_late=True, ignore_result=True)
+@timed_sweep
+def purge_background_exports():
+    """Remove the background exports' folders kept past their two days (policyops.background_exports)."""
+    from policyops import background_exports
+
+    return background_exports.purge(timezone.now())
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def export_admin_list(token: str):
     """Write an admin list's export too long for a web request (policyops.background_exports)."""
     from policyops import background_exports

@@ -14,7 +14,8 @@ the web server and the Celery worker alike (the default cache is per process):
 * ``progress.json``: while a large list is saved in the background, rows done of all.
 
 What is valid (whose token, until when) is decided by programs.roads.project_lists; this
-module only keeps files. A folder past its expiry is removed by the next preview.
+module only keeps files. A folder past its expiry is removed by the next preview, or by the
+daily 项目清单暂存清理 (programs.roads.tasks.purge_waiting_lists).
 """
 from __future__ import annotations
 
@@ -114,6 +115,6 @@ def progress(token: str) -> dict | None:
     return None if folder is None else job_files.read_json(folder / "progress.json")
 
 
-def purge(now: dt.datetime) -> None:
-    """Remove every folder whose expiry (in its meta data or progress) is past ``now``."""
-    job_files.purge(root(), now, names=("meta.json", "claimed.json", "progress.json"))
+def purge(now: dt.datetime) -> int:
+    """Remove every folder whose expiry (in its meta data or progress) is past ``now``; how many."""
+    return job_files.purge(root(), now, names=("meta.json", "claimed.json", "progress.json"))

@@ -29,6 +29,13 @@ def sweep_phase_risk():
 
 
 @shared_task(acks_late=True, ignore_result=True)
+@timed_sweep
+def purge_waiting_lists():
+    """Remove the previewed project lists past their expiry, and their progress (import_store)."""
+    return import_store.purge(timezone.now())
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def import_project_list(token: str, user_id: int, language: str = ""):
     """Save a confirmed project list (claimed by project_lists.claim_for_background), recording
     its progress for the page that shows it. Run again (a worker lost mid-way), it finds the

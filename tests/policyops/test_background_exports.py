@@ -98,3 +98,17 @@ def test_a_token_never_names_a_path_outside_the_folder(tmp_path):
     assert job_files.folder(tmp_path, "../../etc/passwd") is None
     assert job_files.folder(tmp_path, "a" * 19) is None  # too short to be one
     assert job_files.folder(tmp_path, "a" * 24) == tmp_path / ("a" * 24)
+
+
+def test_the_daily_task_is_scheduled_and_removes_the_exports_past_their_days(job_dir):
+    from django_celery_beat.models import PeriodicTask
+
+    from policyops import tasks
+
+    assert PeriodicTask.objects.get(name="后台导出文件清理").task == "policyops.tasks.purge_background_exports"
+    for token, expires in (("a" * 24, timezone.now() - dt.timedelta(minutes=1)),
+                           ("b" * 24, timezone.now() + dt.timedelta(days=1))):
+        (job_dir / token).mkdir()
+        job_files.write_json(job_dir / token / "meta.json", {"expires_at": expires.isoformat()})
+    assert tasks.purge_background_exports() == 1
+    assert [folder.name for folder in job_files.folders(job_dir)] == ["b" * 24]

@@ -382,6 +382,19 @@ def test_expired_previews_are_removed_by_the_next_one(manager, import_dir):
     assert [p.name for p in import_dir.iterdir()] == [second.token] != [first.token]
 
 
+def test_the_daily_task_is_scheduled_and_removes_the_expired_previews(manager, import_dir):
+    from django_celery_beat.models import PeriodicTask
+
+    from programs.roads import tasks
+
+    assert PeriodicTask.objects.get(name="项目清单暂存清理").task == "programs.roads.tasks.purge_waiting_lists"
+    waiting = preview_import(sample_csv(3), filename="list.csv", user=manager)
+    expired = preview_import(sample_csv(3), filename="list.csv", user=manager,  # a preview purges, but as of its now
+                             now=timezone.now() - project_lists.PREVIEW_LIFETIME - dt.timedelta(minutes=1))
+    assert tasks.purge_waiting_lists() == 1
+    assert [p.name for p in import_dir.iterdir()] == [waiting.token] != [expired.token]
+
+
 def test_now_defaults_to_the_clock(manager):
     preview = preview_import(sample_csv(2), filename="list.csv", user=manager)
     assert dt.datetime.fromisoformat(import_store.meta(preview.token)["expires_at"]) > timezone.now()
