@@ -85,7 +85,7 @@ def start(model_admin, request, *, file_format, filename: str, title: str, total
     post = request.POST.copy()
     post.pop("csrfmiddlewaretoken", None)
     meta = {"user_id": request.user.pk, "admin": model_admin.model._meta.label_lower,
-            "site": model_admin.admin_site.name, "path": request.path, "query": request.GET.urlencode(),
+            "path": request.path, "query": request.GET.urlencode(),
             "post": post.urlencode(), "language": translation.get_language() or settings.LANGUAGE_CODE,
             "extension": extension_of(file_format), "filename": filename, "title": title, "created_at": now.isoformat(),
             "expires_at": (now + KEPT_FOR).isoformat()}
@@ -173,10 +173,10 @@ def run(token: str) -> None:
     user = get_user_model().objects.filter(pk=meta["user_id"], is_active=True).first()
     with translation.override(meta["language"]):
         model_admin = admin.site._registry.get(_model_of(meta["admin"])) if user else None
-        if model_admin is None or not model_admin.has_export_permission(_request_of(meta, user)):
+        request = _request_of(meta, user) if model_admin else None
+        if request is None or not model_admin.has_export_permission(request):
             record(state="failed", message=_("You may no longer export this list."))
             return
-        request = _request_of(meta, user)
         formats = model_admin.get_export_formats()
         form = model_admin.get_export_form_class()(formats, model_admin.get_export_resource_classes(request),
                                                    data=request.POST)

@@ -112,3 +112,34 @@ def test_the_daily_task_is_scheduled_and_removes_the_exports_past_their_days(job
         job_files.write_json(job_dir / token / "meta.json", {"expires_at": expires.isoformat()})
     assert tasks.purge_background_exports() == 1
     assert [folder.name for folder in job_files.folders(job_dir)] == ["b" * 24]
+
+
+def _queued(model_admin, user) -> str:
+    opts = model_admin.model._meta
+    request = RequestFactory().post(reverse(f"admin:{opts.app_label}_{opts.model_name}_export"), {
+        "format": str(model_admin.get_export_formats().index(base_formats.XLSX)), "resource": "0",
+        **every_column_ticked(model_admin.get_export_resource_classes(RequestFactory().get("/"))[0])})
+    request.user = user
+    return background_exports.start(model_admin, request, file_format=base_formats.XLSX(), title="区（市）",
+                                    filename="x.xlsx", total=0, now=timezone.now())
+
+
+def test_an_export_whose_user_was_deactivated_meanwhile_is_not_written(seeded, job_dir):
+    user = get_user_model().objects.create_superuser("leaver", password="x-Long-enough-1")
+    token = _queued(exporting_admins()["policyops.district"], user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    background_exports.run(token)
+    assert background_exports.progress(token)["state"] == "failed"
+    assert "无权导出" in background_exports.progress(token)["message"]
+    assert not list(job_dir.glob("*/export.*"))
+
+
+def test_an_export_run_again_once_written_is_left_as_it_is(seeded, job_dir):
+    user = get_user_model().objects.create_superuser("exporter", password="x-Long-enough-1")
+    token = _queued(exporting_admins()["policyops.district"], user)
+    background_exports.run(token)
+    [written] = job_dir.glob(f"{token}/export.xlsx")
+    before = written.stat().st_mtime_ns
+    background_exports.run(token)  # a redelivered task: acks_late
+    assert written.stat().st_mtime_ns == before and background_exports.progress(token)["state"] == "done"
