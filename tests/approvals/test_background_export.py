@@ -167,3 +167,17 @@ def test_the_export_page_builds_the_list_once(client, power, entrustment, clerk)
     # The list's power filter reads its choices when the list is built: once, not for each asker.
     assert sum('FROM "approvals_delegatedpower"' in q["sql"] and "ORDER BY" in q["sql"]
                for q in captured.captured_queries) == 1
+
+
+def test_an_export_waiting_for_its_worker_shows_a_bar_moved_by_a_script_file(client, power, entrustment, clerk,
+                                                                             small_limits, monkeypatch):
+    monkeypatch.setattr("policyops.exporting.enqueue", lambda *args, **kwargs: None)  # queued, not yet run
+    register_case(power, clerk=clerk), register_case(power, clerk=clerk)
+    client.force_login(clerk)
+    job_url = export_in_the_background(client)
+    page = client.get(job_url).content.decode()
+    assert f'data-progress-url="{job_url}progress/"' in page and "<progress" in page
+    assert "<span data-done>0</span> / <span data-total>2</span>" in page
+    assert 'src="/static/policyops/job_progress.js"' in page and "<script>" not in page
+    assert client.get(job_url + "progress/").json()["state"] == "queued"
+    assert client.get(job_url + "file/").status_code == 404  # nothing to download yet
