@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import itertools
 import logging
 from pathlib import Path
 
@@ -151,12 +150,6 @@ def _request_of(meta: dict, user) -> HttpRequest:
     return request
 
 
-def _chunks(iterable, size: int):
-    iterator = iter(iterable)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
 def run(token: str) -> None:
     """Write the export ``token`` names (``policyops.tasks.export_admin_list``). Run again after
     a worker was lost, it starts over; run once it has finished, it does nothing."""
@@ -219,7 +212,7 @@ def _rows(model_admin, request, queryset, form, *, binary: bool, on_chunk):
     # some 40 MB, where a server-side cursor left open by a failed export broke the connection's
     # next transaction.
     keys = list(queryset.values_list("pk", flat=True))
-    chunks = _chunks(keys, CHUNK_ROWS)
+    chunks = (keys[start:start + CHUNK_ROWS] for start in range(0, len(keys), CHUNK_ROWS))
     first = next(chunks, [])
     dataset = model_admin.get_data_for_export(request, queryset.filter(pk__in=first), force_native_type=binary,
                                               export_form=form)
