@@ -554,7 +554,7 @@ def _year_export():
             token = background_exports.start(model_admin, request, file_format=base_formats.XLSX(), title="审批案件",
                                              filename="审批案件.xlsx", total=0, now=timezone.now())
             background_exports.run(token)
-            progress = background_exports.progress(token)
+            progress = background_exports.progress(token, timezone.now())
             assert progress["state"] == "done", progress
             rows["done"] = progress["done"]
     return run, year, rows

@@ -101,19 +101,21 @@ def meta_for(token: str, user) -> dict | None:
     return meta if meta and meta.get("user_id") == user.pk else None
 
 
-def progress(token: str) -> dict:
+def progress(token: str, now: dt.datetime) -> dict:
+    """{state, done, total, percent, stalled, message} (job_files.progress); failed once removed."""
     folder = _folder(token)
-    found = (job_files.read_json(folder / "progress.json") if folder else None) or {}
-    total, done = found.get("total") or 0, found.get("done") or 0
-    percent = 100 if found.get("state") == "done" else (min(done * 100 // total, 100) if total else 0)
-    return {"state": found.get("state", "failed"), "done": done, "total": total, "percent": percent,
+    found = (job_files.progress(folder / "progress.json", now) if folder else None) or {}
+    return {"state": found.get("state", "failed"), "done": found.get("done", 0), "total": found.get("total", 0),
+            "percent": found.get("percent", 0), "stalled": found.get("stalled", False),
             "message": found.get("message", "")}
 
 
 def file_path(token: str, meta: dict) -> Path | None:
     """The finished file (None while it is being written, or if it failed)."""
-    path = _folder(token) / f"export.{meta['extension']}"
-    return path if progress(token)["state"] == "done" and path.is_file() else None
+    folder = _folder(token)
+    path = folder / f"export.{meta['extension']}"
+    written = (job_files.read_json(folder / "progress.json") or {}).get("state") == "done"
+    return path if written and path.is_file() else None
 
 
 def mark_failed(token: str, message: str) -> None:
@@ -123,14 +125,15 @@ def mark_failed(token: str, message: str) -> None:
                                                         "state": "failed", "message": message})
 
 
-def recent_for(user, model_admin) -> list[dict]:
-    """The user's exports of this admin's list still kept, newest first: {token, filename, state}."""
+def recent_for(user, model_admin, now: dt.datetime) -> list[dict]:
+    """The user's exports of this admin's list still kept, newest first: {token, filename, created_at}
+    and their ``progress``."""
     found = []
     for folder in job_files.folders(root()):
         meta = job_files.read_json(folder / "meta.json")
         if meta and meta.get("user_id") == user.pk and meta.get("admin") == model_admin.model._meta.label_lower:
             found.append({"token": folder.name, "filename": meta["filename"], "created_at": meta["created_at"],
-                          **progress(folder.name)})
+                          **progress(folder.name, now)})
     return sorted(found, key=lambda job: job["created_at"], reverse=True)
 
 

@@ -25,7 +25,7 @@ from import_export import admin as ie_admin
 from import_export.formats import base_formats
 from import_export.forms import SelectableFieldsExportForm
 
-from policyops import background_exports
+from policyops import background_exports, job_files
 from policyops.enqueue import broker_reachable, enqueue
 from policyops.pagination import capped_count
 from policyops.xlsx import XLSX_CONTENT_TYPE, workbook_bytes
@@ -115,7 +115,7 @@ class ExportLimitMixin:
         context = super().init_request_context_data(request, form)
         context["background_exports"] = [
             {**job, "url": self._reverse("_job", job["token"])}
-            for job in background_exports.recent_for(request.user, self)]
+            for job in background_exports.recent_for(request.user, self, timezone.now())]
         return context
 
     # --- past the limit: in the background (policyops.background_exports) ----------------------
@@ -184,11 +184,12 @@ class ExportLimitMixin:
     def export_job_view(self, request, token):
         """An export running in the background: its progress, then its file or why there is none."""
         meta = self._export_job(request, token)
-        progress = background_exports.progress(token)
+        progress = background_exports.progress(token, timezone.now())
         export_url = self._reverse("")
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "title": _("Export"),
             "job": meta, "progress": progress, "finished": progress["state"] in background_exports.FINISHED,
+            "stalled_minutes": job_files.stalled_minutes(),
             "expires_at": dt.datetime.fromisoformat(meta["expires_at"]),
             "progress_url": self._reverse("_progress", token), "file_url": self._reverse("_file", token),
             "export_url": f"{export_url}?{meta['query']}" if meta["query"] else export_url,
@@ -197,10 +198,9 @@ class ExportLimitMixin:
         return TemplateResponse(request, "admin/policyops/export_job.html", context)
 
     def export_job_progress(self, request, token):
-        """The progress as JSON: {state, done, total, percent} (rows written of all)."""
+        """The progress as JSON: {state, done, total, percent, stalled} (rows written of all)."""
         self._export_job(request, token)
-        progress = background_exports.progress(token)
-        return JsonResponse({key: progress[key] for key in ("state", "done", "total", "percent")})
+        return JsonResponse(job_files.progress_json(background_exports.progress(token, timezone.now())))
 
     def export_job_file(self, request, token):
         meta = self._export_job(request, token)

@@ -20,6 +20,12 @@ from pathlib import Path
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 # A folder that names no expiry yet is being written; past this age it is a leftover.
 UNFINISHED_FOLDER_MAX_AGE = dt.timedelta(hours=24)
+# A job queued or running whose progress file has not been written for this long has most
+# likely lost its worker: a chunk of rows is written in seconds, a queue of others' jobs
+# takes minutes. The broker hands the job to a worker again after its visibility timeout (an
+# hour, policyops.settings); meanwhile the job's page says what happened.
+STALLED_AFTER = dt.timedelta(minutes=15)
+LIVE_STATES = ("queued", "running")
 
 
 def new_token() -> str:
@@ -53,6 +59,33 @@ def read_json(path: Path):
             return json.load(handle)
     except (OSError, ValueError):
         return None
+
+
+def progress(path: Path, now: dt.datetime) -> dict | None:
+    """The progress written at ``path`` (None when there is none), with what its page shows
+    worked out: ``done`` and ``total`` (0 when unknown), ``percent``, and ``stalled`` — queued or
+    running, and not written for STALLED_AFTER (the file's time says when it was written last)."""
+    try:
+        written_at = path.stat().st_mtime
+    except OSError:
+        return None
+    found = read_json(path)
+    if not isinstance(found, dict):
+        return None
+    total, done = found.get("total") or 0, found.get("done") or 0
+    percent = 100 if found.get("state") == "done" else (min(done * 100 // total, 100) if total else 0)
+    stalled = (found.get("state") in LIVE_STATES
+               and now.timestamp() - written_at > STALLED_AFTER.total_seconds())
+    return {**found, "done": done, "total": total, "percent": percent, "stalled": stalled}
+
+
+def stalled_minutes() -> int:
+    return int(STALLED_AFTER.total_seconds() // 60)
+
+
+def progress_json(progress: dict) -> dict:
+    """What policyops/job_progress.js reads of a progress."""
+    return {key: progress[key] for key in ("state", "done", "total", "percent", "stalled")}
 
 
 def folders(root: Path) -> list[Path]:

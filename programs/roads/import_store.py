@@ -110,6 +110,12 @@ def write_progress(token: str, progress: dict) -> None:
     job_files.write_json(folder / "progress.json", progress)
 
 
+def progress_shown(token: str, now: dt.datetime) -> dict | None:
+    """The progress with its percent and whether it has stalled (policyops.job_files.progress)."""
+    folder = _folder(token)
+    return None if folder is None else job_files.progress(folder / "progress.json", now)
+
+
 def progress(token: str) -> dict | None:
     folder = _folder(token)
     return None if folder is None else job_files.read_json(folder / "progress.json")

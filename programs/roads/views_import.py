@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET
 
+from policyops import job_files
 from policyops.enqueue import broker_reachable, enqueue
 from policyops.exporting import ExportRefused, refuse_too_many_rows
 from policyops.importing import NO_COLUMN
@@ -212,13 +213,10 @@ def _confirm_in_background(request, token, pending):
 
 
 def _progress_of(request, token) -> dict:
-    progress = import_store.progress(token)
+    progress = import_store.progress_shown(token, timezone.now())
     if not progress or progress.get("user_id") != request.user.pk:
         raise Http404
-    total = progress.get("total") or 0
-    done = progress.get("done") or 0
-    return {**progress, "done": done, "total": total,
-            "percent": 100 if progress.get("state") == "done" else (done * 100 // total if total else 0)}
+    return progress
 
 
 @login_required
@@ -229,7 +227,7 @@ def project_import_status(request, token):
     """A list being saved in the background: its progress bar, then what was saved or why not."""
     progress = _progress_of(request, token)
     return render(request, "roads/import_status.html", {
-        "progress": progress, "finished": progress["state"] in FINISHED,
+        "progress": progress, "finished": progress["state"] in FINISHED, "stalled_minutes": job_files.stalled_minutes(),
         "progress_url": reverse("roads:project-import-progress", args=[token]),
         "problems": [{"line": line, "column": column, "reason": reason}
                      for line, column, reason in progress.get("problems") or []],
@@ -242,9 +240,8 @@ def project_import_status(request, token):
 @never_cache
 @require_GET
 def project_import_progress(request, token):
-    """The progress as JSON: {state, done, total, percent} (rows saved of those to save)."""
-    progress = _progress_of(request, token)
-    return JsonResponse({key: progress[key] for key in ("state", "done", "total", "percent")})
+    """The progress as JSON: {state, done, total, percent, stalled} (rows saved of those to save)."""
+    return JsonResponse(job_files.progress_json(_progress_of(request, token)))
 
 
 @require_GET

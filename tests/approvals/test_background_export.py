@@ -1,9 +1,12 @@
 """The admin's 导出 of a list past the row limit: written by a Celery worker (eager here), in
 chunks, into the file an export in the request would have been, for its user only."""
 import io
+import os
+import time
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from approvals.models import ApprovalCase
@@ -101,7 +104,8 @@ def test_the_progress_is_json_and_finished_at_a_hundred_percent(client, power, e
     register_case(power, clerk=clerk), register_case(power, clerk=clerk)
     client.force_login(clerk)
     job_url = export_in_the_background(client)
-    assert client.get(job_url + "progress/").json() == {"state": "done", "done": 2, "total": 2, "percent": 100}
+    assert client.get(job_url + "progress/").json() == {"state": "done", "done": 2, "total": 2, "percent": 100,
+                                                      "stalled": False}
 
 
 def test_the_export_page_lists_the_users_background_exports(client, power, entrustment, clerk, small_limits):
@@ -119,7 +123,7 @@ def test_a_list_too_long_for_an_excel_sheet_is_refused_before_anything_is_queued
     client.force_login(clerk)
     response = client.post(EXPORT_URL, {"format": "0", "resource": "0", **export_fields()}, follow=True)
     assert any("导出为 CSV" in m for m in messages_of(response))
-    assert background_exports.recent_for(clerk, _case_admin()) == []
+    assert background_exports.recent_for(clerk, _case_admin(), timezone.now()) == []
 
 
 def test_nothing_is_queued_when_the_background_service_is_out_of_reach(client, power, entrustment, clerk,
@@ -129,7 +133,7 @@ def test_nothing_is_queued_when_the_background_service_is_out_of_reach(client, p
     client.force_login(clerk)
     response = client.post(EXPORT_URL, {"format": "0", "resource": "0", **export_fields()}, follow=True)
     assert any("后台服务暂时无法连接" in m for m in messages_of(response))
-    assert background_exports.recent_for(clerk, _case_admin()) == []
+    assert background_exports.recent_for(clerk, _case_admin(), timezone.now()) == []
 
 
 def test_a_failed_export_leaves_no_file_and_says_so(client, power, entrustment, clerk, small_limits, monkeypatch):
@@ -141,7 +145,7 @@ def test_a_failed_export_leaves_no_file_and_says_so(client, power, entrustment, 
     client.force_login(clerk)
     with pytest.raises(ValueError):  # eager Celery hands the task's error back
         client.post(EXPORT_URL, {"format": "0", "resource": "0", **export_fields()})
-    [job] = background_exports.recent_for(clerk, _case_admin())
+    [job] = background_exports.recent_for(clerk, _case_admin(), timezone.now())
     assert job["state"] == "failed"
     job_url = reverse("admin:approvals_approvalcase_export_job", args=[job["token"]])
     assert "无法写出" in client.get(job_url).content.decode()
@@ -181,3 +185,26 @@ def test_an_export_waiting_for_its_worker_shows_a_bar_moved_by_a_script_file(cli
     assert 'src="/static/policyops/job_progress.js"' in page and "<script>" not in page
     assert client.get(job_url + "progress/").json()["state"] == "queued"
     assert client.get(job_url + "file/").status_code == 404  # nothing to download yet
+
+
+def test_an_export_not_moving_says_so_on_its_page_and_in_the_list(client, power, entrustment, clerk, small_limits,
+                                                                   monkeypatch, tmp_path):
+    monkeypatch.setattr("policyops.exporting.enqueue", lambda *args, **kwargs: None)  # its worker never came
+    register_case(power, clerk=clerk), register_case(power, clerk=clerk)
+    client.force_login(clerk)
+    job_url = export_in_the_background(client)
+    [progress] = tmp_path.glob("*/progress.json")
+    an_hour_ago = time.time() - 3600
+    os.utime(progress, (an_hour_ago, an_hour_ago))
+    page = client.get(job_url).content.decode()
+    assert "此导出已有 15 分钟没有进展" in page and 'data-stalled="true"' in page and "<progress" in page
+    assert client.get(job_url + "progress/").json()["stalled"] is True
+    assert "0%, 没有进展" in client.get(EXPORT_URL).content.decode()
+
+
+def test_an_export_moving_says_nothing_of_stalling(client, power, entrustment, clerk, small_limits, monkeypatch):
+    monkeypatch.setattr("policyops.exporting.enqueue", lambda *args, **kwargs: None)
+    register_case(power, clerk=clerk), register_case(power, clerk=clerk)
+    client.force_login(clerk)
+    page = client.get(export_in_the_background(client)).content.decode()
+    assert "没有进展" not in page and 'data-stalled="false"' in page

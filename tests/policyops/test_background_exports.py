@@ -3,6 +3,7 @@ the same header, cells and order, a few rows a chunk; and the token folders' hou
 import csv
 import datetime as dt
 import io
+import os
 
 import pytest
 from django.contrib import admin
@@ -80,7 +81,7 @@ def test_an_admin_writes_the_same_file_in_the_background_as_in_the_request(every
     token = background_exports.start(model_admin, request, file_format=kind(), title=str(opts.verbose_name_plural),
                                      filename="x", total=0, now=timezone.now())
     background_exports.run(token)
-    assert background_exports.progress(token)["state"] == "done"
+    assert background_exports.progress(token, NOW)["state"] == "done"
     written = background_exports.file_path(token, background_exports.meta_for(token, user)).read_bytes()
     expected = in_the_request.encode() if isinstance(in_the_request, str) else in_the_request
     assert read(written, kind) == read(expected, kind) and len(read(written, kind)) > 1
@@ -130,8 +131,8 @@ def test_an_export_whose_user_was_deactivated_meanwhile_is_not_written(seeded, j
     user.is_active = False
     user.save(update_fields=["is_active"])
     background_exports.run(token)
-    assert background_exports.progress(token)["state"] == "failed"
-    assert "无权导出" in background_exports.progress(token)["message"]
+    assert background_exports.progress(token, NOW)["state"] == "failed"
+    assert "无权导出" in background_exports.progress(token, NOW)["message"]
     assert not list(job_dir.glob("*/export.*"))
 
 
@@ -142,4 +143,32 @@ def test_an_export_run_again_once_written_is_left_as_it_is(seeded, job_dir):
     [written] = job_dir.glob(f"{token}/export.xlsx")
     before = written.stat().st_mtime_ns
     background_exports.run(token)  # a redelivered task: acks_late
-    assert written.stat().st_mtime_ns == before and background_exports.progress(token)["state"] == "done"
+    assert written.stat().st_mtime_ns == before and background_exports.progress(token, NOW)["state"] == "done"
+
+
+# --- a job whose progress has not moved: its worker is most likely lost --------------------------------------
+
+
+def _progress_written(tmp_path, state: str, minutes_ago: float):
+    path = tmp_path / "progress.json"
+    job_files.write_json(path, {"state": state, "done": 5, "total": 10})
+    written_at = (NOW - dt.timedelta(minutes=minutes_ago)).timestamp()
+    os.utime(path, (written_at, written_at))
+    return path
+
+
+@pytest.mark.parametrize("state", job_files.LIVE_STATES)
+def test_a_job_not_moving_for_its_limit_has_stalled(tmp_path, state):
+    limit = job_files.STALLED_AFTER.total_seconds() / 60
+    assert job_files.progress(_progress_written(tmp_path, state, limit + 1), NOW)["stalled"] is True
+    assert job_files.progress(_progress_written(tmp_path, state, limit - 1), NOW)["stalled"] is False
+
+
+@pytest.mark.parametrize("state", ["done", "failed", "refused"])
+def test_a_finished_job_never_stalls(tmp_path, state):
+    assert job_files.progress(_progress_written(tmp_path, state, 60 * 24), NOW)["stalled"] is False
+
+
+def test_a_jobs_progress_counts_its_percent_and_none_is_none(tmp_path):
+    assert job_files.progress(_progress_written(tmp_path, "running", 0), NOW)["percent"] == 50
+    assert job_files.progress(tmp_path / "missing.json", NOW) is None

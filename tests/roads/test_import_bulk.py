@@ -3,6 +3,8 @@ history for every project, nothing half-saved, the preview's token (its user, it
 the file not read again), 50,000 rows, the progress of a background import, scoping."""
 import datetime as dt
 import hashlib
+import os
+import time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -312,7 +314,7 @@ def test_a_large_list_is_saved_in_the_background_and_its_progress_reported(clien
     assert response.status_code == 302 and response["Location"] == reverse("roads:project-import-status", args=[token])
     assert steps == [("queued", 0), ("running", 0), ("running", 10), ("running", 20), ("running", 30), ("done", 30)]
     progress = client.get(reverse("roads:project-import-progress", args=[token])).json()
-    assert progress == {"state": "done", "done": 30, "total": 30, "percent": 100}
+    assert progress == {"state": "done", "done": 30, "total": 30, "percent": 100, "stalled": False}
     assert RoadProject.objects.count() == 30 and RoadProject.history.count() == 30
 
 
@@ -324,6 +326,17 @@ def test_the_progress_page_shows_a_bar_with_no_inline_script(client, manager, sm
     assert '<progress id="import-progress-bar" max="30" value="12">' in page
     assert 'src="/static/policyops/job_progress.js"' in page and "<script>" not in page
     assert reverse("roads:project-import-progress", args=[token]) in page
+
+
+def test_an_import_not_moving_says_so_on_its_page(client, manager, small_background):
+    client.force_login(manager)
+    token, _response = upload_and_confirm(client, sample_csv(30))
+    import_store.write_progress(token, {**import_store.progress(token), "state": "running", "done": 12})
+    an_hour_ago = time.time() - 3600
+    os.utime(import_store.root() / token / "progress.json", (an_hour_ago, an_hour_ago))
+    page = client.get(reverse("roads:project-import-status", args=[token])).content.decode()
+    assert "此导入已有 15 分钟没有进展" in page and 'data-stalled="true"' in page
+    assert client.get(reverse("roads:project-import-progress", args=[token])).json()["stalled"] is True
 
 
 def test_the_finished_page_says_what_was_saved(client, manager, small_background):

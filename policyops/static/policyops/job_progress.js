@@ -1,7 +1,8 @@
 // The progress bar of work done in the background: a project list being saved
 // (roads/import_status.html), an admin list being exported (admin/policyops/export_job.html).
 // Polls the page's JSON view (data-progress-url) every second and moves the bar; once the
-// work has finished, reloads the page, which then says what was done or why not.
+// work has finished, or has stalled or moves again (data-stalled: what the page says now),
+// reloads the page, which then says what was done, why not, or that nothing is moving.
 // No inline script: the page works under a Content-Security-Policy without 'unsafe-inline'.
 (function () {
   "use strict";
@@ -12,6 +13,7 @@
   var done = box.querySelector("[data-done]");
   var total = box.querySelector("[data-total]");
   var finished = ["done", "refused", "failed"];
+  var stalled = box.getAttribute("data-stalled") === "true";
 
   function show(progress) {
     if (bar) {
@@ -29,7 +31,7 @@
       .then(function (progress) {
         if (!progress) { return; }
         show(progress);
-        if (finished.indexOf(progress.state) >= 0) {
+        if (finished.indexOf(progress.state) >= 0 || Boolean(progress.stalled) !== stalled) {
           window.location.reload();
         } else {
           window.setTimeout(poll, 1000);
