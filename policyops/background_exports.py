@@ -236,7 +236,8 @@ def _rows(model_admin, request, queryset, form, *, binary: bool, on_chunk):
 def _write(target: Path, meta: dict, header_and_rows, *, encoding: str) -> None:
     header, rows = header_and_rows
     if meta["extension"] == "xlsx":
-        write_workbook(str(target), [(meta["title"], header, rows)])
+        # Rows of the admin's Resource, their text through safe_cell already (as dataset_xlsx's).
+        write_workbook(str(target), [(meta["title"], header, rows)], text_is_safe=True)
         return
     with target.open("w", encoding=encoding, newline="") as out:  # as tablib writes the request's CSV
         writer = csv.writer(out)

@@ -18,6 +18,7 @@ from approvals.models import ApprovalCase
 from approvals.resources import ApprovalCaseResource
 from policyops import exporting
 from policyops.exporting import ExportLimitMixin, ExportRefused, refuse_too_many_rows
+from policyops.importing.tables import SafeExportMixin
 from policyops.models import District
 from policyops.xlsx import Share, workbook_bytes
 from tests.policyops.test_export_formulas import admin_export, every_column_ticked
@@ -60,6 +61,41 @@ def test_every_admin_with_an_export_keeps_the_row_limit():
                         if isinstance(model_admin, ie_admin.ExportMixin)]
     assert exporting_admins  # the seeded tables, the cases, the road projects
     assert [a for a in exporting_admins if not isinstance(a, ExportLimitMixin)] == []
+
+
+def test_every_admin_exports_through_a_resource_that_disarms_its_text():
+    # dataset_xlsx and the background export write the Resource's text as it comes (text_is_safe).
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    resources = {resource for model_admin in admin.site._registry.values()
+                 if isinstance(model_admin, ie_admin.ExportMixin)
+                 for resource in model_admin.get_export_resource_classes(request)}
+    assert ApprovalCaseResource in resources
+    assert sorted(r.__name__ for r in resources if not issubclass(r, SafeExportMixin)) == []
+
+
+def test_each_cell_is_written_as_its_type():
+    from decimal import Decimal
+
+    from django.utils.translation import gettext_lazy
+    from django.utils.safestring import mark_safe
+
+    with translation.override("zh-hans"):
+        content = workbook_bytes([("表", ["a"], [
+            [True, Decimal("-2.5"), 7, 1.5, "", None, gettext_lazy("Export"), mark_safe("=1"), "=2",
+             dt.date(2026, 1, 2), dt.datetime(2026, 1, 2, 3, 4, 5), Share(0.25)]])])
+    cells = list(load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2))[0]
+    assert [c.value for c in cells] == [True, -2.5, 7, 1.5, None, None, "导出", "'=1", "'=2",
+                                        dt.datetime(2026, 1, 2), dt.datetime(2026, 1, 2, 3, 4, 5), 0.25]
+    assert [c.data_type for c in cells[:4]] == ["b", "n", "n", "n"]
+    assert (cells[9].number_format, cells[11].number_format) == ("yyyy-mm-dd", "0.0%")
+
+
+def test_text_already_safe_is_written_as_it_comes():
+    content = workbook_bytes([("表", ["a"], [["'=1", "普通"]])], text_is_safe=True)
+    cells = list(load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2, values_only=True))[0]
+    assert cells == ("'=1", "普通")
 
 
 @pytest.mark.django_db
