@@ -78,8 +78,8 @@ def test_every_admin_exports_through_a_resource_that_disarms_its_text():
 def test_each_cell_is_written_as_its_type():
     from decimal import Decimal
 
-    from django.utils.translation import gettext_lazy
     from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
 
     with translation.override("zh-hans"):
         content = workbook_bytes([("表", ["a"], [
