@@ -29,7 +29,6 @@ from pathlib import Path
 from django.conf import settings
 
 from policyops import job_files
-from policyops.job_files import new_token  # noqa: F401 (a list's token, for project_lists)
 
 
 def root() -> Path:

@@ -42,7 +42,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from policyops import audit, importing
+from policyops import audit, importing, job_files
 from policyops.exporting import dataset_xlsx
 from policyops.importing.checks import ModelRules
 from policyops.importing.reading import NO_COLUMN, ImportProblem, ImportRefused
@@ -487,7 +487,7 @@ def preview_import(file, *, filename: str, user, now: dt.datetime | None = None)
     report = check_file(file, filename=filename, user=user)
     if report.ok:
         import_store.purge(now)
-        report.token = import_store.new_token()
+        report.token = job_files.new_token()
         import_store.save(report.token, {
             "user_id": user.pk, "filename": report.filename, "sha256": report.sha256, "rows": len(report.rows),
             "writes": sum(r.action in (NEW, UPDATE) for r in report.rows),

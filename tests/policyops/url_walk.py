@@ -23,6 +23,7 @@ from django.utils import timezone
 from approvals import services as approval_services
 from approvals.actions import CASE_ACTIONS
 from approvals.models import ApprovalCase, ApprovalSeal, CaseNotice
+from policyops import job_files
 from policyops.actions import POLICY_TASK_ACTIONS
 from policyops.models import AuditEntry, Department, District, PolicyTask
 from policyops.models.notifications import Notification
@@ -197,7 +198,7 @@ def build_side(label, district, *, clerk, manager, director_user, power):
         recipient=clerk, kind="walk", content_type=ContentType.objects.get_for_model(case), object_id=str(case.pk),
         due_date=dt.date(2024, 10, 8), subject=text("提醒"), body=text("提醒正文"), url="/approvals/cases/",
         created_at=timezone.now())
-    import_token = import_store.new_token()
+    import_token = job_files.new_token()
     import_store.write_progress(import_token, {"user_id": manager.pk, "state": "failed", "done": 0, "total": 1,
                                                "problems": [[2, "name", text("导入错误")]]})
     side = Side(label, district, task, case, notice, seal, project, director, shift, record, problem, notification,
