@@ -77,7 +77,7 @@ def write_workbook(target, sheets, *, text_is_safe: bool = False) -> None:
             sheet.set_column(0, 0, 28)
             sheet.set_column(1, max(len(header) - 1, 1), 16)
         sheet.write_row(0, 0, [safe_cell(str(h)) for h in header], bold)
-        write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
+        write_string, write_number = sheet.write_string, sheet.write_number
         for number, row in enumerate(rows, start=1):
             for column, value in enumerate(row):
                 kind = value.__class__
@@ -88,13 +88,7 @@ def write_workbook(target, sheets, *, text_is_safe: bool = False) -> None:
                     continue
                 elif kind in NUMBERS:
                     write_number(number, column, value)
-                elif kind is Share:
-                    write_number(number, column, float(value), percent)
-                elif kind is dt.datetime:
-                    write_datetime(number, column, value, moment)
-                elif kind is dt.date:
-                    write_datetime(number, column, value, day)
-                else:  # a lazy translation, a bool, a subclass of the above
+                else:  # a date, a Share, a lazy translation, a bool, a subclass of text
                     _write_other(sheet, number, column, value, percent=percent, moment=moment, day=day)
     workbook.close()
 
