@@ -268,6 +268,13 @@ class SafeExportMixin:
         return [safe_cell(field.export(instance, **kwargs) if dehydrate is None else dehydrate(instance))
                 for field, dehydrate in self._export_plan(selected_fields)]
 
+    @classmethod
+    def exported_attributes(cls) -> list[str]:
+        """The model's attributes, related ones by their path ("power__agency__name"), that the
+        export's columns read: what ``QuerySet.only`` needs for an export (a dehydrate method
+        reads its own field's attribute)."""
+        return [field.attribute for field in cls().fields.values() if field.attribute]
+
     def _export_plan(self, selected_fields) -> list:
         """[(field, its dehydrate method or None)] of the exported columns, in their order."""
         key = tuple(selected_fields) if selected_fields else None
