@@ -257,7 +257,7 @@ class ApprovalCaseAdmin(PrecomputedResultListMixin, WorkflowAdminMixin, District
     def get_export_queryset(self, request):
         # Only the columns an export writes (ApprovalCaseResource's attributes) and the names of the
         # rows it joins: building each case with its seven related rows whole was a sixth of a
-        # background export's time outside the spreadsheet (issue 12).
+        # background export's time (issue 12).
         return (super().get_export_queryset(request).select_related(None)
                 .select_related("power__agency", "district", "handler", "first_contact", "received_hall")
                 .only(*ApprovalCaseResource.exported_attributes()))
