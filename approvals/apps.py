@@ -8,11 +8,10 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("Delegated approvals")
 
     def ready(self):
+        from approvals.resources import DelegatedPowerResource
         from policyops import roles, seeding
         from policyops.calendar import calendar_changed
         from policyops.roles import Role
-
-        from approvals.resources import DelegatedPowerResource
 
         view = ["approvals.view_delegatedpower", "approvals.view_entrustment"]
         for role in (Role.CLERK, Role.PROGRAMME_MANAGER, Role.DIRECTOR, Role.SUPERVISOR):
@@ -34,17 +33,15 @@ class ApprovalsConfig(AppConfig):
                     "approvals.add_entrustment", "approvals.change_entrustment",
                     "approvals.add_approvalseal", "approvals.change_approvalseal")
         seeding.register("delegated_powers.csv", DelegatedPowerResource, 50)
-        from policyops import demo
-
         from approvals.demo import build_approvals_demo
+        from policyops import demo
 
         demo.register(build_approvals_demo)
         from approvals.actions import register_all
 
         register_all()
-        from policyops.search_indexes import register_narrowing_part
-
         from approvals.rules import case_number_serial
+        from policyops.search_indexes import register_narrowing_part
 
         register_narrowing_part(case_number_serial)  # the audit trail's search for a case number
         calendar_changed.connect(_recompute_case_clocks, dispatch_uid="approvals-recompute-clocks")

@@ -179,7 +179,8 @@ class CaseRegisterPageForm(CaseRegisterForm):
         case = ApprovalCase(power=self.power, school_type=data.get("school_type", ""),
                             hospital_grade=data.get("hospital_grade", ""), inside_pingdu=data.get("inside_pingdu"),
                             cross_regional=data.get("cross_regional"))
-        missing_fact = {str(rules.SCHOOL_TYPE_MISSING): "school_type", str(rules.HOSPITAL_GRADE_MISSING): "hospital_grade"}
+        missing_fact = {str(rules.SCHOOL_TYPE_MISSING): "school_type",
+                        str(rules.HOSPITAL_GRADE_MISSING): "hospital_grade"}
         for problem in services.case_scope_problems(case):
             if problem in missing_fact:
                 self.add_error(missing_fact[problem], problem)

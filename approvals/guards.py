@@ -6,10 +6,9 @@ the message that says what is missing, declared beside it.
 """
 from django.utils.translation import gettext_lazy as _
 
+from approvals import rules
 from policyops.scoping import may_touch_district, user_has_perm
 from policyops.workflow import acting_as_of, condition
-
-from approvals import rules
 
 # Permissions (role + district).
 

@@ -116,7 +116,8 @@ CROSS_REGIONAL_PROJECT = _("Approval of a project that crosses Pingdu's border i
 NOT_A_PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL = _(
     "This power is limited to private general high schools and secondary vocational schools "
     "(限于民办普通高中、中职学校).")
-TERTIARY_PRACTITIONER = _("Practitioners in tertiary (三级) medical institutions are excluded (在三级医疗机构执业的除外).")
+TERTIARY_PRACTITIONER = _(
+    "Practitioners in tertiary (三级) medical institutions are excluded (在三级医疗机构执业的除外).")
 TERTIARY_HOSPITAL = _("Tertiary (三级) medical institutions are excluded (三级医疗机构除外).")
 HOSPITAL_GRADE_MISSING = _("The grade of the medical institution must be given.")
 SCHOOL_TYPE_MISSING = _("The type of school must be given.")

@@ -107,8 +107,8 @@ class CaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApprovalCase
         fields = ["number", "state", "state_display", "power", "power_name", "applicant_name", "applicant_type",
-                  "applicant_phone", "received_on", "accepted_on", "deemed_accepted", "extended", "handler", "first_contact", "clock",
-                  "materials", "suspensions", "notices"]
+                  "applicant_phone", "received_on", "accepted_on", "deemed_accepted", "extended", "handler",
+                  "first_contact", "clock", "materials", "suspensions", "notices"]
         read_only_fields = fields
 
     def get_applicant_phone(self, case) -> str:

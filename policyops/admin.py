@@ -24,7 +24,6 @@ from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, workflow_bulk_action
 from policyops.formatting import whole_percent
 from policyops.forms import OfficialCalendarImportForm
-from policyops.pagination import COUNT_CAP
 from policyops.models import (
     AuditEntry,
     CalendarOverride,
@@ -38,9 +37,18 @@ from policyops.models import (
     PolicyTask,
     ServiceHall,
 )
-from policyops.search_indexes import (SHORT_TERM, contains_through, matches_lie_further_back, narrowed_to_ids,
-                                     narrowing_part, ordered_apart, short_grams_usable, short_term_contains,
-                                     unindexed_contains)
+from policyops.pagination import COUNT_CAP
+from policyops.search_indexes import (
+    SHORT_TERM,
+    contains_through,
+    matches_lie_further_back,
+    narrowed_to_ids,
+    narrowing_part,
+    ordered_apart,
+    short_grams_usable,
+    short_term_contains,
+    unindexed_contains,
+)
 from policyops.timeline import action_label as audit_action_label
 from policyops.timeline import known_actions as known_audit_actions
 from policyops.timeline import reason_label as audit_reason_label
@@ -145,8 +153,9 @@ class CalendarOverrideAdmin(ImportExportMixin, HistoryAdmin):
                                  % {"year": form.cleaned_data["year"], "count": len(report.rows())})
                 if report.moved:  # the deadlines that were provisional and have moved now
                     more = "…" if len(report.moved) > MOVED_SHOWN else ""
+                    items = "、".join(report.moved[:MOVED_SHOWN]) + more
                     messages.warning(request, _("Deadlines moved (%(count)s): %(items)s")
-                                     % {"count": len(report.moved), "items": "、".join(report.moved[:MOVED_SHOWN]) + more})
+                                     % {"count": len(report.moved), "items": items})
                 return redirect("admin:policyops_calendaroverride_changelist")
             for problem in report.problems:
                 form.add_error("file", str(problem))

@@ -186,7 +186,9 @@ def _reregister(model, admin_class) -> None:
 
 
 _reregister(PeriodicTask, PeriodicTaskAdmin)
-for _model, _base in ((ClockedSchedule, beat_admin.ClockedScheduleAdmin), (CrontabSchedule, beat_admin.CrontabScheduleAdmin),
-                      (SolarSchedule, beat_admin.SolarScheduleAdmin), (IntervalSchedule, beat_admin.IntervalScheduleAdmin)):
+for _model, _base in ((ClockedSchedule, beat_admin.ClockedScheduleAdmin),
+                      (CrontabSchedule, beat_admin.CrontabScheduleAdmin),
+                      (SolarSchedule, beat_admin.SolarScheduleAdmin),
+                      (IntervalSchedule, beat_admin.IntervalScheduleAdmin)):
     _reregister(_model, type(_base.__name__, (AuditedAdminMixin, _base),
                              {"inlines": [PeriodicTaskInline], "__module__": __name__}))

@@ -28,9 +28,8 @@ from rest_framework import decorators, exceptions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import APIView
+from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework.views import set_rollback
 
 from policyops import workflow
 from policyops.errors import Conflict, InvalidInput, NotAllowed, PolicyOpsError

@@ -46,13 +46,12 @@ class PolicyOpsConfig(AppConfig):
 
 
 def _sync_roles(sender, **kwargs):
+    from django.apps import apps
     from django.contrib.auth.management import create_permissions
 
     from policyops.roles import sync_role_groups
 
     # Permissions of every app must exist before groups can hold them.
-    from django.apps import apps
-
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
     sync_role_groups()

@@ -46,7 +46,8 @@ def target_met(comparator: str, target: Decimal, value: Decimal) -> bool:
     raise ValueError(f"unknown comparator {comparator!r}")
 
 
-def progress(comparator: str, target: Decimal, value: Decimal | None, baseline: Decimal | None = None) -> Decimal | None:
+def progress(comparator: str, target: Decimal, value: Decimal | None,
+             baseline: Decimal | None = None) -> Decimal | None:
     """Share of the way from baseline to target, 0…1 (1 exactly when the target is met).
 
     None when there is no value yet. Without a baseline the way starts at zero.

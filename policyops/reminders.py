@@ -57,7 +57,8 @@ def sweep_policy_tasks(*, today, now) -> int:
             kind = f"policy_task.due_in_{threshold}"
             subject = (_("Due today: %(task)s") if left == 0
                        else _("Due in %(days)s working days: %(task)s (deadline %(deadline)s)"))
-        subject = subject % {"task": task, "deadline": task.deadline, "days": working_days_between(today, task.deadline)}
+        days = working_days_between(today, task.deadline)
+        subject = subject % {"task": task, "deadline": task.deadline, "days": days}
         batch.add(recipients=members.get(task.lead_unit_id, []), kind=kind, obj=task, due_date=task.deadline,
                           subject=subject, body=task.text[:500], url=reverse("policyops:tasks"))
     return batch.save()

@@ -31,7 +31,6 @@ from django.db import transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from policyops import audit, history
-from policyops.fsm import state_fields_of
 from policyops.errors import (
     STALE_OBJECT,
     TRANSITION_CONDITION_FAILED,
@@ -42,6 +41,7 @@ from policyops.errors import (
     NotAllowed,
     StaleObject,
 )
+from policyops.fsm import state_fields_of
 
 # --- the acting date ------------------------------------------------------------------
 

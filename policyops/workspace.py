@@ -38,8 +38,9 @@ def register() -> None:
     )
     register_panel(
         # view_all_districts: supervisors, who answer for every district's reminders.
-        Panel("failed-notifications", _("Reminders that could not be sent"), "policyops/panels/failed_notifications.html",
-              failed_notifications, perm="policyops.view_all_districts", order=500),
+        Panel("failed-notifications", _("Reminders that could not be sent"),
+              "policyops/panels/failed_notifications.html", failed_notifications,
+              perm="policyops.view_all_districts", order=500),
         # Who may import the notice is who is told it is missing.
         Panel("official-calendar", _("Official holiday calendar missing"), "policyops/panels/official_calendar.html",
               missing_official_calendars, perm="policyops.add_calendaroverride", order=510),

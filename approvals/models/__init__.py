@@ -27,7 +27,8 @@ from approvals.models.entrustments import (
 from approvals.models.powers import DelegatedPower, PowerMaterial
 
 __all__ = [
-    "ApprovalCase", "ApprovalSeal", "AuthorityHead", "CaseMaterial", "CaseNotice", "CaseQuerySet", "CaseSuspension", "DelegatedPower",
-    "Entrustment", "EntrustmentQuerySet", "PowerMaterial", "SealUse", "_has_revocation_reason", "drop_prefetched", "prefetched_list", "seals_by_power_and_district",
+    "ApprovalCase", "ApprovalSeal", "AuthorityHead", "CaseMaterial", "CaseNotice", "CaseQuerySet", "CaseSuspension",
+    "DelegatedPower", "Entrustment", "EntrustmentQuerySet", "PowerMaterial", "SealUse", "_has_revocation_reason",
+    "drop_prefetched", "prefetched_list", "seals_by_power_and_district",
     "validate_seal_image", "year_in_case_number",
 ]

@@ -12,7 +12,6 @@ from policyops.errors import InvalidInput
 from policyops.history import recorded_by
 from policyops.workflow import run_transition
 
-
 # --- entrustments ---------------------------------------------------------------------
 
 

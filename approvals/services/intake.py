@@ -8,13 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals import rules, selectors
 from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, SealUse
-from policyops import audit
-from policyops.history import recorded_by
-from policyops.models import Department
-from policyops.errors import InvalidInput, NotAllowed
-from policyops.numbering import next_number
-from policyops.scoping import may_touch_district
-from policyops.workflow import acting_on
 from approvals.services.common import (
     RECEIPT_BEFORE_ACCEPTANCE,
     _act,
@@ -26,7 +19,13 @@ from approvals.services.common import (
     case_recompute_clock,
     require_on_or_after,
 )
-
+from policyops import audit
+from policyops.errors import InvalidInput, NotAllowed
+from policyops.history import recorded_by
+from policyops.models import Department
+from policyops.numbering import next_number
+from policyops.scoping import may_touch_district
+from policyops.workflow import acting_on
 
 # --- registration -------------------------------------------------------------------
 

@@ -4,17 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django_fsm import ConcurrentTransition
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition
 
 from approvals import rules
 from approvals.models import ApprovalCase, CaseNotice, CaseSuspension
-from policyops import audit
-from policyops.calendar import add_working_days
-from policyops.errors import STALE_OBJECT, InvalidInput, NotAllowed, StaleObject
-from policyops.history import recorded_by
-from policyops.scoping import may_touch_district
-from policyops.workflow import acting_on
 from approvals.services.common import (
     ACCEPTANCE_BEFORE_DECISION,
     DECISION_BEFORE_ISSUE,
@@ -27,7 +21,12 @@ from approvals.services.common import (
     _use_seal,
     require_on_or_after,
 )
-
+from policyops import audit
+from policyops.calendar import add_working_days
+from policyops.errors import STALE_OBJECT, InvalidInput, NotAllowed, StaleObject
+from policyops.history import recorded_by
+from policyops.scoping import may_touch_district
+from policyops.workflow import acting_on
 
 DECISION = ("decision_reason", "approved_on")  # what approve and deny set besides the state
 

@@ -1,8 +1,8 @@
 from .audit import AuditEntry
 from .calendar import CalendarOverride, OfficialCalendarYear
+from .ledger import Indicator, IndicatorReading, PolicyDocument, PolicyTask
 from .notifications import Notification
 from .numbering import NumberSequence
-from .ledger import Indicator, IndicatorReading, PolicyDocument, PolicyTask
 from .organisations import Department, District, Person, ServiceHall
 
 __all__ = [

@@ -225,8 +225,8 @@ class PolicyTask(StateMachineModel):
         constraints = [models.UniqueConstraint(fields=["source"], condition=~models.Q(source=""),
                                                name="policytask_unique_source")]
         constraints = constraints + [
-            models.CheckConstraint(condition=models.Q(deadline_from_plan_period=False) | models.Q(deadline__isnull=False),
-                                   name="policytask_derived_deadline_is_set"),
+            models.CheckConstraint(condition=models.Q(deadline_from_plan_period=False)
+                                   | models.Q(deadline__isnull=False), name="policytask_derived_deadline_is_set"),
         ]
         permissions = [
             ("work_policytask", _("Can work on the tasks of their own unit")),

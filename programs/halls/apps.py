@@ -10,7 +10,6 @@ class HallsConfig(AppConfig):
     def ready(self):
         from policyops import demo, roles
         from policyops.roles import Role
-
         from programs.halls.demo import build_halls_demo
 
         view = [f"halls.view_{m}" for m in ("hallsettings", "director", "unavailability", "dutyshift",

@@ -12,12 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from policyops.api import ErrorSerializer, InputErrorSerializer, PolicyOpsAPIMixin
-from programs.roads.subsidy import ProjectQuoter, load_table
 from programs.roads import rules, selectors
 from programs.roads import serializers as s
 from programs.roads.models import RoadProject
 from programs.roads.rules import WorkType
-from programs.roads.subsidy import RewardLedger, SubsidyTable, quote_earned
+from programs.roads.subsidy import ProjectQuoter, RewardLedger, SubsidyTable, load_table, quote_earned
 
 ERRORS = {
     400: OpenApiResponse(InputErrorSerializer, description="Invalid input; ``field`` names the field."),

@@ -10,7 +10,6 @@ class RoadsConfig(AppConfig):
     def ready(self):
         from policyops import roles, seeding
         from policyops.roles import Role
-
         from programs.roads import resources
 
         view = ["roads.view_roadtarget", "roads.view_roadproject", "roads.view_projectmilestone",
@@ -32,7 +31,6 @@ class RoadsConfig(AppConfig):
         seeding.register("road_subsidy_rates.csv", resources.SubsidyRateResource, 57)
         seeding.register("road_subsidy_rules.csv", resources.SubsidyParameterResource, 58)
         from policyops import demo
-
         from programs.roads.demo import build_roads_demo
 
         demo.register(build_roads_demo)

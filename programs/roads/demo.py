@@ -23,9 +23,9 @@ from django.db import transaction
 from policyops.models import District
 from programs.roads import rules, services
 from programs.roads.models import AnnualPlan, PlanAdjustment, RoadProject, RoadTarget, Step
+from programs.roads.rules import BaseLayer, Surface, WorkType
 
 S = RoadProject.State
-from programs.roads.rules import BaseLayer, Surface, WorkType
 
 SEED = 20180401
 MARK = "（演示）"

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-
 # The programme's document, as seeds/policy_documents.csv keys it (its number).
 PROGRAMME_DOCUMENT_NUMBER = "青政办发〔2018〕19号"  # 002:352
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from approvals import services
-from approvals.rules import DECREE_NUMBER
 from approvals.models import ApprovalCase, ApprovalSeal, Entrustment
+from approvals.rules import DECREE_NUMBER
 from policyops.audit import entries_for
 from policyops.masking import PERSONAL_DATA_VIEWED
 from policyops.roles import Role
@@ -595,7 +595,8 @@ def test_the_revoke_button_opens_its_form_and_revokes(client, entrustment, super
     url = reverse("admin:approvals_entrustment_workflow_action", args=[entrustment.pk, "revoke"])
     page = client.post(url, {"_open": "revoke"})
     assert page.status_code == 200 and "details" in page.context["form"].fields
-    response = client.post(url, {"_confirm": "1", "reason": "seal_beyond_scope", "details": "专用章用于委托范围以外的事项"})
+    response = client.post(url, {"_confirm": "1", "reason": "seal_beyond_scope",
+                                 "details": "专用章用于委托范围以外的事项"})
     assert response.status_code == 302
     entrustment.refresh_from_db()
     assert entrustment.state == Entrustment.State.REVOKED

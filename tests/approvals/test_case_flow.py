@@ -213,9 +213,9 @@ def test_a_second_extension_from_a_stale_copy_is_refused(case, clerk, head):
 
 
 def test_a_transition_on_a_stale_copy_keeps_a_concurrent_reassignment(case, clerk, head):
-    from tests.conftest import make_user
     from policyops.roles import Role
     from tests.approvals.factories import pingdu, pingdu_authority
+    from tests.conftest import make_user
 
     accepted(case, clerk, head)
     copy = ApprovalCase.objects.get(pk=case.pk)
@@ -248,7 +248,8 @@ def test_only_a_processing_clerk_can_be_the_handler(case, head):
 
 
 def test_a_refusal_logs_the_seal_it_was_stamped_with(case, clerk):
-    services.case_refuse(case=case, acting_user=clerk, as_of=D(2024, 9, 27), reason="不属于本机关职权", refer_to="市测试委")
+    services.case_refuse(case=case, acting_user=clerk, as_of=D(2024, 9, 27), reason="不属于本机关职权",
+                         refer_to="市测试委")
     assert SealUse.objects.get().action == "refuse"
 
 

@@ -21,14 +21,16 @@ def test_signing_needs_the_five_contents(power, supervisor):
 
 
 def test_filing_needs_both_offices(power, supervisor):
-    entrustment = EntrustmentFactory(agency=power.agency, signed_on=D(2018, 9, 20), filed_with_reform_office_on=D(2018, 9, 25))
+    entrustment = EntrustmentFactory(agency=power.agency, signed_on=D(2018, 9, 20),
+                                     filed_with_reform_office_on=D(2018, 9, 25))
     services.entrustment_transition(entrustment=entrustment, action="sign", acting_user=supervisor)
     with pytest.raises(ConditionFailed):
         services.entrustment_transition(entrustment=entrustment, action="file", acting_user=supervisor)
 
 
 def test_in_force_needs_an_issued_seal(power, supervisor):
-    entrustment = EntrustmentFactory(agency=power.agency, signed_on=D(2018, 9, 20), filed_with_reform_office_on=D(2018, 9, 25),
+    entrustment = EntrustmentFactory(agency=power.agency, signed_on=D(2018, 9, 20),
+                                     filed_with_reform_office_on=D(2018, 9, 25),
                                      filed_with_legal_office_on=D(2018, 9, 25))
     services.entrustment_transition(entrustment=entrustment, action="sign", acting_user=supervisor)
     services.entrustment_transition(entrustment=entrustment, action="file", acting_user=supervisor)

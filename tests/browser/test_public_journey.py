@@ -74,7 +74,8 @@ def test_a_dissatisfied_rating_is_saved_opens_a_follow_up_and_reaches_the_briefi
     supervisor.log_in_as(make_user(Role.SUPERVISOR))
     supervisor.go(f"/halls/briefing/{day.year}/{day.month}/")
     counts = supervisor.page.evaluate("""() => [...document.querySelectorAll('tr')]
-        .filter(tr => tr.cells.length > 1 && /不满意/.test(tr.cells[0].innerText) && !/非常不满意/.test(tr.cells[0].innerText))
+        .filter(tr => tr.cells.length > 1 && /不满意/.test(tr.cells[0].innerText)
+                      && !/非常不满意/.test(tr.cells[0].innerText))
         .map(tr => tr.cells[1].innerText.trim())""")
     assert counts == ["1"]
     supervisor.shot("briefing")

@@ -41,7 +41,8 @@ def generate_and_publish(desk, hall, month):
 
     generated = DutyShift.objects.filter(hall=hall, date__year=month.year, date__month=month.month)
     assert generated.count() >= 3 and set(generated.values_list("state", flat=True)) == {DutyShift.State.SCHEDULED}
-    assert f"已为{hall.name}生成{month:%Y-%m}的值班班次共{generated.count()}个" in desk.page.inner_text("ul.messagelist")
+    expected = f"已为{hall.name}生成{month:%Y-%m}的值班班次共{generated.count()}个"
+    assert expected in desk.page.inner_text("ul.messagelist")
     rows = desk.page.locator("#result_list tbody tr")
     assert rows.count() == generated.count()
     assert "王强" in desk.page.inner_text("#result_list")

@@ -1,4 +1,5 @@
-"""Hall-duty admin: rota generation (and its explanation), publishing, moving, A/B filings and objections, follow-ups."""
+"""Hall-duty admin: rota generation (and its explanation), publishing, moving, A/B filings and objections,
+follow-ups."""
 import datetime as dt
 import re
 from zoneinfo import ZoneInfo
@@ -465,7 +466,6 @@ def test_the_work_record_list_reads_newest_first_in_a_fixed_number_of_queries(cl
 
 def test_the_work_record_list_counts_cases_and_problems_per_record(client, hall, three, rota_manager):
     from tests.halls.factories import DutyShiftFactory, ProblemFactory, WorkRecordFactory
-
     from tests.halls.test_doors import register_case
 
     busy = WorkRecordFactory(shift=DutyShiftFactory(director=three[0], hall=hall, date=dt.date(2024, 10, 14)))

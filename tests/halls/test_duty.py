@@ -6,9 +6,9 @@ import pytest
 
 from policyops.errors import ConditionFailed, InvalidInput, NotAllowed
 from programs.halls import codes, services
+from programs.halls.generator import working_days_of_month
 from programs.halls.models import DutyShift, Evaluation, FollowUp, SignAttempt
 from programs.halls.selectors import monthly_briefing
-from programs.halls.generator import working_days_of_month
 from tests.halls.conftest import make_director
 from tests.halls.factories import HallFactory, UnavailabilityFactory
 

@@ -18,7 +18,6 @@ from policyops.roles import Role
 from policyops.workflow import condition_message
 from policyops.xlsx import XLSX_CONTENT_TYPE
 from programs.halls import codes, guards, rules, services
-from programs.halls.views import public
 from programs.halls.models import (
     Director,
     DutyShift,
@@ -29,6 +28,7 @@ from programs.halls.models import (
     SignAttempt,
     WorkRecord,
 )
+from programs.halls.views import public
 from tests.conftest import make_user
 from tests.halls.conftest import make_director
 from tests.halls.factories import (

@@ -151,7 +151,7 @@ def state_of(server: PrivateServer, number: str) -> dict:
     }
 
 
-def test_a_server_killed_mid_transition_leaves_nothing_half_written(server, power, entrustment, clerk):
+def test_a_server_killed_mid_transition_leaves_nothing_half_written(server, power, entrustment, clerk):  # noqa: F811 (fixtures)
     case = register_case(power, clerk=clerk, received_on=AS_OF)
     copy_test_database(server)
     before = state_of(server, case.number)

@@ -167,8 +167,10 @@ def test_a_city_deployment(deployment, tmp_path):
     # Writes for the load: opening an inbox message marks it read (GET /inbox/<id>/open/).
     admin = UserFactory(username="deploy-admin", is_staff=True, is_superuser=True)
     now = timezone.now()
+    content_type_id = ContentType.objects.get_for_model(Notification).pk
     inbox = Notification.objects.bulk_create(
-        Notification(recipient=admin, kind="deploy", content_type_id=ContentType.objects.get_for_model(Notification).pk, object_id=str(i), due_date=dt.date(2026, 1, 5),
+        Notification(recipient=admin, kind="deploy", content_type_id=content_type_id, object_id=str(i),
+                     due_date=dt.date(2026, 1, 5),
                      channel="inbox", subject=f"消息 {i}", status="sent", created_at=now, sent_at=now)
         for i in range(120))
     cookie = session_cookie("deploy-admin")

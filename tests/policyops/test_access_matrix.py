@@ -138,7 +138,8 @@ def build_case(w):
 
 def build_seal_use(w):
     case = w.get("approvals.ApprovalCase").obj
-    seal = ApprovalSeal.objects.create(entrustment=EntrustmentFactory(), name="测试专用章", issued_on=dt.date(2018, 9, 20))
+    seal = ApprovalSeal.objects.create(entrustment=EntrustmentFactory(), name="测试专用章",
+                                       issued_on=dt.date(2018, 9, 20))
     use = SealUse.objects.create(seal=seal, case=case, action="approve", used_on=dt.date(2024, 10, 8),
                                  used_by=w.clerk)
     return Target(use, case.number)

@@ -103,7 +103,8 @@ def test_the_task_field_has_no_english_label(client, supervisor, sweep):
     client.force_login(supervisor)
     html = client.get(reverse(CHANGELIST)).content.decode()
     html += client.get(reverse("admin:django_celery_beat_periodictask_change", args=[sweep.pk])).content.decode()
-    html += client.get(reverse("admin:django_celery_beat_crontabschedule_change", args=[sweep.crontab_id])).content.decode()
+    crontab_url = reverse("admin:django_celery_beat_crontabschedule_change", args=[sweep.crontab_id])
+    html += client.get(crontab_url).content.decode()
     assert "Task Name" not in html
 
 

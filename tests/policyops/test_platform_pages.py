@@ -47,7 +47,8 @@ def test_a_403_is_logged_in_one_line_without_traceback(client, clerk, caplog):
 def test_other_errors_keep_their_traceback():
     from policyops.logfilters import ForbiddenOneLine
 
-    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "boom", (), (ValueError, ValueError(), None))
+    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "boom", (),
+                               (ValueError, ValueError(), None))
     record.status_code = 500
     assert ForbiddenOneLine().filter(record) and record.exc_info is not None
 

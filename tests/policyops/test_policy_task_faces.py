@@ -136,7 +136,8 @@ def test_submitting_without_a_report_is_a_400_naming_the_field(client, task, cle
 def test_a_step_the_state_does_not_allow_is_a_409_and_a_stranger_gets_403(client, task, clerk, unit, pingdu):
     client.force_login(clerk)
     assert client.post(api_url(task, "accept")).status_code == 409
-    stranger = make_user(Role.CLERK, district=pingdu, department=DepartmentFactory(name="平度市其他局", district=pingdu))
+    stranger = make_user(Role.CLERK, district=pingdu,
+                         department=DepartmentFactory(name="平度市其他局", district=pingdu))
     client.force_login(stranger)
     assert client.post(api_url(task, "start")).status_code == 403
     task.refresh_from_db()

@@ -49,7 +49,8 @@ def test_power_remarks_are_the_annex_scope_rules():
 
 def test_road_targets_are_seven_districts_without_a_total_row():
     rows = read("road_targets.csv")
-    assert [r["district"] for r in rows] == ["崂山区", "城阳区", "即墨区", "平度市", "莱西市", "胶州市", "青岛西海岸新区"]
+    assert [r["district"] for r in rows] == ["崂山区", "城阳区", "即墨区", "平度市", "莱西市", "胶州市",
+                                             "青岛西海岸新区"]
 
 
 def test_each_road_target_row_total_is_major_plus_preventive():
@@ -71,7 +72,8 @@ def test_indicators_keep_comparator_value_and_unit():
     rd = rows["研发经费支出占生产总值比重"]
     assert (rd["comparator"], rd["target_value"], rd["unit"]) == (">=", "3", "%")
     assert rd["baseline_value"] == "2.78" and rd["baseline_year"] == "2017"
-    assert {r["comparator"] for r in read("indicators.csv")} <= {">=", ">", "<=", "<", "=", "~", "降低", "约降低", "提高"}
+    comparators = {r["comparator"] for r in read("indicators.csv")}
+    assert comparators <= {">=", ">", "<=", "<", "=", "~", "降低", "约降低", "提高"}
 
 
 @pytest.mark.django_db

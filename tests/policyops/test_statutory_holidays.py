@@ -12,8 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policyops import calendar
-from policyops.calendar import (add_working_days, is_provisional, is_working_day, provisional_years,
-                                statutory_holidays, working_days_between)
+from policyops.calendar import (
+    add_working_days,
+    is_provisional,
+    is_working_day,
+    provisional_years,
+    statutory_holidays,
+    working_days_between,
+)
 from policyops.models import OfficialCalendarYear
 
 D = dt.date

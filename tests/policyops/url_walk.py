@@ -166,7 +166,9 @@ def _text(side_label, what):
 
 
 def build_side(label, district, *, clerk, manager, director_user, power):
-    text = lambda what: _text(label, what)
+    def text(what):
+        return _text(label, what)
+
     authority = Department.objects.create(name=text("审批局"), district=district,
                                           kind=Department.Kind.APPROVAL_AUTHORITY)
     unit = Department.objects.create(name=text("牵头单位"), district=district, kind=Department.Kind.RESPONSIBLE_UNIT)

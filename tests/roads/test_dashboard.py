@@ -276,7 +276,8 @@ def test_project_list_flags_overdue_steps_and_shows_quotes(seeded, client, super
     new_project(user, name="候车亭", bus_stop=True)
     client.force_login(supervisor)
     html = client.get(reverse("roads:project-list")).content.decode()
-    rows = {name: re.search(rf"{name}</a>(.*?)</tr>", html, re.S).group(1) for name in ("逾期的道路", "按期的道路", "候车亭")}
+    rows = {name: re.search(rf"{name}</a>(.*?)</tr>", html, re.S).group(1)
+            for name in ("逾期的道路", "按期的道路", "候车亭")}
     assert 'class="badge overdue"' in rows["逾期的道路"] and "972.00" in rows["逾期的道路"]
     assert "badge overdue" not in rows["按期的道路"]
     assert "—" in rows["候车亭"]

@@ -18,4 +18,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         call_command("load_seeds", stdout=self.stdout, stderr=self.stderr)
         build_demo(log=self.stdout.write)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Log in at {display_address(options['addrport'])}/admin/"))
+        address = display_address(options["addrport"])
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Log in at {address}/admin/"))

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin
 from policyops.admin_list import PrecomputedResultListMixin
+from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.errors import PolicyOpsError
 from programs.halls import selectors, services
-from policyops.admin_scoping import DistrictScopedAdminMixin
 from programs.halls.forms import FollowUpAnswerForm
 from programs.halls.models import Evaluation, FollowUp, MonthlyBriefing
 

@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy
 from policyops import timeline
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_list import PrecomputedResultListMixin, RelatedFirstSearchMixin
+from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import form_page
 from policyops.errors import PolicyOpsError
 from policyops.models import ServiceHall
 from programs.halls import services
-from policyops.admin_scoping import DistrictScopedAdminMixin
 from programs.halls.admin.common import MANAGE_ROTA, HallWorkflowAdminMixin
 from programs.halls.forms import ACTIONS, GenerateRotaForm
 from programs.halls.models import DutyShift, SignAttempt

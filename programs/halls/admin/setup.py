@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 
 from policyops.admin_base import AuditedAdminMixin, HistoryAdmin
 from policyops.admin_list import RelatedFirstSearchMixin
-from programs.halls import codes, rules, services
 from policyops.admin_scoping import DistrictScopedAdminMixin
+from programs.halls import codes, rules, services
 from programs.halls.admin.common import MANAGE_ROTA
 from programs.halls.models import Director, HallSettings, Unavailability
 

@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_list import PrecomputedResultListMixin, RelatedFirstSearchMixin
+from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import workflow_bulk_action
 from programs.halls.actions import PROBLEM_ACTIONS
-from policyops.admin_scoping import DistrictScopedAdminMixin
 from programs.halls.admin.common import HallWorkflowAdminMixin
 from programs.halls.guards import FOLLOW_UP_PROBLEMS
 from programs.halls.models import DutyShift, Problem, WorkRecord
