@@ -13,7 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test messages
+.PHONY: install run test lint messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test: $(STAMP)
 	  echo "SKIPPED: the browser journeys (tests/browser) need Chromium at $(CHROMIUM)."; \
 	  echo "         Install it (apt-get install chromium) or set CHROMIUM=/path/to/chromium."; \
 	fi
+
+# pyflakes, pycodestyle and import order over the code and the tests (pyproject.toml's [tool.ruff]).
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # After changing user-facing text: update and compile the zh-hans catalogue.
 messages: $(STAMP)
