@@ -36,8 +36,12 @@ def case_rows(cases, user, today) -> list[dict]:
             clock = selectors.case_clock_summary(case, today)
             actions = workflow.available_actions(case, user, as_of=today)
             days_left = clock["days_left"]
+            overdue = clock["due_state"] == selectors.DueState.OVERDUE
             rows.append({"case": case, "clock": clock, "alert": selectors.case_alert(case, clock),
                          "days_overdue": -days_left if days_left is not None and days_left < 0 else None,
+                         # An overdue case has no days left, even on the weekend or holiday right after
+                         # its due date, when no working day has passed since (days_left is then 0).
+                         "days_left": None if overdue else days_left,
                          "actions": actions, "url": detail_url(case.pk), "claim_url": claim_url(case.pk),
                          "links": [(a, action_url(case.pk, a.name) if a.ready else None) for a in actions]})
     return rows
@@ -90,8 +94,8 @@ def case_row_writer(*, may_claim: bool = False, show_handler: bool = False, csrf
         days = ""
         if row["days_overdue"]:
             days = "（" + _count("%(n)s working day overdue", "%(n)s working days overdue", row["days_overdue"]) + "）"
-        elif row["clock"]["days_left"] is not None:
-            days = "（" + _count("%(n)s working day left", "%(n)s working days left", row["clock"]["days_left"]) + "）"
+        elif row["days_left"] is not None:
+            days = "（" + _count("%(n)s working day left", "%(n)s working days left", row["days_left"]) + "）"
         handler = ""
         if show_handler:
             handler = f"· {handler_label}：{escape((case.handler.name if case.handler_id else '') or '—')}"

@@ -74,9 +74,13 @@ def cases(power, entrustment, clerk, head):
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 @pytest.mark.parametrize("flags", [{}, {"may_claim": True}, {"show_handler": True},
                                    {"may_claim": True, "show_handler": True}])
-@pytest.mark.parametrize("days_after_due", [None, -1, 0, 3, 400])
+@pytest.mark.parametrize("days_after_due", [None, -1, 0, 3, 400, "weekend"])
 def test_rows_are_the_templates(cases, clerk, language, flags, days_after_due):
-    today = RECEIVED if days_after_due is None else cases.due_on + dt.timedelta(days=days_after_due)
+    if days_after_due == "weekend":  # overdue, with no working day passed since the due date
+        type(cases).objects.filter(pk=cases.pk).update(due_on=D(2024, 11, 15), legal_due_on=D(2024, 11, 15))
+        today = D(2024, 11, 17)
+    else:
+        today = RECEIVED if days_after_due is None else cases.due_on + dt.timedelta(days=days_after_due)
     with translation.override(language):
         for row in _rows(clerk, today):
             assert str(_ours(row, **flags)) == _template(row, **flags)

@@ -182,3 +182,18 @@ def test_a_row_on_time_says_how_many_working_days_are_left(power, entrustment, c
     assert row["days_overdue"] is None
     html = render_to_string("approvals/panels/_case_row.html", {"row": row})
     assert f"剩余{row['clock']['days_left']}个工作日" in html
+
+
+def test_an_overdue_row_on_the_weekend_after_its_due_date_says_no_days_are_left(power, entrustment, clerk, head):
+    from django.template.loader import render_to_string
+
+    from approvals.models import ApprovalCase
+
+    case = accepted(power, clerk, handler=clerk.person, head=head)
+    friday, sunday = D(2024, 11, 15), D(2024, 11, 17)  # an ordinary weekend: no working day in between
+    ApprovalCase.objects.filter(pk=case.pk).update(due_on=friday, legal_due_on=friday, promised_due_on=None)
+    row = workspace.build_my_cases(request_for(clerk), sunday)["rows"][0]
+    assert row["alert"] == "red" and row["clock"]["days_left"] == 0
+    assert row["days_overdue"] is None and row["days_left"] is None
+    html = render_to_string("approvals/panels/_case_row.html", {"row": row})
+    assert "已逾期" in html and "剩余" not in html and "超期" not in html
