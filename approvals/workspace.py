@@ -38,9 +38,10 @@ def case_rows(cases, user, today) -> list[dict]:
             days_left = clock["days_left"]
             overdue = clock["due_state"] == selectors.DueState.OVERDUE
             rows.append({"case": case, "clock": clock, "alert": selectors.case_alert(case, clock),
-                         "days_overdue": -days_left if days_left is not None and days_left < 0 else None,
                          # An overdue case has no days left, even on the weekend or holiday right after
-                         # its due date, when no working day has passed since (days_left is then 0).
+                         # its due date, when no working day has passed since (days_left is then 0, and
+                         # the row says only that it is overdue).
+                         "days_overdue": (-days_left or None) if overdue else None,
                          "days_left": None if overdue else days_left,
                          "actions": actions, "url": detail_url(case.pk), "claim_url": claim_url(case.pk),
                          "links": [(a, action_url(case.pk, a.name) if a.ready else None) for a in actions]})
