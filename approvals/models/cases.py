@@ -353,6 +353,9 @@ class CaseNotice(models.Model):
     seal = models.ForeignKey(ApprovalSeal, verbose_name=_("seal"), on_delete=models.PROTECT, null=True, blank=True,
                              related_name="notices")
 
+    district_lookup = "case__district"  # a notice is seen where its case is
+    objects = DistrictScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("notice")
         verbose_name_plural = _("notices")

@@ -29,9 +29,8 @@ def _issuing_authority(notice):
 def notice_print(request, pk):
     if not request.user.has_perm("approvals.view_approvalcase"):
         raise Http404  # as for a case of another district: nothing to see here
-    visible = ApprovalCase.objects.visible_to(request.user)
     notice = get_object_or_404(
-        CaseNotice.objects.filter(case__in=visible).select_related(
+        CaseNotice.objects.visible_to(request.user).select_related(
             "case", "case__power", "case__power__agency", "seal", "seal__entrustment__authority"),
         pk=pk)
     lines = [line.strip() for line in notice.body.splitlines() if line.strip()]
