@@ -3,7 +3,8 @@
 The data: ``ctx.scale`` cases spread over the 49 powers, the districts, every state and the
 years since the decree, with clocks computed by the real clock rule, plus one old inbox
 message per case (the notification table a sweep works against) and the audit rows of its
-registration and of the step that left it in its state (the trail the audit list reads).
+registration and of the step that left it in its state (the trail the audit list reads), and
+the notices each case's steps issued (the table the print page and the case page read).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from rest_framework.pagination import LimitOffsetPagination
 
 from approvals import reminders, rules, selectors, services
 from approvals.api import CaseListPagination, CaseViewSet
-from approvals.models import ApprovalCase, CaseSuspension, DelegatedPower, SealUse
+from approvals.models import ApprovalCase, CaseNotice, CaseSuspension, DelegatedPower, SealUse
 from policyops import benchmarking
 from policyops.benchmarking import admin_list_scenario, page_scenario
 from policyops.calendar import add_working_days
@@ -225,6 +226,59 @@ def build_cases(ctx):
     _bulk_insert_cases(ctx, _today())
 
 
+K = CaseNotice.Kind
+# The notices behind each state, as the services issue them (services.intake, services.review):
+# the request for corrections, the acceptance or refusal, the special procedure, the decision.
+NOTICES_TO = {S.CORRECTION_REQUESTED: (K.CORRECTION,), S.RESUBMITTED: (K.CORRECTION,), S.ACCEPTED: (K.ACCEPTANCE,),
+              S.UNDER_REVIEW: (K.ACCEPTANCE,), S.PAUSED: (K.ACCEPTANCE, K.SUSPENSION),
+              S.APPROVED: (K.ACCEPTANCE, K.APPROVAL), S.CLOSED: (K.ACCEPTANCE, K.APPROVAL),
+              S.DENIED: (K.ACCEPTANCE, K.DENIAL), S.FORWARDED: (K.ACCEPTANCE,), S.REFUSED: (K.REFUSAL,)}
+SEALED_NOTICES = {K.ACCEPTANCE, K.REFUSAL, K.APPROVAL, K.DENIAL}  # the others go out unsealed
+
+
+def _notice_rows(cases, seals: dict, powers: dict, sequences: Counter):
+    """Each of ``cases``' notices, numbered as services._issue_notice numbers them (the sequences
+    continue the demo's, and the services' next numbers continue these)."""
+    for pk, number, power_id, district_id, applicant, state, received_on, accepted_on, approved_on in cases:
+        for kind in NOTICES_TO[state]:
+            issued_on = (received_on if kind in (K.CORRECTION, K.REFUSAL) else
+                         (approved_on or accepted_on or received_on) if kind in (K.APPROVAL, K.DENIAL) else
+                         accepted_on or received_on)
+            sequences[(kind, issued_on.year)] += 1
+            yield {"case_id": pk, "kind": kind, "issued_on": issued_on,
+                   "number": f"{services.NOTICE_PREFIX[kind]}〔{issued_on.year}〕"
+                             f"{sequences[(kind, issued_on.year)]:06d}号",
+                   "seal_id": seals.get((power_id, district_id)) if kind in SEALED_NOTICES else None,
+                   # As long as a real notice (~200-300 characters): its heading, the parties, the ruling.
+                   "body": f"{kind.label}\n申请人：{applicant}\n申请事项：{powers[power_id]}\n案件编号：{number}\n"
+                           f"{issued_on.year}年{issued_on.month}月{issued_on.day}日\n" + "依照《中华人民共和国行政许可法》"
+                           "的有关规定，经审查，现将有关事项告知如下。如对本决定不服，可以依法申请行政复议或者提起行政诉讼。" * 2}
+
+
+@benchmarking.data("approval notices", order=11)
+def build_notices(ctx):
+    """The notices of every case the demo did not make (one or two a case: about a million rows)."""
+    seals = _entrusted_seals()
+    powers = dict(DelegatedPower.objects.values_list("pk", "name"))
+    sequences = Counter({(key.removeprefix("notice-"), year): last for key, year, last in
+                         NumberSequence.objects.filter(key__startswith="notice-").values_list("key", "year", "last")})
+    cases = (ApprovalCase.objects.filter(state__in=NOTICES_TO).exclude(pk__in=CaseNotice.objects.values("case_id"))
+             .order_by("pk").values_list("pk", "number", "power_id", "district_id", "applicant_name", "state",
+                                         "received_on", "accepted_on", "approved_on"))
+    made, batch, started = 0, [], time.perf_counter()
+    for case in cases.iterator(chunk_size=BATCH):
+        batch.append(case)
+        if len(batch) >= BATCH:
+            with transaction.atomic():
+                made += insert_rows(CaseNotice, _notice_rows(batch, seals, powers, sequences))
+            batch = []
+    with transaction.atomic():
+        made += insert_rows(CaseNotice, _notice_rows(batch, seals, powers, sequences))
+        for (kind, year), last in sequences.items():
+            NumberSequence.objects.update_or_create(key=f"notice-{kind}", year=year, defaults={"last": last})
+    ctx.log(f"  {made:,} notices ({time.perf_counter() - started:.0f} s)")
+
+
 # --- the plain counterpart admin --------------------------------------------------------
 
 
@@ -317,6 +371,26 @@ page_scenario("api_case_list_closed_supervisor", url="/api/approvals/cases/?stat
                    "50, as the supervisor: the list's order must come from an index, not a sort.")
 page_scenario("inbox_supervisor", url="/inbox/", username="supervisor",
               help="The supervisor's inbox, first page: a message a case (one million).")
+def _newest_pingdu_case(**filters) -> ApprovalCase:
+    return ApprovalCase.objects.filter(district__name="平度市", **filters).order_by("-pk").first()
+
+
+def _newest_notice_print():
+    """The print page of the clerk's district's newest decision, as the clerk prints it on issuing it."""
+    notice = CaseNotice.objects.filter(case=_newest_pingdu_case(state=S.APPROVED), kind=K.APPROVAL).first()
+    return f"/approvals/notices/{notice.pk}/print/"
+
+
+def _newest_approved_case_page():
+    return f"/approvals/cases/{_newest_pingdu_case(state=S.APPROVED).pk}/"
+
+
+page_scenario("notice_print_clerk", url=_newest_notice_print, username="clerk_pingdu",
+              help="The print page of a decision notice (/approvals/notices/…/print/) as the clerk of 平度市: the "
+                   "newest approved case's, among about a million notices.")
+page_scenario("case_page_clerk", url=_newest_approved_case_page, username="clerk_pingdu",
+              help="The front case page (/approvals/cases/…/) of the clerk's district's newest approved case: its "
+                   "clock, materials, notices, seal uses and timeline.")
 page_scenario("director_home", url="/", username="director_pingdu",
               help="The home page of 平度市's director, who heads its approval authority: the district's queues, "
                    "the overdue cases, the hall's and the roads' panels.")
