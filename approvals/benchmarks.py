@@ -234,6 +234,9 @@ NOTICES_TO = {S.CORRECTION_REQUESTED: (K.CORRECTION,), S.RESUBMITTED: (K.CORRECT
               S.APPROVED: (K.ACCEPTANCE, K.APPROVAL), S.CLOSED: (K.ACCEPTANCE, K.APPROVAL),
               S.DENIED: (K.ACCEPTANCE, K.DENIAL), S.FORWARDED: (K.ACCEPTANCE,), S.REFUSED: (K.REFUSAL,)}
 SEALED_NOTICES = {K.ACCEPTANCE, K.REFUSAL, K.APPROVAL, K.DENIAL}  # the others go out unsealed
+# A notice's body is as long as a real one's (~200-300 characters): its heading, the parties, this.
+NOTICE_RULING = ("依照《中华人民共和国行政许可法》的有关规定，经审查，现将有关事项告知如下。"
+                 "如对本决定不服，可以依法申请行政复议或者提起行政诉讼。") * 2
 
 
 def _notice_rows(cases, seals: dict, powers: dict, sequences: Counter):
@@ -249,10 +252,8 @@ def _notice_rows(cases, seals: dict, powers: dict, sequences: Counter):
                    "number": f"{services.NOTICE_PREFIX[kind]}〔{issued_on.year}〕"
                              f"{sequences[(kind, issued_on.year)]:06d}号",
                    "seal_id": seals.get((power_id, district_id)) if kind in SEALED_NOTICES else None,
-                   # As long as a real notice (~200-300 characters): its heading, the parties, the ruling.
                    "body": f"{kind.label}\n申请人：{applicant}\n申请事项：{powers[power_id]}\n案件编号：{number}\n"
-                           f"{issued_on.year}年{issued_on.month}月{issued_on.day}日\n" + "依照《中华人民共和国行政许可法》"
-                           "的有关规定，经审查，现将有关事项告知如下。如对本决定不服，可以依法申请行政复议或者提起行政诉讼。" * 2}
+                           f"{NOTICE_RULING}\n{issued_on.year}年{issued_on.month}月{issued_on.day}日"}
 
 
 @benchmarking.data("approval notices", order=11)
