@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.middleware import get_user
+from django.core.exceptions import BadRequest
 from django.utils.functional import SimpleLazyObject
 
 from policyops.logging_json import request_id_var, sane_request_id
@@ -64,4 +65,24 @@ class ResolvedUserMiddleware:
     def __call__(self, request):
         if isinstance(getattr(request, "user", None), SimpleLazyObject):
             request.user = get_user(request)  # what the proxy would load, cached on the request
+        return self.get_response(request)
+
+
+class NullCharacterMiddleware:
+    """Answer 400 to an address whose path or query string holds a NUL character.
+
+    PostgreSQL stores and compares no text holding one (psycopg refuses it), so a list given
+    ``?q=%00`` answered 500: the front case list's and the road list's searches, the
+    first-contact search, an admin filter's value. Forms refuse it already (Django's
+    ProhibitNullCharactersValidator, DRF's likewise), but query strings reach querysets
+    without a form; checked here once, so no view has to remember it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in key or any("\x00" in value for value in values)
+                                         for key, values in request.GET.lists()):
+            raise BadRequest("A NUL character in the address")
         return self.get_response(request)

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "policyops.middleware.DefaultLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "policyops.middleware.NullCharacterMiddleware",  # after LocaleMiddleware: its 400 page in the language
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "policyops.middleware.ResolvedUserMiddleware",  # the user once, not through a lazy proxy
@@ -384,7 +385,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         # A refused page (403) is routine: one line, not Django's full traceback.
-        "forbidden_one_line": {"()": "policyops.logfilters.ForbiddenOneLine"},
+        "refusal_one_line": {"()": "policyops.logfilters.RefusalOneLine"},
         "context": {"()": "policyops.logging_json.ContextFilter"},
     },
     "formatters": {
@@ -393,7 +394,7 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["context"],
                              "formatter": "json" if LOG_FORMAT == "json" else "console"}},
-    "loggers": {"django.request": {"filters": ["forbidden_one_line"]}},
+    "loggers": {"django.request": {"filters": ["refusal_one_line"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 # Celery workers log through the handler above (with the task id), not a root logger of their own.

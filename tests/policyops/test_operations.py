@@ -148,7 +148,7 @@ def test_the_json_formatter_writes_one_object_per_line_with_the_ids():
 def test_settings_choose_json_logs_by_log_format(settings):
     handler = settings.LOGGING["handlers"]["console"]
     assert handler["formatter"] == ("json" if settings.LOG_FORMAT == "json" else "console")
-    assert "forbidden_one_line" in settings.LOGGING["loggers"]["django.request"]["filters"]
+    assert "refusal_one_line" in settings.LOGGING["loggers"]["django.request"]["filters"]
 
 
 # --- /metrics --------------------------------------------------------------------------

@@ -45,12 +45,12 @@ def test_a_403_is_logged_in_one_line_without_traceback(client, clerk, caplog):
 
 
 def test_other_errors_keep_their_traceback():
-    from policyops.logfilters import ForbiddenOneLine
+    from policyops.logfilters import RefusalOneLine
 
     record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "boom", (),
                                (ValueError, ValueError(), None))
     record.status_code = 500
-    assert ForbiddenOneLine().filter(record) and record.exc_info is not None
+    assert RefusalOneLine().filter(record) and record.exc_info is not None
 
 
 def test_an_unknown_address_is_the_styled_404(client, clerk):
