@@ -188,7 +188,7 @@ def _bulk_insert_cases(ctx, today):
             insert_rows(AuditEntry, _audit_rows(batch, case_type.pk, supervisor))
             insert_rows(SealUse, _seal_use_rows(batch, seals, clerk))
             CaseSuspension.objects.bulk_create([
-                CaseSuspension(case=case, start=add_working_days(case.accepted_on or case.received_on, 3),
+                CaseSuspension(case=case, start=_paused_on(case.accepted_on, case.received_on),
                                ground=_pause_ground(), expected_days=10)
                 for case in batch if case.state == S.PAUSED])
         made += len(batch)
@@ -213,6 +213,11 @@ def _audit_rows(cases, content_type_id: int, actor_id):
         yield {**row, "at": at, "action": "register", "to_state": S.SUBMITTED}
         if case.state in STEP_TO:
             yield {**row, "at": at + dt.timedelta(days=1), "action": STEP_TO[case.state], "to_state": case.state}
+
+
+def _paused_on(accepted_on, received_on) -> dt.date:
+    """When a paused case of the data set was paused: three working days after its acceptance."""
+    return add_working_days(accepted_on or received_on, 3)
 
 
 def _pause_ground() -> str:
@@ -246,6 +251,7 @@ def _notice_rows(cases, seals: dict, powers: dict, sequences: Counter):
         for kind in NOTICES_TO[state]:
             issued_on = (received_on if kind in (K.CORRECTION, K.REFUSAL) else
                          (approved_on or accepted_on or received_on) if kind in (K.APPROVAL, K.DENIAL) else
+                         _paused_on(accepted_on, received_on) if kind == K.SUSPENSION else
                          accepted_on or received_on)
             sequences[(kind, issued_on.year)] += 1
             yield {"case_id": pk, "kind": kind, "issued_on": issued_on,
@@ -372,6 +378,8 @@ page_scenario("api_case_list_closed_supervisor", url="/api/approvals/cases/?stat
                    "50, as the supervisor: the list's order must come from an index, not a sort.")
 page_scenario("inbox_supervisor", url="/inbox/", username="supervisor",
               help="The supervisor's inbox, first page: a message a case (one million).")
+
+
 def _newest_pingdu_case(**filters) -> ApprovalCase:
     return ApprovalCase.objects.filter(district__name="平度市", **filters).order_by("-pk").first()
 

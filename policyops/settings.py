@@ -384,7 +384,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        # A refused page (403) is routine: one line, not Django's full traceback.
+        # A refused page (403, or 400 for a NUL character) is routine: one line, not Django's full traceback.
         "refusal_one_line": {"()": "policyops.logfilters.RefusalOneLine"},
         "context": {"()": "policyops.logging_json.ContextFilter"},
     },

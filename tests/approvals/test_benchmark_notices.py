@@ -66,3 +66,12 @@ def test_a_case_the_demo_gave_notices_gets_no_more(power, entrustment, clerk):
     services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
     _build_notices()
     assert case.notices.count() == 1
+
+
+def test_a_paused_cases_special_procedure_notice_is_dated_when_the_data_set_paused_it(power, entrustment, clerk):
+    case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
+    ApprovalCase.objects.filter(pk=case.pk).update(state=S.PAUSED, accepted_on=D(2024, 9, 27))
+    _build_notices()
+    # Three working days after the acceptance: Sunday 29 September worked, then National Day.
+    assert case.notices.get(kind=K.SUSPENSION).issued_on == D(2024, 10, 8)
+    assert case.notices.get(kind=K.ACCEPTANCE).issued_on == D(2024, 9, 27)
