@@ -75,3 +75,14 @@ def test_a_paused_cases_special_procedure_notice_is_dated_when_the_data_set_paus
     # Three working days after the acceptance: Sunday 29 September worked, then National Day.
     assert case.notices.get(kind=K.SUSPENSION).issued_on == D(2024, 10, 8)
     assert case.notices.get(kind=K.ACCEPTANCE).issued_on == D(2024, 9, 27)
+
+
+def test_the_print_scenario_prints_a_notice_though_newer_cases_were_approved_by_bare_sql(power, entrustment, clerk,
+                                                                                         head):
+    decided = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
+    _approved(decided, clerk, head)
+    bare = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
+    ApprovalCase.objects.filter(pk=bare.pk).update(state=S.APPROVED)  # as the transitions' counterpart leaves it
+    notice = decided.notices.get(kind=K.APPROVAL)
+    assert benchmarks._newest_notice_print() == f"/approvals/notices/{notice.pk}/print/"
+    assert benchmarks._newest_approved_case_page() == f"/approvals/cases/{decided.pk}/"
