@@ -245,7 +245,7 @@ NOTICE_RULING = ("依照《中华人民共和国行政许可法》的有关规�
 
 
 def _notice_rows(cases, seals: dict, powers: dict, sequences: Counter):
-    """Each of ``cases``' notices, numbered as services._issue_notice numbers them (the sequences
+    """Each of ``cases``' notices, numbered by services.notice_number, as the services number them (the sequences
     continue the demo's, and the services' next numbers continue these)."""
     for pk, number, power_id, district_id, applicant, state, received_on, accepted_on, approved_on in cases:
         for kind in NOTICES_TO[state]:
@@ -255,8 +255,7 @@ def _notice_rows(cases, seals: dict, powers: dict, sequences: Counter):
                          accepted_on or received_on)
             sequences[(kind, issued_on.year)] += 1
             yield {"case_id": pk, "kind": kind, "issued_on": issued_on,
-                   "number": f"{services.NOTICE_PREFIX[kind]}〔{issued_on.year}〕"
-                             f"{sequences[(kind, issued_on.year)]:06d}号",
+                   "number": services.notice_number(kind, issued_on.year, sequences[(kind, issued_on.year)]),
                    "seal_id": seals.get((power_id, district_id)) if kind in SEALED_NOTICES else None,
                    "body": f"{kind.label}\n申请人：{applicant}\n申请事项：{powers[power_id]}\n案件编号：{number}\n"
                            f"{NOTICE_RULING}\n{issued_on.year}年{issued_on.month}月{issued_on.day}日"}

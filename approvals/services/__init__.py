@@ -14,6 +14,7 @@ from approvals.services.common import (
     case_recompute_clock,
     cases_recompute_after_calendar_change,
     cases_start_deemed_clocks,
+    notice_number,
 )
 from approvals.services.entrustments import entrustment_revoke, entrustment_transition
 from approvals.services.handling import case_claim, case_release, case_set_follow_up
@@ -71,4 +72,5 @@ __all__ = [
     "cases_start_deemed_clocks",
     "entrustment_revoke",
     "entrustment_transition",
+    "notice_number",
 ]

@@ -183,9 +183,14 @@ def require_on_or_after(as_of: dt.date, earlier: dt.date | None, message) -> Non
 # --- notices and seals --------------------------------------------------------------
 
 
+def notice_number(kind, year: int, serial: int) -> str:
+    """A notice's number: its kind's prefix, the year and the kind's serial in that year (平审受〔2026〕000543号)."""
+    return f"{NOTICE_PREFIX[kind]}〔{year}〕{serial:06d}号"
+
+
 def _issue_notice(case, kind, *, as_of: dt.date, seal=None, **context) -> CaseNotice:
     year = as_of.year
-    number = f"{NOTICE_PREFIX[kind]}〔{year}〕{next_number(f'notice-{kind}', year):06d}号"
+    number = notice_number(kind, year, next_number(f"notice-{kind}", year))
     body = render_to_string(f"approvals/notices/{kind}.txt", {
         "case": case, "as_of": as_of, "rules": rules, "remedies": rules.REMEDIES_TEXT, **context})
     return CaseNotice.objects.create(case=case, kind=kind, number=number, issued_on=as_of, body=body.strip(),
