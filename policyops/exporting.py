@@ -27,6 +27,7 @@ from import_export.forms import SelectableFieldsExportForm
 
 from policyops import background_exports, job_files
 from policyops.enqueue import broker_reachable, enqueue
+from policyops.forms import keys_of
 from policyops.pagination import capped_count
 from policyops.xlsx import XLSX_CONTENT_TYPE, workbook_bytes
 
@@ -111,6 +112,17 @@ class ExportLimitMixin:
         if self not in built:
             built[self] = super().get_export_queryset(request)
         return built[self]._chain()
+
+    def get_valid_export_item_pks(self, request):
+        """The rows chosen in the list (``export_items``, posted) that this user may export.
+
+        import-export offers every key of the table as a choice, whatever the user's district
+        (and warns that the hook will go): checking 50 chosen cases among a million took 18 s
+        and 285 MB. Here the choices are the chosen keys found among the export's own rows,
+        scoped and filtered as the list is; any other key is refused as the form's error.
+        """
+        keys = keys_of(self.model, request.POST.getlist("export_items"))
+        return list(self.get_export_queryset(request).filter(pk__in=keys).values_list("pk", flat=True)) if keys else []
 
     def init_request_context_data(self, request, form):
         context = super().init_request_context_data(request, form)

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models import Q
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -114,3 +115,21 @@ class OfficialCalendarImportForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError(_("The file is too large (at most 256 KB)."))
         return upload
+
+
+def keys_of(model, values) -> set:
+    """Those of ``values`` (posted text) that can name a row of ``model``: of its key's type and,
+    for an integer key, within its column's range. Django checks the range for ``exact`` and the
+    comparisons but not for ``in``: SQLite refuses a 30-digit integer (a 500)."""
+    field = model._meta.pk
+    connection = connections[router.db_for_read(model)]
+    low, high = connection.ops.integer_field_ranges.get(field.get_internal_type(), (None, None))
+    keys = set()
+    for value in values:
+        try:
+            key = field.to_python(value)
+        except ValidationError:
+            continue
+        if key is not None and (low is None or low <= key) and (high is None or key <= high):
+            keys.add(key)
+    return keys

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from policyops import indicators, selectors, workspaces
+from policyops.forms import keys_of
+from policyops.models import Notification
 from policyops.pagination import CappedPaginator
 
 PAGE_SIZE = 50
@@ -30,7 +32,7 @@ def inbox(request):
 
     if request.method == "POST":
         ids = request.POST.getlist("id")
-        notifications.mark_read(user=request.user, ids=[int(i) for i in ids if i.isdigit()] if ids else None)
+        notifications.mark_read(user=request.user, ids=keys_of(Notification, ids) if ids else None)
         return redirect("policyops:inbox")
     # Counted up to the cap: a supervisor's inbox holds a message a day for years (issue 12).
     page = CappedPaginator(notifications.inbox(request.user).order_by("-created_at", "-id"), PAGE_SIZE).get_page(

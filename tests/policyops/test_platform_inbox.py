@@ -178,3 +178,13 @@ def test_the_inbox_reads_its_newest_messages_from_an_index(clerk):
     page = notifications.inbox(clerk).order_by("-created_at", "-id")[:50]
     plan = plans.plan_of(page, off=plans.WHOLE_TABLE_OR_SORT)
     assert "notification_inbox_newest" in plan and "Sort" not in plan, plan
+
+
+def test_marking_read_ignores_ids_that_name_no_message(client, clerk):
+    # A posted id past the database's integer range named no row; it made the UPDATE fail (500).
+    n = notification(clerk)
+    client.force_login(clerk)
+    response = client.post(reverse("policyops:inbox"), {"id": [str(n.pk), "9" * 30, "１", "x"]})
+    assert response.status_code == 302
+    n.refresh_from_db()
+    assert n.read_at is not None
