@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models import Q
+from django.db.models.fields import AutoFieldMixin
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -117,19 +118,25 @@ class OfficialCalendarImportForm(forms.Form):
         return upload
 
 
-def keys_of(model, values) -> set:
-    """Those of ``values`` (posted text) that can name a row of ``model``: of its key's type and,
-    for an integer key, within its column's range. Django checks the range for ``exact`` and the
-    comparisons but not for ``in``: SQLite refuses a 30-digit integer (a 500)."""
+def key_of(model, value):
+    """``value`` (posted or query-string text) as a key of ``model``'s rows, or None when it can
+    name none: not of the key's type, below 1 for a key the database numbers, or outside an
+    integer key's column. Django checks that range for ``exact`` on PostgreSQL but not on
+    SQLite, nor for ``in``: SQLite refused a 30-digit integer with a 500."""
     field = model._meta.pk
-    connection = connections[router.db_for_read(model)]
-    low, high = connection.ops.integer_field_ranges.get(field.get_internal_type(), (None, None))
-    keys = set()
-    for value in values:
-        try:
-            key = field.to_python(value)
-        except ValidationError:
-            continue
-        if key is not None and (low is None or low <= key) and (high is None or key <= high):
-            keys.add(key)
-    return keys
+    try:
+        key = field.to_python(value)
+    except ValidationError:
+        return None
+    low, high = connections[router.db_for_read(model)].ops.integer_field_ranges.get(
+        field.get_internal_type(), (None, None))
+    if isinstance(field, AutoFieldMixin):
+        low = 1
+    if key is None or (low is not None and key < low) or (high is not None and key > high):
+        return None
+    return key
+
+
+def keys_of(model, values) -> set:
+    """Those of ``values`` that can name a row of ``model`` (``key_of``), as keys."""
+    return {key for value in values if (key := key_of(model, value)) is not None}

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from policyops import selectors, workflow
 from policyops.action_pages import action_page
+from policyops.forms import key_of
 from policyops.models import Department, PolicyDocument, PolicyTask
 from policyops.workspaces import menu_page
 
@@ -26,16 +27,13 @@ PAGE_SIZE = 50
 SEARCH_MAX = 100
 
 
-def _int(value) -> int | None:
-    return int(value) if value and str(value).isdigit() else None
-
-
 def task_filters(request) -> dict:
     """The list's filters from the query string; anything unknown is ignored, not an error."""
     # ?state=…; ?status=… is the name older links use.
     state = request.GET.get("state") or request.GET.get("status") or None
     return {"state": state if state in PolicyTask.State.values else None,
-            "document": _int(request.GET.get("document")), "lead_unit": _int(request.GET.get("lead_unit")),
+            "document": key_of(PolicyDocument, request.GET.get("document")),
+            "lead_unit": key_of(Department, request.GET.get("lead_unit")),
             "q": (request.GET.get("q") or "").strip()[:SEARCH_MAX]}
 
 
