@@ -103,8 +103,20 @@ def exception_handler(exc, context):
         return Response(_django_validation_body(exc), status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
-        response.data = _drf_validation_body(exc.detail)
+        response.data = _drf_validation_body(_translated_no_data(exc.detail))
     return response
+
+
+def _translated_no_data(detail):
+    """DRF's one message written untranslated (rest_framework/serializers.py: a body of ``null``
+    or an item of a list that is ``null``), in the user's language."""
+    if isinstance(detail, dict):
+        return {key: _translated_no_data(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_translated_no_data(value) for value in detail]
+    if getattr(detail, "code", None) == "null" and str(detail) == "No data provided":
+        return exceptions.ErrorDetail(_("No data was sent."), code="null")
+    return detail
 
 
 class PolicyOpsAPIMixin:

@@ -354,6 +354,9 @@ REST_FRAMEWORK = {
     # JSON, and the browsable API with its code colours from a file (the CSP blocks inline styles).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
                                  "policyops.api_renderers.BrowsableAPIRenderer"],
+    # DRF's three, its JSON reader refusing as a 400 what reached a 500 through it (policyops.api_parsers).
+    "DEFAULT_PARSER_CLASSES": ["policyops.api_parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
