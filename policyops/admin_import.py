@@ -15,6 +15,7 @@ import-export's; what differs is underneath:
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -27,6 +28,9 @@ from import_export.results import RowResult
 
 from policyops import audit, importing
 from policyops.exporting import ExportLimitMixin
+
+# How long a preview may wait for its confirmation (the file stays in the temporary folder).
+PREVIEW_MAX_AGE = 24 * 3600
 
 # The audit action of each kind of row an import saved (policyops.timeline labels them).
 IMPORT_AUDIT_ACTIONS = {RowResult.IMPORT_TYPE_NEW: "import_add", RowResult.IMPORT_TYPE_UPDATE: "import_update",
@@ -88,6 +92,22 @@ class PipelineImportMixin(ie_admin.ImportMixin):
         return self.get_tmp_storage_class()(name=name, encoding=None, read_mode="rb",
                                             **self.get_tmp_storage_class_kwargs())
 
+    def _preview_salt(self, request) -> str:
+        return f"policyops.import:{self.opts.label}:{request.user.pk}"
+
+    def _signed_name(self, request, name: str) -> str:
+        """The stored file's name as the confirm form carries it: signed for this user and table.
+        import-export posts the bare name back, and its storage opens, imports and deletes any
+        file of the server's temporary folder named so (a crawl did it to a file of its own)."""
+        return signing.dumps(name, salt=self._preview_salt(request))
+
+    def _name_signed(self, request, signed: str) -> str | None:
+        """The stored file's name, if this user's preview of this table signed it in time."""
+        try:
+            return signing.loads(signed, salt=self._preview_salt(request), max_age=PREVIEW_MAX_AGE)
+        except signing.BadSignature:
+            return None
+
     # --- step 1: upload and preview (a dry run) ------------------------------------------------
 
     def import_action(self, request, **kwargs):
@@ -103,7 +123,7 @@ class PipelineImportMixin(ie_admin.ImportMixin):
             content = self._read_upload(upload)
             report = self.run_import(request, resource, content, filename=upload.name, dry_run=True)
             if report.ok:
-                upload.tmp_storage_name = self._store(content).name
+                upload.tmp_storage_name = self._signed_name(request, self._store(content).name)
                 context["result"] = report.result
                 context["confirm_form"] = self.create_confirm_form(request, import_form=form)
             else:
@@ -130,10 +150,12 @@ class PipelineImportMixin(ie_admin.ImportMixin):
             raise PermissionDenied
         confirm_form = self.create_confirm_form(request)
         import_url = f"admin:{self.opts.app_label}_{self.opts.model_name}_import"
-        if not confirm_form.is_valid():
+        name = self._name_signed(request, confirm_form.cleaned_data["import_file_name"]) if (
+            confirm_form.is_valid()) else None
+        if name is None:
             messages.error(request, _("This preview has expired; upload the file again."))
             return redirect(import_url)
-        storage = self._stored(confirm_form.cleaned_data["import_file_name"])
+        storage = self._stored(name)
         try:
             content = storage.read()
         except (OSError, ValueError, TypeError):

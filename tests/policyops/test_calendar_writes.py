@@ -69,6 +69,28 @@ def test_the_admin_import_moves_an_open_cases_deadline(client, supervisor, open_
     assert open_case.legal_due_on == D(2024, 10, 31)
 
 
+def test_a_confirmation_names_only_a_file_its_own_preview_stored(client, supervisor, tmp_path, monkeypatch):
+    # import-export opened, imported and deleted any file of the temporary folder it was named.
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    bystander = tmp_path / "not_an_upload.csv"
+    bystander.write_bytes(HOLIDAY_ON_THE_8TH)
+    client.force_login(supervisor)
+    response = client.post(reverse("admin:policyops_calendaroverride_process_import"),
+                           {"import_file_name": bystander.name, "original_file_name": "c.csv", "format": "0",
+                            "resource": "0"})
+    assert response.status_code == 302 and bystander.exists() and not CalendarOverride.objects.exists()
+
+
+def test_a_preview_is_confirmed_only_by_the_user_who_made_it(client, supervisor):
+    client.force_login(supervisor)
+    upload = SimpleUploadedFile("c.csv", HOLIDAY_ON_THE_8TH)
+    preview = client.post(reverse("admin:policyops_calendaroverride_import"),
+                          {"format": "0", "resource": "0", "import_file": upload})
+    client.force_login(make_user(Role.SUPERVISOR))
+    client.post(reverse("admin:policyops_calendaroverride_process_import"), preview.context["confirm_form"].initial)
+    assert not CalendarOverride.objects.exists()
+
+
 def test_the_admin_import_tells_the_deadline_holders_the_changed_dates(client, supervisor):
     seen = []
 
