@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from policyops import admin_beat, admin_users, calendar, indicators, resources, services  # noqa: F401  (re-register auth.User and PeriodicTask)
 from policyops.actions import BULK_ACTIONS
-from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, UniqueRowsInlineFormSet, audit_trail_html
 from policyops.admin_import import ImportExportMixin
 from policyops.admin_list import PrecomputedResultListMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
@@ -175,8 +175,14 @@ class OfficialCalendarYearAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_select_related = ("imported_by",)
 
 
+class IndicatorFormSet(UniqueRowsInlineFormSet):
+    # indicator_unique_name and indicator_unique_name_per_district: one target per name, district and year.
+    distinct_fields = ("name", "district", "target_year")
+
+
 class IndicatorInline(admin.TabularInline):
     model = Indicator
+    formset = IndicatorFormSet
     extra = 0
     fields = ("name", "unit", "baseline_year", "baseline_value", "target_year", "comparator", "target_value",
               "attribute")

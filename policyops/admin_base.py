@@ -7,7 +7,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Model, prefetch_related_objects
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -264,3 +265,51 @@ def audit_trail_html(obj, css_class: str = "audit-trail"):
     """The object's audit entries (time, actor, action, state change, reason) as a table with headers,
     in local time and with labels (policyops.timeline)."""
     return timeline_html(obj, css_class)
+
+
+class UniqueRowsInlineFormSet(BaseInlineFormSet):
+    """An inline whose rows must differ in ``distinct_fields`` (a unique constraint of its model
+    among the parent's rows; ``None`` counts as a value, as a partial constraint on "district is
+    null" counts city-wide rows), checked as Django saves them: one at a time, the shown rows in
+    order (deleted or changed), then the new ones. A row meeting another's values — a duplicate,
+    or values another row gives up only later in the same save — is that row's error, where the
+    database refused it with a 500: Django's own check skips partial constraints and fields
+    left out of the form, and compares the rows' new values only with each other."""
+
+    distinct_fields: tuple[str, ...] = ()  # not unique_fields: BaseInlineFormSet sets that to the key to its parent
+
+    def clean(self):
+        super().clean()
+        if not self.distinct_fields or any(self.errors):
+            return
+        parents_rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
+        held = {pk: tuple(values) for pk, *values in parents_rows.values_list("pk", *self.distinct_fields)
+                } if self.instance.pk else {}
+        planned = [(form, self._values(form)) for form in self._saved_forms()]
+        final = {**held, **{form.instance.pk or id(form): values for form, values in planned if values is not None}}
+        for form, values in planned:
+            key = form.instance.pk or id(form)
+            if values is None:  # deleted
+                held.pop(key, None)
+                continue
+            other = next((pk for pk, held_values in held.items() if pk != key and held_values == values), None)
+            if other is not None:
+                form.add_error(None, _("Another row has the same values.") if final.get(other) == values else _(
+                    "This row takes values another row gives up in the same save: save the two changes one at "
+                    "a time."))
+            held[key] = values
+
+    def _saved_forms(self):
+        for form in self.initial_forms:
+            if self.can_delete and self._should_delete_form(form) or form.has_changed():
+                yield form
+        yield from (form for form in self.extra_forms if form.has_changed() and not (
+            self.can_delete and self._should_delete_form(form)))
+
+    def _values(self, form) -> tuple | None:
+        """The row's values as it will be saved, or None for a row to delete."""
+        if self.can_delete and self._should_delete_form(form):
+            return None
+        values = (form.cleaned_data[name] if name in form.cleaned_data else getattr(form.instance, name)
+                  for name in self.distinct_fields)
+        return tuple(value.pk if isinstance(value, Model) else value for value in values)
