@@ -5,8 +5,10 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.test import RequestFactory
+from django.urls import reverse
 
 from policyops import admin_base
+from policyops.models import District
 from tests.factories import UserFactory
 
 
@@ -25,3 +27,17 @@ def test_the_limit_leaves_room_in_the_form_that_posts_the_ids_back():
     # The confirmation page posts each chosen id and the form's own fields (action, apply, its inputs).
     limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
     assert admin_base.ACTION_MAX_ROWS + 100 <= limit
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url, action", [("admin:policyops_district_changelist", "delete_selected"),
+                                         ("admin:approvals_approvalcase_changelist", "assign_handler"),
+                                         ("admin:halls_dutyshift_changelist", "publish_months")])
+@pytest.mark.parametrize("chosen", [["abc"], ["1", "9" * 30], ["1\x00"]])
+def test_an_action_on_keys_that_name_no_row_says_so(client, seeded, url, action, chosen):
+    # Django filtered the rows by the posted text as it came: a 500 in every action of every admin.
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    count = District.objects.count()
+    response = client.post(reverse(url), {"action": action, "index": "0", "_selected_action": chosen}, follow=True)
+    assert response.status_code == 200 and District.objects.count() == count
+    assert "无法识别所选的行，请重新选择。" in [str(m) for m in response.context["messages"]]
