@@ -19,7 +19,7 @@ view: the same list the admin and the pages show.
 """
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -101,6 +101,10 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         set_rollback()
         return Response(_django_validation_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        # Django's limits on a request's body (settings.DATA_UPLOAD_*), answered in JSON: Django's
+        # own 400 is an HTML page.
+        return Response({"detail": str(_("The request is too large."))}, status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
         response.data = _drf_validation_body(_translated_no_data(exc.detail))

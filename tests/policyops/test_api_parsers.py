@@ -61,3 +61,11 @@ def test_a_null_body_is_refused_in_chinese(seeded):
     client.force_login(make_user(Role.CLERK))
     response = client.post("/api/approvals/cases/", b"null", content_type="application/json")
     assert response.status_code == 400 and response.json()["detail"] == "未提交任何数据。"
+
+
+def test_a_body_past_djangos_limit_is_answered_in_json(seeded, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    client = APIClient()
+    client.force_login(make_user(Role.CLERK))
+    response = client.post("/api/approvals/cases/", {"applicant_name": "张" * 2_000}, format="json")
+    assert response.status_code == 400 and response.json() == {"detail": "请求内容过大。"}
