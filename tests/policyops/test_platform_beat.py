@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from policyops.models import AuditEntry
 from policyops.roles import Role
+from tests.admin_pages import posted_as_shown
 from tests.conftest import make_user
 
 CHANGELIST = "admin:django_celery_beat_periodictask_changelist"
@@ -118,3 +119,37 @@ def test_a_crontab_is_described_in_chinese_when_the_page_is(db):
         assert schedule.human_readable.startswith("在 08:00")
     with translation.override("en"):
         assert schedule.human_readable.startswith("At 08:00")
+
+
+def task_form_as_shown(client, task) -> tuple[str, dict]:
+    url = reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])
+    return url, posted_as_shown(client.get(url))
+
+
+@pytest.mark.parametrize("field, value", [("task", "x" * 10_000), ("task", "a\x00b"), ("regtask", "a\x00b"),
+                                          ("regtask", "no.such.task")])
+def test_a_task_name_the_form_cannot_take_is_the_forms_error(client, supervisor, sweep, field, value):
+    client.force_login(supervisor)
+    url, data = task_form_as_shown(client, sweep)
+    response = client.post(url, {**data, field: value})
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    sweep.refresh_from_db()
+    assert sweep.task == "policyops.tasks.sweep_policy_tasks"
+
+
+def test_headers_left_empty_are_saved_as_none(client, supervisor, sweep):
+    # Beat's model saved NULL into its NOT NULL column (a 500).
+    client.force_login(supervisor)
+    url, data = task_form_as_shown(client, sweep)
+    response = client.post(url, {**data, "headers": ""})
+    assert response.status_code == 302
+    sweep.refresh_from_db()
+    assert sweep.headers == "{}"
+
+
+def test_a_crontab_the_form_refuses_is_shown_again_without_its_words(client, supervisor, sweep):
+    client.force_login(supervisor)
+    response = client.post(reverse("admin:django_celery_beat_crontabschedule_add"), {
+        "minute": "-1", "hour": "7", "day_of_month": "*", "month_of_year": "*", "day_of_week": "*",
+        "timezone": "Asia/Shanghai", "periodictask_set-TOTAL_FORMS": "0", "periodictask_set-INITIAL_FORMS": "0"})
+    assert response.status_code == 200 and response.context["adminform"].form.errors["minute"]

@@ -7,6 +7,7 @@ from django.urls import reverse
 from approvals.admin.powers import PowerMaterialFormSet
 from approvals.models import DelegatedPower, PowerMaterial
 from policyops.models import Indicator
+from tests.admin_pages import posted_as_shown
 from tests.approvals.factories import DelegatedPowerFactory
 from tests.factories import DistrictFactory, IndicatorFactory, PolicyDocumentFactory
 
@@ -82,22 +83,3 @@ def test_a_duplicate_city_wide_indicator_added_on_the_documents_page_is_the_rows
     response = client.post(url, data)
     assert response.status_code == 200 and Indicator.objects.filter(document=document).count() == 2
     assert SAME in response.content.decode()
-
-
-def posted_as_shown(response) -> dict:
-    """The change page's form and inlines as a browser posts them untouched."""
-    data = {}
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        data |= {management.add_prefix(name): value for name, value in management.initial.items()}
-        forms.extend(inline.formset.forms)
-    for form in forms:
-        for name, field in form.fields.items():
-            value = form[name].value()
-            if value is None or value is False:
-                continue
-            data[form.add_prefix(name)] = [str(v) for v in value] if isinstance(value, list) else (
-                "on" if value is True else str(value))
-    return data
-
