@@ -5,6 +5,7 @@ import functools
 from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, prefetch_related_objects
@@ -111,6 +112,18 @@ class ActionRowLimitMixin:
         return super().response_action(request, queryset)
 
 
+class ReadableAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete select, shown again with only the posted values that can name a row:
+    Django filters the related rows by them as they come, and a refused form posted with text
+    that is no key (``abc``) raised ValueError while it was shown again (the admin crawl)."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        if getattr(remote, "field_name", None) not in (None, remote.model._meta.pk.name):
+            return super().optgroups(name, value, attr)
+        return super().optgroups(name, [v for v in value if key_of(remote.model, v) is not None], attr)
+
+
 class AuditedAdminMixin(ActionRowLimitMixin, ListCheckboxMixin):
     """Every add, change and delete made through the admin leaves an audit row, in the admin's
     transaction: ``admin_add``, ``admin_change`` (reason: the changed fields), ``admin_delete``.
@@ -123,6 +136,11 @@ class AuditedAdminMixin(ActionRowLimitMixin, ListCheckboxMixin):
     Every admin that can add, change or delete is one of these (a test walks the admin site):
     the accounts, roles, schedules and login lockouts too, not only the policy data.
     """
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ReadableAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def audit_reason(self, obj, message) -> str:
         """The reason of an ``admin_add``/``admin_change`` row; an admin may say more of ``obj``."""

@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from policyops import admin_base
 from policyops.models import District
-from tests.factories import UserFactory
+from tests.admin_pages import posted_as_shown
+from tests.factories import PersonFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -41,3 +42,14 @@ def test_an_action_on_keys_that_name_no_row_says_so(client, seeded, url, action,
     response = client.post(reverse(url), {"action": action, "index": "0", "_selected_action": chosen}, follow=True)
     assert response.status_code == 200 and District.objects.count() == count
     assert "无法识别所选的行，请重新选择。" in [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("posted", ["abc", "9" * 30, "a\x00b"])
+def test_a_refused_form_with_an_autocomplete_value_that_names_no_row_is_shown_again(client, seeded, posted):
+    # Django filtered the related rows by the posted text as it came while showing the form again: a 500.
+    person = PersonFactory()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:policyops_person_change", args=[person.pk])
+    response = client.post(url, {**posted_as_shown(client.get(url)), "department": posted})
+    assert response.status_code == 200 and response.context["adminform"].form.errors["department"]
