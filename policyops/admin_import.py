@@ -51,6 +51,7 @@ class PipelineImportMixin(ie_admin.ImportMixin):
     """django-import-export's ImportMixin, reading and importing through ``import_table``."""
 
     import_formats = [base_formats.CSV, base_formats.XLSX]
+    import_template_name = "admin/policyops/import.html"
     import_max_bytes = importing.MAX_BYTES
     import_max_rows = importing.MAX_ROWS
 
