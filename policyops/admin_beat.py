@@ -19,6 +19,7 @@ import json
 
 from celery.schedules import ParseException
 from cron_descriptor import ExpressionDescriptor, Options
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -209,6 +210,26 @@ def _reregister(model, admin_class) -> None:
 
 
 _reregister(PeriodicTask, PeriodicTaskAdmin)
+class CrontabScheduleForm(forms.ModelForm):
+    """django-celery-beat's crontab fields, their refusals said in Chinese: its validators pass on
+    celery's parser's English ("No enumeration for Minutes: '-1'") as the whole message."""
+
+    CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+
+    class Meta:
+        model = CrontabSchedule
+        fields = "__all__"
+
+    def _post_clean(self):
+        super()._post_clean()
+        for name in self.CRON_FIELDS:
+            if name in self._errors:
+                detail = "; ".join(self._errors[name])
+                self._errors[name] = self.error_class([_(
+                    "This field of the schedule cannot be read (%(detail)s). Write a number, a range such as "
+                    "1-5, a list such as 0,30, a step such as */15, or *.") % {"detail": detail}])
+
+
 @admin.display(description=gettext_lazy("Schedule"))
 def _crontab_in_words(model_admin, obj) -> str:
     """The crontab page's schedule in words. A schedule the form refused (a minute of -1) has none:
@@ -220,7 +241,8 @@ def _crontab_in_words(model_admin, obj) -> str:
 
 
 for _model, _base, _extra in ((ClockedSchedule, beat_admin.ClockedScheduleAdmin, {}),
-                              (CrontabSchedule, beat_admin.CrontabScheduleAdmin, {"human_readable": _crontab_in_words}),
+                              (CrontabSchedule, beat_admin.CrontabScheduleAdmin,
+                               {"human_readable": _crontab_in_words, "form": CrontabScheduleForm}),
                               (SolarSchedule, beat_admin.SolarScheduleAdmin, {}),
                               (IntervalSchedule, beat_admin.IntervalScheduleAdmin, {})):
     _reregister(_model, type(_base.__name__, (AuditedAdminMixin, _base),
