@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from policyops.errors import InvalidInput
+from policyops.forms import key_of
 
 # A page counts at most this many rows (Frappe caps exact counts at 1,000 for the same reason):
 # COUNT(*) over a million cases costs more than the page itself; past it, a search or filter helps.
@@ -209,10 +210,10 @@ class KeysetPagination(CappedLimitOffsetPagination):
             direction, position, pk = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode().split("|")
             field = self.model._meta.get_field(self.position_field)
             position = field.to_python(position) if position else None
-            pk = int(pk)
         except (ValueError, UnicodeDecodeError, binascii.Error, ValidationError):
             raise InvalidInput(CURSOR_INVALID, field=self.cursor_query_param) from None
-        if direction not in (self.AFTER, self.BEFORE) or not 0 < pk < 2**63:  # a bigint
+        pk = key_of(self.model, pk)
+        if direction not in (self.AFTER, self.BEFORE) or pk is None:
             raise InvalidInput(CURSOR_INVALID, field=self.cursor_query_param)
         return direction, position, pk
 
