@@ -74,6 +74,23 @@ class PeriodicTaskForm(beat_admin.PeriodicTaskForm):
             return self.cleaned_data
         return super().clean()
 
+    def _post_clean(self):
+        # Beat's model checks the schedule choice in validate_unique, in English without gettext.
+        super()._post_clean()
+        for name, errors in self._errors.items():
+            self._errors[name] = self.error_class([str(SCHEDULE_CHOICE_MESSAGES.get(e, e)) for e in errors])
+
+
+# django-celery-beat's PeriodicTask.validate_unique, word for word (models.py; no msgid to translate).
+SCHEDULE_CHOICE_MESSAGES = {
+    "One of clocked, interval, crontab, or solar must be set.": gettext_lazy(
+        "Choose a schedule: a crontab, an interval, a solar event or a clocked time."),
+    "Only one of clocked, interval, crontab, or solar must be set": gettext_lazy(
+        "Choose only one schedule: a crontab, an interval, a solar event or a clocked time."),
+    "clocked must be one off, one_off must set True": gettext_lazy(
+        "A clocked time runs once: tick \"one-off task\"."),
+}
+
 
 class PeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
     form = PeriodicTaskForm

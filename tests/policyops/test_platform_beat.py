@@ -154,3 +154,37 @@ def test_a_crontab_the_form_refuses_is_shown_again_without_its_words(client, sup
         "timezone": "Asia/Shanghai", "periodictask_set-TOTAL_FORMS": "0", "periodictask_set-INITIAL_FORMS": "0"})
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["minute"][0].startswith("无法识别此项（")
+
+
+def posted_task_errors(client, task, changes) -> list[str]:
+    url, data = task_form_as_shown(client, task)
+    response = client.post(url, {**data, **changes})
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    return [str(message) for messages in form.errors.values() for message in messages]
+
+
+def test_a_task_without_a_schedule_is_refused_in_chinese(client, supervisor, sweep):
+    client.force_login(supervisor)
+    errors = posted_task_errors(client, sweep, {"crontab": "", "interval": "", "solar": "", "clocked": ""})
+    assert errors == ["请选择一种计划：Crontab 计划、间隔计划、太阳事件计划或定时计划。"]
+
+
+def test_a_task_with_two_schedules_is_refused_in_chinese_on_each(client, supervisor, sweep):
+    from django_celery_beat.models import IntervalSchedule
+
+    every_hour = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
+    client.force_login(supervisor)
+    errors = posted_task_errors(client, sweep, {"crontab": sweep.crontab_id, "interval": every_hour.pk})
+    assert errors == ["只能选择一种计划（Crontab 计划、间隔计划、太阳事件计划或定时计划），其余请留空。"] * 2
+
+
+def test_a_clocked_task_that_is_not_one_off_is_refused_in_chinese(client, supervisor, sweep):
+    import datetime as dt
+
+    from django_celery_beat.models import ClockedSchedule
+
+    at_noon = ClockedSchedule.objects.create(clocked_time=dt.datetime(2026, 12, 7, 4, tzinfo=dt.UTC))
+    client.force_login(supervisor)
+    errors = posted_task_errors(client, sweep, {"crontab": "", "clocked": at_noon.pk, "one_off": ""})
+    assert errors == ["定时计划只运行一次：请勾选“一次任务”。"]
