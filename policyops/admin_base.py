@@ -1,16 +1,17 @@
 """What every PolicyOps ModelAdmin shares: history without reverts, the audit trail, actions
 within a row limit."""
 import functools
+import logging
 
 from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model, prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -21,6 +22,8 @@ from policyops.formatting import escaped
 from policyops.forms import key_of
 from policyops.pagination import capped_count
 from policyops.timeline import timeline_html
+
+logger = logging.getLogger(__name__)
 
 
 def tracks_history(model) -> bool:
@@ -146,6 +149,25 @@ class AuditedAdminMixin(ActionRowLimitMixin, ListCheckboxMixin):
         for formset, inline in super().get_formsets_with_inlines(request, obj):
             formset.absolute_max = min(formset.absolute_max, INLINE_MAX_ROWS)
             yield formset, inline
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            if request.method != "POST":
+                raise
+            # Another user saved a clashing row between this form's checks and its save (checks
+            # cannot see an uncommitted row): nothing of this save was kept (Django's atomic). The
+            # form is checked again, now against the committed row, and says which field clashes.
+            logger.info("admin save of %s met a concurrent row; checking the form again", self.opts.label)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            logger.warning("admin save of %s refused by the database twice", self.opts.label, exc_info=True)
+            self.message_user(request, _("Nothing was saved: the database refused the change, probably because "
+                                         "another user changed the same record just now. Check it and save "
+                                         "again."), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
