@@ -1,0 +1,57 @@
+"""tests/conftest.py: after a transaction=True test's flush, the seeds come back as they were first
+loaded — the same rows with the same keys — copied back on PostgreSQL (loaded again elsewhere)."""
+import os
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.db import connection
+
+from approvals.models import ApprovalCase, DelegatedPower
+from policyops.models import District, PolicyTask
+from tests import conftest
+
+pytestmark = [
+    pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+                       reason="the copy is PostgreSQL's COPY"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def seeded_state():
+    return {
+        "districts": list(District.objects.order_by("pk").values_list("pk", "name")),
+        "powers": list(DelegatedPower.objects.order_by("pk").values_list("pk", "number", "agency_id")),
+        "tasks": PolicyTask.objects.count(),
+        "roles": sorted((group.pk, group.name, sorted(group.permissions.values_list("pk", flat=True)))
+                        for group in Group.objects.all()),
+        "content_types": list(ContentType.objects.order_by("pk").values_list("pk", "app_label", "model")),
+    }
+
+
+def test_a_flush_is_undone_with_the_seeded_rows_and_their_keys():
+    before = seeded_state()
+    assert conftest._seeded_rows, "the seeds were copied when first loaded"
+    call_command("flush", interactive=False, verbosity=0)
+    assert not District.objects.exists()
+    conftest.ensure_seeds()
+    assert seeded_state() == before
+
+
+def test_the_content_types_cached_after_the_flush_are_forgotten():
+    # The flush's post_migrate caches the content types it makes again; should their keys differ
+    # from the copied rows' (they match while both are made in the same order), the cache is wrong.
+    call_command("flush", interactive=False, verbosity=0)
+    ContentType.objects._add_to_cache(connection.alias, ContentType(pk=10**6, app_label="approvals",
+                                                                    model="approvalcase"))
+    conftest.ensure_seeds()
+    permission = Permission.objects.get(codename="process_case")
+    assert ContentType.objects.get_for_model(ApprovalCase).pk == permission.content_type_id
+
+
+def test_rows_added_after_a_restore_take_new_keys():
+    call_command("flush", interactive=False, verbosity=0)  # it restarts every sequence at 1
+    conftest.ensure_seeds()
+    added = District.objects.create(name="测试区", position=99)
+    assert added.pk > max(District.objects.exclude(pk=added.pk).values_list("pk", flat=True))
