@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection
 
 from approvals.models import ApprovalCase, DelegatedPower
 from policyops.models import District, PolicyTask
@@ -30,28 +29,33 @@ def seeded_state():
     }
 
 
+def teardown_flush():
+    """The flush a transaction=True test's teardown runs: its sequences go on, so post_migrate makes the
+    content types and permissions again under new keys."""
+    call_command("flush", interactive=False, verbosity=0, reset_sequences=False)
+
+
 def test_a_flush_is_undone_with_the_seeded_rows_and_their_keys():
     before = seeded_state()
     assert conftest._seeded_rows, "the seeds were copied when first loaded"
-    call_command("flush", interactive=False, verbosity=0)
+    teardown_flush()
     assert not District.objects.exists()
     conftest.ensure_seeds()
     assert seeded_state() == before
 
 
-def test_the_content_types_cached_after_the_flush_are_forgotten():
-    # The flush's post_migrate caches the content types it makes again; should their keys differ
-    # from the copied rows' (they match while both are made in the same order), the cache is wrong.
-    call_command("flush", interactive=False, verbosity=0)
-    ContentType.objects._add_to_cache(connection.alias, ContentType(pk=10**6, app_label="approvals",
-                                                                    model="approvalcase"))
+def test_content_types_cached_between_the_flush_and_the_copy_are_forgotten():
+    # After the flush a content type read (and cached) has a key the copy then replaces.
+    teardown_flush()
+    stale = ContentType.objects.get_for_model(ApprovalCase)
     conftest.ensure_seeds()
-    permission = Permission.objects.get(codename="process_case")
-    assert ContentType.objects.get_for_model(ApprovalCase).pk == permission.content_type_id
+    fresh = ContentType.objects.get_for_model(ApprovalCase)
+    assert fresh.pk != stale.pk
+    assert fresh.pk == Permission.objects.get(codename="process_case").content_type_id
 
 
 def test_rows_added_after_a_restore_take_new_keys():
-    call_command("flush", interactive=False, verbosity=0)  # it restarts every sequence at 1
+    call_command("flush", interactive=False, verbosity=0)  # a reset_sequences test's: every sequence at 1
     conftest.ensure_seeds()
     added = District.objects.create(name="测试区", position=99)
     assert added.pk > max(District.objects.exclude(pk=added.pk).values_list("pk", flat=True))
