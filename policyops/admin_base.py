@@ -327,7 +327,19 @@ def audit_trail_html(obj, css_class: str = "audit-trail"):
     return timeline_html(obj, css_class)
 
 
-class UniqueRowsInlineFormSet(BaseInlineFormSet):
+class LabelledInlineFormSet(BaseInlineFormSet):
+    """An inline whose error for two rows with the same values names the columns as the page heads
+    them: Django names them by attribute (请修改name的重复数据)."""
+
+    def get_unique_error_message(self, unique_check):
+        return super().get_unique_error_message([self._label(name) for name in unique_check if name != self.fk.name])
+
+    def _label(self, name: str) -> str:
+        field = self.form.base_fields.get(name)
+        return str(field.label if field is not None and field.label else self.model._meta.get_field(name).verbose_name)
+
+
+class UniqueRowsInlineFormSet(LabelledInlineFormSet):
     """An inline whose rows must differ in ``distinct_fields`` (a unique constraint of its model
     among the parent's rows; ``None`` counts as a value, as a partial constraint on "district is
     null" counts city-wide rows), checked as Django saves them: one at a time, the shown rows in

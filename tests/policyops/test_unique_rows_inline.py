@@ -55,6 +55,12 @@ def test_a_new_row_with_a_saved_rows_name_is_refused(materials):
     assert not formset.is_valid() and formset.non_form_errors()
 
 
+def test_the_duplicate_rows_error_names_the_column_as_the_page_heads_it(materials):
+    power, first, second = materials
+    formset = checklist(power, [(first.pk, "申请书", False), (second.pk, "营业执照", False)], new=["营业执照"])
+    assert not formset.is_valid() and formset.non_form_errors() == ["请修改申请材料的重复数据"]
+
+
 def test_a_name_freed_by_a_row_deleted_or_renamed_before_it_may_be_taken(materials):
     power, first, second = materials
     formset = checklist(power, [(first.pk, "申请书", True), (second.pk, "营业执照", False)], new=["申请书"])

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from policyops import workflow
-from policyops.admin_base import HistoryAdmin, audit_trail_html
+from policyops.admin_base import HistoryAdmin, LabelledInlineFormSet, audit_trail_html
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin
 from policyops.errors import NotAllowed, PolicyOpsError
@@ -69,6 +69,7 @@ class PlanAdjustmentLineInline(admin.TabularInline):
     """The new plan per year: part of the request, so it follows the adjustment's own permissions."""
 
     model = PlanAdjustmentLine
+    formset = LabelledInlineFormSet
     extra = 0
     min_num = 1
     fields = ("year", "new_quantity")

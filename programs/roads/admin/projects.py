@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from import_export.formats import base_formats
 
 from policyops import importing
-from policyops.admin_base import HistoryAdmin, audit_trail_html
+from policyops.admin_base import HistoryAdmin, LabelledInlineFormSet, audit_trail_html
 from policyops.admin_import import ImportExportMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, workflow_bulk_action
@@ -52,6 +52,7 @@ class ProjectMilestoneInline(admin.TabularInline):
     """The four milestone rows are created with the project; dates and evidence come from the steps."""
 
     model = ProjectMilestone
+    formset = LabelledInlineFormSet
     extra = 0
     can_delete = False
     fields = ("step", "planned_end", "actual_start", "actual_end", "evidence_number", "evidence_file",
