@@ -15,10 +15,11 @@ from django.http import Http404, HttpResponseRedirect
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from policyops import audit
-from policyops.formatting import escaped
+from policyops.formatting import EMPTY, escaped
 from policyops.forms import key_of
 from policyops.pagination import capped_count
 from policyops.timeline import timeline_html
@@ -282,6 +283,14 @@ class ChoiceLabelContextHelper(HistoricalRecordContextHelper):
     (signed → filed), as every other page shows a state."""
 
     def prepare_delta_change_value(self, change, value):
+        if isinstance(value, DeletedObject):
+            # simple-history's stand-in for a related row it cannot read, also for a key that was
+            # empty: "Deleted 大厅值班局长 (pk=None)" in English.
+            if value.pk is None:
+                return EMPTY
+            return _("%(model)s no. %(key)s (deleted)") % {"model": value.model._meta.verbose_name, "key": value.pk}
+        if value is None:
+            return EMPTY
         labels = dict(self.model._meta.get_field(change.field).flatchoices)
         if labels and value in labels:
             return labels[value]

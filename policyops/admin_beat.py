@@ -95,6 +95,9 @@ SCHEDULE_CHOICE_MESSAGES = {
 class PeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
     form = PeriodicTaskForm
     list_filter = ("enabled", "one_off", ("task", TaskFilter), "start_time", "last_run_at")
+    # Beat's column is the model's property, headed "Scheduler" by its name: the same value, labelled.
+    list_display = tuple("schedule_in_use" if name == "scheduler" else name
+                         for name in beat_admin.PeriodicTaskAdmin.list_display)
     # django-celery-beat's form without its inline script, which the CSP refuses (see the template).
     change_form_template = "admin/policyops/change_periodictask_form.html"
 
@@ -120,6 +123,10 @@ class PeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
     @admin.action(description=beat_admin.PeriodicTaskAdmin.toggle_tasks.short_description, permissions=["change"])
     def toggle_tasks(self, request, queryset):
         self._switched(request, queryset, super().toggle_tasks)
+
+    @admin.display(description=gettext_lazy("Schedule"))
+    def schedule_in_use(self, obj):
+        return obj.scheduler
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -406,7 +406,10 @@ class SealUse(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.seal} {self.case} {self.action}"
+        # The step's label, as the log's column shows it (the page title and breadcrumb said "refuse").
+        from policyops.timeline import action_label  # the timeline reads the apps' models: not at import
+
+        return f"{self.seal} {self.case} {action_label(ApprovalCase, self.action)}"
 
     def save(self, *args, **kwargs):
         if not self.case_number:

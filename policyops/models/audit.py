@@ -4,6 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Case, Q, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -84,7 +85,11 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.object_repr} {self.action}"
+        # Local time and the action's label, as the trail's list shows them (the title said "load_seeds" in UTC).
+        from policyops.timeline import action_label  # the timeline reads the apps' models: not at import
+
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.object_repr} " \
+               f"{action_label(self.content_type.model_class() or AuditEntry, self.action)}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -171,3 +171,11 @@ def test_a_term_that_fixes_no_year_is_not_bounded_by_one():
 
     assert selectors.seal_uses_within_their_year(SealUse.objects.all(), "2019") is None
     assert selectors.seal_uses_within_their_year(SealUse.objects.all(), "PD-20") is None
+
+
+def test_a_use_is_named_by_its_steps_label(power, entrustment, clerk):
+    # Its page's title and breadcrumb said "PD-… refuse".
+    case = register_case(power, clerk=clerk)
+    use = SealUse.objects.create(seal=entrustment.seals.first(), case=case, action="refuse",
+                                 used_on=case.received_on, used_by=clerk)
+    assert str(use).endswith(f"{case.number} 不予受理") and "refuse" not in str(use)

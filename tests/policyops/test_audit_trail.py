@@ -347,3 +347,11 @@ def test_the_object_type_is_indexed_once_at_the_head_of_the_objects_index():
                    if c["index"] and not c["primary_key"]]
     assert ["content_type_id"] not in indexes
     assert ["content_type_id", "object_id", "at"] in indexes
+
+
+def test_an_entry_is_named_in_local_time_and_by_its_actions_label(db):
+    # Its page's title and breadcrumb said "… seeds/ load_seeds" at the UTC hour.
+    entry = audit.record(obj=District.objects.first(), action="load_seeds")
+    entry = AuditEntry.objects.get(pk=entry.pk)
+    local = timezone.localtime(entry.at)
+    assert str(entry) == f"{local:%Y-%m-%d %H:%M} {entry.object_repr} 载入种子数据"

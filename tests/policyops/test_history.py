@@ -86,3 +86,32 @@ def test_the_history_page_reads_states_as_labels_in_chinese(client):
     assert "<th scope=\"col\">变更</th>" in html
     # No reason given: a dash, not Python's None; and no inline style for the CSP to refuse.
     assert "None" not in html and 'style="' not in html.split('id="change-history"')[1]
+
+
+def delta_value(value, field="department"):
+    from simple_history.models import ModelChange
+
+    from policyops.admin_base import ChoiceLabelContextHelper
+    from policyops.models import Person
+
+    return str(ChoiceLabelContextHelper(Person, None).prepare_delta_change_value(ModelChange(field, None, None), value))
+
+
+def test_a_relation_that_was_empty_reads_as_a_dash_on_the_history_page():
+    from simple_history.models import DeletedObject
+
+    from policyops.models import Department
+
+    assert delta_value(DeletedObject(Department, None)) == "—"
+
+
+def test_a_related_row_since_deleted_reads_as_its_model_and_key_in_chinese():
+    from simple_history.models import DeletedObject
+
+    from policyops.models import Department
+
+    assert delta_value(DeletedObject(Department, 7)) == "部门（编号 7，已删除）"
+
+
+def test_an_empty_value_reads_as_a_dash_on_the_history_page():
+    assert delta_value(None, field="phone") == "—"

@@ -109,6 +109,13 @@ def test_the_task_field_has_no_english_label(client, supervisor, sweep):
     assert "Task Name" not in html
 
 
+def test_the_task_lists_schedule_column_is_headed_in_chinese(client, supervisor, sweep):
+    client.force_login(supervisor)
+    response = client.get(reverse(CHANGELIST))
+    headers = [str(header["text"]) for header in response.context["result_headers"]]
+    assert "Scheduler" not in headers and "执行计划" in headers
+
+
 def test_a_crontab_is_described_in_chinese_when_the_page_is(db):
     from django.utils import translation
     from django_celery_beat.models import CrontabSchedule
