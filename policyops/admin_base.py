@@ -1,10 +1,12 @@
 """What every PolicyOps ModelAdmin shares: history without reverts, the audit trail, actions
 within a row limit."""
 import functools
+import json
 import logging
 
 from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +15,7 @@ from django.db.models import Model, prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
@@ -32,21 +35,28 @@ def tracks_history(model) -> bool:
     return hasattr(model._meta, "simple_history_manager_attribute")
 
 
-def change_message_fields(message) -> str:
-    """The reason of an ``admin_change`` row: what the admin's change message names, in English
-    (Django builds it with translation off): the form's changed fields, then each inline's
-    added, changed (with fields) and deleted rows."""
+def change_message_text(message) -> str:
+    """The reason of an ``admin_add``/``admin_change`` row: the admin's change message as the admin's
+    own history says it, in the user's language like every other reason (修改 名称。). Django builds
+    the message with translation off (English field names) and translates it only when it shows a
+    LogEntry; an audit row keeps text, so it is translated as it is written."""
     if not isinstance(message, list):
         return str(message or "")
-    parts = []
-    for item in message:
-        for kind, detail in item.items():
-            fields = ", ".join(detail.get("fields", []))
-            if "name" in detail:
-                parts.append(f"{detail['name']} {detail.get('object', '')} {kind}" + (f": {fields}" if fields else ""))
-            elif fields:
-                parts.append(fields)
-    return "; ".join(parts)
+    labelled = [{kind: {**detail, "fields": [_field_label(name) for name in detail["fields"]]}
+                 if isinstance(detail, dict) and "fields" in detail else detail
+                 for kind, detail in item.items()} for item in message]
+    return LogEntry(change_message=json.dumps(labelled)).get_change_message()
+
+
+def _field_label(label: str) -> str:
+    """A field's label in the message, translated. Django wrote it as capfirst(verbose_name) in
+    English ("Groups"), and its own catalogue knows "groups": the label is looked up as written,
+    then with its first letter lowered."""
+    translated = _(label)
+    lowered = label[:1].lower() + label[1:]
+    if translated == label and lowered != label and _(lowered) != lowered:
+        return capfirst(_(lowered))
+    return translated
 
 
 class ListCheckboxMixin:
@@ -133,7 +143,8 @@ class ReadableAutocompleteSelect(AutocompleteSelect):
 
 class AuditedAdminMixin(ActionRowLimitMixin, ListCheckboxMixin):
     """Every add, change and delete made through the admin leaves an audit row, in the admin's
-    transaction: ``admin_add``, ``admin_change`` (reason: the changed fields), ``admin_delete``.
+    transaction: ``admin_add``, ``admin_change`` (reason: the change message, as the history says
+    it), ``admin_delete``.
 
     The rows are written where Django logs the admin's own history (log_addition, log_change,
     log_deletions), which every save path calls: the change form, list_editable and the
@@ -177,7 +188,7 @@ class AuditedAdminMixin(ActionRowLimitMixin, ListCheckboxMixin):
 
     def audit_reason(self, obj, message) -> str:
         """The reason of an ``admin_add``/``admin_change`` row; an admin may say more of ``obj``."""
-        return change_message_fields(message)
+        return change_message_text(message)
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)

@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from policyops import audit
-from policyops.admin_base import AuditedAdminMixin, audited, change_message_fields
+from policyops.admin_base import AuditedAdminMixin, audited, change_message_text
 from policyops.admin_list import PrecomputedResultListMixin
 
 User = get_user_model()
@@ -151,7 +151,8 @@ class PolicyOpsUserAdmin(AuditedAdminMixin, UserAdmin):
     actions = ["send_password_reset_links"]
 
     def audit_reason(self, obj, message) -> str:
-        return f"{change_message_fields(message)}; after: {account_privileges(obj)}"
+        return _("%(change)s After the change: %(privileges)s") % {
+            "change": change_message_text(message), "privileges": account_privileges(obj)}
 
     # Who may change what.
 
@@ -248,7 +249,8 @@ class PolicyOpsGroupAdmin(AuditedAdminMixin, GroupAdmin):
     """Roles (groups) as Django's admin keeps them, audited with the permissions a change leaves."""
 
     def audit_reason(self, obj, message) -> str:
-        return f"{change_message_fields(message)}; after: permissions={permission_names(obj.permissions)}"
+        return _("%(change)s After the change: %(privileges)s") % {
+            "change": change_message_text(message), "privileges": f"permissions={permission_names(obj.permissions)}"}
 
 
 class LoginLogListMixin(PrecomputedResultListMixin):

@@ -46,7 +46,7 @@ def test_making_a_clerk_a_supervisor_is_audited_with_the_roles_after_it(web, roo
     assert web.post(admin_url(User, "change", clerk.pk), data).status_code == 302
     row = entries_for(clerk).get(action="admin_change")
     assert row.actor == root
-    assert "Groups" in row.reason
+    assert row.reason.startswith("已修改组。修改后：") and "Groups" not in row.reason
     assert f"groups={'、'.join(sorted([group_for(Role.CLERK).name, group_for(Role.SUPERVISOR).name]))} " in row.reason
     assert "is_superuser=False" in row.reason
 
@@ -74,7 +74,7 @@ def test_a_roles_permissions_change_is_audited_with_the_permissions_after_it(web
     assert response.status_code == 302
     row = entries_for(role).get(action="admin_change")
     assert row.actor == root
-    assert row.reason.endswith("after: permissions=approvals.assign_case")
+    assert row.reason == "已修改权限。修改后：permissions=approvals.assign_case"
 
 
 def test_deleting_a_role_is_audited(web, root):
@@ -179,3 +179,17 @@ def test_the_trail_reads_an_imports_rows_in_chinese():
     with translation.override("zh-hans"):
         assert [action_label(District, code) for code in ("import_add", "import_update", "import_delete")] == [
             "导入新增", "导入更新", "导入删除"]
+
+
+def test_a_change_is_audited_in_the_users_language_with_the_fields_labels(web):
+    from approvals.models import DelegatedPower
+    from tests.admin_pages import posted_as_shown
+
+    power = DelegatedPower.objects.order_by("number").first()
+    url = admin_url(DelegatedPower, "change", power.pk)
+    data = posted_as_shown(web.get(url))
+    new_row = int(data["checklist-INITIAL_FORMS"])
+    data |= {"remark": "审计测试", f"checklist-{new_row}-name": "营业执照副本", f"checklist-{new_row}-order": "5"}
+    assert web.post(url, data).status_code == 302
+    reason = entries_for(power).get(action="admin_change").reason
+    assert reason == "已修改备注。 添加了 清单材料“营业执照副本”。"
