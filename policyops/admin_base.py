@@ -241,6 +241,7 @@ class HistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
 
     # simple-history's list of records with a dash for no reason and no inline style (see the template).
     object_history_list_template = "admin/policyops/object_history_list.html"
+    object_history_form_template = "admin/policyops/object_history_form.html"
     # The relations the records' labels (str of the object) name, read for the page at once;
     # None: the list's (list_select_related), for an admin whose list reads them otherwise.
     history_select_related = None

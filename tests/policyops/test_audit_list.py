@@ -86,3 +86,12 @@ def test_the_million_row_lists_count_no_facets_even_when_asked(web, url):
     assert response.status_code == 200
     assert len(asked) == len(plain)
     assert "_facets" not in web.get(url).content.decode()  # no "显示计数" link offered
+
+
+def test_the_object_type_filter_leaves_out_the_history_record_tables(web):
+    response = web.get(reverse("admin:policyops_auditentry_changelist"))
+    type_filter = next(spec for spec in response.context["cl"].filter_specs
+                       if getattr(spec, "field_path", None) == "content_type")
+    labels = [label for _key, label in type_filter.lookup_choices]
+    assert any("区（市）" in label for label in labels)
+    assert not any("historical" in label for label in labels)

@@ -115,3 +115,18 @@ def test_a_related_row_since_deleted_reads_as_its_model_and_key_in_chinese():
 
 def test_an_empty_value_reads_as_a_dash_on_the_history_page():
     assert delta_value(None, field="phone") == "—"
+
+
+@pytest.mark.django_db
+def test_a_records_page_names_the_app_and_the_list_as_every_admin_page_does(client):
+    from django.urls import reverse
+
+    from tests.conftest import make_user
+
+    district = DistrictFactory(name="丙区")
+    record = district.history.get()
+    client.force_login(make_user(is_superuser=True))
+    html = client.get(reverse("admin:policyops_district_simple_history", args=[district.pk, record.history_id]))
+    breadcrumbs = " ".join(html.content.decode().split('class="breadcrumbs"')[1].split("</div>")[0].split())
+    assert ">政策落实</a>" in breadcrumbs and ">区（市）</a>" in breadcrumbs
+    assert "Policyops" not in breadcrumbs and "historical" not in breadcrumbs.lower()
