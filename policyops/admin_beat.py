@@ -128,6 +128,11 @@ class PeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
     def schedule_in_use(self, obj):
         return obj.scheduler
 
+    # Beat's read-only field, labelled by its method's name ("Crontab translation").
+    @admin.display(description=gettext_lazy("Crontab in words"))
+    def crontab_translation(self, obj):
+        return obj.crontab.human_readable if obj.crontab_id else "—"
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if "task" in form.base_fields:

@@ -116,6 +116,12 @@ def test_the_task_lists_schedule_column_is_headed_in_chinese(client, supervisor,
     assert "Scheduler" not in headers and "执行计划" in headers
 
 
+def test_the_task_pages_crontab_in_words_is_labelled_in_chinese(client, supervisor, sweep):
+    client.force_login(supervisor)
+    html = client.get(reverse("admin:django_celery_beat_periodictask_change", args=[sweep.pk])).content.decode()
+    assert "Crontab translation" not in html and "Crontab 计划说明" in html
+
+
 def test_a_crontab_is_described_in_chinese_when_the_page_is(db):
     from django.utils import translation
     from django_celery_beat.models import CrontabSchedule

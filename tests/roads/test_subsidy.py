@@ -147,3 +147,10 @@ def test_every_quoted_column_fills_one_keyword_of_the_quote():
     assert sorted(QUOTE_ARGUMENTS.values()) == sorted(keywords)
     assert QUOTED_FIELDS == tuple(QUOTE_ARGUMENTS)
 
+
+
+def test_a_rate_is_named_by_its_labels_not_its_codes(seeded):
+    from programs.roads.models import SubsidyRate
+
+    rate = SubsidyRate.objects.filter(district_group="other").first()
+    assert "other" not in str(rate) and "其他区（市）" in str(rate)

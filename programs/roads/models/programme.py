@@ -100,7 +100,9 @@ class SubsidyRate(models.Model):
                                                name="subsidyrate_unique_cell")]
 
     def __str__(self):
-        return f"{self.work_type} {'≥6m' if self.wide else '<6m'} {self.district_group}: {self.rate_wan_per_km}"
+        # The group's label: its code "other" showed in the rate's page title and breadcrumb.
+        return (f"{self.get_work_type_display()} {'≥6m' if self.wide else '<6m'} {self.get_district_group_display()}: "
+                f"{self.rate_wan_per_km}")
 
 
 class SubsidyParameter(models.Model):
