@@ -253,6 +253,9 @@ class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnl
     the whole log on every load), counted up to 1,000, never counted whole."""
 
     list_display = ("used_on", "seal", "case", "action_label", "used_by")
+    # The page of one use: the step by its label, as the list shows it (its code, "forward", showed).
+    fields = ("seal", "case", "action_label", "used_on", "used_by")
+    readonly_fields = ("action_label",)
     list_filter = (SealUseActionFilter, "seal", ("used_on", admin.DateFieldListFilter))
     search_fields = ("case__number", "seal__name")
     search_help_text = gettext_lazy("Case number (or a part of it), or the seal's text.")

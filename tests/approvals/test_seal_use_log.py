@@ -179,3 +179,14 @@ def test_a_use_is_named_by_its_steps_label(power, entrustment, clerk):
     use = SealUse.objects.create(seal=entrustment.seals.first(), case=case, action="refuse",
                                  used_on=case.received_on, used_by=clerk)
     assert str(use).endswith(f"{case.number} 不予受理") and "refuse" not in str(use)
+
+
+def test_a_uses_page_shows_its_step_by_label(client, supervisor, power, entrustment, clerk):
+    case = register_case(power, clerk=clerk)
+    use = SealUse.objects.create(seal=entrustment.seals.first(), case=case, action="forward",
+                                 used_on=case.received_on, used_by=clerk)
+    client.force_login(supervisor)
+    response = client.get(reverse("admin:approvals_sealuse_change", args=[use.pk]))
+    fields = {field.field["name"]: field.contents() for fieldset in response.context["adminform"]
+              for line in fieldset for field in line}
+    assert fields["action_label"] == "报送决定机关" and "forward" not in response.content.decode()
