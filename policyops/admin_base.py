@@ -37,7 +37,7 @@ def tracks_history(model) -> bool:
 
 def change_message_text(message) -> str:
     """The reason of an ``admin_add``/``admin_change`` row: the admin's change message as the admin's
-    own history says it, in the user's language like every other reason (修改 名称。). Django builds
+    own history says it, in the user's language like every other reason (已修改备注。). Django builds
     the message with translation off (English field names) and translates it only when it shows a
     LogEntry; an audit row keeps text, so it is translated as it is written."""
     if not isinstance(message, list):

@@ -22,7 +22,7 @@ def seeds_present() -> bool:
 
 
 # PostgreSQL: every table's rows as COPY wrote them right after the seeds were first loaded.
-# A flush is undone by copying them back (0.3 s) instead of loading the seeds again (~3 s, each
+# A flush is undone by copying them back (~0.4 s) instead of loading the seeds again (~3 s, each
 # of the browser journeys and the other transaction=True tests paying it).
 _seeded_rows: dict[str, bytes] = {}
 

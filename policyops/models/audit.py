@@ -88,8 +88,8 @@ class AuditEntry(models.Model):
         # Local time and the action's label, as the trail's list shows them (the title said "load_seeds" in UTC).
         from policyops.timeline import action_label  # the timeline reads the apps' models: not at import
 
-        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.object_repr} " \
-               f"{action_label(self.content_type.model_class() or AuditEntry, self.action)}"
+        label = action_label(self.content_type.model_class() or AuditEntry, self.action)
+        return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.object_repr} {label}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
