@@ -110,9 +110,10 @@ def _flushes_the_database(item) -> bool:
 def pytest_runtest_teardown(item, nextitem):
     flushes = _db_blocker is not None and _flushes_the_database(item)
     # The copy puts back what the flush's post_migrate would make again (content types,
-    # permissions, role groups, ~0.6 s), only to be emptied first: the flush is spared it.
+    # permissions, role groups, ~0.6 s), only to be emptied first: the flush is spared it. Not
+    # after the last test, which nothing restores (a database kept by --reuse-db needs them).
     with (mock.patch("django.core.management.commands.flush.emit_post_migrate_signal")
-          if flushes and _seeded_rows else contextlib.nullcontext()):
+          if flushes and _seeded_rows and nextitem is not None else contextlib.nullcontext()):
         result = yield
     # After the last test the database is already being destroyed: nothing to restore.
     if flushes and nextitem is not None:
