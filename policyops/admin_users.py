@@ -56,6 +56,12 @@ def permission_names(permissions) -> str:
     return ", ".join(sorted(f"{app}.{codename}" for app, codename in names)) or "—"
 
 
+def changed_leaving(message, privileges: str) -> str:
+    """An account's or a role's audit reason: the change, then what it may do after it."""
+    return _("%(change)s After the change: %(privileges)s") % {"change": change_message_text(message),
+                                                                "privileges": privileges}
+
+
 def account_privileges(account) -> str:
     """What an account may do, as the audit row of its change records it."""
     groups = "、".join(sorted(account.groups.values_list("name", flat=True))) or "—"
@@ -151,8 +157,7 @@ class PolicyOpsUserAdmin(AuditedAdminMixin, UserAdmin):
     actions = ["send_password_reset_links"]
 
     def audit_reason(self, obj, message) -> str:
-        return _("%(change)s After the change: %(privileges)s") % {
-            "change": change_message_text(message), "privileges": account_privileges(obj)}
+        return changed_leaving(message, account_privileges(obj))
 
     # Who may change what.
 
@@ -249,8 +254,7 @@ class PolicyOpsGroupAdmin(AuditedAdminMixin, GroupAdmin):
     """Roles (groups) as Django's admin keeps them, audited with the permissions a change leaves."""
 
     def audit_reason(self, obj, message) -> str:
-        return _("%(change)s After the change: %(privileges)s") % {
-            "change": change_message_text(message), "privileges": f"permissions={permission_names(obj.permissions)}"}
+        return changed_leaving(message, f"permissions={permission_names(obj.permissions)}")
 
 
 class LoginLogListMixin(PrecomputedResultListMixin):
