@@ -299,7 +299,7 @@ class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnl
 
     @admin.display(description=gettext_lazy("action"), ordering="action")
     def action_label(self, obj):
-        return timeline.action_label(ApprovalCase, obj.action)  # the case step that used the seal
+        return obj.step_label()
 
 
 @admin.register(AuthorityHead)

@@ -406,10 +406,14 @@ class SealUse(models.Model):
         ]
 
     def __str__(self):
-        # The step's label, as the log's column shows it (the page title and breadcrumb said "refuse").
+        # The step's label (the page title and breadcrumb said "refuse").
+        return f"{self.seal} {self.case} {self.step_label()}"
+
+    def step_label(self) -> str:
+        """The case step that used the seal, by its label, as the log shows it."""
         from policyops.timeline import action_label  # the timeline reads the apps' models: not at import
 
-        return f"{self.seal} {self.case} {action_label(ApprovalCase, self.action)}"
+        return action_label(ApprovalCase, self.action)
 
     def save(self, *args, **kwargs):
         if not self.case_number:
