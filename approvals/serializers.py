@@ -21,6 +21,7 @@ from approvals.models import (
     DelegatedPower,
 )
 from approvals.selectors import DueState, case_clock_summary
+from policyops.api import ChoiceField, ModelSerializer
 from policyops.masking import mask_phone
 from policyops.models import Person
 from policyops.scoping import with_city_level
@@ -33,10 +34,10 @@ DUE_STATES = [DueState.OVERDUE, DueState.SOON, DueState.ON_TIME, DueState.STOPPE
 # --- delegated powers -----------------------------------------------------------------------
 
 
-class DelegatedPowerSerializer(serializers.ModelSerializer):
+class DelegatedPowerSerializer(ModelSerializer):
     agency = serializers.CharField(source="agency.name", read_only=True)
     is_preliminary_review = serializers.BooleanField(read_only=True)
-    scope_rule = serializers.ChoiceField(choices=SCOPE_RULES, read_only=True)
+    scope_rule = ChoiceField(choices=SCOPE_RULES, read_only=True)
 
     class Meta:
         model = DelegatedPower
@@ -60,19 +61,19 @@ class ClockSerializer(serializers.Serializer):
     due_on = serializers.DateField(allow_null=True)
     days_paused = serializers.IntegerField()
     days_left = serializers.IntegerField(allow_null=True)
-    due_state = serializers.ChoiceField(choices=DUE_STATES)
+    due_state = ChoiceField(choices=DUE_STATES)
     provisional = serializers.BooleanField(
         help_text=_("The due date lies in a year whose official holiday calendar is not known yet."))
 
 
-class CaseMaterialSerializer(serializers.ModelSerializer):
+class CaseMaterialSerializer(ModelSerializer):
     class Meta:
         model = CaseMaterial
         fields = ["name", "provided", "note"]
         read_only_fields = fields
 
 
-class CaseSuspensionSerializer(serializers.ModelSerializer):
+class CaseSuspensionSerializer(ModelSerializer):
     ground_display = serializers.CharField(source="get_ground_display", read_only=True)
 
     class Meta:
@@ -81,14 +82,14 @@ class CaseSuspensionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseNoticeSerializer(serializers.ModelSerializer):
+class CaseNoticeSerializer(ModelSerializer):
     class Meta:
         model = CaseNotice
         fields = ["kind", "number", "issued_on"]
         read_only_fields = fields
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ModelSerializer):
     """A case as the list shows it. Needs ``today`` in the context (the clock's date)."""
 
     state_display = serializers.CharField(source="get_state_display", read_only=True)
@@ -135,9 +136,9 @@ class CaseDetailSerializer(CaseSerializer):
     superior_decision = serializers.CharField(read_only=True,
                                               help_text="approved / denied (empty until recorded).")
     # Empty when the fact does not apply: the schema must allow "" beside the choices (issue 13 #7).
-    school_type = serializers.ChoiceField(choices=rules.SchoolType.CHOICES, allow_blank=True, read_only=True,
+    school_type = ChoiceField(choices=rules.SchoolType.CHOICES, allow_blank=True, read_only=True,
                                           label=ApprovalCase._meta.get_field("school_type").verbose_name)
-    hospital_grade = serializers.ChoiceField(choices=rules.HospitalGrade.CHOICES, allow_blank=True, read_only=True,
+    hospital_grade = ChoiceField(choices=rules.HospitalGrade.CHOICES, allow_blank=True, read_only=True,
                                              label=ApprovalCase._meta.get_field("hospital_grade").verbose_name)
     allowed_transitions = serializers.SerializerMethodField()
 
@@ -157,9 +158,9 @@ class CaseDetailSerializer(CaseSerializer):
 
 
 class CaseListQuerySerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=ApprovalCase.State.choices, required=False,
+    state = ChoiceField(choices=ApprovalCase.State.choices, required=False,
                                     help_text="Only cases in this state.")
-    due = serializers.ChoiceField(choices=[(DueState.OVERDUE, _("overdue")), (DueState.SOON, _("due soon"))],
+    due = ChoiceField(choices=[(DueState.OVERDUE, _("overdue")), (DueState.SOON, _("due soon"))],
                                   required=False,
                                   help_text="overdue: open cases past their deadline; soon: at most 3 working days "
                                             "left.")
@@ -170,7 +171,7 @@ class MaterialInputSerializer(serializers.Serializer):
     provided = serializers.BooleanField(default=False)
 
 
-class CaseRegisterSerializer(serializers.ModelSerializer):
+class CaseRegisterSerializer(ModelSerializer):
     """The application as received at the hall; validated here for shape only."""
 
     power = serializers.SlugRelatedField(slug_field="number", queryset=DelegatedPower.objects.all(),
@@ -180,9 +181,9 @@ class CaseRegisterSerializer(serializers.ModelSerializer):
                                         help_text="Defaults to today (when left out or null); never in the future.")
     applicant_phone = serializers.CharField(max_length=20, write_only=True)
     materials = MaterialInputSerializer(many=True)
-    school_type = serializers.ChoiceField(choices=rules.SchoolType.CHOICES, required=False, allow_blank=True,
+    school_type = ChoiceField(choices=rules.SchoolType.CHOICES, required=False, allow_blank=True,
                                           default="", initial="")
-    hospital_grade = serializers.ChoiceField(choices=rules.HospitalGrade.CHOICES, required=False,
+    hospital_grade = ChoiceField(choices=rules.HospitalGrade.CHOICES, required=False,
                                              allow_blank=True, default="", initial="")
     inside_pingdu = serializers.BooleanField(default=True, initial=True)
     cross_regional = serializers.BooleanField(default=False, help_text="The project crosses Pingdu's border "
@@ -218,7 +219,7 @@ class RefuseInputSerializer(serializers.Serializer):
 
 
 class PauseInputSerializer(serializers.Serializer):
-    ground = serializers.ChoiceField(choices=rules.PauseGround.CHOICES)
+    ground = ChoiceField(choices=rules.PauseGround.CHOICES)
     expected_days = serializers.IntegerField(min_value=1, max_value=32767)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
@@ -236,7 +237,7 @@ class LicenceInputSerializer(serializers.Serializer):
 
 
 class SuperiorDecisionInputSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=ApprovalCase.SuperiorDecision.choices)
+    decision = ChoiceField(choices=ApprovalCase.SuperiorDecision.choices)
     document = serializers.CharField(max_length=100)
 
 

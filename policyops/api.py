@@ -123,6 +123,27 @@ def _translated_no_data(detail):
     return detail
 
 
+# --- fields every serializer uses -----------------------------------------------------------
+
+
+class ChoiceField(serializers.ChoiceField):
+    """DRF's choice field, refusing a list or an object in words: DRF's own message quotes the
+    input as Python prints it (“['x']” 不是合法选项)."""
+
+    default_error_messages = {"not_a_choice": _("Expected one of the choices, not a list or an object.")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, (list, dict)):
+            self.fail("not_a_choice")
+        return super().to_internal_value(data)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's model serializer with ``ChoiceField`` above for a model field's choices."""
+
+    serializer_choice_field = ChoiceField
+
+
 class PolicyOpsAPIMixin:
     """Mix into every API view (before the DRF view class) to use ``exception_handler``."""
 

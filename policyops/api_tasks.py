@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from policyops import selectors
 from policyops.actions import POLICY_TASK_ACTIONS
-from policyops.api import PolicyOpsAPIMixin, WorkflowViewSetMixin, workflow_endpoints, workflow_errors
+from policyops.api import ChoiceField, PolicyOpsAPIMixin, WorkflowViewSetMixin, workflow_endpoints, workflow_errors
 from policyops.models import PolicyTask
 
 TASK_ERRORS = workflow_errors("task")
@@ -33,7 +33,7 @@ class PolicyTaskSerializer(serializers.Serializer):
     lead_unit = serializers.CharField(source="lead_unit.name", read_only=True)
     cooperating_units = serializers.SerializerMethodField()
     deadline = serializers.DateField(read_only=True, allow_null=True)
-    state = serializers.ChoiceField(choices=PolicyTask.State.choices, read_only=True)
+    state = ChoiceField(choices=PolicyTask.State.choices, read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     overdue = serializers.SerializerMethodField()
     source = serializers.CharField(read_only=True, help_text="The source line, e.g. 002:561.")
@@ -65,7 +65,7 @@ class PolicyTaskDetailSerializer(PolicyTaskSerializer):
 
 
 class PolicyTaskListQuerySerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=PolicyTask.State.choices, required=False,
+    state = ChoiceField(choices=PolicyTask.State.choices, required=False,
                                     help_text="Only tasks in this state.")
 
 

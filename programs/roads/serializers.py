@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from policyops import workflow
+from policyops.api import ChoiceField, ModelSerializer
 from policyops.models import District
 from programs.roads import rules
 from programs.roads.models import RoadProject, Step
@@ -31,7 +32,7 @@ class SubsidyQuoteInputSerializer(serializers.Serializer):
     """One project's facts (or, for 客运站点, its bus facilities)."""
 
     district = serializers.CharField(max_length=50, help_text="District name, e.g. 平度市.")
-    work_type = serializers.ChoiceField(choices=WorkType.CHOICES, help_text="Work type, by its Chinese name.")
+    work_type = ChoiceField(choices=WorkType.CHOICES, help_text="Work type, by its Chinese name.")
     length_km = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal(0), required=False,
                                          help_text="Length in km (not needed for 危桥改造 and 客运站点).")
     width_m = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal(0), required=False,
@@ -75,9 +76,9 @@ class SubsidyQuoteSerializer(serializers.Serializer):
 
 class ProjectFilterSerializer(serializers.Serializer):
     district = serializers.CharField(required=False, allow_blank=True, help_text="District name.")
-    work_type = serializers.ChoiceField(choices=WorkType.CHOICES, required=False, allow_blank=True)
+    work_type = ChoiceField(choices=WorkType.CHOICES, required=False, allow_blank=True)
     # The API keeps the name "status" for the project's state (source: RoadProject.state).
-    status = serializers.ChoiceField(source="state", choices=RoadProject.State.choices, required=False,
+    status = ChoiceField(source="state", choices=RoadProject.State.choices, required=False,
                                      allow_blank=True)
 
     def validate_district(self, value):
@@ -94,7 +95,7 @@ class ProjectFilterSerializer(serializers.Serializer):
 
 
 class RoadMilestoneSerializer(serializers.Serializer):
-    step = serializers.ChoiceField(choices=Step.CHOICES)
+    step = ChoiceField(choices=Step.CHOICES)
     planned_end = serializers.DateField(allow_null=True)
     actual_start = serializers.DateField(allow_null=True)
     actual_end = serializers.DateField(allow_null=True)
@@ -106,7 +107,7 @@ class RoadMilestoneSerializer(serializers.Serializer):
         return milestone.is_overdue(self.context["today"])
 
 
-class RoadProjectSerializer(serializers.ModelSerializer):
+class RoadProjectSerializer(ModelSerializer):
     """A project with its milestones and its city-subsidy quote."""
 
     district = serializers.CharField(source="district.name", read_only=True)
