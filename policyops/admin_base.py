@@ -5,9 +5,9 @@ import json
 import logging
 
 from django.contrib import messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, AdminForm
 from django.contrib.admin.models import LogEntry
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -288,6 +288,17 @@ class HistoryAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
         if not belongs:
             raise Http404
         return super().history_form_view(request, str(obj.pk), version_id, extra_context)
+
+    def render_history_view(self, request, template, context, **kwargs):
+        if "adminform" in context:  # a record's page (history_form_view), not the list of records
+            context["adminform"] = _every_field_read_only(context["adminform"], self)
+        return super().render_history_view(request, template, context, **kwargs)
+
+
+def _every_field_read_only(shown: AdminForm, model_admin) -> AdminForm:
+    """A historical record's form as text: no inputs, so none of the related rows' edit, add and
+    delete links either (reverts are refused: nothing there can be saved)."""
+    return AdminForm(shown.form, shown.fieldsets, {}, flatten_fieldsets(shown.fieldsets), model_admin=model_admin)
 
 
 class ChoiceLabelContextHelper(HistoricalRecordContextHelper):

@@ -130,3 +130,21 @@ def test_a_records_page_names_the_app_and_the_list_as_every_admin_page_does(clie
     breadcrumbs = " ".join(html.content.decode().split('class="breadcrumbs"')[1].split("</div>")[0].split())
     assert ">政策落实</a>" in breadcrumbs and ">区（市）</a>" in breadcrumbs
     assert "Policyops" not in breadcrumbs and "historical" not in breadcrumbs.lower()
+
+
+@pytest.mark.django_db
+def test_a_records_page_shows_its_values_as_text_without_inputs_or_related_links(client):
+    from django.urls import reverse
+
+    from programs.halls.models import Director
+    from tests.conftest import make_user
+    from tests.halls.factories import DirectorFactory
+
+    director = DirectorFactory()
+    record = Director.history.filter(id=director.pk).get()
+    client.force_login(make_user(is_superuser=True))
+    page = client.get(reverse("admin:halls_director_simple_history", args=[director.pk, record.history_id]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "related-widget-wrapper-link" not in html and "<select" not in html and 'type="text"' not in html
+    assert director.person.name in html
