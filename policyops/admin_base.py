@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model, prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -141,6 +141,16 @@ class ReadableAutocompleteSelect(AutocompleteSelect):
         return super().optgroups(name, [v for v in value if key_of(remote.model, v) is not None], attr)
 
 
+class SaveRefusedForm:
+    """Mixed into an admin's form shown again after the database refused its save twice
+    (``AuditedAdminMixin.changeform_view``): invalid, so nothing is saved, and it says why."""
+
+    def clean(self):
+        super().clean()
+        raise ValidationError(_("Nothing was saved: the database refused the change, probably because another "
+                                "user changed the same record just now. Check it and save again."))
+
+
 class AuditedAdminMixin(ActionRowLimitMixin, ListCheckboxMixin):
     """Every add, change and delete made through the admin leaves an audit row, in the admin's
     transaction: ``admin_add``, ``admin_change`` (reason: the change message, as the history says
@@ -176,10 +186,15 @@ class AuditedAdminMixin(ActionRowLimitMixin, ListCheckboxMixin):
             return super().changeform_view(request, object_id, form_url, extra_context)
         except IntegrityError:
             logger.warning("admin save of %s refused by the database twice", self.opts.label, exc_info=True)
-            self.message_user(request, _("Nothing was saved: the database refused the change, probably because "
-                                         "another user changed the same record just now. Check it and save "
-                                         "again."), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+        # Refused twice: the form again, as typed, with the refusal as its error (get_form); not saved.
+        request._policyops_save_refused = True
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if getattr(request, "_policyops_save_refused", False):
+            return type(form.__name__, (SaveRefusedForm, form), {})
+        return form
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
