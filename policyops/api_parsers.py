@@ -10,6 +10,8 @@ valid JSON to Python's reader:
 
 DRF's messages ("JSON parse error - Expecting value: line 1 column 6 (char 5)") were Python's,
 in English; these say where, in the user's language.
+
+Text values come out without the invisible characters a paste brings (``policyops.plain_text``).
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
+
+from policyops.plain_text import plain_data
 
 
 def _finite_float(text: str) -> float:
@@ -68,4 +72,4 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(_("The request body is not valid JSON.")) from None
         if _holds_lone_surrogate(data):
             raise ParseError(_("The request body holds a character that is not text (a lone surrogate)."))
-        return data
+        return plain_data(data)

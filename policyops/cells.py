@@ -22,6 +22,8 @@ import re
 
 from django.utils.functional import Promise
 
+from policyops.plain_text import plain_text
+
 # OWASP CSV injection guidance: the characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
@@ -46,7 +48,8 @@ def safe_cell(value):
 
 
 def imported_text(text: str) -> str:
-    """A text cell read from a file, with the apostrophe ``safe_text`` added taken off again."""
+    """A text cell read from a file, with the apostrophe ``safe_text`` added taken off again and
+    without the invisible characters a paste brings (``policyops.plain_text``)."""
     if text.startswith(ESCAPE) and text[1:].startswith(FORMULA_PREFIXES):
-        return text[1:]
-    return text
+        text = text[1:]
+    return plain_text(text)

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "policyops.middleware.NullCharacterMiddleware",  # after LocaleMiddleware: its 400 page in the language
     "django.middleware.csrf.CsrfViewMiddleware",
+    "policyops.middleware.PlainTextMiddleware",  # after CSRF: the post is read already
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "policyops.middleware.ResolvedUserMiddleware",  # the user once, not through a lazy proxy
     "django.contrib.messages.middleware.MessageMiddleware",
