@@ -175,6 +175,9 @@ LOGIN_REDIRECT_URL = "/"
 # Without the production switch, whitenoise serves static files straight from the apps:
 # `make run` needs no collectstatic now that DEBUG is off. Production serves collectstatic's copy.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files served at the site's root: favicon.ico, which every browser asks for (it was a 404 and a
+# "Not Found" warning in the log on each first visit).
+WHITENOISE_ROOT = BASE_DIR / "policyops" / "root"
 if not PRODUCTION:
     # …so collectstatic's folder is missing on a fresh checkout, which whitenoise warns about
     # once per handler (dozens of times in a benchmark run). In production the warning stands.

@@ -43,3 +43,10 @@ def test_a_missing_collectstatic_folder_is_not_warned_about_outside_production(t
     done = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", code], env=env, capture_output=True,
                           text=True, cwd=settings.BASE_DIR)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_favicon_every_browser_asks_for_is_served_at_the_root(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    assert b"".join(response.streaming_content).startswith(b"\x00\x00\x01\x00")  # an ICO file's header
