@@ -107,19 +107,43 @@ def exception_handler(exc, context):
         return Response({"detail": str(_("The request is too large."))}, status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
-        response.data = _drf_validation_body(_translated_no_data(exc.detail))
+        response.data = _drf_validation_body(_in_words(exc.detail))
     return response
 
 
-def _translated_no_data(detail):
-    """DRF's one message written untranslated (rest_framework/serializers.py: a body of ``null``
-    or an item of a list that is ``null``), in the user's language."""
+# DRF's messages that name the wrong input's Python type (“str”, list, NoneType), said in words
+# by their codes. A nested serializer's refusal of a non-object shares the code "invalid" with
+# many fields' messages: it is known by its text (_NOT_AN_OBJECT_TEXTS).
+WRONG_TYPE_MESSAGES = {
+    "not_a_list": _("Expected a list."),
+    "not_a_dict": _("Expected an object."),
+    "incorrect_type": _("Expected a key: a whole number."),
+}
+_JSON_TYPES = ("str", "int", "float", "bool", "list", "dict", "NoneType")
+
+
+def _not_an_object_texts() -> set[str]:
+    template = serializers.Serializer.default_error_messages["invalid"]
+    return {str(template).format(datatype=name) for name in _JSON_TYPES}
+
+
+def _in_words(detail, not_an_object: set[str] | None = None):
+    """DRF's error detail with the messages it writes untranslated or in Python's terms said in
+    the user's language: a body of ``null`` (its one message written without translation,
+    rest_framework/serializers.py), and an input of the wrong type (WRONG_TYPE_MESSAGES)."""
+    if not_an_object is None:
+        not_an_object = _not_an_object_texts()
     if isinstance(detail, dict):
-        return {key: _translated_no_data(value) for key, value in detail.items()}
+        return {key: _in_words(value, not_an_object) for key, value in detail.items()}
     if isinstance(detail, list):
-        return [_translated_no_data(value) for value in detail]
-    if getattr(detail, "code", None) == "null" and str(detail) == "No data provided":
+        return [_in_words(value, not_an_object) for value in detail]
+    code = getattr(detail, "code", None)
+    if code == "null" and str(detail) == "No data provided":
         return exceptions.ErrorDetail(_("No data was sent."), code="null")
+    if code in WRONG_TYPE_MESSAGES:
+        return exceptions.ErrorDetail(WRONG_TYPE_MESSAGES[code], code=code)
+    if code == "invalid" and str(detail) in not_an_object:
+        return exceptions.ErrorDetail(WRONG_TYPE_MESSAGES["not_a_dict"], code=code)
     return detail
 
 

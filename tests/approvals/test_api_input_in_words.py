@@ -1,5 +1,6 @@
-"""policyops.api.ChoiceField: a list or an object sent for a choice is refused in words,
-not quoted as Python prints it; every serializer of the API uses it."""
+"""The API refuses input of the wrong shape in words, not in Python's: a list or an object sent
+for a choice (policyops.api.ChoiceField, which every serializer uses), and a value of the wrong
+JSON type (policyops.api.WRONG_TYPE_MESSAGES)."""
 import datetime as dt
 import importlib
 
@@ -41,6 +42,24 @@ def test_an_unknown_choice_is_still_named(clerk):
     response = api_for(clerk).get("/api/approvals/cases/", {"state": "lost"})
     assert response.status_code == 400
     assert response.json()["errors"]["state"] == ["“lost” 不是合法选项。"]
+
+
+@pytest.mark.parametrize(("body", "field", "message"), [
+    ({"materials": "申请书"}, "materials", "应为列表（JSON 数组）。"),
+    ({"received_hall": ["1"]}, "received_hall", "应为编号：一个整数。"),
+    ({"materials": ["申请书"]}, "materials", "应为对象（JSON 对象）。"),
+])
+def test_a_value_of_the_wrong_type_is_refused_without_pythons_type_names(clerk, power, body, field, message):
+    response = api_for(clerk).post("/api/approvals/cases/", body, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"][field]
+    assert message in str(errors) and "str" not in str(errors) and "list" not in str(errors)
+
+
+def test_a_list_of_the_wrong_type_is_refused_in_words_in_english_too(clerk, power):
+    response = api_for(clerk).post("/api/approvals/cases/", {"materials": 5}, format="json",
+                                   HTTP_COOKIE="django_language=en")
+    assert response.json()["errors"]["materials"] == {"non_field_errors": ["Expected a list."]}
 
 
 def _declared_serializers():
