@@ -12,10 +12,23 @@ imported files (``policyops.cells.imported_text``). NUL is not among these chara
 form refuses it and an address holding one is answered 400 (``NullCharacterMiddleware``).
 Kept as typed: tab, LF and CR, the zero-width joiners (emoji sequences are built with
 U+200D), the ideographic space U+3000.
+
+Rows stored before the doors did this: ``stored_text_cleanup`` (``manage.py plain_text``) finds
+them and, asked to, makes them plain.
 """
 from __future__ import annotations
 
+import functools
+import operator
 import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 
 # Removed: C0 and C1 controls but NUL, tab, LF, VT, FF and CR (those four are kept or made LF);
 # the zero-width space, the direction marks, embeddings, overrides and isolates; the word
@@ -51,3 +64,71 @@ def plain_data(data):
             elif isinstance(value, (dict, list)):
                 pending.append(value)
     return data
+
+
+# --- rows stored before every door made text plain ----------------------------------------------
+
+
+@dataclass
+class TableCleanup:
+    """What ``stored_text_cleanup`` found (and, applied, changed) in one table."""
+
+    model: type
+    rows: int = 0  # rows holding invisible characters in some text column
+    columns: Counter = field(default_factory=Counter)  # column → rows holding them there
+    changed: int = 0
+    clashes: list = field(default_factory=list)  # keys of rows left as they are: made plain, they meet a unique one
+
+
+def _own_models() -> list:
+    """This project's tables whose text is data to clean: not another package's, not a proxy,
+    not simple-history's records (what was stored then) and not the audit trail (its rows are
+    hash-chained: what happened stays as it was written)."""
+    from policyops.models import AuditEntry
+
+    root = Path(settings.BASE_DIR).resolve()
+    own_apps = [config for config in apps.get_app_configs()
+                if Path(config.path).resolve().is_relative_to(root)
+                and not {"site-packages", "dist-packages"} & set(Path(config.path).parts)]
+    return [model for config in own_apps for model in config.get_models()
+            if not model._meta.proxy and model._meta.managed and model is not AuditEntry
+            and not hasattr(model, "instance_type")]  # simple-history's historical models have one
+
+
+def _text_columns(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField)) and not f.primary_key and not f.choices]
+
+
+def stored_text_cleanup(*, apply: bool, actor=None) -> list[TableCleanup]:
+    """The rows of this project's tables whose text holds what ``plain_text`` removes (rows stored
+    before every door made text plain); with ``apply``, each made plain with an UPDATE of its own
+    (a row that would then meet a unique constraint is left and reported) and one audit row per
+    table that changed. The tables' history records keep what was stored, as records do."""
+    from policyops import audit
+
+    found = []
+    for model in _own_models():
+        columns = _text_columns(model)
+        if not columns:
+            continue
+        holding = functools.reduce(operator.or_, (Q(**{f"{c}__regex": _SUSPECT.pattern}) for c in columns))
+        table = TableCleanup(model)
+        for row in model._base_manager.filter(holding).order_by("pk").values("pk", *columns).iterator(2000):
+            plain = {c: plain_text(row[c]) for c in columns if row[c] and plain_text(row[c]) != row[c]}
+            table.rows += 1
+            table.columns.update(plain.keys())
+            if apply:
+                try:
+                    with transaction.atomic():
+                        model._base_manager.filter(pk=row["pk"]).update(**plain)
+                except IntegrityError:
+                    table.clashes.append(row["pk"])
+                else:
+                    table.changed += 1
+        if table.changed:
+            audit.record_event(action="plain_text", model=model, actor=actor, reason="; ".join(
+                f"{column} ×{count}" for column, count in sorted(table.columns.items())))
+        if table.rows:
+            found.append(table)
+    return found

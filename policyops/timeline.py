@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "admin_change": _("Changed in the admin"),
     "admin_delete": _("Deleted in the admin"),
     "calendar_change": _("Calendar changed"),
+    "plain_text": _("Invisible characters removed"),  # manage.py plain_text --apply
     # The periodic tasks' admin (policyops.admin_beat).
     "enable": _("Task enabled"),
     "disable": _("Task disabled"),
