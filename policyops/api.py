@@ -113,7 +113,7 @@ def exception_handler(exc, context):
 
 # DRF's messages that name the wrong input's Python type (“str”, list, NoneType), said in words
 # by their codes. A nested serializer's refusal of a non-object shares the code "invalid" with
-# many fields' messages: it is known by its text (_NOT_AN_OBJECT_TEXTS).
+# many fields' messages: it is known by its text (_not_an_object_texts).
 WRONG_TYPE_MESSAGES = {
     "not_a_list": _("Expected a list."),
     "not_a_dict": _("Expected an object."),
