@@ -129,8 +129,10 @@ def stored_text_cleanup(*, apply: bool, actor=None) -> list[TableCleanup]:
                 else:
                     table.changed += 1
         if table.changed:
+            # The trail names the columns as the pages do (申请人 ×3), not by their attributes.
             audit.record_event(action="plain_text", model=model, actor=actor, reason="; ".join(
-                f"{column} ×{count}" for column, count in sorted(table.columns.items())))
+                f"{model._meta.get_field(column).verbose_name} ×{count}"
+                for column, count in sorted(table.columns.items())))
         if table.rows:
             found.append(table)
     return found

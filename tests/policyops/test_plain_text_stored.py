@@ -48,7 +48,7 @@ def test_apply_makes_the_rows_plain_and_audits_each_table_once(dirty):
     assert Person.objects.get(pk=person.pk).name == "张三"
     entries = AuditEntry.objects.filter(action="plain_text").order_by("id")
     assert AuditEntry.objects.count() == before + 2
-    assert sorted(e.reason for e in entries) == ["name ×1", "name ×1; source ×1"]
+    assert sorted(e.reason for e in entries) == ["名称 ×1", "名称 ×1; 来源 ×1"]
     assert stored_text_cleanup(apply=False) == []
 
 
