@@ -93,3 +93,10 @@ def test_a_post_without_such_characters_is_left_as_it_came():
 def test_a_view_exempt_from_csrf_reads_its_own_body():
     request = through_middleware(RequestFactory().post("/", {"name": f"张{ZERO_WIDTH}三"}), csrf_exempt(view))
     assert request.POST["name"] == f"张{ZERO_WIDTH}三"
+
+
+def test_the_middleware_runs_after_the_csrf_check_that_reads_the_post_first(settings):
+    # Reading a post the CSRF check has not read could fail earlier than a view expects it to.
+    order = settings.MIDDLEWARE
+    assert order.index("policyops.middleware.PlainTextMiddleware") > order.index(
+        "django.middleware.csrf.CsrfViewMiddleware")
