@@ -82,16 +82,15 @@ class TableCleanup:
 
 def _own_models() -> list:
     """This project's tables whose text is data to clean: not another package's, not a proxy,
-    not simple-history's records (what was stored then) and not the audit trail (its rows are
-    hash-chained: what happened stays as it was written)."""
-    from policyops.models import AuditEntry
-
+    not simple-history's records (what was stored then), and not a table whose rows record what
+    was written, sent or issued (``keeps_text_as_written``: the hash-chained audit trail, the
+    issued notices, the seal log, the messages sent, the sign-in attempts)."""
     root = Path(settings.BASE_DIR).resolve()
     own_apps = [config for config in apps.get_app_configs()
                 if Path(config.path).resolve().is_relative_to(root)
                 and not {"site-packages", "dist-packages"} & set(Path(config.path).parts)]
     return [model for config in own_apps for model in config.get_models()
-            if not model._meta.proxy and model._meta.managed and model is not AuditEntry
+            if not model._meta.proxy and model._meta.managed and not getattr(model, "keeps_text_as_written", False)
             and not hasattr(model, "instance_type")]  # simple-history's historical models have one
 
 

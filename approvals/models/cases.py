@@ -336,6 +336,9 @@ class CaseSuspension(models.Model):
 class CaseNotice(models.Model):
     """A numbered written notice, frozen when it is issued, printable as a page."""
 
+    # A record of what was written, sent or issued: manage.py plain_text leaves its text alone.
+    keeps_text_as_written = True
+
     class Kind(models.TextChoices):
         ACCEPTANCE = "acceptance", _("受理通知书")
         REFUSAL = "refusal", _("不予受理决定书")
@@ -373,6 +376,9 @@ SEALED_STEPS = ("accept", "refuse", "approve", "deny", "issue_licence", "forward
 
 class SealUse(models.Model):
     """Every decision that uses a seal is logged (002:37: the seal only for entrusted powers)."""
+
+    # A record of what was written, sent or issued: manage.py plain_text leaves its text alone.
+    keeps_text_as_written = True
 
     seal = models.ForeignKey(ApprovalSeal, verbose_name=_("seal"), on_delete=models.PROTECT, related_name="uses")
     case = models.ForeignKey(ApprovalCase, verbose_name=_("case"), on_delete=models.PROTECT, related_name="seal_uses")

@@ -52,6 +52,9 @@ class AuditEntry(models.Model):
     ``manage.py verify_audit`` checks.
     """
 
+    # A record of what was written, sent or issued: manage.py plain_text leaves its text alone.
+    keeps_text_as_written = True
+
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")

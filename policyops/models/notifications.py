@@ -12,6 +12,9 @@ class Notification(models.Model):
     sweep safe to retry or overlap: a second insert of the same reminder is a no-op.
     """
 
+    # A record of what was written, sent or issued: manage.py plain_text leaves its text alone.
+    keeps_text_as_written = True
+
     class Channel(models.TextChoices):
         INBOX = "inbox", _("in-app inbox")
         EMAIL = "email", _("email")

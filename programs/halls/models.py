@@ -221,6 +221,9 @@ class DutyShift(StateMachineModel):
 class SignAttempt(models.Model):
     """Every sign-in or sign-out attempt, refused ones included."""
 
+    # A record of what was written, sent or issued: manage.py plain_text leaves its text alone.
+    keeps_text_as_written = True
+
     at = models.DateTimeField(_("time"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT,
                              related_name="+")

@@ -72,6 +72,15 @@ def test_the_audit_trail_and_the_history_records_keep_what_was_written(dirty):
     assert type(record).objects.get(pk=record.pk).name == f"旧{ZERO_WIDTH}名"
 
 
+def test_a_record_of_what_was_issued_keeps_its_text(dirty, monkeypatch):
+    from policyops.plain_text import _own_models
+
+    assert AuditEntry not in _own_models() and District in _own_models()
+    monkeypatch.setattr(District, "keeps_text_as_written", True, raising=False)
+    stored_text_cleanup(apply=True)
+    assert District.objects.get(pk=dirty[0].pk).name == f"清洁{ZERO_WIDTH}区"
+
+
 def test_the_command_reports_then_applies(dirty):
     out = io.StringIO()
     call_command("plain_text", stdout=out)
