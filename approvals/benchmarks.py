@@ -186,6 +186,7 @@ def _bulk_insert_cases(ctx, today):
                 subject=case.number, status=Notification.Status.SENT, created_at=now, sent_at=now, read_at=now)
                 for case in batch], batch_size=BATCH)
             insert_rows(AuditEntry, _audit_rows(batch, case_type.pk, supervisor))
+            insert_rows(ApprovalCase.history.model, _history_rows(batch, supervisor))
             insert_rows(SealUse, _seal_use_rows(batch, seals, clerk))
             CaseSuspension.objects.bulk_create([
                 CaseSuspension(case=case, start=_paused_on(case.accepted_on, case.received_on),
@@ -204,15 +205,34 @@ def _bulk_insert_cases(ctx, today):
         flush()
 
 
+def _registered_at(case) -> dt.datetime:
+    return dt.datetime.combine(case.received_on, dt.time(1, 30), tzinfo=dt.UTC)  # 09:30 in Qingdao
+
+
 def _audit_rows(cases, content_type_id: int, actor_id):
     """A case's registration and the step to its state, as services write them (COPY: millions of rows)."""
     for case in cases:
-        at = dt.datetime.combine(case.received_on, dt.time(1, 30), tzinfo=dt.UTC)  # 09:30 in Qingdao
+        at = _registered_at(case)
         row = {"actor_id": actor_id, "content_type_id": content_type_id, "object_id": str(case.pk),
                "object_repr": case.number}
         yield {**row, "at": at, "action": "register", "to_state": S.SUBMITTED}
         if case.state in STEP_TO:
             yield {**row, "at": at + dt.timedelta(days=1), "action": STEP_TO[case.state], "to_state": case.state}
+
+
+def _history_rows(cases, actor_id):
+    """History records of the same two writes, beside the audit rows: the first in the state of
+    registration, both with the case's other columns as they are now (a step writes into a
+    history table of millions of rows, and a case's history page reads it)."""
+    history = ApprovalCase.history.model
+    tracked = [f.attname for f in history.tracked_fields]
+    for case in cases:
+        at = _registered_at(case)
+        row = {**{name: getattr(case, name) for name in tracked}, "history_user_id": actor_id,
+               "history_change_reason": None}
+        yield {**row, "state": S.SUBMITTED, "history_date": at, "history_type": "+"}
+        if case.state in STEP_TO:
+            yield {**row, "history_date": at + dt.timedelta(days=1), "history_type": "~"}
 
 
 def _paused_on(accepted_on, received_on) -> dt.date:
@@ -226,7 +246,7 @@ def _pause_ground() -> str:
     return rules.PauseGround.CHOICES[0][0]
 
 
-@benchmarking.data("approval cases", order=10)
+@benchmarking.data("approval cases, their audit rows and history records", order=10)
 def build_cases(ctx):
     _bulk_insert_cases(ctx, _today())
 
@@ -400,6 +420,15 @@ page_scenario("notice_print_clerk", url=_newest_notice_print, username="clerk_pi
 page_scenario("case_page_clerk", url=_newest_approved_case_page, username="clerk_pingdu",
               help="The front case page (/approvals/cases/…/) of that decision's case: its clock, materials, "
                    "notices, seal uses and timeline.")
+
+
+def _newest_approved_case_history():
+    return f"/admin/approvals/approvalcase/{_newest_decision().case_id}/history/"
+
+
+page_scenario("admin_case_history_supervisor", url=_newest_approved_case_history, username="supervisor",
+              help="The admin's history of that case (历史记录: simple-history's records and what each changed), as "
+                   "the supervisor: a few records among about two million.")
 page_scenario("director_home", url="/", username="director_pingdu",
               help="The home page of 平度市's director, who heads its approval authority: the district's queues, "
                    "the overdue cases, the hall's and the roads' panels.")

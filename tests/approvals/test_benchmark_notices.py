@@ -1,4 +1,4 @@
-"""The benchmark data set's notices (approvals.benchmarks.build_notices) are the ones the services issue.
+"""The benchmark data set's notices and history records (approvals.benchmarks) are the ones the services write.
 
 The data set stands in for years of real use, so a page that reads notices meets a table of
 the right size and make-up (issue 12); if the services' notices change, these tests say so.
@@ -86,3 +86,19 @@ def test_the_print_scenario_prints_a_notice_though_newer_cases_were_approved_by_
     notice = decided.notices.get(kind=K.APPROVAL)
     assert benchmarks._newest_notice_print() == f"/approvals/notices/{notice.pk}/print/"
     assert benchmarks._newest_approved_case_page() == f"/approvals/cases/{decided.pk}/"
+
+
+def test_the_data_sets_history_records_are_a_registration_and_the_step_to_the_state(power, entrustment, clerk):
+    # Like the audit rows beside them (issue 12: a step writes into, and a case's history page reads,
+    # a history table of millions of rows).
+    from policyops.importing.writing import insert_rows
+
+    case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
+    ApprovalCase.objects.filter(pk=case.pk).update(state=S.ACCEPTED, accepted_on=D(2024, 9, 27))
+    case.refresh_from_db()
+    history = ApprovalCase.history.model
+    history.objects.filter(id=case.pk).delete()  # the service's own record: only the data set's are read
+    insert_rows(history, benchmarks._history_rows([case], clerk.pk))
+    records = list(history.objects.filter(id=case.pk).order_by("history_date"))
+    assert [(r.history_type, r.state) for r in records] == [("+", S.SUBMITTED), ("~", S.ACCEPTED)]
+    assert [r.number for r in records] == [case.number] * 2 and records[0].history_user_id == clerk.pk
