@@ -11,7 +11,8 @@ valid JSON to Python's reader:
 DRF's messages ("JSON parse error - Expecting value: line 1 column 6 (char 5)") were Python's,
 in English; these say where, in the user's language.
 
-Text values come out without the invisible characters a paste brings (``policyops.plain_text``).
+Text values come out without the invisible characters a paste brings (``policyops.plain_text``),
+from JSON and from the form posts of the browsable API's HTML forms alike.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from policyops.plain_text import plain_data
+from policyops.plain_text import plain_data, plain_query
 
 
 def _finite_float(text: str) -> float:
@@ -73,3 +74,16 @@ class JSONParser(parsers.JSONParser):
         if _holds_lone_surrogate(data):
             raise ParseError(_("The request body holds a character that is not text (a lone surrogate)."))
         return plain_data(data)
+
+
+class FormParser(parsers.FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        return plain_query(super().parse(stream, media_type, parser_context))
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """Its text fields made plain; its files' names are the storage's business."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        return parsers.DataAndFiles(plain_query(parsed.data), parsed.files)

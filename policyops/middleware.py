@@ -3,11 +3,10 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.middleware import get_user
 from django.core.exceptions import BadRequest
-from django.http import QueryDict
 from django.utils.functional import SimpleLazyObject
 
 from policyops.logging_json import request_id_var, sane_request_id
-from policyops.plain_text import plain_text
+from policyops.plain_text import plain_query
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -97,7 +96,7 @@ class PlainTextMiddleware:
 
     Run as the view is chosen, after CsrfViewMiddleware, which has read the post already, so
     that reading it here adds no way to fail. A view exempt from CSRF (the API) reads its own
-    body: the API's JSON parser makes its text plain (``policyops.api_parsers``).
+    body: the API's parsers make its text plain (``policyops.api_parsers``).
     """
 
     def __init__(self, get_response):
@@ -107,19 +106,6 @@ class PlainTextMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        request.GET = _plain_query(request.GET)
+        request.GET = plain_query(request.GET)
         if request.method == "POST" and not getattr(view_func, "csrf_exempt", False):
-            request.POST = _plain_query(request.POST)
-
-
-def _plain_query(query: QueryDict) -> QueryDict:
-    """``query`` with its values through plain_text (passwords aside); itself when none changes."""
-    typed = dict(query.lists())
-    plain = {key: values if "password" in key else [plain_text(v) for v in values] for key, values in typed.items()}
-    if plain == typed:
-        return query
-    copy = QueryDict(mutable=True, encoding=query.encoding)
-    for key, values in plain.items():
-        copy.setlist(key, values)
-    copy._mutable = False
-    return copy
+            request.POST = plain_query(request.POST)

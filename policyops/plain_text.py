@@ -7,7 +7,7 @@ that look the same differ — a search for 张三 misses 张, U+200B, 三, and a
 it in — and a direction override shows a name backwards in every list and notice.
 
 Every door that takes text passes it through ``plain_text``: form posts and query strings
-(``policyops.middleware.PlainTextMiddleware``), the API's JSON (``policyops.api_parsers``) and
+(``policyops.middleware.PlainTextMiddleware``), the API's bodies (``policyops.api_parsers``) and
 imported files (``policyops.cells.imported_text``). NUL is not among these characters: a
 form refuses it and an address holding one is answered 400 (``NullCharacterMiddleware``).
 Kept as typed: tab, LF and CR, the zero-width joiners (emoji sequences are built with
@@ -29,6 +29,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.http import QueryDict
 
 # Removed: C0 and C1 controls but NUL, tab, LF, VT, FF and CR (those four are kept or made LF);
 # the zero-width space, the direction marks, embeddings, overrides and isolates; the word
@@ -64,6 +65,21 @@ def plain_data(data):
             elif isinstance(value, (dict, list)):
                 pending.append(value)
     return data
+
+
+def plain_query(query: QueryDict) -> QueryDict:
+    """``query`` (a query string or a form post) with its values through ``plain_text``, password
+    fields aside (a password set before the doors did this must still match); ``query`` itself
+    when no value changes."""
+    typed = dict(query.lists())
+    plain = {key: values if "password" in key else [plain_text(v) for v in values] for key, values in typed.items()}
+    if plain == typed:
+        return query
+    copy = QueryDict(mutable=True, encoding=query.encoding)
+    for key, values in plain.items():
+        copy.setlist(key, values)
+    copy._mutable = False
+    return copy
 
 
 # --- rows stored before every door made text plain ----------------------------------------------

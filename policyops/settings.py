@@ -359,8 +359,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
                                  "policyops.api_renderers.BrowsableAPIRenderer"],
     # DRF's three, its JSON reader refusing as a 400 what reached a 500 through it (policyops.api_parsers).
-    "DEFAULT_PARSER_CLASSES": ["policyops.api_parsers.JSONParser", "rest_framework.parsers.FormParser",
-                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": ["policyops.api_parsers.JSONParser", "policyops.api_parsers.FormParser",
+                               "policyops.api_parsers.MultiPartParser"],
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

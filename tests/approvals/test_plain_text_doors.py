@@ -1,6 +1,7 @@
 """Names pasted with invisible characters are saved and searched as they look, at every door:
 the front form, the admin, the list's search and the API (policyops.plain_text)."""
 import datetime as dt
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -58,3 +59,19 @@ def test_the_api_saves_the_name_as_it_looks(power, entrustment, clerk):
     assert response.status_code == 201, response.json()
     case = ApprovalCase.objects.get()
     assert case.applicant_name == PLAIN and list(case.materials.values_list("name", flat=True)) == ["申请书"]
+
+
+@pytest.mark.parametrize("encoding", ["multipart", "urlencoded"])
+def test_the_browsable_apis_form_saves_the_reason_as_it_looks(client, power, entrustment, clerk, encoding):
+    # The HTML form tab posts multipart; a script may post urlencoded: both past the JSON parser.
+    case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
+    client.force_login(clerk)
+    body = {"reason": "不属于\u200b本机关\u202e职权", "refer_to": "\ufeff青岛市行政审批服务局"}
+    path = f"/api/approvals/cases/{case.number}/refuse/"
+    if encoding == "multipart":
+        response = client.post(path, body)
+    else:
+        response = client.post(path, urlencode(body), content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200, response.content
+    case.refresh_from_db()
+    assert (case.refusal_reason, case.refer_to) == ("不属于本机关职权", "青岛市行政审批服务局")
