@@ -188,3 +188,17 @@ def test_rebuilt_indexes_shed_the_pages_of_rows_written_and_rolled_back():
     assert pkey_pages() > before + 10  # the undone rows' entries still fill pages
     benchmarking.rebuild_indexes(AccessLog)
     assert pkey_pages() <= before + 1
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="CHECKPOINT is PostgreSQL's")
+def test_the_build_is_written_out_by_a_checkpoint_before_anything_is_timed():
+    def checkpoints_requested() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # the transaction's copy of the statistics
+            cursor.execute("SELECT checkpoints_req FROM pg_stat_bgwriter")
+            return cursor.fetchone()[0]
+
+    before = checkpoints_requested()
+    benchmarking.write_out_the_build()
+    assert checkpoints_requested() == before + 1
