@@ -160,7 +160,7 @@ def write_out_the_build() -> None:
     23 ms in the next run, once the checkpoints of the build had finished."""
     if connection.vendor == "postgresql":
         try:
-            with connection.cursor() as cursor:
+            with transaction.atomic(), connection.cursor() as cursor:  # a refusal undoes only itself
                 cursor.execute("CHECKPOINT")  # a superuser's or pg_checkpoint's right
         except DatabaseError:
             pass  # a role without it: the checkpoint comes on its own time, as before
