@@ -137,9 +137,9 @@ class CaseDetailSerializer(CaseSerializer):
                                               help_text="approved / denied (empty until recorded).")
     # Empty when the fact does not apply: the schema must allow "" beside the choices (issue 13 #7).
     school_type = ChoiceField(choices=rules.SchoolType.CHOICES, allow_blank=True, read_only=True,
-                                          label=ApprovalCase._meta.get_field("school_type").verbose_name)
+                              label=ApprovalCase._meta.get_field("school_type").verbose_name)
     hospital_grade = ChoiceField(choices=rules.HospitalGrade.CHOICES, allow_blank=True, read_only=True,
-                                             label=ApprovalCase._meta.get_field("hospital_grade").verbose_name)
+                                 label=ApprovalCase._meta.get_field("hospital_grade").verbose_name)
     allowed_transitions = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
@@ -159,11 +159,11 @@ class CaseDetailSerializer(CaseSerializer):
 
 class CaseListQuerySerializer(serializers.Serializer):
     state = ChoiceField(choices=ApprovalCase.State.choices, required=False,
-                                    help_text="Only cases in this state.")
+                        help_text="Only cases in this state.")
     due = ChoiceField(choices=[(DueState.OVERDUE, _("overdue")), (DueState.SOON, _("due soon"))],
-                                  required=False,
-                                  help_text="overdue: open cases past their deadline; soon: at most 3 working days "
-                                            "left.")
+                      required=False,
+                      help_text="overdue: open cases past their deadline; soon: at most 3 working days "
+                                "left.")
 
 
 class MaterialInputSerializer(serializers.Serializer):
@@ -182,9 +182,9 @@ class CaseRegisterSerializer(ModelSerializer):
     applicant_phone = serializers.CharField(max_length=20, write_only=True)
     materials = MaterialInputSerializer(many=True)
     school_type = ChoiceField(choices=rules.SchoolType.CHOICES, required=False, allow_blank=True,
-                                          default="", initial="")
+                              default="", initial="")
     hospital_grade = ChoiceField(choices=rules.HospitalGrade.CHOICES, required=False,
-                                             allow_blank=True, default="", initial="")
+                                 allow_blank=True, default="", initial="")
     inside_pingdu = serializers.BooleanField(default=True, initial=True)
     cross_regional = serializers.BooleanField(default=False, help_text="The project crosses Pingdu's border "
                                               "(not delegated: the application is not accepted).")

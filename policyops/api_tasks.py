@@ -66,7 +66,7 @@ class PolicyTaskDetailSerializer(PolicyTaskSerializer):
 
 class PolicyTaskListQuerySerializer(serializers.Serializer):
     state = ChoiceField(choices=PolicyTask.State.choices, required=False,
-                                    help_text="Only tasks in this state.")
+                        help_text="Only tasks in this state.")
 
 
 class CanViewPolicyTasks(permissions.BasePermission):

@@ -79,7 +79,7 @@ class ProjectFilterSerializer(serializers.Serializer):
     work_type = ChoiceField(choices=WorkType.CHOICES, required=False, allow_blank=True)
     # The API keeps the name "status" for the project's state (source: RoadProject.state).
     status = ChoiceField(source="state", choices=RoadProject.State.choices, required=False,
-                                     allow_blank=True)
+                         allow_blank=True)
 
     def validate_district(self, value):
         value = (value or "").strip()
