@@ -44,6 +44,9 @@ class CanViewCases(permissions.BasePermission):
 class DelegatedPowerViewSet(PolicyOpsAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The 49 powers delegated to Pingdu (decree 第264号), in the annex's order."""
 
+    api_title = _("Delegated powers")
+    api_description = _("The 49 city powers entrusted to Pingdu, in the order of the decree's annex.")
+
     queryset = DelegatedPower.objects.select_related("agency").order_by("number")
     serializer_class = s.DelegatedPowerSerializer
 
@@ -56,6 +59,10 @@ class CaseListPagination(KeysetPagination):
 
 class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewSet):
     """Approval cases of the user's district (every district for supervisors)."""
+
+    api_title = _("Approval cases")
+    api_description = _("Approval cases of your district (every district for supervisors), the most urgent first. "
+                        "A case's page lists the steps you may take now.")
 
     pagination_class = CaseListPagination
     permission_classes = [permissions.IsAuthenticated, CanViewCases]
@@ -118,7 +125,7 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
     @extend_schema(summary="Assign or reassign the handler",
                    description=(services.case_assign.__doc__ or "").strip(), request=s.AssignInputSerializer,
                    responses={200: s.CaseDetailSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], serializer_class=s.AssignInputSerializer)
+    @action(detail=True, methods=["post"], serializer_class=s.AssignInputSerializer, name=_("Assign a handler"))
     def assign(self, request, number=None):
         case = self.get_workflow_object(number)
         body = self.get_serializer(data=request.data)

@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from approvals import rules
+from approvals import forms, rules
 from approvals.models import (
     ApprovalCase,
     CaseMaterial,
@@ -21,7 +21,7 @@ from approvals.models import (
     DelegatedPower,
 )
 from approvals.selectors import DueState, case_clock_summary
-from policyops.api import ChoiceField, ModelSerializer
+from policyops.api import ChoiceField, ModelSerializer, Serializer
 from policyops.masking import mask_phone
 from policyops.models import Person
 from policyops.scoping import with_city_level
@@ -157,37 +157,43 @@ class CaseDetailSerializer(CaseSerializer):
 # --- cases: input ---------------------------------------------------------------------------
 
 
-class CaseListQuerySerializer(serializers.Serializer):
-    state = ChoiceField(choices=ApprovalCase.State.choices, required=False,
-                        help_text="Only cases in this state.")
+# Input serializers take their fields' labels (and, where they add none, help texts) from the
+# form that asks the same input on the pages (``labels_from``, policyops.api.LabelledFieldsMixin).
+
+
+class CaseListQuerySerializer(Serializer):
+    state = ChoiceField(choices=ApprovalCase.State.choices, required=False, label=_("state"),
+                        help_text=_("Only cases in this state."))
     due = ChoiceField(choices=[(DueState.OVERDUE, _("overdue")), (DueState.SOON, _("due soon"))],
-                      required=False,
-                      help_text="overdue: open cases past their deadline; soon: at most 3 working days "
-                                "left.")
+                      required=False, label=_("due"),
+                      help_text=_("overdue: open cases past their deadline; soon: at most 3 working days left."))
 
 
-class MaterialInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    provided = serializers.BooleanField(default=False)
+class MaterialInputSerializer(Serializer):
+    name = serializers.CharField(max_length=200, label=_("material"))
+    provided = serializers.BooleanField(default=False, label=_("provided"))
 
 
 class CaseRegisterSerializer(ModelSerializer):
     """The application as received at the hall; validated here for shape only."""
 
+    labels_from = forms.CaseRegisterForm
+
     power = serializers.SlugRelatedField(slug_field="number", queryset=DelegatedPower.objects.all(),
-                                         help_text="The number of the delegated power (1–49).")
+                                         help_text=_("The number of the delegated power (1–49)."))
     # The initial values are the defaults: the browsable API's raw-data form starts from them.
     received_on = serializers.DateField(required=False, allow_null=True,
-                                        help_text="Defaults to today (when left out or null); never in the future.")
+                                        help_text=_("Defaults to today (when left out or null); never in the "
+                                                    "future."))
     applicant_phone = serializers.CharField(max_length=20, write_only=True)
-    materials = MaterialInputSerializer(many=True)
+    materials = MaterialInputSerializer(many=True, label=_("materials"),
+                                        help_text=_("Each material's name, and whether it was received."))
     school_type = ChoiceField(choices=rules.SchoolType.CHOICES, required=False, allow_blank=True,
                               default="", initial="")
     hospital_grade = ChoiceField(choices=rules.HospitalGrade.CHOICES, required=False,
                                  allow_blank=True, default="", initial="")
     inside_pingdu = serializers.BooleanField(default=True, initial=True)
-    cross_regional = serializers.BooleanField(default=False, help_text="The project crosses Pingdu's border "
-                                              "(not delegated: the application is not accepted).")
+    cross_regional = serializers.BooleanField(default=False)
 
     class Meta:
         model = ApprovalCase
@@ -200,43 +206,60 @@ class CaseRegisterSerializer(ModelSerializer):
         return value
 
 
-class CorrectionInputSerializer(serializers.Serializer):
+class CorrectionInputSerializer(Serializer):
+    labels_from = forms.CorrectionForm
+
     missing = serializers.ListField(child=serializers.CharField(max_length=200), required=False,
-                                    help_text="Materials to mark missing before the notice lists every missing one.")
+                                    help_text=_("Materials to mark missing before the notice lists every missing "
+                                                "one."))
 
 
-class ResubmitInputSerializer(serializers.Serializer):
+class ResubmitInputSerializer(Serializer):
+    labels_from = forms.ResubmitForm
+
     provided = serializers.ListField(child=serializers.CharField(max_length=200), required=False,
-                                     help_text="Materials now provided; all of them when left out.")
+                                     help_text=_("Materials now provided; all of them when left out."))
 
 
-class RefuseInputSerializer(serializers.Serializer):
+class RefuseInputSerializer(Serializer):
+    labels_from = forms.RefuseForm
+
     reason = serializers.CharField(required=False, allow_blank=True,
-                                   help_text="Left empty: the scope rule's reason, when the scope rule fails.")
+                                   help_text=_("Left empty: the scope rule's reason, when the scope rule fails."))
     refer_to = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                     help_text="Where to apply instead; left empty: the agency that owns the power "
-                                               "when the scope rule fails.")
+                                     help_text=_("Where to apply instead; left empty: the agency that owns the "
+                                                 "power, when the scope rule fails."))
 
 
-class PauseInputSerializer(serializers.Serializer):
+class PauseInputSerializer(Serializer):
+    labels_from = forms.PauseForm
+
     ground = ChoiceField(choices=rules.PauseGround.CHOICES)
     expected_days = serializers.IntegerField(min_value=1, max_value=32767)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class RequiredReasonSerializer(serializers.Serializer):
+class RequiredReasonSerializer(Serializer):
+    labels_from = forms.ReasonForm
+
     reason = serializers.CharField()
 
 
-class OptionalReasonSerializer(serializers.Serializer):
+class OptionalReasonSerializer(Serializer):
+    labels_from = forms.ReasonForm
+
     reason = serializers.CharField(required=False, allow_blank=True)
 
 
-class LicenceInputSerializer(serializers.Serializer):
+class LicenceInputSerializer(Serializer):
+    labels_from = forms.LicenceForm
+
     licence_number = serializers.CharField(max_length=50)
 
 
-class SuperiorDecisionInputSerializer(serializers.Serializer):
+class SuperiorDecisionInputSerializer(Serializer):
+    labels_from = forms.SuperiorDecisionForm
+
     decision = ChoiceField(choices=ApprovalCase.SuperiorDecision.choices)
     document = serializers.CharField(max_length=100)
 
@@ -251,7 +274,9 @@ class HandlerField(serializers.PrimaryKeyRelatedField):
         return people if request is None else with_city_level(people, request.user)
 
 
-class AssignInputSerializer(serializers.Serializer):
+class AssignInputSerializer(Serializer):
+    labels_from = forms.AssignHandlerForm
+
     # A number box in the browsable API's form: a select would list a district's thousand people.
-    handler = HandlerField(help_text="The id of the person who will handle the case (承办人).",
+    handler = HandlerField(help_text=_("The id of the person who will handle the case."),
                            style={"base_template": "input.html", "input_type": "number"})

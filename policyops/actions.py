@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from policyops import services
+from policyops.api import Serializer
 from policyops.models import PolicyTask
 from policyops.models.ledger import has_progress_report, has_return_reason
 from policyops.workflow import Action
@@ -47,12 +48,16 @@ class ReturnReasonForm(PolicyTaskStepForm):
 # --- input: API request bodies -------------------------------------------------------------
 
 
-class ProgressReportSerializer(serializers.Serializer):
-    progress_report = serializers.CharField(help_text="What has been done toward the task (required).")
+class ProgressReportSerializer(Serializer):
+    labels_from = ProgressReportForm
+
+    progress_report = serializers.CharField()
 
 
-class ReturnReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(help_text="Why the task is returned for rework (required).")
+class ReturnReasonSerializer(Serializer):
+    labels_from = ReturnReasonForm
+
+    reason = serializers.CharField()
 
 
 # --- the steps, in the order faces show them ----------------------------------------------------

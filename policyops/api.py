@@ -19,15 +19,23 @@ view: the same list the admin and the pages show.
 """
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import decorators, exceptions, serializers, status
+from rest_framework import views as drf_views
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils import formatting
 from rest_framework.views import APIView, set_rollback
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -162,10 +170,81 @@ class ChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
-class ModelSerializer(serializers.ModelSerializer):
-    """DRF's model serializer with ``ChoiceField`` above for a model field's choices."""
+class LabelledFieldsMixin:
+    """Labels in the user's language for the fields a serializer declares itself.
+
+    DRF labels a declared field without ``label`` with its English name ("Applicant phone").
+    Such a field takes the label of the form field of its name in ``labels_from`` (the form the
+    pages and the admin ask the same input with), and its help text when it has none of its
+    own, else the label of the model field it reads: each input is worded in one place, and
+    the browsable API's forms read as the pages do.
+    """
+
+    labels_from = None  # a django.forms.Form class
+
+    def get_fields(self):
+        fields = super().get_fields()
+        form_fields = self.labels_from.base_fields if self.labels_from is not None else {}
+        model = getattr(getattr(self, "Meta", None), "model", None)
+        for name, field in fields.items():
+            if (form_field := form_fields.get(name)) is not None:
+                if field.label is None:
+                    field.label = form_field.label
+                if field.help_text is None and form_field.help_text:
+                    field.help_text = form_field.help_text
+            elif field.label is None and model is not None and (
+                    model_field := _model_field(model, field.source or name)) is not None:
+                field.label = model_field.verbose_name
+        return fields
+
+
+def _model_field(model, source: str):
+    """The model's own field ``source`` names; None for a property, a method, a path through a
+    relation ("power.number") or a reverse relation (which has no label)."""
+    try:
+        field = model._meta.get_field(source)
+    except FieldDoesNotExist:
+        return None
+    return None if field.auto_created and not field.concrete else field
+
+
+class Serializer(LabelledFieldsMixin, serializers.Serializer):
+    """DRF's serializer whose declared fields are labelled as ``labels_from`` labels them."""
+
+
+class ModelSerializer(LabelledFieldsMixin, serializers.ModelSerializer):
+    """DRF's model serializer with ``ChoiceField`` above for a model field's choices, and its
+    declared fields labelled like the model's (``LabelledFieldsMixin``)."""
 
     serializer_choice_field = ChoiceField
+
+
+# --- what the browsable API's pages say (settings.REST_FRAMEWORK's VIEW_*_FUNCTION) ------------
+
+# A viewset's two pages, by the suffix its router gives them.
+PAGE_TITLES_BY_SUFFIX = {"List": _("%(things)s: list"), "Instance": _("%(things)s: one record")}
+
+
+def view_name(view) -> str:
+    """The title of ``view``'s page, in the user's language: a step's own label (the ``name``
+    its endpoint was given), else the view's ``api_title`` with the page it is; DRF's English
+    name, made from the class name, only for a view that declares neither."""
+    name = getattr(view, "name", None)
+    if name is not None:
+        return name
+    title = getattr(view, "api_title", None)
+    if title is None:
+        return drf_views.get_view_name(view)
+    template = PAGE_TITLES_BY_SUFFIX.get(getattr(view, "suffix", None))
+    return template % {"things": title} if template is not None else title
+
+
+def view_description(view, html: bool = False) -> str:
+    """What ``view``'s page says under its title: its ``api_description``, in the user's
+    language. Docstrings are written for developers, in English, and stay out of the page; a
+    step's page (an endpoint with its own ``name``) is said by its title alone."""
+    description = "" if getattr(view, "name", None) is not None else str(getattr(view, "api_description", ""))
+    return formatting.markup_description(description) if html else description
 
 
 class PolicyOpsAPIMixin:
@@ -258,8 +337,9 @@ def workflow_endpoints(actions, *, detail_serializer, noun: str) -> dict:
         run.__name__ = action.name
         # The body's serializer is the endpoint's (DRF's per-action override): the browsable
         # API draws its form from it, and a step without a body gets a form of a button only.
+        # Named by the step's label: the page's title and the menu of other endpoints (view_name).
         run = decorators.action(detail=True, methods=["post"], url_path=action.name,
-                                url_name=action.name.replace("_", "-"),
+                                url_name=action.name.replace("_", "-"), name=action.label,
                                 serializer_class=action.serializer or NoBodySerializer)(run)
         # Outside @action, which replaces what extend_schema put on the function: applied
         # inside it, every step's schema was lost (a Case body, a Case answer).
@@ -277,6 +357,7 @@ class UnknownActionView(PolicyOpsAPIMixin, APIView):
     """/<object>/<anything else>/: a JSON 404 rather than Django's HTML page."""
 
     schema = None  # not part of the API
+    api_title = _("Unknown step")
 
     def post(self, request, *args, **kwargs):
         raise NotFound(UNKNOWN_ACTION)

@@ -80,6 +80,9 @@ class CanViewPolicyTasks(permissions.BasePermission):
 class PolicyTaskViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewSet):
     """Policy tasks whose lead unit is in the user's district (every district for supervisors)."""
 
+    api_title = _("Policy tasks")
+    api_description = _("Policy tasks led by a unit of your district (every district for supervisors).")
+
     permission_classes = [permissions.IsAuthenticated, CanViewPolicyTasks]
     serializer_class = PolicyTaskSerializer
     detail_serializer_class = PolicyTaskDetailSerializer

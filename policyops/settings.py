@@ -362,6 +362,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["policyops.api_parsers.JSONParser", "policyops.api_parsers.FormParser",
                                "policyops.api_parsers.MultiPartParser"],
     "PAGE_SIZE": 50,
+    # The browsable API's titles and descriptions in the user's language, not from class names
+    # and docstrings (policyops.api.view_name).
+    "VIEW_NAME_FUNCTION": "policyops.api.view_name",
+    "VIEW_DESCRIPTION_FUNCTION": "policyops.api.view_description",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PolicyOps API",

@@ -35,6 +35,9 @@ class CanViewRoads(permissions.BasePermission):
 class SubsidyQuoteView(PolicyOpsAPIMixin, APIView):
     """The city subsidy (市级补助) of one project, with its breakdown (002:485-507)."""
 
+    api_title = _("City subsidy quote")
+    api_description = _("Send a project's figures to get its city subsidy and how it was computed.")
+
     permission_classes = [permissions.IsAuthenticated]
     # The body read below; the browsable API draws its form from it.
     serializer_class = s.SubsidyQuoteInputSerializer
@@ -58,6 +61,10 @@ class SubsidyQuoteView(PolicyOpsAPIMixin, APIView):
 
 class ProjectListView(PolicyOpsAPIMixin, generics.ListAPIView):
     """Projects the user may see (their district; every district for supervisors), each with its quote."""
+
+    api_title = _("Road projects")
+    api_description = _("Road projects of your district (every district for supervisors), each with its city "
+                        "subsidy.")
 
     permission_classes = [permissions.IsAuthenticated, CanViewRoads]
     serializer_class = s.RoadProjectSerializer
@@ -111,6 +118,9 @@ def _target_row(name, p) -> dict:
 
 class ProgressView(PolicyOpsAPIMixin, APIView):
     """Progress against the Annex 2 targets and the phase checks (002:477-481, 002:527-539)."""
+
+    api_title = _("Programme progress")
+    api_description = _("Progress of each district against the targets of Annex 2, and the checks of each phase.")
 
     permission_classes = [permissions.IsAuthenticated, CanViewRoads]
 

@@ -31,23 +31,32 @@ CHECK_STATUSES = ("on_track", "at_risk", "met", "missed")
 class SubsidyQuoteInputSerializer(serializers.Serializer):
     """One project's facts (or, for 客运站点, its bus facilities)."""
 
-    district = serializers.CharField(max_length=50, help_text="District name, e.g. 平度市.")
-    work_type = ChoiceField(choices=WorkType.CHOICES, help_text="Work type, by its Chinese name.")
+    # Labels as the project's own fields are labelled (programs.roads.models.RoadProject).
+    district = serializers.CharField(max_length=50, label=_("district"), help_text=_("District name, e.g. 平度市."))
+    work_type = ChoiceField(choices=WorkType.CHOICES, label=_("work type"),
+                            help_text=_("Work type, by its Chinese name."))
     length_km = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal(0), required=False,
-                                         help_text="Length in km (not needed for 危桥改造 and 客运站点).")
+                                         label=_("length (km)"),
+                                         help_text=_("Not needed for 危桥改造 and 客运站点."))
     width_m = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal(0), required=False,
-                                       help_text="Pavement width in m (not needed for 危桥改造 and 客运站点).")
+                                       label=_("pavement width (m)"),
+                                       help_text=_("Not needed for 危桥改造 and 客运站点."))
     estimate_wan = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0), required=False,
-                                            help_text="Approved estimate (概算投资) in 万元.")
+                                            label=_("approved estimate (万元)"), help_text=_("概算投资."))
     poverty_km = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal(0), default=Decimal(0),
-                                          help_text="Km serving 省定贫困村 / 市定经济薄弱村.")
-    excess = serializers.BooleanField(default=False, help_text="Work beyond the annual target (reward rules): "
-                                      "rewarded only once the district has met that year's plan in the column.")
-    plan_year = serializers.IntegerField(min_value=2018, max_value=2020, required=False,
-                                         help_text="The project's plan year (needed for excess work, 002:503).")
-    bays = serializers.IntegerField(min_value=0, max_value=100000, default=0, help_text="港湾车站 (客运站点 only).")
-    shelters = serializers.IntegerField(min_value=0, max_value=100000, default=0, help_text="候车亭 (客运站点 only).")
-    signs = serializers.IntegerField(min_value=0, max_value=100000, default=0, help_text="站牌 (客运站点 only).")
+                                          label=_("km serving poor / weak villages"),
+                                          help_text=_("省定贫困村、市定经济薄弱村"))
+    excess = serializers.BooleanField(default=False, label=_("beyond the annual target"),
+                                      help_text=_("Work beyond the annual target (reward rules): rewarded only once "
+                                                  "the district has met that year's plan in the column."))
+    plan_year = serializers.IntegerField(min_value=2018, max_value=2020, required=False, label=_("plan year"),
+                                         help_text=_("Needed for work beyond the annual target (002:503)."))
+    bays = serializers.IntegerField(min_value=0, max_value=100000, default=0, label=_("bus bays (港湾车站)"),
+                                    help_text=_("客运站点 only."))
+    shelters = serializers.IntegerField(min_value=0, max_value=100000, default=0, label=_("bus shelters (候车亭)"),
+                                        help_text=_("客运站点 only."))
+    signs = serializers.IntegerField(min_value=0, max_value=100000, default=0, label=_("bus-stop signs (站牌)"),
+                                     help_text=_("客运站点 only."))
 
     def validate_district(self, value):
         value = value.strip()
