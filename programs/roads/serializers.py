@@ -42,7 +42,7 @@ class SubsidyQuoteInputSerializer(serializers.Serializer):
                                        label=_("pavement width (m)"),
                                        help_text=_("Not needed for 危桥改造 and 客运站点."))
     estimate_wan = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0), required=False,
-                                            label=_("approved estimate (万元)"), help_text=_("概算投资."))
+                                            label=_("approved estimate (万元)"))
     poverty_km = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal(0), default=Decimal(0),
                                           label=_("km serving poor / weak villages"),
                                           help_text=_("省定贫困村、市定经济薄弱村"))
