@@ -136,10 +136,8 @@ class CaseDetailSerializer(CaseSerializer):
     superior_decision = serializers.CharField(read_only=True,
                                               help_text="approved / denied (empty until recorded).")
     # Empty when the fact does not apply: the schema must allow "" beside the choices (issue 13 #7).
-    school_type = ChoiceField(choices=rules.SchoolType.CHOICES, allow_blank=True, read_only=True,
-                              label=ApprovalCase._meta.get_field("school_type").verbose_name)
-    hospital_grade = ChoiceField(choices=rules.HospitalGrade.CHOICES, allow_blank=True, read_only=True,
-                                 label=ApprovalCase._meta.get_field("hospital_grade").verbose_name)
+    school_type = ChoiceField(choices=rules.SchoolType.CHOICES, allow_blank=True, read_only=True)
+    hospital_grade = ChoiceField(choices=rules.HospitalGrade.CHOICES, allow_blank=True, read_only=True)
     allowed_transitions = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
