@@ -73,8 +73,13 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
     queryset = ApprovalCase.objects.none()
 
     def get_serializer_class(self):
-        # Registration reads its own body; the browsable API draws its form from here.
-        return s.CaseRegisterSerializer if self.action == "create" else super().get_serializer_class()
+        # Registration reads its own body; the browsable API draws its form from here, and
+        # OPTIONS describes that body too (DRF's metadata asks with the method set to POST and
+        # no action, and was answered with the list's fields).
+        posting_to_the_list = not self.detail and getattr(self.request, "method", None) == "POST"
+        if self.action == "create" or posting_to_the_list:
+            return s.CaseRegisterSerializer
+        return super().get_serializer_class()
 
     def get_workflow_object(self, number) -> ApprovalCase:
         try:

@@ -28,6 +28,7 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import decorators, exceptions, serializers, status
@@ -187,14 +188,15 @@ class LabelledFieldsMixin:
         form_fields = self.labels_from.base_fields if self.labels_from is not None else {}
         model = getattr(getattr(self, "Meta", None), "model", None)
         for name, field in fields.items():
+            # A method field's source is "*": it reads the field of its own name, if any.
+            source = name if field.source in (None, "*") else field.source
             if (form_field := form_fields.get(name)) is not None:
                 if field.label is None:
-                    field.label = form_field.label
+                    field.label = capfirst(form_field.label)  # as DRF writes the model's labels
                 if field.help_text is None and form_field.help_text:
                     field.help_text = form_field.help_text
-            elif field.label is None and model is not None and (
-                    model_field := _model_field(model, field.source or name)) is not None:
-                field.label = model_field.verbose_name
+            elif field.label is None and model is not None and (model_field := _model_field(model, source)) is not None:
+                field.label = capfirst(model_field.verbose_name)
         return fields
 
 

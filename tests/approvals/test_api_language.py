@@ -5,6 +5,7 @@ from html import unescape
 
 import pytest
 from django import forms
+from django.utils.text import capfirst
 from rest_framework import serializers
 
 from approvals.actions import CASE_ACTIONS
@@ -108,7 +109,7 @@ def test_in_english_the_same_form_reads_in_english(client, clerk, settings):
     client.force_login(clerk)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # what the language menu sets
     html = page(client, CASES)
-    assert "contact phone" in labels(post_form(html))
+    assert "Contact phone" in labels(post_form(html))
     assert title(html) == "Approval cases: list"
 
 
@@ -125,9 +126,9 @@ class ContactSerializer(Serializer):
     other = serializers.CharField()
 
 
-def test_a_declared_field_takes_its_forms_label_and_help_text():
+def test_a_declared_field_takes_its_forms_label_capitalised_as_drf_does_and_its_help_text():
     field = ContactSerializer().fields["phone"]
-    assert (field.label, field.help_text) == ("form's label", "form's help")
+    assert (field.label, field.help_text) == ("Form's label", "form's help")
 
 
 def test_a_declared_label_and_help_text_win_over_the_forms():
@@ -141,17 +142,34 @@ def test_a_field_the_form_does_not_ask_keeps_drfs_label():
 
 class CaseNumberSerializer(ModelSerializer):
     applicant_phone = serializers.CharField()
+    applicant_name = serializers.SerializerMethodField()
     power_number = serializers.IntegerField(source="power.number")
 
     class Meta:
         model = ApprovalCase
-        fields = ["applicant_phone", "power_number"]
+        fields = ["applicant_phone", "applicant_name", "power_number"]
+
+    def get_applicant_name(self, case):
+        return case.applicant_name
 
 
 def test_a_declared_field_of_a_model_serializer_takes_the_model_fields_label():
-    expected = ApprovalCase._meta.get_field("applicant_phone").verbose_name
+    expected = capfirst(ApprovalCase._meta.get_field("applicant_phone").verbose_name)
     assert CaseNumberSerializer().fields["applicant_phone"].label == expected
+
+
+def test_a_method_field_named_as_a_model_field_takes_that_fields_label():
+    expected = capfirst(ApprovalCase._meta.get_field("applicant_name").verbose_name)
+    assert CaseNumberSerializer().fields["applicant_name"].label == expected
 
 
 def test_a_field_read_through_a_relation_keeps_drfs_label():
     assert CaseNumberSerializer().fields["power_number"].label == "Power number"
+
+
+def test_options_describes_the_registrations_body_for_post(client, clerk):
+    client.force_login(clerk)
+    post = client.options(CASES, HTTP_ACCEPT="application/json").json()["actions"]["POST"]
+    assert {"power", "applicant_name", "applicant_phone", "received_hall", "materials"} <= set(post)
+    assert "state_display" not in post  # the list's read-only answer is not the body
+    assert post["applicant_phone"]["label"] == "联系电话" and post["applicant_phone"]["read_only"] is False
