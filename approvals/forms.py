@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals import rules, services
 from approvals.models import ApprovalCase, DelegatedPower, Entrustment
-from policyops.forms import HtmlDateInput, SearchedSelect, preselect_single_choices
+from policyops.forms import HtmlDateInput, NoScriptSearchFormMixin, SearchedSelect, preselect_single_choices
 from policyops.models import Department, Person, ServiceHall
 from policyops.scoping import person_of
 
@@ -38,7 +38,7 @@ def first_contact_choices(user):
 FIRST_CONTACT_SEARCH_FIELDS = ("name", "department__name")
 
 
-class CaseRegisterForm(forms.Form):
+class CaseRegisterForm(NoScriptSearchFormMixin, forms.Form):
     power = forms.ModelChoiceField(label=_("delegated power"), queryset=DelegatedPower.objects.order_by("number"))
     applicant_name = forms.CharField(label=_("applicant"), max_length=100)
     applicant_type = forms.ChoiceField(label=_("applicant type"), choices=ApprovalCase.ApplicantType.choices)
@@ -55,7 +55,8 @@ class CaseRegisterForm(forms.Form):
     received_hall = forms.ModelChoiceField(label=_("receiving hall"), queryset=ServiceHall.objects.none())
     first_contact = forms.ModelChoiceField(
         label=_("first-contact person"), queryset=Person.objects.none(),
-        widget=SearchedSelect(search_url=reverse_lazy("approvals:first_contact_search")))
+        widget=SearchedSelect(search_url=reverse_lazy("approvals:first_contact_search"),
+                              search_fields=FIRST_CONTACT_SEARCH_FIELDS))
     received_on = forms.DateField(label=_("received on"), widget=HtmlDateInput())
     materials_provided = forms.CharField(
         label=_("materials received"), required=False, widget=forms.Textarea(attrs={"rows": 4}),

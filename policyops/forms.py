@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models import Q
 from django.db.models.fields import AutoFieldMixin
+from django.forms.utils import ErrorDict
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -25,15 +26,33 @@ class SearchedSelect(forms.Select):
     the registration page 46 KB and 63 ms at that scale (issue 12). page.js puts a search box
     before it that asks ``search_url`` (an answer of ``searched_choices``) for the matching
     rows. The field's queryset still decides what is valid; this only decides what is drawn.
+
+    Without JavaScript the select carries its own search in a ``<noscript>``: a box and a
+    button of the form (``NoScriptSearchFormMixin``). Pressing it draws the form again with
+    ``search_term`` set, and the select then offers the rows ``search_fields`` match, the
+    first of them chosen unless the chosen row is among them, as page.js does.
     """
+
+    template_name = "policyops/widgets/searched_select.html"
 
     # The admin's form page renders the form's media; the site's pages load page.js themselves.
     class Media:
         js = ["policyops/page.js"]
 
-    def __init__(self, search_url, attrs=None):
+    def __init__(self, search_url, search_fields=(), attrs=None):
         super().__init__(attrs)
         self.search_url = search_url
+        self.search_fields = tuple(search_fields)
+        self.search_term = None  # set by NoScriptSearchFormMixin when the form's search button was pressed
+        self._found = None
+
+    @staticmethod
+    def term_name(name: str) -> str:
+        return f"{name}__q"
+
+    @staticmethod
+    def button_name(name: str) -> str:
+        return f"{name}__search"
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -42,15 +61,35 @@ class SearchedSelect(forms.Select):
             "data-search-label": str(_("Search by name or department")),
             "data-search-failed": str(_("The search failed; try again.")),
         })
+        context["search"] = {
+            "label": _("Search by name or department"), "term_name": self.term_name(name),
+            "button_name": self.button_name(name), "term": self.search_term or "",
+            "summary": self._found[1] if self._found is not None else "",
+            "offered": bool(self.search_fields),
+        }
         return context
 
     def optgroups(self, name, value, attrs=None):
         full = self.choices
-        self.choices = list(self._chosen_choices(full, value))
+        chosen = list(self._chosen_choices(full, value))
+        found = self._found_choices(full)
+        if found and not any(str(key) in {str(v) for v in value} for key, _label in found):
+            value = [str(found[0][0])]  # page.js chooses the first row found too
+        shown = {str(key) for key, _label in chosen}
+        self.choices = chosen + [(key, label) for key, label in found if str(key) not in shown]
         try:
             return super().optgroups(name, value, attrs)
         finally:
             self.choices = full
+
+    def _found_choices(self, choices) -> list:
+        """The rows the no-JavaScript search found, as (key, label) choices; [] without one."""
+        self._found = None
+        if self.search_term is None or not self.search_fields:
+            return []
+        rows, summary = search_rows(choices.queryset, self.search_term, fields=self.search_fields)
+        self._found = (rows, summary)
+        return [choices.choice(row) for row in rows]
 
     @staticmethod
     def _chosen_choices(choices, value):
@@ -67,16 +106,47 @@ class SearchedSelect(forms.Select):
             yield choices.choice(obj)
 
 
+class NoScriptSearchFormMixin:
+    """A form whose SearchedSelects can search without JavaScript.
+
+    Their search button posts the whole form. The form then stays as it was filled in, shows
+    no error, and is never valid, so a view that saves a valid form draws it again instead:
+    the select offers what its search found (``SearchedSelect``). ``searched_field`` names
+    the field whose search was asked (None for a real submission).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.searched_field = None
+        if not self.is_bound:
+            return
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, SearchedSelect) and widget.button_name(self.add_prefix(name)) in self.data:
+                widget.search_term = str(self.data.get(widget.term_name(self.add_prefix(name)), ""))
+                self.searched_field = name
+                break
+
+    def full_clean(self):
+        if self.searched_field is None:
+            return super().full_clean()
+        # A search, not a submission: nothing is checked, so nothing is said wrong yet.
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+
+    def is_valid(self):
+        return self.searched_field is None and super().is_valid()
+
+
 SEARCH_RESULTS_LIMIT = 20
 
 
-def searched_choices(queryset, term: str, *, fields: tuple[str, ...]) -> JsonResponse:
-    """What a SearchedSelect's search box asks for: the first rows of ``queryset`` whose
-    ``fields`` contain ``term``, as ``{"results": [{"id", "text"}], "summary"}`` (the text is the
-    row's ``str``, as the select shows it)."""
+def search_rows(queryset, term: str, *, fields: tuple[str, ...]) -> tuple[list, str]:
+    """The first SEARCH_RESULTS_LIMIT rows of ``queryset`` whose ``fields`` contain ``term``, and
+    what to tell the user about them (found how many, or to type more)."""
     term = " ".join(term.split())[:50]
     if not term:
-        return JsonResponse({"results": [], "summary": str(_("Type part of a name."))})
+        return [], str(_("Type part of a name."))
     condition = Q()
     for field in fields:
         condition |= Q(**{f"{field}__icontains": term})
@@ -88,7 +158,14 @@ def searched_choices(queryset, term: str, *, fields: tuple[str, ...]) -> JsonRes
         summary = _("The first %(count)s found; type more to narrow it.") % {"count": len(shown)}
     else:
         summary = ngettext("%(count)s found.", "%(count)s found.", len(shown)) % {"count": len(shown)}
-    return JsonResponse({"results": [{"id": row.pk, "text": str(row)} for row in shown], "summary": str(summary)})
+    return shown, str(summary)
+
+
+def searched_choices(queryset, term: str, *, fields: tuple[str, ...]) -> JsonResponse:
+    """What a SearchedSelect's search box asks for (``search_rows``), as ``{"results": [{"id",
+    "text"}], "summary"}`` (the text is the row's ``str``, as the select shows it)."""
+    shown, summary = search_rows(queryset, term, fields=fields)
+    return JsonResponse({"results": [{"id": row.pk, "text": str(row)} for row in shown], "summary": summary})
 
 
 def preselect_single_choices(form) -> None:

@@ -39,8 +39,10 @@ def case_register(request):
         else:
             messages.success(request, _("Case %(number)s registered.") % {"number": case.number})
             return redirect(case_url(case))
+    # A search for the first contact without JavaScript posts the form too: not a refusal.
+    refused = posted and form.searched_field is None
     return render(request, "approvals/case_register.html", {"chooser": chooser, "form": form, "power": power},
-                  status=400 if posted else 200)
+                  status=400 if refused else 200)
 
 
 @login_required

@@ -155,3 +155,85 @@ def test_the_admin_register_page_draws_only_the_chosen_person_with_the_script(cl
 def test_the_superuser_searches_every_district(admin_client):
     PersonFactory(name="外区王明", district=DistrictFactory())
     assert [row["text"] for row in found(admin_client, "外区王明")["results"]] == ["外区王明"]
+
+
+# --- without JavaScript: the search is a button of the form (policyops.forms.NoScriptSearchFormMixin) ----
+
+
+def search_without_script(client, url, term, **filled):
+    """The form posted by its search button, as a browser without scripts posts it (the select's
+    choice among what was filled in)."""
+    return client.post(url, {"first_contact__q": term, "first_contact__search": "1", **filled})
+
+
+def register_url(power):
+    return f"{reverse('approvals:case_register')}?power={power.pk}"
+
+
+def test_the_select_carries_a_search_for_browsers_without_scripts(client, clerk, power):
+    client.force_login(clerk)
+    noscript = re.search(r"<noscript>.*?</noscript>", register_page(client, power), re.S).group(0)
+    assert 'name="first_contact__q"' in noscript and 'name="first_contact__search"' in noscript
+
+
+def test_a_search_without_scripts_offers_whom_it_found_and_chooses_the_first(client, clerk, power, entrustment):
+    colleague = PersonFactory(name="王晓明", district=pingdu())
+    client.force_login(clerk)
+    response = search_without_script(client, register_url(power), "晓明", power=power.pk,
+                                     first_contact=clerk.person.pk)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert first_contact_options(html) == ["", str(clerk.person.pk), str(colleague.pk)]
+    assert re.search(rf'<option value="{colleague.pk}" selected>', html)
+    assert "找到 1 人。" in html
+
+
+def test_a_search_without_scripts_saves_nothing_and_says_nothing_wrong(client, clerk, power, entrustment):
+    client.force_login(clerk)
+    response = search_without_script(client, register_url(power), "晓明", power=power.pk, applicant_name="青岛测试")
+    assert ApprovalCase.objects.count() == 0
+    assert 'class="errorlist' not in response.content.decode()
+    assert 'value="青岛测试"' in response.content.decode()  # what was typed stays
+
+
+def test_a_search_without_scripts_keeps_the_chosen_person_when_found_again(client, clerk, power, entrustment):
+    colleague = PersonFactory(name="王晓明", district=pingdu())
+    PersonFactory(name="张晓明", district=pingdu())
+    client.force_login(clerk)
+    response = search_without_script(client, register_url(power), "晓明", power=power.pk,
+                                     first_contact=colleague.pk)
+    assert re.search(rf'<option value="{colleague.pk}" selected>', response.content.decode())
+
+
+def test_a_search_without_scripts_offers_only_people_the_user_sees(client, clerk, power, entrustment):
+    PersonFactory(name="外区王晓明", district=DistrictFactory())
+    client.force_login(clerk)
+    html = search_without_script(client, register_url(power), "晓明", power=power.pk,
+                                 first_contact=clerk.person.pk).content.decode()
+    assert first_contact_options(html) == ["", str(clerk.person.pk)]
+    assert "未找到，请核对姓名。" in html
+
+
+def test_a_search_without_scripts_offers_a_limited_page_and_says_so(client, clerk, power, entrustment):
+    PersonFactory.create_batch(SEARCH_RESULTS_LIMIT + 1, name="王明", district=pingdu())
+    client.force_login(clerk)
+    html = search_without_script(client, register_url(power), "王明", power=power.pk,
+                                 first_contact=clerk.person.pk).content.decode()
+    assert len(first_contact_options(html)) == 2 + SEARCH_RESULTS_LIMIT  # the blank, the clerk, the first 20
+    assert f"前 {SEARCH_RESULTS_LIMIT} 人" in html
+
+
+def test_an_empty_search_without_scripts_asks_for_a_name(client, clerk, power, entrustment):
+    client.force_login(clerk)
+    html = search_without_script(client, register_url(power), "  ", power=power.pk,
+                                 first_contact=clerk.person.pk).content.decode()
+    assert first_contact_options(html) == ["", str(clerk.person.pk)]
+    assert "请输入姓名的一部分" in html
+
+
+def test_the_admins_register_page_searches_without_scripts_too(client, clerk, entrustment):
+    colleague = PersonFactory(name="王晓明", district=pingdu())
+    client.force_login(clerk)
+    response = search_without_script(client, reverse("admin:approvals_approvalcase_add"), "晓明")
+    assert response.status_code == 200 and ApprovalCase.objects.count() == 0
+    assert str(colleague.pk) in first_contact_options(response.content.decode())

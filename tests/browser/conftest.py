@@ -130,13 +130,15 @@ class Visitor:
 
 @pytest.fixture
 def visitor(browser, live_server, transactional_db, request):
-    """``visitor("clerk", phone=True)`` opens a new browser context (desktop or 390 px)."""
+    """``visitor("clerk", phone=True)`` opens a new browser context (desktop or 390 px;
+    ``javascript=False`` for a browser with scripts off)."""
     contexts = []
 
-    def open_visitor(name: str = "visitor", *, phone: bool = False) -> Visitor:
+    def open_visitor(name: str = "visitor", *, phone: bool = False, javascript: bool = True) -> Visitor:
         viewport = PHONE if phone else DESKTOP
         context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      is_mobile=phone, has_touch=phone, device_scale_factor=1)
+                                      is_mobile=phone, has_touch=phone, device_scale_factor=1,
+                                      java_script_enabled=javascript)
         contexts.append(context)
         return Visitor(context, live_server.url, f"{request.node.name}-{name}", viewport)
 

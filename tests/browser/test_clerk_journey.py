@@ -1,6 +1,7 @@
 """A clerk of 平度市 works a case from the home page to the licence, then registers one on a phone."""
 import re
 
+import pytest
 from django.utils import timezone
 
 from approvals.models import ApprovalCase, CaseNotice
@@ -216,3 +217,35 @@ def test_a_clerk_finds_a_colleague_as_the_first_contact_by_typing_part_of_the_na
     assert case.first_contact == colleague
     person.shot("last")
     person.assert_healthy()
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+def test_without_javascript_the_first_contacts_search_is_a_button_of_the_form(visitor, phone):
+    """Scripts off: the search box and its button post the form, which comes back as filled in
+    with the colleagues found offered (policyops.forms.NoScriptSearchFormMixin)."""
+    clerk, power = clerk_with_power()
+    power.checklist.create(name="申请书", order=1)
+    colleague = PersonFactory(name="王晓明", district=pingdu())
+    PersonFactory(name="外区王晓明", district=DistrictFactory())  # another district's: never offered
+    person = visitor("clerk", phone=phone, javascript=False)
+    person.log_in_as(clerk)
+
+    person.go(f"/approvals/cases/new/?power={power.pk}")
+    person.page.fill("input[name=applicant_name]", "平度市云山食品有限公司")
+    person.page.fill("input[name=applicant_phone]", "0532-87365678")
+    person.page.check("input[name=checklist] >> nth=0")
+    person.page.fill("input[name=first_contact__q]", "晓明")
+    person.submit("搜索")
+
+    assert ApprovalCase.objects.count() == 0  # a search, not a registration
+    assert person.page.locator(".select-search-status").inner_text() == "找到 1 人。"
+    assert person.page.locator("select[name=first_contact]").input_value() == str(colleague.pk)
+    assert person.page.input_value("input[name=applicant_name]") == "平度市云山食品有限公司"  # kept as typed
+    assert person.page.locator(".errorlist").count() == 0
+    assert person.sideways_overflow() <= 0
+    person.shot("searched")
+    person.submit("登记")
+
+    case = ApprovalCase.objects.get(applicant_name="平度市云山食品有限公司")
+    assert case.first_contact == colleague
+    assert list(case.materials.values_list("name", "provided")) == [("申请书", True)]
