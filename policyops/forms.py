@@ -55,7 +55,7 @@ class SearchedSelect(forms.Select):
         return f"{name}__search"
 
     def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
+        context = super().get_context(name, value, attrs)  # draws the options: self._found is this render's
         context["widget"]["attrs"].update({
             "data-search-url": str(self.search_url),
             "data-search-label": str(_("Search by name or department")),
@@ -73,7 +73,8 @@ class SearchedSelect(forms.Select):
         full = self.choices
         chosen = list(self._chosen_choices(full, value))
         found = self._found_choices(full)
-        if found and not any(str(key) in {str(v) for v in value} for key, _label in found):
+        values = {str(v) for v in value}
+        if found and not any(str(key) in values for key, _label in found):
             value = [str(found[0][0])]  # page.js chooses the first row found too
         shown = {str(key) for key, _label in chosen}
         self.choices = chosen + [(key, label) for key, label in found if str(key) not in shown]
