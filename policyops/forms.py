@@ -56,13 +56,14 @@ class SearchedSelect(forms.Select):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)  # draws the options: self._found is this render's
+        label = str(_("Search by name or department"))
         context["widget"]["attrs"].update({
             "data-search-url": str(self.search_url),
-            "data-search-label": str(_("Search by name or department")),
+            "data-search-label": label,
             "data-search-failed": str(_("The search failed; try again.")),
         })
         context["search"] = {
-            "label": _("Search by name or department"), "term_name": self.term_name(name),
+            "label": label, "term_name": self.term_name(name),
             "button_name": self.button_name(name), "term": self.search_term or "",
             "summary": self._found[1] if self._found is not None else "",
             "offered": bool(self.search_fields),

@@ -358,7 +358,8 @@ REST_FRAMEWORK = {
     # JSON, and the browsable API with its code colours from a file (the CSP blocks inline styles).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
                                  "policyops.api_renderers.BrowsableAPIRenderer"],
-    # DRF's three, its JSON reader refusing as a 400 what reached a 500 through it (policyops.api_parsers).
+    # DRF's three (policyops.api_parsers): each makes its text plain, and the JSON reader refuses as a
+    # 400 what reached a 500 through DRF's.
     "DEFAULT_PARSER_CLASSES": ["policyops.api_parsers.JSONParser", "policyops.api_parsers.FormParser",
                                "policyops.api_parsers.MultiPartParser"],
     "PAGE_SIZE": 50,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -28,34 +29,41 @@ CHECK_STATUSES = ("on_track", "at_risk", "met", "missed")
 # --- subsidy quote -------------------------------------------------------------------------------
 
 
+def project_label(name: str):
+    """The label of a road project's field ``name``, capitalised as DRF writes a model's labels."""
+    return capfirst(RoadProject._meta.get_field(name).verbose_name)
+
+
 class SubsidyQuoteInputSerializer(serializers.Serializer):
     """One project's facts (or, for 客运站点, its bus facilities)."""
 
-    # Labels as the project's own fields are labelled (programs.roads.models.RoadProject).
-    district = serializers.CharField(max_length=50, label=_("district"), help_text=_("District name, e.g. 平度市."))
-    work_type = ChoiceField(choices=WorkType.CHOICES, label=_("work type"),
+    # The facts a project records, labelled as its own fields are (the wording in one place).
+    district = serializers.CharField(max_length=50, label=project_label("district"),
+                                     help_text=_("District name, e.g. 平度市."))
+    work_type = ChoiceField(choices=WorkType.CHOICES, label=project_label("work_type"),
                             help_text=_("Work type, by its Chinese name."))
     length_km = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal(0), required=False,
-                                         label=_("length (km)"),
+                                         label=capfirst(_("length (km)")),  # the project's own: "length (km) or count"
                                          help_text=_("Not needed for 危桥改造 and 客运站点."))
     width_m = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=Decimal(0), required=False,
-                                       label=_("pavement width (m)"),
+                                       label=project_label("pavement_width_m"),
                                        help_text=_("Not needed for 危桥改造 and 客运站点."))
     estimate_wan = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(0), required=False,
-                                            label=_("approved estimate (万元)"))
+                                            label=project_label("estimate_wan"))
     poverty_km = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal(0), default=Decimal(0),
-                                          label=_("km serving poor / weak villages"),
-                                          help_text=_("省定贫困村、市定经济薄弱村"))
-    excess = serializers.BooleanField(default=False, label=_("beyond the annual target"),
+                                          label=project_label("poverty_km"),
+                                          help_text=RoadProject._meta.get_field("poverty_km").help_text)
+    excess = serializers.BooleanField(default=False, label=project_label("excess"),
                                       help_text=_("Work beyond the annual target (reward rules): rewarded only once "
                                                   "the district has met that year's plan in the column."))
-    plan_year = serializers.IntegerField(min_value=2018, max_value=2020, required=False, label=_("plan year"),
+    plan_year = serializers.IntegerField(min_value=2018, max_value=2020, required=False,
+                                         label=project_label("plan_year"),
                                          help_text=_("Needed for work beyond the annual target (002:503)."))
-    bays = serializers.IntegerField(min_value=0, max_value=100000, default=0, label=_("bus bays (港湾车站)"),
+    bays = serializers.IntegerField(min_value=0, max_value=100000, default=0, label=project_label("bus_bays"),
                                     help_text=_("客运站点 only."))
-    shelters = serializers.IntegerField(min_value=0, max_value=100000, default=0, label=_("bus shelters (候车亭)"),
+    shelters = serializers.IntegerField(min_value=0, max_value=100000, default=0, label=project_label("bus_shelters"),
                                         help_text=_("客运站点 only."))
-    signs = serializers.IntegerField(min_value=0, max_value=100000, default=0, label=_("bus-stop signs (站牌)"),
+    signs = serializers.IntegerField(min_value=0, max_value=100000, default=0, label=project_label("bus_signs"),
                                      help_text=_("客运站点 only."))
 
     def validate_district(self, value):
