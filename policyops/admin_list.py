@@ -45,6 +45,7 @@ from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
+from django.forms.widgets import MEDIA_TYPES
 from django.template import Engine
 from django.urls import NoReverseMatch
 from django.utils import dateformat, formats, timezone
@@ -321,9 +322,9 @@ def filter_html(cl, spec) -> str:
                       f'  <ul>\n  {items}\n  </ul>\n</details>\n')
 
 
-# --- the action menu ---------------------------------------------------------------------------
+# --- the action menu and the page's media ------------------------------------------------------
 
-_REMEMBERED_LIMIT = 256  # distinct menus kept per process (a menu per admin, role and language)
+_REMEMBERED_LIMIT = 256  # distinct menus and media kept per process (a menu per admin, role and language)
 _remembered_html: dict = {}
 
 
@@ -350,6 +351,53 @@ class RememberedRenderMixin:
                 _remembered_html.clear()
             _remembered_html[key] = html
         return html
+
+
+class RememberedMedia(forms.Media):
+    """A page's scripts and style sheets (``{{ media.js }}``, ``{{ media.css }}``), merged and
+    written once per process for each set of files, then reused.
+
+    Django merges an admin's and its action form's lists and writes a tag per file on every
+    load: ~0.35 ms of the case list (issue 12), for the same eight scripts each time. The
+    files and the static URL they are written with stay put while a process runs.
+    """
+
+    def __init__(self, media: forms.Media):
+        super().__init__()
+        self._css_lists, self._js_lists = media._css_lists, media._js_lists
+
+    def _files(self, name):
+        if name == "css":
+            return tuple(tuple((medium, tuple(files)) for medium, files in css.items()) for css in self._css_lists)
+        return tuple(tuple(files) for files in self._js_lists)
+
+    def _remembered(self, name, write):
+        # Django's own merge needs the files hashable too.
+        key = (RememberedMedia, name, *(self._files(part) for part in MEDIA_TYPES
+                                        if name in (part, "all")))
+        html = _remembered_html.get(key)
+        if html is None:
+            html = write()
+            if len(_remembered_html) >= _REMEMBERED_LIMIT:
+                _remembered_html.clear()
+            _remembered_html[key] = html
+        return html
+
+    def __getitem__(self, name):
+        if name not in MEDIA_TYPES:
+            return super().__getitem__(name)  # Django's KeyError
+        return self._remembered(name, lambda: super(RememberedMedia, self).__getitem__(name).render())
+
+    def render(self):
+        return self._remembered("all", super().render)
+
+
+def remembered_media(response):
+    """``response`` (an admin page not yet rendered) with its media written once per process."""
+    context = getattr(response, "context_data", None)
+    if context is not None and type(context.get("media")) is forms.Media:
+        context["media"] = RememberedMedia(context["media"])
+    return response
 
 
 class RememberedSelect(RememberedRenderMixin, forms.Select):
@@ -431,6 +479,9 @@ class PrecomputedResultListMixin:
     # Each such admin names the columns an index orders (sortable_by): sorting a million rows by any
     # other column reads and sorts them all (tests/policyops/test_admin_result_list.py checks).
     sortable_by = ()
+
+    def changelist_view(self, request, extra_context=None):
+        return remembered_media(super().changelist_view(request, extra_context))
 
     def get_changelist(self, request, **kwargs):
         columns = None if self.list_columns is None else tuple(self.list_columns)

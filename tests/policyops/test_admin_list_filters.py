@@ -110,3 +110,73 @@ def test_the_case_list_offers_its_actions_through_the_remembered_menu():
     from approvals.models import ApprovalCase
 
     assert admin.site._registry[ApprovalCase].action_form is admin_list.ActionForm
+
+
+# --- the page's media, written once per process --------------------------------------------------
+
+
+def case_admin_media():
+    from approvals.models import ApprovalCase
+
+    case_admin = admin.site._registry[ApprovalCase]
+    return case_admin.media + case_admin.action_form().media
+
+
+@pytest.mark.parametrize("part", ["js", "css"])
+def test_the_remembered_media_writes_what_djangos_writes(part):
+    admin_list._remembered_html.clear()
+    media = case_admin_media()
+    remembered = admin_list.RememberedMedia(media)
+    assert str(remembered[part]) == str(media[part]) != ""
+    assert str(remembered[part]) == str(media[part])  # the second time, from the memo
+
+
+def test_the_remembered_media_writes_the_whole_of_djangos():
+    admin_list._remembered_html.clear()
+    media = case_admin_media()
+    assert str(admin_list.RememberedMedia(media)) == str(media) == str(admin_list.RememberedMedia(media))
+
+
+def test_the_same_files_are_merged_and_written_once(monkeypatch):
+    from django import forms
+
+    admin_list._remembered_html.clear()
+    calls = []
+    original = forms.Media.render_js
+    monkeypatch.setattr(forms.Media, "render_js", lambda self: calls.append(1) or original(self))
+    for _load in range(3):
+        str(admin_list.RememberedMedia(case_admin_media())["js"])
+    assert len(calls) == 1
+
+
+def test_other_files_are_not_answered_with_remembered_ones():
+    from django import forms
+
+    admin_list._remembered_html.clear()
+    str(admin_list.RememberedMedia(forms.Media(js=["a.js"]))["js"])
+    other = str(admin_list.RememberedMedia(forms.Media(js=["b.js"]))["js"])
+    assert "b.js" in other and "a.js" not in other
+
+
+def test_the_whole_is_not_answered_with_its_scripts_alone():
+    from django import forms
+
+    admin_list._remembered_html.clear()
+    media = forms.Media(js=["a.js"], css={"all": ["a.css"]})
+    str(admin_list.RememberedMedia(media)["js"])
+    assert "a.css" in str(admin_list.RememberedMedia(media))
+
+
+def test_a_part_media_does_not_have_is_not_found():
+    from django import forms
+
+    with pytest.raises(KeyError):
+        admin_list.RememberedMedia(forms.Media(js=["a.js"]))["images"]
+
+
+@pytest.mark.django_db
+def test_an_admin_list_page_carries_the_remembered_media(admin_client):
+
+    response = admin_client.get(reverse("admin:approvals_approvalcase_changelist"))
+    assert isinstance(response.context["media"], admin_list.RememberedMedia)
+    assert str(case_admin_media()["js"]) in response.content.decode()
