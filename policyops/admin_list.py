@@ -50,7 +50,7 @@ from django.template import Engine
 from django.urls import NoReverseMatch
 from django.utils import dateformat, formats, timezone
 from django.utils.encoding import iri_to_uri
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeData, SafeString
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import get_language, gettext
 
@@ -264,10 +264,46 @@ def precomputed_rows(cl) -> list[ResultList] | None:
     return rows
 
 
+def _capfirst_escaped(text) -> str:
+    """``{{ text|capfirst }}`` as a template writes it: capitalised, escaped unless marked safe."""
+    shown = str(text)
+    shown = shown[:1].upper() + shown[1:]
+    return shown if isinstance(text, SafeData) else escaped(shown)
+
+
+def headers_html(headers: list[dict], num_sorted_fields: int) -> SafeString:
+    """The results table's header cells, as change_list_results.html's loop writes them (its
+    nine cells took ~0.7 ms of the case list through the template, issue 12)."""
+    cells = []
+    for header in headers:
+        options = ""
+        if header["sortable"] and header["sort_priority"] > 0:
+            priority = ""
+            if num_sorted_fields > 1:
+                # {% blocktranslate %} escapes its variable (a number), not the sentence.
+                title = gettext("Sorting priority: %(priority_number)s") % {"priority_number": header["sort_priority"]}
+                priority = f'<span class="sortpriority" title="{title}">{header["sort_priority"]}</span>'
+            direction = "ascending" if header["ascending"] else "descending"
+            options = (f'\n       <div class="sortoptions">\n'
+                       f'         <a class="sortremove" href="{escaped(header["url_remove"])}" '
+                       f'title="{escaped(gettext("Remove from sorting"))}"></a>\n'
+                       f'         {priority}\n'
+                       f'         <a href="{escaped(header["url_toggle"])}" class="toggle {direction}" '
+                       f'title="{escaped(gettext("Toggle sorting"))}"></a>\n'
+                       f'       </div>\n   ')
+        text = _capfirst_escaped(header["text"])
+        label = (f'<a href="{escaped(header["url_primary"])}">{text}</a>' if header["sortable"]
+                 else f"<span>{text}</span>")
+        cells.append(f'\n<th scope="col"{escaped_unless_safe(header["class_attrib"])}>\n   {options}\n'
+                     f'   <div class="text">{label}</div>\n   <div class="clear"></div>\n</th>')
+    return SafeString("".join(cells))
+
+
 def result_list(cl) -> dict:
     """The context of ``change_list_results.html``, as Django's ``result_list`` tag builds it, and
-    ``rows_html`` for ``precomputed_change_list_results.html``."""
+    ``headers_html`` and ``rows_html`` for ``precomputed_change_list_results.html``."""
     headers = list(result_headers(cl))
+    num_sorted_fields = sum(1 for h in headers if h["sortable"] and h["sorted"])
     rows = precomputed_rows(cl)
     rows_html = None
     if rows is None:
@@ -281,7 +317,8 @@ def result_list(cl) -> dict:
         "cl": cl,
         "result_hidden_fields": list(result_hidden_fields(cl)),
         "result_headers": headers,
-        "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
+        "headers_html": headers_html(headers, num_sorted_fields),
+        "num_sorted_fields": num_sorted_fields,
         "results": rows,
         "rows_html": rows_html,
     }

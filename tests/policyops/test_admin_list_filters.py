@@ -14,6 +14,8 @@ from django.contrib.admin.templatetags.admin_list import admin_list_filter
 from django.template import Engine
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from policyops import admin_list
 
@@ -59,12 +61,75 @@ DJANGOS_ROWS_LOOP = '''{% for result in results %}
 {% endfor %}'''
 
 
-def test_our_results_template_is_djangos_with_the_rows_written_at_once():
+def djangos_headers_loop() -> str:
+    djangos = (TEMPLATES / "change_list_results.html").read_text()
+    return re.search(r"{% for header in result_headers %}.*?</th>{% endfor %}", djangos, re.S).group(0)
+
+
+def test_our_results_template_is_djangos_with_the_headers_and_rows_written_at_once():
     djangos = (TEMPLATES / "change_list_results.html").read_text()
     ours = (OURS.parent / "precomputed_change_list_results.html").read_text()
+    headers_loop = djangos_headers_loop()
     assert DJANGOS_ROWS_LOOP in djangos
-    assert ours == djangos.replace(DJANGOS_ROWS_LOOP,
-                                   "{% if rows_html %}{{ rows_html }}{% else %}" + DJANGOS_ROWS_LOOP + "{% endif %}")
+    assert ours == (djangos
+                    .replace(DJANGOS_ROWS_LOOP,
+                             "{% if rows_html %}{{ rows_html }}{% else %}" + DJANGOS_ROWS_LOOP + "{% endif %}")
+                    .replace(headers_loop, "{% if headers_html %}{{ headers_html }}{% else %}" + headers_loop
+                             + "{% endif %}"))
+
+
+def djangos_headers(headers, num_sorted_fields, language):
+    from django.template import engines
+
+    template = engines["django"].from_string("{% load i18n %}" + djangos_headers_loop())
+    with translation.override(language):
+        return template.render({"result_headers": headers, "num_sorted_fields": num_sorted_fields})
+
+
+SORTED_HEADERS = [
+    {"text": mark_safe('<input type="checkbox" id="action-toggle">'),
+     "class_attrib": mark_safe(' class="action-checkbox-column"'), "sortable": False},
+    {"text": "number <&>", "sortable": True, "sorted": True, "ascending": True, "sort_priority": 1,
+     "url_primary": "?o=-1&q=a", "url_remove": "?o=2", "url_toggle": "?o=-1.2", "class_attrib": mark_safe(
+         ' class="sortable column-number sorted ascending"')},
+    {"text": gettext_lazy("due date"), "sortable": True, "sorted": True, "ascending": False, "sort_priority": 2,
+     "url_primary": "?o=2.-1", "url_remove": "?o=1", "url_toggle": "?o=1.2", "class_attrib": mark_safe(
+         ' class="sortable column-due sorted descending"')},
+    {"text": "state", "sortable": True, "sorted": False, "ascending": False, "sort_priority": 0,
+     "url_primary": "?o=3.1.-2", "url_remove": "?o=1.-2", "url_toggle": "?o=3.1.-2", "class_attrib": mark_safe(
+         ' class="sortable column-state"')},
+    {"text": "applicant", "sortable": False, "class_attrib": mark_safe(' class="column-applicant"')},
+]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("num_sorted_fields", [0, 1, 2])
+def test_the_headers_written_at_once_are_djangos(language, num_sorted_fields):
+    with translation.override(language):
+        ours = admin_list.headers_html(SORTED_HEADERS, num_sorted_fields)
+    assert ours == djangos_headers(SORTED_HEADERS, num_sorted_fields, language)
+    assert "&lt;&amp;&gt;" in ours and "?o=-1&amp;q=a" in ours
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_admin_lists_headers_are_djangos(seeded, admin_client, language):
+    from django.contrib.admin.templatetags.admin_list import result_headers
+
+    compared = 0
+    for model in admin.site._registry:
+        for order in ({}, {"o": "1"}, {"o": "-1"}):
+            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            response = admin_client.get(url, order)
+            assert response.status_code == 200, (url, order)
+            cl = response.context["cl"]
+            with translation.override(language):
+                headers = list(result_headers(cl))
+                sorted_fields = sum(1 for h in headers if h["sortable"] and h["sorted"])
+                ours = admin_list.headers_html(headers, sorted_fields)
+            assert ours == djangos_headers(headers, sorted_fields, language), (url, order)
+            compared += 1
+    assert compared > 100
 
 
 # --- the action menu ---------------------------------------------------------------------------
