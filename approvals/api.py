@@ -108,7 +108,7 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
         data["applicant_phone"] = personal_data.case_phone(request.user, case, audit=True)
         return Response(data)
 
-    @extend_schema(summary="Register an application", request=s.CaseRegisterSerializer,
+    @extend_schema(summary=_("Register an application"), request=s.CaseRegisterSerializer,
                    responses={201: s.CaseDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]})
     def create(self, request):
         body = self.get_serializer(data=request.data)
@@ -127,7 +127,7 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
             inside_pingdu=data["inside_pingdu"], cross_regional=data["cross_regional"])
         return Response(self.workflow_detail(self.get_workflow_object(case.number)), status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Assign or reassign the handler",
+    @extend_schema(summary=_("Assign or reassign the handler"),
                    description=(services.case_assign.__doc__ or "").strip(), request=s.AssignInputSerializer,
                    responses={200: s.CaseDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"], serializer_class=s.AssignInputSerializer, name=_("Assign a handler"))

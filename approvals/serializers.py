@@ -99,7 +99,7 @@ class CaseSerializer(ModelSerializer):
     first_contact = serializers.CharField(source="first_contact.name", read_only=True)
     clock = serializers.SerializerMethodField()
     applicant_phone = serializers.SerializerMethodField(
-        help_text="Masked (138****5678), except on the case's own endpoint for those who handle the case.")
+        help_text=_("Masked (138****5678), except on the case's own endpoint for those who handle the case."))
     # From the lists a list prefetched (approvals.models.prefetched_list), or read for one case.
     materials = CaseMaterialSerializer(many=True, read_only=True, source="material_list")
     suspensions = CaseSuspensionSerializer(many=True, read_only=True, source="suspension_list")
@@ -134,7 +134,7 @@ class CaseDetailSerializer(CaseSerializer):
 
     # A plain string, not a second enum of the same choices as the ``decision`` input.
     superior_decision = serializers.CharField(read_only=True,
-                                              help_text="approved / denied (empty until recorded).")
+                                              help_text=_("approved / denied (empty until recorded)."))
     # Empty when the fact does not apply: the schema must allow "" beside the choices (issue 13 #7).
     school_type = ChoiceField(choices=rules.SchoolType.CHOICES, allow_blank=True, read_only=True)
     hospital_grade = ChoiceField(choices=rules.HospitalGrade.CHOICES, allow_blank=True, read_only=True)

@@ -30,6 +30,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import decorators, exceptions, serializers, status
 from rest_framework import views as drf_views
@@ -249,6 +250,20 @@ def view_description(view, html: bool = False) -> str:
     return formatting.markup_description(description) if html else description
 
 
+class AutoSchema(openapi.AutoSchema):
+    """The OpenAPI schema in the user's language: an operation is summed up by its page's title
+    (``view_name``) and described by its view's ``api_description``, as the browsable API's
+    pages are (docstrings stay out: DISABLE_DOCSTRING_DESCRIPTIONS)."""
+
+    def get_summary(self):
+        if getattr(self.view, "api_title", None) is None:
+            return super().get_summary()
+        return view_name(self.view)
+
+    def get_description(self):
+        return str(getattr(self.view, "api_description", "")) or super().get_description()
+
+
 class PolicyOpsAPIMixin:
     """Mix into every API view (before the DRF view class) to use ``exception_handler``."""
 
@@ -262,12 +277,12 @@ class PolicyOpsAPIMixin:
 class ErrorSerializer(serializers.Serializer):
     """The body of every error response."""
 
-    detail = serializers.CharField(help_text="What went wrong, in the user's language.")
+    detail = serializers.CharField(help_text=_("What went wrong, in the user's language."))
 
 
 class InputErrorSerializer(ErrorSerializer):
-    field = serializers.CharField(allow_null=True, help_text="The input field at fault (dotted for nested ones).")
-    errors = serializers.DictField(required=False, help_text="Every message by field, when there are several.")
+    field = serializers.CharField(allow_null=True, help_text=_("The input field at fault (dotted for nested ones)."))
+    errors = serializers.DictField(required=False, help_text=_("Every message by field, when there are several."))
 
 
 
@@ -276,16 +291,22 @@ class InputErrorSerializer(ErrorSerializer):
 UNKNOWN_ACTION = _("Unknown action.")
 
 
+WORKFLOW_ERRORS = {
+    400: _("Invalid input; ``field`` names the field."),
+    403: _("Not logged in, or not allowed."),
+    404: {"case": _("No such case in the user's district."), "task": _("No such task in the user's district.")},
+    409: {"case": _("Not possible in the case's current state, a condition is unmet, or someone else changed the "
+                    "case meanwhile."),
+          "task": _("Not possible in the task's current state, a condition is unmet, or someone else changed the "
+                    "task meanwhile.")},
+}
+
+
 def workflow_errors(noun: str) -> dict:
     """The error responses of a workflow endpoint, for the schema (``noun``: "case", "task")."""
-    return {
-        400: OpenApiResponse(InputErrorSerializer, description="Invalid input; ``field`` names the field."),
-        403: OpenApiResponse(ErrorSerializer, description="Not logged in, or not allowed."),
-        404: OpenApiResponse(ErrorSerializer, description=f"No such {noun} in the user's district."),
-        409: OpenApiResponse(ErrorSerializer, description=f"Not possible in the {noun}'s current state, a "
-                                                          f"condition is unmet, or someone else changed the "
-                                                          f"{noun} meanwhile."),
-    }
+    said = {status: texts[noun] if isinstance(texts, dict) else texts for status, texts in WORKFLOW_ERRORS.items()}
+    return {status: OpenApiResponse(InputErrorSerializer if status == 400 else ErrorSerializer, description=text)
+            for status, text in said.items()}
 
 
 class WorkflowViewSetMixin:
@@ -346,8 +367,7 @@ def workflow_endpoints(actions, *, detail_serializer, noun: str) -> dict:
         # Outside @action, which replaces what extend_schema put on the function: applied
         # inside it, every step's schema was lost (a Case body, a Case answer).
         return extend_schema(
-            summary=f"{noun.capitalize()} step: {action.name}",
-            description=(action.service.__doc__ or "").strip() or None,
+            summary=action.label,  # as the step's page is titled; the service's docstring is for developers
             request=action.serializer,
             responses={200: detail_serializer, **workflow_errors(noun)},
         )(run)

@@ -26,9 +26,9 @@ class PolicyTaskSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     document = serializers.CharField(source="document.key", read_only=True,
-                                     help_text="The document's number (文号), or its title when it has none.")
+                                     help_text=_("The document's number (文号), or its title when it has none."))
     document_title = serializers.CharField(source="document.title", read_only=True)
-    number = serializers.CharField(read_only=True, help_text="The item number in the document.")
+    number = serializers.CharField(read_only=True, help_text=_("The item number in the document."))
     text = serializers.CharField(read_only=True)
     lead_unit = serializers.CharField(source="lead_unit.name", read_only=True)
     cooperating_units = serializers.SerializerMethodField()
@@ -36,7 +36,7 @@ class PolicyTaskSerializer(serializers.Serializer):
     state = ChoiceField(choices=PolicyTask.State.choices, read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     overdue = serializers.SerializerMethodField()
-    source = serializers.CharField(read_only=True, help_text="The source line, e.g. 002:561.")
+    source = serializers.CharField(read_only=True, help_text=_("The source line, e.g. 002:561."))
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_cooperating_units(self, task):
@@ -66,7 +66,7 @@ class PolicyTaskDetailSerializer(PolicyTaskSerializer):
 
 class PolicyTaskListQuerySerializer(serializers.Serializer):
     state = ChoiceField(choices=PolicyTask.State.choices, required=False,
-                        help_text="Only tasks in this state.")
+                        help_text=_("Only tasks in this state."))
 
 
 class CanViewPolicyTasks(permissions.BasePermission):

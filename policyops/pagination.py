@@ -106,9 +106,9 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
 
     def get_paginated_response_schema(self, schema):
         result = super().get_paginated_response_schema(schema)
-        result["properties"]["count"]["description"] = f"Matching rows, counted up to {COUNT_CAP}."
+        result["properties"]["count"]["description"] = _("Matching rows, counted up to %(cap)s.") % {"cap": COUNT_CAP}
         result["properties"]["count_capped"] = {
-            "type": "boolean", "description": f"True when more than {COUNT_CAP} rows match."}
+            "type": "boolean", "description": _("True when more than %(cap)s rows match.") % {"cap": COUNT_CAP}}
         result["required"] = [*result.get("required", ["count", "results"]), "count_capped"]
         return result
 
@@ -238,5 +238,5 @@ class KeysetPagination(CappedLimitOffsetPagination):
     def get_schema_operation_parameters(self, view):
         return [*super().get_schema_operation_parameters(view), {
             "name": self.cursor_query_param, "required": False, "in": "query",
-            "description": "The position a page starts from, as the next and previous links carry it.",
+            "description": _("The position a page starts from, as the next and previous links carry it."),
             "schema": {"type": "string"}}]

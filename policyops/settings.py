@@ -353,7 +353,7 @@ REST_FRAMEWORK = {
     # Sessions only: HTTP Basic would take a password on every request with no throttle or lockout
     # (issue 13 #7); scripts log in once and keep the session cookie.
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "policyops.api.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "policyops.pagination.CappedLimitOffsetPagination",
     # JSON, and the browsable API with its code colours from a file (the CSP blocks inline styles).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
@@ -385,6 +385,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # The schema and its docs map every staff endpoint: for logged-in staff only (issue 13, access matrix).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # What the docs say comes from what is written for their readers and translated (a view's
+    # api_description, a step's label, help texts); docstrings are notes for developers, in
+    # English, and a serializer without one showed its base class's ("DRF's serializer whose …").
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
 }
 
 # --- Logs and metrics (policyops.logging_json, policyops.metrics) ------------------------

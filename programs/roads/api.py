@@ -6,22 +6,19 @@ policyops.api.exception_handler (InvalidInput → 400 naming the field, NotAllow
 """
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from policyops.api import ErrorSerializer, InputErrorSerializer, PolicyOpsAPIMixin
+from policyops.api import PolicyOpsAPIMixin, workflow_errors
 from programs.roads import rules, selectors
 from programs.roads import serializers as s
 from programs.roads.models import RoadProject
 from programs.roads.rules import WorkType
 from programs.roads.subsidy import ProjectQuoter, RewardLedger, SubsidyTable, load_table, quote_earned
 
-ERRORS = {
-    400: OpenApiResponse(InputErrorSerializer, description="Invalid input; ``field`` names the field."),
-    403: OpenApiResponse(ErrorSerializer, description="Not logged in, or not allowed."),
-}
+ERRORS = {status: response for status, response in workflow_errors("case").items() if status in (400, 403)}
 
 
 class CanViewRoads(permissions.BasePermission):
@@ -42,7 +39,7 @@ class SubsidyQuoteView(PolicyOpsAPIMixin, APIView):
     # The body read below; the browsable API draws its form from it.
     serializer_class = s.SubsidyQuoteInputSerializer
 
-    @extend_schema(summary="Quote the city subsidy", request=s.SubsidyQuoteInputSerializer,
+    @extend_schema(summary=_("Quote the city subsidy"), request=s.SubsidyQuoteInputSerializer,
                    responses={200: s.SubsidyQuoteSerializer, **ERRORS})
     def post(self, request):
         body = self.serializer_class(data=request.data)
@@ -81,7 +78,7 @@ class ProjectListView(PolicyOpsAPIMixin, generics.ListAPIView):
             self._quoter = ProjectQuoter(load_table())  # ONE table per request
         return {**context, "quoter": self._quoter, "today": timezone.localdate()}
 
-    @extend_schema(summary="List road projects", parameters=[s.ProjectFilterSerializer],
+    @extend_schema(summary=_("List road projects"), parameters=[s.ProjectFilterSerializer],
                    responses={200: s.RoadProjectSerializer(many=True), **ERRORS})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -124,7 +121,7 @@ class ProgressView(PolicyOpsAPIMixin, APIView):
 
     permission_classes = [permissions.IsAuthenticated, CanViewRoads]
 
-    @extend_schema(summary="Programme progress as of a date", parameters=[s.ProgressQuerySerializer],
+    @extend_schema(summary=_("Programme progress as of a date"), parameters=[s.ProgressQuerySerializer],
                    responses={200: s.ProgressSerializer, **ERRORS})
     def get(self, request):
         params = {k: v for k, v in request.query_params.items() if k == "as_of" and v.strip()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -24,6 +24,7 @@ from programs.roads.subsidy import Quote
 REQUIRED = _("This field is required.")
 UNKNOWN_DISTRICT = _("Unknown district “%(name)s”.")
 CHECK_STATUSES = ("on_track", "at_risk", "met", "missed")
+ANNEX_2_COLUMNS = ", ".join(rules.TARGET_FIELDS)  # the help texts name them
 
 
 # --- subsidy quote -------------------------------------------------------------------------------
@@ -84,15 +85,15 @@ class SubsidyQuoteInputSerializer(serializers.Serializer):
 
 
 class SubsidyQuoteSerializer(serializers.Serializer):
-    amount_wan = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="City subsidy in 万元.")
-    breakdown = serializers.DictField(help_text="How the amount was computed (rate, caps, multipliers, …).")
+    amount_wan = serializers.DecimalField(max_digits=14, decimal_places=2, help_text=_("City subsidy in 万元."))
+    breakdown = serializers.DictField(help_text=_("How the amount was computed (rate, caps, multipliers, …)."))
 
 
 # --- projects ------------------------------------------------------------------------------------
 
 
 class ProjectFilterSerializer(serializers.Serializer):
-    district = serializers.CharField(required=False, allow_blank=True, help_text="District name.")
+    district = serializers.CharField(required=False, allow_blank=True, help_text=_("District name."))
     work_type = ChoiceField(choices=WorkType.CHOICES, required=False, allow_blank=True)
     # The API keeps the name "status" for the project's state (source: RoadProject.state).
     status = ChoiceField(source="state", choices=RoadProject.State.choices, required=False,
@@ -117,7 +118,7 @@ class RoadMilestoneSerializer(serializers.Serializer):
     actual_start = serializers.DateField(allow_null=True)
     actual_end = serializers.DateField(allow_null=True)
     evidence_number = serializers.CharField()
-    overdue = serializers.SerializerMethodField(help_text="The planned end has passed without an actual end.")
+    overdue = serializers.SerializerMethodField(help_text=_("The planned end has passed without an actual end."))
 
     @extend_schema_field(serializers.BooleanField())
     def get_overdue(self, milestone) -> bool:
@@ -133,14 +134,13 @@ class RoadProjectSerializer(ModelSerializer):
     # "status" in the JSON, as before the model's field was renamed to ``state``.
     status = serializers.CharField(source="state", read_only=True)
     status_label = serializers.CharField(source="get_state_display", read_only=True)
-    allowed_actions = serializers.SerializerMethodField(help_text=(
-        "The steps the user may take on the project today: the same list the admin offers "
-        "(policyops.workflow.ready_action_names)."))
+    allowed_actions = serializers.SerializerMethodField(help_text=_(
+        "The steps the user may take on the project today: the same list the admin offers."))
     surface = serializers.CharField(read_only=True)
     base_layer = serializers.CharField(read_only=True)
     milestones = RoadMilestoneSerializer(many=True, read_only=True)
     quote = serializers.SerializerMethodField()
-    quote_error = serializers.SerializerMethodField(help_text="Why there is no quote, when there is none.")
+    quote_error = serializers.SerializerMethodField(help_text=_("Why there is no quote, when there is none."))
 
     class Meta:
         model = RoadProject
@@ -183,8 +183,8 @@ def quote_data(quote: Quote) -> dict:
 
 
 class TargetProgressSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="Annex 2 column (" + ", ".join(rules.TARGET_FIELDS)
-                                  + "), or km_total for the km columns together.")
+    field = serializers.CharField(help_text=format_lazy(
+        _("Annex 2 column ({columns}), or km_total for the km columns together."), columns=ANNEX_2_COLUMNS))
     label = serializers.CharField()
     target = serializers.DecimalField(max_digits=None, decimal_places=2)
     planned = serializers.DecimalField(max_digits=None, decimal_places=2)
@@ -192,41 +192,42 @@ class TargetProgressSerializer(serializers.Serializer):
     completed = serializers.DecimalField(max_digits=None, decimal_places=2)
     accepted = serializers.DecimalField(max_digits=None, decimal_places=2)
     completed_share = serializers.DecimalField(max_digits=None, decimal_places=4, allow_null=True,
-                                               help_text="completed ÷ target (null when the target is 0).")
+                                               help_text=_("completed ÷ target (null when the target is 0)."))
 
 
 class ColumnCheckSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="Annex 2 column (" + ", ".join(rules.TARGET_FIELDS) + ").")
+    field = serializers.CharField(help_text=format_lazy(_("Annex 2 column ({columns})."), columns=ANNEX_2_COLUMNS))
     label = serializers.CharField()
     target = serializers.DecimalField(max_digits=None, decimal_places=2)
-    done = serializers.DecimalField(max_digits=None, decimal_places=2, help_text="Capped at the column's target.")
+    done = serializers.DecimalField(max_digits=None, decimal_places=2, help_text=_("Capped at the column's target."))
     share = serializers.DecimalField(max_digits=None, decimal_places=4)
     required_share = serializers.DecimalField(max_digits=None, decimal_places=4,
-                                              help_text="Share due now (pro-rata before the phase ends).")
+                                              help_text=_("Share due now (pro-rata before the phase ends)."))
     met = serializers.BooleanField()
 
 
 class PhaseCheckSerializer(serializers.Serializer):
-    phase = serializers.IntegerField(help_text="Phase number (002:477-481).")
+    phase = serializers.IntegerField(help_text=_("Phase number (002:477-481)."))
     name = serializers.CharField()
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
-    measure = serializers.CharField(help_text="“completed” or “accepted” (the last phase counts acceptance).")
+    measure = serializers.CharField(help_text=_("“completed” or “accepted” (the last phase counts acceptance)."))
     required_share = serializers.DecimalField(max_digits=None, decimal_places=2)
     actual_share = serializers.DecimalField(max_digits=None, decimal_places=4, allow_null=True,
-                                            help_text="The weakest column's share (each capped at 1).")
-    status = serializers.CharField(help_text="One of: " + ", ".join(CHECK_STATUSES) + ". Met only when every "
-                                   "column is (002:479).")
-    columns = ColumnCheckSerializer(many=True, help_text="Each Annex 2 column with a target, checked on its own.")
+                                            help_text=_("The weakest column's share (each capped at 1)."))
+    status = serializers.CharField(help_text=format_lazy(
+        _("One of: {statuses}. Met only when every column is (002:479)."), statuses=", ".join(CHECK_STATUSES)))
+    columns = ColumnCheckSerializer(many=True, help_text=_("Each Annex 2 column with a target, checked on its own."))
     failing_columns = serializers.ListField(child=serializers.CharField(),
-                                            help_text="The columns that fall short of the share due now.")
+                                            help_text=_("The columns that fall short of the share due now."))
 
 
 class DistrictProgressSerializer(serializers.Serializer):
     district = serializers.CharField()
     targets = TargetProgressSerializer(many=True)
-    km_total = TargetProgressSerializer(help_text="The km columns together: upgrade, village access, major/medium "
-                                        "repair and preventive maintenance (what the phase checks measure).")
+    km_total = TargetProgressSerializer(help_text=_(
+        "The km columns together: upgrade, village access, major/medium repair and preventive maintenance (what "
+        "the phase checks measure)."))
     phase_checks = PhaseCheckSerializer(many=True)
 
 
@@ -236,4 +237,4 @@ class ProgressSerializer(serializers.Serializer):
 
 
 class ProgressQuerySerializer(serializers.Serializer):
-    as_of = serializers.DateField(required=False, help_text="YYYY-MM-DD; today when absent.")
+    as_of = serializers.DateField(required=False, help_text=_("YYYY-MM-DD; today when absent."))

@@ -372,7 +372,7 @@ def test_schema_renders(clerk):
 def test_the_schema_gives_each_step_its_own_body_and_the_case_as_its_answer(clerk):
     schema = client_for(clerk).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     step = schema["paths"]["/api/approvals/cases/{number}/refuse/"]["post"]
-    assert step["summary"] == "Case step: refuse"
+    assert step["summary"] == "不予受理"  # the step's label, as its page is titled
     assert step["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/RefuseInput")
     answer = step["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert answer == "#/components/schemas/CaseDetail" and "409" in step["responses"]

@@ -1,5 +1,6 @@
 """The browsable API speaks the user's language: its forms' labels and help texts, its pages'
-titles and descriptions (policyops.api.LabelledFieldsMixin, view_name, view_description)."""
+titles and descriptions (policyops.api.LabelledFieldsMixin, view_name, view_description), and
+so does the OpenAPI schema behind /api/docs/ (policyops.api.AutoSchema)."""
 import re
 from html import unescape
 
@@ -173,3 +174,54 @@ def test_options_describes_the_registrations_body_for_post(client, clerk):
     assert {"power", "applicant_name", "applicant_phone", "received_hall", "materials"} <= set(post)
     assert "state_display" not in post  # the list's read-only answer is not the body
     assert post["applicant_phone"]["label"] == "联系电话" and post["applicant_phone"]["read_only"] is False
+
+
+# --- the OpenAPI schema (/api/schema/, read by /api/docs/) -------------------------------------------
+
+
+def schema(client, user, language=None):
+    client.force_login(user)
+    if language:
+        client.cookies["django_language"] = language
+    return client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+def said(node, path=""):
+    """(where, text) of every summary and description in the schema."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("summary", "description") and isinstance(value, str):
+                yield f"{path}/{key}", value
+            else:
+                yield from said(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for item in node:
+            yield from said(item, path)
+
+
+def test_every_summary_and_description_of_the_schema_is_chinese(client, supervisor):
+    english = [(where, text) for where, text in said(schema(client, supervisor))
+               # drf-spectacular's lists of an enumeration's values ("* `overdue` - overdue") are values
+               if text and not CJK.search(text) and not text.startswith("* `")]
+    assert english == []
+
+
+def test_the_schema_names_each_operation_as_its_page_is_titled(client, supervisor):
+    paths = schema(client, supervisor)["paths"]
+    assert paths["/api/approvals/cases/"]["get"]["summary"] == "审批办件：列表"
+    assert paths["/api/approvals/cases/{number}/refuse/"]["post"]["summary"] == "不予受理"
+    assert "最紧急的在前" in paths["/api/approvals/cases/"]["get"]["description"]
+
+
+def test_no_docstring_reaches_the_schema(client, supervisor):
+    components = schema(client, supervisor)["components"]["schemas"]
+    # CaseMaterial's serializer has no docstring: its base class's (policyops.api.ModelSerializer) showed.
+    assert "description" not in components["CaseMaterial"]
+    assert "description" not in components["Case"]  # "A case as the list shows it. Needs ``today`` …"
+
+
+def test_in_english_the_schema_reads_in_english(client, supervisor):
+    paths = schema(client, supervisor, "en")["paths"]
+    assert paths["/api/approvals/cases/{number}/refuse/"]["post"]["summary"] == "Do not accept"
+    assert paths["/api/approvals/cases/{number}/refuse/"]["post"]["responses"]["409"]["description"].startswith(
+        "Not possible in the case's current state")
