@@ -127,8 +127,7 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
             inside_pingdu=data["inside_pingdu"], cross_regional=data["cross_regional"])
         return Response(self.workflow_detail(self.get_workflow_object(case.number)), status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary=_("Assign or reassign the handler"),
-                   description=(services.case_assign.__doc__ or "").strip(), request=s.AssignInputSerializer,
+    @extend_schema(summary=_("Assign or reassign the handler"), request=s.AssignInputSerializer,
                    responses={200: s.CaseDetailSerializer, **ERRORS})
     @action(detail=True, methods=["post"], serializer_class=s.AssignInputSerializer, name=_("Assign a handler"))
     def assign(self, request, number=None):

@@ -252,8 +252,8 @@ def view_description(view, html: bool = False) -> str:
 
 class AutoSchema(openapi.AutoSchema):
     """The OpenAPI schema in the user's language: an operation is summed up by its page's title
-    (``view_name``) and described by its view's ``api_description``, as the browsable API's
-    pages are (docstrings stay out: DISABLE_DOCSTRING_DESCRIPTIONS)."""
+    (``view_name``) and a GET described as its page is (``view_description``); docstrings stay
+    out (DISABLE_DOCSTRING_DESCRIPTIONS)."""
 
     def get_summary(self):
         if getattr(self.view, "api_title", None) is None:
@@ -261,7 +261,11 @@ class AutoSchema(openapi.AutoSchema):
         return view_name(self.view)
 
     def get_description(self):
-        return str(getattr(self.view, "api_description", "")) or super().get_description()
+        # The view's line says what its list or record shows: a step or a registration (a POST
+        # to the list) is said by its summary alone, not by the list's line.
+        if self.method == "GET":
+            return view_description(self.view) or super().get_description()
+        return super().get_description()
 
 
 class PolicyOpsAPIMixin:

@@ -213,6 +213,12 @@ def test_the_schema_names_each_operation_as_its_page_is_titled(client, superviso
     assert "最紧急的在前" in paths["/api/approvals/cases/"]["get"]["description"]
 
 
+def test_a_step_and_a_registration_are_not_described_by_the_lists_line(client, supervisor):
+    paths = schema(client, supervisor)["paths"]
+    assert paths["/api/approvals/cases/{number}/refuse/"]["post"].get("description", "") == ""
+    assert paths["/api/approvals/cases/"]["post"].get("description", "") == ""
+
+
 def test_no_docstring_reaches_the_schema(client, supervisor):
     components = schema(client, supervisor)["components"]["schemas"]
     # CaseMaterial's serializer has no docstring: its base class's (policyops.api.ModelSerializer) showed.
