@@ -5,6 +5,7 @@ import unicodedata
 from django.db import connection
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from approvals import rules
 from approvals.models import (
@@ -197,6 +198,16 @@ class DueState:
     ON_TIME = "on_time"
     STOPPED = "stopped"  # open, but no running deadline: paused or waiting for the applicant
     CLOSED = "closed"  # decided, refused or withdrawn: nothing is due any more
+
+
+# What each due state is called: the pages' badges (a closed case has none) and the API's docs.
+DUE_LABELS = {
+    DueState.OVERDUE: _("overdue"),
+    DueState.SOON: _("due soon"),
+    DueState.ON_TIME: _("on time"),
+    DueState.STOPPED: _("stopped"),
+    DueState.CLOSED: pgettext_lazy("approval case", "closed"),
+}
 
 
 def case_due_state(case, today: dt.date) -> str:

@@ -20,15 +20,16 @@ from approvals.models import (
     CaseSuspension,
     DelegatedPower,
 )
-from approvals.selectors import DueState, case_clock_summary
+from approvals.selectors import DUE_LABELS, DueState, case_clock_summary
 from policyops.api import ChoiceField, ModelSerializer, Serializer
 from policyops.masking import mask_phone
 from policyops.models import Person
 from policyops.scoping import with_city_level
 
-SCOPE_RULES = [rules.ScopeRule.NONE, rules.ScopeRule.PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL,
-               rules.ScopeRule.NOT_TERTIARY_PRACTITIONER, rules.ScopeRule.NOT_TERTIARY_HOSPITAL]
-DUE_STATES = [DueState.OVERDUE, DueState.SOON, DueState.ON_TIME, DueState.STOPPED, DueState.CLOSED]
+# The values with what they mean, for the schema's lists ("`private_school` - 限于民办普通高中、中职学校"):
+# a scope rule by the annex's remark that sets it, a due state by its badge's name.
+SCOPE_RULES = [(rules.ScopeRule.NONE, ""), *((rule, remark) for remark, rule in rules.SCOPE_RULE_BY_REMARK.items())]
+DUE_STATES = list(DUE_LABELS.items())
 
 
 # --- delegated powers -----------------------------------------------------------------------
@@ -162,7 +163,7 @@ class CaseDetailSerializer(CaseSerializer):
 class CaseListQuerySerializer(Serializer):
     state = ChoiceField(choices=ApprovalCase.State.choices, required=False, label=_("state"),
                         help_text=_("Only cases in this state."))
-    due = ChoiceField(choices=[(DueState.OVERDUE, _("overdue")), (DueState.SOON, _("due soon"))],
+    due = ChoiceField(choices=[(state, DUE_LABELS[state]) for state in (DueState.OVERDUE, DueState.SOON)],
                       required=False, label=_("due"),
                       help_text=_("overdue: open cases past their deadline; soon: at most 3 working days left."))
 

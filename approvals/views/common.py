@@ -6,20 +6,13 @@ from django.shortcuts import get_object_or_404, resolve_url
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 
 from approvals.models import ApprovalCase, prefetched_list
-from approvals.selectors import CASE_RELATED, DueState
+from approvals.selectors import CASE_RELATED, DUE_LABELS, DueState
 
 PAGE_SIZE = 50
 
-DUE_LABELS = {
-    DueState.OVERDUE: _("overdue"),
-    DueState.SOON: _("due soon"),
-    DueState.ON_TIME: _("on time"),
-    DueState.STOPPED: _("stopped"),
-}
-DUE_FILTERS = {"overdue": _("overdue"), "soon": _("due soon")}
+DUE_FILTERS = {state: DUE_LABELS[state] for state in (DueState.OVERDUE, DueState.SOON)}
 
 
 def due_badge(due_state: str):
