@@ -256,7 +256,8 @@ class AutoSchema(openapi.AutoSchema):
     out (DISABLE_DOCSTRING_DESCRIPTIONS)."""
 
     def get_summary(self):
-        if getattr(self.view, "api_title", None) is None:
+        # view_name's own title (a step's label, a view's api_title), not DRF's from the class name.
+        if getattr(self.view, "name", None) is None and getattr(self.view, "api_title", None) is None:
             return super().get_summary()
         return view_name(self.view)
 
@@ -295,22 +296,25 @@ class InputErrorSerializer(ErrorSerializer):
 UNKNOWN_ACTION = _("Unknown action.")
 
 
-WORKFLOW_ERRORS = {
-    400: _("Invalid input; ``field`` names the field."),
-    403: _("Not logged in, or not allowed."),
-    404: {"case": _("No such case in the user's district."), "task": _("No such task in the user's district.")},
-    409: {"case": _("Not possible in the case's current state, a condition is unmet, or someone else changed the "
-                    "case meanwhile."),
-          "task": _("Not possible in the task's current state, a condition is unmet, or someone else changed the "
-                    "task meanwhile.")},
+NOT_FOUND = {"case": _("No such case in the user's district."), "task": _("No such task in the user's district.")}
+CONFLICT = {
+    "case": _("Not possible in the case's current state, a condition is unmet, or someone else changed the case "
+              "meanwhile."),
+    "task": _("Not possible in the task's current state, a condition is unmet, or someone else changed the task "
+              "meanwhile."),
 }
+
+
+def input_errors() -> dict:
+    """The error responses of an endpoint that reads input, for the schema."""
+    return {400: OpenApiResponse(InputErrorSerializer, description=_("Invalid input; ``field`` names the field.")),
+            403: OpenApiResponse(ErrorSerializer, description=_("Not logged in, or not allowed."))}
 
 
 def workflow_errors(noun: str) -> dict:
     """The error responses of a workflow endpoint, for the schema (``noun``: "case", "task")."""
-    said = {status: texts[noun] if isinstance(texts, dict) else texts for status, texts in WORKFLOW_ERRORS.items()}
-    return {status: OpenApiResponse(InputErrorSerializer if status == 400 else ErrorSerializer, description=text)
-            for status, text in said.items()}
+    return {**input_errors(), 404: OpenApiResponse(ErrorSerializer, description=NOT_FOUND[noun]),
+            409: OpenApiResponse(ErrorSerializer, description=CONFLICT[noun])}
 
 
 class WorkflowViewSetMixin:
@@ -370,8 +374,9 @@ def workflow_endpoints(actions, *, detail_serializer, noun: str) -> dict:
                                 serializer_class=action.serializer or NoBodySerializer)(run)
         # Outside @action, which replaces what extend_schema put on the function: applied
         # inside it, every step's schema was lost (a Case body, a Case answer).
+        # Summed up by its label as its page is titled (AutoSchema); the service's docstring is
+        # for developers.
         return extend_schema(
-            summary=action.label,  # as the step's page is titled; the service's docstring is for developers
             request=action.serializer,
             responses={200: detail_serializer, **workflow_errors(noun)},
         )(run)

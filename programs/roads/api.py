@@ -11,14 +11,14 @@ from rest_framework import generics, permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from policyops.api import PolicyOpsAPIMixin, workflow_errors
+from policyops.api import PolicyOpsAPIMixin, input_errors
 from programs.roads import rules, selectors
 from programs.roads import serializers as s
 from programs.roads.models import RoadProject
 from programs.roads.rules import WorkType
 from programs.roads.subsidy import ProjectQuoter, RewardLedger, SubsidyTable, load_table, quote_earned
 
-ERRORS = {status: response for status, response in workflow_errors("case").items() if status in (400, 403)}
+ERRORS = input_errors()
 
 
 class CanViewRoads(permissions.BasePermission):
