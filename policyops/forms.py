@@ -44,7 +44,7 @@ class SearchedSelect(forms.Select):
         self.search_url = search_url
         self.search_fields = tuple(search_fields)
         self.search_term = None  # set by NoScriptSearchFormMixin when the form's search button was pressed
-        self._found = None
+        self._found_summary = ""  # what this render's search found, said (set while its options are drawn)
 
     @staticmethod
     def term_name(name: str) -> str:
@@ -55,7 +55,7 @@ class SearchedSelect(forms.Select):
         return f"{name}__search"
 
     def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)  # draws the options: self._found is this render's
+        context = super().get_context(name, value, attrs)  # draws the options: sets _found_summary
         label = str(_("Search by name or department"))
         context["widget"]["attrs"].update({
             "data-search-url": str(self.search_url),
@@ -65,7 +65,7 @@ class SearchedSelect(forms.Select):
         context["search"] = {
             "label": label, "term_name": self.term_name(name),
             "button_name": self.button_name(name), "term": self.search_term or "",
-            "summary": self._found[1] if self._found is not None else "",
+            "summary": self._found_summary,
             "offered": bool(self.search_fields),
         }
         return context
@@ -86,11 +86,10 @@ class SearchedSelect(forms.Select):
 
     def _found_choices(self, choices) -> list:
         """The rows the no-JavaScript search found, as (key, label) choices; [] without one."""
-        self._found = None
+        self._found_summary = ""
         if self.search_term is None or not self.search_fields:
             return []
-        rows, summary = search_rows(choices.queryset, self.search_term, fields=self.search_fields)
-        self._found = (rows, summary)
+        rows, self._found_summary = search_rows(choices.queryset, self.search_term, fields=self.search_fields)
         return [choices.choice(row) for row in rows]
 
     @staticmethod
