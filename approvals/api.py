@@ -127,9 +127,10 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
             inside_pingdu=data["inside_pingdu"], cross_regional=data["cross_regional"])
         return Response(self.workflow_detail(self.get_workflow_object(case.number)), status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary=_("Assign or reassign the handler"), request=s.AssignInputSerializer,
-                   responses={200: s.CaseDetailSerializer, **ERRORS})
-    @action(detail=True, methods=["post"], serializer_class=s.AssignInputSerializer, name=_("Assign a handler"))
+    # One name for the page's title and the schema's summary (AutoSchema reads ``name``).
+    @extend_schema(request=s.AssignInputSerializer, responses={200: s.CaseDetailSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], serializer_class=s.AssignInputSerializer,
+            name=_("Assign or reassign the handler"))
     def assign(self, request, number=None):
         case = self.get_workflow_object(number)
         body = self.get_serializer(data=request.data)

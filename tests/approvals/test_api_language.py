@@ -80,7 +80,7 @@ def test_the_menu_of_a_cases_other_endpoints_names_each_step_by_its_label(client
     menu = re.search(r'<ul class="dropdown-menu" aria-labelledby="extra-actions-menu">(.*?)</ul>',
                      page(client, f"{CASES}{case.number}/"), re.S).group(1)
     names = [unescape(n).strip() for n in re.findall(r"<a [^>]*>(.*?)</a>", menu)]
-    assert {"不予受理", "指定承办人", "受理"} <= set(names)
+    assert {"不予受理", "指定或变更承办人", "受理"} <= set(names)
     assert [name for name in names if not CJK.search(name)] == []
 
 
@@ -215,6 +215,13 @@ def test_the_schema_names_each_operation_as_its_page_is_titled(client, superviso
     assert paths["/api/approvals/cases/"]["get"]["summary"] == "审批办件：列表"
     assert paths["/api/approvals/cases/{number}/refuse/"]["post"]["summary"] == "不予受理"
     assert "最紧急的在前" in paths["/api/approvals/cases/"]["get"]["description"]
+
+
+def test_the_assignment_has_one_name_in_its_page_and_in_the_schema(client, supervisor, power, entrustment, clerk):
+    case = register_case(power, clerk=clerk)
+    client.force_login(supervisor)
+    summary = schema(client, supervisor)["paths"]["/api/approvals/cases/{number}/assign/"]["post"]["summary"]
+    assert summary == title(page(client, f"{CASES}{case.number}/assign/")) == "指定或变更承办人"
 
 
 def test_a_step_and_a_registration_are_not_described_by_the_lists_line(client, supervisor):
