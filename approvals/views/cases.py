@@ -97,8 +97,8 @@ def case_list_row_writer():
             f'\n<tr><td><a href="{escaped(row["url"])}">{escaped(case.number)}</a></td>\n'
             f"{power_cell}\n"
             f'<td>{escaped(case.applicant_name)}<br><span class="muted">{escaped(row["phone"])}</span></td>'
-            f"<td>{state}</td><td>{escaped(handler)}</td>\n"
-            f"<td>{iso_day(case.received_on, '')}</td><td>{iso_day(case.due_on)}</td>\n"
+            f'<td>{state}</td><td class="nowrap">{escaped(handler)}</td>\n'
+            f'<td class="nowrap">{iso_day(case.received_on, "")}</td><td class="nowrap">{iso_day(case.due_on)}</td>\n'
             f'<td class="num">{days_left}</td><td class="num">{escaped(localize(clock["days_paused"]))}</td>\n'
             f"<td>{escaped_unless_safe(row['badge'])}</td></tr>\n")
 

@@ -100,3 +100,34 @@ def test_an_action_forms_own_field_fits_a_phone_in_english_and_its_action_runs(v
     adjustment.refresh_from_db()
     assert adjustment.state == PlanAdjustment.State.APPROVED and adjustment.decision_note == "同意"
     person.assert_healthy()
+
+
+def test_the_case_lists_keep_a_handlers_name_on_one_line_and_fit_at_desktop_width(visitor):
+    # 王晓明 stood one character a line on the front list, squeezed by the clock's unwrapped
+    # headings; in the admin, 王晓明（平度市行政审批服务局） on one line pushed the due state out of sight.
+    from approvals.models import ApprovalCase
+    from policyops.models import Person
+    from tests.approvals.factories import DelegatedPowerFactory, register_case
+    from tests.factories import DepartmentFactory
+
+    clerk = make_user(Role.CLERK, district=pingdu())
+    Person.objects.filter(user=clerk).update(name="王晓明", department=DepartmentFactory(name="平度市行政审批服务局"))
+    power = DelegatedPowerFactory(name="举办实施学历教育、学前教育、自学考试助学及其他文化教育的民办学校筹设")
+    case = register_case(power, clerk=clerk)
+    ApprovalCase.objects.filter(pk=case.pk).update(handler=Person.objects.get(user=clerk))  # the page's data only
+    person = visitor(Role.CLERK)
+    person.log_in_as(clerk)
+    person.go("/approvals/cases/")
+    lines = person.page.evaluate("""() => {
+        const cell = [...document.querySelectorAll('.case-table tbody td')]
+            .find(td => td.innerText.trim() === '王晓明');
+        const range = document.createRange();
+        range.selectNodeContents(cell);
+        return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size }""")
+    person.shot("front-list")
+    assert lines == 1
+    person.go("/admin/approvals/approvalcase/")
+    person.shot("admin-list")
+    box = person.page.eval_on_selector("#changelist .results", "box => box.scrollWidth - box.clientWidth")
+    assert box <= 0
+    person.assert_healthy()
