@@ -131,3 +131,22 @@ def test_the_case_lists_keep_a_handlers_name_on_one_line_and_fit_at_desktop_widt
     box = person.page.eval_on_selector("#changelist .results", "box => box.scrollWidth - box.clientWidth")
     assert box <= 0
     person.assert_healthy()
+
+
+def test_an_admin_list_with_a_long_related_name_fits_its_box_at_desktop_width(visitor):
+    # Django keeps a related object's cell and each heading on one line: a policy document's
+    # title pushed the indicator list's values 483 px out of sight at 1366 px
+    # (policyops/admin_site.css, on every admin page).
+    from tests.factories import IndicatorFactory, PolicyDocumentFactory
+
+    title = "青岛市人民政府办公厅关于印发青岛市节能与绿色发展行动方案（2018—2020年）的通知（测试）"
+    document = PolicyDocumentFactory(title=title)
+    for n in range(3):
+        IndicatorFactory(document=document, name=f"单位生产总值能耗降低率{n}")
+    person = visitor(Role.SUPERVISOR)
+    person.log_in_as(make_user(Role.SUPERVISOR, district=pingdu()))
+    person.go(f"/admin/policyops/indicator/?document__id__exact={document.pk}")
+    person.shot("indicator-list")
+    assert person.page.locator("#result_list tbody tr").count() == 3
+    assert person.page.eval_on_selector("#changelist .results", "box => box.scrollWidth - box.clientWidth") <= 0
+    person.assert_healthy()
