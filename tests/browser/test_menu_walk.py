@@ -150,3 +150,16 @@ def test_an_admin_list_with_a_long_related_name_fits_its_box_at_desktop_width(vi
     assert person.page.locator("#result_list tbody tr").count() == 3
     assert person.page.eval_on_selector("#changelist .results", "box => box.scrollWidth - box.clientWidth") <= 0
     person.assert_healthy()
+
+
+def test_without_javascript_the_language_menus_button_switches_the_language(visitor):
+    person = visitor(Role.SUPERVISOR, phone=True, javascript=False)
+    person.log_in_as(make_user(Role.SUPERVISOR, district=pingdu()))
+    person.go("/indicators/")
+    person.page.select_option("select[name=language]", "en")
+    person.submit("切换", form="header")
+    assert person.page.locator("html").get_attribute("lang") == "en"
+    assert person.page.locator("select[name=language]").get_attribute("aria-label") == "Language"
+    person.shot("english")
+    assert person.sideways_overflow() <= 0
+    person.assert_healthy()

@@ -120,6 +120,14 @@ def test_english_is_available_from_the_language_menu(client, supervisor):
     assert 'lang="en"' in html and "Indicators" in html
 
 
+
+def test_the_language_menu_is_named_and_has_a_button_for_a_browser_without_javascript(client, supervisor):
+    client.force_login(supervisor)
+    html = client.get(reverse("policyops:indicators")).content.decode()
+    assert '<select name="language" aria-label="语言" data-autosubmit>' in html
+    assert '<noscript><button type="submit">切换</button></noscript>' in html
+
+
 ADMIN_LISTS = [
     ("admin:policyops_indicator_changelist", grow_indicators),
     ("admin:policyops_policytask_changelist", grow_tasks),
