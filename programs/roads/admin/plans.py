@@ -99,10 +99,6 @@ class DecisionActionForm(ActionForm):
     note = forms.CharField(label=gettext_lazy("decision note"), required=False, max_length=500,
                            widget=forms.TextInput(attrs={"size": 40}))
 
-    class Media:
-        # Its note shrinks with the row on a phone (the change list adds an action form's media).
-        css = {"all": ("policyops/admin.css",)}
-
 
 class PlanAdjustmentChangeList(ChangeList):
     """Before and after totals of the page's adjustments from one query of annual plans."""
