@@ -86,7 +86,7 @@ def case_list_row_writer():
         if power_cell is None:
             power = case.power
             power_cell = power_cells[case.power_id] = (
-                f'<td title="{escaped(power.name)}">{escaped(power.number)}. '
+                f'<td class="text" title="{escaped(power.name)}">{escaped(power.number)}. '
                 f"{escaped(Truncator(power.name).chars(30))}</td>")
         state = state_labels.get(case.state)
         if state is None:
@@ -94,7 +94,7 @@ def case_list_row_writer():
         handler = (case.handler.name if case.handler_id else "") or "—"
         days_left = "—" if clock["days_left"] is None else escaped(localize(clock["days_left"]))
         return SafeString(
-            f'\n<tr><td><a href="{escaped(row["url"])}">{escaped(case.number)}</a></td>\n'
+            f'\n<tr><td class="nowrap"><a href="{escaped(row["url"])}">{escaped(case.number)}</a></td>\n'
             f"{power_cell}\n"
             f'<td>{escaped(case.applicant_name)}<br><span class="muted">{escaped(row["phone"])}</span></td>'
             f'<td>{state}</td><td class="nowrap">{escaped(handler)}</td>\n'

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("BROWSER_ARTEFACTS", ROOT / "artefacts" / "browser"))
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 768, "height": 1024}  # a tablet held upright (iPad): the admin's navigation still shows
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
                "--no-first-run"]
@@ -130,14 +131,15 @@ class Visitor:
 
 @pytest.fixture
 def visitor(browser, live_server, transactional_db, request):
-    """``visitor("clerk", phone=True)`` opens a new browser context (desktop or 390 px;
-    ``javascript=False`` for a browser with scripts off)."""
+    """``visitor("clerk", phone=True)`` opens a new browser context (desktop, 390 px, or 768 px with
+    ``tablet=True``; ``javascript=False`` for a browser with scripts off)."""
     contexts = []
 
-    def open_visitor(name: str = "visitor", *, phone: bool = False, javascript: bool = True) -> Visitor:
-        viewport = PHONE if phone else DESKTOP
+    def open_visitor(name: str = "visitor", *, phone: bool = False, tablet: bool = False,
+                     javascript: bool = True) -> Visitor:
+        viewport = PHONE if phone else TABLET if tablet else DESKTOP
         context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                      is_mobile=phone, has_touch=phone, device_scale_factor=1,
+                                      is_mobile=phone, has_touch=phone or tablet, device_scale_factor=1,
                                       java_script_enabled=javascript)
         contexts.append(context)
         return Visitor(context, live_server.url, f"{request.node.name}-{name}", viewport)
