@@ -74,3 +74,55 @@ def test_the_case_page_keeps_its_notices_and_dates_readable_at_768_px(visitor):
     assert dates and all(cell.evaluate(TEXT_LINES) == 1 for cell in dates)
     assert person.sideways_overflow() <= 0
     person.assert_healthy()
+
+
+def main_is_shifted(person) -> bool:
+    """Whether Django's navigation is open beside the page (nav_sidebar.js marks #main)."""
+    return person.page.eval_on_selector("#main", "main => main.classList.contains('shifted')")
+
+
+def test_below_1280_px_the_admins_navigation_starts_closed_and_keeps_the_users_choice(visitor):
+    # Open, it left the hall settings' list 200 px beside the filters; the action menu widened the page by 6 px.
+    from tests.halls.factories import HallFactory
+
+    HallFactory(name="平度市审批服务大厅（测试）")
+    person = visitor(Role.SUPERVISOR, tablet=True)
+    person.log_in_as(make_user(Role.SUPERVISOR, district=pingdu()))
+    person.go("/admin/halls/hallsettings/")
+    person.shot("closed")
+    assert not main_is_shifted(person)
+    assert person.sideways_overflow() <= 0
+    person.page.click("#toggle-nav-sidebar")
+    assert main_is_shifted(person)
+    person.go("/admin/halls/hallsettings/")
+    person.shot("opened-by-the-user")
+    assert main_is_shifted(person)
+    assert person.sideways_overflow() <= 0
+    person.assert_healthy()
+
+
+def test_at_desktop_width_the_admins_navigation_starts_open(visitor):
+    person = visitor(Role.SUPERVISOR)
+    person.log_in_as(make_user(Role.SUPERVISOR, district=pingdu()))
+    person.go("/admin/approvals/approvalcase/")
+    assert main_is_shifted(person)
+    person.assert_healthy()
+
+
+def test_an_admin_audit_trail_and_inlines_beside_the_open_navigation_keep_their_words_at_768_px(visitor):
+    # The trail's five columns in ~240 px stood 王晓明 a character a line, the notices' inline 受理通知书;
+    # they scroll inside their boxes now.
+    _clerk, case = clerk_with_case(accepted=True)
+    person = visitor(Role.SUPERVISOR, tablet=True)
+    person.log_in_as(make_user(Role.SUPERVISOR, district=pingdu()))
+    page = f"/admin/approvals/approvalcase/{case.pk}/change/"
+    person.go(page)
+    person.page.evaluate("localStorage.setItem('django.admin.navSidebarIsOpen', 'true')")  # the user's choice
+    person.go(page)
+    assert main_is_shifted(person)
+    person.shot("audit-trail")
+    assert person.page.locator("table.approvals-audit tbody tr").count() >= 2
+    assert person.page.locator(".inline-group td", has_text="受理通知书").count() >= 1
+    assert squeezed(person, "table.approvals-audit td, .inline-group td") == []
+    assert person.sideways_overflow() <= 0
+    person.assert_healthy()
