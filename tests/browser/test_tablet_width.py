@@ -126,3 +126,20 @@ def test_an_admin_audit_trail_and_inlines_beside_the_open_navigation_keep_their_
     assert squeezed(person, "table.approvals-audit td, .inline-group td") == []
     assert person.sideways_overflow() <= 0
     person.assert_healthy()
+
+
+def test_at_768_px_an_admin_lists_names_and_headings_keep_a_few_characters_a_line(visitor):
+    # The road projects' names stood two characters a line, their sorted 计划年度 one.
+    from tests.roads.factories import RoadProjectFactory
+
+    for n in range(2):
+        RoadProjectFactory(name=f"平度市南村镇测试村至北村道路提档升级工程{n}")
+    person = visitor(Role.SUPERVISOR, tablet=True)
+    person.log_in_as(make_user(Role.SUPERVISOR, district=pingdu()))
+    person.go("/admin/roads/roadproject/?o=6")
+    person.shot("road-projects")
+    assert person.page.locator("#result_list thead th.sorted", has_text="计划年度").count() == 1
+    assert person.page.locator("#result_list tbody tr").count() == 2
+    assert squeezed(person, "#result_list thead th .text, #result_list tbody th") == []
+    assert person.sideways_overflow() <= 0
+    person.assert_healthy()
