@@ -1,4 +1,4 @@
-"""A tablet held upright (768 px): tables keep their words readable, the admin gives its lists room."""
+"""A tablet held upright (768 px) and a laptop: tables keep their words readable, the admin gives its lists room."""
 from django.utils import timezone
 
 from approvals import services
@@ -81,7 +81,7 @@ def main_is_shifted(person) -> bool:
     return person.page.eval_on_selector("#main", "main => main.classList.contains('shifted')")
 
 
-def test_below_1280_px_the_admins_navigation_starts_closed_and_keeps_the_users_choice(visitor):
+def test_below_1366_px_the_admins_navigation_starts_closed_and_keeps_the_users_choice(visitor):
     # Open, it left the hall settings' list 200 px beside the filters; the action menu widened the page by 6 px.
     from tests.halls.factories import HallFactory
 
@@ -101,11 +101,20 @@ def test_below_1280_px_the_admins_navigation_starts_closed_and_keeps_the_users_c
     person.assert_healthy()
 
 
-def test_at_desktop_width_the_admins_navigation_starts_open(visitor):
+def test_at_1366_px_the_navigation_starts_open_and_the_admin_case_list_fits_beside_it(visitor):
+    # The commonest laptop width: the list's ~720 px hold its columns, the case number on one line.
+    from tests.factories import DepartmentFactory
+
+    clerk, case = clerk_with_case()
+    Person.objects.filter(user=clerk).update(department=DepartmentFactory(name="平度市行政审批服务局"))
     person = visitor(Role.SUPERVISOR)
+    person.page.set_viewport_size({"width": 1366, "height": 900})
     person.log_in_as(make_user(Role.SUPERVISOR, district=pingdu()))
     person.go("/admin/approvals/approvalcase/")
+    person.shot("case-list")
     assert main_is_shifted(person)
+    assert person.page.locator("#result_list tbody th", has_text=case.number).evaluate(TEXT_LINES) == 1
+    assert person.page.eval_on_selector("#changelist .results", "box => box.scrollWidth - box.clientWidth") <= 0
     person.assert_healthy()
 
 
