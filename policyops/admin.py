@@ -187,10 +187,6 @@ class IndicatorInline(admin.TabularInline):
     fields = ("name", "unit", "baseline_year", "baseline_value", "target_year", "comparator", "target_value",
               "attribute")
 
-    class Media:
-        # Eight columns are wider than the form at desktop width: the table scrolls, not the page.
-        css = {"all": ("policyops/admin.css",)}
-
     def get_queryset(self, request):
         # Each row is labelled with str(indicator), which names a district's own target's district.
         return super().get_queryset(request).select_related("district")
