@@ -21,6 +21,16 @@ ARTEFACTS = Path(os.environ.get("BROWSER_ARTEFACTS", ROOT / "artefacts" / "brows
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 768, "height": 1024}  # a tablet held upright (iPad): the admin's navigation still shows
+# The lines an element's text takes: the tops of its text's boxes (an element's own box, a <p>'s,
+# is not a line). A JavaScript function of the element.
+TEXT_LINES = """cell => {
+    const tops = new Set(), walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        for (const rect of range.getClientRects()) if (rect.width > 0) tops.add(Math.round(rect.top));
+    }
+    return tops.size }"""
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
                "--no-first-run"]
@@ -101,6 +111,14 @@ class Visitor:
         self.page.fill("input[name=password]", password)
         self.page.locator("input[type=submit], button[type=submit]").first.click()
         self.page.wait_for_load_state()
+
+    def text_lines(self, locator) -> int:
+        """How many lines the text of ``locator``'s element takes (TEXT_LINES)."""
+        return locator.evaluate(TEXT_LINES)
+
+    def results_overflow(self) -> int:
+        """How many CSS pixels an admin change list is wider than its box (0 when it fits)."""
+        return self.page.eval_on_selector("#changelist .results", "box => box.scrollWidth - box.clientWidth")
 
     def sideways_overflow(self) -> int:
         """How many CSS pixels the page is wider than the window (0 when nothing scrolls sideways).

@@ -6,19 +6,10 @@ from approvals.models import ApprovalCase
 from policyops.models import Person
 from policyops.roles import Role
 from tests.approvals.factories import DelegatedPowerFactory, entrustment_in_force, pingdu, register_case
+from tests.browser.conftest import TEXT_LINES
 from tests.conftest import make_user
 
 LONG_POWER = "举办实施学历教育、学前教育、自学考试助学及其他文化教育的民办学校筹设"
-
-# The lines a cell's text takes: the tops of its text's boxes (an element's own box, a <p>'s, is not a line).
-TEXT_LINES = """cell => {
-    const tops = new Set(), walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        const range = document.createRange();
-        range.selectNodeContents(node);
-        for (const rect of range.getClientRects()) if (rect.width > 0) tops.add(Math.round(rect.top));
-    }
-    return tops.size }"""
 
 # Cells of ``selector`` whose words stand a character or two a line (审查中 in three lines); a
 # long text wrapping at a few characters a line is not one of them.
@@ -56,7 +47,7 @@ def test_the_front_case_list_keeps_its_words_and_numbers_whole_at_768_px(visitor
     person.shot("case-list")
     assert squeezed(person, ".case-table td, .case-table th") == []
     number = person.page.locator(".case-table tbody td", has_text=case.number).first
-    assert number.evaluate(TEXT_LINES) == 1
+    assert person.text_lines(number) == 1
     assert person.sideways_overflow() <= 0
     person.assert_healthy()
 
@@ -71,7 +62,7 @@ def test_the_case_page_keeps_its_notices_and_dates_readable_at_768_px(visitor):
     assert person.page.locator("main td", has_text="受理通知书").count() == 1
     assert squeezed(person, "main td, main th") == []
     dates = person.page.locator("main td.nowrap", has_text=str(timezone.localdate())).all()
-    assert dates and all(cell.evaluate(TEXT_LINES) == 1 for cell in dates)
+    assert dates and all(person.text_lines(cell) == 1 for cell in dates)
     assert person.sideways_overflow() <= 0
     person.assert_healthy()
 
@@ -113,8 +104,8 @@ def test_at_1366_px_the_navigation_starts_open_and_the_admin_case_list_fits_besi
     person.go("/admin/approvals/approvalcase/")
     person.shot("case-list")
     assert main_is_shifted(person)
-    assert person.page.locator("#result_list tbody th", has_text=case.number).evaluate(TEXT_LINES) == 1
-    assert person.page.eval_on_selector("#changelist .results", "box => box.scrollWidth - box.clientWidth") <= 0
+    assert person.text_lines(person.page.locator("#result_list tbody th", has_text=case.number)) == 1
+    assert person.results_overflow() <= 0
     person.assert_healthy()
 
 

@@ -120,7 +120,6 @@ def test_english_is_available_from_the_language_menu(client, supervisor):
     assert 'lang="en"' in html and "Indicators" in html
 
 
-
 def test_the_language_menu_is_named_and_has_a_button_for_a_browser_without_javascript(client, supervisor):
     client.force_login(supervisor)
     html = client.get(reverse("policyops:indicators")).content.decode()
