@@ -15,6 +15,11 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install run test lint messages
 
+# Python keeps compiled modules, and pytest its assert-rewritten tests, in __pycache__ (ignored by
+# git). Where the environment says PYTHONDONTWRITEBYTECODE, every test worker and every process a
+# test starts compiled them again: collecting the tests took 10 s a worker instead of 4.
+export PYTHONDONTWRITEBYTECODE :=
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
