@@ -39,15 +39,18 @@ run: $(STAMP)
 # Then the real-browser journeys (tests/browser), when Chromium is present; their
 # screenshots go to artefacts/browser/. In a single process: make test PYTEST_ARGS="-n 0".
 # BROWSER_TESTS=no leaves them out (CI runs them once, in its PostgreSQL pass).
+# The unit tests build their databases anew (--create-db) and keep them (--reuse-db) for the
+# journeys, which would otherwise migrate them again (~20 s of the 6 minutes); they stay after the
+# run (pytest-django's --reuse-db), and the next make test builds them anew.
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_TESTS ?= yes
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto --ignore=tests/browser $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --ignore=tests/browser --create-db --reuse-db $(PYTEST_ARGS)
 	@if [ "$(BROWSER_TESTS)" = no ]; then \
 	  echo "SKIPPED: the browser journeys (tests/browser), as BROWSER_TESTS=no asks."; \
 	elif [ -x "$(CHROMIUM)" ]; then \
 	  echo "== Browser journeys (tests/browser, Chromium at $(CHROMIUM)) =="; \
-	  CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -n auto tests/browser $(PYTEST_ARGS); \
+	  CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest -n auto tests/browser --reuse-db $(PYTEST_ARGS); \
 	else \
 	  echo "SKIPPED: the browser journeys (tests/browser) need Chromium at $(CHROMIUM)."; \
 	  echo "         Install it (apt-get install chromium) or set CHROMIUM=/path/to/chromium."; \

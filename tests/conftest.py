@@ -94,9 +94,15 @@ def _restore_seeded_rows() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test database, plus the seeds (committed, shared by every test)."""
     global _db_blocker
+    from django.db import connection
+
     _db_blocker = django_db_blocker
     with django_db_blocker.unblock():
         ensure_seeds()
+        if connection.vendor == "postgresql" and not _seeded_rows:
+            # A database kept from the run before (--reuse-db: make test's journeys run on the
+            # databases the unit tests built) has its seeds already: copy them as they are.
+            _seeded_rows.update(_copied_rows())
 
 
 def _flushes_the_database(item) -> bool:
@@ -109,14 +115,16 @@ def _flushes_the_database(item) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     flushes = _db_blocker is not None and _flushes_the_database(item)
+    # After the last test the database is destroyed: nothing to restore, unless --reuse-db keeps it
+    # for the next run (make test's browser journeys run on the databases the unit tests built).
+    restores = flushes and (nextitem is not None or item.config.getoption("reuse_db"))
     # The copy puts back what the flush's post_migrate would make again (content types,
-    # permissions, role groups, ~0.6 s), only to be emptied first: the flush is spared it. Not
-    # after the last test, which nothing restores (a database kept by --reuse-db needs them).
+    # permissions, role groups, ~0.6 s), only to be emptied first: the flush is spared it where the
+    # copy follows (a database left without it would lack them).
     with (mock.patch("django.core.management.commands.flush.emit_post_migrate_signal")
-          if flushes and _seeded_rows and nextitem is not None else contextlib.nullcontext()):
+          if restores and _seeded_rows else contextlib.nullcontext()):
         result = yield
-    # After the last test the database is already being destroyed: nothing to restore.
-    if flushes and nextitem is not None:
+    if restores:
         with _db_blocker.unblock():
             ensure_seeds()
     return result
