@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 from django.contrib import admin
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
@@ -34,11 +35,24 @@ def test_statement_shape_makes_only_the_values_alike():
     assert statement_shape("SELECT a FROM t1") != statement_shape("SELECT b FROM t1")
 
 
-@pytest.fixture
-def demo_admin(client):
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The demo, built once for the module (~5 s) and rolled back after it."""
     from policyops.demo import build_demo
 
-    build_demo(log=lambda *args: None)
+    # As TestCase.setUpClass builds class-wide data: in a transaction marked as the test case's,
+    # inside which the services' durable blocks may open (a plain atomic would refuse them).
+    with django_db_blocker.unblock():
+        atomics = TestCase._enter_atomics()
+        try:
+            build_demo(log=lambda *args: None)
+            yield
+        finally:
+            TestCase._rollback_atomics(atomics)
+
+
+@pytest.fixture
+def demo_admin(demo_data, client):
     client.force_login(make_user(is_superuser=True))
     return client
 
