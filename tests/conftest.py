@@ -47,6 +47,15 @@ def ensure_seeds() -> None:
     calendar.clear_cache()
 
 
+def remember_kept_seeds() -> None:
+    """A database kept from the run before (--reuse-db: make test's journeys run on the databases
+    the unit tests built) has its seeds already, so ensure_seeds copied nothing: copy them now."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and not _seeded_rows:
+        _seeded_rows.update(_copied_rows())
+
+
 def _tables() -> list[str]:
     from django.db import connection
 
@@ -94,15 +103,10 @@ def _restore_seeded_rows() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     """pytest-django's test database, plus the seeds (committed, shared by every test)."""
     global _db_blocker
-    from django.db import connection
-
     _db_blocker = django_db_blocker
     with django_db_blocker.unblock():
         ensure_seeds()
-        if connection.vendor == "postgresql" and not _seeded_rows:
-            # A database kept from the run before (--reuse-db: make test's journeys run on the
-            # databases the unit tests built) has its seeds already: copy them as they are.
-            _seeded_rows.update(_copied_rows())
+        remember_kept_seeds()
 
 
 def _flushes_the_database(item) -> bool:

@@ -59,3 +59,15 @@ def test_rows_added_after_a_restore_take_new_keys():
     conftest.ensure_seeds()
     added = District.objects.create(name="测试区", position=99)
     assert added.pk > max(District.objects.exclude(pk=added.pk).values_list("pk", flat=True))
+
+
+def test_a_kept_databases_seeds_are_copied_as_found(monkeypatch):
+    # A --reuse-db session finds the seeds loaded, copies them, and a flush then restores them.
+    before = seeded_state()
+    monkeypatch.setattr(conftest, "_seeded_rows", {})
+    conftest.remember_kept_seeds()
+    assert "policyops_district" in conftest._seeded_rows
+    teardown_flush()
+    conftest.ensure_seeds()
+    assert seeded_state() == before
+
