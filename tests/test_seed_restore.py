@@ -70,4 +70,3 @@ def test_a_kept_databases_seeds_are_copied_as_found(monkeypatch):
     teardown_flush()
     conftest.ensure_seeds()
     assert seeded_state() == before
-
