@@ -94,6 +94,10 @@ def test_an_action_forms_own_field_fits_a_phone_in_english_and_its_action_runs(v
     assert person.page.locator("label", has_text="decision note").is_visible()
     person.shot("plan-adjustments")
     assert person.sideways_overflow() <= 0
+    # The action's menu keeps its row (it once shrank to 6 px beside the note's row of its own).
+    menu, row = (person.page.eval_on_selector(selector, "e => e.getBoundingClientRect().width")
+                 for selector in ("select[name=action]", "#changelist .actions"))
+    assert menu >= row / 2
     person.page.check("input.action-select")
     person.page.select_option("select[name=action]", "approve_adjustments")
     person.page.fill("input[name=note]", "同意")
