@@ -117,12 +117,16 @@ def test_the_transitions_database_wait_counts_the_statements_not_the_python_betw
     assert "commit" not in vars(connections["default"])  # the timing wrapper is taken off again
 
 
-def test_a_data_set_of_another_scale_or_recipe_is_not_taken_as_built(tmp_path):
-    from django.utils.module_loading import autodiscover_modules
+def test_the_recipe_is_read_with_every_apps_builders_without_the_command(monkeypatch):
+    # A script that opens the data set without the command must see the same recipe, or it
+    # takes the built data set for an unfinished one and drops it.
+    asked = []
+    monkeypatch.setattr(benchmarking, "autodiscover_modules", asked.append)
+    benchmarking.data_recipe()
+    assert asked == ["benchmarks"]
 
-    # The builders register when the apps' benchmarks modules are imported, as the command
-    # imports them; without them the recipe is empty, and so is the recipe less its last builder.
-    autodiscover_modules("benchmarks")
+
+def test_a_data_set_of_another_scale_or_recipe_is_not_taken_as_built(tmp_path):
     marker = tmp_path / "benchmark-test_benchmark.json"
     stamp = {"scale": 2000, "recipe": benchmarking.data_recipe()}
     assert len(stamp["recipe"]) > 1

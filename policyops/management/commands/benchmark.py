@@ -6,14 +6,8 @@ import textwrap
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 from django.utils import translation
-from django.utils.module_loading import autodiscover_modules
 
 from policyops import benchmarking
-
-
-def _discover():
-    autodiscover_modules("benchmarks")
-    return benchmarking.scenarios()
 
 
 class Command(BaseCommand):
@@ -26,7 +20,7 @@ class Command(BaseCommand):
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         lines = ["scenarios:"]
-        for item in _discover().values():
+        for item in benchmarking.scenarios().values():
             lines.append(f"  {item.name}")
             lines += textwrap.wrap(f"{item.help} Target: {item.target}.", 76,
                                    initial_indent="      ", subsequent_indent="      ")
@@ -48,7 +42,7 @@ class Command(BaseCommand):
         parser.add_argument("--list", dest="list_only", action="store_true", help="List the scenarios and stop.")
 
     def handle(self, *args, scale, only, repeat, http_seconds, json_file, rebuild, list_only, **options):
-        known = _discover()
+        known = benchmarking.scenarios()
         if list_only:
             for item in known.values():
                 self.stdout.write(f"{item.name}: {item.help} Target: {item.target}.")
