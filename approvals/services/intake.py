@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from approvals import rules, selectors
+from approvals import phones, rules, selectors
 from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, SealUse
 from approvals.services.common import (
     RECEIPT_BEFORE_ACCEPTANCE,
@@ -45,15 +46,22 @@ def case_register(*, power, applicant_name: str, applicant_type: str, applicant_
     if received_on < rules.DECREE_IN_FORCE:
         raise InvalidInput(_("The delegation is in force from %(date)s; an earlier receipt date is not possible."),
                            field="received_on", date=rules.DECREE_IN_FORCE)
-    applicant_name, applicant_phone = applicant_name.strip(), applicant_phone.strip()
+    applicant_name, applicant_phone = applicant_name.strip(), phones.as_kept(applicant_phone)
     if not applicant_name:
         raise InvalidInput(_("The applicant's name is required."), field="applicant_name")
-    digits = "".join(ch for ch in applicant_phone if ch.isdigit())
-    if len(digits) < 7:
-        raise InvalidInput(_("Give a contact phone number with at least 7 digits."), field="applicant_phone")
+    try:
+        phones.validate_contact_phone(applicant_phone)
+    except ValidationError as error:
+        raise InvalidInput(error.messages[0], field="applicant_phone") from None
     materials = [(str(name).strip(), bool(provided)) for name, provided in materials]
     if not materials or any(not name for name, _p in materials):
         raise InvalidInput(_("List the materials received (at least one, none without a name)."), field="materials")
+    # Checked before anything is written: PostgreSQL refused a longer name with a server error.
+    longest = CaseMaterial._meta.get_field("name").max_length
+    too_long = next((name for name, _p in materials if len(name) > longest), None)
+    if too_long is not None:
+        raise InvalidInput(_("A material's name has at most %(limit)s characters: %(name)s…"), field="materials",
+                           limit=longest, name=too_long[:20])
     with transaction.atomic(), recorded_by(acting_user):
         number = rules.case_number(received_on.year, next_number("case", received_on.year))
         case = ApprovalCase(number=number, power=power, district_id=received_hall.district_id,

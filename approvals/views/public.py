@@ -1,7 +1,6 @@
 """Printable notices, the seal impression and the public status page."""
 import hmac
 import re
-import unicodedata
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404
@@ -10,6 +9,7 @@ from django.utils import dateformat, timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from approvals import phones
 from approvals.forms import StatusLookupForm
 from approvals.models import ApprovalCase, ApprovalSeal, CaseNotice
 from policyops import ratelimit, scoping
@@ -104,18 +104,10 @@ STATUS_NUMBER_LOCKED = "该案件编号的查询错误次数过多，已暂停�
 NO_SUCH_PHONE = "00000000000"
 
 
-ASCII_DIGITS = "0123456789"
-
-
-def _ascii_digits(text: str) -> str:
-    """Full-width digits as ASCII (NFKC); every other character, other scripts' digits included, dropped."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if ch in ASCII_DIGITS)
-
-
 def _phone_matches(phone: str, last4: str) -> bool:
     well_formed = re.fullmatch(r"[0-9]{4}", last4 or "") is not None
     candidate = (last4 if well_formed else "----").encode()
-    return hmac.compare_digest(_ascii_digits(phone)[-4:].encode(), candidate) and well_formed
+    return hmac.compare_digest(phones.ascii_digits(phone)[-4:].encode(), candidate) and well_formed
 
 
 def _locked_message(window, now):

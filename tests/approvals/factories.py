@@ -65,9 +65,10 @@ def entrustment_in_force(powers, *, supervisor, agency=None, seal_issued_on=dt.d
     return entrustment
 
 
-def register_case(power, *, clerk, received_on=dt.date(2024, 9, 27), materials=(("申请书", True),), **facts):
+def register_case(power, *, clerk, received_on=dt.date(2024, 9, 27), materials=(("申请书", True),),
+                  applicant_phone="0532-88881234", **facts):
     first_contact = Person.objects.get(user=clerk)
     return services.case_register(
         power=power, applicant_name="青岛测试有限公司", applicant_type="organisation",
-        applicant_phone="0532-88881234", received_hall=pingdu_hall(), first_contact=first_contact,
+        applicant_phone=applicant_phone, received_hall=pingdu_hall(), first_contact=first_contact,
         received_on=received_on, materials=list(materials), acting_user=clerk, **facts)

@@ -267,6 +267,26 @@ def test_a_case_waiting_for_correction_can_be_saved_with_its_notice(client, powe
     assert case.applicant_phone == "0532-88885678" and case.notices.count() == 1
 
 
+def test_a_phone_corrected_in_the_admin_is_refused_without_seven_digits(client, power, entrustment, clerk):
+    case = register_case(power, clerk=clerk)
+    client.force_login(clerk)
+    response = client.post(change_url(case), posted_form(client.get(change_url(case)), applicant_phone="abc"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["applicant_phone"] == ["请填写至少7位数字的联系电话。"]
+    case.refresh_from_db()
+    assert case.applicant_phone != "abc"
+
+
+def test_a_phone_corrected_in_the_admin_in_full_width_digits_is_kept_in_ascii(client, power, entrustment, clerk):
+    case = register_case(power, clerk=clerk)
+    client.force_login(clerk)
+    data = posted_form(client.get(change_url(case)), applicant_phone="０５３２－８８８８５６７８")
+    response = client.post(change_url(case), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    case.refresh_from_db()
+    assert case.applicant_phone == "0532-88885678"
+
+
 def test_an_accepted_case_is_read_only(client, power, entrustment, clerk):
     case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
     services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))

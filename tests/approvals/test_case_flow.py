@@ -46,6 +46,19 @@ def test_registration_refuses_a_bad_phone(power, clerk):
     assert not ApprovalCase.objects.exists()
 
 
+def test_registration_keeps_a_full_width_phone_in_ascii_digits(power, entrustment, clerk):
+    case = register_case(power, clerk=clerk, applicant_phone=" １３８００００１２３４ ")
+    assert case.applicant_phone == "13800001234"
+
+
+def test_registration_refuses_a_material_name_longer_than_the_checklist_keeps(power, entrustment, clerk):
+    # PostgreSQL refused the row with a server error, after the case had been numbered.
+    with pytest.raises(InvalidInput) as exc:
+        register_case(power, clerk=clerk, materials=[("申请书", True), ("甲" * 201, False)])
+    assert exc.value.field == "materials" and "200" in str(exc.value)
+    assert not ApprovalCase.objects.exists()
+
+
 def test_accept_starts_the_clock_across_national_day(case, clerk):
     services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
     case.refresh_from_db()
