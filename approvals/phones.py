@@ -8,11 +8,13 @@ dialled. The registration service, the admin's correction of it and the status p
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 ASCII_DIGITS = "0123456789"
 # A number without its area code has 7 or 8 digits (a landline); fewer cannot be dialled.
 CONTACT_PHONE_MIN_DIGITS = 7
+CONTACT_PHONE_MAX_LENGTH = 20  # the column's width (ApprovalCase.applicant_phone)
 TOO_FEW_DIGITS = _("Give a contact phone number with at least 7 digits.")
 
 
@@ -30,3 +32,5 @@ def validate_contact_phone(value: str) -> None:
     """The model field's validator: the admin's form and ``full_clean`` refuse what the service refuses."""
     if len(ascii_digits(value)) < CONTACT_PHONE_MIN_DIGITS:
         raise ValidationError(TOO_FEW_DIGITS, code="too_few_digits")
+    # NFKC may lengthen a character (㍱ is "hPa"): the column must hold the phone as kept.
+    MaxLengthValidator(CONTACT_PHONE_MAX_LENGTH)(as_kept(value))

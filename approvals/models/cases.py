@@ -13,7 +13,7 @@ from approvals import guards as _g
 from approvals import rules
 from approvals.models.entrustments import ApprovalSeal
 from approvals.models.powers import DelegatedPower
-from approvals.phones import as_kept, validate_contact_phone
+from approvals.phones import CONTACT_PHONE_MAX_LENGTH, as_kept, validate_contact_phone
 from policyops.fsm import StateMachineModel
 from policyops.history import HistoricalRecords
 from policyops.models import District, Person, ServiceHall
@@ -75,7 +75,8 @@ class ApprovalCase(StateMachineModel):
                                  related_name="approval_cases")
     applicant_name = models.CharField(_("applicant"), max_length=100)
     applicant_type = models.CharField(_("applicant type"), max_length=20, choices=ApplicantType.choices)
-    applicant_phone = models.CharField(_("contact phone"), max_length=20, validators=[validate_contact_phone])
+    applicant_phone = models.CharField(_("contact phone"), max_length=CONTACT_PHONE_MAX_LENGTH,
+                                       validators=[validate_contact_phone])
     # The facts the scope rules need (rules.scope_violations).
     school_type = models.CharField(_("school type"), max_length=30, choices=rules.SchoolType.CHOICES, blank=True)
     hospital_grade = models.CharField(_("medical institution grade"), max_length=2,

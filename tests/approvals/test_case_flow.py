@@ -51,6 +51,14 @@ def test_registration_keeps_a_full_width_phone_in_ascii_digits(power, entrustmen
     assert case.applicant_phone == "13800001234"
 
 
+def test_registration_refuses_a_phone_that_grows_past_its_column_when_kept(power, entrustment, clerk):
+    # 7 digits and 13 squared signs fit 20 characters as typed; NFKC writes each sign as "hPa".
+    with pytest.raises(InvalidInput) as exc:
+        register_case(power, clerk=clerk, applicant_phone="8888123" + "㍱" * 13)
+    assert exc.value.field == "applicant_phone"
+    assert not ApprovalCase.objects.exists()
+
+
 def test_registration_refuses_a_material_name_longer_than_the_checklist_keeps(power, entrustment, clerk):
     # PostgreSQL refused the row with a server error, after the case had been numbered.
     with pytest.raises(InvalidInput) as exc:
