@@ -349,7 +349,7 @@ class StatusLookupForm(forms.Form):
         help_text="申请时留下的联系电话的最后4位数字")
 
     def clean_number(self):
-        return unicodedata.normalize("NFKC", self.cleaned_data["number"]).strip().upper()
+        return rules.case_number_as_typed(self.cleaned_data["number"])
 
     def clean_phone_last4(self):
         return unicodedata.normalize("NFKC", self.cleaned_data["phone_last4"]).strip()

@@ -4,6 +4,7 @@ Time limits are counted in working days by policyops.calendar (Art. 82).
 """
 import datetime as dt
 import re
+import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
@@ -198,6 +199,12 @@ CASE_NUMBER_PREFIX = "PD"  # 平度: the only district the 49 powers are entrust
 CASE_SERIAL_DIGITS = 6
 # A whole case number: the prefix, the year of receipt and the year's serial in six digits.
 WHOLE_CASE_NUMBER = re.compile(rf"{CASE_NUMBER_PREFIX}-\d{{4}}-\d{{{CASE_SERIAL_DIGITS}}}", re.IGNORECASE)
+
+
+def case_number_as_typed(text: str) -> str:
+    """A case number as someone typed it, read as it is written: full-width letters, digits and
+    dashes (a Chinese input method's ＰＤ－２０２６) as ASCII (NFKC), lower case as upper, trimmed."""
+    return unicodedata.normalize("NFKC", text or "").strip().upper()
 
 
 def case_number(year: int, serial: int) -> str:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from approvals.rules import case_number_as_typed
 from policyops.forms import HtmlDateInput, preselect_single_choices
 from policyops.models import ServiceHall
 from policyops.months import next_month
@@ -100,7 +101,9 @@ class WorkRecordForm(forms.Form):
         self.user = shift.on_duty.person.user  # only the director on duty keeps it (the service checks)
 
     def clean_cases(self):
-        numbers = list(dict.fromkeys(n for n in CASE_SEPARATORS.split(self.cleaned_data["cases"] or "") if n))
+        # Typed as at the status page: ｐｄ－２０２６－０００００１ is PD-2026-000001.
+        typed = case_number_as_typed(self.cleaned_data["cases"])
+        numbers = list(dict.fromkeys(n for n in CASE_SEPARATORS.split(typed) if n))
         if not numbers:
             return []
         found = {case.number: case for case in _cases_visible_to(self.user).filter(number__in=numbers).distinct()}

@@ -106,6 +106,16 @@ def test_the_admin_edits_a_work_record_through_the_service(client, hall, on_duty
     assert entries_for(here).filter(action="first_contact").exists()
 
 
+def test_a_work_record_reads_case_numbers_typed_in_full_width_or_lower_case(client, hall, on_duty):
+    first, second = register_case(hall, name="甲"), register_case(hall, name="乙")
+    client.force_login(on_duty.director.person.user)
+    full_width = first.number.lower().translate({ord(c): ord(c) + 0xFEE0 for c in "pd-0123456789"})
+    response = client.post(reverse(STEP, args=[on_duty.pk, "record_work"]),
+                           {"_confirm": "1", "cases": f"{full_width}，{second.number.lower()}", "opinions": ""})
+    assert response.status_code == 302, response.context["form"].errors
+    assert set(WorkRecord.objects.get(shift=on_duty).cases.all()) == {first, second}
+
+
 def test_only_the_director_on_duty_gets_the_work_record_step(client, hall, on_duty, rota_manager):
     client.force_login(rota_manager)
     response = client.get(reverse("admin:halls_dutyshift_change", args=[on_duty.pk]))
