@@ -81,6 +81,21 @@ def test_a_director_practises_at_the_training_hall_from_its_qr_link_on_a_phone(v
     shift.refresh_from_db()
     assert shift.state == DutyShift.State.SIGNED_IN and shift.signed_in_at is not None
 
+    # The work record: a case number typed through a Chinese input method is read as written,
+    # and the error stands clear of the field's help on a phone (it lay over it, round 32).
+    with phone.page.expect_navigation():
+        phone.page.locator("tr", has_text=hall.name).get_by_role("link", name="工作记实").click()
+    phone.page.fill("textarea[name=cases]", "ｐｄ－２０２６－９９９９９９")
+    phone.submit("保存")
+    error = phone.page.locator("#cases-error")
+    assert "PD-2026-999999" in error.inner_text()
+    help_box = phone.page.locator("form .muted").first.bounding_box()
+    error_box = error.bounding_box()
+    assert error_box["y"] >= help_box["y"] + help_box["height"], (help_box, error_box)
+    assert_fits(phone)
+    phone.shot("work-record-error")
+    phone.go("/halls/my/")
+
     # Signing out: the code now on the screen, typed in on the sign page.
     code, _qr = read_the_screen(screen, token)
     with phone.page.expect_navigation():
