@@ -4,7 +4,6 @@ Every form collects only what a service needs; the services decide and refuse. F
 names are the ``field`` names the services put on InvalidInput, so a refusal can be shown
 next to the field it is about.
 """
-import unicodedata
 
 from django import forms
 from django.contrib.auth.models import Permission
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals import rules, services
 from approvals.models import ApprovalCase, DelegatedPower, Entrustment
+from policyops.formatting import as_typed
 from policyops.forms import HtmlDateInput, NoScriptSearchFormMixin, SearchedSelect, preselect_single_choices
 from policyops.models import Department, Person, ServiceHall
 from policyops.scoping import person_of
@@ -352,4 +352,4 @@ class StatusLookupForm(forms.Form):
         return rules.case_number_as_typed(self.cleaned_data["number"])
 
     def clean_phone_last4(self):
-        return unicodedata.normalize("NFKC", self.cleaned_data["phone_last4"]).strip()
+        return as_typed(self.cleaned_data["phone_last4"])

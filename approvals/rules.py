@@ -4,11 +4,11 @@ Time limits are counted in working days by policyops.calendar (Art. 82).
 """
 import datetime as dt
 import re
-import unicodedata
 
 from django.utils.translation import gettext_lazy as _
 
 from policyops.calendar import add_working_days
+from policyops.formatting import as_typed
 
 # Decree 第264号 (002:7): the delegation is in force from 2018-10-08.
 DECREE_IN_FORCE = dt.date(2018, 10, 8)
@@ -204,7 +204,7 @@ WHOLE_CASE_NUMBER = re.compile(rf"{CASE_NUMBER_PREFIX}-\d{{4}}-\d{{{CASE_SERIAL_
 def case_number_as_typed(text: str) -> str:
     """A case number as someone typed it, read as it is written: full-width letters, digits and
     dashes (a Chinese input method's ＰＤ－２０２６) as ASCII (NFKC), lower case as upper, trimmed."""
-    return unicodedata.normalize("NFKC", text or "").strip().upper()
+    return as_typed(text).upper()
 
 
 def case_number(year: int, serial: int) -> str:

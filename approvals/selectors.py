@@ -1,6 +1,5 @@
 """Reads of the approvals app, with their joins right for list pages."""
 import datetime as dt
-import unicodedata
 
 from django.db import connection
 from django.db.models import F, Q
@@ -16,6 +15,7 @@ from approvals.models import (
     year_in_case_number,
 )
 from policyops.calendar import add_working_days
+from policyops.formatting import as_typed
 from policyops.pagination import COUNT_CAP
 from policyops.scoping import person_of, user_district_id
 from policyops.search_indexes import (
@@ -54,7 +54,7 @@ def seal_for(power, day: dt.date, district_id):
 
 def normalise_search(text: str | None) -> str:
     """Full-width letters and digits as ASCII (NFKC), upper case kept for case numbers, trimmed."""
-    return unicodedata.normalize("NFKC", text or "").strip()[:100]
+    return as_typed(text)[:100]
 
 
 def case_number_contains(text: str, *, field: str = "number") -> Q | None:

@@ -7,9 +7,16 @@ shown as ``empty``.
 from __future__ import annotations
 
 import html
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 EMPTY = "—"
+
+
+def as_typed(text: str | None) -> str:
+    """What a person typed, read as it is written: full-width letters, digits and signs (a Chinese
+    input method's １３８, ＰＤ－２０２６) as their ASCII forms (NFKC), the spaces around it removed."""
+    return unicodedata.normalize("NFKC", text or "").strip()
 
 
 def _decimal(value) -> Decimal:

@@ -13,7 +13,8 @@ from approvals import guards as _g
 from approvals import rules
 from approvals.models.entrustments import ApprovalSeal
 from approvals.models.powers import DelegatedPower
-from approvals.phones import CONTACT_PHONE_MAX_LENGTH, as_kept, validate_contact_phone
+from approvals.phones import CONTACT_PHONE_MAX_LENGTH, validate_contact_phone
+from policyops.formatting import as_typed
 from policyops.fsm import StateMachineModel
 from policyops.history import HistoricalRecords
 from policyops.models import District, Person, ServiceHall
@@ -180,7 +181,7 @@ class ApprovalCase(StateMachineModel):
     def clean(self):
         super().clean()
         # The phone as the status page compares it (approvals.phones), whoever typed it.
-        self.applicant_phone = as_kept(self.applicant_phone)
+        self.applicant_phone = as_typed(self.applicant_phone)
 
     def get_state_display(self) -> str:
         # Django's own hashes each lazy label of the choices on every call: twelve translations

@@ -22,6 +22,7 @@ from approvals.services.common import (
 )
 from policyops import audit
 from policyops.errors import InvalidInput, NotAllowed
+from policyops.formatting import as_typed
 from policyops.history import recorded_by
 from policyops.models import Department
 from policyops.numbering import next_number
@@ -46,7 +47,7 @@ def case_register(*, power, applicant_name: str, applicant_type: str, applicant_
     if received_on < rules.DECREE_IN_FORCE:
         raise InvalidInput(_("The delegation is in force from %(date)s; an earlier receipt date is not possible."),
                            field="received_on", date=rules.DECREE_IN_FORCE)
-    applicant_name, applicant_phone = applicant_name.strip(), phones.as_kept(applicant_phone)
+    applicant_name, applicant_phone = applicant_name.strip(), as_typed(applicant_phone)
     if not applicant_name:
         raise InvalidInput(_("The applicant's name is required."), field="applicant_name")
     try:

@@ -9,15 +9,16 @@ under the row and column of the cell.
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
+
+from policyops.formatting import as_typed
 
 
 def text_as_read(text: str) -> str:
     """Typed text as a list reads it: NFKC (full-width brackets, digits and letters as their
     half-width forms) and stripped. The one reading of a text cell (excel.cell_text) and of a
     saved project's name (RoadProject.name_as_read)."""
-    return unicodedata.normalize("NFKC", text).strip()
+    return as_typed(text)
 
 
 class UnitKind:
@@ -53,7 +54,7 @@ MAX_DIGITS = 15
 
 def normalise(text: str) -> str:
     """Full-width digits, letters, points and spaces to their ASCII forms; outer spaces removed."""
-    text = unicodedata.normalize("NFKC", text).strip()
+    text = as_typed(text)
     # A Chinese input method writes "69。7" for 69.7.
     return re.sub(r"(?<=\d)。(?=\d)", ".", text)
 
