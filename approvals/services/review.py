@@ -197,7 +197,8 @@ def case_record_superior_decision(*, case, acting_user, as_of: dt.date, decision
     with transaction.atomic(durable=True), acting_on(as_of):
         case.superior_decision, case.superior_document = decision, document
         _act(_lock(case, inputs=("superior_decision", "superior_document")), "record_superior_decision",
-             acting_user=acting_user, as_of=as_of, reason=f"{decision} {document}")
+             acting_user=acting_user, as_of=as_of,
+             reason=f"{ApprovalCase.SuperiorDecision(decision).label} {document}")
     return case
 
 

@@ -200,6 +200,21 @@ def test_preliminary_review_is_forwarded_not_decided(entrustment, clerk, head, s
     assert case.state == S.CLOSED and case.superior_decision == "approved"
 
 
+def test_the_superior_decision_is_audited_in_words(entrustment, clerk, head, supervisor):
+    from tests.approvals.factories import entrustment_in_force
+
+    prelim = DelegatedPowerFactory(name="律师事务所变更住所初审", item="律师事务所变更住所初审", sub_item="")
+    entrustment_in_force([prelim], supervisor=supervisor)
+    case = register_case(prelim, clerk=clerk)
+    accepted(case, clerk, head)
+    services.case_forward(case=case, acting_user=clerk, as_of=D(2024, 10, 21))
+    with translation.override("zh-hans"):
+        services.case_record_superior_decision(case=case, acting_user=clerk, as_of=D(2024, 11, 5), decision="denied",
+                                               document="青司许〔2024〕9号")
+    entry = entries_for(case).get(action="record_superior_decision")
+    assert entry.reason == "不予批准 青司许〔2024〕9号"
+
+
 def test_withdraw_from_any_open_state_closes_an_open_pause(case, clerk, head):
     accepted(case, clerk, head)
     services.case_pause(case=case, acting_user=clerk, as_of=D(2024, 10, 10), ground="hearing", expected_days=3)
