@@ -5,10 +5,18 @@ SubsidyParameter); this module holds the rules that are not numbers in a table.
 """
 from decimal import Decimal
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # The programme's document, as seeds/policy_documents.csv keys it (its number).
 PROGRAMME_DOCUMENT_NUMBER = "青政办发〔2018〕19号"  # 002:352
+
+
+class DistrictGroup(models.TextChoices):
+    """The two groups whose rates and caps differ (002:491): those listed in pl_districts, and the rest."""
+
+    PL = "PL", _("平度市、莱西市")
+    OTHER = "other", _("other districts")
 
 
 class WorkType:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from policyops.errors import InvalidInput
 from programs.roads import rules
-from programs.roads.rules import WorkType
+from programs.roads.rules import DistrictGroup, WorkType
 
 CENT = Decimal("0.01")
 YUAN_PER_WAN = Decimal(10000)
@@ -73,7 +73,8 @@ class SubsidyTable:
         return self._names[key]
 
     def group(self, district_name: str) -> str:
-        return "PL" if district_name in self.names("pl_districts") else "other"
+        # The plain value: it keys the rate table and goes into the breakdown (JSON) as stored.
+        return (DistrictGroup.PL if district_name in self.names("pl_districts") else DistrictGroup.OTHER).value
 
     # --- the rules ---------------------------------------------------------------
 
@@ -111,12 +112,13 @@ class SubsidyTable:
         rate = self.rates.get((work_type, wide, group))
         if rate is None:
             raise InvalidInput(_("No subsidy rate is entered for %(work_type)s (%(width)s, %(group)s)."),
-                               field="work_type", work_type=work_type, width="≥6m" if wide else "<6m", group=group)
+                               field="work_type", work_type=work_type, width="≥6m" if wide else "<6m",
+                               group=DistrictGroup(group).label)
         poverty_applies = work_type in self.names("poverty_work_types") and poverty_km > 0
         multiplier = self.params["poverty_multiplier"] if poverty_applies else Decimal(1)
         ordinary_km = length_km - (poverty_km if poverty_applies else 0)
         standard = rate * ordinary_km + rate * multiplier * (poverty_km if poverty_applies else 0)
-        cap_share = self.params["cap_share_pl" if group == "PL" else "cap_share_other"]
+        cap_share = self.params["cap_share_pl" if group == DistrictGroup.PL else "cap_share_other"]
         reward_multiplier = Decimal(1)
         if excess and name in self.names("pingdu_reward_district"):
             reward_multiplier = self.params["pingdu_reward_multiplier"]

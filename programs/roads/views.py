@@ -65,6 +65,8 @@ BREAKDOWN_LABELS = {
     "bus_sign_yuan": _("per bus-stop sign (元)"), "total_yuan": _("total (元)"),
     "reward_refused": _("no reward"),
 }
+# Breakdown values kept as codes (the API gives them so), shown here by their labels.
+BREAKDOWN_VALUE_LABELS = {"district_group": dict(rules.DistrictGroup.choices)}
 
 
 def can_view_roads(view):
@@ -260,7 +262,8 @@ def project_detail(request, pk: int):
     project = get_object_or_404(RoadProject.objects.visible_to(request.user).select_related("district", "manager")
                                 .prefetch_related("milestones"), pk=pk)
     quote, quote_error = ProjectQuoter(load_table()).quote_project(project)
-    breakdown = [(BREAKDOWN_LABELS.get(key, key), value) for key, value in quote.breakdown.items()] if quote else []
+    breakdown = [(BREAKDOWN_LABELS.get(key, key), BREAKDOWN_VALUE_LABELS.get(key, {}).get(value, value))
+                 for key, value in quote.breakdown.items()] if quote else []
     milestones = [{"milestone": m, "overdue": m.is_overdue(today), "current": m.step == project.state}
                   for m in project.milestones.all()]
     # The next steps are the kernel's (programs.roads.actions), each run on its own page (views_actions).

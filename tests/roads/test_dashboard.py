@@ -339,6 +339,14 @@ def test_project_detail_shows_milestones_problems_and_the_quote(seeded, client):
     assert "756.00" in html and "70.00" in html
 
 
+def test_project_detail_names_the_district_group_in_words(seeded, client):
+    user = manager_of("即墨区")
+    project = new_project(user, "即墨区")
+    client.force_login(user)
+    html = client.get(reverse("roads:project-detail", args=[project.pk])).content.decode()
+    assert "<th>区（市）分组</th><td>其他区（市）</td>" in html
+
+
 def test_project_detail_of_another_district_is_not_found(seeded, client):
     project = new_project(manager_of())
     client.force_login(manager_of("莱西市"))

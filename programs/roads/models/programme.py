@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from policyops.history import HistoricalRecords
 from policyops.models import District
 from policyops.scoping import DistrictScopedQuerySet
-from programs.roads.rules import WorkType
+from programs.roads.rules import DistrictGroup, WorkType
 
 
 def km_field(verbose_name, **kwargs):
@@ -87,7 +87,7 @@ class SubsidyRate(models.Model):
     work_type = models.CharField(_("work type"), max_length=10, choices=WorkType.CHOICES)
     wide = models.BooleanField(_("pavement 6 m or wider"))
     district_group = models.CharField(_("district group"), max_length=10,
-                                      choices=[("PL", _("平度市、莱西市")), ("other", _("other districts"))])
+                                      choices=DistrictGroup.choices)
     rate_wan_per_km = models.DecimalField(_("rate (万元/km)"), max_digits=6, decimal_places=2)
     source = models.CharField(_("source"), max_length=100, blank=True)
     history = HistoricalRecords()
