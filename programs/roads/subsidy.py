@@ -31,6 +31,28 @@ from policyops.errors import InvalidInput
 from programs.roads import rules
 from programs.roads.rules import DistrictGroup, WorkType
 
+# What each SubsidyParameter key (seeds/road_subsidy_rules.csv) means, in the source's words; the keys
+# are the ones this module reads, so their meanings are kept beside it.
+PARAMETER_MEANINGS = {
+    "pl_districts": _lazy("districts on the 平度、莱西 rates and cap"),  # 002:491
+    "excluded_districts": _lazy("districts outside the city subsidy"),  # 002:485
+    "wide_min_width_m": _lazy("pavement width from which the wider rates apply (m)"),  # 002:491
+    "cap_share_pl": _lazy("cap for 平度、莱西 (share of the estimate)"),  # 002:491
+    "cap_share_other": _lazy("cap for the other districts (share of the estimate)"),  # 002:491
+    "bridge_cap_share": _lazy("cap for dangerous-bridge rebuilds (share of the estimate)"),  # 002:491
+    "poverty_multiplier": _lazy("multiplier for sections serving poor or weak villages"),  # 002:493
+    "poverty_work_types": _lazy("work types that multiplier applies to"),  # 002:493
+    "reward_work_types": _lazy("work types rewarded for work beyond the annual target"),  # 002:503
+    "pingdu_reward_district": _lazy("district rewarded at the higher multiplier"),  # 002:503
+    "pingdu_reward_multiplier": _lazy("its reward multiplier"),  # 002:503
+    "pingdu_reward_cap_share": _lazy("its reward cap (share of the estimate)"),  # 002:503
+    "bus_bay_yuan": _lazy("per bus bay (元)"),  # 002:499
+    "bus_shelter_yuan": _lazy("per bus shelter (元)"),  # 002:499
+    "bus_sign_yuan": _lazy("per bus-stop sign (元)"),  # 002:499
+    "demonstration_district_reward_wan": _lazy("reward per demonstration district (万元)"),  # 002:507
+    "city_budget_wan": _lazy("city funds for the programme (万元)"),  # 002:485
+}
+
 CENT = Decimal("0.01")
 YUAN_PER_WAN = Decimal(10000)
 

@@ -217,6 +217,15 @@ def test_subsidy_tables_are_read_only_for_managers(client, manager, supervisor):
     assert rate.rate_wan_per_km == 91
 
 
+def test_every_subsidy_parameter_says_what_it_means(seeded, client, supervisor):
+    from programs.roads.subsidy import PARAMETER_MEANINGS
+
+    assert set(SubsidyParameter.objects.values_list("key", flat=True)) == set(PARAMETER_MEANINGS)
+    client.force_login(supervisor)
+    html = client.get(reverse("admin:roads_subsidyparameter_changelist")).content.decode()
+    assert "危桥改造补助上限（占概算投资比例）" in html and "市财政安排资金（万元）" in html
+
+
 # --- plan adjustments ----------------------------------------------------------------------------------
 
 

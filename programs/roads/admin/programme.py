@@ -1,5 +1,6 @@
 """Admin of the programme's data: district targets (Annex 2), phases and the subsidy tables."""
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from import_export.formats import base_formats
 
 from policyops.admin_base import HistoryAdmin
@@ -13,6 +14,7 @@ from programs.roads.resources import (
     SubsidyParameterResource,
     SubsidyRateResource,
 )
+from programs.roads.subsidy import PARAMETER_MEANINGS
 
 
 @admin.register(RoadTarget)
@@ -53,5 +55,10 @@ class SubsidyRateAdmin(ProgrammeDataAdmin):
 @admin.register(SubsidyParameter)
 class SubsidyParameterAdmin(ProgrammeDataAdmin):
     resource_classes = [SubsidyParameterResource]
-    list_display = ("key", "value", "text", "source")
+    list_display = ("key", "meaning", "value", "text", "source")
+    readonly_fields = ("meaning",)
     search_fields = ("key", "text")
+
+    @admin.display(description=_("meaning"))
+    def meaning(self, parameter):
+        return PARAMETER_MEANINGS.get(parameter.key, "—")
