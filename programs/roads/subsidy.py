@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from policyops.errors import InvalidInput
 from programs.roads import rules
@@ -34,23 +34,23 @@ from programs.roads.rules import DistrictGroup, WorkType
 # What each SubsidyParameter key (seeds/road_subsidy_rules.csv) means, in the source's words; the keys
 # are the ones this module reads, so their meanings are kept beside it.
 PARAMETER_MEANINGS = {
-    "pl_districts": _lazy("districts on the 平度、莱西 rates and cap"),  # 002:491
-    "excluded_districts": _lazy("districts outside the city subsidy"),  # 002:485
-    "wide_min_width_m": _lazy("pavement width from which the wider rates apply (m)"),  # 002:491
-    "cap_share_pl": _lazy("cap for 平度、莱西 (share of the estimate)"),  # 002:491
-    "cap_share_other": _lazy("cap for the other districts (share of the estimate)"),  # 002:491
-    "bridge_cap_share": _lazy("cap for dangerous-bridge rebuilds (share of the estimate)"),  # 002:491
-    "poverty_multiplier": _lazy("multiplier for sections serving poor or weak villages"),  # 002:493
-    "poverty_work_types": _lazy("work types that multiplier applies to"),  # 002:493
-    "reward_work_types": _lazy("work types rewarded for work beyond the annual target"),  # 002:503
-    "pingdu_reward_district": _lazy("district rewarded at the higher multiplier"),  # 002:503
-    "pingdu_reward_multiplier": _lazy("its reward multiplier"),  # 002:503
-    "pingdu_reward_cap_share": _lazy("its reward cap (share of the estimate)"),  # 002:503
-    "bus_bay_yuan": _lazy("per bus bay (元)"),  # 002:499
-    "bus_shelter_yuan": _lazy("per bus shelter (元)"),  # 002:499
-    "bus_sign_yuan": _lazy("per bus-stop sign (元)"),  # 002:499
-    "demonstration_district_reward_wan": _lazy("reward per demonstration district (万元)"),  # 002:507
-    "city_budget_wan": _lazy("city funds for the programme (万元)"),  # 002:485
+    "pl_districts": gettext_lazy("districts on the 平度、莱西 rates and cap"),  # 002:491
+    "excluded_districts": gettext_lazy("districts outside the city subsidy"),  # 002:485
+    "wide_min_width_m": gettext_lazy("pavement width from which the wider rates apply (m)"),  # 002:491
+    "cap_share_pl": gettext_lazy("cap for 平度、莱西 (share of the estimate)"),  # 002:491
+    "cap_share_other": gettext_lazy("cap for the other districts (share of the estimate)"),  # 002:491
+    "bridge_cap_share": gettext_lazy("cap for dangerous-bridge rebuilds (share of the estimate)"),  # 002:491
+    "poverty_multiplier": gettext_lazy("multiplier for sections serving poor or weak villages"),  # 002:493
+    "poverty_work_types": gettext_lazy("work types that multiplier applies to"),  # 002:493
+    "reward_work_types": gettext_lazy("work types rewarded for work beyond the annual target"),  # 002:503
+    "pingdu_reward_district": gettext_lazy("district rewarded at the higher multiplier"),  # 002:503
+    "pingdu_reward_multiplier": gettext_lazy("its reward multiplier"),  # 002:503
+    "pingdu_reward_cap_share": gettext_lazy("its reward cap (share of the estimate)"),  # 002:503
+    "bus_bay_yuan": gettext_lazy("per bus bay (元)"),  # 002:499
+    "bus_shelter_yuan": gettext_lazy("per bus shelter (元)"),  # 002:499
+    "bus_sign_yuan": gettext_lazy("per bus-stop sign (元)"),  # 002:499
+    "demonstration_district_reward_wan": gettext_lazy("reward per demonstration district (万元)"),  # 002:507
+    "city_budget_wan": gettext_lazy("city funds for the programme (万元)"),  # 002:485
 }
 
 CENT = Decimal("0.01")
@@ -207,12 +207,14 @@ def quote_bus_facilities(bays=0, shelters=0, signs=0, district=None) -> Quote:
 
 # --- the reward is earned (002:503) -----------------------------------------------------
 
-NO_ANNUAL_PLAN = _lazy("%(district)s has no %(year)s annual plan for %(column)s: work counts as excess only beyond "
-                       "the year's target (002:503), so the standard rate and cap apply.")
-PLAN_NOT_MET = _lazy("%(district)s has completed %(done)s of its %(year)s annual plan of %(plan)s for %(column)s: "
-                     "work counts as excess only once the year's target is met (002:503), so the standard rate and "
-                     "cap apply.")
-NO_PLAN_YEAR = _lazy("Give the plan year: excess work is rewarded only once that year's target is met (002:503).")
+NO_ANNUAL_PLAN = gettext_lazy(
+    "%(district)s has no %(year)s annual plan for %(column)s: work counts as excess only beyond "
+    "the year's target (002:503), so the standard rate and cap apply.")
+PLAN_NOT_MET = gettext_lazy(
+    "%(district)s has completed %(done)s of its %(year)s annual plan of %(plan)s for %(column)s: "
+    "work counts as excess only once the year's target is met (002:503), so the standard rate and cap apply.")
+NO_PLAN_YEAR = gettext_lazy(
+    "Give the plan year: excess work is rewarded only once that year's target is met (002:503).")
 
 
 class RewardLedger:
@@ -281,8 +283,8 @@ QUOTE_ARGUMENTS = {"plan_year": "plan_year", "work_type": "work_type", "quantity
                    "excess": "excess", "bus_bays": "bus_bays", "bus_shelters": "bus_shelters", "bus_signs": "bus_signs"}
 QUOTED_FIELDS = tuple(QUOTE_ARGUMENTS)
 
-NO_WIDTH = _lazy("Give the pavement width to quote the subsidy.")
-TABLE_MISSING = _lazy("The subsidy rates have not been loaded.")
+NO_WIDTH = gettext_lazy("Give the pavement width to quote the subsidy.")
+TABLE_MISSING = gettext_lazy("The subsidy rates have not been loaded.")
 
 
 def load_table() -> SubsidyTable | None:
