@@ -9,7 +9,7 @@ class PolicyOpsConfig(AppConfig):
     verbose_name = _("Policy operations")
 
     def ready(self):
-        from policyops import roles, seeding
+        from policyops import lookups, roles, seeding  # noqa: F401 (lookups: registered on import)
         from policyops.roles import Role, crud_perms, view_perms
 
         everyone = view_perms("policyops", "district", "department", "servicehall", "policydocument",
