@@ -401,9 +401,10 @@ class UniqueRowsInlineFormSet(LabelledInlineFormSet):
         super().clean()
         if not self.distinct_fields or any(self.errors):
             return
-        parents_rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
-        held = {pk: tuple(values) for pk, *values in parents_rows.values_list("pk", *self.distinct_fields)
-                } if self.instance.pk else {}
+        held = {}
+        if self.instance.pk is not None:  # a parent being added has no rows yet (and cannot be filtered on)
+            parents_rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
+            held = {pk: tuple(values) for pk, *values in parents_rows.values_list("pk", *self.distinct_fields)}
         planned = [(form, self._values(form)) for form in self._saved_forms()]
         final = {**held, **{form.instance.pk or id(form): values for form, values in planned if values is not None}}
         for form, values in planned:

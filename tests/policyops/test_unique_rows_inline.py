@@ -89,3 +89,26 @@ def test_a_duplicate_city_wide_indicator_added_on_the_documents_page_is_the_rows
     response = client.post(url, data)
     assert response.status_code == 200 and Indicator.objects.filter(document=document).count() == 2
     assert SAME in response.content.decode()
+
+
+def test_a_new_document_is_added_with_its_indicators(client, supervisor):
+    # The check read the parent's saved rows by filtering on the unsaved document: a 500 on
+    # every 添加 of a policy document (and of a delegated power, whose materials it checks).
+    client.force_login(supervisor)
+    url = reverse("admin:policyops_policydocument_add")
+    data = posted_as_shown(client.get(url)) | {"title": "青岛市农村公路演示文件", "number": "青演〔2026〕1号"}
+    data |= {"indicators-TOTAL_FORMS": "1", "indicators-0-name": "农村公路优良中等路比例", "indicators-0-unit": "%",
+             "indicators-0-target_year": "2020", "indicators-0-comparator": ">=", "indicators-0-target_value": "75",
+             "indicators-0-attribute": "预期性"}
+    response = client.post(url, data)
+    assert response.status_code == 302, [f.errors for f in response.context["inline_admin_formsets"][0].formset]
+    assert Indicator.objects.get(document__title="青岛市农村公路演示文件").target_value == 75
+
+
+def test_a_new_powers_materials_are_checked_among_themselves():
+    power = DelegatedPower(name="演示许可")
+    formset = MaterialFormSet({"checklist-TOTAL_FORMS": "2", "checklist-INITIAL_FORMS": "0",
+                               "checklist-0-name": "申请书", "checklist-0-order": "0",
+                               "checklist-1-name": "营业执照", "checklist-1-order": "1"}, instance=power,
+                              prefix="checklist")
+    assert formset.is_valid(), errors_of(formset)
