@@ -7,6 +7,7 @@ import logging
 from django.contrib import messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, AdminForm
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -129,6 +130,23 @@ class ActionRowLimitMixin:
         return super().response_action(request, queryset)
 
 
+class DateHierarchyBoundsMixin:
+    """A list's date hierarchy (``?date__year=``) read only for years whose next year a date can
+    hold. Django turns a month or day out of range into its "wrong parameters" page, but not a
+    year past 9998: ``datetime`` raised OverflowError for a 20-digit year, and 9999 failed
+    moving on to the year after (a 500, found by fuzzing the lists' parameters)."""
+
+    def get_changelist_instance(self, request):
+        year = request.GET.get(f"{self.date_hierarchy}__year") if self.date_hierarchy else None
+        try:
+            out_of_range = year is not None and not 1 <= int(year) <= 9998
+        except ValueError:
+            out_of_range = False  # not a number: Django's own check answers it
+        if out_of_range:
+            raise IncorrectLookupParameters(year)
+        return super().get_changelist_instance(request)
+
+
 class ReadableAutocompleteSelect(AutocompleteSelect):
     """Django's autocomplete select, shown again with only the posted values that can name a row:
     Django filters the related rows by them as they come, and a refused form posted with text
@@ -151,7 +169,7 @@ class SaveRefusedForm:
                                 "user changed the same record just now. Check it and save again."))
 
 
-class AuditedAdminMixin(ActionRowLimitMixin, ListCheckboxMixin):
+class AuditedAdminMixin(ActionRowLimitMixin, DateHierarchyBoundsMixin, ListCheckboxMixin):
     """Every add, change and delete made through the admin leaves an audit row, in the admin's
     transaction: ``admin_add``, ``admin_change`` (reason: the change message, as the history says
     it), ``admin_delete``.
