@@ -41,11 +41,13 @@ PARAMETER_MEANINGS = {
     "cap_share_other": gettext_lazy("cap for the other districts (share of the estimate)"),  # 002:491
     "bridge_cap_share": gettext_lazy("cap for dangerous-bridge rebuilds (share of the estimate)"),  # 002:491
     "poverty_multiplier": gettext_lazy("multiplier for sections serving poor or weak villages"),  # 002:493
-    "poverty_work_types": gettext_lazy("work types that multiplier applies to"),  # 002:493
+    "poverty_work_types": gettext_lazy("work types the poverty multiplier applies to"),  # 002:493
     "reward_work_types": gettext_lazy("work types rewarded for work beyond the annual target"),  # 002:503
-    "pingdu_reward_district": gettext_lazy("district rewarded at the higher multiplier"),  # 002:503
-    "pingdu_reward_multiplier": gettext_lazy("its reward multiplier"),  # 002:503
-    "pingdu_reward_cap_share": gettext_lazy("its reward cap (share of the estimate)"),  # 002:503
+    "pingdu_reward_district": gettext_lazy(
+        "district whose excess work is rewarded at the higher multiplier"),  # 002:503
+    "pingdu_reward_multiplier": gettext_lazy("reward multiplier for that district's excess work"),  # 002:503
+    "pingdu_reward_cap_share": gettext_lazy(
+        "reward cap for that district's excess work (share of the estimate)"),  # 002:503
     "bus_bay_yuan": gettext_lazy("per bus bay (元)"),  # 002:499
     "bus_shelter_yuan": gettext_lazy("per bus shelter (元)"),  # 002:499
     "bus_sign_yuan": gettext_lazy("per bus-stop sign (元)"),  # 002:499
