@@ -48,7 +48,7 @@ def literal_messages(path: Path):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names):
             continue
         function = names[node.func.id]
-        plural, context = function.startswith(("n", "np")), function.startswith(("p", "np"))
+        plural, context = function.startswith("n"), function.startswith(("p", "np"))
         wanted = 1 + plural + context
         args = [arg.value for arg in node.args[:wanted] if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
         if len(args) < wanted:
