@@ -119,13 +119,6 @@ class CalendarOverrideAdmin(ImportExportMixin, HistoryAdmin):
             *super().get_urls(),
         ]
 
-    def changelist_view(self, request, extra_context=None):
-        for year in calendar_warning_years(timezone.localdate()):
-            messages.warning(request, _(
-                "The official calendar of %(year)s has not been entered: its deadlines count Monday to "
-                "Friday only. Import the State Council's notice for %(year)s.") % {"year": year})
-        return super().changelist_view(request, extra_context)
-
     # Every write of an override goes through the calendar services (cache + recompute).
 
     def save_model(self, request, obj, form, change):

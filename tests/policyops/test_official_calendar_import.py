@@ -124,3 +124,18 @@ def test_the_official_year_mark_is_only_read_in_the_admin(client, supervisor):
     assert (marker.notice, marker.imported_by) == ("", supervisor)
     # The import itself stays open to the supervisor (the overrides' add permission).
     assert client.get(reverse("admin:policyops_calendaroverride_import_official_year")).status_code == 200
+
+
+def test_a_missing_years_warning_stands_once_after_a_redirect(client, supervisor, monkeypatch):
+    # As a one-time message it was added by the request that redirected and again by the
+    # next one: 2027's warning stood twice on the list after any action.
+    from django.urls import reverse
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D(2026, 12, 7))
+    client.force_login(supervisor)
+    url = reverse("admin:policyops_calendaroverride_changelist")
+    # An action posted with no row chosen: Django says so and redirects to the list.
+    page = client.post(url, {"action": "delete_selected", "index": "0"}, follow=True)
+    assert page.redirect_chain and page.content.decode().count("尚未录入2027年的官方日历") == 1
+    index = client.get(reverse("admin:index")).content.decode()
+    assert index.count("尚未录入2027年的官方日历") == 1 and "立即导入" in index
