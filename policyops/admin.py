@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy
 
 from policyops import admin_beat, admin_users, calendar, indicators, resources, services  # noqa: F401  (re-register auth.User and PeriodicTask)
 from policyops.actions import BULK_ACTIONS
-from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, UniqueRowsInlineFormSet, audit_trail_html
+from policyops.admin_base import (
+    HistoryAdmin,
+    LabelledTabularInline,
+    ReadOnlyAdminMixin,
+    UniqueRowsInlineFormSet,
+    audit_trail_html,
+)
 from policyops.admin_import import ImportExportMixin
 from policyops.admin_list import PrecomputedResultListMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
@@ -173,7 +179,7 @@ class IndicatorFormSet(UniqueRowsInlineFormSet):
     distinct_fields = ("name", "district", "target_year")
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(LabelledTabularInline):
     model = Indicator
     formset = IndicatorFormSet
     extra = 0

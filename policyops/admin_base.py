@@ -4,7 +4,7 @@ import functools
 import json
 import logging
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, AdminForm
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -393,8 +393,19 @@ def audit_trail_html(obj, css_class: str = "audit-trail"):
 
 
 class LabelledInlineFormSet(BaseInlineFormSet):
-    """An inline whose error for two rows with the same values names the columns as the page heads
-    them: Django names them by attribute (请修改name的重复数据)."""
+    """An inline whose inputs and errors name their columns as the page heads them.
+
+    A tabular inline draws each column's name once, in its header: an input in a row had no
+    name of its own, and a screen reader reaching it said only "edit text" (axe: label,
+    select-name). Each input carries its column's name (aria-label) now. And the error for two
+    rows with the same values names the columns, where Django names them by attribute
+    (请修改name的重复数据)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)  # DELETE and ORDER included: they are columns too
+        for name, field in form.fields.items():
+            if not field.widget.is_hidden:  # each form has its own copies of the fields and widgets
+                field.widget.attrs.setdefault("aria-label", form[name].label)
 
     def get_unique_error_message(self, unique_check):
         return super().get_unique_error_message([self._label(name) for name in unique_check if name != self.fk.name])
@@ -451,3 +462,9 @@ class UniqueRowsInlineFormSet(LabelledInlineFormSet):
         values = (form.cleaned_data[name] if name in form.cleaned_data else getattr(form.instance, name)
                   for name in self.distinct_fields)
         return tuple(value.pk if isinstance(value, Model) else value for value in values)
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """Every tabular inline of ours: its rows' inputs named after their columns (LabelledInlineFormSet)."""
+
+    formset = LabelledInlineFormSet

@@ -38,7 +38,7 @@ from django_celery_beat.models import (
 from kombu.exceptions import KombuError
 
 from policyops import audit
-from policyops.admin_base import AuditedAdminMixin
+from policyops.admin_base import AuditedAdminMixin, LabelledTabularInline
 from policyops.enqueue import enqueue, ensure_broker_folders
 
 TASK_LABEL = gettext_lazy("Celery task")
@@ -206,8 +206,9 @@ class PeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
         return actions
 
 
-class PeriodicTaskInline(beat_admin.PeriodicTaskInline):
-    """The tasks using a schedule, with the task column labelled in Chinese."""
+class PeriodicTaskInline(LabelledTabularInline, beat_admin.PeriodicTaskInline):
+    """The tasks using a schedule, with the task column labelled in Chinese (read-only rows; labelled
+    like every inline should it ever take input)."""
 
     fields = ("name", "celery_task", "args", "kwargs")
     readonly_fields = fields

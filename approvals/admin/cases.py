@@ -23,7 +23,7 @@ from approvals.models import ApprovalCase, CaseMaterial, CaseNotice, CaseSuspens
 from approvals.personal_data import sees_personal_data
 from approvals.resources import ApprovalCaseResource
 from approvals.views import due_badge
-from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_base import HistoryAdmin, LabelledTabularInline, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_list import PrecomputedResultListMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin, VisibleDistrictFilter
 from policyops.admin_workflow import WorkflowAdminMixin, form_page
@@ -68,7 +68,7 @@ class _CaseInlinePermissions:
                                                                                            obj.district_id))
 
 
-class CaseMaterialInline(_CaseInlinePermissions, admin.TabularInline):
+class CaseMaterialInline(_CaseInlinePermissions, LabelledTabularInline):
     model = CaseMaterial
     extra = 0
     fields = ("name", "provided", "note")
@@ -83,7 +83,7 @@ class CaseMaterialInline(_CaseInlinePermissions, admin.TabularInline):
         return False
 
 
-class _ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+class _ReadOnlyInline(ReadOnlyAdminMixin, LabelledTabularInline):
     extra = 0
     can_delete = False
 

@@ -22,7 +22,7 @@ from approvals.models import (
     SealUse,
 )
 from policyops import timeline, workflow
-from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_base import HistoryAdmin, LabelledTabularInline, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_list import PrecomputedResultListMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, form_page, workflow_bulk_action
@@ -53,7 +53,7 @@ def impression_html(seal):
                        reverse("approvals:seal_impression", args=[seal.pk]), seal.name)
 
 
-class ApprovalSealInline(admin.TabularInline):
+class ApprovalSealInline(LabelledTabularInline):
     model = ApprovalSeal
     extra = 0
     fields = ("name", "impression", "impression_preview", "issued_on", "recovered_on")

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 from approvals import rules
 from approvals.models import DelegatedPower, PowerMaterial
 from approvals.resources import DelegatedPowerResource
-from policyops.admin_base import HistoryAdmin, UniqueRowsInlineFormSet
+from policyops.admin_base import HistoryAdmin, LabelledTabularInline, UniqueRowsInlineFormSet
 from policyops.admin_import import ImportExportMixin
 
 SCOPE_RULE_LABELS = {
@@ -22,7 +22,7 @@ class PowerMaterialFormSet(UniqueRowsInlineFormSet):
     distinct_fields = ("name",)  # powermaterial_unique_name: a material once per power
 
 
-class PowerMaterialInline(admin.TabularInline):
+class PowerMaterialInline(LabelledTabularInline):
     """The power's materials checklist: whoever may change the power edits it (supervisors)."""
 
     model = PowerMaterial

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from policyops import timeline
-from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_base import HistoryAdmin, LabelledTabularInline, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_list import PrecomputedResultListMixin, RelatedFirstSearchMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import form_page
@@ -30,7 +30,7 @@ from programs.halls.models import DutyShift, SignAttempt
 GENERATE_TEMPLATE = "admin/halls/dutyshift/generate_rota.html"
 
 
-class SignAttemptInline(admin.TabularInline):
+class SignAttemptInline(LabelledTabularInline):
     model = SignAttempt
     extra = 0
     fields = ("at", "user", "action_label", "success", "reason")

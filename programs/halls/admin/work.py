@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from policyops.admin_base import HistoryAdmin, ReadOnlyAdminMixin, audit_trail_html
+from policyops.admin_base import HistoryAdmin, LabelledTabularInline, ReadOnlyAdminMixin, audit_trail_html
 from policyops.admin_list import PrecomputedResultListMixin, RelatedFirstSearchMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import workflow_bulk_action
@@ -27,7 +27,7 @@ from programs.halls.guards import FOLLOW_UP_PROBLEMS
 from programs.halls.models import DutyShift, Problem, WorkRecord
 
 
-class ProblemInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ProblemInline(ReadOnlyAdminMixin, LabelledTabularInline):
     model = Problem
     extra = 0
     fields = ("description", "proposal", "state", "follow_up")

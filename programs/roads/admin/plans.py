@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from policyops import workflow
-from policyops.admin_base import HistoryAdmin, LabelledInlineFormSet, audit_trail_html
+from policyops.admin_base import HistoryAdmin, LabelledTabularInline, audit_trail_html
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin
 from policyops.errors import NotAllowed, PolicyOpsError
@@ -65,11 +65,10 @@ class AnnualPlanAdmin(DistrictScopedAdminMixin, HistoryAdmin):
         return text
 
 
-class PlanAdjustmentLineInline(admin.TabularInline):
+class PlanAdjustmentLineInline(LabelledTabularInline):
     """The new plan per year: part of the request, so it follows the adjustment's own permissions."""
 
     model = PlanAdjustmentLine
-    formset = LabelledInlineFormSet
     extra = 0
     min_num = 1
     fields = ("year", "new_quantity")

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from import_export.formats import base_formats
 
 from policyops import importing
-from policyops.admin_base import HistoryAdmin, LabelledInlineFormSet, audit_trail_html
+from policyops.admin_base import HistoryAdmin, LabelledTabularInline, audit_trail_html
 from policyops.admin_import import ImportExportMixin
 from policyops.admin_scoping import DistrictScopedAdminMixin
 from policyops.admin_workflow import WorkflowAdminMixin, workflow_bulk_action
@@ -48,11 +48,10 @@ class EvidenceInput(forms.ClearableFileInput):
         return False
 
 
-class ProjectMilestoneInline(admin.TabularInline):
+class ProjectMilestoneInline(LabelledTabularInline):
     """The four milestone rows are created with the project; dates and evidence come from the steps."""
 
     model = ProjectMilestone
-    formset = LabelledInlineFormSet
     extra = 0
     can_delete = False
     fields = ("step", "planned_end", "actual_start", "actual_end", "evidence_number", "evidence_file",
