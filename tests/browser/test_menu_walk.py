@@ -1,4 +1,5 @@
-"""Every role opens every page its menu offers, on a 390 px phone: no error, no sideways scroll."""
+"""Every role opens every page its menu offers, on a 390 px phone: no error, no sideways scroll, nothing
+axe-core finds wrong (accessibility)."""
 import re
 from decimal import Decimal
 
@@ -22,15 +23,17 @@ def test_each_page_in_a_roles_menu_opens_and_fits_a_phone(visitor, role):
     person.go("/")
     paths = ["/", *menu_paths(person)]
     assert len(paths) > 2, paths
-    too_wide = {}
+    too_wide, faults = {}, []
     for path in paths:
         person.go(path)  # asserts 200: a page in the menu never answers 403, 404 or 500
         if person.sideways_overflow() > 0:
             too_wide[path] = person.page.evaluate("document.documentElement.scrollWidth")
             person.shot("too-wide-" + path.strip("/").replace("/", "-"))
+        faults += person.accessibility_faults()
     person.go("/")
     person.shot("home")
     assert too_wide == {}, too_wide
+    assert faults == []
     person.assert_healthy()
 
 
@@ -40,6 +43,7 @@ def test_an_anonymous_visitor_sees_only_public_pages_in_the_menu(visitor):
     for path in menu_paths(guest):
         guest.go(path)
         assert guest.sideways_overflow() <= 0, path
+        assert guest.accessibility_faults() == []
     guest.assert_healthy()
 
 
