@@ -45,18 +45,6 @@ def test_the_admins_pages_have_nothing_axe_finds_beyond_djangos_widgets(visitor)
     person.assert_healthy()
 
 
-def test_the_tabular_inlines_inputs_are_named_after_their_columns(visitor):
-    # Before: "Form elements must have labels" (critical) on every input of an inline's rows.
-    person = visitor("admin")
-    person.log_in_as(make_user(is_superuser=True))
-    person.go("/admin/approvals/delegatedpower/add/")
-    person.page.locator("#checklist-group .add-row a").click()
-    names = person.page.eval_on_selector_all(
-        "#checklist-group tr.form-row:not(.empty-form) :is(input, select, textarea):not([type=hidden])",
-        "inputs => inputs.map(input => input.getAttribute('aria-label'))")
-    assert names and all(names), names
-
-
 OVERFLOWING_BOXES = """() => Array.from(document.querySelectorAll('.table-scroll, .table-wrap, main table'))
     .filter(box => box.scrollWidth > box.clientWidth).map(box => box.getAttribute('tabindex'))"""
 

@@ -16,6 +16,13 @@ def menu_paths(person) -> list[str]:
     return person.page.eval_on_selector_all("nav.menu a", "links => links.map(a => a.pathname)")
 
 
+def contrast_audited_elsewhere(role) -> tuple[str, ...]:
+    """Colour contrast, four-fifths of axe's time, is the style sheets' and not the role's: audited on
+    the supervisor's walk (every app's pages) and test_accessibility's pages with rows; the
+    other roles' walks audit all the rest."""
+    return () if role == Role.SUPERVISOR else ("color-contrast",)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_each_page_in_a_roles_menu_opens_and_fits_a_phone(visitor, role):
     person = visitor(role, phone=True)
@@ -29,7 +36,7 @@ def test_each_page_in_a_roles_menu_opens_and_fits_a_phone(visitor, role):
         if person.sideways_overflow() > 0:
             too_wide[path] = person.page.evaluate("document.documentElement.scrollWidth")
             person.shot("too-wide-" + path.strip("/").replace("/", "-"))
-        faults += person.accessibility_faults()
+        faults += person.accessibility_faults(rules_off=contrast_audited_elsewhere(role))
     person.go("/")
     person.shot("home")
     assert too_wide == {}, too_wide
