@@ -45,6 +45,23 @@ def test_the_admins_pages_have_nothing_axe_finds_beyond_djangos_widgets(visitor)
     person.assert_healthy()
 
 
+def test_the_first_tab_on_a_page_skips_the_menu_to_its_content(visitor):
+    # Ten menu links, the bell, log-out and the language stood before a page's first field.
+    clerk, _case = a_case_in_pingdu()
+    person = visitor("clerk")
+    person.log_in_as(clerk)
+    person.go("/approvals/cases/")
+    person.page.keyboard.press("Tab")
+    skip = person.page.locator(".skip-link")
+    assert skip.evaluate("link => link === document.activeElement") and skip.inner_text() == "跳到主要内容"
+    assert skip.bounding_box()["x"] >= 0  # shown while it has the focus
+    person.page.keyboard.press("Enter")
+    person.page.keyboard.press("Tab")
+    # The page's first control: its own 登记申请, not the menu's.
+    focused = person.page.evaluate("[!!document.activeElement.closest('main'), document.activeElement.textContent]")
+    assert focused == [True, "登记申请"]
+
+
 OVERFLOWING_BOXES = """() => Array.from(document.querySelectorAll('.table-scroll, .table-wrap, main table'))
     .filter(box => box.scrollWidth > box.clientWidth).map(box => box.getAttribute('tabindex'))"""
 
