@@ -168,6 +168,14 @@ class Visitor:
         return [f"{self.page.url} {fault['id']} ({fault['impact']}): {' '.join(map(str, node['target']))}"
                 for fault in found for node in fault["nodes"]]
 
+    def accessibility_faults_on(self, paths) -> list[str]:
+        """accessibility_faults of each page in turn (each opened with ``go``)."""
+        faults = []
+        for path in paths:
+            self.go(path)
+            faults += self.accessibility_faults()
+        return faults
+
     def assert_healthy(self):
         assert not self.failures, self.failures
 

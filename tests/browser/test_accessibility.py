@@ -22,11 +22,7 @@ def test_a_clerks_pages_with_a_case_have_nothing_axe_finds(visitor):
     clerk, case = a_case_in_pingdu()
     person = visitor("clerk")
     person.log_in_as(clerk)
-    faults = []
-    for path in ("/", "/approvals/cases/", f"/approvals/cases/{case.pk}/", "/inbox/"):
-        person.go(path)
-        faults += person.accessibility_faults()
-    assert faults == []
+    assert person.accessibility_faults_on(["/", "/approvals/cases/", f"/approvals/cases/{case.pk}/", "/inbox/"]) == []
     person.assert_healthy()
 
 
@@ -35,18 +31,15 @@ def test_the_admins_pages_have_nothing_axe_finds_beyond_djangos_widgets(visitor)
     project = RoadProjectFactory()
     person = visitor("admin")
     person.log_in_as(make_user(is_superuser=True))
-    faults = []
-    for path in ("/admin/", "/admin/approvals/approvalcase/", f"/admin/approvals/approvalcase/{case.pk}/change/",
-                 "/admin/approvals/delegatedpower/add/", "/admin/policyops/policydocument/add/",
-                 f"/admin/roads/roadproject/{project.pk}/change/"):
-        person.go(path)
-        faults += person.accessibility_faults()
-    assert faults == []
+    assert person.accessibility_faults_on([
+        "/admin/", "/admin/approvals/approvalcase/", f"/admin/approvals/approvalcase/{case.pk}/change/",
+        "/admin/approvals/delegatedpower/add/", "/admin/policyops/policydocument/add/",
+        f"/admin/roads/roadproject/{project.pk}/change/"]) == []
     person.assert_healthy()
 
 
 def test_the_first_tab_on_a_page_skips_the_menu_to_its_content(visitor):
-    # Ten menu links, the bell, log-out and the language stood before a page's first field.
+    # The brand, the menu, the bell, 退出登录 and the language stood before a page's first field.
     clerk, _case = a_case_in_pingdu()
     person = visitor("clerk")
     person.log_in_as(clerk)
