@@ -13,7 +13,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint messages
+.PHONY: install run test lint messages mutants
 
 # Python keeps compiled modules, and pytest its assert-rewritten tests, in __pycache__ (ignored by
 # git). Where the environment says PYTHONDONTWRITEBYTECODE, every test worker and every process a
@@ -59,6 +59,17 @@ test: $(STAMP)
 # pyflakes, pycodestyle and import order over the code and the tests (pyproject.toml's [tool.ruff]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Mutation testing of the policy rules (tests/mutation.py; README, *Mutation testing*): each small
+# change to a rule function that no test fails on is listed as SURVIVED. Not part of make test (it
+# runs the tests once for each mutant). On SQLite, in one process: the rules read no PostgreSQL.
+# One module: make mutants MUTATE=approvals/clock.py MUTATION_TESTS=tests/approvals
+MUTATE ?= policyops/calendar.py approvals/clock.py approvals/rules.py approvals/guards.py \
+          programs/roads/subsidy.py programs/roads/rules.py programs/halls/rules.py
+MUTATION_TESTS ?= tests/approvals tests/policyops tests/roads tests/halls
+mutants: $(STAMP)
+	env -u DATABASE_URL $(BIN)/python -m pytest -p tests.mutation -p no:cacheprovider -n 0 -q \
+	  $(addprefix --mutate ,$(MUTATE)) $(MUTATION_TESTS)
 
 # After changing user-facing text: update and compile the zh-hans catalogue.
 messages: $(STAMP)

@@ -1,0 +1,57 @@
+"""The mutation runner (tests/mutation.py) on a module of its own: what it reports is what `make
+mutants` tells a developer, so it must call a mutant caught only when a test fails on it."""
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+RULE = '''
+ADULT_AGE = 18
+
+
+def may_sign(age):
+    return age >= ADULT_AGE
+'''
+
+
+def mutation_run(pytester, tests: str, rule: str = RULE):
+    pytester.makepyfile(rule=rule, test_rule=tests)
+    return pytester.runpytest_subprocess("-p", "tests.mutation", "-p", "no:django", "-p", "no:xdist",
+                                         "-p", "no:cacheprovider", "--mutate", "rule.py")
+
+
+@pytest.fixture
+def environment(monkeypatch):
+    """The subprocess's: it finds tests.mutation, and runs no Django."""
+    monkeypatch.setenv("PYTHONPATH", str(REPOSITORY))
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+
+
+def test_a_boundary_no_test_touches_survives(pytester, environment):
+    result = mutation_run(pytester, "from rule import may_sign\n\ndef test_adult():\n    assert may_sign(30)\n")
+    result.stdout.fnmatch_lines(["SURVIVED: rule.may_sign line *: age >= ADULT_AGE  →  age > ADULT_AGE",
+                                 "SURVIVED: rule.ADULT_AGE line *: ADULT_AGE = 18  →  ADULT_AGE = 19",
+                                 "mutation: 1 of 3 mutants caught, 2 survived, 0 reached by no test"])
+
+
+def test_a_test_at_the_boundary_catches_every_mutant(pytester, environment):
+    result = mutation_run(pytester, "from rule import may_sign\n\n"
+                                    "def test_eighteen():\n    assert may_sign(18)\n\n"
+                                    "def test_seventeen():\n    assert not may_sign(17)\n")
+    result.stdout.fnmatch_lines(["mutation: 3 of 3 mutants caught, 0 survived, 0 reached by no test"])
+    result.stdout.no_fnmatch_line("SURVIVED*")
+
+
+def test_a_failing_suite_is_refused_before_any_mutant(pytester, environment):
+    result = mutation_run(pytester, "from rule import may_sign\n\ndef test_wrong():\n    assert may_sign(3)\n")
+    result.stdout.fnmatch_lines(["*test_wrong fails before any mutation*"])
+    assert result.ret != 0
+
+
+def test_a_line_marked_no_mutate_is_left_alone(pytester, environment):
+    marked = RULE.replace("return age >= ADULT_AGE", "return age >= ADULT_AGE  # pragma: no mutate")
+    result = mutation_run(pytester, "from rule import may_sign\n\ndef test_adult():\n    assert may_sign(30)\n",
+                          rule=marked)
+    result.stdout.fnmatch_lines(["mutation: 0 of 1 mutants caught, 1 survived, 0 reached by no test"])
