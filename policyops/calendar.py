@@ -191,7 +191,7 @@ def _load():
 def package_knows_year(year: int) -> bool:
     """Whether chinesecalendar carries the official calendar of ``year``."""
     try:
-        chinese_calendar.is_workday(dt.date(year, 6, 30))
+        chinese_calendar.is_workday(dt.date(year, 6, 30))  # pragma: no mutate (any day of the year asks the same)
     except NotImplementedError:
         return False
     return True
@@ -284,16 +284,6 @@ def is_provisional(day: dt.date) -> bool:
     move once the State Council's notice is imported.
     """
     return not has_official_calendar(day.year)
-
-
-def provisional_years(years=None) -> list[int]:
-    """Of ``years`` (default: this year to ten years on), those whose calendar is provisional."""
-    if years is None:
-        from django.utils import timezone
-
-        this_year = timezone.localdate().year
-        years = range(this_year, this_year + 11)
-    return years_missing_official_calendar(years)
 
 
 class _Ordinals:

@@ -26,6 +26,15 @@ def test_a_suspension_before_the_budget_runs_out_moves_the_due_date_by_its_worki
     assert due_date(D(2024, 9, 27), 20, [pause]) == add_working_days(D(2024, 10, 30), 6)
 
 
+def test_each_of_two_pauses_moves_the_due_date():
+    # A day counts as paused when any one pause covers it (found by mutation testing: `all` passed).
+    first = Suspension(D(2024, 10, 10), D(2024, 10, 17))  # 6 working days, Saturday 12 October among them
+    second = Suspension(D(2024, 10, 21), D(2024, 10, 23))  # 2
+    assert working_days_paused(D(2024, 12, 31), [first, second]) == 8
+    assert due_date(D(2024, 9, 27), 20, [first, second]) == add_working_days(D(2024, 10, 30), 8)
+    assert working_days_used(D(2024, 9, 27), D(2024, 10, 31), [first, second]) == 21 - 8
+
+
 @settings(max_examples=50, deadline=None)
 @given(start=dates, budget=st.integers(min_value=1, max_value=30), offset=st.integers(min_value=0, max_value=20),
        length=st.integers(min_value=0, max_value=15))

@@ -43,6 +43,18 @@ def test_the_head_cannot_extend_after_the_legal_deadline(power, entrustment, cle
         services.case_extend(case=case, acting_user=head, as_of=D(2024, 10, 31), reason="来不及")
 
 
+def test_the_head_may_extend_on_the_last_day_of_the_legal_limit(power, entrustment, clerk, head):
+    # Art. 42 二十日内不能作出决定的…可以延长十日: the twentieth working day is still within the limit.
+    case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
+    services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
+    services.case_assign(cases=[case], handler=clerk.person, acting_user=head)
+    services.case_start_review(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
+    last_day = ApprovalCase.objects.get(pk=case.pk).legal_due_on
+    services.case_extend(case=ApprovalCase.objects.get(pk=case.pk), acting_user=head, as_of=last_day, reason="来不及")
+    extended = ApprovalCase.objects.get(pk=case.pk)
+    assert extended.extended and extended.legal_due_on > last_day
+
+
 def test_first_contact_only_for_a_case_received_at_the_hall_that_day(power, entrustment, clerk):
     case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
     director = Person.objects.create(name="局长")
