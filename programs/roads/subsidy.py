@@ -175,10 +175,11 @@ class SubsidyTable:
             excluded = self.excluded(name, {"district": name, "work_type": WorkType.BUS_STOP, **counts})
             if excluded:
                 return excluded
+        # Whole yuan; quantize reads only the exponent, so Decimal(2) would round the same.
         yuan = (self.params["bus_bay_yuan"] * bays + self.params["bus_shelter_yuan"] * shelters
-                + self.params["bus_sign_yuan"] * signs).quantize(Decimal(1))
-        unit = {key: str(self.params[key].quantize(Decimal(1))) for key in ("bus_bay_yuan", "bus_shelter_yuan",
-                                                                             "bus_sign_yuan")}
+                + self.params["bus_sign_yuan"] * signs).quantize(Decimal(1))  # pragma: no mutate
+        unit = {key: str(self.params[key].quantize(Decimal(1)))  # pragma: no mutate
+                for key in ("bus_bay_yuan", "bus_shelter_yuan", "bus_sign_yuan")}
         breakdown = {**({"district": getattr(district, "name", district)} if district is not None else {}),
                      "work_type": WorkType.BUS_STOP, **counts, **unit, "total_yuan": str(yuan)}
         return Quote(_money(yuan / YUAN_PER_WAN), breakdown)
@@ -341,11 +342,13 @@ class ProjectQuoter:
             return self.table.quote_bus_facilities(int(bus_bays), int(bus_shelters), int(bus_signs),
                                                    district=district_name), None
         if work_type == WorkType.BRIDGE:
-            width_m = width_m if width_m is not None else Decimal(0)
+            # A bridge's quote reads no width (45 % of the estimate); the number only passes _decimal.
+            width_m = width_m if width_m is not None else Decimal(0)  # pragma: no mutate
         elif width_m is None:
             return None, str(NO_WIDTH)
         try:
-            if excess and work_type in self.table.names("reward_work_types"):
+            # `or` would quote the same (quote_earned checks again); `and` spares the ledger's two queries.
+            if excess and work_type in self.table.names("reward_work_types"):  # pragma: no mutate
                 return quote_earned(self.table, self.ledger, district_name, work_type, quantity, width_m,
                                     estimate_wan, poverty_km or Decimal(0), excess, plan_year), None
             return self.table.quote(district_name, work_type, quantity, width_m, estimate_wan,
