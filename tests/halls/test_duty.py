@@ -92,6 +92,22 @@ def test_the_previous_minutes_code_is_still_accepted(rota, hall, rota_manager):
     assert SignAttempt.objects.get().success is True
 
 
+def test_a_code_two_minutes_old_is_refused(rota, hall, rota_manager):
+    # A code is accepted in its own minute and the next one only (rules.CODE_GRACE_PERIODS).
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    with pytest.raises(InvalidInput):
+        services.shift_sign(user=rota["a"].person.user, hall=hall, code=code_at(hall, at(9, 3, 59)),
+                            action="sign_in", now=at(9, 5, 1))
+
+
+def test_the_screen_shows_six_digits_that_change_on_the_minute(hall):
+    secret = hall.duty_settings.code_secret
+    code, changes_at = codes.current_code(secret, at(9, 0, 0))
+    assert len(code) == 6 and code.isdigit()
+    assert codes.current_code(secret, at(9, 0, 59)) == (code, at(9, 1))
+    assert codes.current_code(secret, at(9, 1, 0))[1] == at(9, 2)
+
+
 def test_a_replayed_code_is_refused(rota, hall, rota_manager):
     move_to(shift_of(rota["a"]), DAY, rota_manager)
     user = rota["a"].person.user
@@ -208,6 +224,15 @@ def test_evaluation_once_per_device_and_follow_up_for_dissatisfied(rota, hall, r
     assert follow_up.shift_id == Evaluation.objects.get(level=2).shift_id == shift_of(rota["a"]).pk
     services.follow_up_answer(follow_up=follow_up, answer="已增开窗口", acting_user=rota_manager, now=at(11))
     assert not FollowUp.objects.get().is_open
+
+
+def test_basically_satisfied_opens_no_follow_up(rota, hall, rota_manager):
+    # 不满意 or worse is followed up (rules.FOLLOW_UP_AT_OR_BELOW); 基本满意 counts as satisfied.
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    services.shift_sign(user=rota["a"].person.user, hall=hall, code=code_at(hall, at(9, 5)), action="sign_in",
+                        now=at(9, 5))
+    services.evaluation_submit(hall=hall, level=3, comment="", device="phone-1", now=at(10))
+    assert Evaluation.objects.count() == 1 and not FollowUp.objects.exists()
 
 
 def test_briefing_figures_on_a_hand_made_month(rota, hall, rota_manager):

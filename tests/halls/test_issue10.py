@@ -118,6 +118,14 @@ def test_the_minimum_presence_is_a_setting_of_the_hall(pair, hall):
     assert rules.minimum_presence(dt.timedelta(hours=8), 30) == dt.timedelta(hours=7, minutes=30)
 
 
+def test_presence_of_exactly_the_minimum_is_a_served_day():
+    # 002:1978: the minimum is what a served day needs, no more (found by mutation testing: `>` passed).
+    minimum = rules.minimum_presence(dt.timedelta(hours=8), 60)
+    signed_in = dt.datetime(2024, 10, 9, 9, 0)
+    assert rules.served_a_day(signed_in, signed_in + minimum, minimum)
+    assert not rules.served_a_day(signed_in, signed_in + minimum - dt.timedelta(seconds=1), minimum)
+
+
 def test_the_sign_out_page_warns_of_an_early_departure(client, pair, hall, monkeypatch):
     # 002:1978 原则上不得离岗.
     a, _b = pair
