@@ -68,7 +68,7 @@ MUTATE ?= policyops/calendar.py approvals/clock.py approvals/rules.py approvals/
           programs/roads/subsidy.py programs/roads/rules.py programs/halls/rules.py
 MUTATION_TESTS ?= tests/approvals tests/policyops tests/roads tests/halls
 mutants: $(STAMP)
-	env -u DATABASE_URL $(BIN)/python -m pytest -p tests.mutation -p no:cacheprovider -n 0 -q \
+	env -u DATABASE_URL $(BIN)/python -m pytest -p tests.mutation -p no:cacheprovider -n 0 -q --hypothesis-seed=0 \
 	  $(addprefix --mutate ,$(MUTATE)) $(MUTATION_TESTS)
 
 # After changing user-facing text: update and compile the zh-hans catalogue.

@@ -3,10 +3,12 @@
     make mutants MUTATE=policyops/calendar.py                 # every test that reaches it
     .venv/bin/python -m pytest -p tests.mutation -n 0 --mutate approvals/rules.py tests/approvals
 
-A mutant is the module with one small change in one function: `<` for `<=`, `+` for `-`, 4 for
-5, `and` for `or`, a `not` dropped, a result replaced by None. Each is run against the tests that
-called its function in a first, unchanged pass; a mutant no test fails on *survived* — a line whose
-meaning no test pins, which is either a missing test or code that does not matter.
+A mutant is the module with one small change in one function (`<` for `<=`, `+` for `-`, 4 for
+5, `and` for `or`, a `not` dropped, a result replaced by None) or in one public number at its top.
+Each is run against the tests that reached it in a first, unchanged pass; a mutant no test fails
+on *survived* — a line whose meaning no test pins, which is either a missing test or code that
+does not matter. A test that fails under a mutant is run once more without it, and counts as a
+catch only if it passes then: a test that fails when run twice is not evidence.
 
 Why not mutmut: it starts a new pytest session for each mutant, and each session builds the test
 database and loads the seeds again (~15 s here), so a module's 400 mutants took most of an hour.
@@ -191,8 +193,12 @@ def _swap_code(function, code):
 def _constant_mutants(module, tree: ast.Module, lines: list[str]) -> list[Mutant]:
     """A public number the module sets at its top (LEGAL_DECISION_DAYS = 20) one more (a float by
     0.1): in the module and in each of ours that imported it by name (``from approvals.rules
-    import …``). Its tests are those that ran a function of any of those modules. A private
+    import …``). Its tests are those that ran a function of any of those modules, or of one
+    that imported the module itself (``from programs.halls import rules``). A private
     name (_CACHE_SECONDS) tunes the code, and is left alone."""
+    ours = [m for m in list(sys.modules.values()) if getattr(m, "__name__", "").split(".")[0] in _OURS]
+    # The modules that read the number as an attribute of the module (``rules.CODE_DIGITS``).
+    readers = [m for m in ours if m is not module and any(v is module for v in vars(m).values())]
     found = []
     for node in tree.body:
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
@@ -201,12 +207,11 @@ def _constant_mutants(module, tree: ast.Module, lines: list[str]) -> list[Mutant
         name, value = node.targets[0].id, node.value.value
         if name.startswith("_") or PRAGMA in lines[node.lineno - 1] or getattr(module, name, None) != value:
             continue
-        holders = [module] + [m for m in list(sys.modules.values()) if m is not module and m.__name__.split(".")[0]
-                              in _OURS and vars(m).get(name) is vars(module)[name]]
+        holders = [module] + [m for m in ours if m is not module and vars(m).get(name) is vars(module)[name]]
         changed = value + 1 if isinstance(value, int) else round(value + 0.1, 6)
         found.append(Mutant(f"{module.__name__}.{name}", node.lineno, f"{name} = {value!r}", f"{name} = {changed!r}",
                             functools.partial(_swap_constant, holders, name, changed),
-                            tuple(m.__name__ for m in holders)))
+                            tuple(m.__name__ for m in holders + readers)))
     return found
 
 
@@ -241,11 +246,45 @@ def _raise_timeout(signum, frame):
 
 
 def _run(item) -> tuple[bool, float]:
-    """(passed, seconds) of one run of ``item``."""
+    """(passed, seconds) of one run of ``item``, from an empty cache."""
     item.session._setupstate.teardown_exact(item)  # another module's fixtures, if the last item was there
+    # The cache outlives a test's transaction: a rate-limit counter or a kept sum from the run
+    # before (or from a mutant) would fail a test run twice.
+    from django.conf import settings
+
+    if settings.configured:
+        from django.core.cache import caches
+
+        for cache in caches.all(initialized_only=True):
+            cache.clear()
     start = time.perf_counter()
     reports = runtestprotocol(item, log=False, nextitem=_KeepCollectors(item))
     return all(not r.failed for r in reports), time.perf_counter() - start
+
+
+def _verdict(mutant, tests, seconds, least, modules, unreliable: dict) -> str:
+    """"caught" once a test fails under ``mutant`` and passes again without it; else "survived".
+
+    The second run keeps a test that fails when run twice (state it or the mutant left behind)
+    from counting as a catch; ``unreliable`` counts how often each did."""
+    for item in tests:
+        undo = mutant.swap()
+        _clear_caches(modules)
+        signal.setitimer(signal.ITIMER_REAL, max(least, 10 * seconds[item]))
+        try:
+            passed = _run(item)[0]  # a test still running at the alarm fails: the mutant loops
+        except _TimedOut:  # the alarm came between the test's phases
+            passed = False
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            undo()
+            _clear_caches(modules)
+        if passed:
+            continue
+        if _run(item)[0]:
+            return "caught"
+        unreliable[item] = unreliable.get(item, 0) + 1
+    return "survived"
 
 
 def _clear_caches(modules):
@@ -294,6 +333,7 @@ def pytest_runtestloop(session):
                       f"{', '.join(map(str, paths))}")
 
     least = session.config.getoption("mutation_timeout")
+    unreliable = {}
     previous = signal.signal(signal.SIGALRM, _raise_timeout)
     try:
         for number, mutant in enumerate(mutants, 1):
@@ -301,35 +341,19 @@ def pytest_runtestloop(session):
                 report.write_line(f"mutation: {number} of {len(mutants)} run, "
                                   f"{sum(m.outcome == 'survived' for m in mutants)} survived so far")
             tests = sorted({item for key in mutant.reached_by for item in callers.get(key, [])}, key=seconds.get)
-            if not tests:
-                mutant.outcome = "no test"
-                continue
-            undo = mutant.swap()
-            _clear_caches(modules)
             start = time.perf_counter()
-            try:
-                mutant.outcome = "survived"
-                for item in tests:
-                    signal.setitimer(signal.ITIMER_REAL, max(least, 10 * seconds[item]))
-                    if not _run(item)[0]:
-                        mutant.outcome = "caught"
-                        break
-            except _TimedOut:  # between two tests; one that times out fails, and is caught above
-                mutant.outcome = "caught (timeout)"
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                mutant.seconds = time.perf_counter() - start
-                undo()
-                _clear_caches(modules)
+            mutant.outcome = _verdict(mutant, tests, seconds, least, modules, unreliable) if tests else "no test"
+            mutant.seconds = time.perf_counter() - start
     finally:
         signal.signal(signal.SIGALRM, previous)
         session._setupstate.teardown_exact(None)
 
-    for mutant in sorted(mutants, key=lambda m: -m.seconds)[:3]:
-        report.write_line(f"slowest: {mutant.seconds:.1f} s {mutant.qualname} line {mutant.line}: {mutant.after}")
-    caught = sum(m.outcome.startswith("caught") for m in mutants)
+    for item, times in unreliable.items():
+        report.write_line(f"UNRELIABLE: {item.nodeid} failed again without its mutant ({times}×); "
+                          "not counted as a catch")
+    caught = sum(m.outcome == "caught" for m in mutants)
     for mutant in mutants:
-        if not mutant.outcome.startswith("caught"):
+        if mutant.outcome != "caught":
             report.write_line(f"{mutant.outcome.upper()}: {mutant.qualname} line {mutant.line}: "
                               f"{mutant.before}  →  {mutant.after}")
     report.write_line(f"mutation: {caught} of {len(mutants)} mutants caught, "
