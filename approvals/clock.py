@@ -44,7 +44,8 @@ def due_date(start: dt.date, budget: int, suspensions: Iterable[Suspension] = ()
         day += ONE_DAY
         if is_working_day(day) and not _suspended(day, suspensions):
             left -= 1
-        elif any(s.end is None and s.start < day for s in suspensions):
+        # <= would give up a day sooner, on the open pause's own day, with the same None.
+        elif any(s.end is None and s.start < day for s in suspensions):  # pragma: no mutate
             return None
     return day
 

