@@ -344,6 +344,9 @@ def pytest_runtestloop(session):
             start = time.perf_counter()
             mutant.outcome = _verdict(mutant, tests, seconds, least, modules, unreliable) if tests else "no test"
             mutant.seconds = time.perf_counter() - start
+            if mutant.outcome != "caught":  # at once: a long run's survivors can be read while it goes on
+                report.write_line(f"{mutant.outcome.upper()}: {mutant.qualname} line {mutant.line}: "
+                                  f"{mutant.before}  →  {mutant.after}")
     finally:
         signal.signal(signal.SIGALRM, previous)
         session._setupstate.teardown_exact(None)
@@ -352,10 +355,6 @@ def pytest_runtestloop(session):
         report.write_line(f"UNRELIABLE: {item.nodeid} failed again without its mutant ({times}×); "
                           "not counted as a catch")
     caught = sum(m.outcome == "caught" for m in mutants)
-    for mutant in mutants:
-        if mutant.outcome != "caught":
-            report.write_line(f"{mutant.outcome.upper()}: {mutant.qualname} line {mutant.line}: "
-                              f"{mutant.before}  →  {mutant.after}")
     report.write_line(f"mutation: {caught} of {len(mutants)} mutants caught, "
                       f"{sum(m.outcome == 'survived' for m in mutants)} survived, "
                       f"{sum(m.outcome == 'no test' for m in mutants)} reached by no test")
