@@ -72,7 +72,7 @@ class Mutant:
 
 
 def _mutations(node: ast.AST):
-    """(description before, after, apply) for each way ``node`` can be changed; apply edits a copy."""
+    """Each way ``node`` can be changed, as a function that makes the change in a copy of it."""
     if isinstance(node, ast.Compare):
         for i, op in enumerate(node.ops):
             if type(op) in _SWAPPED_COMPARISONS:
@@ -146,6 +146,7 @@ def _compiled(module, class_name: str, function_node, filename: str) -> types.Fu
 
 
 def mutants_of(path: Path) -> list[Mutant]:
+    """The mutants of the module at ``path`` (relative to the project): its functions', then its numbers'."""
     module_name = ".".join(path.with_suffix("").parts)
     module = importlib.import_module(module_name)
     source = path.read_text()
