@@ -59,7 +59,7 @@ def hall_settings_for_kiosk(token: str):
     """The HallSettings whose kiosk ``token`` this is, or None for a wrong, forged or revoked one."""
     from programs.halls.models import HallSettings
 
-    hall_id = token.split(":", 1)[0]
+    hall_id = token.partition(":")[0]
     if not re.fullmatch(r"[0-9]+", hall_id):
         return None
     hall_settings = HallSettings.objects.select_related("hall").filter(hall_id=int(hall_id)).first()

@@ -65,7 +65,7 @@ def generate(directors: list[DirectorSlotInput], days: list[dt.date], capacity: 
     # Each director's ties start at their own point of the month, so a light month is spread
     # over all its days instead of filling the first ones.
     position = {day: i for i, day in enumerate(days)}
-    start = {d.id: (k * len(days)) // max(len(order), 1) for k, d in enumerate(order)}
+    start = {d.id: (k * len(days)) // len(order) for k, d in enumerate(order)}  # no director: no division
 
     def day_preference(director_id):
         director = by_id[director_id]

@@ -55,12 +55,47 @@ def test_unavailable_dates_are_respected():
 
 
 def test_a_tight_rota_is_found_by_moving_others():
-    days = [D(2024, 6, 3), D(2024, 6, 4)]
-    # Whoever takes 06-03 first must move when 甲 (only 06-03) arrives.
-    people = [DirectorSlotInput(1, "甲", "A", frozenset({D(2024, 6, 4)})), DirectorSlotInput(2, "乙", "A"),
-              DirectorSlotInput(3, "丙", "A", frozenset({D(2024, 6, 3)}))]
+    days = [D(2024, 6, 3), D(2024, 6, 4), D(2024, 6, 5)]
+    # 甲 (only 06-03) is placed first, then 乙 takes 06-04; 丙 (06-03 or 06-04) finds both full,
+    # so 乙 must move on to 06-05 (the augmenting path).
+    people = [DirectorSlotInput(1, "甲", "A", frozenset({D(2024, 6, 4), D(2024, 6, 5)})),
+              DirectorSlotInput(2, "乙", "A", frozenset({D(2024, 6, 3)})),
+              DirectorSlotInput(3, "丙", "B", frozenset({D(2024, 6, 5)}))]
+    result = generate(people, days, 1)
+    assert result.feasible
+    assert result.assignments == {1: D(2024, 6, 3), 3: D(2024, 6, 4), 2: D(2024, 6, 5)}
+
+
+def test_a_director_who_doubles_up_joins_a_day_without_their_department():
+    # 002:1968 spread across departments: three days, one A and three Bs; whoever of the Bs comes
+    # last joins A's day, not another B's.
+    days = [D(2024, 6, 3), D(2024, 6, 4), D(2024, 6, 5)]
+    people = [DirectorSlotInput(1, "甲", "A"), DirectorSlotInput(2, "乙", "B"), DirectorSlotInput(3, "丙", "B"),
+              DirectorSlotInput(4, "丁", "B")]
     result = generate(people, days, 2)
-    assert result.feasible and result.assignments[1] == D(2024, 6, 3) and result.assignments[3] == D(2024, 6, 4)
+    departments_by_day = {day: sorted(people[i - 1].department for i, d in result.assignments.items() if d == day)
+                          for day in days}
+    assert sorted(departments_by_day.values()) == [["A", "B"], ["B"], ["B"]]
+
+
+def test_in_a_light_month_each_director_starts_at_their_own_point_of_it():
+    # The k-th of n directors (in placing order) prefers the day k/n of the way through the month.
+    days = [D(2024, 6, 3) + dt.timedelta(days=i) for i in range(8)]
+    people = [DirectorSlotInput(i, f"局长{i}", department) for i, department in enumerate("ABCD", start=1)]
+    result = generate(people, days, 1)
+    assert [result.assignments[i] for i in (1, 2, 3, 4)] == [days[0], days[2], days[4], days[6]]
+
+
+def test_the_rota_lists_its_shifts_by_day_then_director():
+    # The order the shifts are stored in: the same rota is always written the same way.
+    day = D(2024, 6, 3)
+    result = generate([DirectorSlotInput(1, "乙", "B"), DirectorSlotInput(2, "甲", "A")], [day], 2)
+    assert list(result.assignments.items()) == [(1, day), (2, day)]
+
+
+@pytest.mark.django_db
+def test_a_working_first_of_the_month_is_a_working_day_of_it():
+    assert working_days_of_month(2024, 11)[0] == D(2024, 11, 1)  # a Friday
 
 
 def test_the_infeasible_case_names_the_director_and_why():
