@@ -64,6 +64,7 @@ lint: $(STAMP)
 # change to a rule function that no test fails on is listed as SURVIVED. Not part of make test (it
 # runs the tests once for each mutant). On SQLite, in one process: the rules read no PostgreSQL.
 # One module: make mutants MUTATE=approvals/clock.py MUTATION_TESTS=tests/approvals
+# One function: make mutants MUTATE=policyops/calendar.py::add_working_days MUTATION_TESTS=tests/policyops
 MUTATE ?= policyops/calendar.py approvals/clock.py approvals/rules.py approvals/guards.py \
           programs/roads/subsidy.py programs/roads/rules.py programs/halls/rules.py
 MUTATION_TESTS ?= tests/approvals tests/policyops tests/roads tests/halls

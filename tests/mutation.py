@@ -52,8 +52,9 @@ PRAGMA = "pragma: no mutate"
 
 def pytest_addoption(parser):
     group = parser.getgroup("mutation")
-    group.addoption("--mutate", action="append", default=[], metavar="PATH",
-                    help="Mutate the functions of this module (repeatable) and report the mutants no test fails on.")
+    group.addoption("--mutate", action="append", default=[], metavar="PATH[::NAME]",
+                    help="Mutate the functions of this module (repeatable) and report the mutants no test fails on; "
+                         "with ::NAME only that function, class or number (approvals/clock.py::case_clock).")
     group.addoption("--mutation-timeout", type=float, default=3.0, metavar="SECONDS",
                     help="A mutant under which a test runs ten times as long as unchanged, and at least "
                          "this long, counts as caught (it loops).")
@@ -295,13 +296,28 @@ def _clear_caches(modules):
                 value.cache_clear()
 
 
+def _target(option: str) -> tuple[Path, str]:
+    """``--mutate``'s value: the module's path and the name after ``::`` (empty: all of it)."""
+    path, _, name = option.partition("::")
+    return Path(path), name
+
+
+def _named(mutant: Mutant, path: Path, name: str) -> bool:
+    """Whether ``mutant`` is of ``name`` in the module at ``path`` (a class: its methods too)."""
+    if not name:
+        return True
+    qualname = mutant.qualname.removeprefix(".".join(path.with_suffix("").parts) + ".")
+    return qualname == name or qualname.startswith(name + ".")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session):
-    paths = [Path(p) for p in session.config.getoption("mutate")]
-    if not paths or session.config.option.collectonly:
+    targets = [_target(option) for option in session.config.getoption("mutate")]
+    if not targets or session.config.option.collectonly:
         return None
     report = session.config.pluginmanager.get_plugin("terminalreporter")
-    mutants = [m for path in paths for m in mutants_of(path)]
+    paths = list(dict.fromkeys(path for path, _name in targets))
+    mutants = [m for path, name in targets for m in mutants_of(path) if _named(m, path, name)]
     modules = [importlib.import_module(".".join(p.with_suffix("").parts)) for p in paths]
     functions = {key for m in mutants for key in m.reached_by if isinstance(key, types.FunctionType)}
     codes = {f.__code__: f for f in functions}
@@ -331,7 +347,7 @@ def pytest_runtestloop(session):
         for function in called:
             callers.setdefault(function, []).append(item)
     report.write_line(f"mutation: {len(session.items)} tests pass unchanged; {len(mutants)} mutants of "
-                      f"{', '.join(map(str, paths))}")
+                      f"{', '.join(session.config.getoption('mutate'))}")
 
     least = session.config.getoption("mutation_timeout")
     unreliable = {}

@@ -16,10 +16,10 @@ def may_sign(age):
 '''
 
 
-def mutation_run(pytester, tests: str, rule: str = RULE):
+def mutation_run(pytester, tests: str, rule: str = RULE, target: str = "rule.py"):
     pytester.makepyfile(rule=rule, test_rule=tests)
     return pytester.runpytest_subprocess("-p", "tests.mutation", "-p", "no:django", "-p", "no:xdist",
-                                         "-p", "no:cacheprovider", "--mutate", "rule.py")
+                                         "-p", "no:cacheprovider", "--mutate", target)
 
 
 @pytest.fixture
@@ -55,3 +55,12 @@ def test_a_line_marked_no_mutate_is_left_alone(pytester, environment):
     result = mutation_run(pytester, "from rule import may_sign\n\ndef test_adult():\n    assert may_sign(30)\n",
                           rule=marked)
     result.stdout.fnmatch_lines(["mutation: 0 of 1 mutants caught, 1 survived, 0 reached by no test"])
+
+
+def test_a_named_function_is_mutated_alone(pytester, environment):
+    result = mutation_run(pytester, "from rule import may_sign\n\ndef test_adult():\n    assert may_sign(30)\n",
+                          target="rule.py::may_sign")
+    result.stdout.fnmatch_lines(["mutation: 1 tests pass unchanged; 2 mutants of rule.py::may_sign",
+                                 "SURVIVED: rule.may_sign line *: age >= ADULT_AGE  →  age > ADULT_AGE",
+                                 "mutation: 1 of 2 mutants caught, 1 survived, 0 reached by no test"])
+    result.stdout.no_fnmatch_line("*ADULT_AGE = 19*")
