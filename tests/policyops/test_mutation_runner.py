@@ -64,3 +64,12 @@ def test_a_named_function_is_mutated_alone(pytester, environment):
                                  "SURVIVED: rule.may_sign line *: age >= ADULT_AGE  →  age > ADULT_AGE",
                                  "mutation: 1 of 2 mutants caught, 1 survived, 0 reached by no test"])
     result.stdout.no_fnmatch_line("*ADULT_AGE = 19*")
+
+
+def test_a_mutant_that_loops_is_caught_by_its_time(pytester, environment):
+    countdown = "def steps(n):\n    taken = 0\n    while n != 0:\n        n -= 1\n        taken += 1\n    return taken\n"
+    pytester.makepyfile(rule=countdown, test_rule="from rule import steps\n\ndef test_three():\n"
+                                                  "    assert steps(3) == 3\n")
+    result = pytester.runpytest_subprocess("-p", "tests.mutation", "-p", "no:django", "-p", "no:xdist",
+                                           "-p", "no:cacheprovider", "--mutate", "rule.py", "--mutation-timeout", "1")
+    result.stdout.fnmatch_lines(["mutation: * of * mutants caught, 0 survived, 0 reached by no test"])
