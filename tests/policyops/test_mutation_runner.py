@@ -67,7 +67,8 @@ def test_a_named_function_is_mutated_alone(pytester, environment):
 
 
 def test_a_mutant_that_loops_is_caught_by_its_time(pytester, environment):
-    countdown = "def steps(n):\n    taken = 0\n    while n != 0:\n        n -= 1\n        taken += 1\n    return taken\n"
+    countdown = ("def steps(n):\n    taken = 0\n    while n != 0:\n        n -= 1\n        taken += 1\n"
+                 "    return taken\n")
     pytester.makepyfile(rule=countdown, test_rule="from rule import steps\n\ndef test_three():\n"
                                                   "    assert steps(3) == 3\n")
     result = pytester.runpytest_subprocess("-p", "tests.mutation", "-p", "no:django", "-p", "no:xdist",
