@@ -98,8 +98,11 @@ def _connect_units_of_work() -> None:
     from celery.signals import task_prerun
     from django.core.signals import request_started
 
-    request_started.connect(new_unit_of_work, dispatch_uid=f"{__name__}.request_started", weak=False)
-    task_prerun.connect(new_unit_of_work, dispatch_uid=f"{__name__}.task_prerun", weak=False)
+    # weak=False: kept however the module is referenced; a module-level function lives as long
+    # (the pragmas: weak=True is equivalent here, and this runs once, at import).
+    uid = f"{__name__}.request_started"
+    request_started.connect(new_unit_of_work, dispatch_uid=uid, weak=False)  # pragma: no mutate
+    task_prerun.connect(new_unit_of_work, dispatch_uid=f"{__name__}.task_prerun", weak=False)  # pragma: no mutate
 
 
 _connect_units_of_work()
@@ -172,9 +175,10 @@ def _load():
     with _lock:
         loaded_at, version = _cache["loaded_at"], _cache["version"]
         cached = _cache["overrides"], _cache["official_years"]
-    fresh = loaded_at is not None and now - loaded_at < _CACHE_SECONDS
+    # The pragmas: at exactly either interval, reading again or not are both right.
+    fresh = loaded_at is not None and now - loaded_at < _CACHE_SECONDS  # pragma: no mutate
     checked_at = getattr(_local, "checked_at", None)
-    if fresh and checked_at is not None and now - checked_at < _VERSION_CHECK_SECONDS:
+    if fresh and checked_at is not None and now - checked_at < _VERSION_CHECK_SECONDS:  # pragma: no mutate
         return cached
     shared = _shared_version()  # before the query: a change committed in between reloads next time
     _local.checked_at = now
@@ -209,7 +213,8 @@ def _lunar_to_solar(year: int, month: int, day: int) -> dt.date:
 
 def _qingming(year: int) -> dt.date:
     """The day of the solar term 清明 in ``year`` (Beijing time)."""
-    solar = Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"]
+    # The pragma: any day of the lunar year gives the same table of solar terms.
+    solar = Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"]  # pragma: no mutate
     return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 
@@ -272,7 +277,7 @@ def _year_without_overrides(year: int) -> bytes:
     change in a process, so only the overrides are applied per snapshot (a package lookup costs
     ~30 µs, which made rebuilding a year after each reload of the overrides cost ~10 ms)."""
     jan1 = dt.date(year, 1, 1)
-    days = dt.date(year, 12, 31).toordinal() - jan1.toordinal() + 1
+    days = (jan1.replace(year=year + 1) - jan1).days
     return bytes(_is_working_day_without_overrides(jan1 + dt.timedelta(days=i)) for i in range(days))
 
 
@@ -318,13 +323,14 @@ class _Ordinals:
         with self.lock:
             if not self.years:
                 first, cumulative = self._build(year)
-                self.years[year] = (0, first, cumulative)
+                self.years[year] = (0, first, cumulative)  # pragma: no mutate (any epoch: only differences are read)
                 return self.years[year]
-            # Extend the contiguous range towards ``year``; a built entry never changes.
-            while (low := min(self.years)) > year:
+            # Extend the contiguous range towards ``year``; a built entry never changes. The pragmas:
+            # building one year more than asked for changes no answer.
+            while (low := min(self.years)) > year:  # pragma: no mutate
                 first, cumulative = self._build(low - 1)
                 self.years[low - 1] = (self.years[low][0] - cumulative[-1], first, cumulative)
-            while (high := max(self.years)) < year:
+            while (high := max(self.years)) < year:  # pragma: no mutate
                 before, _first, cumulative = self.years[high]
                 self.years[high + 1] = (before + cumulative[-1], *self._build(high + 1))
             return self.years[year]
