@@ -7,6 +7,7 @@ and a repeated run sends nothing new.
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -42,8 +43,9 @@ def lead_horizon(today, thresholds):
 def sweep_policy_tasks(*, today, now) -> int:
     ahead = set(settings.POLICYOPS_REMINDERS["policy_task_days_ahead"])
     # Only the tasks a message can be due for: overdue, or within the longest lead time.
-    horizon = lead_horizon(today, ahead) or today - dt.timedelta(days=1)
-    tasks = list(PolicyTask.objects.open().filter(deadline__lte=horizon).select_related("document", "lead_unit"))
+    horizon = lead_horizon(today, ahead)
+    due = Q(deadline__lt=today) if horizon is None else Q(deadline__lte=horizon)
+    tasks = list(PolicyTask.objects.open().filter(due).select_related("document", "lead_unit"))
     members = department_members(t.lead_unit_id for t in tasks)
     batch = NotificationBatch(now=now)
     for task in tasks:

@@ -54,6 +54,13 @@ def test_directors_without_a_shift_are_reminded_from_the_20th(hall, rota_manager
     assert reminders.sweep_monthly_quota(today=dt.date(2024, 10, 19), now=at(dt.date(2024, 10, 19), 9)) == 0
     assert reminders.sweep_monthly_quota(today=dt.date(2024, 10, 20), now=at(dt.date(2024, 10, 20), 9)) == 2
     assert reminders.sweep_monthly_quota(today=dt.date(2024, 10, 21), now=at(dt.date(2024, 10, 21), 9)) == 0
+    assert set(Notification.objects.values_list("due_date", flat=True)) == {dt.date(2024, 10, 1)}  # the month's
+
+
+def test_a_director_with_a_shift_this_month_is_not_reminded(published, hall, rota_manager):
+    other = make_director(hall, "李局长")
+    reminders.sweep_monthly_quota(today=dt.date(2024, 10, 20), now=at(dt.date(2024, 10, 20), 9))
+    assert set(Notification.objects.values_list("object_id", flat=True)) == {str(other.pk)}
 
 
 def test_the_previous_months_briefing_is_generated_once_and_sent(published, rota_manager):
@@ -62,6 +69,29 @@ def test_the_previous_months_briefing_is_generated_once_and_sent(published, rota
     briefing = MonthlyBriefing.objects.get()
     assert (briefing.year, briefing.month, briefing.figures["due"]) == (2024, 10, 1)
     assert kinds() == ["halls.briefing"]
+    assert Notification.objects.get(channel="inbox").due_date == dt.date(2024, 11, 1)
+
+
+def test_the_briefing_keeps_its_rates_and_none_where_there_is_nothing_to_rate(published):
+    briefing = reminders.briefing_generate(year=2024, month=10, now=at(dt.date(2024, 11, 1), 7))
+    assert briefing.figures["attendance_rate"] is not None and briefing.figures["satisfaction_rate"] is None
+    float(briefing.figures["attendance_rate"])  # a number, kept as text
+
+
+def test_the_briefing_of_a_rated_month_keeps_its_satisfaction_rate(published):
+    from tests.halls.factories import EvaluationFactory
+
+    EvaluationFactory(shift=published, level=5)
+    briefing = reminders.briefing_generate(year=2024, month=10, now=at(dt.date(2024, 11, 1), 7))
+    assert float(briefing.figures["satisfaction_rate"]) == 1  # every rating satisfied
+
+
+def test_a_briefing_another_worker_just_generated_is_the_one_returned(published, monkeypatch):
+    from django.db.models.query import QuerySet
+
+    theirs = MonthlyBriefing.objects.create(year=2024, month=10, generated_at=at(dt.date(2024, 11, 1), 6), figures={})
+    monkeypatch.setattr(QuerySet, "first", lambda self: None)  # it was not there when this worker looked
+    assert reminders.briefing_generate(year=2024, month=10, now=at(dt.date(2024, 11, 1), 7)) == theirs
 
 
 def test_shift_sweep_query_count_is_constant(hall, rota_manager, django_assert_num_queries):

@@ -164,6 +164,33 @@ def test_policy_task_sweep_reminds_5_days_ahead_today_and_overdue(unit_user):
     assert str(later.pk) not in kinds
 
 
+def test_a_task_due_today_says_today_and_one_due_later_says_how_many_days(unit_user):
+    user, unit = unit_user
+    today = PolicyTaskFactory(lead_unit=unit, deadline=TODAY)
+    ahead = PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 22))  # one working day after 10-21
+    reminders.sweep_policy_tasks(today=TODAY, now=NOW)
+    subjects = dict(Notification.objects.filter(channel="inbox").values_list("object_id", "subject"))
+    assert subjects[str(today.pk)].startswith("今日到期：")
+    assert not subjects[str(ahead.pk)].startswith("今日到期：") and "1" in subjects[str(ahead.pk)]
+
+
+def test_the_reminder_carries_the_tasks_first_500_characters(unit_user):
+    user, unit = unit_user
+    PolicyTaskFactory(lead_unit=unit, deadline=TODAY, text="办" * 600)
+    reminders.sweep_policy_tasks(today=TODAY, now=NOW)
+    assert Notification.objects.filter(channel="inbox").get().body == "办" * 500
+
+
+def test_without_lead_times_only_overdue_tasks_are_reminded(unit_user, settings):
+    user, unit = unit_user
+    settings.POLICYOPS_REMINDERS = {**settings.POLICYOPS_REMINDERS, "policy_task_days_ahead": []}
+    late = PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 18))
+    PolicyTaskFactory(lead_unit=unit, deadline=TODAY)
+    reminders.sweep_policy_tasks(today=TODAY, now=NOW)
+    assert list(Notification.objects.filter(channel="inbox").values_list("object_id", "kind")) == [
+        (str(late.pk), "policy_task.overdue")]
+
+
 def test_running_the_sweep_twice_sends_nothing_new(unit_user):
     user, unit = unit_user
     PolicyTaskFactory(lead_unit=unit, deadline=TODAY)

@@ -41,6 +41,8 @@ def test_at_risk_districts_are_told_monthly(manager):
     assert reminders.sweep_phase_risk(today=today, now=NOW) == 1  # only 平度市 has a manager
     assert reminders.sweep_phase_risk(today=dt.date(2018, 9, 20), now=NOW) == 0
     assert reminders.sweep_phase_risk(today=dt.date(2018, 10, 1), now=NOW) == 1
+    assert sorted(Notification.objects.filter(kind="roads.phase_at_risk").values_list("due_date", flat=True)) == [
+        dt.date(2018, 9, 1), dt.date(2018, 10, 1)]  # one a month, dated its first day
 
 
 def test_milestone_sweep_query_count_is_constant(manager, django_assert_num_queries):
