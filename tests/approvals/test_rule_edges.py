@@ -80,3 +80,23 @@ def test_a_refusal_names_where_to_apply_instead():
 
 def test_a_superior_decision_needs_its_document():
     assert not guards.has_superior_decision(SimpleNamespace(superior_decision="approved", superior_document=" "))
+
+
+def test_a_contact_phone_of_seven_digits_is_enough_and_six_are_not():
+    from django.core.exceptions import ValidationError
+
+    from approvals.phones import validate_contact_phone
+
+    validate_contact_phone("8888123")  # a landline without its area code
+    with pytest.raises(ValidationError):
+        validate_contact_phone("888812")
+
+
+def test_a_contact_phone_fits_its_column_of_twenty_characters():
+    from django.core.exceptions import ValidationError
+
+    from approvals.phones import validate_contact_phone
+
+    validate_contact_phone("0532-8888-1234-56789")  # 20 characters
+    with pytest.raises(ValidationError):
+        validate_contact_phone("0532-8888-1234-567890")

@@ -49,6 +49,12 @@ def test_a_phone_keeps_its_prefix_and_last_four_digits():
     assert mask_phone("") == ""
 
 
+def test_a_value_too_short_to_keep_both_ends_keeps_only_its_last_digit():
+    assert mask_phone("1234567") == "******7"  # 3 + 4 kept would hide nothing
+    assert mask_phone("12345") == "****5"
+    assert mask_id_number("3702831234") == "*********4"
+
+
 def test_an_id_number_keeps_its_region_and_last_four_digits():
     assert mask_id_number("370283199001011234") == "370283********1234"
 
@@ -113,3 +119,34 @@ def test_the_admin_case_page_shows_the_handling_clerk_the_full_phone_and_logs_it
     response = client_of(clerk).get(admin_page(case))
     assert response.status_code == 200 and PHONE in response.content.decode()
     assert [(e.actor, e.action) for e in views_logged(case)] == [(clerk, "view_personal_data")]
+
+
+# --- who reads the phone in full, at the edges (found by `make mutants`) -----------------------
+
+
+def test_another_clerk_of_the_cases_district_reads_the_phone_in_full(pingdu, case):
+    from approvals.personal_data import sees_personal_data
+
+    colleague = make_user(Role.CLERK, district=pingdu)  # neither its first contact nor its handler
+    assert sees_personal_data(colleague, case) is True
+
+
+def test_the_first_contact_person_reads_the_phone_in_full_whatever_their_role(pingdu, case):
+    from approvals.models import ApprovalCase
+    from approvals.personal_data import sees_personal_data
+
+    director = make_user(Role.DIRECTOR, district=pingdu)  # no process_case right of their own
+    ApprovalCase.objects.filter(pk=case.pk).update(first_contact=director.person)
+    case.refresh_from_db()
+    assert sees_personal_data(director, case) is True
+
+
+def test_nobody_signed_in_and_no_inactive_account_reads_the_phone_in_full(clerk, case):
+    from django.contrib.auth.models import AnonymousUser
+
+    from approvals.personal_data import sees_personal_data
+
+    assert sees_personal_data(None, case) is False
+    assert sees_personal_data(AnonymousUser(), case) is False
+    clerk.is_active = False
+    assert sees_personal_data(clerk, case) is False

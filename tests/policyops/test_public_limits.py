@@ -314,3 +314,73 @@ def test_the_kiosk_is_limited_per_client(client):
     spend("halls:kiosk", kiosk_views.KIOSK_LIMIT)
     assert client.get(url).status_code == 429
     assert client.get(url, REMOTE_ADDR="198.51.100.7").status_code == 200
+
+
+# --- Edges found by `make mutants` (README *Mutation testing*) -------------------------------
+
+
+def fresh(store_class=None):
+    """A local-memory cache of its own: LocMemCache shares its rows among instances of one name."""
+    from uuid import uuid4
+
+    from django.core.cache.backends.locmem import LocMemCache
+
+    return (store_class or LocMemCache)(f"ratelimit-{uuid4().hex}", {})
+
+
+def test_an_ipv4_client_seen_through_ipv6_is_the_ipv4_client():
+    assert ratelimit.client_key(request_from("::ffff:198.51.100.7")) == "198.51.100.7"
+
+
+def test_requests_without_an_address_share_one_limit():
+    request = RequestFactory().get("/")
+    del request.META["REMOTE_ADDR"]
+    assert ratelimit.client_key(request) == "unknown"
+
+
+def test_a_window_that_expired_between_its_add_and_its_count_starts_again_at_one():
+    from django.core.cache.backends.locmem import LocMemCache
+
+    class ExpiredInBetween(LocMemCache):
+        expired = True
+
+        def incr(self, key, delta=1, version=None):
+            if self.expired:  # once: the counter expired after its add
+                self.expired = False
+                raise ValueError("Key not found")
+            return super().incr(key, delta, version)
+
+    store = fresh(ExpiredInBetween)
+    assert ratelimit.count("test:race", "who", window_seconds=60, now=NOW, cache=store).count == 1
+    assert ratelimit.count("test:race", "who", window_seconds=60, now=NOW, cache=store).count == 2
+
+
+def test_the_counter_is_kept_to_its_windows_end():
+    from django.core.cache.backends.locmem import LocMemCache
+
+    class Recording(LocMemCache):
+        def touch(self, key, timeout=None, version=None):
+            self.touched.append(timeout)
+            return super().touch(key, timeout, version)
+
+    store = fresh(Recording)
+    store.touched = []
+    ratelimit.count("test:touch", "who", window_seconds=600, now=NOW, cache=store)
+    assert store.touched == [601]  # the window's 600 s and the second it started in
+
+
+def test_a_window_whose_end_was_evicted_ends_its_length_from_now():
+    from django.core.cache.backends.locmem import LocMemCache
+
+    class EvictsTheEnd(LocMemCache):  # a full cache drops the window's end as soon as it is added
+        def get(self, key, default=None, version=None):
+            return default if key.endswith(":ends") else super().get(key, default, version)
+
+    window = ratelimit.count("test:evicted", "who", window_seconds=60, now=NOW,
+                             cache=fresh(EvictsTheEnd))
+    assert (window.count, window.ends_at) == (1, NOW + dt.timedelta(seconds=60))
+
+
+def test_someone_never_counted_has_no_events_and_no_window_left():
+    window = ratelimit.current("test:never", "who", now=NOW, cache=fresh())
+    assert (window.count, window.ends_at) == (0, NOW)
