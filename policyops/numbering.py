@@ -14,7 +14,8 @@ def next_number(key: str, year: int) -> int:
     """
     connection = connections[router.db_for_write(NumberSequence)]
     features = connection.features
-    if features.supports_update_conflicts_with_target and features.can_return_columns_from_insert:
+    # The pragma: PostgreSQL and SQLite have both features, so `or` takes the same path on each.
+    if features.supports_update_conflicts_with_target and features.can_return_columns_from_insert:  # pragma: no mutate
         return _upsert(connection, key, year)
     return _update_or_create(key, year)
 
@@ -41,7 +42,7 @@ def _upsert(connection, key: str, year: int) -> int:
 def _update_or_create(key: str, year: int) -> int:
     """The portable way, for a database without INSERT … ON CONFLICT … RETURNING."""
     rows = NumberSequence.objects.filter(key=key, year=year)
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic(savepoint=False):  # pragma: no mutate (a savepoint here: the same numbers)
         # The UPDATE takes the row lock; the first number of a year creates the row.
         if not rows.update(last=F("last") + 1):
             with transaction.atomic():  # a savepoint: a concurrent creator may win the insert

@@ -7,6 +7,8 @@ import pytest
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from policyops import charts, formatting, months, ratelimit, xlsx
@@ -28,6 +30,27 @@ def test_months():
             months.first_of_month(year, month)
     assert months.next_month(dt.date(2024, 12, 31)) == dt.date(2025, 1, 1)
     assert months.previous_month(dt.date(2024, 1, 15)) == dt.date(2023, 12, 1)
+
+
+def test_the_first_and_last_months_and_years_in_range_exist():
+    assert [months.first_of_month(2000, 1), months.first_of_month(2100, 12)] == [
+        dt.date(2000, 1, 1), dt.date(2100, 12, 1)]
+
+
+@pytest.mark.parametrize("day, before, after", [
+    (dt.date(2023, 2, 10), dt.date(2023, 1, 1), dt.date(2023, 3, 1)),  # a February of 28 days
+    (dt.date(2024, 3, 31), dt.date(2024, 2, 1), dt.date(2024, 4, 1)),
+    (dt.date(2024, 11, 15), dt.date(2024, 10, 1), dt.date(2024, 12, 1)),
+])
+def test_the_months_around_a_day(day, before, after):
+    assert (months.previous_month(day), months.next_month(day)) == (before, after)
+
+
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31)))
+def test_the_month_after_the_month_before_is_the_days_own(day):
+    first = day.replace(day=1)
+    assert months.next_month(months.previous_month(day)) == first == months.previous_month(months.next_month(day))
+    assert months.previous_month(day) < first < months.next_month(day)
 
 
 def test_bar_chart_geometry_and_markup():

@@ -53,3 +53,26 @@ def test_progress_is_a_share_and_full_only_when_met(comparator, target, value, b
 def test_progress_never_falls_as_an_upward_value_rises(target, low, high, baseline):
     low, high = sorted((low, high))
     assert progress(">=", target, low, baseline) <= progress(">=", target, high, baseline)
+
+
+# --- edges found by `make mutants` (README *Mutation testing*) ------------------------------
+
+
+def test_a_reduction_halfway_to_its_target_is_half_way():
+    assert progress("降低", D(20), D(10)) == D("0.5")
+
+
+def test_a_ceiling_without_a_baseline_is_reached_as_the_value_comes_down_to_it():
+    assert progress("<=", D(100), D(200)) == D("0.5")
+
+
+def test_a_baseline_already_at_the_target_counts_the_way_from_zero():
+    assert progress(">=", D(100), D(50), baseline=D(100)) == D("0.5")
+
+
+def test_an_indicators_progress_reads_its_comparator_target_and_baseline():
+    from policyops.indicators import indicator_progress
+    from policyops.models import Indicator
+
+    indicator = Indicator(comparator=">=", target_value=D(100), baseline_value=D(20))
+    assert indicator_progress(indicator, D(60)) == D("0.5")
