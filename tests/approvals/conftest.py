@@ -28,3 +28,19 @@ def power(db):
 @pytest.fixture
 def entrustment(power, supervisor):
     return entrustment_in_force([power], supervisor=supervisor)
+
+
+@pytest.fixture
+def review_case(power, entrustment, clerk, head):
+    """Received and accepted on 2024-09-27, handled and under review by the clerk: legally due
+    2024-10-30 (the reminder and sweep tests count from it)."""
+    import datetime as dt
+
+    from approvals import services
+    from tests.approvals.factories import register_case
+
+    case = register_case(power, clerk=clerk, received_on=dt.date(2024, 9, 27))
+    services.case_accept(case=case, acting_user=clerk, as_of=dt.date(2024, 9, 27))
+    services.case_assign(cases=[case], handler=clerk.person, acting_user=head)
+    services.case_start_review(case=case, acting_user=clerk, as_of=dt.date(2024, 9, 27))
+    return case

@@ -24,16 +24,6 @@ def inbox():
     return sorted(Notification.objects.filter(channel="inbox").values_list("kind", "subject"))
 
 
-@pytest.fixture
-def review_case(power, entrustment, clerk, head):
-    """Received and accepted 2024-09-27, under review by the clerk: legally due 2024-10-30."""
-    case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
-    services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
-    services.case_assign(cases=[case], handler=clerk.person, acting_user=head)
-    services.case_start_review(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
-    return case
-
-
 def test_a_case_deemed_accepted_gets_its_decision_reminders(power, entrustment, clerk):
     # Art. 32(4): no correction notice within five working days, so accepted on receipt; nobody pressed 受理.
     case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))

@@ -20,15 +20,6 @@ def kinds():
     return sorted(Notification.objects.filter(channel="inbox").values_list("kind", flat=True))
 
 
-@pytest.fixture
-def review_case(power, entrustment, clerk, head):
-    case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
-    services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
-    services.case_assign(cases=[case], handler=clerk.person, acting_user=head)
-    services.case_start_review(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
-    return case
-
-
 def test_correction_window_reminder_on_day_four(power, entrustment, clerk):
     register_case(power, clerk=clerk, received_on=D(2024, 9, 27), materials=[("营业执照", False)])
     # Working days after 09-27: 09-29, 09-30, 10-08, 10-09 (day 4).

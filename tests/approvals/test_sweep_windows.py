@@ -33,15 +33,6 @@ def case_kinds():
     return [k for k in kinds() if k != "case.overdue_digest"]
 
 
-@pytest.fixture
-def review_case(power, entrustment, clerk, head):
-    case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
-    services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
-    services.case_assign(cases=[case], handler=clerk.person, acting_user=head)
-    services.case_start_review(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
-    return case
-
-
 # The SQL windows are exactly what the rules accept.
 
 @pytest.mark.parametrize("days", [0, 1, 4, 5, 12])

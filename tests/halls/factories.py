@@ -22,6 +22,12 @@ from programs.halls.models import (
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
+DAY = dt.date(2024, 10, 14)  # a Monday: the day most hall-duty tests are set on
+
+
+def at(h, m=0, s=0, day=DAY):
+    """``day`` at h:m:s in the hall's time (Beijing)."""
+    return dt.datetime(day.year, day.month, day.day, h, m, s, tzinfo=TZ)
 
 
 def pingdu():

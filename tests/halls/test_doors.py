@@ -23,16 +23,11 @@ from programs.halls.models import DutyShift, Problem, WorkRecord
 from tests.approvals.factories import DelegatedPowerFactory, pingdu_authority
 from tests.conftest import make_user
 from tests.halls.conftest import make_director
-from tests.halls.factories import DirectorFactory, DutyShiftFactory, HallFactory
+from tests.halls.factories import DAY, DirectorFactory, DutyShiftFactory, HallFactory, at
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2024, 10, 14)
 STEP = "admin:halls_dutyshift_workflow_action"
-
-
-def at(h, m=0, day=DAY):
-    return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=TZ)
 
 
 @pytest.fixture

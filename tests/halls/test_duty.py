@@ -10,15 +10,10 @@ from programs.halls.generator import working_days_of_month
 from programs.halls.models import DutyShift, Evaluation, FollowUp, SignAttempt
 from programs.halls.selectors import monthly_briefing
 from tests.halls.conftest import make_director
-from tests.halls.factories import HallFactory, UnavailabilityFactory
+from tests.halls.factories import DAY, HallFactory, UnavailabilityFactory, at
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2024, 10, 14)
-
-
-def at(h, m=0, s=0, day=DAY):
-    return dt.datetime(day.year, day.month, day.day, h, m, s, tzinfo=TZ)
 
 
 @pytest.fixture

@@ -16,16 +16,11 @@ from programs.halls import codes, rules, services
 from programs.halls.models import DutyShift, HallSettings, Problem
 from programs.halls.selectors import department_assessment, monthly_briefing
 from tests.halls.conftest import make_director
-from tests.halls.factories import DutyShiftFactory, EvaluationFactory, ProblemFactory, WorkRecordFactory
+from tests.halls.factories import DAY, DutyShiftFactory, EvaluationFactory, ProblemFactory, WorkRecordFactory, at
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2024, 10, 14)
 S = DutyShift.State
-
-
-def at(h, m=0, day=DAY):
-    return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=TZ)
 
 
 def sign(director, hall, action, when):

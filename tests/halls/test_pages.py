@@ -32,22 +32,19 @@ from programs.halls.views import public
 from tests.conftest import make_user
 from tests.halls.conftest import make_director
 from tests.halls.factories import (
+    DAY,
     DirectorFactory,
     DutyShiftFactory,
     EvaluationFactory,
     ProblemFactory,
     WorkRecordFactory,
+    at,
 )
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2024, 10, 14)
 S = DutyShift.State
 PHONE = "13912345678"
-
-
-def at(h, m=0, s=0, day=DAY):
-    return dt.datetime(day.year, day.month, day.day, h, m, s, tzinfo=TZ)
 
 
 def zh(message):

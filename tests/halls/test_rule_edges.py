@@ -10,15 +10,10 @@ from policyops.models import Person
 from programs.halls import codes, guards, services
 from programs.halls.models import DutyShift, Problem
 from tests.halls.conftest import make_director
-from tests.halls.factories import DutyShiftFactory
+from tests.halls.factories import DAY, DutyShiftFactory, at
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2024, 10, 14)
-
-
-def at(h, m=0):
-    return dt.datetime(DAY.year, DAY.month, DAY.day, h, m, tzinfo=TZ)
 
 
 @pytest.fixture

@@ -27,15 +27,10 @@ from programs.halls.models import (
 )
 from tests.conftest import make_user, statements_reading
 from tests.halls.conftest import make_director
-from tests.halls.factories import DutyShiftFactory, HallFactory
+from tests.halls.factories import DAY, DutyShiftFactory, HallFactory, at
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2024, 10, 14)
-
-
-def at(h, m=0):
-    return dt.datetime(DAY.year, DAY.month, DAY.day, h, m, tzinfo=TZ)
 
 
 @pytest.fixture

@@ -11,15 +11,10 @@ from policyops.workflow import acting_on, condition_message
 from programs.halls import actions, codes, guards, services
 from programs.halls.models import DutyShift, Problem
 from tests.halls.conftest import make_director
-from tests.halls.factories import DutyShiftFactory
+from tests.halls.factories import DAY, DutyShiftFactory, at
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2024, 10, 14)
-
-
-def at(h, m=0, day=DAY):
-    return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=TZ)
 
 
 @pytest.fixture

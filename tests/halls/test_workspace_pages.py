@@ -22,15 +22,10 @@ from programs.halls.models import DutyShift
 from programs.halls.views.common import download
 from tests.conftest import make_user
 from tests.halls.conftest import make_director
-from tests.halls.factories import DutyShiftFactory
+from tests.halls.factories import DAY, DutyShiftFactory, at
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2024, 10, 14)
-
-
-def at(h, m=0, day=DAY):
-    return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=TZ)
 
 
 def file_for(shift, substitute):

@@ -12,16 +12,11 @@ from programs.halls.models import DutyShift, FollowUp
 from tests.approvals.factories import DelegatedPowerFactory, pingdu_authority
 from tests.conftest import make_user
 from tests.halls.conftest import make_director
-from tests.halls.factories import DutyShiftFactory, EvaluationFactory
+from tests.halls.factories import DAY, DutyShiftFactory, EvaluationFactory, at
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-DAY = dt.date(2024, 10, 14)
 S = DutyShift.State
-
-
-def at(h, m=0, day=DAY):
-    return dt.datetime(day.year, day.month, day.day, h, m, tzinfo=TZ)
 
 
 @pytest.fixture
