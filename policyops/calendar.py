@@ -100,9 +100,9 @@ def _connect_units_of_work() -> None:
 
     # weak=False: kept however the module is referenced; a module-level function lives as long
     # (the pragmas: weak=True is equivalent here, and this runs once, at import).
-    uid = f"{__name__}.request_started"
-    request_started.connect(new_unit_of_work, dispatch_uid=uid, weak=False)  # pragma: no mutate
-    task_prerun.connect(new_unit_of_work, dispatch_uid=f"{__name__}.task_prerun", weak=False)  # pragma: no mutate
+    started, prerun = f"{__name__}.request_started", f"{__name__}.task_prerun"
+    request_started.connect(new_unit_of_work, dispatch_uid=started, weak=False)  # pragma: no mutate
+    task_prerun.connect(new_unit_of_work, dispatch_uid=prerun, weak=False)  # pragma: no mutate
 
 
 _connect_units_of_work()
