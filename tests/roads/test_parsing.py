@@ -63,3 +63,41 @@ def test_parse_whole_refuses_fractions():
     assert parse_whole("2019年", UnitKind.YEAR) == 2019
     with pytest.raises(ValueError, match="整数"):
         parse_whole("2.5座", UnitKind.BRIDGES)
+
+
+# --- edges found by `make mutants` (README *Mutation testing*) ------------------------------
+
+
+@pytest.mark.parametrize("cell", [float("inf"), float("-inf"), float("nan")])
+def test_a_numeric_cell_that_is_no_number_is_refused(cell):
+    with pytest.raises(ValueError, match="不是数字"):
+        parse_quantity(cell, UnitKind.KM)
+
+
+def test_fifteen_digits_are_a_number_and_sixteen_too_long():
+    assert parse_quantity("9" * 15, UnitKind.KM) == D("9" * 15)
+    with pytest.raises(ValueError, match="数字过长"):
+        parse_quantity("9" * 16, UnitKind.KM)
+
+
+def test_a_sum_in_yuan_is_asked_in_wan_only_in_a_money_column():
+    with pytest.raises(ValueError) as exc:
+        parse_quantity("3元", UnitKind.KM)
+    assert "单位应为公里" in str(exc.value) and "万元" not in str(exc.value)
+
+
+@pytest.mark.parametrize("kind, example", [(UnitKind.KM, "如 12.5 或 12.5公里"), (UnitKind.YEAR, "如 2019")])
+def test_a_cell_that_is_no_number_is_answered_with_an_example(kind, example):
+    with pytest.raises(ValueError) as exc:
+        parse_quantity("abc", kind)
+    assert example in str(exc.value)
+
+
+def test_a_long_value_is_named_in_its_first_forty_characters():
+    forty = "约" + "1" * 39
+    with pytest.raises(ValueError) as exc:
+        parse_quantity(forty, UnitKind.KM)
+    assert f"“{forty}”" in str(exc.value)
+    with pytest.raises(ValueError) as exc:
+        parse_quantity(forty + "2", UnitKind.KM)
+    assert f"“{forty}…”" in str(exc.value)
