@@ -69,7 +69,6 @@ class Mutant:
     swap: Callable[[], Callable[[], None]]  # makes the change; returns what puts the original back
     reached_by: tuple  # the functions, or the modules, whose tests are the mutant's
     outcome: str = ""
-    seconds: float = 0.0
 
 
 def _mutations(node: ast.AST):
@@ -146,9 +145,13 @@ def _compiled(module, class_name: str, function_node, filename: str) -> types.Fu
     return _runtime_function(types.SimpleNamespace(made=made), "made")
 
 
+def _module_name(path: Path) -> str:
+    return ".".join(path.with_suffix("").parts)
+
+
 def mutants_of(path: Path) -> list[Mutant]:
     """The mutants of the module at ``path`` (relative to the project): its functions', then its numbers'."""
-    module_name = ".".join(path.with_suffix("").parts)
+    module_name = _module_name(path)
     module = importlib.import_module(module_name)
     source = path.read_text()
     tree = ast.parse(source, filename=str(path))
@@ -314,29 +317,30 @@ def _clear_caches(modules):
                 value.cache_clear()
 
 
-def _target(option: str) -> tuple[Path, str]:
-    """``--mutate``'s value: the module's path and the name after ``::`` (empty: all of it)."""
-    path, _, name = option.partition("::")
-    return Path(path), name
+def _targets(options: list[str]) -> dict[Path, set[str]]:
+    """``--mutate``'s values by module path: the names after ``::`` ("" for all of the module)."""
+    targets: dict[Path, set[str]] = {}
+    for option in options:
+        path, _, name = option.partition("::")
+        targets.setdefault(Path(path), set()).add(name)
+    return targets
 
 
-def _named(mutant: Mutant, path: Path, name: str) -> bool:
-    """Whether ``mutant`` is of ``name`` in the module at ``path`` (a class: its methods too)."""
-    if not name:
-        return True
-    qualname = mutant.qualname.removeprefix(".".join(path.with_suffix("").parts) + ".")
-    return qualname == name or qualname.startswith(name + ".")
+def _named(mutant: Mutant, path: Path, names: set[str]) -> bool:
+    """Whether ``mutant`` is of one of ``names`` in the module at ``path`` (a class: its methods too)."""
+    qualname = mutant.qualname.removeprefix(_module_name(path) + ".")
+    return any(not name or qualname == name or qualname.startswith(name + ".") for name in names)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session):
-    targets = [_target(option) for option in session.config.getoption("mutate")]
+    targets = _targets(session.config.getoption("mutate"))
     if not targets or session.config.option.collectonly:
         return None
     report = session.config.pluginmanager.get_plugin("terminalreporter")
-    paths = list(dict.fromkeys(path for path, _name in targets))
-    mutants = [m for path, name in targets for m in mutants_of(path) if _named(m, path, name)]
-    modules = [importlib.import_module(".".join(p.with_suffix("").parts)) for p in paths]
+    # Each module parsed and compiled once, however many of its names are asked for.
+    mutants = [m for path, names in targets.items() for m in mutants_of(path) if _named(m, path, names)]
+    modules = [importlib.import_module(_module_name(path)) for path in targets]
     functions = {key for m in mutants for key in m.reached_by if isinstance(key, types.FunctionType)}
     codes = {f.__code__: f for f in functions}
     holders = {id(vars(sys.modules[key])): key for m in mutants for key in m.reached_by if isinstance(key, str)}
@@ -377,9 +381,7 @@ def pytest_runtestloop(session):
                 report.write_line(f"mutation: {number} of {len(mutants)} run, "
                                   f"{sum(m.outcome == 'survived' for m in mutants)} survived so far")
             tests = sorted({item for key in mutant.reached_by for item in callers.get(key, [])}, key=seconds.get)
-            start = time.perf_counter()
             mutant.outcome = _verdict(mutant, tests, seconds, least, modules, unreliable) if tests else "no test"
-            mutant.seconds = time.perf_counter() - start
             if mutant.outcome != "caught":  # at once: a long run's survivors can be read while it goes on
                 report.write_line(f"{mutant.outcome.upper()}: {mutant.qualname} line {mutant.line}: "
                                   f"{mutant.before}  →  {mutant.after}")
