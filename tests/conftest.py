@@ -162,6 +162,19 @@ def seeded(db):
     ensure_seeds()
 
 
+def next_request():
+    """request_started as a new request sends it, without Django's close_old_connections
+    (as its test client does): closing the test's connection mid-transaction breaks it."""
+    from django.core.signals import request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    try:
+        request_started.send(sender=None)
+    finally:
+        request_started.connect(close_old_connections)
+
+
 def make_user(role=None, *, district=None, department=None, **kwargs):
     user = UserFactory(is_staff=True, **kwargs)
     if role:

@@ -10,11 +10,11 @@ import threading
 
 import pytest
 from django.core.cache import cache
-from django.core.signals import request_started
-from django.db import close_old_connections, transaction
+from django.db import transaction
 
 from policyops import calendar, services
 from policyops.models import CalendarOverride
+from tests.conftest import next_request
 
 pytestmark = pytest.mark.django_db
 WEDNESDAY = dt.date(2031, 3, 5)
@@ -35,15 +35,6 @@ def clock(monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(calendar.time, "monotonic", lambda: now[0])
     return now
-
-
-def next_request():
-    """request_started as a new request sends it (without closing the test's connection)."""
-    request_started.disconnect(close_old_connections)
-    try:
-        request_started.send(sender=None)
-    finally:
-        request_started.connect(close_old_connections)
 
 
 def test_a_stamp_another_process_stored_is_read_on_the_next_request(clock):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from policyops import calendar, health, metrics
 from policyops.logging_json import ContextFilter, JsonFormatter
 from policyops.models import CalendarOverride, Notification
-from tests.conftest import make_user
+from tests.conftest import make_user, next_request
 
 pytestmark = pytest.mark.django_db
 
@@ -291,19 +291,6 @@ def other_process_calendar():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def next_request():
-    """request_started as a new request sends it, without Django's close_old_connections
-    (as its test client does): closing the test's connection mid-transaction breaks it."""
-    from django.core.signals import request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    try:
-        request_started.send(sender=None)
-    finally:
-        request_started.connect(close_old_connections)
 
 
 def test_a_calendar_change_in_one_process_is_seen_by_another_on_its_next_request(
