@@ -30,6 +30,14 @@ def at(h, m=0, s=0, day=DAY):
     return dt.datetime(day.year, day.month, day.day, h, m, s, tzinfo=TZ)
 
 
+def sign(director, hall, action, when):
+    """``director`` signs in or out (``action``) at ``hall`` at ``when``, with the code its kiosk shows then."""
+    from programs.halls import codes, services
+
+    code = codes.current_code(hall.duty_settings.code_secret, when)[0]
+    return services.shift_sign(user=director.person.user, hall=hall, code=code, action=action, now=when)
+
+
 def pingdu():
     return District.objects.get_or_create(name="平度市", defaults={"position": 4})[0]
 

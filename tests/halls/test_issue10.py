@@ -16,16 +16,11 @@ from programs.halls import codes, rules, services
 from programs.halls.models import DutyShift, HallSettings, Problem
 from programs.halls.selectors import department_assessment, monthly_briefing
 from tests.halls.conftest import make_director
-from tests.halls.factories import DAY, DutyShiftFactory, EvaluationFactory, ProblemFactory, WorkRecordFactory, at
+from tests.halls.factories import DAY, DutyShiftFactory, EvaluationFactory, ProblemFactory, WorkRecordFactory, at, sign
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 S = DutyShift.State
-
-
-def sign(director, hall, action, when):
-    code = codes.current_code(hall.duty_settings.code_secret, when)[0]
-    return services.shift_sign(user=director.person.user, hall=hall, code=code, action=action, now=when)
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ from tests.halls.factories import (
     ProblemFactory,
     WorkRecordFactory,
     at,
+    sign,
 )
 
 pytestmark = pytest.mark.django_db
@@ -104,11 +105,6 @@ def shift_of(director):
 
 def code_at(hall, when):
     return codes.current_code(hall.duty_settings.code_secret, when)[0]
-
-
-def sign(director, hall, action, when):
-    return services.shift_sign(user=director.person.user, hall=hall, code=code_at(hall, when), action=action,
-                               now=when)
 
 
 # --- Public rota and sign ----------------------------------------------------------------------

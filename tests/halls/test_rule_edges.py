@@ -10,7 +10,7 @@ from policyops.models import Person
 from programs.halls import codes, guards, services
 from programs.halls.models import DutyShift, Problem
 from tests.halls.conftest import make_director
-from tests.halls.factories import DAY, DutyShiftFactory, at
+from tests.halls.factories import DAY, DutyShiftFactory, at, sign
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -21,9 +21,7 @@ def problem(hall):
     """A problem found by 张局长 (of another district than the hall's) on the shift they are on duty for."""
     director = make_director(hall, "张局长")
     shift = DutyShiftFactory(director=director, date=DAY)
-    services.shift_sign(user=director.person.user, hall=hall,
-                        code=codes.current_code(hall.duty_settings.code_secret, at(9, 5))[0], action="sign_in",
-                        now=at(9, 5))
+    sign(director, hall, "sign_in", at(9, 5))
     record = services.work_record_save(shift=DutyShift.objects.get(pk=shift.pk), acting_user=director.person.user,
                                        cases=[], opinions="")
     return Problem.objects.create(record=record, description="材料清单不一致", proposal="统一清单")

@@ -12,7 +12,7 @@ from programs.halls.models import DutyShift, FollowUp
 from tests.approvals.factories import DelegatedPowerFactory, pingdu_authority
 from tests.conftest import make_user
 from tests.halls.conftest import make_director
-from tests.halls.factories import DAY, DutyShiftFactory, EvaluationFactory, at
+from tests.halls.factories import DAY, DutyShiftFactory, EvaluationFactory, at, sign
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -41,11 +41,6 @@ def director(hall):
     return make_director(hall, "张局长")
 
 
-def sign_in(director, hall, when):
-    code = codes.current_code(hall.duty_settings.code_secret, when)[0]
-    return services.shift_sign(user=director.person.user, hall=hall, code=code, action="sign_in", now=when)
-
-
 def register_case(hall, name="测试申请人"):
     pingdu_authority()
     clerk = make_user(Role.CLERK, district=hall.district)
@@ -69,7 +64,7 @@ def test_the_director_panel_lists_next_shifts_and_offers_sign_in_when_on_duty_no
 def test_the_director_panel_offers_sign_out_once_signed_in_and_nothing_outside_the_window(client, director, hall,
                                                                                            frozen):
     DutyShiftFactory(director=director, date=DAY)
-    sign_in(director, hall, at(9, 1))
+    sign(director, hall, "sign_in", at(9, 1))
     frozen(at(10))
     assert panel(home(client, director.person.user), "halls-director")["now_step"] == "sign_out"
     frozen(at(18))
@@ -88,7 +83,7 @@ def test_a_filed_substitute_sees_the_covered_shift_with_its_sign_in(client, dire
 
 def test_the_director_panel_lists_first_contact_cases_and_work_records_to_write(client, director, hall, frozen):
     shift = DutyShiftFactory(director=director, date=DAY)
-    signed = sign_in(director, hall, at(9, 1))
+    signed = sign(director, hall, "sign_in", at(9, 1))
     frozen(at(11))
     context = panel(home(client, director.person.user), "halls-director")
     assert context["to_write"] == [shift] and context["cases"] == []
