@@ -163,6 +163,8 @@ def _start_and_year(text: str) -> tuple[str | None, int | None]:
 
 
 def case_list(*, user, state=None, due=None, today: dt.date | None = None, search: str | None = None):
+    """The cases ``user`` sees, running deadlines first; ``due`` (DueState.OVERDUE or SOON) as of
+    ``today``, which it needs."""
     search = normalise_search(search)
     # A search of a block of numbers (PD-2025-01) reads its matches and sorts them: walking the
     # deadlines' index, PostgreSQL tested all million cases for the few thousand PD-2025-01xxxx
@@ -171,11 +173,10 @@ def case_list(*, user, state=None, due=None, today: dt.date | None = None, searc
     qs = with_list_relations(ApprovalCase.objects.visible_to(user), joined=not sort_apart)
     if state:
         qs = qs.filter(state=state)
-    if due and today:
-        if due == "overdue":
-            qs = qs.overdue(today)
-        elif due == "soon":
-            qs = qs.due_soon(today, add_working_days(today, rules.DUE_SOON_DAYS))
+    if due == DueState.OVERDUE:
+        qs = qs.overdue(today)
+    elif due == DueState.SOON:
+        qs = qs.due_soon(today, add_working_days(today, rules.DUE_SOON_DAYS))
     if search:
         # Last, as the admin's changelist does: the ids read first are those of the cases the
         # filters leave (a common word with a state picked: few ids, not more than the cap).
@@ -253,19 +254,33 @@ def case_clock_summary(case, today: dt.date) -> dict:
 # --- the clock's colour and the home panels' queues ------------------------------------------
 
 
-def governing_budget(case) -> int | None:
-    """Working days the deadline that governs now (``due_on``) allows in all; None when none runs."""
+def governing_deadline(case) -> str | None:
+    """The stored due date that ``due_on`` is now (services.case_recompute_clock chose it): its
+    field's name; None when no deadline runs."""
     S = ApprovalCase.State
     if case.due_on is None:
         return None
     if case.state == S.APPROVED:
-        return rules.LICENCE_ISSUE_DAYS
+        return "licence_due_on"
     if case.legal_due_on is None:  # submitted, correction window still open
+        return "correction_due_on"
+    return "promised_due_on" if case.promised_due_on else "legal_due_on"
+
+
+def governing_budget(case) -> int | None:
+    """Working days the deadline that governs now (``governing_deadline``) allows in all; None
+    when none runs (or a promised due date stands whose power has no promised limit any more)."""
+    deadline = governing_deadline(case)
+    if deadline == "licence_due_on":
+        return rules.LICENCE_ISSUE_DAYS
+    if deadline == "correction_due_on":
         return rules.CORRECTION_NOTICE_DAYS
-    if case.promised_due_on is not None and case.power.promised_limit_days:
+    if deadline == "promised_due_on":
         return case.power.promised_limit_days
-    return rules.legal_budget_days(case.power.legal_limit_days, preliminary_review=case.power.is_preliminary_review,
-                                   extended=case.extended)
+    if deadline == "legal_due_on":
+        return rules.legal_budget_days(case.power.legal_limit_days, preliminary_review=case.power.is_preliminary_review,
+                                       extended=case.extended)
+    return None
 
 
 def case_alert(case, clock: dict) -> str:
@@ -341,17 +356,6 @@ STOPPED_BECAUSE = {
 }
 
 
-def _governing_field(case) -> str | None:
-    S = ApprovalCase.State
-    if case.due_on is None:
-        return None
-    if case.state == S.APPROVED:
-        return "licence_due_on"
-    if case.legal_due_on is None:
-        return "correction_due_on"
-    return "promised_due_on" if case.promised_due_on else "legal_due_on"
-
-
 def case_clock_detail(case, today: dt.date) -> dict:
     """The clock as the case page explains it: each due date with why it falls there, the pauses,
     the extension and which date governs now (with ``case_clock_summary`` and the colour)."""
@@ -387,7 +391,7 @@ def case_clock_detail(case, today: dt.date) -> dict:
     if case.licence_due_on:
         rows.append(("licence_due_on", _("licence due"), case.licence_due_on,
                      _("licence issued within %(licence)s working days of the decision (Art. 44)")))
-    governing = _governing_field(case)
+    governing = governing_deadline(case)
     return {
         "clock": clock, "alert": case_alert(case, clock), "budget": governing_budget(case), "paused": paused,
         "rows": [{"key": key, "label": label, "date": date, "why": str(why) % params if why else "",
