@@ -163,6 +163,30 @@ def test_a_queue_counts_up_to_the_cap_and_says_there_are_more(power, entrustment
     assert "超过2件在办案件" in client.get(reverse("policyops:home")).content.decode()
 
 
+def test_a_queue_at_the_cap_is_counted_exactly(power, entrustment, clerk, monkeypatch):
+    monkeypatch.setattr(workspace, "COUNT_CAP", 2)
+    for _ in range(2):
+        register_case(power, clerk=clerk, received_on=RECEIVED)
+    context = workspace.build_district_cases(request_for(clerk), RECEIVED)
+    assert (context["total"], context["capped"]) == (2, False)
+
+
+def test_a_queue_says_there_are_more_only_past_its_rows(power, entrustment, clerk, monkeypatch):
+    monkeypatch.setattr(workspace, "PANEL_ROWS", 2)
+    for _ in range(2):
+        register_case(power, clerk=clerk, received_on=RECEIVED)
+    assert workspace.build_district_cases(request_for(clerk), RECEIVED)["more"] is False
+    register_case(power, clerk=clerk, received_on=RECEIVED)
+    context = workspace.build_district_cases(request_for(clerk), RECEIVED)
+    assert context["more"] is True and len(context["rows"]) == 2
+
+
+def test_the_overdue_panel_names_each_cases_handler(power, entrustment, clerk, head, supervisor):
+    case = accepted(power, clerk, handler=clerk.person, head=head)
+    context = workspace.build_overdue(request_for(supervisor), case.due_on + dt.timedelta(days=3))
+    assert f"承办人：{clerk.person.name}" in context["rows_html"]
+
+
 def test_an_overdue_row_says_by_how_many_working_days(power, entrustment, clerk, head):
     from django.template.loader import render_to_string
 
