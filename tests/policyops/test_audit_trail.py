@@ -273,6 +273,40 @@ def test_the_hash_covers_the_content():
                             1, audit.GENESIS) == digest  # the same instant in another zone
 
 
+def test_the_hash_is_sha256_of_the_rows_canonical_json():
+    """The format a verifier outside the application recomputes: changing it breaks every sealed chain."""
+    import hashlib
+
+    row = {"id": 1, "at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC), "actor_id": None, "action": "a",
+           "content_type_id": 1, "object_id": "1", "object_repr": "平度市", "from_state": "", "to_state": "",
+           "reason": "r"}
+    canonical = ('{"action":"a","actor_id":null,"at":"2026-01-01T00:00:00+00:00","chain_seq":1,'
+                 '"content_type_id":1,"from_state":"","id":1,"object_id":"1","object_repr":"平度市",'
+                 f'"previous":"{audit.GENESIS}","reason":"r","to_state":""}}')
+    assert audit.row_digest(row, 1, audit.GENESIS) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def test_verify_reports_the_head_of_the_chain(entries):
+    audit.seal_audit()
+    report = audit.verify_chain()
+    assert (report.head_seq, report.head_hash) == audit.chain_head()
+    assert report.head_seq == report.rows == AuditEntry.objects.count()
+
+
+def test_rows_recorded_together_are_dated_at_the_time_given(db):
+    district = District.objects.first() or District.objects.create(name="测试区", position=99)
+    at = timezone.now() - dt.timedelta(hours=3)
+    audit.record_many(model=District, objects=[(district.pk, "甲"), (district.pk, "乙")], action="import_update", at=at)
+    assert list(AuditEntry.objects.filter(action="import_update").order_by("id").values_list("object_repr", "at")) == [
+        ("甲", at), ("乙", at)]
+
+
+def test_an_objects_name_is_kept_to_its_first_200_characters(db):
+    entry = audit.record_event(action="load_seeds", object_repr="名" * 250)
+    entry.refresh_from_db()
+    assert entry.object_repr == "名" * 200
+
+
 # --- who leaves rows: the admin, the calendar, the seed load ----------------------------------------
 
 
