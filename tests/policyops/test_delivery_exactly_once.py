@@ -72,7 +72,8 @@ def webhook_messages(settings):
 
 
 def install(monkeypatch, gateway):
-    monkeypatch.setattr("policyops.notifications.urllib.request.urlopen", gateway.urlopen)
+    monkeypatch.setattr("policyops.notifications._post",
+                        lambda request: gateway.urlopen(request, notifications.SEND_TIMEOUT))
     return gateway
 
 

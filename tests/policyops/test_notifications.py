@@ -245,21 +245,7 @@ def test_webhook_payload_is_signed(unit_user, settings, monkeypatch):
     notifications.notify(recipients=[user], kind="k", obj=PolicyTaskFactory(lead_unit=unit), due_date=TODAY,
                          subject="短信", now=NOW)
     sent = []
-
-    class Response:
-        status = 200
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *a):
-            return False
-
-    def fake_urlopen(request, timeout):
-        sent.append(request)
-        return Response()
-
-    monkeypatch.setattr("policyops.notifications.urllib.request.urlopen", fake_urlopen)
+    monkeypatch.setattr("policyops.notifications._post", sent.append)
     notifications.deliver_due(now=NOW)
     [request] = sent
     expected = hmac.new(b"s3cret", request.data, hashlib.sha256).hexdigest()
