@@ -68,7 +68,9 @@ def insert_rows(model, rows: Iterable[dict], *, using: str = "default", with_pk:
     table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # COPY is the driver's own (Django's cursor passes it through unwrapped): its errors,
+            # raised as the COPY ends, are made Django's here (a duplicate key: IntegrityError).
+            with connection.wrap_database_errors, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in values:
                     copy.write_row(row)
         else:

@@ -331,8 +331,10 @@ def keep_saved_spelling(values: dict, saved: RoadProject) -> None:
     """Text of ``values`` that reads as the saved text (``cell_text``: 东（北） as 东(北)) takes
     the saved spelling: the list names the project and leaves unchanged what it did not change."""
     for attribute, value in values.items():
+        if not isinstance(value, str):
+            continue  # before getattr: the saved project's district would be a query per row
         before = getattr(saved, attribute, None)
-        if isinstance(value, str) and isinstance(before, str) and value != before and value == cell_text(before):
+        if isinstance(before, str) and value != before and value == cell_text(before):
             values[attribute] = before
 
 
