@@ -35,7 +35,7 @@ SEAL_BATCH = 1000  # pragma: no mutate (a size: any seals the same chain)
 # Rows per sealing UPDATE: its CASE has 4 parameters a row, within SQLite's 999 (Django's limit).
 SEAL_UPDATE_ROWS = 200  # pragma: no mutate (a size up to 249: any seals the same chain)
 # PostgreSQL advisory lock key of the chain (pg_advisory_xact_lock): one sealer at a time.
-CHAIN_LOCK_KEY = 0x504F_4155  # "POAU"; no other advisory lock in the project
+CHAIN_LOCK_KEY = 0x504F_4155  # pragma: no mutate ("POAU"; any key no other advisory lock of ours takes)
 # The columns the hash covers, in the canonical JSON's order (sort_keys); chain columns excluded.
 HASHED_FIELDS = ("id", "at", "actor_id", "action", "content_type_id", "object_id", "object_repr",
                  "from_state", "to_state", "reason")
