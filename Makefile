@@ -65,11 +65,14 @@ lint: $(STAMP)
 # runs the tests once for each mutant). On SQLite, in one process: the rules read no PostgreSQL.
 # One module: make mutants MUTATE=approvals/clock.py MUTATION_TESTS=tests/approvals
 # One function: make mutants MUTATE=policyops/calendar.py::add_working_days MUTATION_TESTS=tests/policyops
+# Code that runs on PostgreSQL alone (SKIP LOCKED, advisory locks, COPY, its search indexes):
+#   make mutants MUTATION_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test MUTATE=… MUTATION_TESTS=…
 MUTATE ?= policyops/calendar.py approvals/clock.py approvals/rules.py approvals/guards.py \
           programs/roads/subsidy.py programs/roads/rules.py programs/halls/rules.py
 MUTATION_TESTS ?= tests/approvals tests/policyops tests/roads tests/halls
+MUTATION_DATABASE_URL ?=
 mutants: $(STAMP)
-	env -u DATABASE_URL $(BIN)/python -m pytest -p tests.mutation -p no:cacheprovider -n 0 -q --hypothesis-seed=0 \
+	$(if $(MUTATION_DATABASE_URL),env DATABASE_URL=$(MUTATION_DATABASE_URL),env -u DATABASE_URL) $(BIN)/python -m pytest -p tests.mutation -p no:cacheprovider -n 0 -q --hypothesis-seed=0 \
 	  $(addprefix --mutate ,$(MUTATE)) $(MUTATION_TESTS)
 
 # After changing user-facing text: update and compile the zh-hans catalogue.
