@@ -293,8 +293,11 @@ class _RowChecker:
                                     validate_unique=False)  # pragma: no mutate (equivalent today: see above)
             except ValidationError as exc:
                 errors = exc.update_error_dict(errors)
-            # As full_clean, no rule of a field with an error already (NON_FIELD_ERRORS names no field).
-            for name, found_errors in self.model_rules.errors(instance, exclude=set(errors)).items():
+            # As full_clean, no rule of a field with an error already (NON_FIELD_ERRORS names no field),
+            # nor of the name as read when the name has one: it is the name's reading (a blank name
+            # was also told 约束 “roadproject_name_as_read_kept” 是无效的, in no column).
+            exclude = set(errors) | ({"name_as_read"} if "name" in errors else set())
+            for name, found_errors in self.model_rules.errors(instance, exclude=exclude).items():
                 errors.setdefault(name, []).extend(found_errors)
             row.action = INVALID if errors else UPDATE if saved is not None else NEW
         row.key = key

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 
 import pytest
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection
 from django.db.models import QuerySet
@@ -31,7 +32,7 @@ from programs.roads.project_lists import (
     save_claimed,
     saved_projects,
 )
-from programs.roads.resources import PROJECT_COLUMNS
+from programs.roads.resources import PROJECT_COLUMNS, RoadProjectResource
 from programs.roads.sample_files import sample_csv, sample_row, sample_rows
 from programs.roads.views_import import SESSION_KEY
 from tests.conftest import make_user
@@ -119,11 +120,17 @@ def test_rows_whose_key_cells_are_wrong_are_no_duplicates_of_each_other(manager)
                                                    "“后年”不是数字，请填写数字，如 2019。"]
 
 
-def test_a_whole_row_error_is_in_no_column(manager):
-    # A blank name: its cell's error, and the rule of the whole row that a name never reads as blank.
+def test_a_blank_name_is_told_once_in_its_column(manager):
     report = check_file(csv_bytes([row(name="")]), filename="list.csv", user=manager)
-    assert located(report.problems) == [(2, NO_COLUMN), (2, PROJECT_COLUMNS["name"])]
-    assert report.problems[1].reason == "此字段不能为空。"
+    assert report.problems == [ImportProblem(2, PROJECT_COLUMNS["name"], "此字段不能为空。")]
+
+
+@pytest.mark.parametrize(("attribute", "column"), [
+    ("name", PROJECT_COLUMNS["name"]), ("name_as_read", "name_as_read"), (NON_FIELD_ERRORS, NO_COLUMN),
+    ("", NO_COLUMN)])
+def test_an_error_is_filed_in_its_attributes_column_or_in_none(manager, attribute, column):
+    checker = project_lists._RowChecker(RoadProjectResource(user=manager), [], manager)
+    assert checker.column_for(attribute) == column
 
 
 def test_a_row_naming_two_saved_projects_is_refused(manager, monkeypatch):
