@@ -74,3 +74,36 @@ def test_a_mutant_that_loops_is_caught_by_its_time(pytester, environment):
     result = pytester.runpytest_subprocess("-p", "tests.mutation", "-p", "no:django", "-p", "no:xdist",
                                            "-p", "no:cacheprovider", "--mutate", "rule.py", "--mutation-timeout", "1")
     result.stdout.fnmatch_lines(["mutation: * of * mutants caught, 0 survived, 0 reached by no test"])
+
+
+LEVELS = '''
+import contextvars
+from contextlib import contextmanager
+
+_level = contextvars.ContextVar("level", default=0)
+
+
+@contextmanager
+def entered():
+    token = _level.set(_level.get() + 1)
+    try:
+        yield
+    finally:
+        if token is not None:
+            _level.reset(token)
+
+
+def level():
+    return _level.get()
+'''
+
+
+def test_a_context_variable_a_mutant_leaves_set_ends_with_its_run(pytester, environment):
+    # `token is None` skips the reset: the level stays 1 after the mutant's run. Kept in the
+    # runner's context, it would fail the run again without the mutant (and every later run).
+    result = mutation_run(pytester, "from rule import entered, level\n\n"
+                                    "def test_inside():\n    with entered():\n        assert level() == 1\n\n"
+                                    "def test_after():\n    with entered():\n        pass\n    assert level() == 0\n",
+                          rule=LEVELS)
+    result.stdout.fnmatch_lines(["mutation: * of * mutants caught, 0 survived, 0 reached by no test"])
+    result.stdout.no_fnmatch_line("UNRELIABLE*")
