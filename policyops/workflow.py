@@ -187,7 +187,7 @@ class Workflow:
 _registry: dict[type, Workflow] = {}
 
 
-def register(model, actions: Iterable[Action]) -> Workflow:
+def register(model, actions: Iterable[Action]) -> None:
     """Declare the actions of ``model``, in the order faces show them (the workflow's)."""
     workflow = Workflow(model, {a.name: a for a in actions})
     for action in workflow.actions.values():
@@ -198,7 +198,6 @@ def register(model, actions: Iterable[Action]) -> Workflow:
             raise TypeError(f"{action.form.__name__} must accept the keyword {action.target!r} "
                             f"(the object of the action {model.__name__}.{action.name}).")
     _registry[model] = workflow
-    return workflow
 
 
 def workflow_for(model_or_obj) -> Workflow:
@@ -321,15 +320,6 @@ def _condition_failure(obj, method_name: str) -> ConditionFailed | None:
     if not unmet:
         return None
     return ConditionFailed(TRANSITION_CONDITION_FAILED, what="；".join(condition_message(c) for c in unmet))
-
-
-def check(obj, method_name: str, *, acting_user, as_of) -> None:
-    """Raise the error that says why transition ``method_name`` cannot run now; return if it can."""
-    with acting_on(as_of):
-        _check_legal_and_permitted(obj, method_name, acting_user)
-        failure = _condition_failure(obj, method_name)
-    if failure is not None:
-        raise failure
 
 
 def run_transition(obj, method_name: str, *, acting_user, as_of, reason: str = "", at=None,
