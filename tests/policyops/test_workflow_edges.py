@@ -89,3 +89,11 @@ def test_a_step_runs_in_its_callers_transaction_without_a_savepoint():
         assert workflow.run_transition(task, "start", acting_user=user, as_of=ON) is task
     assert task.state == PolicyTask.State.IN_PROGRESS
     assert not [q["sql"] for q in queries.captured_queries if "SAVEPOINT" in q["sql"]]
+
+
+def test_a_declared_condition_is_the_function_itself_with_its_message():
+    def has_materials(obj):
+        return True
+
+    assert workflow.condition("缺少材料", structural=True)(has_materials) is has_materials
+    assert (workflow.condition_message(has_materials), has_materials.structural) == ("缺少材料", True)
