@@ -1,5 +1,9 @@
 import pytest
 
+from policyops.models import District
+from policyops.roles import Role
+from tests.conftest import make_user
+
 
 @pytest.fixture
 def no_programme_data(seeded):
@@ -10,3 +14,14 @@ def no_programme_data(seeded):
 
     for model in (RoadTarget, ProgrammePhase, SubsidyRate, SubsidyParameter):
         model.objects.all().delete()
+
+
+@pytest.fixture
+def pingdu(seeded):
+    return District.objects.get(name="平度市")
+
+
+@pytest.fixture
+def manager(pingdu):
+    """A programme manager of 平度市."""
+    return make_user(Role.PROGRAMME_MANAGER, district=pingdu)

@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from policyops.models import District
-from policyops.roles import Role
 from programs.roads import services
 from programs.roads.models import (
     AnnualPlan,
@@ -17,7 +16,6 @@ from programs.roads.models import (
     SubsidyParameter,
     SubsidyRate,
 )
-from tests.conftest import make_user
 from tests.roads.factories import PlanAdjustmentFactory, RoadProjectFactory, annual_plans
 
 pytestmark = pytest.mark.django_db
@@ -25,19 +23,11 @@ D = Decimal
 CHANGELIST = "admin:roads_roadproject_changelist"
 
 
-@pytest.fixture
-def pingdu(seeded):
-    return District.objects.get(name="平度市")
-
 
 @pytest.fixture
 def laixi(seeded):
     return District.objects.get(name="莱西市")
 
-
-@pytest.fixture
-def manager(pingdu):
-    return make_user(Role.PROGRAMME_MANAGER, district=pingdu)
 
 
 def new_project(user, district, n=0, **fields):

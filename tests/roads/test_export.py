@@ -7,23 +7,16 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from policyops.models import District
-from policyops.roles import Role
 from programs.roads import resources
 from programs.roads.models import RoadProject
 from programs.roads.project_lists import import_project_table
 from programs.roads.resources import PROJECT_COLUMNS, PROJECT_EXPORT_ONLY_COLUMNS
-from tests.conftest import make_user
 from tests.roads.test_import_export import HEADERS, csv_bytes, good_rows, row
 from tests.roads.test_projects import new_project
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 
-
-@pytest.fixture
-def manager(seeded):
-    return make_user(Role.PROGRAMME_MANAGER, district=District.objects.get(name="平度市"))
 
 
 def import_good(user):

@@ -6,12 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from policyops.models import District
-from policyops.roles import Role
 from programs.roads import selectors, services
 from programs.roads.models import Step
 from tests import plans
-from tests.conftest import make_user
 from tests.roads.factories import RoadProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,10 +16,6 @@ TODAY = dt.date(2018, 9, 1)
 HORIZON = dt.date(2018, 9, 11)
 D = dt.date
 
-
-@pytest.fixture
-def manager(seeded):
-    return make_user(Role.PROGRAMME_MANAGER, district=District.objects.get(name="平度市"))
 
 
 def projects_due(manager, ends):

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from policyops import importing
 from policyops.audit import entries_for
-from policyops.models import AuditEntry, District
+from policyops.models import AuditEntry
 from policyops.roles import Role, group_for
 from programs.roads import import_store, project_lists, services
 from programs.roads.models import ProjectMilestone, RoadProject, Step
@@ -39,14 +39,6 @@ def import_dir(settings, tmp_path):
     return settings.ROADS_IMPORT_DIR
 
 
-@pytest.fixture
-def pingdu(seeded):
-    return District.objects.get(name="平度市")
-
-
-@pytest.fixture
-def manager(pingdu):
-    return make_user(Role.PROGRAMME_MANAGER, district=pingdu)
 
 
 def imported(user, content, *, filename="list.csv", now=NOW):

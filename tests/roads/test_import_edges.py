@@ -15,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from policyops.importing import NO_COLUMN, ImportProblem
-from policyops.models import District
 from policyops.roles import Role, group_for
 from programs.roads import import_store, project_lists
 from programs.roads.models import RoadProject
@@ -52,14 +51,6 @@ def import_dir(settings, tmp_path):
     return settings.ROADS_IMPORT_DIR
 
 
-@pytest.fixture
-def pingdu(seeded):
-    return District.objects.get(name="平度市")
-
-
-@pytest.fixture
-def manager(pingdu):
-    return make_user(Role.PROGRAMME_MANAGER, district=pingdu)
 
 
 def imported(user, content, *, now=NOW):

@@ -77,14 +77,6 @@ def import_dir(settings, tmp_path):
     settings.ROADS_IMPORT_DIR = tmp_path / "imports"
 
 
-@pytest.fixture
-def pingdu(seeded):
-    return District.objects.get(name="平度市")
-
-
-@pytest.fixture
-def manager(pingdu):
-    return make_user(Role.PROGRAMME_MANAGER, district=pingdu)
 
 
 def upload(client, name, content):

@@ -3,21 +3,14 @@ in its district and year, whoever writes the row."""
 import pytest
 from django.db import IntegrityError, transaction
 
-from policyops.models import District
-from policyops.roles import Role
 from programs.roads.models import RoadProject
 from programs.roads.project_lists import import_project_table
-from tests.conftest import make_user
 from tests.roads.test_import_export import csv_bytes, good_rows
 from tests.roads.test_projects import new_project
 
 BEFORE = [("roads", "0006_covering_indexes_for_steps_due")]
 AFTER = [("roads", "0007_project_name_as_read")]
 
-
-@pytest.fixture
-def manager(seeded):
-    return make_user(Role.PROGRAMME_MANAGER, district=District.objects.get(name="平度市"))
 
 
 @pytest.mark.django_db

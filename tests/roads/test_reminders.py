@@ -4,20 +4,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from policyops.models import District, Notification
-from policyops.roles import Role
+from policyops.models import Notification
 from programs.roads import reminders
 from programs.roads.models import Step
-from tests.conftest import make_user
 from tests.roads.factories import RoadProjectFactory
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2019, 5, 10, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
 
-
-@pytest.fixture
-def manager(seeded):
-    return make_user(Role.PROGRAMME_MANAGER, district=District.objects.get(name="平度市"))
 
 
 def project(manager, planned_design_end):

@@ -9,11 +9,9 @@ import pytest
 from django.urls import reverse
 
 from policyops.models import District, Notification
-from policyops.roles import Role
 from programs.roads import reminders
 from programs.roads.models import RoadProject, Step
 from programs.roads.views_import import SESSION_KEY
-from tests.conftest import make_user
 from tests.roads.factories import RoadProjectFactory
 from tests.roads.test_import_export import csv_bytes, row
 
@@ -22,14 +20,6 @@ LIST_URL = "roads:project-list"
 IMPORT_URL = "roads:project-import"
 
 
-@pytest.fixture
-def pingdu(seeded):
-    return District.objects.get(name="平度市")
-
-
-@pytest.fixture
-def manager(pingdu):
-    return make_user(Role.PROGRAMME_MANAGER, district=pingdu)
 
 
 def names(response):

@@ -22,14 +22,6 @@ def today(monkeypatch):
     return TODAY
 
 
-@pytest.fixture
-def pingdu(seeded):
-    return District.objects.get(name="平度市")
-
-
-@pytest.fixture
-def manager(pingdu):
-    return make_user(Role.PROGRAMME_MANAGER, district=pingdu)
 
 
 def panels(client):

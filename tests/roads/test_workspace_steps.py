@@ -25,10 +25,6 @@ def today(monkeypatch):
     return TODAY
 
 
-@pytest.fixture
-def manager(seeded):
-    return manager_of()
-
 
 @pytest.fixture
 def in_design(manager):
