@@ -136,6 +136,12 @@ def test_every_state_has_a_public_label():
     assert set(views.PUBLIC_STATE_LABELS) == set(ApprovalCase.State.values)
 
 
+def test_the_status_page_says_its_chinese_is_chinese_to_an_english_reader(client):
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("approvals:public_status")).content.decode()
+    assert '<html lang="en">' in html and '<div lang="zh-hans">\n<h1>办件进度查询</h1>' in html
+
+
 def test_status_lookup_accepts_lower_case_and_full_width_input(client, accepted_case):
     response = lookup(client, f"  {accepted_case.number.lower()} ", "１２３４")
     assert response.context["result"]["number"] == accepted_case.number
