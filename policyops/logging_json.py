@@ -30,10 +30,8 @@ def sane_request_id(value: str | None) -> str | None:
 
 def current_task_id() -> str:
     """The id of the Celery task running in this thread, or NO_ID."""
-    try:
-        from celery import current_task
-    except ImportError:  # pragma: no cover - celery is a dependency
-        return NO_ID
+    from celery import current_task  # here: logging is configured before any app is loaded
+
     task = current_task._get_current_object() if current_task else None
     request_id = getattr(getattr(task, "request", None), "id", None)
     return request_id or NO_ID

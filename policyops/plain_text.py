@@ -129,7 +129,8 @@ def stored_text_cleanup(*, apply: bool, actor=None) -> list[TableCleanup]:
             continue
         holding = functools.reduce(operator.or_, (Q(**{f"{c}__regex": _SUSPECT.pattern}) for c in columns))
         table = TableCleanup(model)
-        for row in model._base_manager.filter(holding).order_by("pk").values("pk", *columns).iterator(2000):
+        rows = model._base_manager.filter(holding).order_by("pk").values("pk", *columns)
+        for row in rows.iterator(2000):  # pragma: no mutate (a size)
             plain = {c: cleaned for c in columns if row[c] and (cleaned := plain_text(row[c])) != row[c]}
             if not plain:  # the database's regex and Python's disagreed: nothing to change
                 continue

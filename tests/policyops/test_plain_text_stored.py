@@ -72,6 +72,12 @@ def test_the_audit_trail_and_the_history_records_keep_what_was_written(dirty):
     assert type(record).objects.get(pk=record.pk).name == f"旧{ZERO_WIDTH}名"
 
 
+def test_only_this_projects_own_tables_are_cleaned():
+    from policyops.plain_text import _own_models
+
+    assert {model._meta.app_label for model in _own_models()} == {"policyops", "approvals", "roads", "halls"}
+
+
 def test_a_record_of_what_was_issued_keeps_its_text(dirty, monkeypatch):
     from policyops.plain_text import _own_models
 

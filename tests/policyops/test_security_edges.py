@@ -16,17 +16,19 @@ from tests.policyops.test_null_characters import refused
 
 
 @pytest.mark.django_db
-def test_an_inactive_user_holds_no_permission_of_their_role():
+def test_an_inactive_user_holds_no_permission_of_their_role_and_none_is_read(django_assert_num_queries):
     user = make_user(Role.SUPERVISOR, is_active=False)
-    assert PolicyOpsModelBackend().get_all_permissions(user) == set()
+    with django_assert_num_queries(0):
+        assert PolicyOpsModelBackend().get_all_permissions(user) == set()
 
 
 @pytest.mark.django_db
-def test_a_permission_on_one_object_is_not_granted_by_the_model_backend():
+def test_a_permission_on_one_object_is_not_the_model_backends_to_grant(django_assert_num_queries):
     user = make_user(Role.SUPERVISOR)
-    backend = PolicyOpsModelBackend()
-    assert backend.get_all_permissions(user)  # the role's, for the model
-    assert backend.get_all_permissions(user, obj=Permission.objects.first()) == set()
+    permission = Permission.objects.first()
+    with django_assert_num_queries(0):
+        assert PolicyOpsModelBackend().get_all_permissions(user, obj=permission) == set()
+    assert PolicyOpsModelBackend().get_all_permissions(user)  # the role's, for the model
 
 
 class BrokenCache:
