@@ -1,6 +1,7 @@
 """Pages of lists that may hold a million rows (issue 12)."""
 import base64
 import binascii
+import re
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.paginator import Paginator
@@ -18,7 +19,7 @@ from policyops.forms import key_of
 # COUNT(*) over a million cases costs more than the page itself; past it, a search or filter helps.
 COUNT_CAP = 1000
 # An API page holds at most this many rows (``?limit=`` beyond it is cut to it).
-MAX_LIMIT = 200
+MAX_LIMIT = 200  # pragma: no mutate (read once, into max_limit, as the class below is made)
 # Offsets beyond this are past any table here; larger ones would overflow the database's bigint.
 MAX_OFFSET = 10**9
 
@@ -90,8 +91,9 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
             page = list(queryset[self.offset:self.offset + self.limit + 1])
             more = len(page) > self.limit
             page = page[:self.limit]
-            self.count = max(self.cap + 1, self.offset + len(page) + more)
-        elif self.count == 0 or self.offset > self.count:
+            # Still past the cap (the count is cap + 1 here), or as far as this page reaches.
+            self.count = max(self.count, self.offset + len(page) + more)
+        elif self.offset >= self.count:  # an empty list, or past its end: no rows to read
             page = []
         else:
             page = list(queryset[self.offset:self.offset + self.limit])
@@ -116,6 +118,8 @@ class CappedLimitOffsetPagination(LimitOffsetPagination):
 OFFSET_PAST_THE_CAP = _("An offset goes at most to %(cap)s. Further pages are reached through the "
                         "“next” link of the page before.")
 CURSOR_INVALID = _("This page link is not valid. Start again from the first page.")
+# What encode_cursor writes (URL-safe base64), with the padding it strips if a client kept it.
+CURSOR_TEXT = re.compile(r"[A-Za-z0-9_-]*=*")
 
 
 class KeysetPagination(CappedLimitOffsetPagination):
@@ -179,9 +183,7 @@ class KeysetPagination(CappedLimitOffsetPagination):
             return list(without_position.filter(id__lt=pk)[:wanted])
         rows = list(queryset.filter(**{f"{field}__gte": position})
                     .filter(Q(**{f"{field}__gt": position}) | Q(id__lt=pk))[:wanted])
-        if len(rows) < wanted:
-            rows += without_position[:wanted - len(rows)]
-        return rows
+        return rows + list(without_position[:wanted - len(rows)])  # a full page slices none: no query
 
     def _rows_before(self, queryset, position, pk) -> list:
         """The rows before (position, pk), nearest first, one more than a page at most."""
@@ -191,9 +193,7 @@ class KeysetPagination(CappedLimitOffsetPagination):
             return list(with_position.filter(**{f"{field}__lte": position})
                         .filter(Q(**{f"{field}__lt": position}) | Q(id__gt=pk))[:wanted])
         rows = list(queryset.filter(**{f"{field}__isnull": True, "id__gt": pk}).order_by("id")[:wanted])
-        if len(rows) < wanted:
-            rows += with_position[:wanted - len(rows)]
-        return rows
+        return rows + list(with_position[:wanted - len(rows)])  # a full page slices none: no query
 
     # --- the cursor: direction, position and id of a row, base64 in the link ---
 
@@ -206,8 +206,13 @@ class KeysetPagination(CappedLimitOffsetPagination):
         encoded = request.query_params.get(self.cursor_query_param)
         if encoded is None:
             return None
+        # Only what encode_cursor writes: base64 would drop any other character unread (a "."
+        # pasted after a link), and the padding, counted with it, took or refused the rest by its length.
+        if not CURSOR_TEXT.fullmatch(encoded):
+            raise InvalidInput(CURSOR_INVALID, field=self.cursor_query_param)
         try:
-            direction, position, pk = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode().split("|")
+            # Padded as far as any link needs: base64 reads no padding beyond its own.
+            direction, position, pk = base64.urlsafe_b64decode(encoded + "==").decode().split("|")
             field = self.model._meta.get_field(self.position_field)
             position = field.to_python(position) if position else None
         except (ValueError, UnicodeDecodeError, binascii.Error, ValidationError):
