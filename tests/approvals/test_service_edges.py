@@ -8,7 +8,9 @@ from django.db import transaction
 from approvals import rules, services
 from approvals.models import ApprovalCase
 from policyops.errors import InvalidInput
-from tests.approvals.factories import register_case
+from policyops.roles import Role
+from tests.approvals.factories import DelegatedPowerFactory, entrustment_in_force, register_case
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 RECEIVED = dt.date(2024, 9, 27)
@@ -52,24 +54,94 @@ def test_assigning_counts_the_cases_whose_handler_changed(power, entrustment, cl
     assert services.case_assign(cases=[assigned, free], handler=clerk.person, acting_user=head) == 1
 
 
-SERVICES = {
-    "accept": lambda case, clerk: services.case_accept(case=case, acting_user=clerk, as_of=RECEIVED),
-    "refuse": lambda case, clerk: services.case_refuse(case=case, acting_user=clerk, as_of=RECEIVED, reason="材料不实",
-                                                    refer_to="市测试委"),
-    "request_correction": lambda case, clerk: services.case_request_correction(case=case, acting_user=clerk,
-                                                                               as_of=RECEIVED, missing=["申请书"]),
+# Each step of a case, run on the date its turn comes, after the steps that bring the case there.
+D = dt.date
+STEPS = {
+    "accept": ((), lambda case, clerk, head: services.case_accept(case=case, acting_user=clerk, as_of=RECEIVED)),
+    "refuse": ((), lambda case, clerk, head: services.case_refuse(case=case, acting_user=clerk, as_of=RECEIVED,
+                                                                  reason="材料不实", refer_to="市测试委")),
+    "request_correction": ((), lambda case, clerk, head: services.case_request_correction(
+        case=case, acting_user=clerk, as_of=RECEIVED, missing=["申请书"])),
+    "resubmit": (("request_correction",), lambda case, clerk, head: services.case_resubmit(
+        case=case, acting_user=clerk, as_of=D(2024, 9, 30), provided=["申请书"])),
+    "withdraw": ((), lambda case, clerk, head: services.case_withdraw(case=case, acting_user=clerk, as_of=RECEIVED)),
+    "start_review": (("accept", "assign"), lambda case, clerk, head: services.case_start_review(
+        case=case, acting_user=clerk, as_of=RECEIVED)),
+    "assign": ((), lambda case, clerk, head: services.case_assign(cases=[case], handler=clerk.person,
+                                                                  acting_user=head)),
+    "pause": (("accept", "assign", "start_review"), lambda case, clerk, head: services.case_pause(
+        case=case, acting_user=clerk, as_of=D(2024, 10, 10), ground="hearing", expected_days=3)),
+    "resume": (("accept", "assign", "start_review", "pause"), lambda case, clerk, head: services.case_resume(
+        case=case, acting_user=clerk, as_of=D(2024, 10, 15))),
+    "extend": (("accept", "assign", "start_review"), lambda case, clerk, head: services.case_extend(
+        case=case, acting_user=head, as_of=D(2024, 10, 28), reason="需要现场核查")),
+    "approve": (("accept", "assign", "start_review"), lambda case, clerk, head: services.case_approve(
+        case=case, acting_user=clerk, as_of=D(2024, 10, 21), reason=" 符合法定条件 ")),
+    "deny": (("accept", "assign", "start_review"), lambda case, clerk, head: services.case_deny(
+        case=case, acting_user=clerk, as_of=D(2024, 10, 21), reason="不符合法定条件")),
+    "issue_licence": (("accept", "assign", "start_review", "approve"), lambda case, clerk, head:
+                      services.case_issue_licence(case=case, acting_user=clerk, as_of=D(2024, 10, 22),
+                                                  licence_number="许可证2024001")),
+    # A preliminary review's (初审) steps: its power's name ends in 初审 (brought_to chooses it).
+    "forward": (("accept", "assign", "start_review"), lambda case, clerk, head: services.case_forward(
+        case=case, acting_user=clerk, as_of=D(2024, 10, 21))),
+    "record_superior_decision": (("accept", "assign", "start_review", "forward"), lambda case, clerk, head:
+                                 services.case_record_superior_decision(case=case, acting_user=clerk,
+                                                                        as_of=D(2024, 11, 5), decision="approved",
+                                                                        document="青审批〔2024〕1号")),
 }
+PRELIMINARY_STEPS = {"forward", "record_superior_decision"}
+DURABLE_STEPS = [name for name in STEPS if name != "assign"]  # assigning may join a caller's (bulk) transaction
 
 
-@pytest.mark.parametrize("step", SERVICES)
-def test_a_step_returns_its_case(power, entrustment, clerk, step):
+def brought_to(step, power, clerk, head):
+    """A case on which ``step`` is the next step."""
+    if step in PRELIMINARY_STEPS:
+        power = DelegatedPowerFactory(name="测试事项初审")
+        entrustment_in_force([power], supervisor=make_user(Role.SUPERVISOR))
     case = register_case(power, clerk=clerk, received_on=RECEIVED)
-    assert SERVICES[step](case, clerk) is case
+    for before in STEPS[step][0]:
+        STEPS[before][1](case, clerk, head)
+    return case
 
 
-@pytest.mark.parametrize("step", SERVICES)
-def test_a_step_is_its_own_transaction_never_part_of_a_callers(power, entrustment, clerk, step):
+@pytest.mark.parametrize("step", DURABLE_STEPS)
+def test_a_step_returns_its_case(power, entrustment, clerk, head, step):
+    case = brought_to(step, power, clerk, head)
+    assert STEPS[step][1](case, clerk, head) is case
+
+
+@pytest.mark.parametrize("step", DURABLE_STEPS)
+def test_a_step_is_its_own_transaction_never_part_of_a_callers(power, entrustment, clerk, head, step):
     # durable: its notices and audit row commit with it, or it does not run.
-    case = register_case(power, clerk=clerk, received_on=RECEIVED)
+    case = brought_to(step, power, clerk, head)
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
-        SERVICES[step](case, clerk)
+        STEPS[step][1](case, clerk, head)
+
+
+def test_a_decision_keeps_its_reason_trimmed(power, entrustment, clerk, head):
+    case = brought_to("approve", power, clerk, head)
+    STEPS["approve"][1](case, clerk, head)
+    case.refresh_from_db()
+    assert case.decision_reason == "符合法定条件"
+
+
+def test_a_pause_expected_to_last_one_working_day_is_taken(power, entrustment, clerk, head):
+    case = brought_to("pause", power, clerk, head)
+    services.case_pause(case=case, acting_user=clerk, as_of=D(2024, 10, 10), ground="hearing", expected_days=1)
+    case.refresh_from_db()
+    assert case.state == ApprovalCase.State.PAUSED
+
+
+def test_a_pause_expected_to_last_no_working_day_is_refused(power, entrustment, clerk, head):
+    case = brought_to("pause", power, clerk, head)
+    with pytest.raises(InvalidInput) as refused:
+        services.case_pause(case=case, acting_user=clerk, as_of=D(2024, 10, 10), ground="hearing", expected_days=0)
+    assert refused.value.field == "expected_days"
+
+
+def test_the_clock_may_resume_the_day_it_was_paused(power, entrustment, clerk, head):
+    case = brought_to("resume", power, clerk, head)
+    services.case_resume(case=case, acting_user=clerk, as_of=D(2024, 10, 10))
+    case.refresh_from_db()
+    assert case.state == ApprovalCase.State.UNDER_REVIEW
