@@ -59,7 +59,7 @@ def _clock_start(case: ApprovalCase, as_of: dt.date | None) -> dt.date | None:
 
 
 def case_recompute_clock(case: ApprovalCase, suspensions: list[clock.Suspension] | None = None, *,
-                         as_of: dt.date | None = None, decision_dates_stand: bool = False) -> ApprovalCase:
+                         as_of: dt.date | None = None, decision_dates_stand: bool = False) -> None:
     """Set every stored due date of ``case`` from its start day, budget and suspensions.
 
     ``as_of`` (injected, never the wall clock) decides whether a submitted case is already
@@ -94,7 +94,6 @@ def case_recompute_clock(case: ApprovalCase, suspensions: list[clock.Suspension]
         S.UNDER_REVIEW: case.promised_due_on or case.legal_due_on,
         S.APPROVED: case.licence_due_on,
     }.get(case.state)
-    return case
 
 
 CLOCK_FIELDS = ["correction_due_on", "legal_due_on", "promised_due_on", "licence_due_on", "due_on"]
@@ -110,7 +109,7 @@ def _end_suspension(suspension, as_of):
         suspension.save(update_fields=["end"])
 
 
-CHUNK = 500  # cases the sweeps read and write at a time: memory stays bounded
+CHUNK = 500  # pragma: no mutate (a size) cases the sweeps read and write at a time: memory stays bounded
 
 
 def _in_chunks(cases):

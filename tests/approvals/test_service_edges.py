@@ -9,7 +9,12 @@ from approvals import rules, services
 from approvals.models import ApprovalCase
 from policyops.errors import InvalidInput
 from policyops.roles import Role
-from tests.approvals.factories import DelegatedPowerFactory, entrustment_in_force, register_case
+from tests.approvals.factories import (
+    DelegatedPowerFactory,
+    EntrustmentFactory,
+    entrustment_in_force,
+    register_case,
+)
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +150,38 @@ def test_the_clock_may_resume_the_day_it_was_paused(power, entrustment, clerk, h
     services.case_resume(case=case, acting_user=clerk, as_of=D(2024, 10, 10))
     case.refresh_from_db()
     assert case.state == ApprovalCase.State.UNDER_REVIEW
+
+
+def test_an_issued_licence_leaves_no_licence_deadline(power, entrustment, clerk, head):
+    case = brought_to("issue_licence", power, clerk, head)
+    assert case.licence_due_on is not None
+    STEPS["issue_licence"][1](case, clerk, head)
+    case.refresh_from_db()
+    assert (case.licence_due_on, case.due_on) == (None, None)
+
+
+def test_a_calendar_change_recomputes_the_cases_received_up_to_its_last_date(power, entrustment, clerk):
+    case = register_case(power, clerk=clerk, received_on=D(2026, 12, 15))
+    services.case_accept(case=case, acting_user=clerk, as_of=D(2026, 12, 15))
+    ApprovalCase.objects.filter(pk=case.pk).update(legal_due_on=D(2027, 6, 1))  # a clock the change left stale
+    moved = services.cases_recompute_after_calendar_change([D(2026, 12, 1), D(2027, 1, 4)], as_of=D(2026, 12, 15))
+    assert moved == [case.number]
+    case.refresh_from_db()
+    assert case.legal_due_on < D(2027, 2, 1)
+
+
+def test_no_changed_date_recomputes_nothing():
+    assert services.cases_recompute_after_calendar_change([]) == []
+
+
+def test_an_entrustment_step_returns_its_entrustment(power, supervisor):
+    entrustment = EntrustmentFactory(agency=power.agency, signed_on=D(2018, 9, 20))
+    entrustment.powers.set([power])
+    signed = services.entrustment_transition(entrustment=entrustment, action="sign", acting_user=supervisor)
+    assert signed is entrustment
+
+
+def test_a_revocation_returns_its_entrustment(entrustment, supervisor):
+    revoked = services.entrustment_revoke(entrustment=entrustment, acting_user=supervisor, reason="seal_beyond_scope",
+                                          details="在委托范围外加盖专用章", as_of=D(2024, 10, 8))
+    assert revoked is entrustment

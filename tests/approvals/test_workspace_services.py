@@ -5,12 +5,13 @@ import pytest
 
 from approvals import rules, services
 from approvals.models import ApprovalCase
+from approvals.services import handling
 from policyops.errors import InvalidInput, NotAllowed
 from policyops.models import AuditEntry
 from policyops.roles import Role
 from tests.approvals.factories import pingdu, pingdu_authority, register_case
 from tests.conftest import make_user
-from tests.factories import DistrictFactory
+from tests.factories import DistrictFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -124,3 +125,54 @@ def test_follow_up_date_of_another_district_is_refused(case):
 ])
 def test_time_used_alert(overdue, days_left, budget, alert):
     assert rules.time_used_alert(overdue=overdue, days_left=days_left, budget_days=budget) == alert
+
+
+# --- edges the mutation runner found unpinned (round 37) ----------------------------------------
+
+
+def test_a_city_level_user_may_not_claim_a_district_case(case):
+    # Sees every district and holds every right, but no district of their own: not the case's clerk.
+    city = make_user(is_superuser=True)
+    assert not handling.may_claim(case, city)
+    with pytest.raises(NotAllowed):
+        services.case_claim(case=case, acting_user=city)
+
+
+def test_only_an_open_unassigned_case_may_be_claimed(case, clerk, colleague):
+    assert handling.may_claim(case, clerk)
+    services.case_claim(case=case, acting_user=colleague)
+    assert not handling.may_claim(case, clerk)
+
+
+def test_a_closed_case_may_not_be_claimed(case, clerk):
+    services.case_withdraw(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
+    assert not handling.may_claim(case, clerk)
+
+
+def test_only_the_handler_may_release_an_open_case(case, clerk, colleague):
+    assert services.case_claim(case=case, acting_user=clerk) is case
+    assert handling.may_release(case, clerk) and not handling.may_release(case, colleague)
+    assert not handling.may_release(case, UserFactory(is_superuser=True))  # no person: handles nothing
+    assert services.case_release(case=case, acting_user=clerk) is case
+
+
+def test_a_closed_case_may_not_be_released(case, clerk):
+    services.case_claim(case=case, acting_user=clerk)
+    services.case_withdraw(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
+    case.refresh_from_db()
+    assert not handling.may_release(case, clerk)
+
+
+def test_the_follow_up_date_of_an_open_case_of_ones_own_district_may_be_set(case, clerk):
+    outsider = make_user(Role.CLERK, district=DistrictFactory(name="莱西市"))
+    assert handling.may_set_follow_up(case, clerk) and not handling.may_set_follow_up(case, outsider)
+    services.case_withdraw(case=case, acting_user=clerk, as_of=D(2024, 9, 27))
+    assert not handling.may_set_follow_up(case, clerk)
+
+
+def test_the_follow_up_date_may_be_today_and_is_returned_set(case, clerk):
+    assert services.case_set_follow_up(case=case, acting_user=clerk, follow_up_on=D(2024, 9, 30),
+                                       as_of=D(2024, 9, 30)) is case
+    assert case.follow_up_on == D(2024, 9, 30)
+    assert services.case_set_follow_up(case=case, acting_user=clerk, follow_up_on=D(2024, 9, 30),
+                                       as_of=D(2024, 9, 30)) is case  # unchanged: nothing written
