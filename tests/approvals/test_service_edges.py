@@ -8,11 +8,13 @@ from django.db import transaction
 from approvals import rules, services
 from approvals.models import ApprovalCase
 from policyops.errors import InvalidInput
+from policyops.models import Person
 from policyops.roles import Role
 from tests.approvals.factories import (
     DelegatedPowerFactory,
     EntrustmentFactory,
     entrustment_in_force,
+    pingdu_hall,
     register_case,
 )
 from tests.conftest import make_user
@@ -185,3 +187,17 @@ def test_a_revocation_returns_its_entrustment(entrustment, supervisor):
     revoked = services.entrustment_revoke(entrustment=entrustment, acting_user=supervisor, reason="seal_beyond_scope",
                                           details="在委托范围外加盖专用章", as_of=D(2024, 10, 8))
     assert revoked is entrustment
+
+
+def test_taking_first_contact_returns_the_case_whether_or_not_it_changed(power, entrustment, clerk):
+    case = register_case(power, clerk=clerk, received_on=RECEIVED)
+    director = Person.objects.create(name="局长")
+    take = dict(person=director, acting_user=clerk, hall=pingdu_hall(), day=RECEIVED)
+    assert services.case_take_first_contact(case=case, **take) is case
+    assert services.case_take_first_contact(case=case, **take) is case  # already theirs: nothing written
+
+
+def test_claiming_ones_own_case_again_returns_it_unchanged(power, entrustment, clerk):
+    case = register_case(power, clerk=clerk, received_on=RECEIVED)
+    services.case_claim(case=case, acting_user=clerk)
+    assert services.case_claim(case=case, acting_user=clerk) is case
