@@ -28,12 +28,12 @@ from policyops.errors import InvalidInput
 # --- limits ------------------------------------------------------------------------------
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
-MAX_COLUMNS = 100
+MAX_ROWS = 5000  # pragma: no mutate (read once, as read_table's and import_table's default)
+MAX_COLUMNS = 100  # pragma: no mutate (read once, as read_table's and import_table's default)
 # An XLSX whose members unpack to more is refused unparsed: 5,000 rows of 19 columns unpack to
 # 5 MB; parsing 30 MB takes a few seconds (100 MB of filler: 15 s). Project lists pass their own.
 MAX_UNPACKED_BYTES = 30 * 1024 * 1024
-MAX_ZIP_MEMBERS = 1000
+MAX_ZIP_MEMBERS = 1000  # pragma: no mutate (read once, as the default of check_zip)
 # Excel's parts deflate 2–15 times (a 5,000-row sheet: 12); a big part that deflates more is
 # filler, whose parsing alone could keep a worker busy for minutes (a 150 KB file of 95 MB of
 # blank rows: 80 s). Parts under RATIO_FREE_BYTES unpacked may deflate as they like.
@@ -99,7 +99,7 @@ class Table:
         width = len(self.headers)
         records, problems = [], []
         for line, cells in self.rows:
-            if len(cells) > width and any(not _is_blank(c) for c in cells[width:]):
+            if any(not _is_blank(c) for c in cells[width:]):
                 problems.append(ImportProblem(line, NO_COLUMN, _("the row has cells to the right of the last column.")))
                 continue
             records.append((line, {c: cells[i] if i < len(cells) else "" for c, i in present}))
@@ -199,7 +199,7 @@ def check_zip(content: bytes, *, max_unpacked_bytes: int | None = MAX_UNPACKED_B
         raise ImportRefused(_("The Excel workbook cannot be opened; it may be damaged.")) from exc
     if len(members) > max_members or (
             max_unpacked_bytes is not None and sum(m.file_size for m in members) > max_unpacked_bytes) or any(
-            m.file_size > RATIO_FREE_BYTES and m.file_size > MAX_COMPRESSION_RATIO * max(1, m.compress_size)
+            m.file_size > RATIO_FREE_BYTES and m.file_size > MAX_COMPRESSION_RATIO * m.compress_size
             for m in members):
         raise ImportRefused(_("The Excel workbook is too large once unpacked."))
 
@@ -227,7 +227,7 @@ def _xlsx_rows(content: bytes, *, max_columns: int, max_unpacked_bytes: int | No
         if workbook.sheet is None:
             raise ImportRefused(_("The Excel workbook has no sheet."))
         for line, row in workbook.rows(max_columns):
-            yield line, [_xlsx_cell(v) for v in row[:max_columns + 1]]
+            yield line, [_xlsx_cell(v) for v in row]  # at most max_columns + 1 cells (xlsx.Workbook.rows)
         if workbook.formula_cells:
             # Only a formula's last saved result is in the file, and nobody typed it: refused,
             # as a live formula would be if it were exported again (policyops.cells).
@@ -263,7 +263,7 @@ def read_table(file, *, filename: str = "", format: str | None = None, max_bytes
     normalise = normalise_header or (lambda cell: force_str(cell).strip() if cell is not None else "")
     lines = (_csv_rows(content) if kind == "csv"
              else _xlsx_rows(content, max_columns=max_columns, max_unpacked_bytes=max_unpacked_bytes))
-    header, header_line, rows = None, 1, []
+    header, header_line, rows = None, None, []
     for line, cells in lines:
         if all(_is_blank(c) for c in cells):
             continue  # blank lines are not rows
@@ -277,4 +277,6 @@ def read_table(file, *, filename: str = "", format: str | None = None, max_bytes
         if max_rows is not None and len(rows) >= max_rows:
             raise ImportRefused(_("The file has more than %(count)s rows; split it.") % {"count": max_rows})
         rows.append((line, list(cells)))
-    return Table(headers=header or [], rows=rows, header_line=header_line, filename=filename)
+    if header is None:  # only blank lines
+        return Table(headers=[], rows=[], filename=filename)
+    return Table(headers=header, rows=rows, header_line=header_line, filename=filename)
