@@ -69,7 +69,7 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str, 
 
 def _parser(handlers: dict) -> expat.XMLParserType:
     parser = expat.ParserCreate()
-    parser.buffer_text = True
+    parser.buffer_text = True  # pragma: no mutate (fewer text callbacks, the same text: each handler joins its parts)
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
     for name, handler in handlers.items():
@@ -129,28 +129,23 @@ class Workbook:
         strings: list[str] = []
         plain: list[str] = []
         runs: list[str] = []
-        state = {"depth": 0, "into": None, "phonetic": False}
+        opened: list[str] = []  # the elements open, outermost first
+        state = {"into": None}
 
         def start(name, attrs):
             local = name.rpartition(":")[2]
-            state["depth"] += 1
             if local == "si":
                 plain.clear()
                 runs.clear()
-                state["si_depth"] = state["depth"]
-            elif local == "rPh":
-                state["phonetic"] = True
-            elif local == "t" and not state["phonetic"]:
-                # A <t> right under <si> is the plain text; one inside a run <r> is rich text.
-                state["into"] = plain if state["depth"] == state.get("si_depth", 0) + 1 else runs
+            elif local == "t" and "rPh" not in opened:
+                # A <t> inside a run <r> is rich text; one right under <si> is the plain text.
+                state["into"] = runs if opened[-1:] == ["r"] else plain
+            opened.append(local)
 
         def end(name):
-            local = name.rpartition(":")[2]
-            state["depth"] -= 1
+            local = opened.pop()
             if local == "t":
                 state["into"] = None
-            elif local == "rPh":
-                state["phonetic"] = False
             elif local == "si":
                 strings.append(("".join(plain) + "".join(runs)).replace("x005F_", ""))
 
@@ -179,9 +174,10 @@ class Workbook:
         value_parts: list[str] = []
         inline_parts: list[str] = []
         formula_cells = self.formula_cells
-        # The cell being read, and the row (closures' variables: the fastest to reach).
-        kind, ref, style, inline, has_value, phonetic, into = "n", None, 0, False, False, False, None
-        formula = False
+        # The cell being read (each <c> sets these before anything reads them), and the row
+        # (closures' variables: the fastest to reach).
+        kind = ref = style = inline = has_value = formula = None
+        phonetic, into = False, None
         number, values = 0, []
 
         def local(name: str) -> str:
