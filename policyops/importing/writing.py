@@ -93,7 +93,8 @@ def create_with_history(objs: list, model, *, default_user=None, default_date, u
     connection = connections[using]
     if connection.vendor != "postgresql" or not objs:
         return bulk_create_with_history(objs, model, default_user=default_user, default_date=default_date)
-    for obj, pk in zip(objs, reserve_ids(model, len(objs), using=using), strict=True):
+    ids = reserve_ids(model, len(objs), using=using)
+    for obj, pk in zip(objs, ids, strict=True):  # pragma: no mutate (reserve_ids gives one id an object)
         obj.pk = pk
         obj._state.adding, obj._state.db = False, using
     fields = _written_fields(model, with_pk=True)
