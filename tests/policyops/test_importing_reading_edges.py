@@ -9,10 +9,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 
 from policyops.importing import reading
 from policyops.importing.reading import ImportProblem, ImportRefused, Table, check_zip, read_bytes, read_table
+from tests.policyops.test_import_pipeline import xlsx as workbook
 
 MB = 1024 * 1024
 
@@ -23,13 +23,6 @@ def refusal(file, **kwargs) -> str:
     return str(raised.value)
 
 
-def workbook(rows) -> bytes:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def stored_zip(count: int) -> bytes:
@@ -299,12 +292,7 @@ def test_an_xlsx_row_as_wide_as_the_column_limit_is_read():
 
 
 def test_an_xlsx_with_a_formula_is_refused_naming_its_cell():
-    book = Workbook()
-    book.active.append(["a", "b"])
-    book.active.append([1, "=1+1"])
-    out = io.BytesIO()
-    book.save(out)
-    message = refusal(out.getvalue(), filename="d.xlsx")
+    message = refusal(workbook([["a", "b"], [1, "=1+1"]]), filename="d.xlsx")
     assert message.startswith("工作簿含有公式（单元格 B2）")
 
 
