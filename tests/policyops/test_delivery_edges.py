@@ -7,6 +7,7 @@ import threading
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 from policyops import notifications
 from policyops.models import Notification
@@ -127,7 +128,7 @@ def test_a_gateway_answering_anything_else_did_not(gateway, unit, task, answer):
 
 def unread(user, task, count):
     Notification.objects.bulk_create(
-        Notification(recipient=user, kind="k", content_type_id=notifications.ContentType.objects.get_for_model(task).pk,
+        Notification(recipient=user, kind="k", content_type_id=ContentType.objects.get_for_model(task).pk,
                      object_id=str(task.pk), due_date=NOW.date() + dt.timedelta(days=i), channel="inbox",
                      subject="s", status="sent", created_at=NOW) for i in range(count))
 
