@@ -343,7 +343,8 @@ def hall_renew_code_secret(*, hall_settings: HallSettings, acting_user) -> HallS
     if not acting_user.has_perm("halls.manage_rota"):
         raise NotAllowed(_("You may not renew hall code secrets."))
     with transaction.atomic(), recorded_by(acting_user):
-        HallSettings.objects.filter(pk=hall_settings.pk).update(code_secret=new_hall_secret())
+        hall_settings.code_secret = new_hall_secret()  # the object returned holds the new one too
+        HallSettings.objects.filter(pk=hall_settings.pk).update(code_secret=hall_settings.code_secret)
         audit.record(obj=hall_settings, action="renew_code_secret", actor=acting_user)
     return hall_settings
 
