@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -257,10 +257,9 @@ class _RowChecker:
         self.saved = saved_projects(keys)
 
     def column_for(self, attribute: str) -> str:
-        """The file's column of an attribute an error names ("—" for a whole-row error)."""
-        if attribute in self.columns:
-            return self.columns[attribute]
-        return attribute if attribute and attribute not in ("__all__", NON_FIELD_ERRORS) else NO_COLUMN
+        """The file's column of an attribute an error names; "—" for a whole-row error and for an
+        attribute no column of the file holds (the name as read: its English name told nobody anything)."""
+        return self.columns.get(attribute, NO_COLUMN)
 
     def may(self, district_id) -> bool:
         if district_id not in self.may_import:

@@ -117,8 +117,7 @@ def test_a_blank_name_is_told_once_in_its_column(manager):
 
 
 @pytest.mark.parametrize(("attribute", "column"), [
-    ("name", PROJECT_COLUMNS["name"]), ("name_as_read", "name_as_read"), (NON_FIELD_ERRORS, NO_COLUMN),
-    ("", NO_COLUMN)])
+    ("name", PROJECT_COLUMNS["name"]), ("name_as_read", NO_COLUMN), (NON_FIELD_ERRORS, NO_COLUMN), ("", NO_COLUMN)])
 def test_an_error_is_filed_in_its_attributes_column_or_in_none(manager, attribute, column):
     checker = project_lists._RowChecker(RoadProjectResource(user=manager), [], manager)
     assert checker.column_for(attribute) == column
