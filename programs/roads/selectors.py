@@ -118,10 +118,6 @@ class StepsDue:
     overdue: list = field(default_factory=list)  # ProjectMilestone, planned end before today
     due: list = field(default_factory=list)  # ProjectMilestone, planned end from today to the horizon
 
-    @property
-    def first_date(self) -> dt.date:
-        return min(m.planned_end for m in self.overdue + self.due)
-
 
 def _due_milestones(*, horizon: dt.date, user=None):
     """Steps not done whose planned end is before ``horizon``, of the projects ``user`` may see
@@ -167,7 +163,8 @@ def first_steps_due(*, today: dt.date, horizon: dt.date, user, rows: int) -> tup
     """
     due = _due_milestones(horizon=horizon, user=user)
     read = rows * len(Step.CHOICES)
-    steps = list(_in_planned_order(due).values_list("project_id", flat=True)[:read])
+    # Equivalent unflattened: project_id__in unwraps 1-tuples, and dict.fromkeys counts them alike.
+    steps = list(_in_planned_order(due).values_list("project_id", flat=True)[:read])  # pragma: no mutate (above)
     projects = list(dict.fromkeys(steps))
     shown = _by_project(_in_planned_order(due.filter(project_id__in=projects[:rows]).select_related(
         "project__district")), today)
@@ -243,9 +240,10 @@ class PhaseCheck:
 def _required_now(phase: ProgrammePhase, as_of: dt.date) -> Decimal:
     """The share due by the phase's end; before the end, the pro-rata share since its start."""
     required = phase.completion_share or Decimal(1)
-    if as_of > phase.ends_on:
+    if as_of >= phase.ends_on:  # on the last day too: a one-day phase needs its whole share that day
         return required
-    length = (phase.ends_on - phase.starts_on).days or 1
+    # No days long only before a one-day phase: no day elapsed, nothing due whatever the divisor.
+    length = (phase.ends_on - phase.starts_on).days or 1  # pragma: no mutate (equivalent: above)
     elapsed = max(0, (as_of - phase.starts_on).days)
     return required * Decimal(min(elapsed, length)) / Decimal(length)
 
