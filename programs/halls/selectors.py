@@ -242,7 +242,9 @@ def monthly_briefing(*, halls, year: int, month: int, as_of: dt.date) -> Briefin
                             and served_by_director.get(pk, 0) < rules.MIN_SHIFTS_PER_DIRECTOR_PER_MONTH]
     month_q = (Q(shift__hall__in=halls, shift__date__gte=first, shift__date__lt=next_month(first))
                & rules.due(as_of, "shift__date"))
-    briefing.cases_accepted = WorkRecord.objects.counted().filter(month_q).aggregate(n=Count("cases"))["n"]
+    # A case on two records (the second director on duty took it over as first contact) is one case.
+    briefing.cases_accepted = (WorkRecord.objects.counted().filter(month_q)
+                               .aggregate(n=Count("cases", distinct=True))["n"])
     briefing.evaluations = {level: 0 for level, _label in rules.EVALUATION_LEVELS}
     for row in Evaluation.objects.counted().filter(month_q).values("level").annotate(n=Count("id")):
         briefing.evaluations[row["level"]] = row["n"]

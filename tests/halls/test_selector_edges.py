@@ -96,3 +96,13 @@ def test_the_assessment_counts_a_case_on_two_records_of_a_department_once(hall):
         WorkRecordFactory(shift=shift).cases.add(case)
     entry = department_assessment(halls=[hall], year=2024, as_of=dt.date(2024, 12, 31))["市教育局"]
     assert (entry.records, entry.cases) == (2, 1)
+
+
+def test_the_briefing_counts_a_case_on_two_records_once(hall):
+    case = register_case(hall, name="甲")
+    for name in ("张局长", "李局长"):
+        shift = DutyShiftFactory(director=make_director(hall, name, "市教育局", with_user=False), date=DAY,
+                                 state=S.SIGNED_OUT, signed_in_at=at(9), signed_out_at=at(17))
+        WorkRecordFactory(shift=shift).cases.add(case)
+    briefing = monthly_briefing(halls=[hall], year=DAY.year, month=DAY.month, as_of=DAY + dt.timedelta(days=1))
+    assert briefing.cases_accepted == 1
