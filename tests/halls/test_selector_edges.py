@@ -87,22 +87,22 @@ def test_records_to_write_reaches_back_sixty_two_days_and_no_further(hall):
     assert [shift.date for shift in shifts] == [last]
 
 
-def test_the_assessment_counts_a_case_on_two_records_of_a_department_once(hall):
-    # Both directors on duty that day list the case (the second took over as first-contact person).
+@pytest.fixture
+def case_on_two_records(hall):
+    """A case both directors of 市教育局 on duty on DAY list (the second took over as first contact)."""
     case = register_case(hall, name="甲")
     for name in ("张局长", "李局长"):
         shift = DutyShiftFactory(director=make_director(hall, name, "市教育局", with_user=False), date=DAY,
                                  state=S.SIGNED_OUT, signed_in_at=at(9), signed_out_at=at(17))
         WorkRecordFactory(shift=shift).cases.add(case)
+    return case
+
+
+def test_the_assessment_counts_a_case_on_two_records_of_a_department_once(hall, case_on_two_records):
     entry = department_assessment(halls=[hall], year=2024, as_of=dt.date(2024, 12, 31))["市教育局"]
     assert (entry.records, entry.cases) == (2, 1)
 
 
-def test_the_briefing_counts_a_case_on_two_records_once(hall):
-    case = register_case(hall, name="甲")
-    for name in ("张局长", "李局长"):
-        shift = DutyShiftFactory(director=make_director(hall, name, "市教育局", with_user=False), date=DAY,
-                                 state=S.SIGNED_OUT, signed_in_at=at(9), signed_out_at=at(17))
-        WorkRecordFactory(shift=shift).cases.add(case)
+def test_the_briefing_counts_a_case_on_two_records_once(hall, case_on_two_records):
     briefing = monthly_briefing(halls=[hall], year=DAY.year, month=DAY.month, as_of=DAY + dt.timedelta(days=1))
     assert briefing.cases_accepted == 1
