@@ -95,9 +95,8 @@ class CaseViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.GenericViewS
         cases = (selectors.case_list(user=request.user, today=self.today, **query.validated_data)
                  .prefetch_related("first_contact", prefetched_list("materials"), prefetched_list("suspensions"),
                                    prefetched_list("notices", CaseNotice.objects.defer("body"))))
+        # Always paged (CaseListPagination, a limit by default): a million cases are never one answer.
         page = self.paginate_queryset(cases)
-        if page is None:
-            return Response(self.get_serializer(cases, many=True).data)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(responses={200: s.CaseDetailSerializer, 404: ERRORS[404]})
