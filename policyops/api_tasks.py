@@ -102,9 +102,7 @@ class PolicyTaskViewSet(WorkflowViewSetMixin, PolicyOpsAPIMixin, viewsets.Generi
         query = PolicyTaskListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         tasks = selectors.policy_task_list(user=request.user, state=query.validated_data.get("state"))
-        page = self.paginate_queryset(tasks)
-        if page is None:
-            return Response(self.get_serializer(tasks, many=True).data)
+        page = self.paginate_queryset(tasks)  # always paged: the default pagination has a limit (PAGE_SIZE)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(responses={200: PolicyTaskDetailSerializer, 404: TASK_ERRORS[404]})
