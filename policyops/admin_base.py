@@ -141,7 +141,8 @@ class DateHierarchyBoundsMixin:
         try:
             out_of_range = year is not None and not 1 <= int(year) <= 9998
         except ValueError:
-            out_of_range = False  # not a number: Django's own check answers it
+            # Not a number: Django's own check answers it (its int() of the year refuses the same text).
+            out_of_range = False  # pragma: no mutate — True raises the same IncorrectLookupParameters
         if out_of_range:
             raise IncorrectLookupParameters(year)
         return super().get_changelist_instance(request)
