@@ -159,7 +159,7 @@ def briefing(request, year, month):
 def briefing_workbook(b: selectors.Briefing, *, halls_label: str) -> bytes:
     """The XLSX of briefing ``b`` over the halls named ``halls_label``: the page's figures, one sheet each."""
     figures = briefing_figures(b)
-    summary = [(_("month"), f"{dt.date(b.year, b.month, 1):%Y-%m}", None),
+    summary = [(_("month"), f"{dt.date(b.year, b.month, 1):%Y-%m}", None),  # pragma: no mutate (any day: %Y-%m shown)
                (_("halls"), halls_label, None)] + figures["summary"]
     return workbook_bytes([
         (_("Summary"), [_("figure"), _("value")],
@@ -187,7 +187,7 @@ def briefing_xlsx(request, year, month):
 
 def _assessment_rows(request, year):
     """One row per department: 出勤情况, 工作记实 and 群众评价 (002:1980), shared by the page and the XLSX."""
-    month_or_404(year, 1)
+    month_or_404(year, 1)  # pragma: no mutate (checks the year only: every month of it is as valid as January)
     scope = hall_scope(request)
     rows = []
     for name, entry in selectors.department_assessment(halls=scope.halls, year=year,
