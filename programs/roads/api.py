@@ -51,7 +51,10 @@ class SubsidyQuoteView(PolicyOpsAPIMixin, APIView):
                                                district=data["district"])
         else:
             quote = quote_earned(table, RewardLedger.load(), data["district"], data["work_type"],
-                                 data.get("length_km") or 0, data.get("width_m") or 0, data["estimate_wan"],
+                                 data.get("length_km") or 0,
+                                 (data.get("width_m")
+                                  or 0),  # pragma: no mutate (this 0 only: 0 or 1 m are both narrow, <6 m)
+                                 data["estimate_wan"],
                                  data["poverty_km"], data["excess"], data.get("plan_year"))
         return Response(s.quote_data(quote))
 
