@@ -19,6 +19,7 @@ from policyops.timeline import ACTION_LABELS
 from tests.approvals.factories import DelegatedPowerFactory, EntrustmentFactory, register_case
 from tests.conftest import make_user
 from tests.factories import DistrictFactory, PersonFactory, PolicyDocumentFactory
+from tests.pages import messages_of
 from tests.policyops.test_export_formulas import every_column_ticked
 
 pytestmark = pytest.mark.django_db
@@ -57,10 +58,6 @@ def accepted_under_review(case, clerk, head, on):
     services.case_start_review(case=case, acting_user=clerk, as_of=on)
     case.refresh_from_db()
     return case
-
-
-def messages_of(response):
-    return [str(m) for m in response.context["messages"]] if response.context else []
 
 
 # --- Case list ------------------------------------------------------------------------------

@@ -3,13 +3,13 @@ through its steps with the step buttons, then checks the dashboard and the searc
 import datetime as dt
 import io
 
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from openpyxl import Workbook
 
 from programs.roads.models import ProjectMilestone, RoadProject, Step
 from programs.roads.resources import PROJECT_COLUMNS
 from programs.roads.rules import EVIDENCE_DATE_IN_FUTURE
+from tests.pages import zh
 from tests.roads.factories import manager_of
 
 S = RoadProject.State
@@ -48,11 +48,6 @@ def project_list(plan_year_of_the_bridge: str) -> bytes:
 def upload(person, path):
     person.page.locator("form.import-upload input[name=file]").set_input_files(str(path))
     person.submit("预览导入", form="form.import-upload")
-
-
-def zh(message: str, **values) -> str:
-    with translation.override("zh-hans"):
-        return gettext(message) % values
 
 
 def test_a_manager_imports_a_list_and_moves_a_project_through_its_steps(visitor, tmp_path):

@@ -29,10 +29,6 @@ GENERATE = "admin:halls_dutyshift_generate"
 STEP = "admin:halls_dutyshift_workflow_action"
 
 
-def messages_of(response):
-    return [str(m) for m in response.context["messages"]] if response.context else []
-
-
 @pytest.fixture
 def three(hall):
     return [make_director(hall, "张局长", "市教育局"), make_director(hall, "李局长", "市教育局"),

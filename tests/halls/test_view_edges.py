@@ -6,8 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext
 
 from approvals import services as approval_services
 from approvals.models import ApprovalCase
@@ -20,24 +18,15 @@ from tests.approvals.factories import DelegatedPowerFactory, pingdu_authority
 from tests.conftest import make_user
 from tests.halls.conftest import make_director
 from tests.halls.factories import DAY, DutyShiftFactory, HallFactory, at, sign
+from tests.pages import messages_of, zh
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 S = DutyShift.State
 
 
-def zh(message, **params):
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return text % params if params else text
-
-
 def page_text(response):
     return html.unescape(response.content.decode())
-
-
-def shown_messages(response, level_tag=None):
-    return [str(m) for m in response.context["messages"] if level_tag is None or m.level_tag == level_tag]
 
 
 @pytest.fixture
@@ -73,14 +62,14 @@ def sign_out_on_the_page(client, director, hall, clock):
 
 def test_signing_out_tells_the_minutes_on_duty(client, director, hall, clock):
     response = sign_out_on_the_page(client, director, hall, clock)
-    assert shown_messages(response, "success") == [
+    assert messages_of(response, "success") == [
         zh("Signed out at %(time)s; %(minutes)s minutes on duty.", time="16:50", minutes=465)]
 
 
 def test_signing_out_at_the_end_of_the_duty_gives_no_early_departure_warning(client, director, hall, clock):
     response = sign_out_on_the_page(client, director, hall, clock)
     assert DutyShift.objects.get(director=director).left_early is False
-    assert shown_messages(response, "warning") == []
+    assert messages_of(response, "warning") == []
 
 
 # --- My shifts ---------------------------------------------------------------------------------
@@ -124,7 +113,7 @@ def test_a_substitution_without_a_reason_goes_back_to_my_shifts_with_the_error(c
     client.force_login(director.person.user)
     response = client.post(reverse("halls:file_substitution", args=[shift.pk]), {"substitute": partner.pk})
     assert response.status_code == 302 and response["Location"] == reverse("halls:my_shifts")
-    assert shown_messages(client.get(response["Location"]), "error") == [zh("This field is required.")]
+    assert messages_of(client.get(response["Location"]), "error") == [zh("This field is required.")]
     shift.refresh_from_db()
     assert shift.state == S.PUBLISHED and shift.substitute is None
 
@@ -170,7 +159,7 @@ def test_a_refusal_of_no_field_goes_back_to_my_shifts_with_the_message(client, o
     monkeypatch.setattr("programs.halls.services.work_record_save", refuse)
     response = client.post(on_duty, work_record_data())
     assert response.status_code == 302 and response["Location"] == reverse("halls:my_shifts")
-    assert shown_messages(client.get(response["Location"]), "error") == ["签到后方可填写工作记实"]
+    assert messages_of(client.get(response["Location"]), "error") == ["签到后方可填写工作记实"]
 
 
 # --- Reports: which halls ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ from programs.roads.models import (
     SubsidyParameter,
     SubsidyRate,
 )
+from tests.pages import messages_of
 from tests.roads.factories import PlanAdjustmentFactory, RoadProjectFactory, annual_plans
 
 pytestmark = pytest.mark.django_db
@@ -34,10 +35,6 @@ def new_project(user, district, n=0, **fields):
     values = {"town": "演示甲镇", "name": f"演示路{n}", "pavement_width_m": D("6"), "surface_thickness_cm": D("6"),
               "estimate_wan": D("2000"), "plan_year": 2019, "responsible_unit": "交通运输局", **fields}
     return RoadProjectFactory(acting_user=user, district=district, **values)
-
-
-def messages_of(response):
-    return [str(m) for m in response.context["messages"]] if response.context else []
 
 
 # --- project list -------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import BOUNDARY, encode_multipart
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 from kombu.exceptions import OperationalError
 from rest_framework.test import APIClient
 
@@ -22,6 +21,7 @@ from programs.roads.subsidy import ProjectQuoter
 from programs.roads.views import _measure_cells, bar_chart, reward_budget
 from programs.roads.views_import import REQUEST_OVERHEAD_BYTES, SESSION_KEY, _read_upload, pending_import
 from tests.factories import IndicatorFactory, IndicatorReadingFactory
+from tests.pages import messages_of, zh
 from tests.roads.factories import RoadProjectFactory, dated
 from tests.roads.test_projects import new_project
 
@@ -29,18 +29,6 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 IMPORT_URL = "roads:project-import"
 MAX_BYTES = project_lists.PROJECT_UPLOAD_MAX_BYTES
-
-
-def zh(message, **params):
-    with translation.override("zh-hans"):
-        text = gettext(message)
-    return text % params if params else text
-
-
-def shown_messages(response, level_tag):
-    return [str(m) for m in response.context["messages"] if m.level_tag == level_tag]
-
-
 # --- the dashboard's cells, charts and budget -----------------------------------------------------------
 
 
@@ -259,7 +247,7 @@ def test_confirming_a_list_gone_from_the_store_goes_back_with_the_reason(client,
     import_store.discard(token)
     response = client.post(reverse(IMPORT_URL), {"token": token})
     assert response.status_code == 302 and response["Location"] == reverse(IMPORT_URL)
-    assert shown_messages(client.get(response["Location"]), "error") == [str(project_lists.expired_problem().reason)]
+    assert messages_of(client.get(response["Location"]), "error") == [str(project_lists.expired_problem().reason)]
 
 
 @pytest.fixture
@@ -275,7 +263,7 @@ def test_a_list_another_tab_took_for_the_background_goes_back_with_the_reason(cl
     monkeypatch.setattr(project_lists, "claim_for_background", lambda token, *, user, now=None: None)
     response = client.post(reverse(IMPORT_URL), {"token": client.session[SESSION_KEY]["token"]})
     assert response.status_code == 302 and response["Location"] == reverse(IMPORT_URL)
-    assert shown_messages(client.get(response["Location"]), "error") == [str(project_lists.expired_problem().reason)]
+    assert messages_of(client.get(response["Location"]), "error") == [str(project_lists.expired_problem().reason)]
 
 
 def test_a_list_the_broker_did_not_take_shows_its_failure_to_the_uploader(client, manager, background,
