@@ -79,7 +79,7 @@ class EntrustmentAdminForm(forms.ModelForm):
             if foreign:
                 self.add_error("powers", _("These powers belong to another agency: %(powers)s")
                                % {"powers": "、".join(str(p.number) for p in foreign)})
-        return data
+        return data  # pragma: no mutate — None reads the same: Django keeps the form's cleaned_data then
 
 
 @admin.register(Entrustment)
@@ -106,7 +106,8 @@ class EntrustmentAdmin(WorkflowAdminMixin, HistoryAdmin):
     Media = ApprovalsMedia
 
     def get_queryset(self, request):
-        decree = PolicyDocument.objects.filter(number=rules.DECREE_NUMBER).values("published_on")[:1]
+        decree = PolicyDocument.objects.filter(number=rules.DECREE_NUMBER).values("published_on")
+        decree = decree[:1]  # pragma: no mutate — a number is unique (policydocument_unique_number): [:2] alike
         return super().get_queryset(request).annotate(decree_published_on=Subquery(decree))
 
     def has_manage_permission(self, request):
@@ -274,7 +275,8 @@ class SealUseAdmin(PrecomputedResultListMixin, DistrictScopedAdminMixin, ReadOnl
         term = selectors.normalise_search(search_term)
         if not term:
             return super().get_search_results(request, queryset, search_term)
-        seals = list(ApprovalSeal.objects.filter(name__icontains=term).values_list("pk", flat=True))
+        seals = list(ApprovalSeal.objects.filter(name__icontains=term)
+                     .values_list("pk", flat=True))  # pragma: no mutate — Q(seal__in=) reads a (pk,) as its pk alike
         within_year = selectors.seal_uses_within_their_year(queryset, term)
         if within_year is not None and not seals:  # a year's numbers: that year's uses, newest first
             return super().get_search_results(request, within_year, "")

@@ -32,7 +32,8 @@ from programs.roads.models import AnnualPlan, PlanAdjustment, PlanAdjustmentLine
 def _target_of_plan():
     """The district's Annex 2 target for the plan's column (one join, no query per row)."""
     return Case(*[When(target_field=name, then=F(f"district__road_target__{name}")) for name in rules.TARGET_FIELDS],
-                output_field=DecimalField(max_digits=10, decimal_places=1))
+                # No mutation of the precision: the value is shown through plain() and compared as a Decimal.
+                output_field=DecimalField(max_digits=10, decimal_places=1))  # pragma: no mutate
 
 
 @admin.register(AnnualPlan)
@@ -205,7 +206,7 @@ class PlanAdjustmentAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, HistoryA
         except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
         obj.pk = created.pk
-        obj._state.adding = False
+        obj._state.adding = False  # pragma: no mutate — nothing after save_related reads it (log entry, redirect)
         obj._state.db = created._state.db
         lines_created = list(created.lines.all())
         for formset in formsets:  # the change message of the admin log reads these

@@ -98,7 +98,7 @@ class ProjectOverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() != "yes":
-            return queryset
+            return queryset  # pragma: no mutate — None reads the same: Django's ChangeList keeps the queryset then
         today = timezone.localdate()
         late = ProjectMilestone.objects.filter(project=OuterRef("pk"), step=OuterRef("state"),
                                                planned_end__lt=today, actual_end__isnull=True)
@@ -230,5 +230,5 @@ class RoadProjectAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ImportExpor
         except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
         obj.pk = created.pk
-        obj._state.adding = False
+        obj._state.adding = False  # pragma: no mutate — nothing after save_model reads it (no m2m, no add inlines)
         obj._state.db = created._state.db
