@@ -263,6 +263,11 @@ def _run(item) -> tuple[bool, float]:
 
         for cache in caches.all(initialized_only=True):
             cache.clear()
+        # The admin keeps each permission set's app list in the process: a list made under a
+        # mutant of a model admin's permission would outlive the mutant and fail the run after it.
+        from django.contrib import admin
+
+        getattr(admin.site, "forget_app_lists", lambda: None)()
     start = time.perf_counter()
     # In a copy of the context: a context variable the run leaves set (a mutant that skips its
     # reset, as one of policyops.workflow.acting_on's did) ends with the run, not in every later one.
