@@ -44,3 +44,13 @@ def review_case(power, entrustment, clerk, head):
     services.case_assign(cases=[case], handler=clerk.person, acting_user=head)
     services.case_start_review(case=case, acting_user=clerk, as_of=dt.date(2024, 9, 27))
     return case
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """Freeze the date the pages and the admin act on (timezone.localdate); returns a setter."""
+    def freeze(day):
+        monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: day)
+        return day
+
+    return freeze

@@ -30,16 +30,6 @@ CONDITION_FAILED_ZH = "暂不能执行此操作"
 
 
 @pytest.fixture
-def today(monkeypatch):
-    """Freeze the date the admin acts on; returns a setter."""
-    def freeze(day):
-        monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: day)
-        return day
-
-    return freeze
-
-
-@pytest.fixture
 def other_clerk(db):
     return make_user(Role.CLERK, district=DistrictFactory(name="莱西市"))
 

@@ -29,15 +29,6 @@ def _clear_rate_limit():
 
 
 @pytest.fixture
-def today(monkeypatch):
-    def freeze(day):
-        monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: day)
-        return day
-
-    return freeze
-
-
-@pytest.fixture
 def other_clerk(db):
     return make_user(Role.CLERK, district=DistrictFactory(name="莱西市"))
 

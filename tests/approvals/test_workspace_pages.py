@@ -16,15 +16,6 @@ D = dt.date
 
 
 @pytest.fixture
-def today(monkeypatch):
-    def freeze(day):
-        monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: day)
-        return day
-
-    return freeze
-
-
-@pytest.fixture
 def case(power, entrustment, clerk):
     return register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
 

@@ -22,7 +22,7 @@ from policyops.api_parsers import FormParser, JSONParser, MultiPartParser
 from policyops.api_renderers import BrowsableAPIRenderer
 from policyops.api_tasks import PolicyTaskDetailSerializer, PolicyTaskSerializer, PolicyTaskViewSet
 from policyops.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, PolicyOpsError
-from policyops.models import Department, District, PolicyTask
+from policyops.models import Department, PolicyTask
 from policyops.roles import Role
 from tests.conftest import make_user
 from tests.factories import DepartmentFactory, PolicyTaskFactory
@@ -304,21 +304,6 @@ def test_the_multipart_parser_makes_text_plain_and_keeps_files(rf):
 
 
 # --- policyops.api_tasks --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def pingdu(seeded):
-    return District.objects.get(name="平度市")
-
-
-@pytest.fixture
-def unit(pingdu):
-    return DepartmentFactory(name="平度市测试局", district=pingdu)
-
-
-@pytest.fixture
-def clerk(unit, pingdu):
-    return make_user(Role.CLERK, district=pingdu, department=unit)
 
 
 @pytest.fixture

@@ -24,21 +24,6 @@ def today(monkeypatch):
 
 
 @pytest.fixture
-def pingdu(seeded):
-    return District.objects.get(name="平度市")
-
-
-@pytest.fixture
-def unit(pingdu):
-    return DepartmentFactory(name="平度市测试局", district=pingdu)
-
-
-@pytest.fixture
-def clerk(unit, pingdu):
-    return make_user(Role.CLERK, district=pingdu, department=unit)
-
-
-@pytest.fixture
 def task(unit):
     # Deadline before every seeded one: first on the first page whatever the seeds hold.
     return PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2017, 1, 1), text="编制农村公路养护计划。")

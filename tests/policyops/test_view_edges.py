@@ -8,11 +8,12 @@ import pytest
 from django.urls import reverse
 
 from policyops import workflow
-from policyops.models import District, Indicator, PolicyTask
+from policyops.models import Indicator, PolicyTask
 from policyops.roles import Role
 from programs.roads import services as road_services
 from tests.conftest import make_user
-from tests.factories import DepartmentFactory, IndicatorFactory, PolicyTaskFactory
+from tests.factories import IndicatorFactory, PolicyTaskFactory
+from tests.policyops.test_task_pages import action_url, texts
 from tests.roads.factories import RoadProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,32 +29,9 @@ def today(monkeypatch):
 
 
 @pytest.fixture
-def pingdu(seeded):
-    return District.objects.get(name="平度市")
-
-
-@pytest.fixture
-def unit(pingdu):
-    return DepartmentFactory(name="平度市测试局", district=pingdu)
-
-
-@pytest.fixture
-def clerk(unit, pingdu):
-    return make_user(Role.CLERK, district=pingdu, department=unit)
-
-
-@pytest.fixture
 def task(unit):
     # Deadline before every seeded one: first on the first page whatever the seeds hold.
     return PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2017, 1, 1), text="编制农村公路养护计划。")
-
-
-def action_url(task, name):
-    return reverse("policyops:task-action", args=[task.pk, name])
-
-
-def texts(response):
-    return [row["task"].text for row in response.context["rows"]]
 
 
 # --- views_tasks: the list's filters -------------------------------------------------------------
