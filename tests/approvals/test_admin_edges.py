@@ -24,15 +24,6 @@ def messages_of(response):
     return [str(m) for m in response.context["messages"]] if response.context else []
 
 
-@pytest.fixture
-def today(monkeypatch):
-    def freeze(day):
-        monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: day)
-        return day
-
-    return freeze
-
-
 # --- The case list's power column -----------------------------------------------------------------
 
 

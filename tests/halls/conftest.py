@@ -18,3 +18,13 @@ def make_director(hall, name, department_name="市教育局", *, with_user=True)
 @pytest.fixture
 def rota_manager(db):
     return make_user(Role.SUPERVISOR)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Freeze the wall clock the views read (timezone.now and, through it, localdate)."""
+    def freeze(moment):
+        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+        return moment
+
+    return freeze

@@ -64,16 +64,6 @@ def _clear_cache():
     cache.clear()
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """Freeze the wall clock the views read (timezone.now and, through it, localdate)."""
-    def freeze(moment):
-        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
-        return moment
-
-    return freeze
-
-
 def move_to(shift, day):
     DutyShift.objects.filter(pk=shift.pk).update(
         date=day, starts_at=dt.datetime.combine(day, dt.time(9), tzinfo=TZ),

@@ -30,16 +30,6 @@ def page_text(response):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Freeze the wall clock the views read (timezone.now and, through it, localdate)."""
-    def freeze(moment):
-        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
-        return moment
-
-    return freeze
-
-
-@pytest.fixture
 def director(hall):
     return make_director(hall, "张局长")
 

@@ -17,16 +17,6 @@ S = PolicyTask.State
 
 
 @pytest.fixture
-def pingdu(seeded):
-    return District.objects.get(name="平度市")
-
-
-@pytest.fixture
-def unit(pingdu):
-    return DepartmentFactory(name="平度市测试局", district=pingdu)
-
-
-@pytest.fixture
 def task(unit):
     return PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2030, 12, 31), text="完成测试任务。")
 
