@@ -13,9 +13,10 @@ from approvals.models import ApprovalCase
 from policyops import background_exports
 from policyops.roles import Role
 from tests.approvals.factories import pingdu, pingdu_authority, register_case
-from tests.approvals.test_admin import export_fields, messages_of
+from tests.approvals.test_admin import export_fields
 from tests.conftest import make_user
 from tests.factories import DistrictFactory
+from tests.pages import messages_of
 
 EXPORT_URL = reverse("admin:approvals_approvalcase_export")
 

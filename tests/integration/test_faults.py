@@ -29,8 +29,12 @@ from policyops.models import Notification
 from policyops.roles import Role
 from tests.conftest import make_user
 from tests.factories import DepartmentFactory, PolicyTaskFactory
-from tests.halls.conftest import hall, rota_manager  # noqa: F401 (fixtures of the rota)
-from tests.halls.test_pages import DAY, at, clock, rota, shift_of  # noqa: F401 (fixtures)
+from tests.halls.conftest import (  # noqa: F401 (fixtures of the rota)
+    clock,  # noqa: F401 (a fixture)
+    hall,
+    rota_manager,
+)
+from tests.halls.test_pages import DAY, at, rota, shift_of  # noqa: F401 (fixtures)
 from tests.integration.test_celery_redis import (  # noqa: F401 (fixtures)
     BROKER,
     broker,

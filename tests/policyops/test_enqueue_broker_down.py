@@ -16,8 +16,12 @@ from policyops.enqueue import enqueue
 from policyops.models import AuditEntry, Notification
 from policyops.roles import Role
 from tests.conftest import make_user
-from tests.halls.conftest import hall, rota_manager  # noqa: F401 (fixtures of the rota below)
-from tests.halls.test_pages import DAY, at, clock, rota, shift_of  # noqa: F401 (fixtures)
+from tests.halls.conftest import (  # noqa: F401 (fixtures of the rota below)
+    clock,  # noqa: F401 (a fixture)
+    hall,
+    rota_manager,
+)
+from tests.halls.test_pages import DAY, at, rota, shift_of  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 UNREACHABLE = "redis://127.0.0.1:1/0"
