@@ -30,7 +30,7 @@ from policyops.roles import Role
 from tests.conftest import make_user
 from tests.factories import DepartmentFactory, PolicyTaskFactory
 from tests.halls.conftest import (  # noqa: F401 (fixtures of the rota)
-    clock,  # noqa: F401 (a fixture)
+    clock,
     hall,
     rota_manager,
 )

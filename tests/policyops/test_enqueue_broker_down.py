@@ -17,7 +17,7 @@ from policyops.models import AuditEntry, Notification
 from policyops.roles import Role
 from tests.conftest import make_user
 from tests.halls.conftest import (  # noqa: F401 (fixtures of the rota below)
-    clock,  # noqa: F401 (a fixture)
+    clock,
     hall,
     rota_manager,
 )
