@@ -10,23 +10,12 @@ from policyops.models import District, PolicyTask
 from policyops.roles import Role
 from tests.conftest import make_user
 from tests.factories import DepartmentFactory, PolicyDocumentFactory, PolicyTaskFactory
+from tests.policyops.conftest import TASK_PAGES_TODAY
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("task_pages_today")]
 S = PolicyTask.State
-TODAY = dt.date(2019, 3, 1)
+TODAY = TASK_PAGES_TODAY
 LIST = "policyops:tasks"
-
-
-@pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
-    return TODAY
-
-
-@pytest.fixture
-def task(unit):
-    # Deadline before every seeded one: first on the first page whatever the seeds hold.
-    return PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2017, 1, 1), text="编制农村公路养护计划。")
 
 
 def action_url(task, name):

@@ -13,25 +13,14 @@ from policyops.roles import Role
 from programs.roads import services as road_services
 from tests.conftest import make_user
 from tests.factories import IndicatorFactory, PolicyTaskFactory
+from tests.policyops.conftest import TASK_PAGES_TODAY
 from tests.policyops.test_task_pages import action_url, texts
 from tests.roads.factories import RoadProjectFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("task_pages_today")]
 S = PolicyTask.State
-TODAY = dt.date(2019, 3, 1)
+TODAY = TASK_PAGES_TODAY
 LIST = "policyops:tasks"
-
-
-@pytest.fixture(autouse=True)
-def today(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
-    return TODAY
-
-
-@pytest.fixture
-def task(unit):
-    # Deadline before every seeded one: first on the first page whatever the seeds hold.
-    return PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2017, 1, 1), text="编制农村公路养护计划。")
 
 
 # --- views_tasks: the list's filters -------------------------------------------------------------
