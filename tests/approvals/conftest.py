@@ -31,9 +31,20 @@ def entrustment(power, supervisor):
 
 
 @pytest.fixture
+def case(power, entrustment, clerk):
+    """Registered by the clerk on Friday 2024-09-27, not yet accepted."""
+    import datetime as dt
+
+    from tests.approvals.factories import register_case
+
+    return register_case(power, clerk=clerk, received_on=dt.date(2024, 9, 27))
+
+
+@pytest.fixture
 def review_case(power, entrustment, clerk, head):
     """Received and accepted on 2024-09-27, handled and under review by the clerk: legally due
-    2024-10-30 (the reminder and sweep tests count from it)."""
+    2024-10-30 (the reminder and sweep tests count from it). Not built on ``case``, which a
+    module may define anew."""
     import datetime as dt
 
     from approvals import services

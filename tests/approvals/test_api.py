@@ -49,11 +49,6 @@ def application(power, **changes):
     return data
 
 
-@pytest.fixture
-def case(power, entrustment, clerk):
-    return register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
-
-
 def post(user, case_number, transition, data=None):
     return client_for(user).post(f"{API}/cases/{case_number}/{transition}/", data or {}, format="json")
 

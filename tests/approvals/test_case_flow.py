@@ -16,11 +16,6 @@ D = dt.date
 S = ApprovalCase.State
 
 
-@pytest.fixture
-def case(power, entrustment, clerk):
-    return register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
-
-
 def accepted(case, clerk, head, on=D(2024, 9, 27)):
     services.case_accept(case=case, acting_user=clerk, as_of=on)
     services.case_assign(cases=[case], handler=clerk.person, acting_user=head)

@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db
 D = dt.date
 
 
-@pytest.fixture
-def case(power, entrustment, clerk):
-    return register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
-
-
 def detail(case):
     return reverse("approvals:case_detail", args=[case.pk])
 
