@@ -59,7 +59,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files served by us: /api/docs/ works offline
-    "axes",  # login lockout (AXES_* below)
+    "policyops.axes_app.LoginSecurityConfig",  # django-axes, login lockout (AXES_* below)
     "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "policyops.apps.PolicyOpsConfig",
     # django.contrib.admin with our AdminSite; after policyops, whose admin/nav_sidebar.html

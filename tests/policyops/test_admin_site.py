@@ -77,6 +77,14 @@ def test_the_language_is_part_of_the_key(seeded):
     assert str(english[0]["name"]) != str(chinese[0]["name"])
 
 
+@pytest.mark.parametrize(("language", "heading"), [("zh-hans", "登录安全"), ("en", "Login security")])
+def test_the_login_logs_are_headed_in_the_users_language(seeded, language, heading):
+    with translation.override(language):
+        app_list = admin.site.get_app_list(_request(make_user(is_superuser=True)))
+        headings = {str(app["name"]) for app in app_list if app["app_label"] == "axes"}
+    assert headings == {heading}
+
+
 def test_permission_key_ignores_permissions_of_an_active_superuser(seeded):
     assert permission_key(make_user(is_superuser=True)) == permission_key(make_user(is_superuser=True))
 
