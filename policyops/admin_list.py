@@ -566,9 +566,8 @@ class RelatedFirstSearchMixin:
 
     def get_search_results(self, request, queryset, search_term):
         fields = self.get_search_fields(request)
-        # The pragma: with "and", no term still asks Django for "" (no words), and no field filters by Q().
-        if not search_term or not fields:  # pragma: no mutate — "and" finds the same rows (above)
-            return super().get_search_results(request, queryset, search_term)
+        # No guard for an empty term or no fields: a term with no words filters nothing, and words
+        # with no fields filter by Q(), so both end in Django's own answer to "" below.
         found_ids: dict = {}
         for word in _search_words(search_term):
             matches = models.Q()
