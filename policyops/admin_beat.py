@@ -71,7 +71,7 @@ class PeriodicTaskForm(beat_admin.PeriodicTaskForm):
 
     def clean(self):
         if "task" in self._errors:  # too long, or a NUL: said already; beat's clean read it (a KeyError)
-            return self.cleaned_data
+            return self.cleaned_data  # pragma: no mutate  (None too: Django then keeps the form's cleaned_data)
         return super().clean()
 
     def _post_clean(self):
