@@ -1,4 +1,26 @@
-"""What tests of the admin's change pages share."""
+"""What tests of the admin's pages share: a model's admin, a request as an admin view gets it, the
+messages a view left on it, and a change page's form as a browser posts it."""
+from django.contrib import admin
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.test import RequestFactory
+
+
+def model_admin(model):
+    """The ModelAdmin the site registered for ``model``."""
+    return admin.site._registry[model]
+
+
+def admin_request(user, method: str = "get", path: str = "/admin/", data=None):
+    """A request by ``user`` as an admin view or action gets it, with somewhere to keep messages."""
+    request = getattr(RequestFactory(), method)(path, data or {})
+    request.user = user
+    request._messages = CookieStorage(request)
+    return request
+
+
+def request_messages(request) -> list[tuple[str, str]]:
+    """The messages a view or action left on ``admin_request``'s request: (level, text)."""
+    return [(m.level_tag, str(m)) for m in request._messages]
 
 
 def posted_as_shown(response) -> dict:

@@ -23,6 +23,7 @@ from programs.halls.models import (
     Unavailability,
     WorkRecord,
 )
+from tests.admin_pages import admin_request, model_admin
 from tests.conftest import make_user
 from tests.factories import PersonFactory
 from tests.halls.conftest import make_director
@@ -41,16 +42,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 S = DutyShift.State
 SHIFTS = "admin:halls_dutyshift_changelist"
 GENERATE = "admin:halls_dutyshift_generate"
-
-
-def admin_of(model):
-    return admin.site._registry[model]
-
-
-def request_of(rf, user):
-    request = rf.get("/")
-    request.user = user
-    return request
 
 
 @pytest.fixture
@@ -73,7 +64,7 @@ def _no_department_director(hall, name):
 def test_a_shifts_columns_name_its_director_department_substitute_and_sign_times(zhang, wang):
     shift = DutyShiftFactory(director=zhang, substitute=wang, state=S.SIGNED_OUT,
                              signed_in_at=at(9, 5), signed_out_at=at(17, 2))
-    shifts = admin_of(DutyShift)
+    shifts = model_admin(DutyShift)
     assert shifts.director_name(shift) == "张局长"
     assert str(shifts.department(shift)) == "市教育局"
     assert shifts.substitute_name(shift) == "王局长"
@@ -82,7 +73,7 @@ def test_a_shifts_columns_name_its_director_department_substitute_and_sign_times
 
 def test_a_shift_without_department_substitute_or_signatures_shows_dashes(hall):
     shift = DutyShiftFactory(director=_no_department_director(hall, "无部门局长"))
-    shifts = admin_of(DutyShift)
+    shifts = model_admin(DutyShift)
     assert [shifts.department(shift), shifts.substitute_name(shift), shifts.signed_in(shift),
             shifts.signed_out(shift)] == ["—"] * 4
 
@@ -90,7 +81,7 @@ def test_a_shift_without_department_substitute_or_signatures_shows_dashes(hall):
 def test_a_shifts_audit_trail_is_its_entries(hall, zhang, rota_manager):
     services.rota_generate(hall=hall, year=2024, month=10, acting_user=rota_manager)
     shift = DutyShift.objects.get(director=zhang)
-    assert admin_of(DutyShift).audit_trail(shift) == audit_trail_html(shift)
+    assert model_admin(DutyShift).audit_trail(shift) == audit_trail_html(shift)
 
 
 def test_a_shifts_step_page_heads_with_its_date_hall_director_and_state(client, hall, zhang, rota_manager):
@@ -103,9 +94,9 @@ def test_a_shifts_step_page_heads_with_its_date_hall_director_and_state(client, 
         (zh("state"), shift.get_state_display())]
 
 
-def test_the_shift_steps_act_at_the_present_moment_not_on_a_date(rf, clock, rota_manager):
+def test_the_shift_steps_act_at_the_present_moment_not_on_a_date(clock, rota_manager):
     moment = clock(at(9, 30))
-    assert admin_of(DutyShift).workflow_as_of(request_of(rf, rota_manager)) == moment
+    assert model_admin(DutyShift).workflow_as_of(admin_request(rota_manager)) == moment
 
 
 def test_the_shift_list_offers_generating_to_rota_managers_only(client, hall, rota_manager):
@@ -152,12 +143,12 @@ def test_a_sign_in_attempt_is_labelled_by_its_action(zhang, hall):
     attempt = _attempt(zhang, hall)
     label = SignAttemptInline(DutyShift, admin.site).action_label(attempt)
     assert label and label != "sign_in"
-    assert admin_of(SignAttempt).action_label(attempt) == label
+    assert model_admin(SignAttempt).action_label(attempt) == label
 
 
-def test_a_shifts_sign_in_attempts_are_never_added_or_changed_by_hand(rf, rota_manager):
+def test_a_shifts_sign_in_attempts_are_never_added_or_changed_by_hand(rota_manager):
     inline = SignAttemptInline(DutyShift, admin.site)
-    request = request_of(rf, make_user(is_superuser=True))
+    request = admin_request(make_user(is_superuser=True))
     assert not inline.has_add_permission(request) and not inline.has_change_permission(request)
 
 
@@ -191,32 +182,32 @@ def test_a_new_hall_settings_hall_is_chosen_a_saved_ones_is_fixed(client, hall, 
     assert "hall" not in changing.context["adminform"].form.fields
 
 
-def test_a_saved_hall_settings_page_shows_the_hall_first_then_the_public_pages_and_kiosk(rf, hall, rota_manager):
-    readonly = admin_of(HallSettings).get_readonly_fields(request_of(rf, rota_manager), hall.duty_settings)
+def test_a_saved_hall_settings_page_shows_the_hall_first_then_the_public_pages_and_kiosk(hall, rota_manager):
+    readonly = model_admin(HallSettings).get_readonly_fields(admin_request(rota_manager), hall.duty_settings)
     assert readonly == ["hall", "public_pages", "kiosk_link"]
 
 
 def test_unsaved_hall_settings_have_no_kiosk_link_nor_public_pages():
-    settings_admin = admin_of(HallSettings)
+    settings_admin = model_admin(HallSettings)
     assert settings_admin.kiosk_link(HallSettings()) == "—"
     assert settings_admin.public_pages(HallSettings()) == "—"
 
 
 def test_a_halls_public_pages_are_its_rota_of_this_month_its_print_and_its_evaluation(hall, clock):
     clock(dt.datetime(2025, 3, 4, 10, tzinfo=TZ))
-    html = admin_of(HallSettings).public_pages(hall.duty_settings)
+    html = model_admin(HallSettings).public_pages(hall.duty_settings)
     for url in (reverse("halls:rota", args=[hall.pk, 2025, 3]), reverse("halls:rota_print", args=[hall.pk, 2025, 3]),
                 reverse("halls:evaluate", args=[hall.pk])):
         assert f'href="{url}"' in html
 
 
 def test_a_saved_halls_kiosk_link_carries_its_token(hall):
-    html = admin_of(HallSettings).kiosk_link(hall.duty_settings)
+    html = model_admin(HallSettings).kiosk_link(hall.duty_settings)
     assert reverse("halls:kiosk", args=[codes.kiosk_token(hall.duty_settings)]) in html
 
 
 def test_a_directors_columns_are_its_name_and_department(hall, zhang):
-    directors = admin_of(Director)
+    directors = model_admin(Director)
     assert directors.name(zhang) == "张局长" and str(directors.department(zhang)) == "市教育局"
     assert directors.department(_no_department_director(hall, "无部门局长")) == "—"
 
@@ -250,7 +241,7 @@ def test_the_work_record_list_shows_each_records_hall_and_counts(client, hall, z
     ProblemFactory.create_batch(2, record=record)
     client.force_login(rota_manager)
     (row,) = client.get(reverse("admin:halls_workrecord_changelist")).context["cl"].result_list
-    records = admin_of(WorkRecord)
+    records = model_admin(WorkRecord)
     assert (records.hall(row), records.case_count(row), records.problem_count(row)) == (hall, 0, 2)
 
 
@@ -260,20 +251,20 @@ def test_a_work_record_lists_its_cases_by_number(hall, zhang):
     record = WorkRecordFactory(shift=DutyShiftFactory(director=zhang))
     case = register_case(hall)
     record.cases.add(case)
-    html = admin_of(WorkRecord).case_list(record)
+    html = model_admin(WorkRecord).case_list(record)
     assert reverse("admin:approvals_approvalcase_change", args=[case.pk]) in html and case.number in html
 
 
 def test_a_work_record_without_cases_shows_a_dash(zhang):
-    records = admin_of(WorkRecord)
+    records = model_admin(WorkRecord)
     assert records.case_list(WorkRecordFactory(shift=DutyShiftFactory(director=zhang))) == "—"
     assert records.case_list(WorkRecord()) == "—"
 
 
 def test_a_work_record_and_a_problems_audit_trails_are_their_entries(zhang):
     problem = ProblemFactory(record=WorkRecordFactory(shift=DutyShiftFactory(director=zhang)))
-    assert admin_of(WorkRecord).audit_trail(problem.record) == audit_trail_html(problem.record)
-    assert admin_of(Problem).audit_trail(problem) == audit_trail_html(problem)
+    assert model_admin(WorkRecord).audit_trail(problem.record) == audit_trail_html(problem.record)
+    assert model_admin(Problem).audit_trail(problem) == audit_trail_html(problem)
 
 
 def test_the_work_record_page_offers_the_director_on_duty_only_the_record_step(client, zhang):
@@ -284,25 +275,25 @@ def test_the_work_record_page_offers_the_director_on_duty_only_the_record_step(c
     assert [button["name"] for button in response.context["workflow_buttons"]] == ["record_work"]
 
 
-def test_problems_are_followed_up_in_bulk_by_those_who_may(rf, hall, rota_manager):
-    actions = admin_of(Problem).get_actions(request_of(rf, rota_manager))
+def test_problems_are_followed_up_in_bulk_by_those_who_may(hall, rota_manager):
+    actions = model_admin(Problem).get_actions(admin_request(rota_manager))
     assert {"workflow_start_rectification", "workflow_mark_rectified", "workflow_reopen"} <= set(actions)
-    assert not admin_of(Problem).get_actions(request_of(rf, make_user(Role.CLERK, district=hall.district)))
+    assert not model_admin(Problem).get_actions(admin_request(make_user(Role.CLERK, district=hall.district)))
 
 
-def test_a_problem_is_listed_and_headed_by_its_description_proposal_and_state(rf, zhang, rota_manager):
+def test_a_problem_is_listed_and_headed_by_its_description_proposal_and_state(zhang, rota_manager):
     problem = ProblemFactory(record=WorkRecordFactory(shift=DutyShiftFactory(director=zhang)),
                              description="材料清单不一致" * 10, proposal="统一清单")
-    problems = admin_of(Problem)
+    problems = model_admin(Problem)
     assert problems.short_description(problem) == ("材料清单不一致" * 10)[:40]
-    assert [(str(label), value) for label, value in problems.workflow_head(request_of(rf, rota_manager), problem)] == [
+    assert [(str(label), value) for label, value in problems.workflow_head(admin_request(rota_manager), problem)] == [
         (zh("problem found"), problem.description), (zh("rectification proposal"), "统一清单"),
         (zh("rectification"), problem.get_state_display())]
 
 
-def test_a_problem_without_a_proposal_is_headed_with_a_dash(rf, zhang, rota_manager):
+def test_a_problem_without_a_proposal_is_headed_with_a_dash(zhang, rota_manager):
     problem = ProblemFactory(record=WorkRecordFactory(shift=DutyShiftFactory(director=zhang)))
-    head = admin_of(Problem).workflow_head(request_of(rf, rota_manager), problem)
+    head = model_admin(Problem).workflow_head(admin_request(rota_manager), problem)
     assert head[1][1] == "—"
 
 
@@ -321,13 +312,13 @@ def test_a_rating_names_its_hall_and_the_director_who_was_on_duty(hall, zhang, w
     from programs.halls.models import Evaluation
 
     evaluation = EvaluationFactory(shift=DutyShiftFactory(director=zhang, substitute=wang))
-    ratings = admin_of(Evaluation)
+    ratings = model_admin(Evaluation)
     assert (ratings.hall(evaluation), ratings.director(evaluation)) == (hall, "王局长")
 
 
 def test_a_follow_ups_columns_read_its_rating(hall, zhang, wang):
     follow_up = _follow_up(DutyShiftFactory(director=zhang, substitute=wang))
-    follow_ups = admin_of(FollowUp)
+    follow_ups = model_admin(FollowUp)
     assert [follow_ups.rated_at(follow_up), follow_ups.hall(follow_up), follow_ups.director(follow_up),
             follow_ups.level(follow_up), follow_ups.comment(follow_up), follow_ups.is_open_display(follow_up)] == [
         "2024-10-14 10:07", hall, "王局长", follow_up.evaluation.get_level_display(), "态度差", True]
@@ -335,7 +326,7 @@ def test_a_follow_ups_columns_read_its_rating(hall, zhang, wang):
 
 def test_a_follow_up_of_a_rating_without_comment_shows_a_dash(zhang):
     follow_up = _follow_up(DutyShiftFactory(director=zhang), comment="")
-    assert admin_of(FollowUp).comment(follow_up) == "—"
+    assert model_admin(FollowUp).comment(follow_up) == "—"
 
 
 @pytest.fixture
@@ -378,6 +369,6 @@ def test_saving_an_answered_follow_up_again_changes_nothing(client, open_and_ans
 def test_a_monthly_briefing_links_its_page():
     briefing = MonthlyBriefing.objects.create(year=2024, month=10, generated_at=at(8, day=dt.date(2024, 11, 1)),
                                               figures={})
-    html = admin_of(MonthlyBriefing).page(briefing)
+    html = model_admin(MonthlyBriefing).page(briefing)
     assert f'href="{reverse("halls:briefing", args=[2024, 10])}"' in html and zh("Open") in html
 

@@ -7,8 +7,6 @@ import pytest
 from celery.app.task import Task
 from cron_descriptor import Options
 from django.contrib import admin
-from django.contrib.messages.storage.cookie import CookieStorage
-from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
@@ -17,7 +15,7 @@ from kombu.exceptions import OperationalError
 from policyops import admin_beat
 from policyops.admin_beat import describe_crontab, embedded_broker
 from policyops.audit import entries_for
-from tests.admin_pages import posted_as_shown
+from tests.admin_pages import admin_request, model_admin, posted_as_shown, request_messages
 from tests.conftest import make_user
 from tests.pages import zh
 
@@ -33,21 +31,6 @@ def sweep(seeded):
 @pytest.fixture
 def hourly(db):
     return IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
-
-
-def request_by(user, method="post", path="/admin/", data=None):
-    request = getattr(RequestFactory(), method)(path, data or {})
-    request.user = user
-    request._messages = CookieStorage(request)
-    return request
-
-
-def shown_messages(request):
-    return [(m.level_tag, str(m)) for m in request._messages]
-
-
-def task_admin():
-    return admin.site._registry[PeriodicTask]
 
 
 def app_with(broker_url):
@@ -98,31 +81,31 @@ def a_sweep(name, hourly, **fields):
 
 def test_run_now_with_the_embedded_broker_says_which_tasks_ran(supervisor, ran_here, hourly):
     chosen = [a_sweep("乙扫", hourly), a_sweep("甲扫", hourly)]
-    request = request_by(supervisor)
-    task_admin().run_tasks(request, PeriodicTask.objects.filter(pk__in=[t.pk for t in chosen]))
+    request = admin_request(supervisor, "post")
+    model_admin(PeriodicTask).run_tasks(request, PeriodicTask.objects.filter(pk__in=[t.pk for t in chosen]))
     assert len(ran_here) == 2
     names = "、".join(sorted(["乙扫", "甲扫"]))
     with translation.override("zh-hans"):
         said = translation.ngettext("Ran %(count)d task now: %(names)s.", "Ran %(count)d tasks now: %(names)s.", 2)
-    assert shown_messages(request) == [("success", said % {"count": 2, "names": names})]
+    assert request_messages(request) == [("success", said % {"count": 2, "names": names})]
     assert entries_for(chosen[0]).get(action="run_now").reason == zh("ran in the web process")
 
 
 def test_run_now_with_a_real_broker_says_the_task_was_queued(supervisor, queued, hourly):
     task = a_sweep("排队扫", hourly)
-    request = request_by(supervisor)
-    task_admin().run_tasks(request, PeriodicTask.objects.filter(pk=task.pk))
+    request = admin_request(supervisor, "post")
+    model_admin(PeriodicTask).run_tasks(request, PeriodicTask.objects.filter(pk=task.pk))
     with translation.override("zh-hans"):
         said = translation.ngettext(
             "Queued %(count)d task for the worker: %(names)s. It runs within a minute if the worker is up.",
             "Queued %(count)d tasks for the worker: %(names)s. They run within a minute if the worker is up.", 1)
-    assert shown_messages(request) == [("success", said % {"count": 1, "names": "排队扫"})]
+    assert request_messages(request) == [("success", said % {"count": 1, "names": "排队扫"})]
     assert entries_for(task).get(action="run_now").reason == zh("queued for the worker")
 
 
 def test_run_now_passes_the_tasks_arguments_and_queue_on(supervisor, queued, hourly):
     task = a_sweep("带参扫", hourly, args='["a", 1]', kwargs='{"b": 2}', queue="reports")
-    task_admin().run_tasks(request_by(supervisor), PeriodicTask.objects.filter(pk=task.pk))
+    model_admin(PeriodicTask).run_tasks(admin_request(supervisor, "post"), PeriodicTask.objects.filter(pk=task.pk))
     (call,) = queued
     assert (call["args"], call["kwargs"], call["queue"]) == (("a", 1), {"b": 2}, "reports")
     assert call["headers"] == {"periodic_task_name": "带参扫"}
@@ -130,17 +113,17 @@ def test_run_now_passes_the_tasks_arguments_and_queue_on(supervisor, queued, hou
 
 def test_run_now_of_a_task_without_arguments_or_queue_passes_none(supervisor, queued, hourly):
     task = a_sweep("无参扫", hourly, args="", kwargs="", queue="")
-    task_admin().run_tasks(request_by(supervisor), PeriodicTask.objects.filter(pk=task.pk))
+    model_admin(PeriodicTask).run_tasks(admin_request(supervisor, "post"), PeriodicTask.objects.filter(pk=task.pk))
     (call,) = queued
     assert (call["args"], call["kwargs"], call["queue"]) == ((), {}, None)
 
 
 def test_run_now_names_the_unknown_tasks_and_runs_none(supervisor, ran_here, sweep, hourly):
     bogus = PeriodicTask.objects.create(name="坏任务", task="nowhere.tasks.nothing", interval=hourly)
-    request = request_by(supervisor)
-    task_admin().run_tasks(request, PeriodicTask.objects.filter(pk__in=[sweep.pk, bogus.pk]))
+    request = admin_request(supervisor, "post")
+    model_admin(PeriodicTask).run_tasks(request, PeriodicTask.objects.filter(pk__in=[sweep.pk, bogus.pk]))
     assert ran_here == []
-    assert shown_messages(request) == [("error", zh(
+    assert request_messages(request) == [("error", zh(
         "Nothing was run: %(tasks)s is not a task of this installation.", tasks="坏任务（nowhere.tasks.nothing）"))]
 
 
@@ -151,9 +134,9 @@ def test_run_now_says_the_broker_is_unreachable(supervisor, monkeypatch, hourly)
     monkeypatch.setattr(admin_beat, "embedded_broker", lambda app: False)
     monkeypatch.setattr(Task, "apply_async", unreachable)
     task = a_sweep("断线扫", hourly)
-    request = request_by(supervisor)
-    task_admin().run_tasks(request, PeriodicTask.objects.filter(pk=task.pk))
-    assert shown_messages(request) == [("error", zh(
+    request = admin_request(supervisor, "post")
+    model_admin(PeriodicTask).run_tasks(request, PeriodicTask.objects.filter(pk=task.pk))
+    assert request_messages(request) == [("error", zh(
         "The tasks could not be queued: the message broker is not reachable (%(error)s). Check "
         "CELERY_BROKER_URL and that the worker is running.", error="拒绝连接"))]
     assert not entries_for(task).exists()
@@ -168,9 +151,9 @@ def test_a_failed_run_is_said_and_its_audit_reason_is_cut_at_500(supervisor, mon
     monkeypatch.setattr(admin_beat, "embedded_broker", lambda app: True)
     monkeypatch.setattr(tasks.reminders, "sweep_policy_tasks", broken)
     task = a_sweep("失败扫", hourly)
-    request = request_by(supervisor)
-    task_admin().run_tasks(request, PeriodicTask.objects.filter(pk=task.pk))
-    assert shown_messages(request) == [("error", zh("%(name)s failed: %(error)s", name="失败扫", error="坏" * 600))]
+    request = admin_request(supervisor, "post")
+    model_admin(PeriodicTask).run_tasks(request, PeriodicTask.objects.filter(pk=task.pk))
+    assert request_messages(request) == [("error", zh("%(name)s failed: %(error)s", name="失败扫", error="坏" * 600))]
     assert entries_for(task).get(action="run_now_failed").reason == "坏" * 500
 
 
@@ -183,32 +166,32 @@ def test_who_may_only_view_the_tasks_gets_no_action_that_changes_them(seeded):
     viewer = make_user(username="viewer")
     viewer.user_permissions.add(Permission.objects.get(codename="view_periodictask"))
     viewer = type(viewer).objects.get(pk=viewer.pk)
-    actions = task_admin().get_actions(request_by(viewer, "get"))
+    actions = model_admin(PeriodicTask).get_actions(admin_request(viewer, "get"))
     assert not {"enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks"} & set(actions)
 
 
 def test_a_supervisor_gets_the_actions_that_change_the_tasks(supervisor):
-    actions = task_admin().get_actions(request_by(supervisor, "get"))
+    actions = model_admin(PeriodicTask).get_actions(admin_request(supervisor, "get"))
     assert {"enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks"} <= set(actions)
 
 
 def test_the_schedule_column_is_the_tasks_schedule(sweep):
-    assert task_admin().schedule_in_use(sweep) == sweep.scheduler
+    assert model_admin(PeriodicTask).schedule_in_use(sweep) == sweep.scheduler
 
 
 def test_the_crontab_in_words_of_a_crontab_task(sweep):
     assert sweep.crontab_id
-    assert task_admin().crontab_translation(sweep) == sweep.crontab.human_readable
+    assert model_admin(PeriodicTask).crontab_translation(sweep) == sweep.crontab.human_readable
 
 
 def test_an_interval_task_has_no_crontab_in_words(hourly):
-    assert task_admin().crontab_translation(a_sweep("间隔扫", hourly)) == "—"
+    assert model_admin(PeriodicTask).crontab_translation(a_sweep("间隔扫", hourly)) == "—"
 
 
 def test_the_custom_task_field_is_labelled_in_chinese(supervisor, monkeypatch):
     # The form classes get_form makes share their declared field: it comes back with beat's label here.
     monkeypatch.setattr(admin_beat.PeriodicTaskForm.base_fields["task"], "label", "Task (custom)")
-    form = task_admin().get_form(request_by(supervisor, "get"))
+    form = model_admin(PeriodicTask).get_form(admin_request(supervisor, "get"))
     assert str(form.base_fields["task"].label) == zh("Celery task (custom)")
 
 

@@ -13,11 +13,9 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.admin.templatetags.admin_list import admin_list_filter, results
 from django.contrib.admin.utils import display_for_field
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models
 from django.forms.models import inlineformset_factory
-from django.test import RequestFactory
 from django.urls import reverse
 
 from approvals.admin.powers import PowerMaterialFormSet
@@ -38,6 +36,7 @@ from policyops.models import (
 )
 from policyops.roles import Role
 from policyops.timeline import timeline_html
+from tests.admin_pages import admin_request, model_admin, request_messages
 from tests.approvals.factories import DelegatedPowerFactory
 from tests.conftest import make_user
 from tests.factories import (
@@ -78,21 +77,6 @@ def pingdu_clerk(pingdu, pingdu_unit):
     return make_user(Role.CLERK, district=pingdu, department=pingdu_unit)
 
 
-def request_by(user, method="get", path="/admin/", data=None):
-    request = getattr(RequestFactory(), method)(path, data or {})
-    request.user = user
-    request._messages = CookieStorage(request)
-    return request
-
-
-def shown_messages(request):
-    return [(m.level_tag, str(m)) for m in request._messages]
-
-
-def model_admin(model):
-    return admin.site._registry[model]
-
-
 # --- district scoping ------------------------------------------------------------------------------
 
 
@@ -131,14 +115,14 @@ class _ScopedSearchFromTheManager(DistrictScopedAdminMixin, _SearchFromTheManage
 
 def test_a_search_that_starts_from_the_manager_is_scoped_again(pingdu_clerk, pingdu_unit, laixi_unit):
     scoped_admin = _ScopedSearchFromTheManager(Department, admin.site)
-    request = request_by(pingdu_clerk)
+    request = admin_request(pingdu_clerk)
     found, _duplicates = scoped_admin.get_search_results(request, scoped_admin.get_queryset(request), "边界测试局")
     assert set(found) == {pingdu_unit}
 
 
 def test_an_unsearched_list_is_not_scoped_a_second_time(pingdu_clerk):
     department_admin = model_admin(Department)
-    request = request_by(pingdu_clerk)
+    request = admin_request(pingdu_clerk)
     rows = department_admin.get_queryset(request)
     found, _duplicates = department_admin.get_search_results(request, rows, "")
     assert found is rows
@@ -146,7 +130,7 @@ def test_an_unsearched_list_is_not_scoped_a_second_time(pingdu_clerk):
 
 def test_an_unsearched_list_another_admin_scoped_is_scoped_here(pingdu_clerk, pingdu_unit, laixi_unit):
     department_admin = model_admin(Department)
-    request = request_by(pingdu_clerk)
+    request = admin_request(pingdu_clerk)
     request.policyops_rows_scoped_by = object()  # rows not scoped by this admin's get_queryset
     found, _duplicates = department_admin.get_search_results(request, Department.objects.all(), "")
     assert pingdu_unit in found and laixi_unit not in found
@@ -160,23 +144,23 @@ class _UnscopedQueryset(DistrictScopedAdminMixin, admin.ModelAdmin):
 
 
 def test_another_districts_row_is_not_found_even_when_get_queryset_skips_scoping(pingdu_clerk, laixi_unit):
-    request = request_by(pingdu_clerk)
+    request = admin_request(pingdu_clerk)
     assert _UnscopedQueryset(Department, admin.site).get_object(request, str(laixi_unit.pk)) is None
 
 
 def test_a_row_of_the_users_district_is_found(pingdu_clerk, pingdu_unit):
-    request = request_by(pingdu_clerk)
+    request = admin_request(pingdu_clerk)
     assert _UnscopedQueryset(Department, admin.site).get_object(request, str(pingdu_unit.pk)) == pingdu_unit
 
 
 def test_a_district_users_filter_on_a_scoped_relation_offers_only_rows_in_view(pingdu_clerk):
-    filters = model_admin(PolicyTask).get_list_filter(request_by(pingdu_clerk))
+    filters = model_admin(PolicyTask).get_list_filter(admin_request(pingdu_clerk))
     # state: no relation; document: a model without districts; lead_unit: departments, by district.
     assert filters == ["state", "document", ("lead_unit", VisibleRelatedFieldListFilter)]
 
 
 def test_a_supervisors_filters_are_the_admins_own(supervisor):
-    assert model_admin(PolicyTask).get_list_filter(request_by(supervisor)) == ["state", "document", "lead_unit"]
+    assert model_admin(PolicyTask).get_list_filter(admin_request(supervisor)) == ["state", "document", "lead_unit"]
 
 
 @pytest.mark.parametrize(("path", "scoped"), [
@@ -192,7 +176,7 @@ def test_which_filter_paths_point_at_a_district_scoped_model(path, scoped):
 
 def test_a_district_users_foreign_key_choices_are_their_district_and_its_rows(
         pingdu_clerk, pingdu, pingdu_unit, laixi_unit):
-    form = model_admin(Person).get_form(request_by(pingdu_clerk))()
+    form = model_admin(Person).get_form(admin_request(pingdu_clerk))()
     assert list(form.fields["district"].queryset) == [pingdu]
     departments = set(form.fields["department"].queryset)
     assert pingdu_unit in departments and laixi_unit not in departments
@@ -201,12 +185,12 @@ def test_a_district_users_foreign_key_choices_are_their_district_and_its_rows(
 def test_a_given_queryset_of_a_scoped_relation_is_scoped_too(pingdu_clerk, pingdu_unit, laixi_unit):
     field = Person._meta.get_field("department")
     form_field = model_admin(Person).formfield_for_foreignkey(
-        field, request_by(pingdu_clerk), queryset=Department.objects.filter(name__contains="边界测试局"))
+        field, admin_request(pingdu_clerk), queryset=Department.objects.filter(name__contains="边界测试局"))
     assert set(form_field.queryset) == {pingdu_unit}
 
 
 def test_a_supervisors_foreign_key_choices_are_every_district(supervisor, pingdu, laixi, laixi_unit):
-    form = model_admin(Person).get_form(request_by(supervisor))()
+    form = model_admin(Person).get_form(admin_request(supervisor))()
     assert {pingdu, laixi} <= set(form.fields["district"].queryset)
     assert laixi_unit in set(form.fields["department"].queryset)
 
@@ -214,14 +198,14 @@ def test_a_supervisors_foreign_key_choices_are_every_district(supervisor, pingdu
 def test_saving_a_row_of_another_district_is_refused(pingdu_clerk, laixi_unit):
     laixi_unit.source = "改动"
     with pytest.raises(PermissionDenied, match="您只能修改本区（市）的记录。"):
-        model_admin(Department).save_model(request_by(pingdu_clerk, "post"), laixi_unit, None, True)
+        model_admin(Department).save_model(admin_request(pingdu_clerk, "post"), laixi_unit, None, True)
     laixi_unit.refresh_from_db()
     assert laixi_unit.source != "改动"
 
 
 def test_saving_a_row_of_the_users_district_is_saved(pingdu_clerk, pingdu_unit):
     pingdu_unit.source = "改动"
-    model_admin(Department).save_model(request_by(pingdu_clerk, "post"), pingdu_unit, None, True)
+    model_admin(Department).save_model(admin_request(pingdu_clerk, "post"), pingdu_unit, None, True)
     pingdu_unit.refresh_from_db()
     assert pingdu_unit.source == "改动"
 
@@ -279,17 +263,17 @@ def test_a_step_of_a_task_out_of_view_is_not_found(client, laixi_unit, pingdu_cl
 def test_a_bulk_action_made_for_a_step_runs_it_on_each_row_and_counts_them(pingdu_unit, pingdu_clerk, supervisor):
     tasks = [submitted_task(pingdu_unit, pingdu_clerk) for _ in range(2)]
     action = workflow_bulk_action("accept", "验收所选任务")
-    request = request_by(supervisor, "post")
+    request = admin_request(supervisor, "post")
     action(model_admin(PolicyTask), request, PolicyTask.objects.filter(pk__in=[t.pk for t in tasks]))
     assert {PolicyTask.objects.get(pk=t.pk).state for t in tasks} == {S.ACCEPTED}
-    assert shown_messages(request) == [("success", "已更新2项。")]
+    assert request_messages(request) == [("success", "已更新2项。")]
 
 
 def test_a_bulk_action_that_updates_nothing_says_only_why(pingdu_unit, supervisor, task):
     action = workflow_bulk_action("accept", "验收所选任务")
-    request = request_by(supervisor, "post")
+    request = admin_request(supervisor, "post")
     action(model_admin(PolicyTask), request, PolicyTask.objects.filter(pk=task.pk))
-    shown = shown_messages(request)
+    shown = request_messages(request)
     assert len(shown) == 1 and shown[0][0] == "error" and str(task) in shown[0][1]
 
 
@@ -340,13 +324,13 @@ def test_an_autocomplete_to_a_field_other_than_the_key_keeps_its_posted_value(se
 
 def test_a_foreign_key_not_named_for_autocomplete_keeps_its_select(admin_user):
     field = model_admin(IndicatorReading).formfield_for_foreignkey(
-        IndicatorReading._meta.get_field("entered_by"), request_by(admin_user))
+        IndicatorReading._meta.get_field("entered_by"), admin_request(admin_user))
     assert not isinstance(field.widget, AutocompleteSelect)
 
 
 def test_a_widget_given_for_an_autocomplete_field_is_kept(admin_user):
     field = model_admin(IndicatorReading).formfield_for_foreignkey(
-        IndicatorReading._meta.get_field("indicator"), request_by(admin_user), widget=forms.RadioSelect())
+        IndicatorReading._meta.get_field("indicator"), admin_request(admin_user), widget=forms.RadioSelect())
     assert type(field.widget) is forms.RadioSelect
 
 
@@ -367,19 +351,19 @@ def test_a_save_refused_twice_is_logged_with_its_traceback(client, supervisor, m
 
 def test_the_admins_log_of_an_addition_is_djangos_entry(admin_user, seeded):
     district = DistrictFactory(name="日志区")
-    entry = model_admin(District).log_addition(request_by(admin_user, "post"), district, [{"added": {}}])
+    entry = model_admin(District).log_addition(admin_request(admin_user, "post"), district, [{"added": {}}])
     assert isinstance(entry, LogEntry) and str(entry.object_id) == str(district.pk)
 
 
 def test_the_admins_log_of_a_change_is_djangos_entry(admin_user, seeded):
     district = DistrictFactory(name="日志区")
-    entry = model_admin(District).log_change(request_by(admin_user, "post"), district, "已修改")
+    entry = model_admin(District).log_change(admin_request(admin_user, "post"), district, "已修改")
     assert isinstance(entry, LogEntry) and str(entry.object_id) == str(district.pk)
 
 
 def test_the_admins_log_of_deletions_is_djangos_entries(admin_user, seeded):
     district = DistrictFactory(name="日志区")
-    entries = model_admin(District).log_deletions(request_by(admin_user, "post"),
+    entries = model_admin(District).log_deletions(admin_request(admin_user, "post"),
                                                   District.objects.filter(pk=district.pk))
     assert [str(entry.object_id) for entry in entries] == [str(district.pk)]
 
@@ -436,17 +420,17 @@ def _districts(count):
 def test_an_action_on_five_hundred_and_one_rows_is_refused(admin_user, seeded):
     ran = []
     limited = admin_base.within_action_limit(lambda modeladmin, request, queryset: ran.append(queryset.count()))
-    request = request_by(admin_user, "post")
+    request = admin_request(admin_user, "post")
     limited(model_admin(District), request, District.objects.filter(pk__in=[d.pk for d in _districts(501)]))
     assert ran == []
-    [(level, text)] = shown_messages(request)
+    [(level, text)] = request_messages(request)
     assert level == "error" and "500" in text
 
 
 def test_an_action_on_five_hundred_rows_runs(admin_user, seeded):
     ran = []
     limited = admin_base.within_action_limit(lambda modeladmin, request, queryset: ran.append(queryset.count()))
-    limited(model_admin(District), request_by(admin_user, "post"),
+    limited(model_admin(District), admin_request(admin_user, "post"),
             District.objects.filter(pk__in=[d.pk for d in _districts(500)]))
     assert ran == [500]
 
@@ -540,7 +524,7 @@ class _DjangosOwnColumns(admin.ModelAdmin):
 
 
 def test_planned_rows_of_djangos_checkbox_a_model_method_and_a_date_are_djangos(admin_user, seeded):
-    cl = _DjangosOwnColumns(District, admin.site).get_changelist_instance(request_by(admin_user))
+    cl = _DjangosOwnColumns(District, admin.site).get_changelist_instance(admin_request(admin_user))
     cl.formset = None  # as changelist_view sets it for a list without list_editable
     ours = admin_list.precomputed_rows(cl)
     assert ours is not None and cl.result_list
@@ -590,7 +574,7 @@ class _SealImpressions(admin.ModelAdmin):
 
 
 def test_a_file_in_a_linked_column_is_shown_as_text_inside_the_rows_link_as_django_shows_it(admin_user, seeded):
-    cl = _SealImpressions(ApprovalSeal, admin.site).get_changelist_instance(request_by(admin_user))
+    cl = _SealImpressions(ApprovalSeal, admin.site).get_changelist_instance(admin_request(admin_user))
     cl.formset = None
     cl.result_list = [ApprovalSeal(pk=1, name="平度市行政审批专用章", impression="seals/甲.png")]
     ours = admin_list.precomputed_rows(cl)
