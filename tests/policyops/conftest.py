@@ -1,8 +1,9 @@
-"""Fixtures the policy-task tests share: a clerk of a unit in 平度市, a task of the unit, and the
-day the task pages are looked at."""
+"""Fixtures the policy-task tests share (a clerk of a unit in 平度市, a task of the unit, the day
+the task pages are looked at), and an audit trail of two years for the trail's search tests."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from policyops.models import District
 from policyops.roles import Role
@@ -38,3 +39,17 @@ def task_pages_today(monkeypatch):
     """The pages' today (``timezone.localdate``), the day their overdue and due-soon marks count from."""
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TASK_PAGES_TODAY)
     return TASK_PAGES_TODAY
+
+
+@pytest.fixture
+def trail_of_years(monkeypatch):
+    """Twelve audit rows newer than any other: the three oldest of them name an old year's case, the
+    nine newest a recent one's; the newest five are what the search reads first, a page two rows."""
+    from policyops import audit, search_indexes
+    from policyops.admin import AuditEntryAdmin
+
+    monkeypatch.setattr(search_indexes, "NEWEST_ROWS_READ_FIRST", 5)
+    monkeypatch.setattr(AuditEntryAdmin, "list_per_page", 2)
+    start = timezone.make_aware(dt.datetime(2090, 1, 1))
+    return [audit.record_event(action="calendar_change", object_repr=f"旧年号 PD-2019-{i}" if i < 3 else f"新近案 {i}",
+                               at=start + dt.timedelta(minutes=i)) for i in range(12)]

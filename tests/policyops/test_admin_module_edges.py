@@ -380,17 +380,6 @@ def test_a_users_rows_are_found_by_part_of_the_user_name():
     assert _found(UserFactory(), "TOR_WA") == (["日历"], False)
 
 
-@pytest.fixture
-def trail_of_years(monkeypatch):
-    """Twelve rows newer than any other: the three oldest name an old year's case, the nine newest
-    a recent one's; the newest five are what the search reads first, a page two rows."""
-    monkeypatch.setattr(search_indexes, "NEWEST_ROWS_READ_FIRST", 5)
-    monkeypatch.setattr(AuditEntryAdmin, "list_per_page", 2)
-    start = timezone.make_aware(dt.datetime(2090, 1, 1))
-    return [audit.record_event(action="calendar_change", object_repr=f"旧年号 PD-2019-{i}" if i < 3 else f"新近案 {i}",
-                               at=start + dt.timedelta(minutes=i)) for i in range(12)]
-
-
 def _lies_further_back(term):
     return model_admin(AuditEntry).search_matches_lie_further_back(
         admin_request(UserFactory(), data={"q": term}), AuditEntry.objects.all())

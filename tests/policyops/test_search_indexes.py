@@ -1,12 +1,10 @@
 """The admin's and the lists' searches over million-row tables: trigram indexes on PostgreSQL
 that serve the very expression Django writes for ``icontains`` (policyops.search_indexes)."""
-import datetime as dt
 
 import pytest
 from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -113,20 +111,6 @@ def test_the_trails_admin_asks_a_whole_case_number_through_its_serial(web):
     listed = [query["sql"] for query in captured if 'FROM "policyops_auditentry"' in query["sql"]]
     assert listed and all("LIKE UPPER('%000123%')" in sql and "LIKE UPPER('%PD-2026" not in sql
                           for sql in listed), listed
-
-
-@pytest.fixture
-def trail_of_years(monkeypatch):
-    """Twelve rows newer than any other: the three oldest of them name an old year's case, the
-    nine newest a recent one's; the newest five are what the search reads first, a page two rows."""
-    from policyops import search_indexes
-    from policyops.admin import AuditEntryAdmin
-
-    monkeypatch.setattr(search_indexes, "NEWEST_ROWS_READ_FIRST", 5)
-    monkeypatch.setattr(AuditEntryAdmin, "list_per_page", 2)
-    start = timezone.make_aware(dt.datetime(2090, 1, 1))
-    return [audit.record_event(action="calendar_change", object_repr=f"旧年号 PD-2019-{i}" if i < 3 else f"新近案 {i}",
-                               at=start + dt.timedelta(minutes=i)) for i in range(12)]
 
 
 def test_matches_past_the_newest_rows_lie_further_back(trail_of_years):
