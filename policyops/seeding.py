@@ -75,19 +75,21 @@ def seeds_dir() -> Path:
 def read_seed_file(seed: SeedFile, path: Path) -> tuple[importing.Table | None, list[SeedProblem]]:
     """One seed file read and checked before anything is written: its size, its header and
     no natural key twice. The Table, or None and the problems."""
-    def problem(p: importing.ImportProblem) -> SeedProblem:
-        return SeedProblem(seed.filename, p.line or 0, p.column, p.reason)
-
     try:
         table = importing.read_table(path, filename=seed.filename, format="csv", max_bytes=SEED_MAX_BYTES)
     except importing.ImportRefused as exc:
-        return None, [problem(exc.problem)]
+        return None, [_seed_problem(seed, exc.problem)]
     resource = seed.resource_class()
     problems = importing.tables.check_columns(table, importing.tables.expected_columns(resource),
                                               optional=getattr(resource, "import_optional_columns", ()),
                                               ignored=importing.tables.accepted_columns(resource))
     problems = problems or importing.tables.check_duplicate_keys(table, importing.tables.key_columns(resource))
-    return (None, [problem(p) for p in problems]) if problems else (table, [])
+    return (None, [_seed_problem(seed, p) for p in problems]) if problems else (table, [])
+
+
+def _seed_problem(seed: SeedFile, problem: importing.ImportProblem) -> SeedProblem:
+    """A problem of the pipeline as the load reports it: a problem of the whole file is on line 0."""
+    return SeedProblem(seed.filename, problem.line or 0, problem.column, problem.reason)
 
 
 def load_seed_file(seed: SeedFile, path: Path | importing.Table) -> importing.ImportReport:
@@ -119,8 +121,8 @@ def load_seeds(directory: Path | None = None) -> SeedReport:
     with transaction.atomic():
         for seed in seed_files():
             result = load_seed_file(seed, tables[seed.filename])
-            problems.extend(SeedProblem(seed.filename, p.line or 0, p.column, p.reason) for p in result.problems)
-            if result.result is not None and result.ok:
+            problems.extend(_seed_problem(seed, p) for p in result.problems)
+            if result.ok:
                 report.counts[seed.filename] = {k: result.totals[k] for k in ("new", "update", "delete", "skip")}
         if problems:
             # Leaving the block by an exception rolls back every file, valid ones too.
