@@ -1,6 +1,8 @@
 """Fixtures the policy-task tests share (a clerk of a unit in 平度市, a task of the unit, the day
-the task pages are looked at), and an audit trail of two years for the trail's search tests."""
+the task pages are looked at), an audit trail of two years for the trail's search tests, and a
+copy of seeds/ to change."""
 import datetime as dt
+import shutil
 
 import pytest
 from django.utils import timezone
@@ -53,3 +55,13 @@ def trail_of_years(monkeypatch):
     start = timezone.make_aware(dt.datetime(2090, 1, 1))
     return [audit.record_event(action="calendar_change", object_repr=f"旧年号 PD-2019-{i}" if i < 3 else f"新近案 {i}",
                                at=start + dt.timedelta(minutes=i)) for i in range(12)]
+
+
+@pytest.fixture
+def seed_copy(tmp_path):
+    """A copy of seeds/ that a test may change and load (``load_seeds(seed_copy)``)."""
+    from policyops.seeding import seeds_dir
+
+    target = tmp_path / "seeds"
+    shutil.copytree(seeds_dir(), target)
+    return target

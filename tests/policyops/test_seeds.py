@@ -1,5 +1,4 @@
 import csv
-import shutil
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -110,13 +109,6 @@ def test_second_load_changes_nothing_and_says_so(seeded):
     report = load_seeds()
     assert not report.changed
     assert all(c["skip"] > 0 and c["new"] == 0 and c["update"] == 0 for c in report.counts.values())
-
-
-@pytest.fixture
-def seed_copy(tmp_path):
-    target = tmp_path / "seeds"
-    shutil.copytree(SEEDS, target)
-    return target
 
 
 @pytest.fixture
