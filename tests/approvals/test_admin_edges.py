@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 
 from approvals.admin.cases import _power_cell
-from approvals.models import ApprovalCase
+from approvals.models import ApprovalCase, DelegatedPower, Entrustment
+from tests.admin_pages import model_admin
 from tests.approvals.factories import DelegatedPowerFactory, pingdu_hall, register_case
 from tests.conftest import make_user
 from tests.factories import DistrictFactory
@@ -106,12 +107,6 @@ def test_the_case_list_shows_each_cases_power_by_number_and_name(client, power, 
     assert f'<span title="{power.name}">{power.number}. {power.name}</span>' in html
 
 
-def case_admin():
-    from django.contrib import admin
-
-    return admin.site._registry[ApprovalCase]
-
-
 def test_the_change_page_shows_the_cases_due_badge(client, power, entrustment, clerk, today):
     today(D(2024, 9, 27))
     case = register_case(power, clerk=clerk)
@@ -135,7 +130,7 @@ def test_the_clock_shows_each_due_date_or_a_dash_and_the_working_days_left(power
     case.refresh_from_db()
     today(D(2024, 10, 8))
     with translation.override("en"):
-        html = case_admin().clock_summary(case)
+        html = model_admin(ApprovalCase).clock_summary(case)
     for label, value in [("correction notice due", case.correction_due_on), ("legal due date", case.legal_due_on),
                          ("promised due date", case.promised_due_on), ("licence due", "—"),
                          ("governing due date", case.due_on),
@@ -152,7 +147,7 @@ def test_the_clock_of_a_withdrawn_case_shows_dashes_for_what_no_longer_runs(powe
     services.case_withdraw(case=case, acting_user=clerk, as_of=case.received_on, reason="申请人撤回")
     case.refresh_from_db()
     with translation.override("en"):
-        html = case_admin().clock_summary(case)
+        html = model_admin(ApprovalCase).clock_summary(case)
     for label in ("legal due date", "promised due date", "licence due", "governing due date", "working days left"):
         assert f"<tr><th>{label}</th><td>—</td></tr>" in html, label
 
@@ -171,9 +166,9 @@ def test_whoever_may_not_change_a_case_reads_its_intake_fields_only(rf, power, e
     case = register_case(power, clerk=clerk)
     request = rf.get("/")
     request.user = head
-    assert {"applicant_name", "applicant_phone"} <= set(case_admin().get_readonly_fields(request, case))
+    assert {"applicant_name", "applicant_phone"} <= set(model_admin(ApprovalCase).get_readonly_fields(request, case))
     request.user = clerk
-    assert "applicant_name" not in case_admin().get_readonly_fields(request, case)
+    assert "applicant_name" not in model_admin(ApprovalCase).get_readonly_fields(request, case)
 
 
 # --- Registration ---------------------------------------------------------------------------------
@@ -318,14 +313,6 @@ def test_the_head_reads_the_materials_of_a_case_at_the_counter_without_changing_
 # --- Entrustments ---------------------------------------------------------------------------------
 
 
-def entrustment_admin():
-    from django.contrib import admin
-
-    from approvals.models import Entrustment
-
-    return admin.site._registry[Entrustment]
-
-
 def other_agency():
     from policyops.models import Department
 
@@ -343,8 +330,6 @@ def new_entrustment_posted(client, **changes):
 
 
 def test_an_entrustment_of_powers_of_another_agency_is_refused(client, supervisor):
-    from approvals.models import Entrustment
-
     own, foreign = DelegatedPowerFactory(), DelegatedPowerFactory(agency=other_agency())
     client.force_login(supervisor)
     response = new_entrustment_posted(client, agency=str(own.agency_id), powers=[str(own.pk), str(foreign.pk)])
@@ -355,8 +340,6 @@ def test_an_entrustment_of_powers_of_another_agency_is_refused(client, superviso
 
 
 def test_an_entrustment_of_its_agencys_own_powers_is_saved(client, supervisor):
-    from approvals.models import Entrustment
-
     own = DelegatedPowerFactory()
     client.force_login(supervisor)
     response = new_entrustment_posted(client, agency=str(own.agency_id), powers=[str(own.pk)])
@@ -389,7 +372,7 @@ def readonly_of(obj):
     from django.test import RequestFactory
 
     request = RequestFactory().get("/")
-    return set(entrustment_admin().get_readonly_fields(request, obj))
+    return set(model_admin(Entrustment).get_readonly_fields(request, obj))
 
 
 def test_a_draft_entrustments_contents_and_filing_may_be_written(supervisor):
@@ -419,9 +402,7 @@ def test_an_entrustment_in_force_has_its_filing_fixed_too(power, entrustment):
 
 
 def test_the_implementation_period_column():
-    from approvals.models import Entrustment
-
-    column = entrustment_admin().period
+    column = model_admin(Entrustment).period
     assert column(Entrustment()) == "—"
     assert column(Entrustment(period_start=D(2018, 10, 8))) == "2018-10-08 – …"
     assert column(Entrustment(period_end=D(2030, 12, 31))) == "… – 2030-12-31"
@@ -429,32 +410,20 @@ def test_the_implementation_period_column():
 
 
 def test_without_the_decree_an_entrustment_has_no_signing_deadline():
-    from approvals.models import Entrustment
-
-    assert entrustment_admin().signing_deadline(Entrustment()) == "—"
-    assert entrustment_admin().signed_on_display(Entrustment()) == "—"
+    assert model_admin(Entrustment).signing_deadline(Entrustment()) == "—"
+    assert model_admin(Entrustment).signed_on_display(Entrustment()) == "—"
 
 
 def test_the_signing_deadline_is_thirty_days_after_the_decree():
-    from approvals.models import Entrustment
-
     entrustment = Entrustment(signed_on=D(2018, 9, 30))
     entrustment.decree_published_on = D(2018, 8, 30)
-    assert entrustment_admin().signing_deadline(entrustment) == D(2018, 9, 29)
-    assert "逾期签订" in entrustment_admin().signed_on_display(entrustment)
+    assert model_admin(Entrustment).signing_deadline(entrustment) == D(2018, 9, 29)
+    assert "逾期签订" in model_admin(Entrustment).signed_on_display(entrustment)
     entrustment.signed_on = D(2018, 9, 29)
-    assert entrustment_admin().signed_on_display(entrustment) == D(2018, 9, 29)
+    assert model_admin(Entrustment).signed_on_display(entrustment) == D(2018, 9, 29)
 
 
 # --- The delegated powers -------------------------------------------------------------------------
-
-
-def power_admin():
-    from django.contrib import admin
-
-    from approvals.models import DelegatedPower
-
-    return admin.site._registry[DelegatedPower]
 
 
 def checklist_inline(response):
@@ -481,25 +450,23 @@ def test_a_user_without_the_view_permission_is_not_shown_the_checklist(rf):
     from django.contrib import admin
 
     from approvals.admin.powers import PowerMaterialInline
-    from approvals.models import DelegatedPower
-
     request = rf.get("/")
     request.user = make_user()
     assert not PowerMaterialInline(DelegatedPower, admin.site).has_view_permission(request)
 
 
 def test_a_power_whose_name_ends_in_preliminary_review_is_flagged(db):
-    assert power_admin().preliminary_review(DelegatedPowerFactory(name="测试事项初审")) is True
-    assert power_admin().preliminary_review(DelegatedPowerFactory(name="测试事项")) is False
+    assert model_admin(DelegatedPower).preliminary_review(DelegatedPowerFactory(name="测试事项初审")) is True
+    assert model_admin(DelegatedPower).preliminary_review(DelegatedPowerFactory(name="测试事项")) is False
 
 
 def test_the_scope_rule_column_shows_the_rule_with_the_remark_as_its_title(db):
-    shown = power_admin().scope_rule_display(DelegatedPowerFactory(remark="限于民办普通高中、中职学校"))
+    shown = model_admin(DelegatedPower).scope_rule_display(DelegatedPowerFactory(remark="限于民办普通高中、中职学校"))
     assert shown == '<span title="限于民办普通高中、中职学校">限于民办普通高中、中职学校</span>'
 
 
 def test_the_scope_rule_column_of_a_power_without_a_remark_is_a_dash(db):
-    assert power_admin().scope_rule_display(DelegatedPowerFactory(remark="")) == "—"
+    assert model_admin(DelegatedPower).scope_rule_display(DelegatedPowerFactory(remark="")) == "—"
 
 
 def test_only_who_may_set_it_writes_the_promised_time_limit(rf, supervisor):
@@ -510,13 +477,12 @@ def test_only_who_may_set_it_writes_the_promised_time_limit(rf, supervisor):
     editor.user_permissions.add(Permission.objects.get(codename="change_delegatedpower"))
     request = rf.get("/")
     request.user = type(editor).objects.get(pk=editor.pk)  # permissions read afresh
-    assert "promised_limit_days" in power_admin().get_readonly_fields(request, power)
+    assert "promised_limit_days" in model_admin(DelegatedPower).get_readonly_fields(request, power)
     request.user = supervisor
-    assert "promised_limit_days" not in power_admin().get_readonly_fields(request, power)
+    assert "promised_limit_days" not in model_admin(DelegatedPower).get_readonly_fields(request, power)
 
 
 def test_revoking_an_entrustment_that_cannot_be_revoked_says_why_and_reports_no_success(client, supervisor, today):
-    from approvals.models import Entrustment
     from tests.approvals.factories import EntrustmentFactory
 
     today(D(2024, 10, 10))

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from approvals.models import ApprovalCase
 from policyops import background_exports
 from policyops.roles import Role
+from tests.admin_pages import model_admin
 from tests.approvals.factories import pingdu, pingdu_authority, register_case
 from tests.approvals.test_admin import export_fields
 from tests.conftest import make_user
@@ -124,7 +125,7 @@ def test_a_list_too_long_for_an_excel_sheet_is_refused_before_anything_is_queued
     client.force_login(clerk)
     response = client.post(EXPORT_URL, {"format": "0", "resource": "0", **export_fields()}, follow=True)
     assert any("导出为 CSV" in m for m in messages_of(response))
-    assert background_exports.recent_for(clerk, _case_admin(), timezone.now()) == []
+    assert background_exports.recent_for(clerk, model_admin(ApprovalCase), timezone.now()) == []
 
 
 def test_nothing_is_queued_when_the_background_service_is_out_of_reach(client, power, entrustment, clerk,
@@ -134,7 +135,7 @@ def test_nothing_is_queued_when_the_background_service_is_out_of_reach(client, p
     client.force_login(clerk)
     response = client.post(EXPORT_URL, {"format": "0", "resource": "0", **export_fields()}, follow=True)
     assert any("后台服务暂时无法连接" in m for m in messages_of(response))
-    assert background_exports.recent_for(clerk, _case_admin(), timezone.now()) == []
+    assert background_exports.recent_for(clerk, model_admin(ApprovalCase), timezone.now()) == []
 
 
 def test_a_failed_export_leaves_no_file_and_says_so(client, power, entrustment, clerk, small_limits, monkeypatch):
@@ -146,19 +147,11 @@ def test_a_failed_export_leaves_no_file_and_says_so(client, power, entrustment, 
     client.force_login(clerk)
     with pytest.raises(ValueError):  # eager Celery hands the task's error back
         client.post(EXPORT_URL, {"format": "0", "resource": "0", **export_fields()})
-    [job] = background_exports.recent_for(clerk, _case_admin(), timezone.now())
+    [job] = background_exports.recent_for(clerk, model_admin(ApprovalCase), timezone.now())
     assert job["state"] == "failed"
     job_url = reverse("admin:approvals_approvalcase_export_job", args=[job["token"]])
     assert "无法写出" in client.get(job_url).content.decode()
     assert client.get(job_url + "file/").status_code == 404
-
-
-def _case_admin():
-    from django.contrib import admin
-
-    from approvals.models import ApprovalCase
-
-    return admin.site._registry[ApprovalCase]
 
 
 def test_the_export_page_builds_the_list_once(client, power, entrustment, clerk):

@@ -53,11 +53,6 @@ ON = dt.date(2030, 1, 2)
 
 
 @pytest.fixture
-def pingdu(seeded):
-    return District.objects.get(name="平度市")
-
-
-@pytest.fixture
 def laixi(seeded):
     return District.objects.get(name="莱西市")
 

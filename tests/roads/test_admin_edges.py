@@ -7,17 +7,14 @@ from django.contrib import admin
 from django.urls import reverse
 
 from programs.roads import services
-from programs.roads.models import ProjectMilestone, RoadProject, Step
+from programs.roads.models import AnnualPlan, PlanAdjustment, ProjectMilestone, RoadProject, Step
+from tests.admin_pages import model_admin
 from tests.conftest import make_user
 from tests.roads.factories import RoadProjectFactory, dated
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 CHANGELIST = "admin:roads_roadproject_changelist"
-
-
-def project_admin():
-    return admin.site._registry[RoadProject]
 
 
 def change_url(project):
@@ -111,7 +108,7 @@ def test_a_projects_page_shows_its_progress_quote_and_trail(client, manager):
 
 
 def test_a_project_not_yet_saved_has_no_quote():
-    assert project_admin().subsidy_quote_detail(RoadProject()) == "—"
+    assert model_admin(RoadProject).subsidy_quote_detail(RoadProject()) == "—"
 
 
 def test_a_steps_page_heads_with_the_project(client, manager):
@@ -138,15 +135,15 @@ def test_importing_needs_both_the_manage_and_the_add_permission(rf):
     for codenames, allowed in [(("manage_roadproject",), False), (("add_roadproject",), False),
                                (("manage_roadproject", "add_roadproject"), True)]:
         request.user = user_with(*codenames)
-        assert project_admin().has_import_permission(request) is allowed, codenames
+        assert model_admin(RoadProject).has_import_permission(request) is allowed, codenames
 
 
 def test_whoever_sees_the_projects_may_export_them(rf, manager):
     request = rf.get("/")
     request.user = manager
-    assert project_admin().has_export_permission(request) is True
+    assert model_admin(RoadProject).has_export_permission(request) is True
     request.user = make_user()
-    assert project_admin().has_export_permission(request) is False
+    assert model_admin(RoadProject).has_export_permission(request) is False
 
 
 # --- The technical rules --------------------------------------------------------------------------
@@ -158,22 +155,23 @@ def saved_looking(**fields):
 
 
 def test_a_new_roads_design_that_meets_the_rules_says_so():
-    assert project_admin().technical_check(saved_looking()) == "设计符合技术要求。"
+    assert model_admin(RoadProject).technical_check(saved_looking()) == "设计符合技术要求。"
 
 
 def test_a_repairs_design_has_no_rules_to_meet():
-    assert project_admin().technical_check(saved_looking(major_repair=True)) == "—"
+    assert model_admin(RoadProject).technical_check(saved_looking(major_repair=True)) == "—"
 
 
 def test_a_design_against_the_rules_lists_each_problem():
     project = saved_looking(pavement_width_m=D("4.5"), passing_bays=0)
     problems = project.technical_problems()
     assert problems
-    assert project_admin().technical_check(project) == "<ul>" + "".join(f"<li>{p}</li>" for p in problems) + "</ul>"
+    listed = "".join(f"<li>{p}</li>" for p in problems)
+    assert model_admin(RoadProject).technical_check(project) == f"<ul>{listed}</ul>"
 
 
 def test_a_project_not_yet_saved_has_no_technical_check():
-    assert project_admin().technical_check(RoadProject()) == "—"
+    assert model_admin(RoadProject).technical_check(RoadProject()) == "—"
 
 
 def test_a_projects_page_shows_its_audit_trail(client, manager):
@@ -195,12 +193,6 @@ def plans(pingdu):
     return annual_plans({2018: "14.0", 2019: "31.4", 2020: "24.3"}, district=pingdu)  # 69.7 km, the target
 
 
-def plan_admin():
-    from programs.roads.models import AnnualPlan
-
-    return admin.site._registry[AnnualPlan]
-
-
 def test_a_manager_writes_a_new_annual_plan(client, manager):
     client.force_login(manager)
     form = client.get(reverse("admin:roads_annualplan_add")).context["adminform"].form
@@ -220,7 +212,8 @@ def test_who_may_change_plans_but_not_approve_adjustments_reads_a_saved_plan(rf,
     user.user_permissions.add(Permission.objects.get(content_type__app_label="roads", codename="change_annualplan"))
     request = rf.get("/")
     request.user = type(user).objects.get(pk=user.pk)
-    assert set(plan_admin().get_readonly_fields(request, plans[0])) == {"district", "target_field", "year", "quantity"}
+    readonly = model_admin(AnnualPlan).get_readonly_fields(request, plans[0])
+    assert set(readonly) == {"district", "target_field", "year", "quantity"}
 
 
 def test_the_plan_list_shows_the_total_against_the_target(client, supervisor, plans):
@@ -230,20 +223,18 @@ def test_the_plan_list_shows_the_total_against_the_target(client, supervisor, pl
 
 
 def plan_with(total, target):
-    from programs.roads.models import AnnualPlan
-
     plan = AnnualPlan()
     plan.plans_total_, plan.target_ = total, target
     return plan
 
 
 def test_plans_that_miss_the_target_are_flagged():
-    assert plan_admin().plans_total(plan_with(D("60.0"), D("69.7"))) == (
+    assert model_admin(AnnualPlan).plans_total(plan_with(D("60.0"), D("69.7"))) == (
         '<span class="badge overdue" title="各年度计划之和与目标任务不一致。">60 / 69.7</span>')
 
 
 def test_plans_of_a_district_without_a_target_are_not_flagged():
-    assert plan_admin().plans_total(plan_with(D("60.0"), None)) == "60 / —"
+    assert model_admin(AnnualPlan).plans_total(plan_with(D("60.0"), None)) == "60 / —"
 
 
 # --- Plan adjustments -----------------------------------------------------------------------------
@@ -256,10 +247,16 @@ def adjustment_of(manager, pingdu):
                                  acting_user=manager)
 
 
+def decided_adjustment(manager, pingdu, state):
+    """An adjustment decided (approved or rejected) without its step: only its state matters here."""
+    decided = adjustment_of(manager, pingdu)
+    PlanAdjustment.objects.filter(pk=decided.pk).update(state=state)
+    decided.refresh_from_db()
+    return decided
+
+
 def lines_inline():
     from programs.roads.admin.plans import PlanAdjustmentLineInline
-    from programs.roads.models import PlanAdjustment
-
     return PlanAdjustmentLineInline(PlanAdjustment, admin.site)
 
 
@@ -283,11 +280,7 @@ def test_who_sees_adjustments_reads_their_lines(rf, manager, pingdu, plans):
 
 
 def test_a_decided_adjustments_lines_are_fixed(rf, manager, supervisor, pingdu, plans):
-    from programs.roads.models import PlanAdjustment
-
-    decided = adjustment_of(manager, pingdu)
-    PlanAdjustment.objects.filter(pk=decided.pk).update(state=PlanAdjustment.State.APPROVED)
-    decided.refresh_from_db()
+    decided = decided_adjustment(manager, pingdu, PlanAdjustment.State.APPROVED)
     request = rf.get("/")
     request.user = supervisor
     assert lines_inline().has_change_permission(request, decided) is False
@@ -313,31 +306,21 @@ def test_a_new_adjustment_asks_for_its_district_column_and_reason_only(client, m
     assert fieldset_names(response) == {"district", "target_field", "reason"}
 
 
-def adjustment_admin():
-    from programs.roads.models import PlanAdjustment
-
-    return admin.site._registry[PlanAdjustment]
-
-
 def test_a_requested_adjustment_may_be_changed_by_who_may_change_adjustments(rf, manager, supervisor, pingdu, plans):
     requested = adjustment_of(manager, pingdu)
     request = rf.get("/")
     request.user = supervisor
-    assert adjustment_admin().has_change_permission(request, requested) is True
-    assert adjustment_admin().has_change_permission(request) is True
+    assert model_admin(PlanAdjustment).has_change_permission(request, requested) is True
+    assert model_admin(PlanAdjustment).has_change_permission(request) is True
     request.user = manager
-    assert adjustment_admin().has_change_permission(request, requested) is False
+    assert model_admin(PlanAdjustment).has_change_permission(request, requested) is False
 
 
 def test_a_decided_adjustment_is_changed_by_nobody(rf, manager, supervisor, pingdu, plans):
-    from programs.roads.models import PlanAdjustment
-
-    decided = adjustment_of(manager, pingdu)
-    PlanAdjustment.objects.filter(pk=decided.pk).update(state=PlanAdjustment.State.REJECTED)
-    decided.refresh_from_db()
+    decided = decided_adjustment(manager, pingdu, PlanAdjustment.State.REJECTED)
     request = rf.get("/")
     request.user = supervisor
-    assert adjustment_admin().has_change_permission(request, decided) is False
+    assert model_admin(PlanAdjustment).has_change_permission(request, decided) is False
 
 
 def test_the_adjustment_list_shows_a_kept_total_unflagged(client, manager, supervisor, pingdu, plans):
@@ -354,17 +337,13 @@ def test_not_even_a_superuser_deletes_an_adjustment(client, manager, pingdu, pla
 
 
 def test_an_adjustment_not_measured_on_its_page_shows_a_dash():
-    from programs.roads.models import PlanAdjustment
-
-    assert adjustment_admin().totals(PlanAdjustment()) == "—"
+    assert model_admin(PlanAdjustment).totals(PlanAdjustment()) == "—"
 
 
 def test_an_adjustment_that_changes_the_total_is_flagged():
-    from programs.roads.models import PlanAdjustment
-
     changed = PlanAdjustment()
     changed.totals_ = (D("69.7"), D("74.7"), D("69.7"))
-    assert adjustment_admin().totals(changed) == (
+    assert model_admin(PlanAdjustment).totals(changed) == (
         '<span class="badge overdue" title="年度计划合计必须等于附件2目标（002:521）。">69.7 → 74.7 / 69.7</span>')
 
 
@@ -379,9 +358,7 @@ def test_an_adjustments_page_shows_its_totals_and_trail(client, manager, supervi
 
 
 def test_an_adjustment_not_yet_saved_has_no_totals():
-    from programs.roads.models import PlanAdjustment
-
-    assert adjustment_admin().totals_detail(PlanAdjustment()) == "—"
+    assert model_admin(PlanAdjustment).totals_detail(PlanAdjustment()) == "—"
 
 
 def test_a_decisions_page_heads_with_the_adjustment(client, manager, supervisor, pingdu, plans):
@@ -414,8 +391,6 @@ def test_a_refused_approval_reports_no_success(client, manager, supervisor, ping
 
 
 def test_a_new_adjustments_blank_line_is_left_out(client, manager, pingdu, plans):
-    from programs.roads.models import PlanAdjustment
-
     client.force_login(manager)
     response = client.post(reverse("admin:roads_planadjustment_add"), {
         "district": pingdu.pk, "target_field": "upgrade_km", "reason": "演示：前移",
