@@ -2,7 +2,24 @@
 import functools
 
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin
+from django.db.models.signals import class_prepared
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMFieldMixin
+
+
+class StateField(FSMField):
+    """django-fsm's state field, minus its transitions look-up in migrations' model states.
+
+    Each FSMField connects a ``class_prepared`` receiver that collects the transitions of the
+    class it joins. Migrations build every model again and again, and each copy's receiver
+    lived until the garbage collector came, so every later model class called hundreds of
+    them: 2.2 million calls in one ``migrate`` (18.5 s; 14.8 s without them). The models of
+    migrations' states (module ``__fake__``) carry no methods, so they have no transitions.
+    """
+
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        if cls.__module__ == "__fake__":
+            class_prepared.disconnect(self._collect_transitions)
 
 
 class StateMachineModel(ConcurrentTransitionMixin, models.Model):

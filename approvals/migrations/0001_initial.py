@@ -2,6 +2,7 @@
 
 import approvals.models
 import django_fsm
+import policyops.fsm
 import simple_history.models
 from django.db import migrations, models
 
@@ -26,7 +27,7 @@ class Migration(migrations.Migration):
                 ('hospital_grade', models.CharField(blank=True, choices=[('1', 'grade 1 (一级)'), ('2', 'grade 2 (二级)'), ('3', 'grade 3 (三级)'), ('0', 'not graded')], max_length=2, verbose_name='medical institution grade')),
                 ('inside_pingdu', models.BooleanField(default=True, verbose_name='located inside Pingdu')),
                 ('received_on', models.DateField(verbose_name='received on')),
-                ('state', django_fsm.FSMField(choices=[('submitted', 'submitted'), ('correction_requested', 'correction requested'), ('resubmitted', 'resubmitted'), ('refused', 'not accepted'), ('accepted', 'accepted'), ('under_review', 'under review'), ('paused', 'clock paused'), ('approved', 'approved'), ('denied', 'denied'), ('forwarded', 'forwarded to the deciding authority'), ('closed', 'closed'), ('withdrawn', 'withdrawn')], default='submitted', max_length=30, protected=True, verbose_name='state')),
+                ('state', policyops.fsm.StateField(choices=[('submitted', 'submitted'), ('correction_requested', 'correction requested'), ('resubmitted', 'resubmitted'), ('refused', 'not accepted'), ('accepted', 'accepted'), ('under_review', 'under review'), ('paused', 'clock paused'), ('approved', 'approved'), ('denied', 'denied'), ('forwarded', 'forwarded to the deciding authority'), ('closed', 'closed'), ('withdrawn', 'withdrawn')], default='submitted', max_length=30, protected=True, verbose_name='state')),
                 ('accepted_on', models.DateField(blank=True, null=True, verbose_name='accepted on')),
                 ('deemed_accepted', models.BooleanField(default=False, help_text='No correction notice within 5 working days: accepted on the day of receipt (Art. 32).', verbose_name='deemed accepted')),
                 ('extended', models.BooleanField(default=False, verbose_name='extended')),
@@ -144,7 +145,7 @@ class Migration(migrations.Migration):
                 ('signed_on', models.DateField(blank=True, null=True, verbose_name='signed on')),
                 ('filed_with_reform_office_on', models.DateField(blank=True, null=True, verbose_name='filed with the approval-reform office on')),
                 ('filed_with_legal_office_on', models.DateField(blank=True, null=True, verbose_name='filed with the legal-affairs office on')),
-                ('state', django_fsm.FSMField(choices=[('draft', 'draft'), ('signed', 'signed'), ('filed', 'filed'), ('in_force', 'in force'), ('suspended', 'suspended'), ('revoked', 'revoked'), ('expired', 'expired')], default='draft', max_length=20, protected=True, verbose_name='state')),
+                ('state', policyops.fsm.StateField(choices=[('draft', 'draft'), ('signed', 'signed'), ('filed', 'filed'), ('in_force', 'in force'), ('suspended', 'suspended'), ('revoked', 'revoked'), ('expired', 'expired')], default='draft', max_length=20, protected=True, verbose_name='state')),
                 ('revocation_reason', models.CharField(blank=True, choices=[('seal_beyond_scope', 'The seal was used beyond the entrusted scope'), ('other_lawful', 'Another lawful reason')], max_length=30, verbose_name='revocation reason')),
                 ('revocation_note', models.TextField(blank=True, verbose_name='revocation details')),
             ],
@@ -168,7 +169,7 @@ class Migration(migrations.Migration):
                 ('hospital_grade', models.CharField(blank=True, choices=[('1', 'grade 1 (一级)'), ('2', 'grade 2 (二级)'), ('3', 'grade 3 (三级)'), ('0', 'not graded')], max_length=2, verbose_name='medical institution grade')),
                 ('inside_pingdu', models.BooleanField(default=True, verbose_name='located inside Pingdu')),
                 ('received_on', models.DateField(verbose_name='received on')),
-                ('state', django_fsm.FSMField(choices=[('submitted', 'submitted'), ('correction_requested', 'correction requested'), ('resubmitted', 'resubmitted'), ('refused', 'not accepted'), ('accepted', 'accepted'), ('under_review', 'under review'), ('paused', 'clock paused'), ('approved', 'approved'), ('denied', 'denied'), ('forwarded', 'forwarded to the deciding authority'), ('closed', 'closed'), ('withdrawn', 'withdrawn')], default='submitted', max_length=30, protected=True, verbose_name='state')),
+                ('state', policyops.fsm.StateField(choices=[('submitted', 'submitted'), ('correction_requested', 'correction requested'), ('resubmitted', 'resubmitted'), ('refused', 'not accepted'), ('accepted', 'accepted'), ('under_review', 'under review'), ('paused', 'clock paused'), ('approved', 'approved'), ('denied', 'denied'), ('forwarded', 'forwarded to the deciding authority'), ('closed', 'closed'), ('withdrawn', 'withdrawn')], default='submitted', max_length=30, protected=True, verbose_name='state')),
                 ('accepted_on', models.DateField(blank=True, null=True, verbose_name='accepted on')),
                 ('deemed_accepted', models.BooleanField(default=False, help_text='No correction notice within 5 working days: accepted on the day of receipt (Art. 32).', verbose_name='deemed accepted')),
                 ('extended', models.BooleanField(default=False, verbose_name='extended')),
@@ -251,7 +252,7 @@ class Migration(migrations.Migration):
                 ('signed_on', models.DateField(blank=True, null=True, verbose_name='signed on')),
                 ('filed_with_reform_office_on', models.DateField(blank=True, null=True, verbose_name='filed with the approval-reform office on')),
                 ('filed_with_legal_office_on', models.DateField(blank=True, null=True, verbose_name='filed with the legal-affairs office on')),
-                ('state', django_fsm.FSMField(choices=[('draft', 'draft'), ('signed', 'signed'), ('filed', 'filed'), ('in_force', 'in force'), ('suspended', 'suspended'), ('revoked', 'revoked'), ('expired', 'expired')], default='draft', max_length=20, protected=True, verbose_name='state')),
+                ('state', policyops.fsm.StateField(choices=[('draft', 'draft'), ('signed', 'signed'), ('filed', 'filed'), ('in_force', 'in force'), ('suspended', 'suspended'), ('revoked', 'revoked'), ('expired', 'expired')], default='draft', max_length=20, protected=True, verbose_name='state')),
                 ('revocation_reason', models.CharField(blank=True, choices=[('seal_beyond_scope', 'The seal was used beyond the entrusted scope'), ('other_lawful', 'Another lawful reason')], max_length=30, verbose_name='revocation reason')),
                 ('revocation_note', models.TextField(blank=True, verbose_name='revocation details')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),

@@ -7,7 +7,7 @@ from django.db.models.functions import Cast, ExtractYear, Substr
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
 from approvals import guards as _g
 from approvals import rules
@@ -15,7 +15,7 @@ from approvals.models.entrustments import ApprovalSeal
 from approvals.models.powers import DelegatedPower
 from approvals.phones import CONTACT_PHONE_MAX_LENGTH, validate_contact_phone
 from policyops.formatting import as_typed
-from policyops.fsm import StateMachineModel
+from policyops.fsm import StateField, StateMachineModel
 from policyops.history import HistoricalRecords
 from policyops.models import District, Person, ServiceHall
 from policyops.scoping import DistrictScopedQuerySet
@@ -95,7 +95,7 @@ class ApprovalCase(StateMachineModel):
     # The handler's own reminder, set by services.case_set_follow_up; no legal effect.
     follow_up_on = models.DateField(_("follow-up date"), null=True, blank=True)
     received_on = models.DateField(_("received on"))
-    state = FSMField(_("state"), max_length=30, choices=State.choices, default=State.SUBMITTED, protected=True)
+    state = StateField(_("state"), max_length=30, choices=State.choices, default=State.SUBMITTED, protected=True)
     # The clock: start day and budget; suspensions are CaseSuspension rows.
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     deemed_accepted = models.BooleanField(_("deemed accepted"), default=False,

@@ -4,10 +4,10 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
 from approvals.models.powers import DelegatedPower
-from policyops.fsm import StateMachineModel
+from policyops.fsm import StateField, StateMachineModel
 from policyops.history import HistoricalRecords
 from policyops.models import Department
 from policyops.workflow import condition
@@ -91,7 +91,7 @@ class Entrustment(StateMachineModel):
     filed_with_reform_office_on = models.DateField(_("filed with the approval-reform office on"), null=True,
                                                    blank=True)
     filed_with_legal_office_on = models.DateField(_("filed with the legal-affairs office on"), null=True, blank=True)
-    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
+    state = StateField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT, protected=True)
     revocation_reason = models.CharField(_("revocation reason"), max_length=30, choices=RevocationReason.choices,
                                          blank=True)
     revocation_note = models.TextField(_("revocation details"), blank=True)

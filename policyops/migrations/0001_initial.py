@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django_fsm
+import policyops.fsm
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -320,7 +321,7 @@ class Migration(migrations.Migration):
                 ('number', models.CharField(max_length=20, verbose_name='item number')),
                 ('text', models.TextField(verbose_name='task')),
                 ('deadline', models.DateField(blank=True, null=True, verbose_name='deadline')),
-                ('status', django_fsm.FSMField(choices=[('assigned', 'assigned'), ('in_progress', 'in progress'), ('submitted', 'submitted'), ('accepted', 'accepted'), ('returned', 'returned')], default='assigned', max_length=20, protected=True, verbose_name='status')),
+                ('status', policyops.fsm.StateField(choices=[('assigned', 'assigned'), ('in_progress', 'in progress'), ('submitted', 'submitted'), ('accepted', 'accepted'), ('returned', 'returned')], default='assigned', max_length=20, protected=True, verbose_name='status')),
                 ('progress_report', models.TextField(blank=True, verbose_name='progress report')),
                 ('return_reason', models.TextField(blank=True, verbose_name='reason for return')),
                 ('source', models.CharField(blank=True, max_length=100, verbose_name='source line')),
@@ -374,7 +375,7 @@ class Migration(migrations.Migration):
                 ('number', models.CharField(max_length=20, verbose_name='item number')),
                 ('text', models.TextField(verbose_name='task')),
                 ('deadline', models.DateField(blank=True, null=True, verbose_name='deadline')),
-                ('status', django_fsm.FSMField(choices=[('assigned', 'assigned'), ('in_progress', 'in progress'), ('submitted', 'submitted'), ('accepted', 'accepted'), ('returned', 'returned')], default='assigned', max_length=20, protected=True, verbose_name='status')),
+                ('status', policyops.fsm.StateField(choices=[('assigned', 'assigned'), ('in_progress', 'in progress'), ('submitted', 'submitted'), ('accepted', 'accepted'), ('returned', 'returned')], default='assigned', max_length=20, protected=True, verbose_name='status')),
                 ('progress_report', models.TextField(blank=True, verbose_name='progress report')),
                 ('return_reason', models.TextField(blank=True, verbose_name='reason for return')),
                 ('source', models.CharField(blank=True, max_length=100, verbose_name='source line')),

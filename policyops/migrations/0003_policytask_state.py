@@ -2,7 +2,7 @@
 
 A rename, so every task keeps its state; simple-history's table is renamed alike.
 """
-import django_fsm
+import policyops.fsm
 from django.db import migrations
 
 STATES = [('assigned', 'assigned'), ('in_progress', 'in progress'), ('submitted', 'submitted'),
@@ -21,13 +21,13 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='policytask',
             name='state',
-            field=django_fsm.FSMField(choices=STATES, default='assigned', max_length=20, protected=True,
+            field=policyops.fsm.StateField(choices=STATES, default='assigned', max_length=20, protected=True,
                                       verbose_name='state'),
         ),
         migrations.AlterField(
             model_name='historicalpolicytask',
             name='state',
-            field=django_fsm.FSMField(choices=STATES, default='assigned', max_length=20, protected=True,
+            field=policyops.fsm.StateField(choices=STATES, default='assigned', max_length=20, protected=True,
                                       verbose_name='state'),
         ),
     ]

@@ -3,9 +3,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
-from policyops.fsm import StateMachineModel
+from policyops.fsm import StateField, StateMachineModel
 from policyops.history import HistoricalRecords
 from policyops.scoping import DistrictScopedQuerySet
 from policyops.workflow import condition
@@ -208,7 +208,7 @@ class PolicyTask(StateMachineModel):
     deadline_from_plan_period = models.BooleanField(
         _("deadline derived from the plan period"), default=False,
         help_text=_("The item names no completion date; the deadline is the end of the plan's period."))
-    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.ASSIGNED, protected=True)
+    state = StateField(_("state"), max_length=20, choices=State.choices, default=State.ASSIGNED, protected=True)
     progress_report = models.TextField(_("progress report"), blank=True)
     return_reason = models.TextField(_("reason for return"), blank=True)
     source = models.CharField(_("source line"), max_length=100, blank=True)

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
-from policyops.fsm import StateMachineModel
+from policyops.fsm import StateField, StateMachineModel
 from policyops.history import HistoricalRecords
 from policyops.models import Person, ServiceHall
 from policyops.scoping import DistrictScopedQuerySet
@@ -125,7 +125,7 @@ class DutyShift(StateMachineModel):
                                  related_name="shifts")
     starts_at = models.DateTimeField(_("window opens"))
     ends_at = models.DateTimeField(_("window closes"))
-    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.SCHEDULED, protected=True)
+    state = StateField(_("state"), max_length=20, choices=State.choices, default=State.SCHEDULED, protected=True)
     substitute = models.ForeignKey(Director, verbose_name=_("substitute"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="substitute_shifts")
     substitution_reason = models.CharField(_("reason for the substitution"), max_length=200, blank=True)
@@ -291,7 +291,7 @@ class Problem(StateMachineModel):
                                related_name="problems")
     description = models.TextField(_("problem found"))
     proposal = models.TextField(_("rectification proposal"), blank=True)
-    state = FSMField(_("rectification"), max_length=20, choices=State.choices, default=State.OPEN, protected=True)
+    state = StateField(_("rectification"), max_length=20, choices=State.choices, default=State.OPEN, protected=True)
     history = HistoricalRecords()
 
     district_lookup = "record__shift__hall__district"

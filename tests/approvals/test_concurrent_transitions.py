@@ -8,6 +8,7 @@ SQLite serialises writers with a database lock and answers "database is locked" 
 import datetime as dt
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
@@ -30,31 +31,45 @@ pytestmark = [
 ]
 
 
-def race(steps):
-    """Run each step in its own thread at once; what each returned or raised."""
-    barrier = threading.Barrier(len(steps))
-    outcomes = [None] * len(steps)
+class Racers:
+    """Two threads that live through every round, each with its own database connection.
 
-    def run(index, step):
+    Each round releases both steps together with a barrier. Keeping the threads (and so their
+    connections) from round to round spares 400 connection set-ups, which took most of the
+    test's 14 s.
+    """
+
+    def __init__(self, count=2):
+        self.pool = ThreadPoolExecutor(max_workers=count)
+        self.barrier = threading.Barrier(count, timeout=30)
+
+    def race(self, steps):
+        """Run each step in its own thread at once; what each returned or raised."""
+        return [future.result(timeout=30) for future in [self.pool.submit(self._run, step) for step in steps]]
+
+    def _run(self, step):
         try:
-            barrier.wait()
-            outcomes[index] = ("won", step())
+            self.barrier.wait()
+            return ("won", step())
         except (StaleObject, NotAllowed) as exc:
-            outcomes[index] = ("lost", exc)
+            return ("lost", exc)
         except Exception as exc:  # anything else is a defect the assertion below names
-            outcomes[index] = ("error", exc)
-        finally:
-            connections.close_all()
+            return ("error", exc)
 
-    threads = [threading.Thread(target=run, args=(i, step)) for i, step in enumerate(steps)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
+    def close(self):
+        # Each thread closes its own connection, so the test database is left with none open.
+        self.race([connections.close_all] * self.barrier.parties)
+        self.pool.shutdown()
 
 
-def test_two_clerks_accepting_and_refusing_at_once_leave_one_winner(power, entrustment, clerk):
+@pytest.fixture
+def racers():
+    racers = Racers()
+    yield racers
+    racers.close()
+
+
+def test_two_clerks_accepting_and_refusing_at_once_leave_one_winner(power, entrustment, clerk, racers):
     other_clerk = make_user(Role.CLERK, district=pingdu(), department=pingdu_authority())
     wins = {"accept": 0, "refuse": 0}
     for _ in range(ROUNDS):
@@ -71,7 +86,7 @@ def test_two_clerks_accepting_and_refusing_at_once_leave_one_winner(power, entru
             return services.case_refuse(case=copy, acting_user=other_clerk, as_of=AS_OF, reason="材料不实",
                                         refer_to="市测试委") and "refuse"
 
-        outcomes = race([accept, refuse])
+        outcomes = racers.race([accept, refuse])
         assert sorted(kind for kind, _ in outcomes) == ["lost", "won"], outcomes
         winner = next(value for kind, value in outcomes if kind == "won")
         wins[winner] += 1

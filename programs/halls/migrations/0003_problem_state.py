@@ -1,5 +1,5 @@
 """Problem.status (a free field) becomes Problem.state, a protected django-fsm field moved by its transitions."""
-import django_fsm
+import policyops.fsm
 from django.db import migrations
 
 
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.RenameField(model_name="problem", old_name="status", new_name="state"),
         migrations.RenameField(model_name="historicalproblem", old_name="status", new_name="state"),
         migrations.AlterField(model_name="problem", name="state",
-                              field=django_fsm.FSMField(protected=True, **STATE_FIELD)),
+                              field=policyops.fsm.StateField(protected=True, **STATE_FIELD)),
         migrations.AlterField(model_name="historicalproblem", name="state",
-                              field=django_fsm.FSMField(protected=True, **STATE_FIELD)),
+                              field=policyops.fsm.StateField(protected=True, **STATE_FIELD)),
     ]

@@ -8,7 +8,7 @@
 """
 import datetime as dt
 
-import django_fsm
+import policyops.fsm
 from django.db import migrations, models
 
 
@@ -81,11 +81,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='dutyshift',
             name='state',
-            field=django_fsm.FSMField(choices=[('scheduled', 'scheduled'), ('published', 'published'), ('substituted', 'substitute filed (A/B)'), ('signed_in', 'signed in'), ('signed_out', 'completed'), ('missed', 'missed')], default='scheduled', max_length=20, protected=True, verbose_name='state'),
+            field=policyops.fsm.StateField(choices=[('scheduled', 'scheduled'), ('published', 'published'), ('substituted', 'substitute filed (A/B)'), ('signed_in', 'signed in'), ('signed_out', 'completed'), ('missed', 'missed')], default='scheduled', max_length=20, protected=True, verbose_name='state'),
         ),
         migrations.AlterField(
             model_name='historicaldutyshift',
             name='state',
-            field=django_fsm.FSMField(choices=[('scheduled', 'scheduled'), ('published', 'published'), ('substituted', 'substitute filed (A/B)'), ('signed_in', 'signed in'), ('signed_out', 'completed'), ('missed', 'missed')], default='scheduled', max_length=20, protected=True, verbose_name='state'),
+            field=policyops.fsm.StateField(choices=[('scheduled', 'scheduled'), ('published', 'published'), ('substituted', 'substitute filed (A/B)'), ('signed_in', 'signed in'), ('signed_out', 'completed'), ('missed', 'missed')], default='scheduled', max_length=20, protected=True, verbose_name='state'),
         ),
     ]

@@ -4,6 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.db.models.expressions
 import django_fsm
+import policyops.fsm
 import programs.roads.models
 import simple_history.models
 from decimal import Decimal
@@ -81,7 +82,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('target_field', models.CharField(choices=[('upgrade_km', 'road-network upgrade (km)'), ('village_access_km', 'natural-village access (km)'), ('major_medium_km', 'of which major/medium repair (km)'), ('preventive_km', 'of which preventive maintenance (km)'), ('dangerous_bridges', 'dangerous bridges'), ('bus_stops', 'passenger stops')], max_length=20, verbose_name='target')),
                 ('reason', models.TextField(verbose_name='reason')),
-                ('state', django_fsm.FSMField(choices=[('requested', 'requested'), ('approved', 'approved'), ('rejected', 'rejected')], default='requested', max_length=20, protected=True, verbose_name='state')),
+                ('state', policyops.fsm.StateField(choices=[('requested', 'requested'), ('approved', 'approved'), ('rejected', 'rejected')], default='requested', max_length=20, protected=True, verbose_name='state')),
                 ('decision_note', models.TextField(blank=True, verbose_name='decision note')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
@@ -118,7 +119,7 @@ class Migration(migrations.Migration):
                 ('excess', models.BooleanField(default=False, help_text="Work beyond the year's target (reward rules).", verbose_name='beyond the annual target')),
                 ('responsible_unit', models.CharField(max_length=100, verbose_name='responsible unit')),
                 ('contact', models.CharField(blank=True, max_length=100, verbose_name='contact')),
-                ('status', django_fsm.FSMField(choices=[('planned', 'planned'), ('survey_design', 'survey and design (勘察设计)'), ('tendering', 'tendering (招标投标)'), ('construction', 'construction (建设实施)'), ('acceptance', 'acceptance (工程验收)'), ('closed', 'closed')], default='planned', max_length=20, protected=True, verbose_name='status')),
+                ('status', policyops.fsm.StateField(choices=[('planned', 'planned'), ('survey_design', 'survey and design (勘察设计)'), ('tendering', 'tendering (招标投标)'), ('construction', 'construction (建设实施)'), ('acceptance', 'acceptance (工程验收)'), ('closed', 'closed')], default='planned', max_length=20, protected=True, verbose_name='status')),
                 ('completed_km', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=10, verbose_name='km completed')),
                 ('history_id', models.AutoField(primary_key=True, serialize=False)),
                 ('history_date', models.DateTimeField(db_index=True)),
@@ -213,7 +214,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('target_field', models.CharField(choices=[('upgrade_km', 'road-network upgrade (km)'), ('village_access_km', 'natural-village access (km)'), ('major_medium_km', 'of which major/medium repair (km)'), ('preventive_km', 'of which preventive maintenance (km)'), ('dangerous_bridges', 'dangerous bridges'), ('bus_stops', 'passenger stops')], max_length=20, verbose_name='target')),
                 ('reason', models.TextField(verbose_name='reason')),
-                ('state', django_fsm.FSMField(choices=[('requested', 'requested'), ('approved', 'approved'), ('rejected', 'rejected')], default='requested', max_length=20, protected=True, verbose_name='state')),
+                ('state', policyops.fsm.StateField(choices=[('requested', 'requested'), ('approved', 'approved'), ('rejected', 'rejected')], default='requested', max_length=20, protected=True, verbose_name='state')),
                 ('decision_note', models.TextField(blank=True, verbose_name='decision note')),
                 ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='road_plan_adjustments', to='policyops.district', verbose_name='district')),
                 ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
@@ -245,7 +246,7 @@ class Migration(migrations.Migration):
                 ('excess', models.BooleanField(default=False, help_text="Work beyond the year's target (reward rules).", verbose_name='beyond the annual target')),
                 ('responsible_unit', models.CharField(max_length=100, verbose_name='responsible unit')),
                 ('contact', models.CharField(blank=True, max_length=100, verbose_name='contact')),
-                ('status', django_fsm.FSMField(choices=[('planned', 'planned'), ('survey_design', 'survey and design (勘察设计)'), ('tendering', 'tendering (招标投标)'), ('construction', 'construction (建设实施)'), ('acceptance', 'acceptance (工程验收)'), ('closed', 'closed')], default='planned', max_length=20, protected=True, verbose_name='status')),
+                ('status', policyops.fsm.StateField(choices=[('planned', 'planned'), ('survey_design', 'survey and design (勘察设计)'), ('tendering', 'tendering (招标投标)'), ('construction', 'construction (建设实施)'), ('acceptance', 'acceptance (工程验收)'), ('closed', 'closed')], default='planned', max_length=20, protected=True, verbose_name='status')),
                 ('completed_km', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=10, verbose_name='km completed')),
                 ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='road_projects', to='policyops.district', verbose_name='district')),
                 ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='road_projects', to='policyops.person', verbose_name='responsible person')),

@@ -4,9 +4,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
-from policyops.fsm import StateMachineModel
+from policyops.fsm import StateField, StateMachineModel
 from policyops.history import HistoricalRecords
 from policyops.models import District
 from policyops.scoping import DistrictScopedQuerySet
@@ -52,7 +52,7 @@ class PlanAdjustment(StateMachineModel):
                                  related_name="road_plan_adjustments")
     target_field = models.CharField(_("target"), max_length=20, choices=list(rules.TARGET_LABELS.items()))
     reason = models.TextField(_("reason"))
-    state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.REQUESTED, protected=True)
+    state = StateField(_("state"), max_length=20, choices=State.choices, default=State.REQUESTED, protected=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
                                      on_delete=models.PROTECT, related_name="+")
     decision_note = models.TextField(_("decision note"), blank=True)

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
-from policyops.fsm import StateMachineModel
+from policyops.fsm import StateField, StateMachineModel
 from policyops.history import HistoricalRecords
 from policyops.models import District
 from policyops.scoping import DistrictScopedQuerySet
@@ -90,7 +90,7 @@ class RoadProject(StateMachineModel):
     contact = models.CharField(_("contact"), max_length=100, blank=True)
     manager = models.ForeignKey("policyops.Person", verbose_name=_("responsible person"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="road_projects")
-    state = FSMField(_("status"), max_length=20, choices=State.choices, default=State.PLANNED, protected=True)
+    state = StateField(_("status"), max_length=20, choices=State.choices, default=State.PLANNED, protected=True)
     completed_km = models.DecimalField(_("km completed"), max_digits=10, decimal_places=2, default=Decimal(0))
     history = HistoricalRecords(excluded_fields=["name_as_read"])  # derived from the name, which is kept
 
