@@ -5,6 +5,7 @@ import pytest
 
 from policyops import calendar, schedules, seeding
 from policyops.roles import Role, group_for
+from tests import template_db
 from tests.factories import PersonFactory, UserFactory
 
 # The seeds (seeds/*.csv) are loaded once per test database, i.e. once per session and
@@ -97,6 +98,15 @@ def _restore_seeded_rows() -> None:
         # continues after its table's copied rows.
         cursor.execute(";".join(connection.ops.sequence_reset_sql(no_style(), seeded_models)))
     ContentType.objects.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """Each worker's PostgreSQL test database a copy of the migrated template (tests/template_db.py)."""
+    from django.conf import settings
+
+    template_db.use_migrated_template(settings.DATABASES["default"],
+                                      run=getattr(request.config, "workerinput", {}).get("testrunuid"))
 
 
 @pytest.fixture(scope="session")
