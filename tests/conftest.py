@@ -2,6 +2,7 @@ import contextlib
 from unittest import mock
 
 import pytest
+from django.core.management.sql import sql_flush
 
 from policyops import calendar, schedules, seeding
 from policyops.roles import Role, group_for
@@ -76,6 +77,21 @@ def _copied_rows() -> dict[str, bytes]:
     return rows
 
 
+def _emptying_sql(connection) -> str:
+    """DELETE from every table, in one statement list: where a test left a few rows, it takes
+    milliseconds, where TRUNCATE makes new files for each of ~130 tables and their indexes
+    (0.3-0.8 s). The foreign keys are deferred until the commit, so the order does not matter."""
+    return ";".join(f"DELETE FROM {connection.ops.quote_name(table)}" for table in _tables())
+
+
+def _flush_by_deleting(style, connection, reset_sequences=True, allow_cascade=False):
+    """The flush's SQL (``manage.py flush``'s sql_flush) for a transaction=True test's teardown on
+    PostgreSQL: every table emptied by DELETE. A flush that restarts the sequences keeps Django's."""
+    if reset_sequences or connection.vendor != "postgresql":
+        return sql_flush(style, connection, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+    return [_emptying_sql(connection)]
+
+
 def _restore_seeded_rows() -> None:
     """The seeded rows back, with their own keys, after a flush: what the flush's post_migrate made
     again (content types, permissions, role groups) is emptied first, its keys being new."""
@@ -90,7 +106,7 @@ def _restore_seeded_rows() -> None:
     seeded_models = [model for model in apps.get_models(include_auto_created=True)
                      if model._meta.db_table in _seeded_rows]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(quote(t) for t in _seeded_rows)} CASCADE")
+        cursor.execute(_emptying_sql(connection))
         for table, data in _seeded_rows.items():
             with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN") as copy:
                 copy.write(data)
@@ -136,7 +152,9 @@ def pytest_runtest_teardown(item, nextitem):
     # permissions, role groups, ~0.6 s), only to be emptied first: the flush is spared it where the
     # copy follows (a database left without it would lack them).
     with (mock.patch("django.core.management.commands.flush.emit_post_migrate_signal")
-          if restores and _seeded_rows else contextlib.nullcontext()):
+          if restores and _seeded_rows else contextlib.nullcontext()), \
+         (mock.patch("django.core.management.commands.flush.sql_flush", _flush_by_deleting)
+          if flushes else contextlib.nullcontext()):
         result = yield
     if restores:
         with _db_blocker.unblock():

@@ -1,6 +1,7 @@
 """tests/conftest.py: after a transaction=True test's flush, the seeds come back as they were first
 loaded — the same rows with the same keys — copied back on PostgreSQL (loaded again elsewhere)."""
 import os
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -70,3 +71,28 @@ def test_a_kept_databases_seeds_are_copied_as_found(monkeypatch):
     teardown_flush()
     conftest.ensure_seeds()
     assert seeded_state() == before
+
+
+def test_a_flushing_tests_teardown_empties_every_table_by_delete():
+    from django.db import connection
+
+    from policyops.audit import record
+
+    record(action="probe", obj=District.objects.first(), actor=None)  # the audit trail's trigger lets it go
+    with mock.patch("django.core.management.commands.flush.sql_flush", conftest._flush_by_deleting), \
+         mock.patch("django.core.management.commands.flush.emit_post_migrate_signal"):
+        teardown_flush()
+    with connection.cursor() as cursor:
+        filled = [table for table in conftest._tables()
+                  if cursor.execute(f"SELECT EXISTS (SELECT FROM {connection.ops.quote_name(table)})").fetchone()[0]]
+    assert filled == []
+    conftest.ensure_seeds()
+    assert District.objects.exists()
+
+
+def test_a_flush_that_restarts_the_sequences_keeps_djangos_truncate():
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    statements = conftest._flush_by_deleting(no_style(), connection, reset_sequences=True)
+    assert statements[0].startswith("TRUNCATE") and "RESTART IDENTITY" in statements[0]
