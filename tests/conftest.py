@@ -121,8 +121,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, r
     """Each worker's PostgreSQL test database a copy of the migrated template (tests/template_db.py)."""
     from django.conf import settings
 
-    template_db.use_migrated_template(settings.DATABASES["default"],
-                                      run=getattr(request.config, "workerinput", {}).get("testrunuid"))
+    template_db.use_migrated_template(
+        settings.DATABASES["default"], run=getattr(request.config, "workerinput", {}).get("testrunuid"),
+        reused=request.config.getoption("reuse_db") and not request.config.getoption("create_db"))
 
 
 @pytest.fixture(scope="session")

@@ -43,12 +43,14 @@ def digest(root: Path = ROOT) -> str:
     return sha.hexdigest()[:12]
 
 
-def use_migrated_template(database: dict, run: str | None = None) -> str | None:
+def use_migrated_template(database: dict, run: str | None = None, reused: bool = False) -> str | None:
     """Make sure the migrated template exists, and have the test databases created from it.
 
     ``database`` is settings.DATABASES["default"]; ``run`` identifies this test run (pytest-xdist's
-    testrunuid), so that ``rebuild`` migrates once per run and not once per worker. Returns the
-    template's name, or None where none is used (SQLite, or POLICYOPS_TEST_TEMPLATE=no).
+    testrunuid), so that ``rebuild`` migrates once per run and not once per worker; ``reused``: the
+    run keeps an existing test database (--reuse-db without --create-db, as make test's journeys),
+    which then needs no template. Returns the template's name, or None where none is used (SQLite,
+    POLICYOPS_TEST_TEMPLATE=no, or a kept database).
     """
     mode = os.environ.get("POLICYOPS_TEST_TEMPLATE", "yes")
     if mode not in {"yes", "no", "rebuild"}:
@@ -58,16 +60,23 @@ def use_migrated_template(database: dict, run: str | None = None) -> str | None:
     import psycopg
 
     run = run or _RUN
+    database.setdefault("TEST", {})
     name = f"test_{database['NAME']}_migrated_{digest()}"
     with psycopg.connect(**_connection_arguments(database, "postgres"), autocommit=True) as maintenance:
         maintenance.execute("SELECT pg_advisory_lock(%s)", [LOCK])  # held until this connection closes
+        if reused and _exists(maintenance, database["TEST"].get("NAME") or f"test_{database['NAME']}"):
+            return None
         found = maintenance.execute(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]).fetchone()
         if needs_migrating(found and found[0], mode, run):
             _migrate_template(maintenance, database, name, run)
             _drop_other_templates(maintenance, database["NAME"], keep=name)
-    database.setdefault("TEST", {})["TEMPLATE"] = name
+    database["TEST"]["TEMPLATE"] = name
     return name
+
+
+def _exists(maintenance, name: str) -> bool:
+    return maintenance.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
 
 
 def needs_migrating(built_by: str | None, mode: str, run: str) -> bool:

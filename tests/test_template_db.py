@@ -115,3 +115,17 @@ def test_older_templates_are_dropped_and_other_databases_kept(maintenance):
     finally:
         for name in (kept, older, other):
             maintenance.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@on_postgresql
+def test_a_run_that_keeps_its_existing_database_needs_no_template(maintenance, monkeypatch):
+    monkeypatch.setenv("POLICYOPS_TEST_TEMPLATE", "rebuild")  # would migrate, were a template wanted
+    kept = f"test_tplkept{os.getpid()}"
+    maintenance.execute(f'CREATE DATABASE "{kept}"')
+    try:
+        database = {**settings.DATABASES["default"], "NAME": f"tplkept{os.getpid()}", "TEST": {"NAME": kept}}
+        assert template_db.use_migrated_template(database, run="now", reused=True) is None
+        assert "TEMPLATE" not in database["TEST"]
+        assert _databases(maintenance, f"test_tplkept{os.getpid()}") == {kept}
+    finally:
+        maintenance.execute(f'DROP DATABASE IF EXISTS "{kept}"')
