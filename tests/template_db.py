@@ -8,7 +8,7 @@ setting: ``CREATE DATABASE … TEMPLATE``), which its ``migrate`` then finds com
 The template is kept between runs under a name that carries a digest of all that decides what
 migrating builds: the project's code (the migrations and what they import), the test settings and
 every installed distribution's version. Any change gives a new name, so a template from other code
-is never used; the older ones are dropped when a new one is made.
+is never used; when a new one is made, all but the two newest of the others are dropped.
 
 POLICYOPS_TEST_TEMPLATE=rebuild migrates the template anew once per run (CI does: each of its runs
 migrates from nothing); =no leaves every worker to migrate its own database, as before.
@@ -57,12 +57,10 @@ def use_migrated_template(database: dict, run: str | None = None, reused: bool =
         raise ValueError(f"POLICYOPS_TEST_TEMPLATE={mode!r}: give yes, no or rebuild")
     if mode == "no" or not database["ENGINE"].endswith("postgresql"):
         return None
-    import psycopg
-
     run = run or _RUN
     database.setdefault("TEST", {})
     name = f"test_{database['NAME']}_migrated_{digest()}"
-    with psycopg.connect(**_connection_arguments(database, "postgres"), autocommit=True) as maintenance:
+    with _maintenance_connection(database) as maintenance:
         maintenance.execute("SELECT pg_advisory_lock(%s)", [LOCK])  # held until this connection closes
         if reused and _exists(maintenance, database["TEST"].get("NAME") or f"test_{database['NAME']}"):
             return None
@@ -105,18 +103,31 @@ def _migrate_template(maintenance, database: dict, name: str, run: str) -> None:
                                                                      sql.Literal(f"run {run}")))
 
 
-def _drop_other_templates(maintenance, base: str, keep: str) -> None:
+def _drop_other_templates(maintenance, base: str, keep: str, spare: int = 2) -> None:
+    """Drop the templates of other code but the ``spare`` newest: another checkout of other code (a
+    CI clone beside a working tree) may be about to copy one of those this moment."""
     from psycopg import errors, sql
 
     escaped = base.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%")
-    pattern = f"test\\_{escaped}\\_migrated\\_%"
-    others = maintenance.execute("SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
-                                 [pattern, keep]).fetchall()
+    others = maintenance.execute(
+        "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s ORDER BY oid DESC OFFSET %s",
+        [f"test\\_{escaped}\\_migrated\\_%", keep, spare]).fetchall()
     for (other,) in others:
         try:
             maintenance.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(other)))
-        except errors.ObjectInUse:  # another run is copying it this moment; the next new one drops it
+        except errors.ObjectInUse:  # being copied this moment; a later new template drops it
             pass
+
+
+def _maintenance_connection(database: dict):
+    """A connection outside the test databases: to ``postgres``, or, where that one is missing or
+    closed to this user, to the configured database (as Django's own test set-up falls back)."""
+    import psycopg
+
+    try:
+        return psycopg.connect(**_connection_arguments(database, "postgres"), autocommit=True)
+    except psycopg.OperationalError:
+        return psycopg.connect(**_connection_arguments(database, database["NAME"]), autocommit=True)
 
 
 def _connection_arguments(database: dict, dbname: str) -> dict:

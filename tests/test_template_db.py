@@ -104,17 +104,37 @@ def test_a_template_made_before_is_copied_without_migrating(maintenance, monkeyp
 
 
 @on_postgresql
-def test_older_templates_are_dropped_and_other_databases_kept(maintenance):
+def test_older_templates_but_the_two_newest_are_dropped_and_other_databases_kept(maintenance):
     base = f"tpl_drop{os.getpid()}"
-    kept, older, other = f"test_{base}_migrated_new", f"test_{base}_migrated_old", f"test_{base}Xmigrated_old"
-    for name in (kept, older, other):
+    kept, other = f"test_{base}_migrated_new", f"test_{base}Xmigrated_old"
+    older = [f"test_{base}_migrated_old{i}" for i in range(4)]  # in the order they were made
+    for name in (*older, kept, other):
         maintenance.execute(f'CREATE DATABASE "{name}"')
     try:
         template_db._drop_other_templates(maintenance, base, keep=kept)
-        assert _databases(maintenance, f"test_{base}") == {kept, other}
+        assert _databases(maintenance, f"test_{base}") == {kept, other, older[2], older[3]}
     finally:
-        for name in (kept, older, other):
+        for name in (*older, kept, other):
             maintenance.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@on_postgresql
+def test_without_a_postgres_database_the_configured_one_is_used(monkeypatch):
+    import psycopg
+
+    connected = []
+    real_connect = psycopg.connect
+
+    def connect(**arguments):
+        connected.append(arguments["dbname"])
+        if arguments["dbname"] == "postgres":
+            raise psycopg.OperationalError("database \"postgres\" does not exist")
+        return real_connect(**arguments)
+
+    monkeypatch.setattr(psycopg, "connect", connect)
+    with template_db._maintenance_connection(settings.DATABASES["default"]) as connection:
+        assert connection.execute("SELECT 1").fetchone() == (1,)
+    assert connected == ["postgres", settings.DATABASES["default"]["NAME"]]
 
 
 @on_postgresql
