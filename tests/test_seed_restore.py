@@ -96,3 +96,12 @@ def test_a_flush_that_restarts_the_sequences_keeps_djangos_truncate():
 
     statements = conftest._flush_by_deleting(no_style(), connection, reset_sequences=True)
     assert statements[0].startswith("TRUNCATE") and "RESTART IDENTITY" in statements[0]
+
+
+def test_a_flush_that_keeps_the_sequences_deletes_from_every_table():
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    [statements] = conftest._flush_by_deleting(no_style(), connection, reset_sequences=False)
+    tables = {statement.removeprefix("DELETE FROM ").strip('"') for statement in statements.split(";")}
+    assert tables == set(conftest._tables())
