@@ -35,8 +35,7 @@ class Racers:
     """Two threads that live through every round, each with its own database connection.
 
     Each round releases both steps together with a barrier. Keeping the threads (and so their
-    connections) from round to round spares 400 connection set-ups, which took most of the
-    test's 14 s.
+    connections) from round to round spares 400 connection set-ups, half of the test's 14 s.
     """
 
     def __init__(self, count=2):
