@@ -172,7 +172,7 @@ class FlakyGateway(http.server.BaseHTTPRequestHandler):
 def test_a_failed_send_is_retried_then_delivered(broker, start_worker, overdue_tasks, settings):
     FlakyGateway.calls = []
     server = http.server.HTTPServer(("127.0.0.1", 0), FlakyGateway)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/sms"
     settings.SMS_WEBHOOK_URL, settings.SMS_WEBHOOK_SECRET = url, "s3cret"  # so notify() queues the channel
     from policyops.tasks import deliver_notifications, sweep_policy_tasks

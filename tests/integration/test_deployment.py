@@ -82,7 +82,7 @@ def deployment(tmp_path, start_worker):  # noqa: F811
         redis.Redis.from_url(url).flushdb()
     Gateway.received = Counter()
     gateway = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
-    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    threading.Thread(target=gateway.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     db = connection.settings_dict
     env = {"CELERY_BROKER_URL": DEPLOY_BROKER, "CACHE_URL": DEPLOY_CACHE,
            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",

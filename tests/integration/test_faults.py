@@ -86,7 +86,7 @@ class CountingGateway(http.server.BaseHTTPRequestHandler):
 def gateway():
     CountingGateway.received = Counter()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CountingGateway)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/sms"
     server.shutdown()
 

@@ -100,7 +100,8 @@ class Gateway(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def gateway(settings):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # serve_forever looks for shutdown() every poll_interval: 0.5 s by default, at every teardown.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     settings.SMS_WEBHOOK_URL = f"http://127.0.0.1:{server.server_port}/sms"
     settings.SMS_WEBHOOK_SECRET = "s3cret"
