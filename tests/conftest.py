@@ -184,6 +184,12 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+def freeze_localdate(monkeypatch, day):
+    """The pages' and the admin's today (``timezone.localdate``) held at ``day``, which it returns."""
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: day)
+    return day
+
+
 @pytest.fixture
 def seeded(db):
     """The seeded database. The seeds are loaded once per session (see above); this only

@@ -1,8 +1,10 @@
+import functools
+
 import pytest
 
 from policyops.roles import Role
 from tests.approvals.factories import DelegatedPowerFactory, entrustment_in_force, pingdu, pingdu_authority
-from tests.conftest import make_user
+from tests.conftest import freeze_localdate, make_user
 
 
 @pytest.fixture
@@ -60,8 +62,4 @@ def review_case(power, entrustment, clerk, head):
 @pytest.fixture
 def today(monkeypatch):
     """Freeze the date the pages and the admin act on (timezone.localdate); returns a setter."""
-    def freeze(day):
-        monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: day)
-        return day
-
-    return freeze
+    return functools.partial(freeze_localdate, monkeypatch)

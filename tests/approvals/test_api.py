@@ -1,5 +1,6 @@
 """The approvals JSON API: registration, reads, transitions and the error mapping."""
 import datetime as dt
+import functools
 import re
 
 import pytest
@@ -13,7 +14,7 @@ from policyops import api as policyops_api
 from policyops.errors import STALE_OBJECT, InvalidInput
 from policyops.roles import Role, group_for
 from tests.approvals.factories import pingdu_hall, register_case
-from tests.conftest import make_user
+from tests.conftest import freeze_localdate, make_user
 from tests.factories import DistrictFactory, ServiceHallFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,9 +28,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 def today(monkeypatch):
     """Freeze ``timezone.localdate()`` (the API's "today"); call the fixture to move the day."""
 
-    def set_today(day):
-        monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: day)
-
+    set_today = functools.partial(freeze_localdate, monkeypatch)
     set_today(D(2024, 9, 27))
     return set_today
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from approvals.models import ApprovalCase
 from policyops.forms import SEARCH_RESULTS_LIMIT
 from tests.approvals.factories import pingdu, pingdu_authority, pingdu_hall
+from tests.conftest import freeze_localdate
 from tests.factories import DistrictFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ SEARCH = reverse("approvals:first_contact_search")
 
 @pytest.fixture(autouse=True)
 def today(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: dt.date(2024, 9, 27))
+    freeze_localdate(monkeypatch, dt.date(2024, 9, 27))
 
 
 def register_page(client, power):

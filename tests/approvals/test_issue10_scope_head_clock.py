@@ -14,7 +14,7 @@ from policyops.errors import ConditionFailed, InvalidInput, NotAllowed
 from policyops.models import Department
 from policyops.roles import Role
 from tests.approvals.factories import pingdu, register_case
-from tests.conftest import make_user
+from tests.conftest import freeze_localdate, make_user
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -254,7 +254,7 @@ def test_the_admin_registers_a_cross_regional_project_002_31(client, power, entr
 
     from tests.approvals.factories import pingdu_hall
 
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: RECEIVED)
+    freeze_localdate(monkeypatch, RECEIVED)
     client.force_login(clerk)
     add_url = reverse("admin:approvals_approvalcase_add")
     assert "cross_regional" in client.get(add_url).content.decode()

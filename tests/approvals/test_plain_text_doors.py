@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from approvals.models import ApprovalCase
 from tests.admin_pages import posted_as_shown
 from tests.approvals.factories import pingdu_hall, register_case
+from tests.conftest import freeze_localdate
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -19,7 +20,7 @@ PLAIN = "青岛测试有限公司"
 
 @pytest.fixture(autouse=True)
 def today(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: D(2024, 9, 27))
+    freeze_localdate(monkeypatch, D(2024, 9, 27))
 
 
 def test_the_front_registration_saves_the_name_as_it_looks(client, power, entrustment, clerk):

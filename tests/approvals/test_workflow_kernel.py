@@ -13,13 +13,14 @@ from policyops.audit import entries_for
 from policyops.calendar import add_working_days
 from policyops.numbering import next_number
 from tests.approvals.factories import DelegatedPowerFactory, entrustment_in_force, register_case
+from tests.conftest import freeze_localdate
 
 D = dt.date
 S = ApprovalCase.State
 
 
 def test_admin_and_api_offer_the_same_steps(client, power, entrustment, clerk, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D(2024, 9, 27))
+    freeze_localdate(monkeypatch, D(2024, 9, 27))
     case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
     client.force_login(clerk)
     page = client.get(reverse("admin:approvals_approvalcase_change", args=[case.pk]))
@@ -31,7 +32,7 @@ def test_admin_and_api_offer_the_same_steps(client, power, entrustment, clerk, m
 
 
 def test_a_step_the_list_offers_runs_through_the_api(power, entrustment, clerk, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D(2024, 9, 27))
+    freeze_localdate(monkeypatch, D(2024, 9, 27))
     case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27))
     api = APIClient()
     api.force_authenticate(clerk)

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from approvals.models import ApprovalCase, PowerMaterial
 from tests.approvals.factories import DelegatedPowerFactory, pingdu_hall
+from tests.conftest import freeze_localdate
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -14,7 +15,7 @@ URL = reverse("approvals:case_register")
 
 @pytest.fixture(autouse=True)
 def today(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: D(2024, 9, 27))
+    freeze_localdate(monkeypatch, D(2024, 9, 27))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from policyops.models import District
 from policyops.roles import Role
-from tests.conftest import make_user
+from tests.conftest import freeze_localdate, make_user
 from tests.factories import DepartmentFactory, PolicyTaskFactory
 
 TASK_PAGES_TODAY = dt.date(2019, 3, 1)
@@ -39,8 +39,7 @@ def task(unit):
 @pytest.fixture
 def task_pages_today(monkeypatch):
     """The pages' today (``timezone.localdate``), the day their overdue and due-soon marks count from."""
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TASK_PAGES_TODAY)
-    return TASK_PAGES_TODAY
+    return freeze_localdate(monkeypatch, TASK_PAGES_TODAY)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from policyops.api_tasks import PolicyTaskDetailSerializer, PolicyTaskSerializer
 from policyops.errors import Conflict, IllegalTransition, InvalidInput, NotAllowed, PolicyOpsError
 from policyops.models import Department, PolicyTask
 from policyops.roles import Role
-from tests.conftest import make_user
+from tests.conftest import freeze_localdate, make_user
 from tests.factories import DepartmentFactory, PolicyTaskFactory
 
 
@@ -261,14 +261,14 @@ def test_the_schema_describes_a_get_by_its_page_and_a_post_without_it():
 def test_the_serializer_context_keeps_the_requests_day(monkeypatch):
     view = PolicyTaskViewSet()
     view.request, view.format_kwarg, view.today = None, None, dt.date(2020, 5, 6)
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2021, 1, 1))
+    freeze_localdate(monkeypatch, dt.date(2021, 1, 1))
     assert view.get_serializer_context()["today"] == dt.date(2020, 5, 6)
 
 
 def test_the_serializer_context_before_a_request_is_today(monkeypatch):
     view = PolicyTaskViewSet()
     view.request, view.format_kwarg = None, None
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2021, 1, 1))
+    freeze_localdate(monkeypatch, dt.date(2021, 1, 1))
     assert view.get_serializer_context()["today"] == dt.date(2021, 1, 1)
 
 
@@ -337,7 +337,7 @@ def test_overdue_is_judged_on_the_contexts_day(task):
 
 @pytest.mark.django_db
 def test_overdue_without_a_day_is_judged_today(monkeypatch, task):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2031, 1, 1))
+    freeze_localdate(monkeypatch, dt.date(2031, 1, 1))
     assert PolicyTaskSerializer(task).data["overdue"] is True
 
 

@@ -21,6 +21,7 @@ from policyops.exporting import ExportLimitMixin, ExportRefused, refuse_too_many
 from policyops.importing.tables import SafeExportMixin
 from policyops.models import District
 from policyops.xlsx import Share, workbook_bytes
+from tests.conftest import freeze_localdate
 from tests.policyops.test_export_formulas import admin_export, every_column_ticked
 
 
@@ -158,7 +159,7 @@ def test_the_exported_file_is_named_in_chinese(client, seeded, monkeypatch):
 
     from tests.factories import UserFactory
 
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: dt.date(2026, 12, 5))
+    freeze_localdate(monkeypatch, dt.date(2026, 12, 5))
     from policyops.resources import DistrictResource
 
     fields = every_column_ticked(DistrictResource)

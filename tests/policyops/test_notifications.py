@@ -7,7 +7,7 @@ from django.core import mail
 from policyops import notifications, reminders, tasks
 from policyops.models import Notification
 from policyops.roles import Role
-from tests.conftest import make_user
+from tests.conftest import freeze_localdate, make_user
 from tests.factories import DepartmentFactory, PolicyTaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +202,7 @@ def test_the_sweep_task_queues_delivery_after_commit(unit_user, django_capture_o
     user, unit = unit_user
     PolicyTaskFactory(lead_unit=unit, deadline=dt.date(2024, 10, 1))
     monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
+    freeze_localdate(monkeypatch, TODAY)
     with django_capture_on_commit_callbacks(execute=True):
         tasks.sweep_policy_tasks.delay()
     assert len(mail.outbox) == 1

@@ -5,6 +5,7 @@ import pytest
 from policyops import calendar, services
 from policyops.errors import InvalidInput
 from policyops.models import AuditEntry, CalendarOverride, OfficialCalendarYear
+from tests.conftest import freeze_localdate
 
 D = dt.date
 GOOD = "date,type,name\n2027-01-01,休,元旦\n2027-02-06,班,春节\n2027-02-08,休,春节\n"
@@ -131,7 +132,7 @@ def test_a_missing_years_warning_stands_once_after_a_redirect(client, supervisor
     # next one: 2027's warning stood twice on the list after any action.
     from django.urls import reverse
 
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: D(2026, 12, 7))
+    freeze_localdate(monkeypatch, D(2026, 12, 7))
     client.force_login(supervisor)
     url = reverse("admin:policyops_calendaroverride_changelist")
     # An action posted with no row chosen: Django says so and redirects to the list.

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from policyops.roles import Role
 from programs.roads.models import Step, SubsidyRate
 from programs.roads.rules import WorkType
-from tests.conftest import make_user
+from tests.conftest import freeze_localdate, make_user
 from tests.roads.factories import dated, manager_of
 from tests.roads.test_dashboard import built, grow_projects
 from tests.roads.test_projects import new_project
@@ -240,7 +240,7 @@ def test_progress_mid_2018(seeded):
 
 
 def test_progress_defaults_to_today(seeded, supervisor, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2019, 1, 1))
+    freeze_localdate(monkeypatch, dt.date(2019, 1, 1))
     for params in ({}, {"as_of": ""}):
         body = client_for(supervisor).get(f"{API}/progress/", params).json()
         assert body["as_of"] == "2019-01-01"

@@ -14,7 +14,7 @@ from policyops.workflow import condition_message
 from programs.roads import guards, services
 from programs.roads.actions import ADJUSTMENT_ACTIONS, PROJECT_ACTIONS
 from programs.roads.models import PlanAdjustment, RoadProject
-from tests.conftest import make_user
+from tests.conftest import freeze_localdate, make_user
 from tests.roads.factories import PlanAdjustmentFactory, RoadProjectFactory, annual_plans, manager_of
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +48,7 @@ def api_row(user, project):
 
 @pytest.fixture
 def today(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: DAY)
-    return DAY
+    return freeze_localdate(monkeypatch, DAY)
 
 
 def test_every_step_is_declared_once_and_registered(seeded):

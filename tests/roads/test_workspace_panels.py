@@ -8,7 +8,7 @@ from django.urls import reverse
 from policyops.models import District
 from policyops.roles import Role
 from programs.roads.models import Step
-from tests.conftest import make_user
+from tests.conftest import freeze_localdate, make_user
 from tests.roads.factories import RoadProjectFactory
 from tests.roads.test_import_export import csv_bytes, row
 
@@ -18,8 +18,7 @@ TODAY = dt.date(2018, 9, 1)  # phase 1 (to 2018-12-31) under way
 
 @pytest.fixture
 def today(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
-    return TODAY
+    return freeze_localdate(monkeypatch, TODAY)
 
 
 
@@ -85,7 +84,7 @@ def test_a_district_at_risk_of_the_phase_check_is_listed_with_its_projects_link(
 
 
 def test_no_district_is_at_risk_once_every_phase_has_ended(client, manager, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2021, 1, 1))
+    freeze_localdate(monkeypatch, dt.date(2021, 1, 1))
     client.force_login(manager)
     assert "roads-phase-risk" not in panels(client)
 
@@ -111,7 +110,7 @@ def test_once_every_phase_has_ended_the_progress_is_not_read(client, manager, mo
     def not_read(**kwargs):
         raise AssertionError("no phase can be at risk after the last one's end")
 
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2021, 1, 1))
+    freeze_localdate(monkeypatch, dt.date(2021, 1, 1))
     monkeypatch.setattr(selectors, "district_progress", not_read)
     client.force_login(manager)
     assert "roads-phase-risk" not in panels(client)

@@ -10,7 +10,7 @@ from policyops.errors import InvalidInput
 from policyops.roles import Role
 from programs.roads import rules, services
 from programs.roads.models import RoadProject, Step
-from tests.conftest import make_user
+from tests.conftest import freeze_localdate, make_user
 from tests.roads.factories import RoadProjectFactory, manager_of
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,7 @@ STARTED = dt.date(2018, 6, 1)
 
 @pytest.fixture
 def today(monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: TODAY)
-    return TODAY
+    return freeze_localdate(monkeypatch, TODAY)
 
 
 
