@@ -8,6 +8,7 @@ import re
 
 from django.core import signing
 
+from policyops.formatting import as_typed
 from programs.halls import rules
 
 
@@ -29,8 +30,10 @@ def current_code(secret: str, at: dt.datetime) -> tuple[str, dt.datetime]:
 
 
 def match(secret: str, code: str, at: dt.datetime) -> int | None:
-    """The period the code belongs to if it is still valid at ``at`` (its minute or the grace after)."""
-    code = (code or "").strip()
+    """The period the code belongs to if it is still valid at ``at`` (its minute or the grace after).
+
+    Read as typed: a Chinese input method in full-width mode gives １２３４５６ for 123456."""
+    code = as_typed(code)
     if not re.fullmatch(rf"[0-9]{{{rules.CODE_DIGITS}}}", code):
         return None
     now = period(at)

@@ -70,6 +70,18 @@ def test_director_signs_in_and_out_with_the_hall_code(rota, hall, rota_manager):
     assert shift.state == DutyShift.State.SIGNED_OUT and shift.minutes_on_duty == 464  # 09:05:10 → 16:50:03
 
 
+def test_a_code_typed_in_full_width_digits_signs_in_once(rota, hall, rota_manager):
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
+    user = rota["a"].person.user
+    code = code_at(hall, at(9, 5))
+    full_width = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    services.shift_sign(user=user, hall=hall, code=full_width, action="sign_in", now=at(9, 5, 10))
+    assert shift_of(rota["a"]).state == DutyShift.State.SIGNED_IN
+    with pytest.raises(InvalidInput) as refused:  # the same code in ASCII is the same code
+        services.shift_sign(user=user, hall=hall, code=code, action="sign_in", now=at(9, 5, 20))
+    assert str(refused.value) == str(services.REPLAYED_CODE)
+
+
 def test_an_expired_code_is_refused_and_logged(rota, hall, rota_manager):
     move_to(shift_of(rota["a"]), DAY, rota_manager)
     user = rota["a"].person.user

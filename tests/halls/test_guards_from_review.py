@@ -11,9 +11,17 @@ pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.mark.parametrize("code", ["é", "１２３４５６", "١٢٣٤٥٦", "", "12345"])
+@pytest.mark.parametrize("code", ["é", "١٢٣٤٥٦", "", "12345", "１２３４５"])
 def test_odd_codes_are_simply_wrong(code):
     assert codes.match("secret", code, dt.datetime(2024, 10, 14, 9, tzinfo=TZ)) is None
+
+
+def test_a_code_typed_in_full_width_digits_is_the_code():
+    # A Chinese input method in full-width mode types １２３４５６; the kiosk shows 123456.
+    at = dt.datetime(2024, 10, 14, 9, tzinfo=TZ)
+    code, _ = codes.current_code("secret", at)
+    full_width = "".join(chr(ord(digit) - ord("0") + ord("０")) for digit in code)
+    assert codes.match("secret", f" {full_width} ", at) == codes.period(at)
 
 
 def test_the_kiosk_with_odd_digits_is_a_404(client):
