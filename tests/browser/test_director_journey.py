@@ -10,7 +10,7 @@ from programs.halls import codes, training
 from programs.halls.demo import TRAINING_HALL_NAME
 from programs.halls.models import DutyShift, SignAttempt
 from programs.halls.views.common import qr_svg
-from tests.halls.factories import DirectorFactory, DutyShiftFactory, HallFactory
+from tests.halls.factories import FULL_WIDTH_DIGITS, DirectorFactory, DutyShiftFactory, HallFactory
 
 PASSWORD = "值班-练习-2024"
 
@@ -96,13 +96,14 @@ def test_a_director_practises_at_the_training_hall_from_its_qr_link_on_a_phone(v
     phone.shot("work-record-error")
     phone.go("/halls/my/")
 
-    # Signing out: the code now on the screen, typed in on the sign page.
+    # Signing out: the code now on the screen, typed in on the sign page by an input method in
+    # full-width mode (１２３４５６), as a Chinese phone keyboard may.
     code, _qr = read_the_screen(screen, token)
     with phone.page.expect_navigation():
         phone.page.locator("tr", has_text=hall.name).locator("a.halls-button", has_text="签退").click()
     assert phone.page.locator("select[name=hall]").input_value() == str(hall.pk)
     assert phone.page.locator("input[name=action][value=sign_out]").is_checked()
-    phone.page.fill("input[name=code]", code)
+    phone.page.fill("input[name=code]", code.translate(FULL_WIDTH_DIGITS))
     assert_fits(phone)
     phone.submit("提交")
 

@@ -25,6 +25,10 @@ TZ = ZoneInfo("Asia/Shanghai")
 DAY = dt.date(2024, 10, 14)  # a Monday: the day most hall-duty tests are set on
 
 
+# What a Chinese input method in full-width mode types for digits (１２３４５６).
+FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
 def at(h, m=0, s=0, day=DAY):
     """``day`` at h:m:s in the hall's time (Beijing)."""
     return dt.datetime(day.year, day.month, day.day, h, m, s, tzinfo=TZ)

@@ -10,7 +10,7 @@ from programs.halls.generator import working_days_of_month
 from programs.halls.models import DutyShift, Evaluation, FollowUp, SignAttempt
 from programs.halls.selectors import monthly_briefing
 from tests.halls.conftest import make_director
-from tests.halls.factories import DAY, HallFactory, UnavailabilityFactory, at
+from tests.halls.factories import DAY, FULL_WIDTH_DIGITS, HallFactory, UnavailabilityFactory, at
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -74,8 +74,8 @@ def test_a_code_typed_in_full_width_digits_signs_in_once(rota, hall, rota_manage
     move_to(shift_of(rota["a"]), DAY, rota_manager)
     user = rota["a"].person.user
     code = code_at(hall, at(9, 5))
-    full_width = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-    services.shift_sign(user=user, hall=hall, code=full_width, action="sign_in", now=at(9, 5, 10))
+    services.shift_sign(user=user, hall=hall, code=code.translate(FULL_WIDTH_DIGITS), action="sign_in",
+                        now=at(9, 5, 10))
     assert shift_of(rota["a"]).state == DutyShift.State.SIGNED_IN
     with pytest.raises(InvalidInput) as refused:  # the same code in ASCII is the same code
         services.shift_sign(user=user, hall=hall, code=code, action="sign_in", now=at(9, 5, 20))
