@@ -45,6 +45,18 @@ def test_a_bare_number_in_the_table_is_a_level_to_reach(name, value):
     assert target_met(comparator, target_value, value + 1)  # exceeding it meets it
 
 
+@pytest.mark.parametrize("name, expected", [
+    ("研发经费支出占生产总值比重", (">=", D(3))),  # 000:32 "3 以上", though 000:27 says 超过 3%
+    ("万人有效发明专利拥有量", (">", D(35))),  # 000:33 "35"; 000:27 超过 35 件
+    ("PCT 国际专利年申请量", (">=", D(1100))),  # 000:34 "1100"; 000:27 达到 1100 件
+    ("高新技术企业数量", (">=", D(5000))),  # 000:35 "5000"; 000:27 达到 5000 家
+    ("技术合同交易额", (">", D(220))),  # 000:37 "220"; 000:27 突破 220 亿元
+])
+def test_the_tables_wording_comes_first_and_the_text_qualifies_a_bare_number(name, expected):
+    comparator, target_value, _unit = target("青政办字〔2018〕73号", name, 2022)
+    assert (comparator, target_value) == expected
+
+
 @pytest.mark.parametrize("name", ["省级绿色社区", "省级绿色学校"])
 def test_thirty_green_communities_and_schools_are_at_least_thirty(name):
     # 002:1638 "创建省级绿色社区、绿色学校各30个"
@@ -73,9 +85,13 @@ def test_reduce_by_about_twenty_percent():
     (ENERGY, "新增公交车中清洁能源和新能源车辆比例", 2020, (">=", D(100), "%")),
     (ENERGY, "公共机构新建和既有停车场充电设施配建比例", 2020, (">=", D(10), "%")),  # 002:1664
     (ENERGY, "节能产品政府采购金额占比", 2020, (">=", D(90), "%")),  # 002:1706
+    (WASTE, "农村生活垃圾分类试点村（社区）（下限）", 2018, (">=", D(4), "个")),  # 002:555 4—5个村（社区）
+    (WASTE, "农村生活垃圾分类试点村（社区）（上限）", 2018, ("<=", D(5), "个")),
     (WASTE, "农村生活垃圾分类收集覆盖率", 2019, (">=", D(15), "%")),  # 002:555
     (WASTE, "农村生活垃圾分类收集覆盖率", 2020, (">=", D(40), "%")),  # 002:557
     (WASTE, "农村生活垃圾无害化处理率", 2020, (">=", D(98), "%")),  # 002:557
+    (ROADS, "新建改造农村公路", 2020, ("~", D(160), "公里")),  # 002:368 约 160 公里
+    (ROADS, "农村公路路面状况改善", 2020, ("~", D(2500), "公里")),  # 002:368 约 2500 公里
     (ROADS, "农村公路列养率", 2020, (">=", D(100), "%")),  # 002:368
     (ROADS, "农村公路中等路以上比例", 2020, (">=", D(75), "%")),  # 002:404, 463, 539
     (ROADS, "年均养护大、中修工程比例", 2020, (">=", D(7), "%")),  # 002:404, 463
