@@ -3,7 +3,7 @@ briefing (简报) and the department annual assessment (002:1978)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -174,8 +174,8 @@ class Briefing:
     halls: list
     total: Attendance = field(default_factory=Attendance)
     by_department: dict = field(default_factory=dict)  # name -> Attendance
-    by_director: dict = field(default_factory=dict)  # name -> Attendance
-    under_quota: list = field(default_factory=list)  # director names with no served day
+    by_director: dict = field(default_factory=dict)  # director's label (director_labels) -> Attendance
+    under_quota: list = field(default_factory=list)  # labels of the directors short of the monthly quota
     cases_accepted: int = 0
     evaluations: dict = field(default_factory=dict)  # level -> count
     problems_raised: int = 0
@@ -195,8 +195,28 @@ def _department_label(name) -> str:
     return "—" if name is None else name
 
 
+def director_labels(directors) -> dict:
+    """Each director's name as the briefing shows it, by id, from (id, name, department) triples: the name,
+    with the department where two directors share it, and the number on record where that is shared too.
+
+    Directors are people: two called 王伟 are two rows of the briefing, never one."""
+    directors = list(directors)
+    names = Counter(name for _pk, name, _department in directors)
+    named = Counter((name, department) for _pk, name, department in directors)
+    labels = {}
+    for pk, name, department in directors:
+        if names[name] == 1:
+            labels[pk] = name
+        elif named[(name, department)] == 1:
+            labels[pk] = f"{name}（{_department_label(department)}）"
+        else:
+            labels[pk] = f"{name}（{_department_label(department)}，#{pk}）"
+    return labels
+
+
 def _quota_directors(halls, first: dt.date):
-    """(id, name) of the active directors of ``halls`` on record in the month starting ``first``, by name.
+    """(id, name, department) of the active directors of ``halls`` on record in the month starting
+    ``first``, by name.
 
     A Director has no start date. One entered after the month (the creation row of its history) and
     not rostered in it did not exist yet; one rostered in the month did, whenever it was entered
@@ -208,7 +228,7 @@ def _quota_directors(halls, first: dt.date):
                                                   date__lt=next_month(first))
     return (Director.objects.filter(hall__in=halls, active=True)
             .filter(Q(Exists(rostered)) | ~Q(pk__in=entered_later))
-            .order_by("person__name").values_list("pk", "person__name"))
+            .order_by("person__name", "pk").values_list("pk", "person__name", "person__department__name"))
 
 
 def monthly_briefing(*, halls, year: int, month: int, as_of: dt.date) -> Briefing:
@@ -227,6 +247,9 @@ def monthly_briefing(*, halls, year: int, month: int, as_of: dt.date) -> Briefin
                                         department=on_duty("person__department__name"))
                     .annotate(**attendance_counts(as_of), to_come=Count("id", filter=~rules.due(as_of)))
                     .order_by())
+    per_director, quota_directors = list(per_director), list(_quota_directors(halls, first))
+    labels = director_labels({(row["director_on_duty"], row["name"], row["department"]) for row in per_director}
+                             | set(quota_directors))
     served_by_director, still_to_come = {}, set()
     for row in per_director:
         if row["to_come"]:
@@ -236,9 +259,9 @@ def monthly_briefing(*, halls, year: int, month: int, as_of: dt.date) -> Briefin
         attendance = Attendance.of(row)
         briefing.total.add(attendance)
         briefing.by_department.setdefault(_department_label(row["department"]), Attendance()).add(attendance)
-        briefing.by_director.setdefault(row["name"], Attendance()).add(attendance)
+        briefing.by_director.setdefault(labels[row["director_on_duty"]], Attendance()).add(attendance)
         served_by_director[row["director_on_duty"]] = row["done"]
-    briefing.under_quota = [name for pk, name in _quota_directors(halls, first) if pk not in still_to_come
+    briefing.under_quota = [labels[pk] for pk, _name, _department in quota_directors if pk not in still_to_come
                             and served_by_director.get(pk, 0) < rules.MIN_SHIFTS_PER_DIRECTOR_PER_MONTH]
     month_q = (Q(shift__hall__in=halls, shift__date__gte=first, shift__date__lt=next_month(first))
                & rules.due(as_of, "shift__date"))

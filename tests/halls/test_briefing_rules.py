@@ -112,3 +112,24 @@ def test_a_director_with_no_history_counts_as_always_there(hall):
     director = make_director(hall, "张局长", with_user=False)
     Director.history.model.objects.filter(id=director.pk).delete()
     assert under_quota(hall) == ["张局长"]
+
+
+# --- Two directors of one name are two rows ---------------------------------------------------------
+
+
+def test_two_directors_of_one_name_are_two_rows_each_with_its_department(hall):
+    teacher = make_director(hall, "王伟", "市教育局", with_user=False)
+    DutyShiftFactory(director=teacher, date=DAY, state=S.SIGNED_OUT, signed_in_at=OPENS)
+    entered(make_director(hall, "王伟", "市民政局", with_user=False), OPENS)
+    briefing = monthly_briefing(halls=[hall], year=2024, month=10, as_of=dt.date(2024, 11, 10))
+    assert {name: attendance.done for name, attendance in briefing.by_director.items()} == {"王伟（市教育局）": 1}
+    assert briefing.under_quota == ["王伟（市民政局）"]
+
+
+def test_two_directors_of_one_name_and_department_are_told_apart_by_their_numbers(hall):
+    first = make_director(hall, "王伟", "市教育局", with_user=False)
+    second = make_director(hall, "王伟", "市教育局", with_user=False)
+    other = make_director(hall, "张局长", "市教育局", with_user=False)
+    for director in (first, second, other):
+        entered(director, OPENS)
+    assert set(under_quota(hall)) == {f"王伟（市教育局，#{first.pk}）", f"王伟（市教育局，#{second.pk}）", "张局长"}
