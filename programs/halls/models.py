@@ -55,7 +55,7 @@ class HallSettings(models.Model):
 
 
 class Director(models.Model):
-    """A leadership member (局长) stationed in a hall, with their A/B partner (002:1976)."""
+    """A leadership member (局长) stationed in a hall, with their A/B partner (002:1978 AB角制度)."""
 
     person = models.OneToOneField(Person, verbose_name=_("person"), on_delete=models.PROTECT,
                                   related_name="hall_director")
@@ -389,7 +389,7 @@ class FollowUp(models.Model):
 
 
 class MonthlyBriefing(models.Model):
-    """A month's briefing (简报) as generated for the municipal government (002:1978)."""
+    """A month's briefing (简报) as generated for the municipal government (002:1980 每月以简报形式…报市政府)."""
 
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))

@@ -1,4 +1,4 @@
-"""Rules of the "百名局长进审批服务大厅" hall duty (青政办字〔2018〕78号, 002:1944-1981)."""
+"""Rules of the "百名局长进审批服务大厅" hall duty (青政办字〔2018〕78号, 002:1946–1982)."""
 import datetime as dt
 
 from django.db.models import Q

@@ -1,5 +1,5 @@
 """Reads of hall duty: the public rota, a director's shifts, and the figures of the monthly
-briefing (简报) and the department annual assessment (002:1978)."""
+briefing (简报) and the department annual assessment (002:1980)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -142,7 +142,7 @@ def _log(*, user, hall, shift, action, code, counter, success, reason, now):
 
 
 def shift_sign(*, user, hall, code: str, action: str, now: dt.datetime) -> DutyShift:
-    """Real-name, real-time sign-in or sign-out (002:1976) with the hall's rotating code.
+    """Real-name, real-time sign-in or sign-out (002:1978 本人实名实时签到、签退) with the hall's rotating code.
 
     Every attempt is logged, refused ones too (in their own transaction, so a refusal
     still leaves its row).

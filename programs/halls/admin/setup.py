@@ -125,7 +125,7 @@ class DirectorAdmin(DistrictScopedAdminMixin, HistoryAdmin):
             partners = Director.objects.visible_to(request.user).select_related("person")
             obj = getattr(request, "_halls_director", None)
             if obj is not None:
-                # A/B: another leader of the same department (002:1976).
+                # A/B: another leader of the same department (002:1978 协调其他分管同志).
                 partners = partners.filter(rules.same_department_q(obj.person)).exclude(pk=obj.pk)
             kwargs["queryset"] = partners.order_by("person__name")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
