@@ -375,7 +375,7 @@ def case_clock_detail(case, today: dt.date) -> dict:
         legal_why.append(_("extended once by %(extension)s working days (Art. 42)"))
     if clock["days_paused"]:
         legal_why.append(_("%(paused)s working days of special procedures not counted (Art. 45)"))
-    params = {"days": power.legal_limit_days if not power.is_preliminary_review else rules.PRELIMINARY_REVIEW_DAYS,
+    params = {"days": power.decision_limit_days,
               "start": start, "extension": rules.EXTENSION_DAYS, "paused": clock["days_paused"],
               "promised": power.promised_limit_days, "window": rules.CORRECTION_NOTICE_DAYS,
               "licence": rules.LICENCE_ISSUE_DAYS}

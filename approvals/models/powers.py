@@ -85,15 +85,20 @@ class DelegatedPower(models.Model):
         return ("seals_in", day, district_id)
 
     @property
-    def promised_or_legal_days(self) -> int:
-        return self.promised_limit_days or self.legal_limit_days
+    def decision_limit_days(self) -> int | None:
+        """The working days the law gives from acceptance, before any extension: the power's own
+        limit, or for a 初审 power the 20 days of its preliminary review (Art. 43)."""
+        if self.legal_limit_days is None:
+            return None
+        return rules.legal_budget_days(self.legal_limit_days, preliminary_review=self.is_preliminary_review,
+                                       extended=False)
 
     def clean(self):
-        if self.promised_limit_days is not None and self.legal_limit_days is not None \
-                and self.promised_limit_days > self.legal_limit_days:
+        limit = self.decision_limit_days
+        if self.promised_limit_days is not None and limit is not None and self.promised_limit_days > limit:
             raise ValidationError({"promised_limit_days": _(
                 "The promised time limit (%(promised)s) must not exceed the legal time limit (%(legal)s).")
-                % {"promised": self.promised_limit_days, "legal": self.legal_limit_days}})
+                % {"promised": self.promised_limit_days, "legal": limit}})
 
 
 class PowerMaterial(models.Model):

@@ -309,3 +309,28 @@ def test_a_step_reads_the_materials_afresh_not_as_a_list_prefetched_them(power, 
     services.case_request_correction(case=listed, acting_user=clerk, as_of=D(2024, 9, 30))
     body = case.notices.get().body.split("全部内容")[1]
     assert "申请书" in body and "营业执照" in body
+
+
+def test_a_preliminary_reviews_acceptance_notice_gives_its_twenty_days_whatever_the_powers_limit(
+        entrustment, clerk, head, supervisor):
+    # Art. 43: the review is forwarded within 20 working days; the power's own limit (30 here) runs after it.
+    from tests.approvals.factories import entrustment_in_force
+
+    prelim = DelegatedPowerFactory(name="律师事务所变更住所初审", item="律师事务所变更住所初审", sub_item="",
+                                   legal_limit_days=30)
+    entrustment_in_force([prelim], supervisor=supervisor)
+    case = register_case(prelim, clerk=clerk)
+    accepted(case, clerk, head)
+    body = case.notices.get(kind="acceptance").body
+    assert "本机关将在20个工作日内完成初审并报送决定机关" in body
+
+
+def test_a_preliminary_reviews_promise_may_not_exceed_its_twenty_days():
+    from django.core.exceptions import ValidationError
+
+    prelim = DelegatedPowerFactory.build(name="律师事务所变更住所初审", legal_limit_days=30, promised_limit_days=25)
+    with pytest.raises(ValidationError) as refused:
+        prelim.clean()
+    assert "20" in str(refused.value)
+    prelim.promised_limit_days = 20
+    prelim.clean()
