@@ -252,7 +252,8 @@ class ResubmitForm(CaseTransitionForm):
 
 class RefuseForm(CaseTransitionForm):
     reason = forms.CharField(label=_("reason for not accepting"), widget=forms.Textarea(attrs={"rows": 3}))
-    refer_to = forms.CharField(label=_("where to apply instead"), max_length=200)
+    refer_to = forms.CharField(label=_("where to apply instead"), max_length=200, required=False,
+                               help_text=_("Required for a matter outside the delegated scope (Art. 32)."))
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, case=case, **kwargs)
@@ -260,6 +261,7 @@ class RefuseForm(CaseTransitionForm):
         if suggestion:
             self.fields["reason"].initial = suggestion["reason"]
             self.fields["refer_to"].initial = suggestion["refer_to"]
+            self.fields["refer_to"].required = True
 
 
 class PauseForm(CaseTransitionForm):

@@ -84,9 +84,25 @@ def entrusted_with_seal(case) -> bool:
     return case.power.seal_on(acting_as_of(), case.district_id) is not None
 
 
-@condition(_("give the reason and where to apply instead"))
+def outside_scope(case) -> bool:
+    return not inside_scope(case)
+
+
+@condition(_("give the reason, and for a matter outside the delegated scope where to apply instead"))
 def has_refusal_reason(case) -> bool:
-    return bool(case.refusal_reason.strip() and case.refer_to.strip())
+    # Art. 32(2): only a matter outside the authority's remit is referred (告知申请人向有关行政机关申请).
+    return bool(case.refusal_reason.strip() and (case.refer_to.strip() or not outside_scope(case)))
+
+
+@condition(_("the 5 working days for a correction notice passed without one: the application counts as accepted "
+             "on the day it was received (Art. 32), and only a matter outside the delegated scope can still be "
+             "refused; accept it and decide"))
+def still_refusable(case) -> bool:
+    """Art. 32(4) 逾期不告知的，自收到申请材料之日起即为受理: once deemed accepted, an application is
+    decided (准予 or 不予许可), not turned away — unless it is outside the delegated scope (Art. 32(2))."""
+    deemed = rules.is_deemed_accepted(received_on=case.received_on, as_of=acting_as_of(),
+                                      correction_requested=case.state != case.State.SUBMITTED)
+    return not deemed or outside_scope(case)
 
 
 @condition(_("assign a handler first"))

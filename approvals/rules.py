@@ -64,7 +64,7 @@ def is_preliminary_review(power_name: str) -> bool:
 
 
 class ScopeRule:
-    """Machine-checkable scope rules derived from the annex's 备注 column (002:46–100)."""
+    """Machine-checkable scope rules derived from the annex's 备注 column (002:52-92)."""
 
     NONE = ""
     PRIVATE_HIGH_OR_VOCATIONAL_SCHOOL = "private_school"

@@ -225,7 +225,7 @@ class ApprovalCase(StateMachineModel):
         pass
 
     @transition(field=state, source=[State.SUBMITTED, State.RESUBMITTED], target=State.REFUSED,
-                permission=_g.may_process, conditions=[_g.has_refusal_reason])
+                permission=_g.may_process, conditions=[_g.still_refusable, _g.has_refusal_reason])
     def refuse(self):
         pass
 

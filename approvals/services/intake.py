@@ -146,13 +146,13 @@ def case_accept(*, case, acting_user, as_of: dt.date):
 
 
 def case_refuse(*, case, acting_user, as_of: dt.date, reason: str = "", refer_to: str = ""):
-    """不予受理 with the reason and where to apply instead (Art. 32)."""
+    """不予受理 with the reason, and for a matter outside the delegated scope where to apply instead (Art. 32)."""
     suggestion = case_refusal_suggestion(case) or {}
     case.refusal_reason = (reason or suggestion.get("reason", "")).strip()
     case.refer_to = (refer_to or suggestion.get("refer_to", "")).strip()
     if not case.refusal_reason:
         raise InvalidInput(_("Give the reason for not accepting the application."), field="reason")
-    if not case.refer_to:
+    if not case.refer_to and suggestion:  # Art. 32(2): a matter outside the scope is referred
         raise InvalidInput(_("Say where the applicant should apply instead."), field="refer_to")
     with transaction.atomic(durable=True), acting_on(as_of):
         locked = _lock(case, inputs=("refusal_reason", "refer_to"))

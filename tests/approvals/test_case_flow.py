@@ -334,3 +334,34 @@ def test_a_preliminary_reviews_promise_may_not_exceed_its_twenty_days():
     assert "20" in str(refused.value)
     prelim.promised_limit_days = 20
     prelim.clean()
+
+
+# --- Art. 32: what a refusal (不予受理) may be, and when ------------------------------------------------
+
+
+def test_a_refusal_of_a_matter_inside_the_scope_needs_no_referral(case, clerk):
+    # Art. 32(1): a matter that needs no licence is turned away; there is nowhere else to apply.
+    services.case_refuse(case=case, acting_user=clerk, as_of=D(2024, 9, 27), reason="申请事项依法不需要取得行政许可")
+    case.refresh_from_db()
+    body = case.notices.get(kind="refusal").body
+    assert case.state == S.REFUSED and case.refer_to == ""
+    assert "决定不予受理。" in body and "请向" not in body
+
+
+def test_a_deemed_accepted_case_inside_the_scope_cannot_be_refused(power, entrustment, clerk):
+    # Art. 32(4) 逾期不告知的，自收到申请材料之日起即为受理: decided, no longer turned away.
+    case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27), materials=[("营业执照", False)])
+    with pytest.raises(ConditionFailed) as refused:
+        services.case_refuse(case=case, acting_user=clerk, as_of=D(2024, 10, 11), reason="材料不全",
+                             refer_to="市测试委")
+    assert "即为受理" in str(refused.value)
+    case.refresh_from_db()
+    assert case.state == S.SUBMITTED and not case.notices.exists()
+
+
+def test_a_case_within_its_correction_window_can_still_be_refused(power, entrustment, clerk):
+    case = register_case(power, clerk=clerk, received_on=D(2024, 9, 27), materials=[("营业执照", False)])
+    services.case_refuse(case=case, acting_user=clerk, as_of=D(2024, 10, 10), reason="申请事项依法不需要取得行政许可")
+    case.refresh_from_db()
+    assert case.state == S.REFUSED
+

@@ -73,9 +73,18 @@ def test_one_material_of_two_missing_blocks_acceptance_within_the_window():
         assert not guards.materials_complete(case)
 
 
-def test_a_refusal_names_where_to_apply_instead():
-    # Art. 32(1)-(2) 不予受理…告知申请人向有关行政机关申请: the reason alone is not enough.
+def test_a_refusal_of_a_matter_outside_the_scope_names_where_to_apply_instead(monkeypatch):
+    # Art. 32(2) 不属于本行政机关职权范围的…告知申请人向有关行政机关申请: the reason alone is not enough.
+    monkeypatch.setattr(guards, "inside_scope", lambda case: False)
     assert not guards.has_refusal_reason(SimpleNamespace(refusal_reason="不属于本机关职权范围", refer_to=" "))
+    assert guards.has_refusal_reason(SimpleNamespace(refusal_reason="不属于本机关职权范围", refer_to="市教育局"))
+
+
+def test_a_refusal_of_a_matter_inside_the_scope_needs_only_its_reason(monkeypatch):
+    # Art. 32(1): a matter that needs no licence is refused without a referral.
+    monkeypatch.setattr(guards, "inside_scope", lambda case: True)
+    assert guards.has_refusal_reason(SimpleNamespace(refusal_reason="依法不需要取得行政许可", refer_to=""))
+    assert not guards.has_refusal_reason(SimpleNamespace(refusal_reason=" ", refer_to="市教育局"))
 
 
 def test_a_superior_decision_needs_its_document():

@@ -100,3 +100,23 @@ def test_promised_limit_drives_the_working_due_date(seeded_powers, clerk):
 
 def test_entrustment_signing_deadline_is_30_days_after_publication():
     assert rules.entrustment_signing_deadline(D(2018, 8, 30)) == D(2018, 9, 29)
+
+
+def test_a_deemed_accepted_case_outside_the_scope_is_still_refused_and_referred(seeded_powers, clerk):
+    # Art. 32(2): a matter outside the delegated scope is referred whenever it is found.
+    case = register_case(seeded_powers[28], clerk=clerk, hospital_grade=rules.HospitalGrade.TERTIARY)
+    services.case_refuse(case=case, acting_user=clerk, as_of=D(2024, 10, 11))
+    case.refresh_from_db()
+    assert case.state == ApprovalCase.State.REFUSED and "市卫生计生委" in case.refer_to
+    assert f"请向{case.refer_to}提出申请。" in case.notices.get(kind="refusal").body
+
+
+def test_the_refusal_form_asks_where_to_apply_only_for_a_matter_outside_the_scope(seeded_powers, clerk):
+    from approvals.forms import RefuseForm
+
+    inside = register_case(seeded_powers[28], clerk=clerk, hospital_grade=rules.HospitalGrade.SECONDARY)
+    outside = register_case(seeded_powers[28], clerk=clerk, hospital_grade=rules.HospitalGrade.TERTIARY)
+    assert RefuseForm({"reason": "申请事项依法不需要取得行政许可", "refer_to": ""}, case=inside).is_valid()
+    form = RefuseForm({"reason": "在三级医疗机构执业", "refer_to": ""}, case=outside)
+    assert not form.is_valid() and "refer_to" in form.errors
+    assert "市卫生计生委" in RefuseForm(case=outside)["refer_to"].initial
