@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +37,7 @@ from programs.halls.models import (
     HallSettings,
     Problem,
     SignAttempt,
+    Unavailability,
     WorkRecord,
     new_hall_secret,
 )
@@ -189,6 +191,21 @@ def shift_sign(*, user, hall, code: str, action: str, now: dt.datetime) -> DutyS
     return shift
 
 
+def _require_free_on_the_day(substitute: Director, shift: DutyShift) -> None:
+    """002:1978 协调其他分管同志参加: the stand-in must be able to attend — not on duty that day for
+    another shift (their own, or one they already cover, in any hall; practice shifts aside) and not
+    marked unavailable that day. One person in the hall is one director on duty."""
+    busy = (DutyShift.objects.counted().filter(date=shift.date).exclude(pk=shift.pk)
+            .filter(Q(director=substitute, substitute__isnull=True) | Q(substitute=substitute))
+            .select_related("hall").first())
+    if busy is not None:
+        raise InvalidInput(_("%(substitute)s is already on duty at %(hall)s on %(date)s; choose another leader."),
+                           field="substitute", substitute=substitute, hall=busy.hall, date=shift.date)
+    if Unavailability.objects.filter(director=substitute, date=shift.date).exists():
+        raise InvalidInput(_("%(substitute)s is marked unavailable on %(date)s; choose another leader."),
+                           field="substitute", substitute=substitute, date=shift.date)
+
+
 def shift_file_substitution(*, shift: DutyShift, substitute: Director, reason: str, acting_user,
                             now: dt.datetime) -> DutyShift:
     """A/B: filed by the director before the shift starts (002:1978 提前报…备案).
@@ -203,6 +220,8 @@ def shift_file_substitution(*, shift: DutyShift, substitute: Director, reason: s
     with transaction.atomic():
         shift.substitute, shift.substitution_reason, shift.objection_reason = substitute, reason.strip(), ""
         run_transition(shift, "file_substitution", acting_user=acting_user, as_of=now, at=now, reason=reason)
+        # After the step's own conditions (a filing too late is told so first); refusing undoes the step.
+        _require_free_on_the_day(substitute, shift)
         notices.substitution_filed(shift=shift, now=now)
     return shift
 

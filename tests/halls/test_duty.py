@@ -5,12 +5,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from policyops.errors import ConditionFailed, InvalidInput, NotAllowed
+from policyops.models import ServiceHall
 from programs.halls import codes, services
 from programs.halls.generator import working_days_of_month
 from programs.halls.models import DutyShift, Evaluation, FollowUp, SignAttempt
 from programs.halls.selectors import monthly_briefing
 from tests.halls.conftest import make_director
-from tests.halls.factories import DAY, FULL_WIDTH_DIGITS, HallFactory, UnavailabilityFactory, at
+from tests.halls.factories import DAY, FULL_WIDTH_DIGITS, DutyShiftFactory, HallFactory, UnavailabilityFactory, at
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -144,8 +145,6 @@ def test_signing_in_outside_the_window_is_refused(rota, hall, rota_manager):
 
 
 def test_a_code_of_another_hall_is_refused(rota, hall, rota_manager):
-    from policyops.models import ServiceHall
-
     move_to(shift_of(rota["a"]), DAY, rota_manager)
     other = HallFactory(name="另一大厅", kind=ServiceHall.Kind.SUB_HALL, district=hall.district)
     with pytest.raises(InvalidInput):
@@ -161,6 +160,47 @@ def test_substitution_filed_in_advance_lets_the_partner_sign_in(rota, hall, rota
                         now=at(9, 5))
     shift.refresh_from_db()
     assert shift.state == DutyShift.State.SIGNED_IN and shift.on_duty == rota["b"]
+
+
+def test_a_substitute_already_on_duty_that_day_is_refused(rota, hall, rota_manager):
+    # 002:1978 协调其他分管同志参加: the stand-in must be able to attend; one person is one director on duty.
+    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    move_to(shift_of(rota["b"]), DAY, rota_manager)
+    with pytest.raises(InvalidInput) as refused:
+        services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="参加全市会议",
+                                         acting_user=rota["a"].person.user, now=at(8, 0))
+    assert refused.value.field == "substitute" and hall.name in str(refused.value)
+    assert shift_of(rota["a"]).substitute is None
+
+
+def test_a_substitute_covering_another_shift_that_day_is_refused(rota, hall, rota_manager):
+    other = HallFactory(name="另一大厅", kind=ServiceHall.Kind.SUB_HALL, district=hall.district)
+    deputy = make_director(other, "赵局长", "市教育局")
+    covered = DutyShiftFactory(hall=other, director=deputy, date=DAY, state=DutyShift.State.SUBSTITUTED,
+                               substitute=rota["b"])
+    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    with pytest.raises(InvalidInput) as refused:
+        services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="参加全市会议",
+                                         acting_user=rota["a"].person.user, now=at(8, 0))
+    assert covered.hall.name in str(refused.value)
+
+
+def test_a_substitute_marked_unavailable_that_day_is_refused(rota, rota_manager):
+    UnavailabilityFactory(director=rota["b"], date=DAY)
+    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    with pytest.raises(InvalidInput) as refused:
+        services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="参加全市会议",
+                                         acting_user=rota["a"].person.user, now=at(8, 0))
+    assert refused.value.field == "substitute"
+
+
+def test_a_substitute_whose_own_shift_that_day_is_covered_may_stand_in(rota, rota_manager):
+    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    own = move_to(shift_of(rota["b"]), DAY, rota_manager)
+    DutyShift.objects.filter(pk=own.pk).update(state=DutyShift.State.SUBSTITUTED, substitute=rota["a"])
+    services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="交换值班",
+                                     acting_user=rota["a"].person.user, now=at(8, 0))
+    assert shift_of(rota["a"]).substitute == rota["b"]
 
 
 def test_filing_after_the_start_is_refused(rota, rota_manager):
