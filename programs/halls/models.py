@@ -134,7 +134,8 @@ class DutyShift(StateMachineModel):
     signed_in_at = models.DateTimeField(_("signed in at"), null=True, blank=True)
     signed_out_at = models.DateTimeField(_("signed out at"), null=True, blank=True)
     left_without_sign_out = models.BooleanField(_("left without signing out"), default=False)
-    left_early = models.BooleanField(_("left early (not a served day)"), default=False)
+    # Present less than the minimum, however it came about (a late arrival or an early departure).
+    left_early = models.BooleanField(_("short of a full day (not a served day)"), default=False)
     history = HistoricalRecords()
 
     district_lookup = "hall__district"

@@ -175,7 +175,7 @@ def shift_sign(*, user, hall, code: str, action: str, now: dt.datetime) -> DutyS
 
     def stamp(signed):
         setattr(signed, "signed_in_at" if action == "sign_in" else "signed_out_at", now)
-        if action == "sign_out":  # an early departure is recorded with the sign-out (002:1978 不得离岗)
+        if action == "sign_out":  # a short day (late or left early) is recorded with the sign-out (002:1978 不得离岗)
             minimum = settings_.minimum_presence(signed.starts_at, signed.ends_at)
             signed.left_early = not rules.served_a_day(signed.signed_in_at, now, minimum)
 

@@ -177,7 +177,7 @@ def summary():
         return [(gettext("shifts due"), 9, None), (gettext("served days"), 3, None),
                 (gettext("attendance rate"), "33.3%", 0.333), (gettext("signed in on time"), 2, None),
                 (gettext("punctuality rate"), "66.7%", 0.667), (gettext("A/B substitutions"), 2, None),
-                (gettext("missed shifts"), 3, None), (gettext("early departures"), 1, None),
+                (gettext("missed shifts"), 3, None), (gettext("short days"), 1, None),
                 (gettext("directors under the monthly quota"), 8, None), (gettext("cases accepted on duty"), 2, None),
                 (gettext("evaluations"), 6, None), (gettext("satisfaction rate"), "66.7%", 0.667),
                 (gettext("problems raised"), 3, None), (gettext("problems rectified"), 1, None)]

@@ -103,7 +103,7 @@ def briefing_figures(b: selectors.Briefing) -> dict:
         (_("punctuality rate"), percent(b.total.punctuality_rate), ratio(b.total.punctuality_rate)),
         (_("A/B substitutions"), b.total.substituted, None),
         (_("missed shifts"), b.total.missed, None),
-        (_("early departures"), b.total.left_early, None),
+        (_("short days"), b.total.left_early, None),
         (_("directors under the monthly quota"), len(b.under_quota), None),
         (_("cases accepted on duty"), b.cases_accepted, None),
         (_("evaluations"), count, None),
@@ -122,7 +122,7 @@ def briefing_figures(b: selectors.Briefing) -> dict:
 
 def _attendance_header(first_column):
     return [first_column, _("due"), _("served days"), _("attendance rate"), _("on time"), _("punctuality rate"),
-            _("A/B substitutions"), _("missed"), _("early departures")]
+            _("A/B substitutions"), _("missed"), _("short days")]
 
 
 def _attendance_cells(row):
