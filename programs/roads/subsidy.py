@@ -5,7 +5,8 @@ SubsidyParameter, loaded from seeds/road_subsidy_*.csv); the arithmetic is here:
 
 - amount = rate(work type, width class, district group) × km, with segments serving
   省定贫困村/市定经济薄弱村 at poverty_multiplier × rate for the poverty work types;
-- capped at cap_share (PL: 平度市/莱西市, other) × the approved estimate;
+- capped at cap_share (PL: 平度市/莱西市, other) × the approved estimate (不高于: the cap is
+  rounded down to the cent, so that no quote passes it);
 - 危桥改造: the bridge cap share of the estimate is the subsidy (no per-km rate);
 - excess work beyond the annual target (reward): 平度市 gets pingdu_reward_multiplier ×
   the standard subsidy capped at pingdu_reward_cap_share of the estimate; other
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -61,6 +62,11 @@ YUAN_PER_WAN = Decimal(10000)
 
 def _money(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _cap_money(x: Decimal) -> Decimal:
+    """A cap to the cent, rounded down: 002:491 不高于概算投资的…% — rounding up would pay above it."""
+    return x.quantize(CENT, rounding=ROUND_DOWN)
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,7 @@ class SubsidyTable:
         if work_type == WorkType.BRIDGE:
             share = self.params["bridge_cap_share"]
             breakdown.update(cap_share=str(share), cap_applied=True)
-            return Quote(_money(estimate_wan * share), breakdown)
+            return Quote(_cap_money(estimate_wan * share), breakdown)
         if excess and work_type not in self.names("reward_work_types"):
             raise InvalidInput(_("Rewards for excess work apply only to upgrade, major and medium repair."),
                                field="excess")
@@ -149,13 +155,12 @@ class SubsidyTable:
             cap_share = self.params["pingdu_reward_cap_share"]
         uncapped = standard * reward_multiplier
         cap = estimate_wan * cap_share
-        amount = min(uncapped, cap)
         breakdown.update(
             wide=wide, rate_wan_per_km=str(rate), length_km=str(length_km),
             poverty_km=str(poverty_km if poverty_applies else 0), poverty_multiplier=str(multiplier),
             reward=bool(excess), reward_multiplier=str(reward_multiplier), uncapped_wan=str(_money(uncapped)),
-            cap_share=str(cap_share), cap_wan=str(_money(cap)), cap_applied=uncapped > cap)
-        return Quote(_money(amount), breakdown)
+            cap_share=str(cap_share), cap_wan=str(_cap_money(cap)), cap_applied=uncapped > cap)
+        return Quote(min(_money(uncapped), _cap_money(cap)), breakdown)
 
     def excluded(self, name, breakdown) -> Quote | None:
         """002:485 市级财政补助资金不含青岛西海岸新区: a zero quote with the reason, for every work type."""

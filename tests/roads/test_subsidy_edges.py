@@ -44,6 +44,18 @@ def test_a_standard_exactly_at_the_cap_is_not_capped(table):
     assert result.amount_wan == D("350.00") and result.breakdown["cap_applied"] is False
 
 
+def test_a_capped_quote_is_rounded_down_not_above_its_cap(table):
+    # 002:491 其他区（市）不高于概算投资的30%: 30 % of 100.05 万元 is 30.015, paid as 30.01, never 30.02.
+    result = table.quote("城阳区", "大修", 10, 7, D("100.05"))
+    assert result.breakdown["cap_applied"] is True
+    assert result.amount_wan == D("30.01") and result.breakdown["cap_wan"] == "30.01"
+
+
+def test_a_bridge_is_rounded_down_within_its_cap(table):
+    # 002:491 危桥改造不高于概算投资的45%: 45 % of 100.11 万元 is 45.0495, paid as 45.04.
+    assert table.quote("平度市", "危桥改造", 0, 0, D("100.11")).amount_wan == D("45.04")
+
+
 def test_a_bridge_is_quoted_at_its_cap(table):
     # 002:491 危桥改造…按工程预算的45%补助: the cap share is the amount.
     assert table.quote("平度市", "危桥改造", 0, 0, 300).breakdown["cap_applied"] is True
