@@ -119,6 +119,10 @@ class DistrictNameWidget(NaturalKeyWidget):
     def clean(self, value, row=None, **kwargs):
         return super().clean(cell_text(value) or None, row, **kwargs)
 
+    def get_queryset(self, value, row, *args, **kwargs):
+        # With its Annex 2 targets: whether a row's district is in the programme asks nothing more.
+        return super().get_queryset(value, row, *args, **kwargs).select_related("road_target")
+
 
 class YesNoWidget(StrictIntegerWidget):
     """yes/no (是/否) for the width class column."""

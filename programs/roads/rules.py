@@ -12,6 +12,19 @@ from django.utils.translation import gettext_lazy as _
 PROGRAMME_DOCUMENT_NUMBER = "青政办发〔2018〕19号"  # 002:352
 
 
+# 002:487-489 补助范围为纳入青岛市“三年集中攻坚”专项行动实施计划的项目: the plan's districts are
+# those Annex 2 sets targets for (002:531-537, RoadTarget); a district without one (市南区, 市北区,
+# 李沧区: no rural roads) has no projects in the programme and no subsidy.
+NOT_IN_PROGRAMME = _("%(district)s is not in the programme: Annex 2 of 青政办发〔2018〕19号 sets no targets "
+                     "for it, and only the projects of its implementation plan are subsidised (002:487–489).")
+
+
+def in_programme(district) -> bool:
+    """Whether ``district`` is one of the programme's, by its Annex 2 targets (``District.road_target``:
+    no query where the district was read with ``select_related("road_target")``, as a bulk import reads it)."""
+    return hasattr(district, "road_target")
+
+
 class DistrictGroup(models.TextChoices):
     """The two groups whose rates and caps differ (002:491): those listed in pl_districts, and the rest."""
 

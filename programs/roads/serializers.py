@@ -69,8 +69,11 @@ class SubsidyQuoteInputSerializer(serializers.Serializer):
 
     def validate_district(self, value):
         value = value.strip()
-        if not District.objects.filter(name=value).exists():
+        district = District.objects.filter(name=value).first()
+        if district is None:
             raise serializers.ValidationError(UNKNOWN_DISTRICT % {"name": value})
+        if not rules.in_programme(district):
+            raise serializers.ValidationError(rules.NOT_IN_PROGRAMME % {"district": value})
         return value
 
     def validate(self, attrs):

@@ -34,7 +34,7 @@ from tests.halls.conftest import (  # noqa: F401 (fixtures of the rota)
     hall,
     rota_manager,
 )
-from tests.halls.test_pages import DAY, at, rota, shift_of  # noqa: F401 (fixtures)
+from tests.halls.test_pages import DAY, at, free_on_the_day, rota, shift_of  # noqa: F401 (fixtures)
 from tests.integration.test_celery_redis import (  # noqa: F401 (fixtures)
     BROKER,
     broker,
@@ -210,7 +210,7 @@ def test_redis_stopped_while_reminders_are_sent_delays_them_and_loses_none(
     own_redis.kill()
 
     # A web step that notifies (and queues its delivery) still answers at once.
-    director, substitute = rota["a"], rota["b"]
+    director, substitute = rota["a"], free_on_the_day(rota["b"])
     client.force_login(director.person.user)
     clock(at(18, day=DAY - dt.timedelta(days=1)))
     started = time.monotonic()

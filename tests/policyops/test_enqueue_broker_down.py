@@ -21,7 +21,7 @@ from tests.halls.conftest import (  # noqa: F401 (fixtures of the rota below)
     hall,
     rota_manager,
 )
-from tests.halls.test_pages import DAY, at, rota, shift_of  # noqa: F401 (fixtures)
+from tests.halls.test_pages import DAY, at, free_on_the_day, rota, shift_of  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 UNREACHABLE = "redis://127.0.0.1:1/0"
@@ -70,7 +70,7 @@ def test_enqueue_waits_for_the_commit_then_reports_an_unreachable_broker_quickly
 
 def test_a_step_that_notifies_succeeds_with_the_broker_down_and_its_messages_go_out_later(
         client, broker_down, rota, clock, django_capture_on_commit_callbacks):  # noqa: F811 (imported fixtures)
-    a, b = rota["a"], rota["b"]
+    a, b = rota["a"], free_on_the_day(rota["b"])
     client.force_login(a.person.user)
     filed_at = clock(at(18, day=DAY - dt.timedelta(days=1)))
     with django_capture_on_commit_callbacks() as callbacks:

@@ -291,3 +291,11 @@ def test_after_a_quote_the_browsable_form_asks_for_a_project_again(seeded):
     html = page.content.decode()
     assert page.status_code == 200 and "972.00" in html
     assert 'name="estimate_wan"' in html and 'name="amount_wan"' not in html  # the body's fields, not the answer's
+
+
+def test_a_district_outside_the_programme_gets_no_quote(seeded):
+    # 002:487-489 补助范围为纳入…实施计划的项目: Annex 2 sets no targets for 市南区.
+    response = client_for(make_user()).post(f"{API}/subsidy-quote/", {**HAND_CASE, "district": "市南区"},
+                                            format="json")
+    assert response.status_code == 400
+    assert response.json()["field"] == "district" and "市南区不在" in response.json()["errors"]["district"][0]

@@ -318,3 +318,11 @@ def test_a_list_not_claimed_is_not_saved(manager):
 @pytest.mark.parametrize("rows, background", [(5000, False), (5001, True)])
 def test_a_list_of_more_than_5000_rows_is_saved_in_the_background(rows, background):
     assert runs_in_background({"rows": rows}) is background
+
+
+def test_a_row_of_a_district_outside_the_programme_is_refused_in_its_district_column(seeded):
+    # 002:487-489: only the implementation plan's projects; 市南区 has no Annex 2 targets (no rural roads).
+    supervisor = make_user(Role.SUPERVISOR)
+    report = check_file(sample_csv(1, district="市南区"), filename="list.csv", user=supervisor)
+    assert [(p.line, p.column) for p in report.problems] == [(2, PROJECT_COLUMNS["district"])]
+    assert "市南区不在" in report.problems[0].reason and "附件2" in report.problems[0].reason

@@ -6,10 +6,12 @@ from decimal import Decimal
 import pytest
 
 from policyops.errors import ConditionFailed, IllegalTransition, InvalidInput, NotAllowed
+from policyops.roles import Role
 from policyops.workflow import condition_message
 from programs.roads import guards, rules, services
 from programs.roads.models import AnnualPlan, PlanAdjustment, ProjectMilestone, RoadProject, Step
 from programs.roads.rules import BaseLayer, Surface, WorkType
+from tests.conftest import make_user
 from tests.roads.factories import PlanAdjustmentFactory, RoadProjectFactory, annual_plans, district, manager_of
 
 pytestmark = pytest.mark.django_db
@@ -314,3 +316,22 @@ def test_milestone_is_overdue_only_without_an_actual_end():
     assert milestone.is_overdue(dt.date(2018, 7, 1))
     milestone.actual_end = dt.date(2018, 7, 5)
     assert not milestone.is_overdue(dt.date(2018, 8, 1))
+
+
+def test_a_project_of_a_district_outside_the_programme_is_refused(seeded):
+    # 002:487-489 and Annex 2 (002:531-537): 市南区 has no targets, so no project of the programme.
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        RoadProjectFactory(acting_user=make_user(Role.SUPERVISOR), district=district("市南区"))
+    assert "市南区不在" in refused.value.message_dict["district"][0]
+    assert not RoadProject.objects.filter(district__name="市南区").exists()
+
+
+def test_the_admins_project_form_offers_the_programmes_districts_only(admin_client, seeded):
+    from django.urls import reverse
+
+    response = admin_client.get(reverse("admin:roads_roadproject_add"))
+    offered = {label for _value, label in response.context["adminform"].form.fields["district"].choices if _value}
+    assert "平度市" in offered and "青岛西海岸新区" in offered
+    assert not offered & {"市南区", "市北区", "李沧区"}

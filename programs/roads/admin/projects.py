@@ -139,6 +139,12 @@ class RoadProjectAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ImportExpor
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("milestones")
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "district":  # the programme's districts only (rules.in_programme)
+            formfield.queryset = formfield.queryset.filter(road_target__isnull=False)
+        return formfield
+
     def get_changelist(self, request, **kwargs):
         return RoadProjectChangeList
 

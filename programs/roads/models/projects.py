@@ -139,6 +139,8 @@ class RoadProject(StateMachineModel):
 
     def clean(self):
         self.read_name()
+        if self.district_id is not None and not rules.in_programme(self.district):
+            raise ValidationError({"district": rules.NOT_IN_PROGRAMME % {"district": self.district}})
         if self.quantity is not None and self.poverty_km is not None and self.work_type not in WorkType.COUNTED \
                 and self.poverty_km > self.quantity:
             raise ValidationError({"poverty_km": _("The poverty-village km exceed the project's length.")})
