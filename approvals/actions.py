@@ -13,7 +13,7 @@ from approvals import forms as f
 from approvals import guards as g
 from approvals import serializers as s
 from approvals import services
-from approvals.models import ApprovalCase, Entrustment, _has_revocation_reason
+from approvals.models import ApprovalCase, Entrustment, _has_revocation_reason, _has_suspension_reason
 from policyops.workflow import Action
 
 
@@ -52,7 +52,8 @@ ENTRUSTMENT_ACTIONS = [
     _entrustment("sign", _("Sign")),
     _entrustment("file", _("Record the filing")),
     _entrustment("bring_into_force", _("Bring into force")),
-    _entrustment("suspend", _("Suspend")),
+    Action("suspend", _("Suspend…"), services.entrustment_suspend, target="entrustment",
+           form=f.SuspendEntrustmentForm, supplies=(_has_suspension_reason,)),
     _entrustment("reinstate", _("Reinstate")),
     _entrustment("expire", _("Mark as expired")),
     Action("revoke", _("Revoke…"), services.entrustment_revoke, target="entrustment", form=f.RevokeEntrustmentForm,

@@ -326,6 +326,15 @@ class AssignHandlerForm(forms.Form):
         self.fields["handler"].queryset = case_processors(district_id)
 
 
+class SuspendEntrustmentForm(forms.Form):
+    reason = forms.CharField(label=_("reason for the suspension"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("The delegated powers stop at once; the reason is recorded."))
+
+    def __init__(self, *args, entrustment=None, **kwargs):
+        self.entrustment = entrustment
+        super().__init__(*args, **kwargs)
+
+
 class RevokeEntrustmentForm(forms.Form):
     reason = forms.ChoiceField(label=_("revocation reason"),
                                choices=_BLANK + list(Entrustment.RevocationReason.choices))

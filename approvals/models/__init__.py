@@ -21,6 +21,7 @@ from approvals.models.entrustments import (
     Entrustment,
     EntrustmentQuerySet,
     _has_revocation_reason,
+    _has_suspension_reason,
     seals_by_power_and_district,
     validate_seal_image,
 )
@@ -29,6 +30,6 @@ from approvals.models.powers import DelegatedPower, PowerMaterial
 __all__ = [
     "ApprovalCase", "ApprovalSeal", "AuthorityHead", "CaseMaterial", "CaseNotice", "CaseQuerySet", "CaseSuspension",
     "DelegatedPower", "Entrustment", "EntrustmentQuerySet", "PowerMaterial", "SealUse", "_has_revocation_reason",
-    "drop_prefetched", "prefetched_list", "seals_by_power_and_district",
+    "_has_suspension_reason", "drop_prefetched", "prefetched_list", "seals_by_power_and_district",
     "validate_seal_image", "year_in_case_number",
 ]

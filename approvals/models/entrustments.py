@@ -10,7 +10,7 @@ from approvals.models.powers import DelegatedPower
 from policyops.fsm import StateField, StateMachineModel
 from policyops.history import HistoricalRecords
 from policyops.models import Department
-from policyops.workflow import condition
+from policyops.workflow import acting_as_of, condition
 
 
 @condition(_("fill in the entrusted content, management requirements, workflow, "
@@ -38,6 +38,19 @@ def _has_an_issued_seal(entrustment) -> bool:
 @condition(_("give the lawful reason for the revocation and its details"))
 def _has_revocation_reason(entrustment) -> bool:
     return bool(entrustment.revocation_reason and entrustment.revocation_note.strip())
+
+
+# 002:35 不得擅自收回或者变相收回: a suspension takes the powers away at once, so it is recorded
+# with its reason, as a revocation is.
+@condition(_("give the reason for the suspension"))
+def _has_suspension_reason(entrustment) -> bool:
+    return bool(entrustment.suspension_reason.strip())
+
+
+# An agreement expires when its implementation period (实施期限, 002:35) has ended, not before.
+@condition(_("the implementation period has not ended yet"))
+def _period_has_ended(entrustment) -> bool:
+    return entrustment.period_end is not None and acting_as_of() > entrustment.period_end
 
 
 def _may_manage_entrustments(entrustment, user) -> bool:
@@ -95,6 +108,7 @@ class Entrustment(StateMachineModel):
     revocation_reason = models.CharField(_("revocation reason"), max_length=30, choices=RevocationReason.choices,
                                          blank=True)
     revocation_note = models.TextField(_("revocation details"), blank=True)
+    suspension_reason = models.TextField(_("suspension reason"), blank=True)
     history = HistoricalRecords()
 
     objects = EntrustmentQuerySet.as_manager()
@@ -123,7 +137,8 @@ class Entrustment(StateMachineModel):
     def bring_into_force(self):
         pass
 
-    @transition(field=state, source=State.IN_FORCE, target=State.SUSPENDED, permission=_may_manage_entrustments)
+    @transition(field=state, source=State.IN_FORCE, target=State.SUSPENDED, permission=_may_manage_entrustments,
+                conditions=[_has_suspension_reason])
     def suspend(self):
         pass
 
@@ -138,7 +153,7 @@ class Entrustment(StateMachineModel):
         pass
 
     @transition(field=state, source=[State.IN_FORCE, State.SUSPENDED], target=State.EXPIRED,
-                permission=_may_manage_entrustments)
+                permission=_may_manage_entrustments, conditions=[_period_has_ended])
     def expire(self):
         pass
 

@@ -16,7 +16,7 @@ from approvals.services.common import (
     cases_start_deemed_clocks,
     notice_number,
 )
-from approvals.services.entrustments import entrustment_revoke, entrustment_transition
+from approvals.services.entrustments import entrustment_revoke, entrustment_suspend, entrustment_transition
 from approvals.services.handling import case_claim, case_release, case_set_follow_up
 from approvals.services.intake import (
     case_accept,
@@ -71,6 +71,7 @@ __all__ = [
     "cases_recompute_after_calendar_change",
     "cases_start_deemed_clocks",
     "entrustment_revoke",
+    "entrustment_suspend",
     "entrustment_transition",
     "notice_number",
 ]

@@ -17,11 +17,22 @@ from policyops.workflow import run_transition
 
 def entrustment_transition(*, entrustment: Entrustment, action: str, acting_user, reason: str = "",
                            as_of: dt.date | None = None):
-    """sign / file / bring_into_force / suspend / reinstate / expire."""
-    if action not in ("sign", "file", "bring_into_force", "suspend", "reinstate", "expire"):
+    """sign / file / bring_into_force / reinstate / expire (the steps without input)."""
+    if action not in ("sign", "file", "bring_into_force", "reinstate", "expire"):
         raise InvalidInput(_("Unknown action."), field="action")
     with transaction.atomic():
         run_transition(entrustment, action, acting_user=acting_user, as_of=as_of, reason=reason)
+    return entrustment
+
+
+def entrustment_suspend(*, entrustment: Entrustment, acting_user, reason: str, as_of: dt.date | None = None):
+    """Suspend with the reason recorded (002:35 不得擅自收回或者变相收回): the powers stop at once."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Give the reason for the suspension."), field="reason")
+    with transaction.atomic():
+        entrustment.suspension_reason = reason
+        run_transition(entrustment, "suspend", acting_user=acting_user, as_of=as_of, reason=reason)
     return entrustment
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from approvals import services
 from approvals.models import ApprovalCase, ApprovalSeal, Entrustment
+from policyops.audit import entries_for
 from policyops.errors import ConditionFailed, InvalidInput, NotAllowed
 from tests.approvals.factories import EntrustmentFactory, register_case
 
@@ -40,7 +41,35 @@ def test_in_force_needs_an_issued_seal(power, supervisor):
 
 def test_only_supervisors_manage_entrustments(entrustment, clerk):
     with pytest.raises(NotAllowed):
-        services.entrustment_transition(entrustment=entrustment, action="suspend", acting_user=clerk)
+        services.entrustment_suspend(entrustment=entrustment, acting_user=clerk, reason="专用章超范围使用，待查",
+                                     as_of=D(2024, 10, 8))
+
+
+def test_a_suspension_needs_its_reason(entrustment, supervisor):
+    # 002:35 不得擅自收回或者变相收回: the powers stop at once, so the reason is recorded.
+    with pytest.raises(InvalidInput):
+        services.entrustment_suspend(entrustment=entrustment, acting_user=supervisor, reason=" ",
+                                     as_of=D(2024, 10, 8))
+    entrustment.refresh_from_db()
+    assert entrustment.state == Entrustment.State.IN_FORCE
+
+
+def test_a_suspension_records_its_reason_on_the_agreement_and_in_the_audit(entrustment, supervisor):
+    services.entrustment_suspend(entrustment=entrustment, acting_user=supervisor, reason="专用章超范围使用，待查",
+                                 as_of=D(2024, 10, 8))
+    entrustment.refresh_from_db()
+    assert entrustment.state == Entrustment.State.SUSPENDED
+    assert entrustment.suspension_reason == "专用章超范围使用，待查"
+    assert entries_for(entrustment).filter(action="suspend").get().reason == "专用章超范围使用，待查"
+
+
+def test_an_agreement_expires_only_after_its_implementation_period(entrustment, supervisor):
+    end = entrustment.period_end
+    with pytest.raises(ConditionFailed):
+        services.entrustment_transition(entrustment=entrustment, action="expire", acting_user=supervisor, as_of=end)
+    services.entrustment_transition(entrustment=Entrustment.objects.get(pk=entrustment.pk), action="expire",
+                                    acting_user=supervisor, as_of=end + dt.timedelta(days=1))
+    assert Entrustment.objects.get(pk=entrustment.pk).state == Entrustment.State.EXPIRED
 
 
 def test_revocation_needs_a_lawful_reason(entrustment, supervisor):
@@ -64,7 +93,8 @@ def test_revocation_recovers_the_seal_and_blocks_decisions(entrustment, power, c
 
 def test_a_suspended_entrustment_blocks_decisions_until_reinstated(entrustment, power, clerk, supervisor):
     case = register_case(power, clerk=clerk, received_on=D(2024, 10, 8))
-    services.entrustment_transition(entrustment=entrustment, action="suspend", acting_user=supervisor)
+    services.entrustment_suspend(entrustment=entrustment, acting_user=supervisor, reason="专用章超范围使用，待查",
+                                 as_of=D(2024, 10, 8))
     with pytest.raises(ConditionFailed):
         services.case_accept(case=case, acting_user=clerk, as_of=D(2024, 10, 9))
     services.entrustment_transition(entrustment=entrustment, action="reinstate", acting_user=supervisor)

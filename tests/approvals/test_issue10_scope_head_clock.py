@@ -213,6 +213,8 @@ TOPICS = [
     (r"\bseals?\b|专用章", "專用章"),  # 002:35, 002:37
     (r"[Ee]ntrustment agreements|委托协议", "委託協議"),  # 002:35
     (r"跨区域|cross-regional", "跨區域"),  # 002:31 (project approvals), 002:25 (the agency keeps them)
+    (r"擅自收回|变相收回", "擅自收回"),  # 002:35 (no taking the powers back at will)
+    (r"实施期限|implementation period", "實施期限"),  # 002:35 (the agreement's period)
     (r"\(002:1-100\)", "264"),  # the whole decree
 ]
 REMARK_TOPIC = r"备注"  # a range over the annex's remark rows: both ends are rows with a remark
