@@ -70,6 +70,7 @@ def briefing_generate(*, year: int, month: int, now: dt.datetime) -> MonthlyBrie
     b = monthly_briefing(halls=ServiceHall.objects.filter(is_training=False), year=year, month=month,
                          as_of=timezone.localtime(now).date())
     figures = {"due": b.total.due, "done": b.total.done, "missed": b.total.missed, "left_early": b.total.left_early,
+               "no_sign_out": b.total.no_sign_out,
                "substituted": b.total.substituted, "punctual": b.total.punctual,
                "attendance_rate": str(b.total.attendance_rate) if b.total.attendance_rate is not None else None,
                "under_quota": b.under_quota, "cases_accepted": b.cases_accepted,

@@ -126,6 +126,7 @@ class Attendance:
     substituted: int = 0
     missed: int = 0
     left_early: int = 0
+    no_sign_out: int = 0  # signed in, never out (002:1978 严格实行…签到、签退)
 
     @property
     def attendance_rate(self):
@@ -158,7 +159,10 @@ def attendance_counts(as_of: dt.date) -> dict:
             "punctual": Count("id", filter=served & punctual_q()),
             "substituted": Count("id", filter=due & Q(substitute__isnull=False)),
             "missed": Count("id", filter=due & Q(state=DutyShift.State.MISSED)),
-            "left_early": Count("id", filter=due & Q(left_early=True))}
+            "left_early": Count("id", filter=due & Q(left_early=True)),
+            # Signed in and still so once the day has passed: a sign-out after the window is refused,
+            # so this is final, whether or not the closing sweep has flagged it yet.
+            "no_sign_out": Count("id", filter=due & Q(state=DutyShift.State.SIGNED_IN))}
 
 
 def on_duty(field: str, shift_lookup: str = ""):

@@ -10,7 +10,7 @@ October 2024 at the hall, as of 2024-10-20 (a shift of that day is not due yet):
     王局长 市民政局  10-10 served, in 09:40 (late)
     赵局长 市民政局  10-11 signed out at noon: left early, not a served day
     钱局长 市财政局  10-14 covered by 孙局长 (A/B), who signed in at 09:15:00 sharp and served
-    周局长 (no department) 10-15 signed in, never out
+    周局长 (no department) 10-15 signed in, never out (not signed out)
     吴局长 市教育局  10-25 published (still to come)
     郑局长 市民政局  only a practice shift at the training hall
     冯局长 市教育局  inactive; 10-16 missed
@@ -141,24 +141,25 @@ def page(client, month, hall, supervisor, monkeypatch):
     return get
 
 
-def attendance(name, due, done, punctual, substituted, missed, left_early, attendance_rate, punctuality_rate):
+def attendance(name, due, done, punctual, substituted, missed, left_early, attendance_rate, punctuality_rate,
+               no_sign_out=0):
     rates = {"attendance_rate": Decimal(attendance_rate) if attendance_rate else None,
              "punctuality_rate": Decimal(punctuality_rate) if punctuality_rate else None}
     return {"name": name, "due": due, "done": done, **rates, "punctual": punctual, "substituted": substituted,
-            "missed": missed, "left_early": left_early,
+            "missed": missed, "left_early": left_early, "no_sign_out": no_sign_out,
             "attendance": f"{rates['attendance_rate'] * 100:.1f}%" if attendance_rate else "—",
             "punctuality": f"{rates['punctuality_rate'] * 100:.1f}%" if punctuality_rate else "—"}
 
 
 DEPARTMENTS = [
-    attendance("—", 1, 0, 0, 0, 0, 0, "0.000", None),
+    attendance("—", 1, 0, 0, 0, 0, 0, "0.000", None, no_sign_out=1),
     attendance("市教育局", 4, 1, 1, 1, 3, 0, "0.250", "1.000"),
     attendance("市民政局", 2, 1, 0, 0, 0, 1, "0.500", "0.000"),
     attendance("市财政局", 2, 1, 1, 1, 0, 0, "0.500", "1.000"),
 ]
 DIRECTORS = [
     attendance("冯局长", 1, 0, 0, 0, 1, 0, "0.000", None),
-    attendance("周局长", 1, 0, 0, 0, 0, 0, "0.000", None),
+    attendance("周局长", 1, 0, 0, 0, 0, 0, "0.000", None, no_sign_out=1),
     attendance("孙局长", 1, 1, 1, 1, 0, 0, "1.000", "1.000"),
     attendance("张局长", 2, 1, 1, 1, 1, 0, "0.500", "1.000"),
     attendance("李局长", 1, 0, 0, 0, 1, 0, "0.000", None),
@@ -178,6 +179,7 @@ def summary():
                 (gettext("attendance rate"), "33.3%", 0.333), (gettext("signed in on time"), 2, None),
                 (gettext("punctuality rate"), "66.7%", 0.667), (gettext("A/B substitutions"), 2, None),
                 (gettext("missed shifts"), 3, None), (gettext("short days"), 1, None),
+                (gettext("not signed out"), 1, None),
                 (gettext("directors under the monthly quota"), 8, None), (gettext("cases accepted on duty"), 2, None),
                 (gettext("evaluations"), 6, None), (gettext("satisfaction rate"), "66.7%", 0.667),
                 (gettext("problems raised"), 3, None), (gettext("problems rectified"), 1, None)]
@@ -223,7 +225,8 @@ def table_rows(html_text):
 
 def shown(row):
     return [row["name"], str(row["due"]), str(row["done"]), row["attendance"], str(row["punctual"]),
-            row["punctuality"], str(row["substituted"]), str(row["missed"]), str(row["left_early"])]
+            row["punctuality"], str(row["substituted"]), str(row["missed"]), str(row["left_early"]),
+            str(row["no_sign_out"])]
 
 
 def test_the_page_shows_every_table_row_in_order(page):
@@ -247,7 +250,7 @@ def test_the_page_shows_the_summary_tiles(page):
 def xlsx_row(row):
     return (row["name"], row["due"], row["done"], float(row["attendance_rate"]), row["punctual"],
             None if row["punctuality_rate"] is None else float(row["punctuality_rate"]), row["substituted"],
-            row["missed"], row["left_early"])
+            row["missed"], row["left_early"], row["no_sign_out"])
 
 
 def test_the_xlsx_holds_every_figure(page, hall):
@@ -275,7 +278,7 @@ def test_the_xlsx_formats_shares_as_percentages_under_a_bold_header(page):
     assert all(cell.font.b for cell in directors[1])
     first = directors[2]
     assert [cell.number_format for cell in first] == [
-        "General", "General", "General", "0.0%", "General", "General", "General", "General", "General"]
+        "General", "General", "General", "0.0%", "General", "General", "General", "General", "General", "General"]
     zhang = directors[5]  # 张局长: both rates are shares
     assert (zhang[3].number_format, zhang[5].number_format) == ("0.0%", "0.0%")
     # 28 and 16 characters wide; the file stores them with the font's padding (28 → 28.71).
@@ -287,11 +290,12 @@ def test_the_department_assessment_of_the_year(page, client):
     # The annual assessment counts attendance with the briefing's rules: pinned here too.
     response = client.get(reverse("halls:assessment", args=[2024]) + "?" + page().request["QUERY_STRING"])
     rows = [(row["name"], row["due"], row["done"], row["punctual"], row["substituted"], row["missed"],
-             row["left_early"], row["attendance"], row["records"], row["cases"], row["problems_found"],
-             row["problems_rectified"], row["evaluations"], row["satisfaction"]) for row in response.context["rows"]]
+             row["left_early"], row["no_sign_out"], row["attendance"], row["records"], row["cases"],
+             row["problems_found"], row["problems_rectified"], row["evaluations"], row["satisfaction"])
+            for row in response.context["rows"]]
     assert rows == [
-        ("—", 1, 0, 0, 0, 0, 0, "0.0%", 0, 0, 0, 0, 1, "100.0%"),
-        ("市教育局", 5, 2, 2, 1, 3, 0, "40.0%", 1, 2, 2, 1, 2, "50.0%"),
-        ("市民政局", 2, 1, 0, 0, 0, 1, "50.0%", 1, 0, 1, 0, 2, "100.0%"),
-        ("市财政局", 2, 1, 1, 1, 0, 0, "50.0%", 0, 0, 0, 0, 1, "0.0%"),
+        ("—", 1, 0, 0, 0, 0, 0, 1, "0.0%", 0, 0, 0, 0, 1, "100.0%"),
+        ("市教育局", 5, 2, 2, 1, 3, 0, 0, "40.0%", 1, 2, 2, 1, 2, "50.0%"),
+        ("市民政局", 2, 1, 0, 0, 0, 1, 0, "50.0%", 1, 0, 1, 0, 2, "100.0%"),
+        ("市财政局", 2, 1, 1, 1, 0, 0, 0, "50.0%", 0, 0, 0, 0, 1, "0.0%"),
     ]

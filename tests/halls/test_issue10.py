@@ -190,7 +190,7 @@ def test_the_assessment_shows_attendance_work_records_and_evaluations_per_depart
     assert "0.50" in page
     workbook = load_workbook(io.BytesIO(client.get(reverse("halls:assessment_xlsx", args=[2024])).content))
     header = [c.value for c in workbook.worksheets[0][1]]
-    assert len(header) == 17
+    assert len(header) == 18
 
 
 # --- 11. Every district has a hall -----------------------------------------------------------------

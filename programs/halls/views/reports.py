@@ -84,7 +84,8 @@ def _scoped(name: str, scope: Scope) -> str:
 def attendance_row(name, att) -> dict:
     return {"name": name, "due": att.due, "done": att.done, "attendance_rate": att.attendance_rate,
             "punctual": att.punctual, "punctuality_rate": att.punctuality_rate, "substituted": att.substituted,
-            "missed": att.missed, "left_early": att.left_early, "attendance": percent(att.attendance_rate),
+            "missed": att.missed, "left_early": att.left_early, "no_sign_out": att.no_sign_out,
+            "attendance": percent(att.attendance_rate),
             "punctuality": percent(att.punctuality_rate)}
 
 
@@ -104,6 +105,7 @@ def briefing_figures(b: selectors.Briefing) -> dict:
         (_("A/B substitutions"), b.total.substituted, None),
         (_("missed shifts"), b.total.missed, None),
         (_("short days"), b.total.left_early, None),
+        (_("not signed out"), b.total.no_sign_out, None),
         (_("directors under the monthly quota"), len(b.under_quota), None),
         (_("cases accepted on duty"), b.cases_accepted, None),
         (_("evaluations"), count, None),
@@ -122,12 +124,12 @@ def briefing_figures(b: selectors.Briefing) -> dict:
 
 def _attendance_header(first_column):
     return [first_column, _("due"), _("served days"), _("attendance rate"), _("on time"), _("punctuality rate"),
-            _("A/B substitutions"), _("missed"), _("short days")]
+            _("A/B substitutions"), _("missed"), _("short days"), _("not signed out")]
 
 
 def _attendance_cells(row):
     return [row["name"], row["due"], row["done"], share(row["attendance_rate"]), row["punctual"],
-            share(row["punctuality_rate"]), row["substituted"], row["missed"], row["left_early"]]
+            share(row["punctuality_rate"]), row["substituted"], row["missed"], row["left_early"], row["no_sign_out"]]
 
 
 def _attendance_chart(rows):
