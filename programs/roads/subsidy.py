@@ -162,6 +162,13 @@ class SubsidyTable:
             cap_share=str(cap_share), cap_wan=str(_cap_money(cap)), cap_applied=uncapped > cap)
         return Quote(min(_money(uncapped), _cap_money(cap)), breakdown)
 
+    def demonstration_reward(self, district) -> Decimal:
+        """002:507 按照1000万元/区（市）给予奖励, for a district accepted as a demonstration district; nothing
+        for the district outside the city subsidy (002:485 市级财政补助资金不含青岛西海岸新区)."""
+        if getattr(district, "name", district) in self.names("excluded_districts"):
+            return Decimal("0.00")
+        return _money(self.params["demonstration_district_reward_wan"])
+
     def excluded(self, name, breakdown) -> Quote | None:
         """002:485 市级财政补助资金不含青岛西海岸新区: a zero quote with the reason, for every work type."""
         if name not in self.names("excluded_districts"):

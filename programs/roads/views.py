@@ -30,7 +30,7 @@ from policyops.formatting import number, percent
 from policyops.indicators import indicator_met
 from policyops.scoping import visible_districts
 from programs.roads import rules, selectors, subsidy
-from programs.roads.models import ProjectMilestone, RoadProject
+from programs.roads.models import ProjectMilestone, RoadProject, RoadTarget
 from programs.roads.rules import WorkType
 from programs.roads.selectors import CheckStatus
 from programs.roads.subsidy import QUOTED_FIELDS, ProjectQuoter, load_table
@@ -129,7 +129,16 @@ def subsidy_totals(user, quoter: ProjectQuoter) -> dict:
     totals = [sum((amounts[n][y] for n in amounts if y in amounts[n]), ZERO) for y in years]
     total = sum(totals, ZERO)
     return {"years": years, "rows": table, "totals": totals, "total": total, "unquoted": sum(unquoted.values()),
-            "budget": reward_budget(quoter.table, years, totals)}
+            "budget": reward_budget(quoter.table, years, totals, demonstration_rewards(user, quoter.table))}
+
+
+def demonstration_rewards(user, table) -> list[tuple[str, Decimal]]:
+    """(district, reward) of the districts the user sees that were accepted as demonstration districts (002:507)."""
+    if table is None:
+        return []
+    accepted = (RoadTarget.objects.visible_to(user).filter(demonstration_accepted_on__isnull=False)
+                .select_related("district").order_by("district__position"))
+    return [(target.district.name, table.demonstration_reward(target.district)) for target in accepted]
 
 
 def _kept_sums(rows, quoter: ProjectQuoter) -> dict:
@@ -176,13 +185,17 @@ def _quoted_sums(rows, quoter: ProjectQuoter) -> dict:
             "districts": [name for _position, name in sorted(districts)]}
 
 
-def reward_budget(table, years, totals) -> dict | None:
-    """Committed city subsidy per plan year against the programme's city total (002:485, seeded)."""
+def reward_budget(table, years, totals, demonstration=()) -> dict | None:
+    """Committed city subsidy per plan year, then the demonstration districts' rewards (002:507),
+    against the programme's city total (002:485, seeded)."""
     budget = table.params.get("city_budget_wan") if table is not None else None
     if budget is None:
         return None
     rows, cumulative = [], ZERO
-    for year, amount in zip(years, totals):
+    committed = [(year, amount) for year, amount in zip(years, totals)]
+    committed += [(_("demonstration reward: %(district)s") % {"district": name}, amount)
+                  for name, amount in demonstration]
+    for year, amount in committed:
         cumulative += amount
         rows.append({"year": year, "committed": amount, "cumulative": cumulative,
                      "share": pct(cumulative / budget) if budget else "", "over": cumulative > budget})

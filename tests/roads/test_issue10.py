@@ -144,6 +144,34 @@ def test_dashboard_shows_committed_subsidy_against_the_city_total(seeded, client
     assert "roads-budget" in response.content.decode()
 
 
+def test_a_demonstration_district_earns_its_reward_within_the_city_total(seeded, client, supervisor):
+    # 002:507 对经省级以上部门验收合格的“四好农村路”示范区（市），按照1000万元/区（市）给予奖励.
+    from programs.roads.models import RoadTarget
+
+    new_project(manager_of(), quantity=D("10"), pavement_width_m=D("6"), estimate_wan=D("5000"), plan_year=2018)
+    RoadTarget.objects.filter(district__name__in=["平度市", "青岛西海岸新区"]).update(
+        demonstration_accepted_on=dt.date(2020, 11, 20))
+    client.force_login(supervisor)
+    response = client.get(reverse("roads:dashboard"), {"as_of": "2020-12-01"})
+    budget = response.context["subsidy"]["budget"]
+    # The West Coast New Area is outside the city's funds (002:485): its reward is nothing.
+    assert [(str(r["year"]), r["committed"]) for r in budget["rows"]] == [
+        ("2018", D("900.00")), ("示范区奖励：平度市", D("1000.00")), ("示范区奖励：青岛西海岸新区", D("0.00"))]
+    assert budget["remaining"] == D("81700.00")
+    assert "示范区奖励：平度市" in response.content.decode()
+
+
+def test_a_district_managers_budget_counts_only_their_own_demonstration_reward(seeded, client):
+    from programs.roads.models import RoadTarget
+
+    RoadTarget.objects.filter(district__name__in=["平度市", "莱西市"]).update(
+        demonstration_accepted_on=dt.date(2020, 11, 20))
+    new_project(manager_of(), quantity=D("10"), pavement_width_m=D("6"), estimate_wan=D("5000"), plan_year=2018)
+    client.force_login(manager_of())
+    budget = client.get(reverse("roads:dashboard"), {"as_of": "2020-12-01"}).context["subsidy"]["budget"]
+    assert [str(r["year"]) for r in budget["rows"]] == ["2018", "示范区奖励：平度市"]
+
+
 # --- plan adjustments keep the Annex 2 total (002:521) ------------------------------------------
 
 

@@ -21,7 +21,7 @@ from programs.roads.subsidy import PARAMETER_MEANINGS
 class RoadTargetAdmin(DistrictScopedAdminMixin, ImportExportMixin, HistoryAdmin):
     resource_classes = [RoadTargetResource]
     list_display = ("district", "upgrade_km", "village_access_km", "pavement_total_km", "major_medium_km",
-                    "preventive_km", "dangerous_bridges", "bus_stops")
+                    "preventive_km", "dangerous_bridges", "bus_stops", "demonstration_accepted_on")
     list_select_related = ("district",)
 
     def has_import_permission(self, request):

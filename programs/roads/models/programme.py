@@ -28,6 +28,12 @@ class RoadTarget(models.Model):
     preventive_km = km_field(_("of which preventive maintenance (km)"))
     dangerous_bridges = models.PositiveIntegerField(_("dangerous bridges"))
     bus_stops = models.PositiveIntegerField(_("passenger stops"))
+    # 002:507 对经省级以上部门验收合格的“四好农村路”示范区（市）…给予奖励: a fact the programme office
+    # records (not a seed: the sources name no district); the reward is subsidy.demonstration_reward.
+    demonstration_accepted_on = models.DateField(
+        _("accepted as a 四好农村路 demonstration district on"), null=True, blank=True,
+        help_text=_("The day a provincial or higher department accepted the district as a demonstration "
+                    "district (002:507); the district then earns the city's demonstration reward."))
     history = HistoricalRecords()
 
     district_lookup = "district"
