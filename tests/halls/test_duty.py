@@ -162,13 +162,18 @@ def test_substitution_filed_in_advance_lets_the_partner_sign_in(rota, hall, rota
     assert shift.state == DutyShift.State.SIGNED_IN and shift.on_duty == rota["b"]
 
 
+def file_for_a(rota, substitute, *, reason="参加全市会议", now=None):
+    """张局长 (rota "a") files ``substitute`` for their shift on DAY."""
+    return services.shift_file_substitution(shift=shift_of(rota["a"]), substitute=substitute, reason=reason,
+                                            acting_user=rota["a"].person.user, now=now or at(8, 0))
+
+
 def test_a_substitute_already_on_duty_that_day_is_refused(rota, hall, rota_manager):
     # 002:1978 协调其他分管同志参加: the stand-in must be able to attend; one person is one director on duty.
-    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
     move_to(shift_of(rota["b"]), DAY, rota_manager)
     with pytest.raises(InvalidInput) as refused:
-        services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="参加全市会议",
-                                         acting_user=rota["a"].person.user, now=at(8, 0))
+        file_for_a(rota, rota["b"])
     assert refused.value.field == "substitute" and hall.name in str(refused.value)
     assert shift_of(rota["a"]).substitute is None
 
@@ -178,28 +183,25 @@ def test_a_substitute_covering_another_shift_that_day_is_refused(rota, hall, rot
     deputy = make_director(other, "赵局长", "市教育局")
     covered = DutyShiftFactory(hall=other, director=deputy, date=DAY, state=DutyShift.State.SUBSTITUTED,
                                substitute=rota["b"])
-    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
     with pytest.raises(InvalidInput) as refused:
-        services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="参加全市会议",
-                                         acting_user=rota["a"].person.user, now=at(8, 0))
+        file_for_a(rota, rota["b"])
     assert covered.hall.name in str(refused.value)
 
 
 def test_a_substitute_marked_unavailable_that_day_is_refused(rota, rota_manager):
     UnavailabilityFactory(director=rota["b"], date=DAY)
-    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
     with pytest.raises(InvalidInput) as refused:
-        services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="参加全市会议",
-                                         acting_user=rota["a"].person.user, now=at(8, 0))
+        file_for_a(rota, rota["b"])
     assert refused.value.field == "substitute"
 
 
 def test_a_substitute_whose_own_shift_that_day_is_covered_may_stand_in(rota, rota_manager):
-    shift = move_to(shift_of(rota["a"]), DAY, rota_manager)
+    move_to(shift_of(rota["a"]), DAY, rota_manager)
     own = move_to(shift_of(rota["b"]), DAY, rota_manager)
     DutyShift.objects.filter(pk=own.pk).update(state=DutyShift.State.SUBSTITUTED, substitute=rota["a"])
-    services.shift_file_substitution(shift=shift, substitute=rota["b"], reason="交换值班",
-                                     acting_user=rota["a"].person.user, now=at(8, 0))
+    file_for_a(rota, rota["b"], reason="交换值班")
     assert shift_of(rota["a"]).substitute == rota["b"]
 
 
