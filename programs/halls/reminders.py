@@ -47,18 +47,21 @@ def sweep_shifts(*, today: dt.date, now: dt.datetime) -> int:
 
 
 def sweep_monthly_quota(*, today: dt.date, now: dt.datetime) -> int:
-    """From the 20th: directors with no shift this month (002:1968 每人每月不少于1天)."""
+    """From the 20th: directors short of the month's served day with none still to come (002:1968
+    每人每月不少于1天): the briefing's own list, so that a director whose only shift was missed is
+    reminded as well as one who has none."""
     if today.day < settings.POLICYOPS_REMINDERS["shift_quota_check_day_of_month"]:
         return 0
     first = today.replace(day=1)
-    with_shift = set(DutyShift.objects.counted().filter(date__year=today.year, date__month=today.month)
-                     .values_list("director_id", flat=True))
+    short = monthly_briefing(halls=ServiceHall.objects.filter(is_training=False), year=today.year,
+                             month=today.month, as_of=today).under_quota_ids
     supervisors = role_members(Role.SUPERVISOR)
     batch = NotificationBatch(now=now)
-    for director in Director.objects.filter(active=True).exclude(pk__in=with_shift).select_related("person__user"):
+    for director in Director.objects.filter(pk__in=short).select_related("person__user"):
         batch.add(recipients=[director.person.user, *supervisors], kind="director.no_shift", obj=director,
-                          due_date=first, subject=_("%(director)s has no hall duty shift in %(month)s")
-                          % {"director": director, "month": f"{today:%Y-%m}"}, url=reverse("halls:my_shifts"))
+                  due_date=first, subject=_("%(director)s has no served day of hall duty in %(month)s and none "
+                                            "to come") % {"director": director, "month": f"{today:%Y-%m}"},
+                  url=reverse("halls:my_shifts"))
     return batch.save()
 
 

@@ -180,6 +180,7 @@ class Briefing:
     by_department: dict = field(default_factory=dict)  # name -> Attendance
     by_director: dict = field(default_factory=dict)  # director's label (director_labels) -> Attendance
     under_quota: list = field(default_factory=list)  # labels of the directors short of the monthly quota
+    under_quota_ids: list = field(default_factory=list)  # and their ids, in the same order
     cases_accepted: int = 0
     evaluations: dict = field(default_factory=dict)  # level -> count
     problems_raised: int = 0
@@ -265,8 +266,9 @@ def monthly_briefing(*, halls, year: int, month: int, as_of: dt.date) -> Briefin
         briefing.by_department.setdefault(_department_label(row["department"]), Attendance()).add(attendance)
         briefing.by_director.setdefault(labels[row["director_on_duty"]], Attendance()).add(attendance)
         served_by_director[row["director_on_duty"]] = row["done"]
-    briefing.under_quota = [labels[pk] for pk, _name, _department in quota_directors if pk not in still_to_come
-                            and served_by_director.get(pk, 0) < rules.MIN_SHIFTS_PER_DIRECTOR_PER_MONTH]
+    briefing.under_quota_ids = [pk for pk, _name, _department in quota_directors if pk not in still_to_come
+                                and served_by_director.get(pk, 0) < rules.MIN_SHIFTS_PER_DIRECTOR_PER_MONTH]
+    briefing.under_quota = [labels[pk] for pk in briefing.under_quota_ids]
     month_q = (Q(shift__hall__in=halls, shift__date__gte=first, shift__date__lt=next_month(first))
                & rules.due(as_of, "shift__date"))
     # A case on two records (the second director on duty took it over as first contact) is one case.

@@ -5,7 +5,7 @@ import pytest
 
 from policyops.models import Notification
 from programs.halls import reminders, services
-from programs.halls.models import DutyShift, MonthlyBriefing
+from programs.halls.models import Director, DutyShift, MonthlyBriefing
 from tests.halls.conftest import make_director
 
 pytestmark = pytest.mark.django_db
@@ -49,18 +49,40 @@ def test_no_sign_in_after_30_minutes_alerts_director_and_supervisor(published, r
     assert recipients == {published.director.person.user.username, rota_manager.username}
 
 
+def on_record_since_september():
+    """The directors were entered before October 2024 (the briefing counts no one entered after the month)."""
+    Director.history.model.objects.update(history_date=dt.datetime(2024, 9, 1, tzinfo=TZ))
+
+
 def test_directors_without_a_shift_are_reminded_from_the_20th(hall, rota_manager):
     make_director(hall, "李局长")
+    on_record_since_september()
     assert reminders.sweep_monthly_quota(today=dt.date(2024, 10, 19), now=at(dt.date(2024, 10, 19), 9)) == 0
     assert reminders.sweep_monthly_quota(today=dt.date(2024, 10, 20), now=at(dt.date(2024, 10, 20), 9)) == 2
     assert reminders.sweep_monthly_quota(today=dt.date(2024, 10, 21), now=at(dt.date(2024, 10, 21), 9)) == 0
     assert set(Notification.objects.values_list("due_date", flat=True)) == {dt.date(2024, 10, 1)}  # the month's
 
 
-def test_a_director_with_a_shift_this_month_is_not_reminded(published, hall, rota_manager):
+def test_a_director_with_a_shift_still_to_come_is_not_reminded(published, hall, rota_manager):
     other = make_director(hall, "李局长")
+    on_record_since_september()
+    DutyShift.objects.filter(pk=published.pk).update(date=dt.date(2024, 10, 28))
     reminders.sweep_monthly_quota(today=dt.date(2024, 10, 20), now=at(dt.date(2024, 10, 20), 9))
     assert set(Notification.objects.values_list("object_id", flat=True)) == {str(other.pk)}
+
+
+def test_a_director_who_served_a_day_this_month_is_not_reminded(published, hall, rota_manager):
+    on_record_since_september()
+    DutyShift.objects.filter(pk=published.pk).update(date=dt.date(2024, 10, 8), state=DutyShift.State.SIGNED_OUT)
+    assert reminders.sweep_monthly_quota(today=dt.date(2024, 10, 20), now=at(dt.date(2024, 10, 20), 9)) == 0
+
+
+def test_a_director_whose_only_shift_was_missed_is_reminded(published, rota_manager):
+    # 002:1968 每人每月不少于1天 counts served days: a missed shift is none.
+    on_record_since_september()
+    DutyShift.objects.filter(pk=published.pk).update(date=dt.date(2024, 10, 8), state=DutyShift.State.MISSED)
+    reminders.sweep_monthly_quota(today=dt.date(2024, 10, 20), now=at(dt.date(2024, 10, 20), 9))
+    assert set(Notification.objects.values_list("object_id", flat=True)) == {str(published.director.pk)}
 
 
 def test_the_previous_months_briefing_is_generated_once_and_sent(published, rota_manager):

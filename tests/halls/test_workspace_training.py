@@ -12,7 +12,7 @@ from policyops.errors import InvalidInput, NotAllowed
 from policyops.models import Notification, ServiceHall
 from policyops.roles import Role
 from programs.halls import codes, reminders, services, training
-from programs.halls.models import DutyShift, Evaluation, HallSettings
+from programs.halls.models import Director, DutyShift, Evaluation, HallSettings
 from programs.halls.selectors import department_assessment, monthly_briefing
 from tests.conftest import make_user
 from tests.halls.conftest import make_director
@@ -115,7 +115,9 @@ def test_sweeps_and_reminders_leave_practice_shifts_alone(hall, practice_hall, s
     practice.refresh_from_db()
     assert practice.state == S.PUBLISHED
     assert reminders.sweep_shifts(today=DAY, now=at(10, day=DAY)) == 0
-    # A director with only practice shifts this month is still reminded of the monthly quota.
+    # A director with only practice shifts this month is still reminded of the monthly quota
+    # (entered before the month: the quota counts no one entered after it).
+    Director.history.model.objects.update(history_date=at(9, day=dt.date(2024, 9, 1)))
     reminders.sweep_monthly_quota(today=dt.date(2024, 10, 25), now=at(10, day=dt.date(2024, 10, 25)))
     assert Notification.objects.filter(kind="director.no_shift", recipient=director.person.user).exists()
 
