@@ -326,25 +326,25 @@ class AssignHandlerForm(forms.Form):
         self.fields["handler"].queryset = case_processors(district_id)
 
 
-class SuspendEntrustmentForm(forms.Form):
-    reason = forms.CharField(label=_("reason for the suspension"), widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=_("The delegated powers stop at once; the reason is recorded."))
+class EntrustmentStepForm(forms.Form):
+    """The input of an entrustment's step, built with the entrustment (``entrustment=``) as the
+    workflow's step pages build it, or without one (a bulk action): the same questions."""
 
     def __init__(self, *args, entrustment=None, **kwargs):
         self.entrustment = entrustment
         super().__init__(*args, **kwargs)
 
 
-class RevokeEntrustmentForm(forms.Form):
+class SuspendEntrustmentForm(EntrustmentStepForm):
+    reason = forms.CharField(label=_("reason for the suspension"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("The delegated powers stop at once; the reason is recorded."))
+
+
+class RevokeEntrustmentForm(EntrustmentStepForm):
     reason = forms.ChoiceField(label=_("revocation reason"),
                                choices=_BLANK + list(Entrustment.RevocationReason.choices))
     details = forms.CharField(label=_("revocation details"), widget=forms.Textarea(attrs={"rows": 4}),
                               help_text=_("The facts behind the revocation; the seal is recovered today."))
-
-    def __init__(self, *args, entrustment=None, **kwargs):
-        # One entrustment (its "revoke" step) or several (the bulk action): the same questions.
-        self.entrustment = entrustment
-        super().__init__(*args, **kwargs)
 
 
 # --- Public status page -------------------------------------------------------------
