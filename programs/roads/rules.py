@@ -25,6 +25,11 @@ def in_programme(district) -> bool:
     return hasattr(district, "road_target")
 
 
+def in_programme_q() -> models.Q:
+    """The same rule in SQL, over districts (the admin's choice of district)."""
+    return models.Q(road_target__isnull=False)
+
+
 class DistrictGroup(models.TextChoices):
     """The two groups whose rates and caps differ (002:491): those listed in pl_districts, and the rest."""
 

@@ -335,3 +335,11 @@ def test_the_admins_project_form_offers_the_programmes_districts_only(admin_clie
     offered = {label for _value, label in response.context["adminform"].form.fields["district"].choices if _value}
     assert "平度市" in offered and "青岛西海岸新区" in offered
     assert not offered & {"市南区", "市北区", "李沧区"}
+
+
+def test_the_programme_rule_in_sql_agrees_with_its_python_form(seeded):
+    from policyops.models import District
+
+    in_sql = set(District.objects.filter(rules.in_programme_q()).values_list("name", flat=True))
+    assert in_sql == {d.name for d in District.objects.all() if rules.in_programme(d)}
+    assert len(in_sql) == 7 and not in_sql & {"市南区", "市北区", "李沧区"}

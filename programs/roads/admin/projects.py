@@ -141,8 +141,8 @@ class RoadProjectAdmin(WorkflowAdminMixin, DistrictScopedAdminMixin, ImportExpor
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "district":  # the programme's districts only (rules.in_programme)
-            formfield.queryset = formfield.queryset.filter(road_target__isnull=False)
+        if db_field.name == "district":  # the programme's districts only
+            formfield.queryset = formfield.queryset.filter(rules.in_programme_q())
         return formfield
 
     def get_changelist(self, request, **kwargs):
